@@ -1,0 +1,84 @@
+import type { IncomingMessage } from "node:http";
+import type { NextFunction, Request as ExpressRequest, Response as ExpressResponse } from "express";
+import { AppwriteError, createHandler, type AccountService, type GatehouseHandler, type HandlerOptions, type RawRequest } from "gatehouse";
+
+export interface AccountRouterOptions extends Omit<HandlerOptions, "basePath"> {
+  /** Largest request body read, in bytes. Default 1 MiB. */
+  bodyLimit?: number;
+}
+
+type Middleware = (req: ExpressRequest, res: ExpressResponse, next: NextFunction) => void;
+
+/**
+ * Express middleware serving the Account API. Mount it where the SDK endpoint points:
+ * `app.use("/v1", accountRouter(account))` for an endpoint of `https://host/v1`.
+ * It works whether or not the app mounted `express.json()`/`express.urlencoded()` before it.
+ */
+export function accountRouter(service: AccountService, options: AccountRouterOptions = {}): Middleware {
+  const limit = options.bodyLimit ?? 1024 * 1024;
+  // One handler per mount path: the base path is wherever the app mounted the router.
+  const handlers = new Map<string, GatehouseHandler>();
+  return (req, res, next) => {
+    // The mount path is stripped from req.url; the handler wants the URL the client used.
+    const mount = req.baseUrl ?? "";
+    const handler = handlerFor(mount);
+    const url = `${req.protocol}://${req.headers.host ?? "localhost"}${req.originalUrl}`;
+    const pathname = req.originalUrl.split("?")[0] ?? "";
+    if (!handler.owns(pathname)) return next();
+    const raw: RawRequest = {
+      method: req.method,
+      url,
+      headers: { get: (name) => headerValue(req, name) },
+      body: () => readBody(req, limit),
+      ...(req.socket.remoteAddress ? { ip: req.socket.remoteAddress } : {}),
+    };
+    handler
+      .handle(raw)
+      .then((response) => {
+        res.statusCode = response.status;
+        for (const [name, value] of response.headers) res.appendHeader(name, value);
+        res.end(response.body ?? undefined);
+      })
+      .catch(next);
+  };
+
+  function handlerFor(mount: string) {
+    let handler = handlers.get(mount);
+    if (!handler) {
+      handler = createHandler(service, { ...options, basePath: mount || "/v1" });
+      handlers.set(mount, handler);
+    }
+    return handler;
+  }
+}
+
+function headerValue(req: IncomingMessage, name: string): string | null {
+  const value = req.headers[name];
+  if (value === undefined) return null;
+  return Array.isArray(value) ? value.join(", ") : value;
+}
+
+/** A body a body-parser already consumed is taken as parsed; otherwise the stream is read here. */
+function readBody(req: ExpressRequest, limit: number): Promise<string | Record<string, unknown> | undefined> {
+  const parsed = (req as { _body?: boolean; body?: unknown }).body;
+  if ((req as { _body?: boolean })._body || req.readableEnded) {
+    return Promise.resolve(typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {});
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        // Drain the rest so the connection can still carry the 400 answer.
+        req.removeAllListeners("data");
+        req.resume();
+        reject(new AppwriteError("general_argument_invalid", `Request body is larger than ${limit} bytes.`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(chunks.length ? Buffer.concat(chunks).toString("utf8") : undefined));
+    req.on("error", reject);
+  });
+}

@@ -1,0 +1,85 @@
+import { createHandler, type AccountService, type HandlerOptions, type OperationName, type RequestContext } from "gatehouse";
+
+export interface NextRouteOptions extends HandlerOptions {
+  /**
+   * The client IP of a request. Route handlers do not see the socket, so by default the right-most
+   * `X-Forwarded-For` entry is used: the one the hosting proxy (Next's own server, Vercel) added.
+   */
+  clientIp?: (request: Request) => string | undefined;
+}
+
+type RouteHandler = (request: Request) => Promise<Response>;
+
+/**
+ * Route handlers for the App Router. In `app/v1/[...path]/route.ts`:
+ * `export const { GET, POST, PUT, PATCH, DELETE, OPTIONS } = accountRoutes(account);`
+ */
+export function accountRoutes(service: AccountService, options: NextRouteOptions = {}) {
+  const handler = createHandler(service, options);
+  const clientIp = options.clientIp ?? lastForwardedFor;
+  const route: RouteHandler = (request) => {
+    const ip = clientIp(request);
+    return handler.fetch(request, ip ? { ip } : {});
+  };
+  return { GET: route, POST: route, PUT: route, PATCH: route, DELETE: route, OPTIONS: route };
+}
+
+function lastForwardedFor(request: Request): string | undefined {
+  const chain = request.headers.get("x-forwarded-for");
+  return chain?.split(",").pop()?.trim() || request.headers.get("x-real-ip") || undefined;
+}
+
+/** The subset of Next's `cookies()` store this helper uses (`ReadonlyRequestCookies` in components). */
+export interface CookieJar {
+  get(name: string): { value: string } | undefined;
+  set?(name: string, value: string, options: { httpOnly: boolean; secure: boolean; sameSite: "lax"; path: string; expires: Date }): unknown;
+  delete?(name: string): unknown;
+}
+
+export interface ServerAccountOptions {
+  /** Mark the cookie `Secure`. Default: true outside development. */
+  secure?: boolean;
+  /** Extra request facts (ip, userAgent) for logs and rate limits. */
+  context?: Omit<RequestContext, "session">;
+}
+
+/**
+ * Calls the service from Server Components and server actions with the session from
+ * `next/headers` cookies: `const account = serverAccount(service, await cookies())`.
+ * Server Components cannot set cookies: call session-creating operations from a server action or
+ * route handler, where `run` copies the new session into the cookie jar.
+ */
+export function serverAccount(service: AccountService, jar: CookieJar, options: ServerAccountOptions = {}) {
+  const name = `a_session_${service.config.projectId}`;
+  const session = jar.get(name.toLowerCase())?.value ?? jar.get(name)?.value ?? jar.get(`${name.toLowerCase()}_legacy`)?.value ?? null;
+  const context: RequestContext = { ...options.context, session };
+  const secure = options.secure ?? process.env.NODE_ENV !== "development";
+
+  return {
+    /** The request context the calls run with. */
+    context,
+    /** True when the cookie holds a session value (it may still be expired or revoked). */
+    hasSession: session !== null,
+    /**
+     * Runs one operation by name with the cookie's session, and mirrors a created or ended
+     * session into the cookie jar. Returns the response body.
+     */
+    async run<T = unknown>(operation: OperationName, params: Record<string, unknown> = {}): Promise<T> {
+      const outcome = await service.execute(operation, context, params);
+      if (outcome.setSession) {
+        if (!jar.set) throw new TypeError("this cookie store is read-only: create sessions in a server action or route handler");
+        jar.set(name.toLowerCase(), outcome.setSession.value, {
+          httpOnly: true,
+          secure,
+          sameSite: "lax",
+          path: "/",
+          expires: outcome.setSession.expire,
+        });
+      } else if (outcome.clearSession) {
+        jar.delete?.(name.toLowerCase());
+        jar.delete?.(`${name.toLowerCase()}_legacy`);
+      }
+      return outcome.body as T;
+    },
+  };
+}

@@ -1,0 +1,122 @@
+import { z } from "zod";
+import type { Store } from "./ports/store";
+import type { Mailer } from "./ports/mailer";
+import type { Sms } from "./ports/sms";
+import type { Clock } from "./ports/clock";
+import type { RateLimiter } from "./ports/rate-limiter";
+import type { PasswordHasher } from "./ports/password-hasher";
+import type { Geo } from "./ports/geo";
+
+/** A port is any object with the named methods; zod checks the shape, TypeScript the types. */
+function port<T>(name: string, methods: string[]) {
+  return z.custom<T>(
+    (v) => typeof v === "object" && v !== null && methods.every((m) => typeof (v as Record<string, unknown>)[m] === "function"),
+    { message: `must be a ${name} (an object with ${methods.map((m) => `${m}()`).join(", ")})` },
+  );
+}
+
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,35}$/;
+const HOSTNAME_PATTERN = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[[0-9a-fA-F:]+\]$/;
+
+const apiKeySchema = z.union([
+  z.string().min(16, "an API key must be at least 16 characters"),
+  z.object({
+    secret: z.string().min(16, "an API key must be at least 16 characters"),
+    /** Scopes the key holds; only `sessions.write` matters to the Account API. */
+    scopes: z.array(z.string()).default(["sessions.write"]),
+    expire: z.date().optional(),
+  }),
+]);
+
+const methodsSchema = z
+  .object({
+    emailPassword: z.boolean().default(true),
+    magicUrl: z.boolean().default(true),
+    emailOtp: z.boolean().default(true),
+    anonymous: z.boolean().default(true),
+    phone: z.boolean().default(true),
+    jwt: z.boolean().default(true),
+    invites: z.boolean().default(true),
+  })
+  .strict()
+  .default({ emailPassword: true, magicUrl: true, emailOtp: true, anonymous: true, phone: true, jwt: true, invites: true });
+
+const authSchema = z
+  .object({
+    /** Session lifetime in seconds (Appwrite `auths.duration`), 0–31 536 000. */
+    sessionDuration: z.number().int().min(0).max(31_536_000).default(31_536_000),
+    /** Sessions kept per user; the oldest go first (Appwrite `auths.maxSessions`). */
+    maxSessions: z.number().int().min(1).max(100).default(10),
+    /** How many previous passwords may not be reused (0 = off). */
+    passwordHistory: z.number().int().min(0).max(20).default(0),
+    /** Refuse the 10 000 most common passwords. */
+    passwordDictionary: z.boolean().default(false),
+    /** Refuse passwords that contain the user's id, e-mail, name or phone. */
+    personalDataCheck: z.boolean().default(false),
+    /** Maximum number of users (0 = unlimited). */
+    userLimit: z.number().int().min(0).default(0),
+    methods: methodsSchema,
+  })
+  .strict()
+  .default({
+    sessionDuration: 31_536_000,
+    maxSessions: 10,
+    passwordHistory: 0,
+    passwordDictionary: false,
+    personalDataCheck: false,
+    userLimit: 0,
+    methods: { emailPassword: true, magicUrl: true, emailOtp: true, anonymous: true, phone: true, jwt: true, invites: true },
+  });
+
+export const configSchema = z
+  .object({
+    /** The one project this service answers for (`X-Appwrite-Project`). */
+    projectId: z.string().regex(ID_PATTERN, "must be 1–36 characters of a-z, A-Z, 0-9, period, hyphen or underscore, not starting with a special character"),
+    /** Shown in e-mails and TOTP issuer names; defaults to the project id. */
+    projectName: z.string().min(1).optional(),
+    store: port<Store>("Store", ["createUser", "getUser", "findAuthSession", "createSession", "transaction"]),
+    /**
+     * Hostnames of the web apps allowed to call the API and to be redirect targets, e.g.
+     * `["localhost", "app.example.com", "*.example.com"]`. `localhost` is allowed only if listed.
+     */
+    platforms: z.array(z.string().regex(HOSTNAME_PATTERN, "must be a hostname such as app.example.com or *.example.com")).default([]),
+    /** Server API keys accepted in `X-Appwrite-Key` on the `sessions.write` routes. */
+    apiKeys: z.array(apiKeySchema).default([]),
+    auth: authSchema,
+    /**
+     * A long random secret, the same on every instance: signs JWTs and seals stored recovery codes.
+     * When absent a random one is made per process (fine for one instance and for tests).
+     */
+    secret: z.string().min(32, "must be at least 32 characters").optional(),
+    passwordHasher: port<PasswordHasher>("PasswordHasher", ["hash", "verify", "needsRehash"]).optional(),
+    rateLimiter: port<RateLimiter>("RateLimiter", ["hit"]).optional(),
+    /** Set false to switch rate limiting off for everyone (Appwrite's `_APP_OPTIONS_ABUSE=disabled`). */
+    rateLimits: z.boolean().default(true),
+    clock: port<Clock>("Clock", ["now"]).optional(),
+    mailer: port<Mailer>("Mailer", ["send"]).optional(),
+    sms: port<Sms>("Sms", ["send"]).optional(),
+    geo: port<Geo>("Geo", ["country"]).optional(),
+    /** Peers whose `X-Forwarded-For` is believed (exact IPs). Others' headers are ignored. */
+    trustedProxies: z.array(z.string()).default([]),
+    /** Reported as `version` in error bodies. */
+    version: z.string().default("1.6.2"),
+  })
+  .strict();
+
+export type GatehouseConfig = z.input<typeof configSchema>;
+export type ResolvedConfig = z.output<typeof configSchema>;
+
+/** Validates the config; a wrong key throws a message that names the key and says why. */
+export function resolveConfig(input: GatehouseConfig): ResolvedConfig {
+  const result = configSchema.safeParse(input);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const path = issue.path.length ? issue.path.join(".") : "(config)";
+    if (issue.code === "unrecognized_keys") {
+      const keys = issue.keys.map((k) => (issue.path.length ? `${path}.${k}` : k));
+      return `${keys.join(", ")}: unknown option`;
+    }
+    return `${path}: ${issue.message}`;
+  });
+  throw new TypeError(`Invalid Gatehouse config:\n  ${lines.join("\n  ")}`);
+}

@@ -1,0 +1,52 @@
+import { AppwriteError } from "../errors";
+import { constantTimeEqual, sha256Hex } from "../crypto/hash";
+import type { Caller, RequestContext } from "./context";
+import type { Deps } from "./deps";
+import { decodeSessionValue } from "./session-value";
+
+const GUEST_SCOPES: ReadonlySet<string> = new Set(["sessions.write", "public"]);
+const USER_SCOPES: ReadonlySet<string> = new Set(["sessions.write", "public", "account"]);
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Resolves who is calling (spec §1.5): the session value, then the API key. A malformed or
+ * unknown session makes the caller a guest; it is never an error by itself.
+ */
+export async function authenticate(deps: Deps, ctx: RequestContext, now: Date): Promise<Caller> {
+  let caller: Caller = { role: "guests", user: null, targets: [], session: null, scopes: GUEST_SCOPES };
+
+  const { id, secret } = decodeSessionValue(ctx.session);
+  if (id && secret) {
+    const hash = sha256Hex(secret);
+    const found = await deps.store.findAuthSession(id, hash);
+    // The store finds the row by an index on the hash; the constant-time comparison here is what
+    // the match rests on (a store with a case-insensitive collation must not widen it).
+    if (
+      found &&
+      found.session.userId === id &&
+      constantTimeEqual(found.session.secretHash, hash) &&
+      found.session.expire.getTime() > now.getTime()
+    ) {
+      caller = { role: "users", user: found.user, targets: found.targets, session: found.session, scopes: USER_SCOPES };
+    }
+  }
+
+  if (ctx.key) {
+    if (caller.user) throw new AppwriteError("user_key_and_session_set");
+    const hash = sha256Hex(ctx.key);
+    // Every key is compared, so the time taken does not tell which one nearly matched.
+    let match = null;
+    for (const key of deps.apiKeys) if (constantTimeEqual(key.hash, hash)) match = key;
+    if (!match) throw new AppwriteError("user_unauthorized");
+    if (match.expire && match.expire.getTime() <= now.getTime()) throw new AppwriteError("project_key_expired");
+    caller = { role: "applications", user: null, targets: [], session: null, scopes: new Set([...match.scopes, "global", "health.read", "graphql"]) };
+  }
+
+  // accessedAt is written at most once a day per user (spec A.3): reads stay read-only.
+  const user = caller.user;
+  if (user && (!user.accessedAt || now.getTime() - user.accessedAt.getTime() >= DAY_MS)) {
+    user.accessedAt = now;
+    await deps.store.updateUser(user.id, { accessedAt: now });
+  }
+  return caller;
+}

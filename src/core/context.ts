@@ -1,0 +1,43 @@
+import type { AuthenticatorRecord, SessionRecord, TargetRecord, UserRecord } from "../ports/store";
+
+/** What the caller brings: credentials and where the request comes from. */
+export interface RequestContext {
+  /** The session value (base64 JSON) from a cookie, `X-Appwrite-Session` or `X-Fallback-Cookies`. */
+  session?: string | null;
+  /** `X-Appwrite-JWT`. */
+  jwt?: string | null;
+  /** `X-Appwrite-Key`. */
+  key?: string | null;
+  /** The client IP (already resolved through trusted proxies by the HTTP layer). */
+  ip?: string;
+  userAgent?: string;
+  /** The API hostname as the client addressed it; part of rate-limit keys. */
+  hostname?: string;
+  /** Locale for country names and messages. */
+  locale?: string;
+}
+
+export type Role = "guests" | "users" | "applications";
+
+/** Who the request runs as, once credentials are checked. */
+export interface Caller {
+  role: Role;
+  user: UserRecord | null;
+  targets: TargetRecord[];
+  /** The session that authenticated the request (null under JWT, key or guest). */
+  session: SessionRecord | null;
+  scopes: ReadonlySet<string>;
+  /** Memoised lookup of the user's TOTP authenticator (the MFA gate and MFA routes share it). */
+  authenticator?: AuthenticatorRecord | null;
+}
+
+/** Instructions for the transport besides the body: cookies and headers. */
+export interface Outcome<T> {
+  status: number;
+  body: T | null;
+  /** A session was created: set the cookies and `X-Fallback-Cookies`. */
+  setSession?: { value: string; expire: Date };
+  /** The current session ended: clear the cookies and send `X-Fallback-Cookies: []`. */
+  clearSession?: boolean;
+  headers: Record<string, string>;
+}

@@ -1,0 +1,30 @@
+import type { ResolvedConfig } from "../config";
+import type { Clock } from "../ports/clock";
+import type { Geo } from "../ports/geo";
+import type { PasswordHasher } from "../ports/password-hasher";
+import type { RateLimiter } from "../ports/rate-limiter";
+import type { Store } from "../ports/store";
+
+export interface ApiKey {
+  /** sha256 of the key: the raw key is not kept after start-up. */
+  hash: string;
+  scopes: ReadonlySet<string>;
+  expire?: Date;
+}
+
+/** Everything an operation may use, resolved once when the service is created. */
+export interface Deps {
+  config: ResolvedConfig;
+  projectName: string;
+  store: Store;
+  hasher: PasswordHasher;
+  clock: Clock;
+  /** null when rate limiting is switched off. */
+  limiter: RateLimiter | null;
+  geo: Geo | null;
+  apiKeys: ApiKey[];
+  /** A hash of a random password made with the current hasher, verified when no user matches. */
+  dummyHash(): Promise<string>;
+  /** The common-password list, loaded on first use when `auth.passwordDictionary` is on. */
+  passwordDictionary(): Set<string>;
+}

@@ -1,0 +1,65 @@
+import type { ResolvedConfig } from "../config";
+import type { ParamShape, Params } from "../validation/validators";
+import type { Caller, Outcome, RequestContext } from "./context";
+import type { Deps } from "./deps";
+
+/** The scope a route demands (spec §1.9). */
+export type Scope = "account" | "sessions.write" | "public";
+export type AuthMethod = keyof ResolvedConfig["auth"]["methods"];
+
+export interface RateLimitRule {
+  /** Requests per hour per key. */
+  limit: number;
+  /** Key templates with `{url}`, `{ip}`, `{userId}` and `{param-<name>}` (spec §1.10). */
+  keys: string[];
+}
+
+/** What an operation's `run` sees. */
+export interface Env {
+  deps: Deps;
+  ctx: RequestContext;
+  caller: Caller;
+  now: Date;
+  /** The raw parameters as sent, for the rare rule that needs the unnormalised value. */
+  raw: Record<string, unknown>;
+}
+
+/**
+ * One Account operation: its access rules, in the order the pipeline checks them, and its handler.
+ * The pipeline (`execute`) enforces everything declared here, so handlers hold only the route's
+ * own logic.
+ */
+export interface OperationSpec<S extends ParamShape, R> {
+  /** The route's primary path template: the `{url}` of rate-limit keys. */
+  path: string;
+  scope: Scope;
+  /** Exempt from the MFA gate (spec §4). */
+  mfaGroup?: boolean;
+  /** Needs an MFA challenge passed in the last 30 minutes. */
+  mfaProtected?: boolean;
+  /** Refused when a user is already resolved (`user_session_already_exists`). */
+  sessionGroup?: boolean;
+  authMethod?: AuthMethod;
+  rateLimit?: RateLimitRule;
+  params: S;
+  run(env: Env, input: Params<S>): Promise<Outcome<R>>;
+}
+
+export function operation<S extends ParamShape, R>(spec: OperationSpec<S, R>): OperationSpec<S, R> {
+  return spec;
+}
+
+export function ok<T>(body: T, status = 200): Outcome<T> {
+  return { status, body, headers: {} };
+}
+
+export function noContent(extra: Partial<Outcome<null>> = {}): Outcome<null> {
+  return { status: 204, body: null, headers: {}, ...extra };
+}
+
+/** The signed-in user; the pipeline's scope check guarantees it on `account` routes. */
+export function requireUser(env: Env) {
+  const user = env.caller.user;
+  if (!user) throw new Error("operation needs a user but the pipeline let a guest through");
+  return user;
+}

@@ -1,0 +1,244 @@
+import { AppwriteError } from "../../errors";
+import { uniqueId } from "../../crypto/ids";
+import { StoreConflictError, type TargetRecord, type UserPatch, type UserRecord } from "../../ports/store";
+import { toAccount } from "../../models/account";
+import { assoc, customId, email, password, phone, text, withDefault, optional } from "../../validation/validators";
+import { audit } from "../audit";
+import { operation, ok, requireUser, type Env } from "../operation";
+import { checkDictionary, checkHistory, checkPersonalData, nextHistory } from "../passwords";
+
+const ACCOUNT = "/v1/account";
+/** The database column holds 320 characters; longer addresses fail as an invalid document. */
+const MAX_EMAIL = 320;
+
+function account(env: Env, user: UserRecord, targets = env.caller.targets) {
+  return toAccount(user, targets);
+}
+
+async function saveUser(env: Env, id: string, patch: UserPatch): Promise<UserRecord> {
+  const updated = await env.deps.store.updateUser(id, { ...patch, updatedAt: env.now });
+  if (!updated) throw new AppwriteError("user_not_found");
+  return updated;
+}
+
+/** A user with a password must prove it; a passwordless one (anonymous, OTP, OAuth) need not. */
+async function checkCurrentPassword(env: Env, user: UserRecord, given: string): Promise<void> {
+  if (user.passwordHash && !(await env.deps.hasher.verify(user.passwordHash, given))) {
+    throw new AppwriteError("user_invalid_credentials");
+  }
+}
+
+export const get = operation({
+  path: ACCOUNT,
+  scope: "account",
+  params: {},
+  async run(env) {
+    return ok(account(env, requireUser(env)));
+  },
+});
+
+export const create = operation({
+  path: ACCOUNT,
+  scope: "sessions.write",
+  authMethod: "emailPassword",
+  rateLimit: { limit: 10, keys: ["url:{url},ip:{ip}"] },
+  params: { userId: customId, email, password, name: withDefault(text(128), "") },
+  async run(env, input) {
+    const { store, hasher, config } = env.deps;
+    checkDictionary(env.deps, input.password);
+    if (input.email.length > MAX_EMAIL) throw new AppwriteError("document_invalid_structure");
+    if (config.auth.userLimit > 0 && (await store.countUsers()) >= config.auth.userLimit) {
+      throw new AppwriteError("user_count_exceeded");
+    }
+    // An address already used by an OAuth identity is not revealed: a generic 400.
+    if ((await store.findIdentitiesByEmail(input.email)).length > 0) throw new AppwriteError("general_bad_request");
+
+    const id = input.userId === "unique()" ? uniqueId(env.now.getTime()) : input.userId;
+    checkPersonalData(env.deps, input.password, { id, email: input.email, name: input.name, phone: null });
+    const hash = await hasher.hash(input.password);
+    const user: UserRecord = {
+      id,
+      createdAt: env.now,
+      updatedAt: env.now,
+      name: input.name,
+      email: input.email,
+      phone: null,
+      passwordHash: hash,
+      passwordUpdatedAt: env.now,
+      passwordHistory: nextHistory(env.deps, [], hash),
+      registration: env.now,
+      status: true,
+      labels: [],
+      emailVerification: false,
+      phoneVerification: false,
+      mfa: false,
+      prefs: {},
+      accessedAt: env.now,
+    };
+    const target: TargetRecord = {
+      id: uniqueId(env.now.getTime()),
+      userId: id,
+      createdAt: env.now,
+      updatedAt: env.now,
+      providerType: "email",
+      identifier: input.email,
+      name: "",
+      providerId: null,
+      expired: false,
+    };
+    let targets: TargetRecord[] = [target];
+    try {
+      await store.transaction(async (tx) => {
+        await tx.createUser(user);
+        try {
+          await tx.createTarget(target);
+        } catch (error) {
+          // Another user's target with this address cannot be attached to a new account.
+          if (!(error instanceof StoreConflictError)) throw error;
+          targets = [];
+        }
+      });
+    } catch (error) {
+      if (error instanceof StoreConflictError) throw new AppwriteError("user_already_exists");
+      throw error;
+    }
+    await audit(env, "user.create", user, `user/${id}`);
+    return ok(toAccount(user, targets), 201);
+  },
+});
+
+export const updateName = operation({
+  path: `${ACCOUNT}/name`,
+  scope: "account",
+  params: { name: text(128) },
+  async run(env, input) {
+    const user = await saveUser(env, requireUser(env).id, { name: input.name });
+    await audit(env, "user.update", user, `user/${user.id}`);
+    return ok(account(env, user));
+  },
+});
+
+export const updateEmail = operation({
+  path: `${ACCOUNT}/email`,
+  scope: "account",
+  params: { email, password },
+  async run(env, input) {
+    const { store, hasher } = env.deps;
+    const current = requireUser(env);
+    await checkCurrentPassword(env, current, input.password);
+    if (input.email.length > MAX_EMAIL) throw new AppwriteError("document_invalid_structure");
+    if ((await store.findIdentitiesByEmail(input.email, current.id)).length > 0) throw new AppwriteError("general_bad_request");
+    // Appwrite refuses any existing target with this address, the user's own included (QUIRK kept).
+    if (await store.getTargetByIdentifier(input.email)) throw new AppwriteError("user_target_already_exists");
+
+    const patch: UserPatch = { email: input.email, emailVerification: false };
+    if (!current.passwordHash) {
+      // Converting a passwordless (e.g. anonymous) account: the password becomes its password.
+      const hash = await hasher.hash(input.password);
+      Object.assign(patch, { passwordHash: hash, passwordUpdatedAt: env.now, passwordHistory: nextHistory(env.deps, current.passwordHistory, hash) });
+    }
+    const oldTarget = current.email ? env.caller.targets.find((t) => t.providerType === "email" && t.identifier === current.email) : undefined;
+    const user = await store
+      .transaction(async (tx) => {
+        const updated = await tx.updateUser(current.id, { ...patch, updatedAt: env.now });
+        if (!updated) throw new AppwriteError("user_not_found");
+        if (oldTarget) await tx.updateTarget(oldTarget.id, { identifier: input.email, updatedAt: env.now });
+        return updated;
+      })
+      .catch((error: unknown) => {
+        if (error instanceof StoreConflictError) throw new AppwriteError("general_bad_request");
+        throw error;
+      });
+    const targets = env.caller.targets.map((t) => (t === oldTarget ? { ...t, identifier: input.email, updatedAt: env.now } : t));
+    await audit(env, "user.update", user, `user/${user.id}`);
+    return ok(account(env, user, targets));
+  },
+});
+
+export const updatePassword = operation({
+  path: `${ACCOUNT}/password`,
+  scope: "account",
+  rateLimit: { limit: 10, keys: ["url:{url},ip:{ip}"] },
+  params: { password, oldPassword: optional(password) },
+  async run(env, input) {
+    const current = requireUser(env);
+    checkDictionary(env.deps, input.password);
+    await checkCurrentPassword(env, current, input.oldPassword ?? "");
+    await checkHistory(env.deps, input.password, current.passwordHistory);
+    checkPersonalData(env.deps, input.password, current);
+    const hash = await env.deps.hasher.hash(input.password);
+    const user = await saveUser(env, current.id, {
+      passwordHash: hash,
+      passwordUpdatedAt: env.now,
+      passwordHistory: nextHistory(env.deps, current.passwordHistory, hash),
+    });
+    await audit(env, "user.update", user, `user/${user.id}`);
+    return ok(account(env, user));
+  },
+});
+
+export const updatePhone = operation({
+  path: `${ACCOUNT}/phone`,
+  scope: "account",
+  params: { phone, password },
+  async run(env, input) {
+    const { store, hasher } = env.deps;
+    const current = requireUser(env);
+    await checkCurrentPassword(env, current, input.password);
+    if (await store.getTargetByIdentifier(input.phone)) throw new AppwriteError("user_target_already_exists");
+
+    const patch: UserPatch = { phone: input.phone, phoneVerification: false };
+    if (!current.passwordHash) {
+      const hash = await hasher.hash(input.password);
+      Object.assign(patch, { passwordHash: hash, passwordUpdatedAt: env.now, passwordHistory: nextHistory(env.deps, current.passwordHistory, hash) });
+    }
+    const oldTarget = current.phone ? env.caller.targets.find((t) => t.providerType === "sms" && t.identifier === current.phone) : undefined;
+    const user = await store
+      .transaction(async (tx) => {
+        const updated = await tx.updateUser(current.id, { ...patch, updatedAt: env.now });
+        if (!updated) throw new AppwriteError("user_not_found");
+        if (oldTarget) await tx.updateTarget(oldTarget.id, { identifier: input.phone, updatedAt: env.now });
+        return updated;
+      })
+      .catch((error: unknown) => {
+        if (error instanceof StoreConflictError) throw new AppwriteError("user_phone_already_exists");
+        throw error;
+      });
+    const targets = env.caller.targets.map((t) => (t === oldTarget ? { ...t, identifier: input.phone, updatedAt: env.now } : t));
+    await audit(env, "user.update", user, `user/${user.id}`);
+    return ok(account(env, user, targets));
+  },
+});
+
+export const getPrefs = operation({
+  path: `${ACCOUNT}/prefs`,
+  scope: "account",
+  params: {},
+  async run(env) {
+    return ok(requireUser(env).prefs);
+  },
+});
+
+export const updatePrefs = operation({
+  path: `${ACCOUNT}/prefs`,
+  scope: "account",
+  params: { prefs: assoc },
+  async run(env, input) {
+    // Replaces the whole object: Appwrite does not merge.
+    const user = await saveUser(env, requireUser(env).id, { prefs: input.prefs });
+    await audit(env, "user.update", user, `user/${user.id}`);
+    return ok(account(env, user));
+  },
+});
+
+export const updateStatus = operation({
+  path: `${ACCOUNT}/status`,
+  scope: "account",
+  params: {},
+  async run(env) {
+    // Sessions stay, but every later request with them is refused as user_blocked.
+    const user = await saveUser(env, requireUser(env).id, { status: false });
+    await audit(env, "user.update", user, `user/${user.id}`);
+    return { ...ok(account(env, user)), clearSession: true };
+  },
+});

@@ -1,0 +1,160 @@
+import { AppwriteError } from "../../errors";
+import { uniqueId } from "../../crypto/ids";
+import { StoreConflictError, type SessionRecord, type UserRecord } from "../../ports/store";
+import { toSession } from "../../models/session";
+import { email, password, uid } from "../../validation/validators";
+import { audit } from "../audit";
+import { noContent, ok, operation, requireUser, type Env } from "../operation";
+import { startSession } from "../sessions";
+
+const SESSIONS = "/v1/account/sessions";
+
+function view(env: Env, session: SessionRecord) {
+  return toSession(session, { current: session.id === env.caller.session?.id, secret: "", locale: env.ctx.locale ?? "en" });
+}
+
+/** The caller's session named by id, or `current`; other users' sessions do not exist for them. */
+async function findOwnSession(env: Env, sessionId: string): Promise<SessionRecord> {
+  const user = requireUser(env);
+  if (sessionId === "current") {
+    if (env.caller.session) return env.caller.session;
+    throw new AppwriteError("user_session_not_found");
+  }
+  const session = await env.deps.store.getSession(sessionId);
+  if (!session || session.userId !== user.id) throw new AppwriteError("user_session_not_found");
+  return session;
+}
+
+export const createEmailPasswordSession = operation({
+  path: `${SESSIONS}/email`,
+  scope: "sessions.write",
+  sessionGroup: true,
+  authMethod: "emailPassword",
+  // The raw e-mail as sent is the key (spec §2.28), so differently cased spellings count apart.
+  rateLimit: { limit: 10, keys: ["url:{url},email:{param-email}"] },
+  params: { email, password },
+  async run(env, input) {
+    const { store, hasher } = env.deps;
+    const user = await store.getUserByEmail(input.email);
+    // An unknown address or a passwordless account costs one full hash verification too, so the
+    // response time does not tell which addresses have accounts.
+    const hash = user?.passwordHash ?? (await env.deps.dummyHash());
+    const valid = await hasher.verify(hash, input.password);
+    if (!user || !user.passwordHash || !valid) throw new AppwriteError("user_invalid_credentials");
+    if (!user.status) throw new AppwriteError("user_blocked");
+
+    let current = user;
+    if (hasher.needsRehash(user.passwordHash)) {
+      // Parameters changed since this hash was made: upgrade it while the password is at hand.
+      const upgraded = await hasher.hash(input.password);
+      const history = user.passwordHistory.map((h) => (h === user.passwordHash ? upgraded : h));
+      current = (await store.updateUser(user.id, { passwordHash: upgraded, passwordHistory: history })) ?? user;
+    }
+    return startSession(env, current, { provider: "email", providerUid: current.email ?? "", factors: ["password"] });
+  },
+});
+
+export const createAnonymousSession = operation({
+  path: `${SESSIONS}/anonymous`,
+  scope: "sessions.write",
+  sessionGroup: true,
+  authMethod: "anonymous",
+  rateLimit: { limit: 50, keys: ["ip:{ip}"] },
+  params: {},
+  async run(env) {
+    const { store, config } = env.deps;
+    if (config.auth.userLimit > 0 && (await store.countUsers()) >= config.auth.userLimit) {
+      throw new AppwriteError("user_count_exceeded");
+    }
+    const user: UserRecord = {
+      id: uniqueId(env.now.getTime()),
+      createdAt: env.now,
+      updatedAt: env.now,
+      name: "",
+      email: null,
+      phone: null,
+      passwordHash: null,
+      passwordUpdatedAt: null,
+      passwordHistory: [],
+      registration: env.now,
+      status: true,
+      labels: [],
+      emailVerification: false,
+      phoneVerification: false,
+      mfa: false,
+      prefs: {},
+      accessedAt: env.now,
+    };
+    try {
+      await store.createUser(user);
+    } catch (error) {
+      if (error instanceof StoreConflictError) throw new AppwriteError("user_already_exists");
+      throw error;
+    }
+    return startSession(env, user, { provider: "anonymous", factors: ["anonymous"] });
+  },
+});
+
+export const listSessions = operation({
+  path: SESSIONS,
+  scope: "account",
+  params: {},
+  async run(env) {
+    const sessions = await env.deps.store.listSessions(requireUser(env).id);
+    return ok({ total: sessions.length, sessions: sessions.map((s) => view(env, s)) });
+  },
+});
+
+export const getSession = operation({
+  path: `${SESSIONS}/:sessionId`,
+  scope: "account",
+  params: { sessionId: uid },
+  async run(env, input) {
+    return ok(view(env, await findOwnSession(env, input.sessionId)));
+  },
+});
+
+export const updateSession = operation({
+  path: `${SESSIONS}/:sessionId`,
+  scope: "account",
+  rateLimit: { limit: 10, keys: ["url:{url},ip:{ip}"] },
+  params: { sessionId: uid },
+  async run(env, input) {
+    const user = requireUser(env);
+    const session = await findOwnSession(env, input.sessionId);
+    const expire = new Date(env.now.getTime() + env.deps.config.auth.sessionDuration * 1000);
+    const updated = await env.deps.store.updateSession(session.id, { expire, updatedAt: env.now });
+    if (!updated) throw new AppwriteError("user_session_not_found");
+    await audit(env, "session.update", user, `user/${user.id}`);
+    // Gatehouse decision A.2: ISO datetime and a true `current`, where Appwrite returns neither.
+    return ok(view(env, updated));
+  },
+});
+
+export const deleteSession = operation({
+  path: `${SESSIONS}/:sessionId`,
+  scope: "account",
+  mfaGroup: true,
+  rateLimit: { limit: 100, keys: ["url:{url},ip:{ip}"] },
+  params: { sessionId: uid },
+  async run(env, input) {
+    const user = requireUser(env);
+    const session = await findOwnSession(env, input.sessionId);
+    if (!(await env.deps.store.deleteSession(session.id))) throw new AppwriteError("user_session_not_found");
+    await audit(env, "session.delete", user, `user/${user.id}`);
+    return noContent({ clearSession: session.id === env.caller.session?.id });
+  },
+});
+
+export const deleteSessions = operation({
+  path: SESSIONS,
+  scope: "account",
+  rateLimit: { limit: 100, keys: ["url:{url},ip:{ip}"] },
+  params: {},
+  async run(env) {
+    const user = requireUser(env);
+    const deleted = await env.deps.store.deleteSessions(user.id);
+    await audit(env, "session.delete", user, `user/${user.id}`);
+    return noContent({ clearSession: deleted.length > 0 });
+  },
+});

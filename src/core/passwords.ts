@@ -1,0 +1,52 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { AppwriteError, invalidParam } from "../errors";
+import { passwordDictionaryDescription } from "../validation/validators";
+import type { Deps } from "./deps";
+
+/**
+ * Loads the 10 000 most common passwords that Appwrite's PasswordDictionary validator refuses
+ * (the SecLists list, shipped by the ISC-licensed `common-password` package).
+ */
+export function loadPasswordDictionary(): Set<string> {
+  const require = createRequire(import.meta.url);
+  const dir = require.resolve("common-password/package.json").replace(/package\.json$/, "");
+  const text = readFileSync(`${dir}lib/10k most common.txt`, "utf8");
+  return new Set(text.split(/\r?\n/).filter(Boolean));
+}
+
+/** The PasswordDictionary validator's extra rule, reported as the `password` param being invalid. */
+export function checkDictionary(deps: Deps, password: string, param = "password"): void {
+  if (deps.config.auth.passwordDictionary && deps.passwordDictionary().has(password)) {
+    throw invalidParam(param, passwordDictionaryDescription);
+  }
+}
+
+/** The personal-data rule (spec §5): the password may not contain the user's own identifiers. */
+export function checkPersonalData(
+  deps: Deps,
+  password: string,
+  user: { id: string; email: string | null; name: string; phone: string | null },
+): void {
+  if (!deps.config.auth.personalDataCheck) return;
+  const lower = password.toLowerCase();
+  const candidates = [user.id, user.email, user.email?.split("@")[0], user.name, user.phone, user.phone?.replace(/^\+/, "")];
+  for (const value of candidates) {
+    if (value && lower.includes(value.toLowerCase())) throw new AppwriteError("password_personal_data");
+  }
+}
+
+/** The password-history rule: none of the last N hashes may verify the new password. */
+export async function checkHistory(deps: Deps, password: string, history: string[]): Promise<void> {
+  const n = deps.config.auth.passwordHistory;
+  if (n === 0) return;
+  const recent = history.slice(-n);
+  const matches = await Promise.all(recent.map((hash) => deps.hasher.verify(hash, password)));
+  if (matches.some(Boolean)) throw new AppwriteError("password_recently_used");
+}
+
+/** The history to store after setting `hash`: the last N hashes, the new one included. */
+export function nextHistory(deps: Deps, history: string[], hash: string): string[] {
+  const n = deps.config.auth.passwordHistory;
+  return n === 0 ? [] : [...history, hash].slice(-n);
+}

@@ -1,0 +1,131 @@
+import { AppwriteError } from "../errors";
+import { StoreUnavailableError } from "../ports/store";
+import { parseParams, type ParamShape } from "../validation/validators";
+import { authenticate } from "./authenticate";
+import type { Caller, Outcome, RequestContext } from "./context";
+import type { Deps } from "./deps";
+import { hasExtraFactor } from "./factors";
+import type { AuthMethod, Env, OperationSpec, RateLimitRule } from "./operation";
+
+const WINDOW_SECONDS = 3600;
+const FRESH_CHALLENGE_MS = 1800 * 1000;
+
+const METHOD_DISABLED: Record<AuthMethod, string> = {
+  emailPassword: "Email / Password authentication is disabled for this project",
+  magicUrl: "Magic URL authentication is disabled for this project",
+  emailOtp: "Email OTP authentication is disabled for this project",
+  anonymous: "Anonymous authentication is disabled for this project",
+  phone: "Phone authentication is disabled for this project",
+  jwt: "JWT authentication is disabled for this project",
+  invites: "Invites authentication is disabled for this project",
+};
+
+/**
+ * Runs one operation through Appwrite's request pipeline (spec §1.8), from user resolution on:
+ * scope, blocked, MFA gate, rate limit, auth method, already-logged-in, fresh challenge,
+ * parameters, handler, session limit. The first failure wins, so the order is the contract.
+ */
+export async function execute<S extends ParamShape, R>(
+  deps: Deps,
+  op: OperationSpec<S, R>,
+  ctx: RequestContext,
+  raw: Record<string, unknown>,
+): Promise<Outcome<R>> {
+  let headers: Record<string, string> = {};
+  try {
+    const now = new Date(deps.clock.now());
+    const caller = await authenticate(deps, ctx, now);
+
+    if (!caller.scopes.has(op.scope)) {
+      const who = caller.user?.email || "User";
+      throw new AppwriteError("general_unauthorized_scope", `${who} (role: ${caller.role}) missing scope (${op.scope})`);
+    }
+    if (caller.user && !caller.user.status) throw new AppwriteError("user_blocked");
+    if (!op.mfaGroup && (await needsMoreFactors(deps, caller))) throw new AppwriteError("user_more_factors_required");
+
+    if (op.rateLimit && deps.limiter && caller.role !== "applications") {
+      headers = await applyRateLimit(deps, op.rateLimit, op.path, ctx, caller, raw, now);
+    }
+    if (op.authMethod && caller.role !== "applications" && !deps.config.auth.methods[op.authMethod]) {
+      throw new AppwriteError("user_auth_method_unsupported", METHOD_DISABLED[op.authMethod]);
+    }
+    if (op.sessionGroup && caller.user) throw new AppwriteError("user_session_already_exists");
+    if (op.mfaProtected) {
+      const at = caller.session?.mfaUpdatedAt;
+      if (!at || now.getTime() - at.getTime() > FRESH_CHALLENGE_MS) throw new AppwriteError("user_challenge_required");
+    }
+
+    const input = parseParams(op.params, raw);
+    const env: Env = { deps, ctx, caller, now, raw };
+    const outcome = await op.run(env, input);
+    outcome.headers = { ...headers, ...outcome.headers };
+    return outcome;
+  } catch (error) {
+    const appwriteError = toAppwriteError(error);
+    appwriteError.headers = { ...headers, ...appwriteError.headers };
+    throw appwriteError;
+  }
+}
+
+/** Anything that is not already an Appwrite error is an internal fault: no details leave. */
+export function toAppwriteError(error: unknown): AppwriteError {
+  if (error instanceof AppwriteError) return error;
+  if (error instanceof StoreUnavailableError) return new AppwriteError("general_server_error", undefined, { cause: error });
+  return new AppwriteError("general_unknown", undefined, { cause: error });
+}
+
+/** The MFA gate (spec §4): a session with one factor, of a user with MFA on and a second factor available. */
+async function needsMoreFactors(deps: Deps, caller: Caller): Promise<boolean> {
+  const { user, session } = caller;
+  if (!user || !session || !user.mfa || session.factors.length >= 2) return false;
+  return hasExtraFactor(deps, caller);
+}
+
+async function applyRateLimit(
+  deps: Deps,
+  rule: RateLimitRule,
+  path: string,
+  ctx: RequestContext,
+  caller: Caller,
+  raw: Record<string, unknown>,
+  now: Date,
+): Promise<Record<string, string>> {
+  const limiter = deps.limiter!;
+  let tightest: { limit: number; remaining: number; reset: number } | null = null;
+  let denied = false;
+  // Keys are checked one after another, as Appwrite does: an earlier key may count a request
+  // that a later key then refuses.
+  for (const template of rule.keys) {
+    const key = fillKey(template, { url: `${ctx.hostname ?? ""}${path}`, ip: ctx.ip ?? "", userId: caller.user?.id ?? "" }, raw);
+    const result = await limiter.hit(key, rule.limit, WINDOW_SECONDS, now.getTime());
+    if (!tightest || result.remaining < tightest.remaining) tightest = result;
+    if (!result.allowed) {
+      denied = true;
+      break;
+    }
+  }
+  const headers: Record<string, string> = tightest
+    ? {
+        "X-RateLimit-Limit": String(tightest.limit),
+        "X-RateLimit-Remaining": String(tightest.remaining),
+        "X-RateLimit-Reset": String(tightest.reset),
+      }
+    : {};
+  if (denied) {
+    const error = new AppwriteError("general_rate_limit_exceeded");
+    error.headers = headers;
+    throw error;
+  }
+  return headers;
+}
+
+function fillKey(template: string, values: { url: string; ip: string; userId: string }, raw: Record<string, unknown>): string {
+  return template.replace(/\{(url|ip|userId|param-[A-Za-z0-9_]+)\}/g, (whole, name: string) => {
+    if (name === "url") return values.url;
+    if (name === "ip") return values.ip;
+    if (name === "userId") return values.userId;
+    const value = raw[name.slice("param-".length)];
+    if (value === undefined || value === null || value === "") return whole;
+    return typeof value === "string" ? value : JSON.stringify(value);
+  });
+}

@@ -1,0 +1,85 @@
+import type { z } from "zod";
+import { resolveConfig, type GatehouseConfig } from "../config";
+import { argon2Hasher } from "../crypto/argon2-hasher";
+import { sha256Hex } from "../crypto/hash";
+import { randomHex } from "../crypto/random";
+import { memoryRateLimiter } from "../limiters/memory";
+import { systemClock } from "../ports/clock";
+import type { ParamShape } from "../validation/validators";
+import type { Outcome, RequestContext } from "./context";
+import type { ApiKey, Deps } from "./deps";
+import type { OperationSpec } from "./operation";
+import { loadPasswordDictionary } from "./passwords";
+import { execute } from "./pipeline";
+import * as accountOps from "./operations/account";
+import * as sessionOps from "./operations/sessions";
+
+/** Every operation the service offers, by method name. */
+export const operations = { ...accountOps, ...sessionOps };
+export type OperationName = keyof typeof operations;
+
+type InputOf<S extends ParamShape> = z.input<z.ZodObject<S>>;
+type MethodOf<O> =
+  O extends OperationSpec<infer S, infer R>
+    ? [keyof S] extends [never]
+      ? (ctx?: RequestContext) => Promise<R>
+      : (input: InputOf<S>, ctx?: RequestContext) => Promise<R>
+    : never;
+
+export type AccountMethods = { [K in OperationName]: MethodOf<(typeof operations)[K]> };
+
+export interface AccountService extends AccountMethods {
+  /** The validated configuration, defaults filled in. */
+  readonly config: Deps["config"];
+  /** Runs an operation by name and returns its full outcome (status, body, cookie instructions). */
+  execute(name: OperationName, ctx: RequestContext, params?: Record<string, unknown>): Promise<Outcome<unknown>>;
+  /** Deletes expired sessions, tokens and challenges; schedule it (e.g. hourly). */
+  purgeExpired(): Promise<number>;
+}
+
+/**
+ * Creates the Account service: one typed async method per Account operation. Every call, whether
+ * from the HTTP handler or from server code, goes through the same pipeline of checks.
+ */
+export function createAccountService(input: GatehouseConfig): AccountService {
+  const config = resolveConfig(input);
+  const hasher = config.passwordHasher ?? argon2Hasher();
+  let dummy: Promise<string> | null = null;
+  let dictionary: Set<string> | null = null;
+  const apiKeys: ApiKey[] = config.apiKeys.map((key) =>
+    typeof key === "string"
+      ? { hash: sha256Hex(key), scopes: new Set(["sessions.write"]) }
+      : { hash: sha256Hex(key.secret), scopes: new Set(key.scopes), ...(key.expire ? { expire: key.expire } : {}) },
+  );
+
+  const deps: Deps = {
+    config,
+    projectName: config.projectName ?? config.projectId,
+    store: config.store,
+    hasher,
+    clock: config.clock ?? systemClock,
+    limiter: config.rateLimits ? (config.rateLimiter ?? memoryRateLimiter()) : null,
+    geo: config.geo ?? null,
+    apiKeys,
+    dummyHash: () => (dummy ??= hasher.hash(randomHex(16))),
+    passwordDictionary: () => (dictionary ??= loadPasswordDictionary()),
+  };
+
+  const run = (name: OperationName, ctx: RequestContext, params: Record<string, unknown> = {}) =>
+    execute(deps, operations[name] as OperationSpec<ParamShape, unknown>, ctx, params);
+
+  const methods = {} as Record<string, unknown>;
+  for (const [name, op] of Object.entries(operations)) {
+    const takesInput = Object.keys(op.params).length > 0;
+    methods[name] = takesInput
+      ? async (params: Record<string, unknown>, ctx: RequestContext = {}) => (await run(name as OperationName, ctx, params ?? {})).body
+      : async (ctx: RequestContext = {}) => (await run(name as OperationName, ctx)).body;
+  }
+
+  return {
+    ...(methods as AccountMethods),
+    config,
+    execute: run,
+    purgeExpired: () => deps.store.purgeExpired(new Date(deps.clock.now())),
+  };
+}

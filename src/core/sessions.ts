@@ -1,0 +1,57 @@
+import { randomHex } from "../crypto/random";
+import { sha256Hex } from "../crypto/hash";
+import { uniqueId } from "../crypto/ids";
+import type { SessionRecord, UserRecord } from "../ports/store";
+import { toSession, type SessionModel } from "../models/session";
+import type { Outcome } from "./context";
+import type { Env } from "./operation";
+import { audit } from "./audit";
+import { clientInfo } from "./client-info";
+import { encodeSessionValue } from "./session-value";
+
+export interface NewSession {
+  provider: string;
+  providerUid?: string;
+  factors: string[];
+}
+
+/**
+ * Creates a session for `user`, enforces the per-user session limit (oldest go first), writes the
+ * `session.create` log entry and answers 201 with the cookie instructions. The secret is 128
+ * CSPRNG bytes (1024 bits); only its sha256 is stored.
+ */
+export async function startSession(env: Env, user: UserRecord, spec: NewSession): Promise<Outcome<SessionModel>> {
+  const secret = randomHex(128);
+  const info = await clientInfo(env.deps, env.ctx);
+  const expire = new Date(env.now.getTime() + env.deps.config.auth.sessionDuration * 1000);
+  const session: SessionRecord = {
+    ...info,
+    id: uniqueId(env.now.getTime()),
+    userId: user.id,
+    createdAt: env.now,
+    updatedAt: env.now,
+    expire,
+    provider: spec.provider,
+    providerUid: spec.providerUid ?? "",
+    providerAccessToken: "",
+    providerAccessTokenExpiry: null,
+    providerRefreshToken: "",
+    secretHash: sha256Hex(secret),
+    ip: env.ctx.ip ?? "",
+    userAgent: env.ctx.userAgent ?? "UNKNOWN",
+    factors: spec.factors,
+    mfaUpdatedAt: null,
+  };
+  await env.deps.store.createSession(session);
+  await env.deps.store.trimSessions(user.id, env.deps.config.auth.maxSessions);
+  await audit(env, "session.create", user, `user/${user.id}`, info);
+
+  const value = encodeSessionValue(user.id, secret);
+  const isKey = env.caller.role === "applications";
+  return {
+    status: 201,
+    body: toSession(session, { current: true, secret: isKey ? value : "", locale: env.ctx.locale ?? "en" }),
+    setSession: { value, expire },
+    headers: {},
+  };
+}

@@ -1,0 +1,37 @@
+/** Reads a cookie by name, case-insensitively (Gatehouse decision A.2), URL-decoding its value. */
+export function readCookie(header: string | null, name: string): string | null {
+  if (!header) return null;
+  const wanted = name.toLowerCase();
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim().toLowerCase() !== wanted) continue;
+    const value = part.slice(eq + 1).trim();
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      return value;
+    }
+  }
+  return null;
+}
+
+export interface CookieOptions {
+  expires: Date;
+  /** Seconds until expiry, measured on the service's clock. */
+  maxAge: number;
+  secure: boolean;
+  domain: string | null;
+  sameSiteNone: boolean;
+}
+
+/** One `Set-Cookie` value, PHP `setcookie` style: the value URL-encoded. */
+export function serializeCookie(name: string, value: string, options: CookieOptions): string {
+  const parts = [`${name}=${encodeURIComponent(value)}`, `expires=${options.expires.toUTCString()}`];
+  parts.push(`Max-Age=${Math.max(0, Math.floor(options.maxAge))}`, "path=/");
+  if (options.domain) parts.push(`domain=${options.domain}`);
+  if (options.secure) parts.push("secure");
+  parts.push("httponly");
+  if (options.sameSiteNone) parts.push("SameSite=None");
+  return parts.join("; ");
+}

@@ -1,0 +1,230 @@
+import type { Outcome, RequestContext } from "../core/context";
+import { toAppwriteError } from "../core/pipeline";
+import type { AccountService } from "../core/service";
+import { AppwriteError } from "../errors";
+import { systemClock } from "../ports/clock";
+import { clientIp } from "./client-ip";
+import { readCookie, serializeCookie } from "./cookies";
+import { isAllowedHost, isSameSite, requestOrigin } from "./origins";
+import { parseBody, parsePhpQuery, type Params } from "./params";
+import { createRouter } from "./routes";
+
+/** A request as any runtime can describe it cheaply; `fetch` builds one from a web `Request`. */
+export interface RawRequest {
+  method: string;
+  /** Absolute URL as the client addressed it. */
+  url: string;
+  headers: { get(name: string): string | null };
+  /** The body text, or the already-parsed body (an Express app's `express.json()`), or undefined. */
+  body(): Promise<string | Params | undefined>;
+  /** The socket peer's IP. */
+  ip?: string;
+}
+
+export interface RawResponse {
+  status: number;
+  /** Pairs, because `Set-Cookie` repeats. */
+  headers: Array<[string, string]>;
+  body: string | null;
+}
+
+export interface HandlerOptions {
+  /** Where the API is mounted. Default `/v1`, as the SDKs expect. */
+  basePath?: string;
+  /** Called with every error that became a 500, for logging. Default: `console.error`. */
+  onError?: (error: unknown) => void;
+}
+
+export interface GatehouseHandler {
+  /** Web-standard entry point: `Request` in, `Response` out. */
+  fetch(request: Request, info?: { ip?: string }): Promise<Response>;
+  /** The same, without building web `Request`/`Response` objects (used by the Express adapter). */
+  handle(request: RawRequest): Promise<RawResponse>;
+  /** True when `pathname` is under the base path (adapters pass other paths on). */
+  owns(pathname: string): boolean;
+}
+
+const ALLOW_HEADERS =
+  "Origin, Cookie, Set-Cookie, X-Requested-With, Content-Type, Access-Control-Allow-Origin, Access-Control-Request-Headers, Accept, X-Appwrite-Project, X-Appwrite-Key, X-Appwrite-Locale, X-Appwrite-Mode, X-Appwrite-JWT, X-Appwrite-Response-Format, X-Appwrite-Timeout, X-SDK-Version, X-SDK-Name, X-SDK-Language, X-SDK-Platform, X-SDK-GraphQL, X-Appwrite-ID, X-Appwrite-Timestamp, Content-Range, Range, Cache-Control, Expires, Pragma, X-Forwarded-For, X-Forwarded-User-Agent";
+const BASE_HEADERS: Array<[string, string]> = [
+  ["Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE"],
+  ["Access-Control-Expose-Headers", "X-Appwrite-Session, X-Fallback-Cookies"],
+  ["Access-Control-Allow-Credentials", "true"],
+  ["X-Content-Type-Options", "nosniff"],
+];
+const ERROR_HEADERS: Array<[string, string]> = [
+  ["Cache-Control", "no-cache, no-store, must-revalidate"],
+  ["Expires", "0"],
+  ["Pragma", "no-cache"],
+];
+const JSON_TYPE = "application/json; charset=UTF-8";
+
+/**
+ * The framework-agnostic HTTP layer: routes `/v1/account/...` to the service and speaks the
+ * Appwrite wire format (CORS, origin check, project, cookies and fallbacks, error bodies).
+ * Everything about *who may do what* lives in the service; this file only translates.
+ */
+export function createHandler(service: AccountService, options: HandlerOptions = {}): GatehouseHandler {
+  const { config } = service;
+  const basePath = (options.basePath ?? "/v1").replace(/\/$/, "");
+  const router = createRouter();
+  const onError = options.onError ?? ((error: unknown) => console.error("[gatehouse]", error));
+  const cookieName = `a_session_${config.projectId}`;
+  const version = config.version;
+  const clock = config.clock ?? systemClock;
+
+  async function handle(request: RawRequest): Promise<RawResponse> {
+    const url = new URL(request.url);
+    const apiHost = url.hostname;
+    const origin = requestOrigin(request.headers.get("origin"), request.headers.get("referer"));
+    const method = request.method.toUpperCase();
+
+    if (method === "OPTIONS") {
+      const headers: Array<[string, string]> = [
+        ...BASE_HEADERS,
+        ["Access-Control-Allow-Origin", request.headers.get("origin") ?? "*"],
+        ["Access-Control-Allow-Headers", `${ALLOW_HEADERS}, X-Appwrite-Session, X-Fallback-Cookies`],
+      ];
+      return { status: 204, headers, body: null };
+    }
+
+    const allowOrigin =
+      origin && isAllowedHost(origin.hostname, config.platforms, apiHost)
+        ? origin.origin
+        : `${origin?.protocol ?? url.protocol}//localhost`;
+    const headers: Array<[string, string]> = [
+      ...BASE_HEADERS,
+      ["Access-Control-Allow-Origin", allowOrigin],
+      ["Access-Control-Allow-Headers", ALLOW_HEADERS],
+    ];
+
+    try {
+      const path = url.pathname.slice(basePath.length);
+      const route = url.pathname.startsWith(`${basePath}/`) ? router.match(method, path) : null;
+      if (!route) throw new AppwriteError("general_route_not_found");
+
+      const key = request.headers.get("x-appwrite-key");
+      if (method !== "GET" && !key) checkOrigin(request, origin, apiHost);
+
+      const params: Params =
+        method === "GET" ? parsePhpQuery(url.search) : parseBody(request.headers.get("content-type"), await request.body());
+      Object.assign(params, route.pathParams);
+
+      const project = (typeof params.project === "string" && params.project) || request.headers.get("x-appwrite-project") || "console";
+      if (project !== config.projectId) throw new AppwriteError("project_not_found");
+
+      const { value: session, fromFallback } = sessionValue(request);
+      headers.push(["X-Debug-Fallback", String(fromFallback)]);
+      const ctx: RequestContext = {
+        session,
+        key,
+        jwt: request.headers.get("x-appwrite-jwt"),
+        ip: clientIp(request.ip, request.headers.get("x-forwarded-for"), config.trustedProxies),
+        userAgent: request.headers.get("user-agent") ?? "UNKNOWN",
+        hostname: apiHost,
+        locale: request.headers.get("x-appwrite-locale") ?? "en",
+      };
+
+      const outcome = await service.execute(route.operation, ctx, params);
+      for (const [name, value] of Object.entries(outcome.headers)) headers.push([name, value]);
+      applySessionHeaders(outcome, headers, { https: isHttps(request, url), apiHost, sameSite: isSameSite(origin, apiHost), nowMs: clock.now() });
+
+      if (outcome.status === 204 || outcome.body === null) return { status: outcome.status, headers, body: null };
+      headers.push(["Content-Type", JSON_TYPE]);
+      return { status: outcome.status, headers, body: JSON.stringify(outcome.body) };
+    } catch (thrown) {
+      const error = toAppwriteError(thrown);
+      if (error.code >= 500 && error.type !== "general_smtp_disabled" && error.type !== "general_phone_disabled") {
+        onError(error.cause ?? error);
+      }
+      headers.push(...ERROR_HEADERS, ["Content-Type", JSON_TYPE]);
+      for (const [name, value] of Object.entries(error.headers ?? {})) headers.push([name, value]);
+      return { status: error.code, headers, body: JSON.stringify(error.toJSON(version)) };
+    }
+  }
+
+  /** Writes from an origin that is not a registered platform are refused (CSRF; spec §1.11). */
+  function checkOrigin(request: RawRequest, origin: URL | null, apiHost: string): void {
+    if (!request.headers.get("origin") && !request.headers.get("referer")) return;
+    if (!origin || (origin.protocol !== "http:" && origin.protocol !== "https:")) {
+      throw new AppwriteError("general_unknown_origin", "Unsupported platform");
+    }
+    if (!isAllowedHost(origin.hostname, config.platforms, apiHost)) {
+      throw new AppwriteError(
+        "general_unknown_origin",
+        `Invalid Origin. Register your new client (${origin.hostname}) as a new Web platform on your project console dashboard`,
+      );
+    }
+  }
+
+  /** Cookie, then `X-Appwrite-Session`, then `X-Fallback-Cookies` (spec §1.5). */
+  function sessionValue(request: RawRequest): { value: string | null; fromFallback: boolean } {
+    const cookieHeader = request.headers.get("cookie");
+    const cookie = readCookie(cookieHeader, cookieName) ?? readCookie(cookieHeader, `${cookieName}_legacy`);
+    if (cookie) return { value: cookie, fromFallback: false };
+    const header = request.headers.get("x-appwrite-session");
+    if (header) return { value: header, fromFallback: false };
+    const fallback = request.headers.get("x-fallback-cookies");
+    if (!fallback) return { value: null, fromFallback: false };
+    try {
+      const parsed: unknown = JSON.parse(fallback);
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return { value: null, fromFallback: false };
+      const entries = Object.entries(parsed as Record<string, unknown>);
+      const found = entries.find(([name]) => name === cookieName) ?? entries.find(([name]) => name.toLowerCase() === cookieName.toLowerCase());
+      return typeof found?.[1] === "string" && found[1] ? { value: found[1], fromFallback: true } : { value: null, fromFallback: false };
+    } catch {
+      return { value: null, fromFallback: false };
+    }
+  }
+
+  function applySessionHeaders(
+    outcome: Outcome<unknown>,
+    headers: Array<[string, string]>,
+    site: { https: boolean; apiHost: string; sameSite: boolean; nowMs: number },
+  ): void {
+    if (!outcome.setSession && !outcome.clearSession) return;
+    const domain = isLocalHost(site.apiHost) ? null : `.${site.apiHost}`;
+    // The framework Appwrite runs on lowercases cookie names; the fallback keeps the id's case.
+    const name = cookieName.toLowerCase();
+    if (outcome.setSession) {
+      const { value, expire } = outcome.setSession;
+      const base = { expires: expire, maxAge: (expire.getTime() - site.nowMs) / 1000, secure: site.https, domain };
+      headers.push(["Set-Cookie", serializeCookie(`${name}_legacy`, value, { ...base, sameSiteNone: false })]);
+      headers.push(["Set-Cookie", serializeCookie(name, value, { ...base, sameSiteNone: true })]);
+      if (!site.sameSite) headers.push(["X-Fallback-Cookies", JSON.stringify({ [cookieName]: value })]);
+    } else {
+      const base = { expires: new Date(0), maxAge: 0, secure: site.https, domain };
+      headers.push(["Set-Cookie", serializeCookie(`${name}_legacy`, "", { ...base, sameSiteNone: false })]);
+      headers.push(["Set-Cookie", serializeCookie(name, "", { ...base, sameSiteNone: true })]);
+      if (!site.sameSite) headers.push(["X-Fallback-Cookies", "[]"]);
+    }
+  }
+
+  function isHttps(request: RawRequest, url: URL): boolean {
+    const forwarded = request.headers.get("x-forwarded-proto");
+    if (forwarded && config.trustedProxies.includes(request.ip ?? "")) return forwarded !== "http";
+    return url.protocol === "https:";
+  }
+
+  return {
+    handle,
+    owns: (pathname) => pathname === basePath || pathname.startsWith(`${basePath}/`),
+    async fetch(request, info) {
+      const raw: RawRequest = {
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        body: async () => (request.body ? request.text() : undefined),
+        ...(info?.ip ? { ip: info.ip } : {}),
+      };
+      const response = await handle(raw);
+      const headers = new Headers();
+      for (const [name, value] of response.headers) headers.append(name, value);
+      return new Response(response.body, { status: response.status, headers });
+    },
+  };
+}
+
+function isLocalHost(host: string): boolean {
+  return host === "localhost" || /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.startsWith("[") || host.includes(":");
+}

@@ -1,0 +1,49 @@
+/**
+ * Which web origins may call the API and receive credentials (spec §1.11): the configured platform
+ * hostnames (`*.example.com` matches subdomains, not the root) and the API's own hostname.
+ */
+export function isAllowedHost(host: string, platforms: readonly string[], apiHost: string): boolean {
+  const h = host.toLowerCase();
+  if (h === apiHost.toLowerCase()) return true;
+  for (const platform of platforms) {
+    const p = platform.toLowerCase();
+    if (p.startsWith("*.")) {
+      if (h.endsWith(p.slice(1))) return true;
+    } else if (h === p) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** The origin of a request: `Origin`, else `Referer`, parsed; null when neither is usable. */
+export function requestOrigin(origin: string | null, referer: string | null): URL | null {
+  const source = origin && origin !== "null" ? origin : referer;
+  if (!source) return null;
+  try {
+    return new URL(source);
+  } catch {
+    return null;
+  }
+}
+
+const IP_V4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/**
+ * An approximation of the registrable domain: the last two labels. Hosts without one (localhost,
+ * IPs) give "". Multi-label public suffixes (co.uk) are not known; the cost of a wrong answer is
+ * only whether `X-Fallback-Cookies` is sent.
+ */
+export function registrableDomain(host: string): string {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+  if (IP_V4.test(h) || h.includes(":")) return "";
+  const labels = h.split(".").filter(Boolean);
+  return labels.length < 2 ? "" : labels.slice(-2).join(".");
+}
+
+/** True when the caller's site and the API share a registrable domain (spec §1.7). */
+export function isSameSite(origin: URL | null, apiHost: string): boolean {
+  if (!origin) return false;
+  const a = registrableDomain(origin.hostname);
+  return a !== "" && a === registrableDomain(apiHost);
+}

@@ -1,0 +1,79 @@
+import type { OperationName } from "../core/service";
+
+/**
+ * The routes under `/v1`: method, path template, operation. Aliases (spec §1.1) are extra rows
+ * pointing at the same operation; the rate-limit `{url}` comes from the operation's own primary
+ * path, so an alias shares its counter.
+ */
+export const routes: ReadonlyArray<readonly [method: string, path: string, operation: OperationName]> = [
+  ["GET", "/account", "get"],
+  ["POST", "/account", "create"],
+  ["PATCH", "/account/email", "updateEmail"],
+  ["PATCH", "/account/name", "updateName"],
+  ["PATCH", "/account/password", "updatePassword"],
+  ["PATCH", "/account/phone", "updatePhone"],
+  ["GET", "/account/prefs", "getPrefs"],
+  ["PATCH", "/account/prefs", "updatePrefs"],
+  ["PATCH", "/account/status", "updateStatus"],
+  ["GET", "/account/sessions", "listSessions"],
+  ["DELETE", "/account/sessions", "deleteSessions"],
+  ["POST", "/account/sessions/email", "createEmailPasswordSession"],
+  ["POST", "/account/sessions", "createEmailPasswordSession"],
+  ["POST", "/account/sessions/anonymous", "createAnonymousSession"],
+  ["GET", "/account/sessions/:sessionId", "getSession"],
+  ["PATCH", "/account/sessions/:sessionId", "updateSession"],
+  ["DELETE", "/account/sessions/:sessionId", "deleteSession"],
+];
+
+export interface RouteMatch {
+  operation: OperationName;
+  pathParams: Record<string, string>;
+}
+
+export interface Router {
+  match(method: string, path: string): RouteMatch | null;
+}
+
+/** Static paths are one map lookup; templated ones are tried in order after that. */
+export function createRouter(table = routes): Router {
+  const exact = new Map<string, OperationName>();
+  const templated: Array<{ method: string; pattern: RegExp; names: string[]; operation: OperationName }> = [];
+  for (const [method, path, operation] of table) {
+    if (!path.includes(":")) {
+      exact.set(`${method} ${path}`, operation);
+      continue;
+    }
+    const names: string[] = [];
+    const source = path.replace(/:([A-Za-z]+)/g, (_, name: string) => {
+      names.push(name);
+      return "([^/]+)";
+    });
+    templated.push({ method, pattern: new RegExp(`^${source}$`), names, operation });
+  }
+  return {
+    match(method, path) {
+      const normalised = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
+      const operation = exact.get(`${method} ${normalised}`);
+      if (operation) return { operation, pathParams: {} };
+      for (const route of templated) {
+        if (route.method !== method) continue;
+        const found = route.pattern.exec(normalised);
+        if (!found) continue;
+        const pathParams: Record<string, string> = {};
+        route.names.forEach((name, i) => {
+          pathParams[name] = safeDecode(found[i + 1] ?? "");
+        });
+        return { operation: route.operation, pathParams };
+      }
+      return null;
+    },
+  };
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}

@@ -1,0 +1,40 @@
+import type { TargetRecord, UserRecord } from "../ports/store";
+import { formatDate } from "./datetime";
+
+/** The Account model (spec §3.1), fields in Appwrite's order. Secrets never leave. */
+export function toAccount(user: UserRecord, targets: TargetRecord[]) {
+  return {
+    $id: user.id,
+    $createdAt: formatDate(user.createdAt),
+    $updatedAt: formatDate(user.updatedAt),
+    name: user.name,
+    registration: formatDate(user.registration),
+    status: user.status,
+    labels: user.labels,
+    passwordUpdate: formatDate(user.passwordUpdatedAt),
+    email: user.email ?? "",
+    phone: user.phone ?? "",
+    emailVerification: user.emailVerification,
+    phoneVerification: user.phoneVerification,
+    mfa: user.mfa,
+    prefs: user.prefs,
+    targets: targets.map(toTarget),
+    accessedAt: formatDate(user.accessedAt),
+  };
+}
+
+export function toTarget(target: TargetRecord) {
+  return {
+    $id: target.id,
+    $createdAt: formatDate(target.createdAt),
+    $updatedAt: formatDate(target.updatedAt),
+    name: target.name,
+    userId: target.userId,
+    providerId: target.providerId,
+    providerType: target.providerType,
+    identifier: target.identifier,
+    expired: target.expired,
+  };
+}
+
+export type AccountModel = ReturnType<typeof toAccount>;

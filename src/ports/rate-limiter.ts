@@ -1,0 +1,17 @@
+/** The outcome of counting one request against one key. */
+export interface RateLimitResult {
+  allowed: boolean;
+  limit: number;
+  /** Requests left in the window after this one (never negative). */
+  remaining: number;
+  /** Unix seconds at which the window ends. */
+  reset: number;
+}
+
+/**
+ * Fixed-window counters (spec §1.10): a window starts on a multiple of `windowSeconds` since the
+ * epoch; `limit` requests pass per window; a rejected request is not counted.
+ */
+export interface RateLimiter {
+  hit(key: string, limit: number, windowSeconds: number, nowMs: number): Promise<RateLimitResult>;
+}

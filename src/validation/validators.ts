@@ -1,0 +1,140 @@
+import { z } from "zod";
+import { AppwriteError, invalidParam, missingParam } from "../errors";
+
+/**
+ * Appwrite's parameter validators (spec §2.0) as zod schemas. Each carries, as its zod
+ * description, the exact text Appwrite prints after ``Invalid `<param>` param: ``; `parseParams`
+ * reports that text rather than zod's own message.
+ */
+
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,35}$/;
+
+export const customIdDescription =
+  "Parameter must contain at most 36 chars. Valid chars are a-z, A-Z, 0-9, period, hyphen, and underscore. Can't start with a special char";
+export const uidDescription =
+  "UID must contain at most 36 chars. Valid chars are a-z, A-Z, 0-9, and underscore. Can't start with a leading underscore";
+
+/** A user-chosen ID, or the literal `unique()`. */
+export const customId = z
+  .string()
+  .refine((v) => v === "unique()" || ID_PATTERN.test(v))
+  .describe(customIdDescription);
+
+/** An existing record's ID. */
+export const uid = z.string().refine((v) => ID_PATTERN.test(v)).describe(uidDescription);
+
+/** Gatehouse decision A.2: NFKC, trim, lowercase, on every route, before validation. */
+export function normaliseEmail(value: string): string {
+  return value.normalize("NFKC").trim().toLowerCase();
+}
+
+const EMAIL_LOCAL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+const EMAIL_DOMAIN = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+const EMAIL_IP_LITERAL = /^\[(?:\d{1,3}\.){3}\d{1,3}\]$/;
+
+/** Close to PHP's FILTER_VALIDATE_EMAIL: an ASCII dot-atom local part and a dotted host name. */
+export function isEmail(value: string): boolean {
+  const at = value.lastIndexOf("@");
+  if (at <= 0 || at === value.length - 1) return false;
+  const local = value.slice(0, at);
+  const domain = value.slice(at + 1);
+  if (local.length > 64 || domain.length > 253) return false;
+  return EMAIL_LOCAL.test(local) && (EMAIL_DOMAIN.test(domain) || EMAIL_IP_LITERAL.test(domain));
+}
+
+export const email = z
+  .string()
+  .transform(normaliseEmail)
+  .refine(isEmail)
+  .describe("Value must be a valid email address");
+
+const byteLength = (v: string) => Buffer.byteLength(v, "utf8");
+
+/** 8–256 bytes (byte length, not characters). */
+export const password = z
+  .string()
+  .refine((v) => byteLength(v) >= 8 && byteLength(v) <= 256)
+  .describe("Password must be between 8 and 256 characters long.");
+
+/** The message of the PasswordDictionary validator, "265" as Appwrite prints it. */
+export const passwordDictionaryDescription =
+  "Password must be between 8 and 265 characters long, and should not be one of the commonly used password.";
+
+/** A string of 1..max characters, counted as code points. */
+export function text(max: number) {
+  return z
+    .string()
+    .refine((v) => {
+      const length = [...v].length;
+      return length >= 1 && length <= max;
+    })
+    .describe(`Value must be a valid string and at least 1 chars and no longer than ${max} chars`);
+}
+
+/** E.164 with 7 to 15 digits. */
+export const phone = z
+  .string()
+  .refine((v) => /^\+[1-9]\d{6,14}$/.test(v))
+  .describe("Phone number must start with a '+' can have a maximum of fifteen digits.");
+
+export const boolean = z.boolean().describe("Value must be a valid boolean");
+
+/** A JSON object (not a list) of at most 65 535 bytes when encoded. */
+export const assoc = z
+  .custom<Record<string, unknown>>(
+    (v) =>
+      typeof v === "object" &&
+      v !== null &&
+      !Array.isArray(v) &&
+      byteLength(JSON.stringify(v)) <= 65535,
+  )
+  .describe("Value must be a valid object.");
+
+/** Case-insensitive membership; the handler receives the value as sent. */
+export function whiteList<const T extends readonly string[]>(values: T) {
+  const lower = values.map((v) => v.toLowerCase());
+  return z
+    .string()
+    .refine((v) => lower.includes(v.toLowerCase()))
+    .describe(`Value must be one of (${lower.join(", ")})`);
+}
+
+export type ParamShape = Record<string, z.ZodType>;
+export type Params<S extends ParamShape> = { [K in keyof S]: z.output<S[K]> };
+
+/**
+ * Validates raw request parameters in declaration order, the way Appwrite does: a missing
+ * (or null) required parameter gives `Param "x" is not optional.`; an invalid one gives the
+ * validator's description. Unknown parameters are ignored.
+ */
+export function parseParams<S extends ParamShape>(shape: S, raw: Record<string, unknown>): Params<S> {
+  const out: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(shape)) {
+    const value = raw[name];
+    if (value === undefined || value === null) {
+      const fallback = schema.safeParse(undefined);
+      if (!fallback.success) throw missingParam(name);
+      out[name] = fallback.data;
+      continue;
+    }
+    const result = schema.safeParse(value);
+    if (!result.success) throw invalidParam(name, describe(schema));
+    out[name] = result.data;
+  }
+  return out as Params<S>;
+}
+
+function describe(schema: z.ZodType): string {
+  return schema.description ?? new AppwriteError("general_argument_invalid").message;
+}
+
+/** An optional parameter that keeps its validator's description. */
+export function optional<T extends z.ZodType>(schema: T) {
+  return schema.optional().describe(schema.description ?? "");
+}
+
+/** An optional parameter with a default, keeping its validator's description. */
+export function withDefault<T extends z.ZodType>(schema: T, value: z.output<T>) {
+  // zod's default type wants the util.NoUndefined form; the value is the validator's own output.
+  return schema.default(value as never).describe(schema.description ?? "");
+}

@@ -1,0 +1,1277 @@
+import { randomBytes } from "node:crypto";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { StoreConflictError, TokenType } from "../../src/ports/store";
+import type {
+  AuthenticatorRecord,
+  ChallengeRecord,
+  ClientInfo,
+  IdentityRecord,
+  LogRecord,
+  RecoveryCodeRecord,
+  SessionRecord,
+  Store,
+  TargetRecord,
+  TokenRecord,
+  UserRecord,
+} from "../../src/ports/store";
+
+/*
+ * The contract every Store must pass. It only asserts what the port promises, and it never
+ * assumes an empty store: SQL stores may share one database across tests, so every record gets
+ * fresh ids, e-mails, phones and identifiers, and global counts are compared as deltas.
+ */
+
+// Unique per process and per call, lowercase alphanumerics only so that no collation (MySQL's
+// case-insensitive default included) can reorder or merge them.
+const run = randomBytes(4).toString("hex");
+const runDigits = String(randomBytes(2).readUInt16BE(0) % 10000).padStart(4, "0");
+let counter = 0;
+const next = (): number => ++counter;
+const newId = (prefix: string): string => `${prefix}${run}${next().toString(36).padStart(5, "0")}`;
+const newEmail = (): string => `user${run}${next()}@example.com`;
+const newPhone = (): string => `+44${runDigits}${String(next()).padStart(7, "0")}`;
+const newHash = (): string => randomBytes(32).toString("hex");
+
+// Millisecond-precise times well after the purgeExpired test's era, so purging never touches them.
+const T0 = Date.UTC(2024, 4, 6, 7, 8, 9, 123);
+const MIN = 60_000;
+const DAY = 86_400_000;
+const at = (offsetMs: number): Date => new Date(T0 + offsetMs);
+
+const byId = <T extends { id: string }>(rows: T[]): T[] => [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+
+function client(overrides: Partial<ClientInfo> = {}): ClientInfo {
+  return {
+    osCode: "MAC",
+    osName: "Mac",
+    osVersion: "14.4",
+    clientType: "browser",
+    clientCode: "CH",
+    clientName: "Chrome",
+    clientVersion: "124.0",
+    clientEngine: "Blink",
+    clientEngineVersion: "124.0",
+    deviceName: "desktop",
+    deviceBrand: "Apple",
+    deviceModel: "MacBook Pro",
+    countryCode: "de",
+    ...overrides,
+  };
+}
+
+export function makeUser(overrides: Partial<UserRecord> = {}): UserRecord {
+  return {
+    id: newId("u"),
+    createdAt: at(0),
+    updatedAt: at(1_000),
+    name: "Zoë Ådámsön 山田 🚀",
+    email: newEmail(),
+    phone: newPhone(),
+    passwordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
+    passwordUpdatedAt: at(500),
+    passwordHistory: ["$argon2id$v=19$m=19456,t=2,p=1$b2xk$MQ", "$argon2id$v=19$m=19456,t=2,p=1$b2xk$Mg"],
+    registration: at(0),
+    status: true,
+    labels: ["vip", "beta"],
+    emailVerification: true,
+    phoneVerification: false,
+    mfa: false,
+    prefs: {
+      theme: "dark",
+      count: 3,
+      ratio: 1.5,
+      flag: false,
+      nothing: null,
+      nested: { list: [1, "two", { three: [3] }], deeper: { emoji: "🎉", accents: "çà et là", cjk: "日本語" } },
+      "ключ": "значение",
+    },
+    accessedAt: at(2_000),
+    ...overrides,
+  };
+}
+
+export function makeTarget(userId: string, overrides: Partial<TargetRecord> = {}): TargetRecord {
+  return {
+    id: newId("t"),
+    userId,
+    createdAt: at(0),
+    updatedAt: at(10),
+    providerType: "email",
+    identifier: newEmail(),
+    name: "",
+    providerId: null,
+    expired: false,
+    ...overrides,
+  };
+}
+
+export function makeSession(userId: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
+  return {
+    id: newId("s"),
+    userId,
+    createdAt: at(0),
+    updatedAt: at(0),
+    expire: at(365 * DAY),
+    provider: "email",
+    providerUid: "someone@example.com",
+    providerAccessToken: "",
+    providerAccessTokenExpiry: null,
+    providerRefreshToken: "",
+    secretHash: newHash(),
+    ip: "203.0.113.7",
+    userAgent: "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/537.36 Chrome/124.0 Safari/537.36",
+    factors: ["password"],
+    mfaUpdatedAt: null,
+    ...client(),
+    ...overrides,
+  };
+}
+
+export function makeToken(userId: string, overrides: Partial<TokenRecord> = {}): TokenRecord {
+  return {
+    id: newId("k"),
+    userId,
+    createdAt: at(0),
+    type: TokenType.magicUrl,
+    secretHash: newHash(),
+    expire: at(60 * MIN),
+    phrase: "Brave Lion",
+    ip: "198.51.100.2",
+    userAgent: "node-appwrite/16.0.0",
+    attempts: 0,
+    ...overrides,
+  };
+}
+
+export function makeChallenge(userId: string, overrides: Partial<ChallengeRecord> = {}): ChallengeRecord {
+  return {
+    id: newId("c"),
+    userId,
+    createdAt: at(0),
+    type: "email",
+    codeHash: newHash(),
+    expire: at(15 * MIN),
+    attempts: 0,
+    ...overrides,
+  };
+}
+
+export function makeAuthenticator(userId: string, overrides: Partial<AuthenticatorRecord> = {}): AuthenticatorRecord {
+  return {
+    id: newId("a"),
+    userId,
+    createdAt: at(0),
+    updatedAt: at(0),
+    type: "totp",
+    verified: false,
+    secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+    lastUsedStep: null,
+    ...overrides,
+  };
+}
+
+export function makeRecoveryCode(userId: string, overrides: Partial<RecoveryCodeRecord> = {}): RecoveryCodeRecord {
+  return {
+    userId,
+    codeHash: newHash(),
+    sealedCode: `v1.${randomBytes(24).toString("base64url")}`,
+    createdAt: at(0),
+    ...overrides,
+  };
+}
+
+export function makeIdentity(userId: string, overrides: Partial<IdentityRecord> = {}): IdentityRecord {
+  return {
+    id: newId("i"),
+    userId,
+    createdAt: at(0),
+    updatedAt: at(5),
+    provider: "github",
+    providerUid: newId("gh"),
+    providerEmail: newEmail(),
+    providerAccessToken: "gho_access",
+    providerAccessTokenExpiry: at(8 * 60 * MIN),
+    providerRefreshToken: "ghr_refresh",
+    ...overrides,
+  };
+}
+
+export function makeLog(userId: string, overrides: Partial<LogRecord> = {}): LogRecord {
+  return {
+    id: newId("l"),
+    userId,
+    event: "session.create",
+    resource: `user/${userId}`,
+    userEmail: "someone@example.com",
+    userName: "Zoë",
+    mode: "default",
+    ip: "192.0.2.1",
+    time: at(0),
+    userAgent: "Mozilla/5.0",
+    ...client(),
+    ...overrides,
+  };
+}
+
+async function conflictOf(promise: Promise<unknown>): Promise<StoreConflictError["target"]> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(StoreConflictError);
+  return (error as StoreConflictError).target;
+}
+
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error("expected a rejection");
+    },
+    (e: unknown) => e,
+  );
+}
+
+export function storeContract(
+  name: string,
+  makeStore: () => Promise<{ store: Store; close?: () => Promise<void> }>,
+): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    let close: (() => Promise<void>) | undefined;
+
+    beforeEach(async () => {
+      const made = await makeStore();
+      store = made.store;
+      close = made.close;
+    });
+
+    afterEach(async () => {
+      await close?.();
+      close = undefined;
+    });
+
+    const seedUser = async (overrides: Partial<UserRecord> = {}): Promise<UserRecord> => {
+      const user = makeUser(overrides);
+      await store.createUser(user);
+      return user;
+    };
+
+    describe("users", () => {
+      it("round-trips every field by id, e-mail and phone", async () => {
+        const user = makeUser();
+        await store.createUser(user);
+        expect(await store.getUser(user.id)).toEqual(user);
+        expect(await store.getUserByEmail(user.email!)).toEqual(user);
+        expect(await store.getUserByPhone(user.phone!)).toEqual(user);
+      });
+
+      it("round-trips nulls and empty collections", async () => {
+        const user = makeUser({
+          email: null,
+          phone: null,
+          passwordHash: null,
+          passwordUpdatedAt: null,
+          passwordHistory: [],
+          labels: [],
+          prefs: {},
+          accessedAt: null,
+          status: false,
+          mfa: true,
+        });
+        await store.createUser(user);
+        expect(await store.getUser(user.id)).toEqual(user);
+      });
+
+      it("returns null for unknown users", async () => {
+        expect(await store.getUser(newId("missing"))).toBeNull();
+        expect(await store.getUserByEmail(newEmail())).toBeNull();
+        expect(await store.getUserByPhone(newPhone())).toBeNull();
+      });
+
+      it("counts users", async () => {
+        const before = await store.countUsers();
+        await seedUser();
+        await seedUser({ email: null, phone: null });
+        expect(await store.countUsers()).toBe(before + 2);
+      });
+
+      it("refuses a duplicate id", async () => {
+        const user = await seedUser();
+        expect(await conflictOf(store.createUser(makeUser({ id: user.id })))).toBe("id");
+        expect(await store.getUser(user.id)).toEqual(user);
+      });
+
+      it("refuses a duplicate e-mail and keeps nothing of the refused user", async () => {
+        const user = await seedUser();
+        const dup = makeUser({ email: user.email });
+        expect(await conflictOf(store.createUser(dup))).toBe("email");
+        expect(await store.getUser(dup.id)).toBeNull();
+        expect(await store.getUserByPhone(dup.phone!)).toBeNull();
+      });
+
+      it("compares e-mails case-insensitively for uniqueness", async () => {
+        const user = await seedUser();
+        expect(await conflictOf(store.createUser(makeUser({ email: user.email!.toUpperCase() })))).toBe("email");
+      });
+
+      it("refuses a duplicate phone", async () => {
+        const user = await seedUser();
+        expect(await conflictOf(store.createUser(makeUser({ phone: user.phone })))).toBe("phone");
+      });
+
+      it("allows many users without e-mail or phone", async () => {
+        const a = await seedUser({ email: null, phone: null });
+        const b = await seedUser({ email: null, phone: null });
+        expect(await store.getUser(a.id)).toEqual(a);
+        expect(await store.getUser(b.id)).toEqual(b);
+      });
+
+      it("settles concurrent sign-ups with one e-mail: exactly one wins", async () => {
+        const email = newEmail();
+        const results = await Promise.allSettled(
+          Array.from({ length: 8 }, () => store.createUser(makeUser({ email }))),
+        );
+        expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+        for (const r of results) {
+          if (r.status === "rejected") {
+            expect(r.reason).toBeInstanceOf(StoreConflictError);
+            expect((r.reason as StoreConflictError).target).toBe("email");
+          }
+        }
+      });
+
+      it("updates fields and returns the updated user", async () => {
+        const user = await seedUser();
+        const patch = {
+          name: "Nuevo Nombre ñ",
+          updatedAt: at(9_999),
+          labels: ["admin"],
+          prefs: { locale: "fr", nested: { a: [1, 2] } },
+          passwordHistory: [...user.passwordHistory, "$argon2id$v=19$new"],
+          emailVerification: false,
+          accessedAt: null,
+        };
+        const expected = { ...user, ...patch };
+        expect(await store.updateUser(user.id, patch)).toEqual(expected);
+        expect(await store.getUser(user.id)).toEqual(expected);
+      });
+
+      it("returns null when updating an unknown user", async () => {
+        expect(await store.updateUser(newId("missing"), { name: "x" })).toBeNull();
+      });
+
+      it("moves the e-mail and phone indexes on update", async () => {
+        const user = await seedUser();
+        const email = newEmail();
+        const phone = newPhone();
+        await store.updateUser(user.id, { email, phone });
+        expect((await store.getUserByEmail(email))?.id).toBe(user.id);
+        expect((await store.getUserByPhone(phone))?.id).toBe(user.id);
+        expect(await store.getUserByEmail(user.email!)).toBeNull();
+        expect(await store.getUserByPhone(user.phone!)).toBeNull();
+        // The old values are free again.
+        const other = await seedUser({ email: user.email, phone: user.phone });
+        expect((await store.getUserByEmail(user.email!))?.id).toBe(other.id);
+      });
+
+      it("frees an e-mail set to null", async () => {
+        const user = await seedUser();
+        await store.updateUser(user.id, { email: null, phone: null });
+        const other = await seedUser({ email: user.email, phone: user.phone });
+        expect((await store.getUserByEmail(user.email!))?.id).toBe(other.id);
+        expect((await store.getUserByPhone(user.phone!))?.id).toBe(other.id);
+      });
+
+      it("allows updating a user to its own e-mail and phone", async () => {
+        const user = await seedUser();
+        const updated = await store.updateUser(user.id, { email: user.email, phone: user.phone, name: "same" });
+        expect(updated).toEqual({ ...user, name: "same" });
+      });
+
+      it("refuses an update to a taken e-mail or phone and leaves the user unchanged", async () => {
+        const a = await seedUser();
+        const b = await seedUser();
+        expect(await conflictOf(store.updateUser(b.id, { email: a.email!.toUpperCase(), name: "changed" }))).toBe("email");
+        expect(await conflictOf(store.updateUser(b.id, { phone: a.phone, name: "changed" }))).toBe("phone");
+        expect(await store.getUser(b.id)).toEqual(b);
+        expect((await store.getUserByEmail(b.email!))?.id).toBe(b.id);
+        expect((await store.getUserByEmail(a.email!))?.id).toBe(a.id);
+      });
+
+      it("deletes a user and everything that belongs to them", async () => {
+        const user = await seedUser();
+        const other = await seedUser();
+        const target = makeTarget(user.id);
+        const session = makeSession(user.id);
+        const token = makeToken(user.id);
+        const challenge = makeChallenge(user.id);
+        const authenticator = makeAuthenticator(user.id);
+        const identity = makeIdentity(user.id);
+        await store.createTarget(target);
+        await store.createSession(session);
+        await store.createToken(token);
+        await store.createChallenge(challenge);
+        await store.putAuthenticator(authenticator);
+        await store.replaceRecoveryCodes(user.id, [makeRecoveryCode(user.id), makeRecoveryCode(user.id)]);
+        await store.createIdentity(identity);
+
+        const otherSession = makeSession(other.id);
+        const otherTarget = makeTarget(other.id);
+        await store.createSession(otherSession);
+        await store.createTarget(otherTarget);
+        await store.replaceRecoveryCodes(other.id, [makeRecoveryCode(other.id)]);
+
+        await store.deleteUser(user.id);
+
+        expect(await store.getUser(user.id)).toBeNull();
+        expect(await store.getUserByEmail(user.email!)).toBeNull();
+        expect(await store.getUserByPhone(user.phone!)).toBeNull();
+        expect(await store.listTargets(user.id)).toEqual([]);
+        expect(await store.getTargetByIdentifier(target.identifier)).toBeNull();
+        expect(await store.getSession(session.id)).toBeNull();
+        expect(await store.listSessions(user.id)).toEqual([]);
+        expect(await store.findAuthSession(user.id, session.secretHash)).toBeNull();
+        expect(await store.listTokens(user.id, at(0))).toEqual([]);
+        expect(await store.getChallenge(challenge.id)).toBeNull();
+        expect(await store.getAuthenticator(user.id, "totp")).toBeNull();
+        expect(await store.countRecoveryCodes(user.id)).toBe(0);
+        expect(await store.getIdentity(identity.id)).toBeNull();
+        expect(await store.getIdentityByProviderUid(identity.provider, identity.providerUid)).toBeNull();
+        expect(await store.listIdentities(user.id)).toEqual([]);
+
+        expect(await store.getUser(other.id)).toEqual(other);
+        expect(await store.getSession(otherSession.id)).toEqual(otherSession);
+        expect(await store.listTargets(other.id)).toEqual([otherTarget]);
+        expect(await store.countRecoveryCodes(other.id)).toBe(1);
+
+        // Unique values of the deleted user are free again.
+        await store.createUser(makeUser({ email: user.email, phone: user.phone }));
+        await store.createTarget(makeTarget(other.id, { identifier: target.identifier }));
+        await store.createIdentity(makeIdentity(other.id, { provider: identity.provider, providerUid: identity.providerUid }));
+      });
+
+      it("deleting an unknown user is a no-op", async () => {
+        await expect(store.deleteUser(newId("missing"))).resolves.toBeUndefined();
+      });
+    });
+
+    describe("targets", () => {
+      it("round-trips every field and lists only the user's targets", async () => {
+        const user = await seedUser();
+        const other = await seedUser();
+        const email = makeTarget(user.id);
+        const sms = makeTarget(user.id, {
+          providerType: "sms",
+          identifier: newPhone(),
+          name: "Téléphone 📱",
+          providerId: "twilio",
+          expired: true,
+          createdAt: at(MIN),
+        });
+        await store.createTarget(email);
+        await store.createTarget(sms);
+        await store.createTarget(makeTarget(other.id));
+        expect(byId(await store.listTargets(user.id))).toEqual(byId([email, sms]));
+        expect(await store.getTargetByIdentifier(sms.identifier)).toEqual(sms);
+        expect(await store.getTargetByIdentifier(newEmail())).toBeNull();
+        expect(await store.listTargets(newId("missing"))).toEqual([]);
+      });
+
+      it("refuses a duplicate identifier, even for another user", async () => {
+        const user = await seedUser();
+        const other = await seedUser();
+        const target = makeTarget(user.id);
+        await store.createTarget(target);
+        expect(await conflictOf(store.createTarget(makeTarget(other.id, { identifier: target.identifier })))).toBe("target");
+        expect(await store.listTargets(other.id)).toEqual([]);
+      });
+
+      it("updates identifier, updatedAt and expired", async () => {
+        const user = await seedUser();
+        const target = makeTarget(user.id);
+        await store.createTarget(target);
+        const identifier = newEmail();
+        await store.updateTarget(target.id, { identifier, updatedAt: at(DAY), expired: true });
+        const expected = { ...target, identifier, updatedAt: at(DAY), expired: true };
+        expect(await store.getTargetByIdentifier(identifier)).toEqual(expected);
+        expect(await store.getTargetByIdentifier(target.identifier)).toBeNull();
+        expect(await store.listTargets(user.id)).toEqual([expected]);
+        // The old identifier is free again.
+        await store.createTarget(makeTarget(user.id, { identifier: target.identifier }));
+      });
+
+      it("refuses an update to a taken identifier and leaves the target unchanged", async () => {
+        const user = await seedUser();
+        const a = makeTarget(user.id);
+        const b = makeTarget(user.id);
+        await store.createTarget(a);
+        await store.createTarget(b);
+        expect(await conflictOf(store.updateTarget(b.id, { identifier: a.identifier, expired: true }))).toBe("target");
+        expect(await store.getTargetByIdentifier(b.identifier)).toEqual(b);
+        expect(await store.getTargetByIdentifier(a.identifier)).toEqual(a);
+      });
+
+      it("updating an unknown target is a no-op", async () => {
+        await expect(store.updateTarget(newId("missing"), { expired: true })).resolves.toBeUndefined();
+      });
+    });
+
+    describe("sessions", () => {
+      it("round-trips every field", async () => {
+        const user = await seedUser();
+        const session = makeSession(user.id, {
+          provider: "github",
+          providerUid: "12345",
+          providerAccessToken: "gho_abc",
+          providerAccessTokenExpiry: at(3_600_000),
+          providerRefreshToken: "ghr_def",
+          factors: ["password", "totp"],
+          mfaUpdatedAt: at(42),
+          ...client({ countryCode: "--", deviceName: "smartphone", clientName: "Safari Móvil" }),
+        });
+        await store.createSession(session);
+        expect(await store.getSession(session.id)).toEqual(session);
+        expect(await store.getSession(newId("missing"))).toBeNull();
+      });
+
+      it("refuses a duplicate id", async () => {
+        const user = await seedUser();
+        const session = makeSession(user.id);
+        await store.createSession(session);
+        expect(await conflictOf(store.createSession(makeSession(user.id, { id: session.id })))).toBe("id");
+        expect(await store.getSession(session.id)).toEqual(session);
+      });
+
+      it("finds the auth session with its user and targets", async () => {
+        const user = await seedUser();
+        const session = makeSession(user.id);
+        const target = makeTarget(user.id);
+        const target2 = makeTarget(user.id, { providerType: "sms", identifier: newPhone() });
+        await store.createSession(session);
+        await store.createSession(makeSession(user.id));
+        await store.createTarget(target);
+        await store.createTarget(target2);
+        const found = await store.findAuthSession(user.id, session.secretHash);
+        expect(found).not.toBeNull();
+        expect(found!.user).toEqual(user);
+        expect(found!.session).toEqual(session);
+        expect(byId(found!.targets)).toEqual(byId([target, target2]));
+      });
+
+      it("finds the auth session of a user without targets", async () => {
+        const user = await seedUser();
+        const session = makeSession(user.id);
+        await store.createSession(session);
+        expect(await store.findAuthSession(user.id, session.secretHash)).toEqual({ user, session, targets: [] });
+      });
+
+      it("does not find a session under another user or another hash", async () => {
+        const user = await seedUser();
+        const other = await seedUser();
+        const session = makeSession(user.id);
+        await store.createSession(session);
+        await store.createSession(makeSession(other.id));
+        expect(await store.findAuthSession(other.id, session.secretHash)).toBeNull();
+        expect(await store.findAuthSession(user.id, newHash())).toBeNull();
+        expect(await store.findAuthSession(newId("missing"), session.secretHash)).toBeNull();
+        await store.deleteSession(session.id);
+        expect(await store.findAuthSession(user.id, session.secretHash)).toBeNull();
+      });
+
+      it("lists sessions oldest first, by creation time then id, expired ones included", async () => {
+        const user = await seedUser();
+        const base = newId("s");
+        const newest = makeSession(user.id, { id: `${base}a`, createdAt: at(3 * MIN) });
+        const tieB = makeSession(user.id, { id: `${base}c`, createdAt: at(MIN) });
+        const tieA = makeSession(user.id, { id: `${base}b`, createdAt: at(MIN) });
+        const expired = makeSession(user.id, { id: `${base}d`, createdAt: at(0), expire: at(1) });
+        for (const s of [newest, tieB, tieA, expired]) await store.createSession(s);
+        await store.createSession(makeSession((await seedUser()).id));
+        expect(await store.listSessions(user.id)).toEqual([expired, tieA, tieB, newest]);
+        expect(await store.listSessions(newId("missing"))).toEqual([]);
+      });
+
+      it("updates a session and returns it", async () => {
+        const user = await seedUser();
+        const session = makeSession(user.id);
+        await store.createSession(session);
+        const patch = {
+          updatedAt: at(DAY),
+          expire: at(2 * DAY),
+          factors: ["password", "email"],
+          mfaUpdatedAt: at(DAY),
+          providerAccessToken: "new",
+          providerAccessTokenExpiry: at(DAY + 1),
+          countryCode: "fr",
+        };
+        const expected = { ...session, ...patch };
+        expect(await store.updateSession(session.id, patch)).toEqual(expected);
+        expect(await store.getSession(session.id)).toEqual(expected);
+        expect(await store.findAuthSession(user.id, session.secretHash)).toMatchObject({ session: expected });
+        expect(await store.updateSession(newId("missing"), { factors: [] })).toBeNull();
+      });
+
+      it("deletes a session exactly once", async () => {
+        const user = await seedUser();
+        const session = makeSession(user.id);
+        await store.createSession(session);
+        const results = await Promise.all(Array.from({ length: 20 }, () => store.deleteSession(session.id)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await store.deleteSession(session.id)).toBe(false);
+        expect(await store.getSession(session.id)).toBeNull();
+      });
+
+      it("deletes all of a user's sessions and returns them", async () => {
+        const user = await seedUser();
+        const other = await seedUser();
+        const a = makeSession(user.id, { createdAt: at(0) });
+        const b = makeSession(user.id, { createdAt: at(MIN) });
+        const keep = makeSession(other.id);
+        for (const s of [a, b, keep]) await store.createSession(s);
+        expect(byId(await store.deleteSessions(user.id))).toEqual(byId([a, b]));
+        expect(await store.listSessions(user.id)).toEqual([]);
+        expect(await store.listSessions(other.id)).toEqual([keep]);
+        expect(await store.deleteSessions(user.id)).toEqual([]);
+      });
+
+      it("trims the oldest sessions, by creation time then id", async () => {
+        const user = await seedUser();
+        const base = newId("s");
+        const sessions = [
+          makeSession(user.id, { id: `${base}e`, createdAt: at(0) }),
+          makeSession(user.id, { id: `${base}a`, createdAt: at(MIN) }),
+          makeSession(user.id, { id: `${base}b`, createdAt: at(MIN) }),
+          makeSession(user.id, { id: `${base}c`, createdAt: at(2 * MIN) }),
+          makeSession(user.id, { id: `${base}d`, createdAt: at(3 * MIN) }),
+        ];
+        for (const s of [...sessions].reverse()) await store.createSession(s);
+        expect(await store.trimSessions(user.id, 10)).toEqual([]);
+        expect(await store.trimSessions(user.id, 5)).toEqual([]);
+        expect([...(await store.trimSessions(user.id, 2))].sort()).toEqual([`${base}a`, `${base}b`, `${base}e`]);
+        expect(await store.listSessions(user.id)).toEqual(sessions.slice(3));
+        expect(await store.trimSessions(user.id, 0)).toHaveLength(2);
+        expect(await store.listSessions(user.id)).toEqual([]);
+      });
+
+      it("trims atomically under concurrent calls", async () => {
+        const user = await seedUser();
+        const sessions = Array.from({ length: 8 }, (_, i) => makeSession(user.id, { createdAt: at(i * MIN) }));
+        for (const s of sessions) await store.createSession(s);
+        const deleted = (await Promise.all(Array.from({ length: 5 }, () => store.trimSessions(user.id, 3)))).flat();
+        expect([...deleted].sort()).toEqual(sessions.slice(0, 5).map((s) => s.id).sort());
+        expect(await store.listSessions(user.id)).toEqual(sessions.slice(5));
+      });
+
+      it("trims only the given user's sessions", async () => {
+        const user = await seedUser();
+        const other = await seedUser();
+        const mine = makeSession(user.id);
+        const theirs = makeSession(other.id);
+        await store.createSession(mine);
+        await store.createSession(theirs);
+        expect(await store.trimSessions(user.id, 0)).toEqual([mine.id]);
+        expect(await store.listSessions(other.id)).toEqual([theirs]);
+      });
+    });
+
+    describe("tokens", () => {
+      it("round-trips and lists only unexpired tokens, optionally by type", async () => {
+        const user = await seedUser();
+        const other = await seedUser();
+        const now = at(0);
+        const magic = makeToken(user.id, { type: TokenType.magicUrl, expire: at(MIN), attempts: 2 });
+        const email = makeToken(user.id, { type: TokenType.email, expire: at(2 * MIN), phrase: "", createdAt: at(-MIN) });
+        const atNow = makeToken(user.id, { type: TokenType.magicUrl, expire: now });
+        const past = makeToken(user.id, { type: TokenType.recovery, expire: at(-1) });
+        for (const t of [magic, email, atNow, past]) await store.createToken(t);
+        await store.createToken(makeToken(other.id));
+
+        expect(byId(await store.listTokens(user.id, now))).toEqual(byId([magic, email]));
+        expect(await store.listTokens(user.id, now, TokenType.magicUrl)).toEqual([magic]);
+        expect(await store.listTokens(user.id, now, TokenType.email)).toEqual([email]);
+        expect(await store.listTokens(user.id, now, TokenType.recovery)).toEqual([]);
+        expect(await store.listTokens(user.id, at(-10))).toHaveLength(4);
+        expect(await store.listTokens(user.id, at(2 * MIN))).toEqual([]);
+      });
+
+      it("refuses a duplicate id", async () => {
+        const user = await seedUser();
+        const token = makeToken(user.id);
+        await store.createToken(token);
+        expect(await conflictOf(store.createToken(makeToken(user.id, { id: token.id })))).toBe("id");
+        expect(await store.listTokens(user.id, at(0))).toEqual([token]);
+      });
+
+      it("consumes a token exactly once under concurrency", async () => {
+        const user = await seedUser();
+        const token = makeToken(user.id);
+        await store.createToken(token);
+        const results = await Promise.all(Array.from({ length: 20 }, () => store.consumeToken(token.id)));
+        expect(results.filter((r) => r === true)).toHaveLength(1);
+        expect(await store.consumeToken(token.id)).toBe(false);
+        expect(await store.listTokens(user.id, at(0))).toEqual([]);
+        expect(await store.consumeToken(newId("missing"))).toBe(false);
+      });
+
+      it("counts attempts and reports 0 once the token is gone", async () => {
+        const user = await seedUser();
+        const token = makeToken(user.id);
+        await store.createToken(token);
+        expect(await store.addTokenAttempt(token.id)).toBe(1);
+        expect(await store.addTokenAttempt(token.id)).toBe(2);
+        const counts = await Promise.all(Array.from({ length: 5 }, () => store.addTokenAttempt(token.id)));
+        expect([...counts].sort((a, b) => a - b)).toEqual([3, 4, 5, 6, 7]);
+        expect(await store.listTokens(user.id, at(0))).toEqual([{ ...token, attempts: 7 }]);
+        await store.consumeToken(token.id);
+        expect(await store.addTokenAttempt(token.id)).toBe(0);
+        expect(await store.addTokenAttempt(newId("missing"))).toBe(0);
+      });
+    });
+
+    describe("challenges", () => {
+      it("round-trips every field", async () => {
+        const user = await seedUser();
+        const challenge = makeChallenge(user.id, { type: "totp", codeHash: "", attempts: 1 });
+        await store.createChallenge(challenge);
+        expect(await store.getChallenge(challenge.id)).toEqual(challenge);
+        expect(await store.getChallenge(newId("missing"))).toBeNull();
+      });
+
+      it("refuses a duplicate id", async () => {
+        const user = await seedUser();
+        const challenge = makeChallenge(user.id);
+        await store.createChallenge(challenge);
+        expect(await conflictOf(store.createChallenge(makeChallenge(user.id, { id: challenge.id })))).toBe("id");
+        expect(await store.getChallenge(challenge.id)).toEqual(challenge);
+      });
+
+      it("consumes a challenge exactly once under concurrency", async () => {
+        const user = await seedUser();
+        const challenge = makeChallenge(user.id);
+        await store.createChallenge(challenge);
+        const results = await Promise.all(Array.from({ length: 20 }, () => store.consumeChallenge(challenge.id)));
+        expect(results.filter((r) => r === true)).toHaveLength(1);
+        expect(await store.getChallenge(challenge.id)).toBeNull();
+        expect(await store.consumeChallenge(challenge.id)).toBe(false);
+      });
+
+      it("counts attempts and reports 0 once the challenge is gone", async () => {
+        const user = await seedUser();
+        const challenge = makeChallenge(user.id);
+        await store.createChallenge(challenge);
+        expect(await store.addChallengeAttempt(challenge.id)).toBe(1);
+        expect(await store.addChallengeAttempt(challenge.id)).toBe(2);
+        expect(await store.getChallenge(challenge.id)).toEqual({ ...challenge, attempts: 2 });
+        await store.consumeChallenge(challenge.id);
+        expect(await store.addChallengeAttempt(challenge.id)).toBe(0);
+      });
+    });
+
+    describe("authenticators", () => {
+      it("puts, gets and replaces the user's authenticator", async () => {
+        const user = await seedUser();
+        const other = await seedUser();
+        expect(await store.getAuthenticator(user.id, "totp")).toBeNull();
+
+        const first = makeAuthenticator(user.id);
+        await store.putAuthenticator(first);
+        expect(await store.getAuthenticator(user.id, "totp")).toEqual(first);
+
+        const theirs = makeAuthenticator(other.id, { verified: true, lastUsedStep: 7 });
+        await store.putAuthenticator(theirs);
+
+        const second = makeAuthenticator(user.id, { secret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", createdAt: at(MIN) });
+        await store.putAuthenticator(second);
+        expect(await store.getAuthenticator(user.id, "totp")).toEqual(second);
+        expect(await store.deleteAuthenticator(first.id)).toBe(false);
+
+        const same = { ...second, verified: true, updatedAt: at(2 * MIN), lastUsedStep: 99 };
+        await store.putAuthenticator(same);
+        expect(await store.getAuthenticator(user.id, "totp")).toEqual(same);
+        expect(await store.getAuthenticator(other.id, "totp")).toEqual(theirs);
+      });
+
+      it("uses each time step at most once", async () => {
+        const user = await seedUser();
+        const authenticator = makeAuthenticator(user.id);
+        await store.putAuthenticator(authenticator);
+
+        expect(await store.useAuthenticatorStep(authenticator.id, 1000, { verified: true, updatedAt: at(MIN) })).toBe(true);
+        const afterFirst = { ...authenticator, lastUsedStep: 1000, verified: true, updatedAt: at(MIN) };
+        expect(await store.getAuthenticator(user.id, "totp")).toEqual(afterFirst);
+
+        // A replayed or older step changes nothing, patch included.
+        expect(await store.useAuthenticatorStep(authenticator.id, 1000, { updatedAt: at(2 * MIN) })).toBe(false);
+        expect(await store.useAuthenticatorStep(authenticator.id, 999, { updatedAt: at(2 * MIN) })).toBe(false);
+        expect(await store.getAuthenticator(user.id, "totp")).toEqual(afterFirst);
+
+        expect(await store.useAuthenticatorStep(authenticator.id, 1001)).toBe(true);
+        expect(await store.getAuthenticator(user.id, "totp")).toEqual({ ...afterFirst, lastUsedStep: 1001 });
+        expect(await store.useAuthenticatorStep(newId("missing"), 5)).toBe(false);
+      });
+
+      it("accepts step 0 as a first use", async () => {
+        const user = await seedUser();
+        const authenticator = makeAuthenticator(user.id);
+        await store.putAuthenticator(authenticator);
+        expect(await store.useAuthenticatorStep(authenticator.id, 0)).toBe(true);
+        expect(await store.useAuthenticatorStep(authenticator.id, 0)).toBe(false);
+      });
+
+      it("accepts a step exactly once under concurrency", async () => {
+        const user = await seedUser();
+        const authenticator = makeAuthenticator(user.id, { lastUsedStep: 10 });
+        await store.putAuthenticator(authenticator);
+        const results = await Promise.all(Array.from({ length: 20 }, () => store.useAuthenticatorStep(authenticator.id, 11)));
+        expect(results.filter((r) => r === true)).toHaveLength(1);
+        expect((await store.getAuthenticator(user.id, "totp"))?.lastUsedStep).toBe(11);
+      });
+
+      it("deletes an authenticator exactly once", async () => {
+        const user = await seedUser();
+        const authenticator = makeAuthenticator(user.id);
+        await store.putAuthenticator(authenticator);
+        expect(await store.deleteAuthenticator(authenticator.id)).toBe(true);
+        expect(await store.deleteAuthenticator(authenticator.id)).toBe(false);
+        expect(await store.getAuthenticator(user.id, "totp")).toBeNull();
+      });
+    });
+
+    describe("recovery codes", () => {
+      it("replaces, counts and consumes codes", async () => {
+        const user = await seedUser();
+        const other = await seedUser();
+        expect(await store.countRecoveryCodes(user.id)).toBe(0);
+
+        const first = Array.from({ length: 3 }, () => makeRecoveryCode(user.id));
+        await store.replaceRecoveryCodes(user.id, first);
+        await store.replaceRecoveryCodes(other.id, [makeRecoveryCode(other.id)]);
+        expect(await store.countRecoveryCodes(user.id)).toBe(3);
+
+        expect(await store.consumeRecoveryCode(user.id, first[0]!.codeHash)).toBe(true);
+        expect(await store.consumeRecoveryCode(user.id, first[0]!.codeHash)).toBe(false);
+        expect(await store.consumeRecoveryCode(user.id, newHash())).toBe(false);
+        expect(await store.consumeRecoveryCode(other.id, first[1]!.codeHash)).toBe(false);
+        expect(await store.countRecoveryCodes(user.id)).toBe(2);
+
+        const second = Array.from({ length: 2 }, () => makeRecoveryCode(user.id, { createdAt: at(DAY) }));
+        await store.replaceRecoveryCodes(user.id, second);
+        expect(await store.countRecoveryCodes(user.id)).toBe(2);
+        expect(await store.consumeRecoveryCode(user.id, first[1]!.codeHash)).toBe(false);
+        expect(await store.consumeRecoveryCode(user.id, second[1]!.codeHash)).toBe(true);
+
+        await store.replaceRecoveryCodes(user.id, []);
+        expect(await store.countRecoveryCodes(user.id)).toBe(0);
+        expect(await store.countRecoveryCodes(other.id)).toBe(1);
+      });
+
+      it("consumes a code exactly once under concurrency", async () => {
+        const user = await seedUser();
+        const codes = Array.from({ length: 10 }, () => makeRecoveryCode(user.id));
+        await store.replaceRecoveryCodes(user.id, codes);
+        const results = await Promise.all(
+          Array.from({ length: 20 }, () => store.consumeRecoveryCode(user.id, codes[4]!.codeHash)),
+        );
+        expect(results.filter((r) => r === true)).toHaveLength(1);
+        expect(await store.countRecoveryCodes(user.id)).toBe(9);
+      });
+    });
+
+    describe("identities", () => {
+      it("round-trips by id, provider uid and user", async () => {
+        const user = await seedUser();
+        const github = makeIdentity(user.id);
+        const google = makeIdentity(user.id, {
+          provider: "google",
+          providerAccessTokenExpiry: null,
+          providerRefreshToken: "",
+          createdAt: at(MIN),
+        });
+        await store.createIdentity(github);
+        await store.createIdentity(google);
+        expect(await store.getIdentity(github.id)).toEqual(github);
+        expect(await store.getIdentityByProviderUid("github", github.providerUid)).toEqual(github);
+        expect(await store.getIdentityByProviderUid("google", google.providerUid)).toEqual(google);
+        expect(await store.getIdentityByProviderUid("google", github.providerUid)).toBeNull();
+        expect(byId(await store.listIdentities(user.id))).toEqual(byId([github, google]));
+        expect(await store.getIdentity(newId("missing"))).toBeNull();
+        expect(await store.listIdentities(newId("missing"))).toEqual([]);
+      });
+
+      it("refuses a duplicate provider uid, even for another user, but not across providers", async () => {
+        const user = await seedUser();
+        const other = await seedUser();
+        const identity = makeIdentity(user.id);
+        await store.createIdentity(identity);
+        expect(
+          await conflictOf(store.createIdentity(makeIdentity(other.id, { provider: "github", providerUid: identity.providerUid }))),
+        ).toBe("identity");
+        await store.createIdentity(makeIdentity(other.id, { provider: "gitlab", providerUid: identity.providerUid }));
+        expect(await store.getIdentityByProviderUid("github", identity.providerUid)).toEqual(identity);
+      });
+
+      it("refuses a duplicate id", async () => {
+        const user = await seedUser();
+        const identity = makeIdentity(user.id);
+        await store.createIdentity(identity);
+        expect(await conflictOf(store.createIdentity(makeIdentity(user.id, { id: identity.id })))).toBe("id");
+      });
+
+      it("finds identities by provider e-mail, optionally excluding a user", async () => {
+        const a = await seedUser();
+        const b = await seedUser();
+        const email = newEmail();
+        const ofA = makeIdentity(a.id, { providerEmail: email });
+        const ofB = makeIdentity(b.id, { providerEmail: email, provider: "google" });
+        await store.createIdentity(ofA);
+        await store.createIdentity(ofB);
+        await store.createIdentity(makeIdentity(a.id));
+        expect(byId(await store.findIdentitiesByEmail(email))).toEqual(byId([ofA, ofB]));
+        expect(await store.findIdentitiesByEmail(email, a.id)).toEqual([ofB]);
+        expect(await store.findIdentitiesByEmail(email, b.id)).toEqual([ofA]);
+        expect(await store.findIdentitiesByEmail(newEmail())).toEqual([]);
+      });
+
+      it("updates an identity", async () => {
+        const user = await seedUser();
+        const identity = makeIdentity(user.id);
+        await store.createIdentity(identity);
+        const patch = {
+          providerEmail: newEmail(),
+          providerAccessToken: "rotated",
+          providerAccessTokenExpiry: null,
+          providerRefreshToken: "rotated-refresh",
+          updatedAt: at(DAY),
+        };
+        await store.updateIdentity(identity.id, patch);
+        const expected = { ...identity, ...patch };
+        expect(await store.getIdentity(identity.id)).toEqual(expected);
+        expect(await store.getIdentityByProviderUid(identity.provider, identity.providerUid)).toEqual(expected);
+        expect(await store.findIdentitiesByEmail(patch.providerEmail)).toEqual([expected]);
+        expect(await store.findIdentitiesByEmail(identity.providerEmail)).toEqual([]);
+        await expect(store.updateIdentity(newId("missing"), { providerAccessToken: "x" })).resolves.toBeUndefined();
+      });
+
+      it("deletes an identity exactly once and frees its provider uid", async () => {
+        const user = await seedUser();
+        const identity = makeIdentity(user.id);
+        await store.createIdentity(identity);
+        expect(await store.deleteIdentity(identity.id)).toBe(true);
+        expect(await store.deleteIdentity(identity.id)).toBe(false);
+        expect(await store.getIdentity(identity.id)).toBeNull();
+        expect(await store.getIdentityByProviderUid(identity.provider, identity.providerUid)).toBeNull();
+        await store.createIdentity(makeIdentity(user.id, { provider: identity.provider, providerUid: identity.providerUid }));
+      });
+    });
+
+    describe("logs", () => {
+      it("round-trips every field", async () => {
+        const user = await seedUser();
+        const log = makeLog(user.id, {
+          event: "users.*.sessions.*.create",
+          mode: "admin",
+          ...client({ countryCode: "--", osName: "Windows", clientName: "Édge" }),
+        });
+        await store.appendLog(log);
+        expect(await store.listLogs(user.id, { limit: 25, offset: 0 })).toEqual([log]);
+      });
+
+      it("lists newest first with limit and offset, and counts", async () => {
+        const user = await seedUser();
+        const other = await seedUser();
+        const logs = [0, 4, 2, 1, 3].map((n) => makeLog(user.id, { time: at(n * MIN), event: `event.${n}` }));
+        for (const log of logs) await store.appendLog(log);
+        await store.appendLog(makeLog(other.id));
+        const newestFirst = [...logs].sort((a, b) => b.time.getTime() - a.time.getTime());
+
+        expect(await store.listLogs(user.id, { limit: 25, offset: 0 })).toEqual(newestFirst);
+        expect(await store.listLogs(user.id, { limit: 2, offset: 0 })).toEqual(newestFirst.slice(0, 2));
+        expect(await store.listLogs(user.id, { limit: 2, offset: 2 })).toEqual(newestFirst.slice(2, 4));
+        expect(await store.listLogs(user.id, { limit: 10, offset: 4 })).toEqual(newestFirst.slice(4));
+        expect(await store.listLogs(user.id, { limit: 10, offset: 5 })).toEqual([]);
+        expect(await store.countLogs(user.id)).toBe(5);
+        expect(await store.countLogs(other.id)).toBe(1);
+        expect(await store.countLogs(newId("missing"))).toBe(0);
+        expect(await store.listLogs(newId("missing"), { limit: 10, offset: 0 })).toEqual([]);
+      });
+    });
+
+    describe("purgeExpired", () => {
+      it("removes expired sessions, tokens and challenges, and counts them", async () => {
+        // An era no other test writes in, so a shared database cannot skew the count.
+        const now = new Date(Date.UTC(2001, 5, 1, 12, 0, 0, 500));
+        const ms = (offset: number): Date => new Date(now.getTime() + offset);
+        const user = await seedUser();
+        const old = { createdAt: ms(-DAY) };
+        const gone = [
+          makeSession(user.id, { ...old, expire: ms(-1) }),
+          makeSession(user.id, { ...old, expire: now }),
+        ];
+        const kept = makeSession(user.id, { ...old, expire: ms(1) });
+        for (const s of [...gone, kept]) await store.createSession(s);
+        const goneToken = makeToken(user.id, { ...old, expire: now });
+        const keptToken = makeToken(user.id, { ...old, expire: ms(MIN) });
+        await store.createToken(goneToken);
+        await store.createToken(keptToken);
+        const goneChallenge = makeChallenge(user.id, { ...old, expire: ms(-MIN) });
+        const keptChallenge = makeChallenge(user.id, { ...old, expire: ms(1) });
+        await store.createChallenge(goneChallenge);
+        await store.createChallenge(keptChallenge);
+
+        expect(await store.purgeExpired(now)).toBe(4);
+
+        expect(await store.listSessions(user.id)).toEqual([kept]);
+        expect(await store.listTokens(user.id, ms(-DAY))).toEqual([keptToken]);
+        expect(await store.getChallenge(goneChallenge.id)).toBeNull();
+        expect(await store.getChallenge(keptChallenge.id)).toEqual(keptChallenge);
+        expect(await store.getUser(user.id)).toEqual(user);
+        expect(await store.purgeExpired(now)).toBe(0);
+      });
+    });
+
+    describe("transactions", () => {
+      it("commits writes and returns the callback's value", async () => {
+        const user = makeUser();
+        const session = makeSession(user.id);
+        const result = await store.transaction(async (tx) => {
+          await tx.createUser(user);
+          await tx.createSession(session);
+          expect(await tx.getUser(user.id)).toEqual(user);
+          return "committed";
+        });
+        expect(result).toBe("committed");
+        expect(await store.getUser(user.id)).toEqual(user);
+        expect(await store.findAuthSession(user.id, session.secretHash)).toEqual({ user, session, targets: [] });
+      });
+
+      it("rolls back creations when the callback throws, and rethrows", async () => {
+        const user = makeUser();
+        const session = makeSession(user.id);
+        const boom = new Error("boom");
+        const error = await rejectionOf(
+          store.transaction(async (tx) => {
+            await tx.createUser(user);
+            await tx.createSession(session);
+            throw boom;
+          }),
+        );
+        expect(error).toBe(boom);
+        expect(await store.getUser(user.id)).toBeNull();
+        expect(await store.getUserByEmail(user.email!)).toBeNull();
+        expect(await store.getSession(session.id)).toBeNull();
+        expect(await store.listSessions(user.id)).toEqual([]);
+        expect(await store.findAuthSession(user.id, session.secretHash)).toBeNull();
+        // Nothing of the rolled-back rows still holds a unique value.
+        await store.createUser(user);
+        await store.createSession(session);
+      });
+
+      it("rolls back updates and deletions", async () => {
+        const user = await seedUser();
+        const session = makeSession(user.id);
+        const token = makeToken(user.id);
+        const challenge = makeChallenge(user.id);
+        const authenticator = makeAuthenticator(user.id);
+        const codes = [makeRecoveryCode(user.id), makeRecoveryCode(user.id)];
+        const identity = makeIdentity(user.id);
+        const target = makeTarget(user.id);
+        await store.createSession(session);
+        await store.createToken(token);
+        await store.createChallenge(challenge);
+        await store.putAuthenticator(authenticator);
+        await store.replaceRecoveryCodes(user.id, codes);
+        await store.createIdentity(identity);
+        await store.createTarget(target);
+        const newEmailValue = newEmail();
+
+        await rejectionOf(
+          store.transaction(async (tx) => {
+            await tx.updateUser(user.id, { email: newEmailValue, name: "changed", labels: [] });
+            await tx.updateSession(session.id, { factors: [] });
+            await tx.addTokenAttempt(token.id);
+            await tx.consumeToken(token.id);
+            await tx.consumeChallenge(challenge.id);
+            await tx.useAuthenticatorStep(authenticator.id, 5, { verified: true });
+            await tx.consumeRecoveryCode(user.id, codes[0]!.codeHash);
+            await tx.updateIdentity(identity.id, { providerEmail: newEmail() });
+            await tx.updateTarget(target.id, { identifier: newEmail() });
+            await tx.deleteSession(session.id);
+            throw new Error("abort");
+          }),
+        );
+
+        expect(await store.getUser(user.id)).toEqual(user);
+        expect((await store.getUserByEmail(user.email!))?.id).toBe(user.id);
+        expect(await store.getUserByEmail(newEmailValue)).toBeNull();
+        expect(await store.getSession(session.id)).toEqual(session);
+        expect(await store.findAuthSession(user.id, session.secretHash)).toEqual({ user, session, targets: [target] });
+        expect(await store.listTokens(user.id, at(0))).toEqual([token]);
+        expect(await store.getChallenge(challenge.id)).toEqual(challenge);
+        expect(await store.getAuthenticator(user.id, "totp")).toEqual(authenticator);
+        expect(await store.countRecoveryCodes(user.id)).toBe(2);
+        expect(await store.getIdentity(identity.id)).toEqual(identity);
+        expect(await store.findIdentitiesByEmail(identity.providerEmail)).toEqual([identity]);
+        expect(await store.getTargetByIdentifier(target.identifier)).toEqual(target);
+      });
+
+      it("rolls back a cascading user deletion", async () => {
+        const user = await seedUser();
+        const session = makeSession(user.id);
+        const target = makeTarget(user.id);
+        const identity = makeIdentity(user.id);
+        await store.createSession(session);
+        await store.createTarget(target);
+        await store.createIdentity(identity);
+        await store.replaceRecoveryCodes(user.id, [makeRecoveryCode(user.id)]);
+
+        await rejectionOf(
+          store.transaction(async (tx) => {
+            await tx.deleteUser(user.id);
+            expect(await tx.getUser(user.id)).toBeNull();
+            throw new Error("abort");
+          }),
+        );
+
+        expect(await store.findAuthSession(user.id, session.secretHash)).toEqual({ user, session, targets: [target] });
+        expect(await store.getIdentityByProviderUid(identity.provider, identity.providerUid)).toEqual(identity);
+        expect(await store.countRecoveryCodes(user.id)).toBe(1);
+      });
+
+      it("rolls back when a write inside fails with a conflict", async () => {
+        const existing = await seedUser();
+        const fresh = makeUser();
+        const error = await rejectionOf(
+          store.transaction(async (tx) => {
+            await tx.createUser(fresh);
+            await tx.createUser(makeUser({ email: existing.email }));
+          }),
+        );
+        expect(error).toBeInstanceOf(StoreConflictError);
+        expect((error as StoreConflictError).target).toBe("email");
+        expect(await store.getUser(fresh.id)).toBeNull();
+        expect(await store.getUser(existing.id)).toEqual(existing);
+      });
+
+      it("runs a nested transaction inline, committing with the outer one", async () => {
+        const a = makeUser();
+        const b = makeUser();
+        const result = await store.transaction(async (tx) => {
+          await tx.createUser(a);
+          return tx.transaction(async (inner) => {
+            await inner.createUser(b);
+            return (await inner.getUser(a.id))?.id;
+          });
+        });
+        expect(result).toBe(a.id);
+        expect(await store.getUser(a.id)).toEqual(a);
+        expect(await store.getUser(b.id)).toEqual(b);
+      });
+
+      it("rolls back everything when a nested transaction throws through the outer one", async () => {
+        const a = makeUser();
+        const b = makeUser();
+        const boom = new Error("nested boom");
+        const error = await rejectionOf(
+          store.transaction(async (tx) => {
+            await tx.createUser(a);
+            await tx.transaction(async (inner) => {
+              await inner.createUser(b);
+              throw boom;
+            });
+          }),
+        );
+        expect(error).toBe(boom);
+        expect(await store.getUser(a.id)).toBeNull();
+        expect(await store.getUser(b.id)).toBeNull();
+      });
+
+      it("commits concurrent transactions independently", async () => {
+        const users = Array.from({ length: 5 }, () => makeUser());
+        const boom = new Error("only this one fails");
+        const results = await Promise.allSettled(
+          users.map((user, i) =>
+            store.transaction(async (tx) => {
+              await tx.createUser(user);
+              await tx.createSession(makeSession(user.id));
+              if (i === 2) throw boom;
+              return user.id;
+            }),
+          ),
+        );
+        expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled", "fulfilled"]);
+        for (const [i, user] of users.entries()) {
+          if (i === 2) expect(await store.getUser(user.id)).toBeNull();
+          else expect(await store.getUser(user.id)).toEqual(user);
+        }
+      });
+    });
+
+    describe("copies", () => {
+      it("stores a copy of what it is given", async () => {
+        const user = makeUser();
+        const expected = structuredClone(user);
+        await store.createUser(user);
+        user.name = "mutated";
+        user.labels.push("mutated");
+        user.passwordHistory.length = 0;
+        (user.prefs["nested"] as { list: unknown[] }).list.push("mutated");
+        user.createdAt.setTime(0);
+        expect(await store.getUser(expected.id)).toEqual(expected);
+
+        const session = makeSession(expected.id);
+        const expectedSession = structuredClone(session);
+        await store.createSession(session);
+        session.factors.push("mutated");
+        session.expire.setTime(0);
+        expect(await store.getSession(session.id)).toEqual(expectedSession);
+
+        const patch = { labels: ["x"], prefs: { deep: { value: 1 } } };
+        await store.updateUser(expected.id, patch);
+        patch.labels.push("mutated");
+        patch.prefs.deep.value = 2;
+        expect(await store.getUser(expected.id)).toMatchObject({ labels: ["x"], prefs: { deep: { value: 1 } } });
+      });
+
+      it("returns copies that callers may mutate freely", async () => {
+        const user = await seedUser();
+        const session = makeSession(user.id);
+        const target = makeTarget(user.id);
+        const token = makeToken(user.id);
+        const identity = makeIdentity(user.id);
+        const log = makeLog(user.id);
+        const authenticator = makeAuthenticator(user.id);
+        await store.createSession(session);
+        await store.createTarget(target);
+        await store.createToken(token);
+        await store.createIdentity(identity);
+        await store.appendLog(log);
+        await store.putAuthenticator(authenticator);
+
+        const gotUser = (await store.getUser(user.id))!;
+        gotUser.labels.push("mutated");
+        gotUser.updatedAt.setTime(0);
+        (gotUser.prefs["nested"] as { deeper: { emoji: string } }).deeper.emoji = "mutated";
+        const updated = (await store.updateUser(user.id, { name: user.name }))!;
+        updated.passwordHistory.push("mutated");
+
+        const auth = (await store.findAuthSession(user.id, session.secretHash))!;
+        auth.user.name = "mutated";
+        auth.session.factors.push("mutated");
+        auth.targets[0]!.identifier = "mutated";
+        (await store.listSessions(user.id))[0]!.expire.setTime(0);
+        (await store.getSession(session.id))!.createdAt.setTime(0);
+        (await store.listTokens(user.id, at(0)))[0]!.expire.setTime(0);
+        (await store.getIdentity(identity.id))!.providerAccessTokenExpiry!.setTime(0);
+        (await store.listLogs(user.id, { limit: 1, offset: 0 }))[0]!.time.setTime(0);
+        (await store.getAuthenticator(user.id, "totp"))!.updatedAt.setTime(0);
+
+        expect(await store.getUser(user.id)).toEqual(user);
+        expect(await store.findAuthSession(user.id, session.secretHash)).toEqual({ user, session, targets: [target] });
+        expect(await store.listTokens(user.id, at(0))).toEqual([token]);
+        expect(await store.getIdentity(identity.id)).toEqual(identity);
+        expect(await store.listLogs(user.id, { limit: 1, offset: 0 })).toEqual([log]);
+        expect(await store.getAuthenticator(user.id, "totp")).toEqual(authenticator);
+      });
+    });
+  });
+}

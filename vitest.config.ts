@@ -1,0 +1,17 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      "gatehouse/express": fileURLToPath(new URL("./adapters/express/index.ts", import.meta.url)),
+      "gatehouse/next": fileURLToPath(new URL("./adapters/next/index.ts", import.meta.url)),
+      gatehouse: fileURLToPath(new URL("./src/index.ts", import.meta.url)),
+    },
+  },
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+  },
+});
