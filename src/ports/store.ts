@@ -207,7 +207,10 @@ export interface Store {
   getUserByPhone(phone: string): Promise<UserRecord | null>;
   /** Applies the patch and returns the updated user, or null when the user does not exist. */
   updateUser(id: string, patch: UserPatch): Promise<UserRecord | null>;
-  /** Deletes a user; their sessions, tokens, challenges, authenticators, codes, identities and targets go with them. */
+  /**
+   * Deletes a user; their sessions, tokens, challenges, authenticators, codes, identities, targets
+   * and logs go with them (a later user with the same custom id must not inherit any of it).
+   */
   deleteUser(id: string): Promise<void>;
   countUsers(): Promise<number>;
 
@@ -269,6 +272,8 @@ export interface Store {
   /** Replaces all of the user's recovery codes. */
   replaceRecoveryCodes(userId: string, codes: RecoveryCodeRecord[]): Promise<void>;
   countRecoveryCodes(userId: string): Promise<number>;
+  /** The user's unused codes (hash and sealed form), oldest first. */
+  listRecoveryCodes(userId: string): Promise<RecoveryCodeRecord[]>;
   consumeRecoveryCode(userId: string, codeHash: string): Promise<boolean>;
 
   // OAuth2 identities

@@ -546,6 +546,10 @@ function view(db: Database, undo: UndoLog): Store {
       return db.recoveryCodes.get(userId)?.length ?? 0;
     },
 
+    async listRecoveryCodes(userId) {
+      return (db.recoveryCodes.get(userId) ?? []).map(copyRecoveryCode);
+    },
+
     async consumeRecoveryCode(userId, codeHash) {
       const codes = db.recoveryCodes.get(userId);
       if (codes === undefined) return false;

@@ -414,6 +414,7 @@ export function storeContract(
         await store.putAuthenticator(authenticator);
         await store.replaceRecoveryCodes(user.id, [makeRecoveryCode(user.id), makeRecoveryCode(user.id)]);
         await store.createIdentity(identity);
+        await store.appendLog(makeLog(user.id));
 
         const otherSession = makeSession(other.id);
         const otherTarget = makeTarget(other.id);
@@ -435,6 +436,7 @@ export function storeContract(
         expect(await store.getChallenge(challenge.id)).toBeNull();
         expect(await store.getAuthenticator(user.id, "totp")).toBeNull();
         expect(await store.countRecoveryCodes(user.id)).toBe(0);
+        expect(await store.listLogs(user.id, { limit: 10, offset: 0 })).toEqual([]);
         expect(await store.getIdentity(identity.id)).toBeNull();
         expect(await store.getIdentityByProviderUid(identity.provider, identity.providerUid)).toBeNull();
         expect(await store.listIdentities(user.id)).toEqual([]);
@@ -853,6 +855,10 @@ export function storeContract(
         expect(await store.consumeRecoveryCode(user.id, newHash())).toBe(false);
         expect(await store.consumeRecoveryCode(other.id, first[1]!.codeHash)).toBe(false);
         expect(await store.countRecoveryCodes(user.id)).toBe(2);
+        const remaining = await store.listRecoveryCodes(user.id);
+        expect(remaining.map((c) => c.codeHash).sort()).toEqual([first[1]!.codeHash, first[2]!.codeHash].sort());
+        expect(remaining.map((c) => c.sealedCode).sort()).toEqual([first[1]!.sealedCode, first[2]!.sealedCode].sort());
+        expect(await store.listRecoveryCodes(other.id)).toHaveLength(1);
 
         const second = Array.from({ length: 2 }, () => makeRecoveryCode(user.id, { createdAt: at(DAY) }));
         await store.replaceRecoveryCodes(user.id, second);

@@ -1,0 +1,62 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { beforeAll, describe, expect, it } from "vitest";
+
+/**
+ * Builds the package with tsup and loads it the way a user would: by its own name, through the
+ * subpath exports, from ESM and from CommonJS, in a separate Node process.
+ */
+const root = new URL("../../", import.meta.url).pathname;
+
+function node(args: string[]): string {
+  return execFileSync(process.execPath, args, { cwd: root, encoding: "utf8" });
+}
+
+describe("the built package", () => {
+  beforeAll(() => {
+    execFileSync("npx", ["tsup", "--silent"], { cwd: root, stdio: "pipe" });
+  }, 120_000);
+
+  it("exports every subpath to ESM", () => {
+    const out = node([
+      "--input-type=module",
+      "-e",
+      `const core = await import("gatehouse");
+       const express = await import("gatehouse/express");
+       const next = await import("gatehouse/next");
+       console.log(JSON.stringify([typeof core.createAccountService, typeof core.memoryStore, typeof express.accountRouter, typeof next.accountRoutes, typeof next.serverAccount]));`,
+    ]);
+    expect(JSON.parse(out)).toEqual(["function", "function", "function", "function", "function"]);
+  });
+
+  it("exports every subpath to CommonJS, and the CJS build finds its bundled password list", () => {
+    const out = node([
+      "-e",
+      `const core = require("gatehouse");
+       const { accountRouter } = require("gatehouse/express");
+       const { accountRoutes } = require("gatehouse/next");
+       const service = core.createAccountService({ projectId: "p", store: core.memoryStore(), auth: { passwordDictionary: true }, passwordHasher: core.argon2Hasher({ memoryCost: 256, timeCost: 1 }) });
+       service.create({ userId: "unique()", email: "a@example.com", password: "password" }).catch((e) => {
+         console.log(JSON.stringify([typeof accountRouter, typeof accountRoutes, e instanceof core.AppwriteError, e.type, e.message]));
+       });`,
+    ]);
+    const [router, routes, isAppwriteError, type, message] = JSON.parse(out);
+    expect([router, routes, isAppwriteError, type]).toEqual(["function", "function", true, "general_argument_invalid"]);
+    expect(message).toContain("commonly used password");
+  });
+
+  it("keeps the core in one module: adapters import it by name instead of bundling a copy", () => {
+    for (const file of ["dist/express.js", "dist/next.js"]) {
+      const code = readFileSync(`${root}${file}`, "utf8");
+      expect(code).toMatch(/from "gatehouse"/);
+      expect(code).not.toContain("user_more_factors_required");
+    }
+  });
+
+  it("ships type declarations for every entry", () => {
+    for (const file of ["index", "express", "next"]) {
+      expect(readFileSync(`${root}dist/${file}.d.ts`, "utf8").length).toBeGreaterThan(100);
+      expect(readFileSync(`${root}dist/${file}.d.cts`, "utf8").length).toBeGreaterThan(100);
+    }
+  });
+});
