@@ -1,0 +1,2 @@
+/** Shared by the bench parent and the server child. */
+export const PROJECT = "bench";
