@@ -1,12 +1,12 @@
 // autocannon ships no types; this declares only what bench/run.ts uses.
 declare module "autocannon" {
-  interface Request {
+  export interface Request {
     method?: string;
     path?: string;
     headers?: Record<string, string>;
     body?: string;
   }
-  interface Options {
+  export interface Options {
     url: string;
     connections?: number;
     duration?: number;
@@ -15,12 +15,12 @@ declare module "autocannon" {
     body?: string;
     requests?: Request[];
   }
-  interface Histogram {
+  export interface Histogram {
     average: number;
     p99: number;
     total: number;
   }
-  interface Result {
+  export interface Result {
     requests: Histogram;
     latency: Histogram;
     duration: number;

@@ -8,6 +8,7 @@
  */
 import { performance, monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import { hash as argon2Hash, verify as argon2Verify } from "@node-rs/argon2";
@@ -41,6 +42,23 @@ app.get("/bare", (_req, res) => {
 app.put("/bench/bare", express.json(), (req, res) => {
   bareBody = req.body;
   res.json({ bytes: JSON.stringify(bareBody).length });
+});
+
+/**
+ * CPU time of this whole process (all threads: event loop, libuv pool, GC), and of the main
+ * thread alone from Linux schedstat: time on a CPU and time spent runnable but waiting for one.
+ * All in µs; the main-thread figures are null where /proc does not offer them.
+ */
+app.get("/bench/cpu", (_req, res) => {
+  const { user, system } = process.cpuUsage();
+  let main: { cpu: number; wait: number } | null = null;
+  try {
+    const [cpu, wait] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8").split(" ").map(Number);
+    main = { cpu: cpu! / 1000, wait: wait! / 1000 };
+  } catch {
+    // Not Linux, or schedstat disabled: the whole-process figure still stands.
+  }
+  res.json({ us: user + system, main });
 });
 
 // Event-loop delay, sampled every millisecond. The histogram records whole timer intervals,

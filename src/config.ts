@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Store } from "./ports/store";
+import { STORE_METHODS, type Store } from "./ports/store";
 import type { Mailer } from "./ports/mailer";
 import type { Sms } from "./ports/sms";
 import type { Clock } from "./ports/clock";
@@ -7,12 +7,23 @@ import type { RateLimiter } from "./ports/rate-limiter";
 import type { PasswordHasher } from "./ports/password-hasher";
 import type { Geo } from "./ports/geo";
 
-/** A port is any object with the named methods; zod checks the shape, TypeScript the types. */
-function port<T>(name: string, methods: string[]) {
-  return z.custom<T>(
-    (v) => typeof v === "object" && v !== null && methods.every((m) => typeof (v as Record<string, unknown>)[m] === "function"),
-    { message: `must be a ${name} (an object with ${methods.map((m) => `${m}()`).join(", ")})` },
-  );
+/**
+ * A port is any object with the named methods; zod checks the shape, TypeScript the types. The
+ * message names the methods that are missing, so a hand-written store fails at start-up, not
+ * with a 500 on the first request that needs the method.
+ */
+function port<T>(name: string, methods: readonly string[]) {
+  return z.unknown().check((ctx) => {
+    const v = ctx.value;
+    if (typeof v !== "object" || v === null) {
+      ctx.issues.push({ code: "custom", input: v, message: `must be a ${name} object` });
+      return;
+    }
+    const missing = methods.filter((m) => typeof (v as Record<string, unknown>)[m] !== "function");
+    if (missing.length) {
+      ctx.issues.push({ code: "custom", input: v, message: `must be a ${name}: missing ${missing.map((m) => `${m}()`).join(", ")}` });
+    }
+  }) as unknown as z.ZodType<T>;
 }
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,35}$/;
@@ -74,7 +85,7 @@ export const configSchema = z
     projectId: z.string().regex(ID_PATTERN, "must be 1–36 characters of a-z, A-Z, 0-9, period, hyphen or underscore, not starting with a special character"),
     /** Shown in e-mails and TOTP issuer names; defaults to the project id. */
     projectName: z.string().min(1).optional(),
-    store: port<Store>("Store", ["createUser", "getUser", "findAuthSession", "createSession", "transaction"]),
+    store: port<Store>("Store", STORE_METHODS),
     /**
      * Hostnames of the web apps allowed to call the API and to be redirect targets, e.g.
      * `["localhost", "app.example.com", "*.example.com"]`. `localhost` is allowed only if listed.
@@ -89,7 +100,7 @@ export const configSchema = z
      */
     secret: z.string().min(32, "must be at least 32 characters").optional(),
     passwordHasher: port<PasswordHasher>("PasswordHasher", ["hash", "verify", "needsRehash"]).optional(),
-    rateLimiter: port<RateLimiter>("RateLimiter", ["hit"]).optional(),
+    rateLimiter: port<RateLimiter>("RateLimiter", ["hit", "peek"]).optional(),
     /** Set false to switch rate limiting off for everyone (Appwrite's `_APP_OPTIONS_ABUSE=disabled`). */
     rateLimits: z.boolean().default(true),
     clock: port<Clock>("Clock", ["now"]).optional(),

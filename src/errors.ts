@@ -82,11 +82,15 @@ export class AppwriteError extends Error {
   /** Extra response headers, e.g. rate-limit headers that must accompany the error. */
   headers?: Record<string, string>;
 
-  constructor(type: ErrorType, message?: string, options?: { cause?: unknown }) {
+  /**
+   * `status` overrides the catalogue's code; used for one case only: a store that is unreachable
+   * answers 503 (retry later) with the `general_server_error` shape, not 500.
+   */
+  constructor(type: ErrorType, message?: string, options?: { cause?: unknown; status?: number }) {
     const [code, defaultMessage] = errorCatalogue[type];
-    super(message ?? defaultMessage, options);
+    super(message ?? defaultMessage, options?.cause === undefined ? undefined : { cause: options.cause });
     this.type = type;
-    this.declaredCode = code;
+    this.declaredCode = options?.status ?? code;
   }
 
   /** The status that goes on the wire. */

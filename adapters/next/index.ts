@@ -67,14 +67,16 @@ export function serverAccount(service: AccountService, jar: CookieJar, options: 
     async run<T = unknown>(operation: OperationName, params: Record<string, unknown> = {}): Promise<T> {
       const outcome = await service.execute(operation, context, params);
       if (outcome.setSession) {
-        if (!jar.set) throw new TypeError("this cookie store is read-only: create sessions in a server action or route handler");
-        jar.set(name.toLowerCase(), outcome.setSession.value, {
-          httpOnly: true,
-          secure,
-          sameSite: "lax",
-          path: "/",
-          expires: outcome.setSession.expire,
-        });
+        const { value, expire } = outcome.setSession;
+        try {
+          if (!jar.set) throw new TypeError("the cookie store has no set()");
+          jar.set(name.toLowerCase(), value, { httpOnly: true, secure, sameSite: "lax", path: "/", expires: expire });
+        } catch (cause) {
+          // Next's read-only store (Server Components) throws here. A session nobody holds would
+          // still count against the session limit, so it is ended before reporting.
+          await service.execute("deleteSession", { ...options.context, session: value }, { sessionId: "current" }).catch(() => {});
+          throw new TypeError("this cookie store is read-only: create sessions in a server action or route handler", { cause });
+        }
       } else if (outcome.clearSession) {
         jar.delete?.(name.toLowerCase());
         jar.delete?.(`${name.toLowerCase()}_legacy`);

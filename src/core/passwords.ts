@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { AppwriteError, invalidParam } from "../errors";
-import { passwordDictionaryDescription } from "../validation/validators";
+import { AppwriteError } from "../errors";
 import type { Deps } from "./deps";
 
 /**
@@ -13,13 +12,6 @@ export function loadPasswordDictionary(): Set<string> {
   const dir = require.resolve("common-password/package.json").replace(/package\.json$/, "");
   const text = readFileSync(`${dir}lib/10k most common.txt`, "utf8");
   return new Set(text.split(/\r?\n/).filter(Boolean));
-}
-
-/** The PasswordDictionary validator's extra rule, reported as the `password` param being invalid. */
-export function checkDictionary(deps: Deps, password: string, param = "password"): void {
-  if (deps.config.auth.passwordDictionary && deps.passwordDictionary().has(password)) {
-    throw invalidParam(param, passwordDictionaryDescription);
-  }
 }
 
 /** The personal-data rule (spec §5): the password may not contain the user's own identifiers. */

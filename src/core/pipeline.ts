@@ -43,7 +43,7 @@ export async function execute<S extends ParamShape, R>(
     if (caller.user && !caller.user.status) throw new AppwriteError("user_blocked");
     if (!op.mfaGroup && (await needsMoreFactors(deps, caller))) throw new AppwriteError("user_more_factors_required");
 
-    if (op.rateLimit && deps.limiter && caller.role !== "applications") {
+    if (op.rateLimit && deps.limiter) {
       headers = await applyRateLimit(deps, op.rateLimit, op.path, ctx, caller, raw, now);
     }
     if (op.authMethod && caller.role !== "applications" && !deps.config.auth.methods[op.authMethod]) {
@@ -55,7 +55,9 @@ export async function execute<S extends ParamShape, R>(
       if (!at || now.getTime() - at.getTime() > FRESH_CHALLENGE_MS) throw new AppwriteError("user_challenge_required");
     }
 
-    const input = parseParams(op.params, raw);
+    const input = parseParams(op.params, raw, {
+      dictionary: deps.config.auth.passwordDictionary ? deps.passwordDictionary() : null,
+    });
     const env: Env = { deps, ctx, caller, now, raw };
     const outcome = await op.run(env, input);
     outcome.headers = { ...headers, ...outcome.headers };
@@ -70,7 +72,9 @@ export async function execute<S extends ParamShape, R>(
 /** Anything that is not already an Appwrite error is an internal fault: no details leave. */
 export function toAppwriteError(error: unknown): AppwriteError {
   if (error instanceof AppwriteError) return error;
-  if (error instanceof StoreUnavailableError) return new AppwriteError("general_server_error", undefined, { cause: error });
+  if (error instanceof StoreUnavailableError) {
+    return new AppwriteError("general_server_error", "The database is unavailable. Please try again later.", { cause: error, status: 503 });
+  }
   return new AppwriteError("general_unknown", undefined, { cause: error });
 }
 
@@ -95,9 +99,13 @@ async function applyRateLimit(
   let denied = false;
   // Keys are checked one after another, as Appwrite does: an earlier key may count a request
   // that a later key then refuses.
+  // API keys are exempt: they see the headers but are neither counted nor refused.
+  const exempt = caller.role === "applications";
   for (const template of rule.keys) {
     const key = fillKey(template, { url: `${ctx.hostname ?? ""}${path}`, ip: ctx.ip ?? "", userId: caller.user?.id ?? "" }, raw);
-    const result = await limiter.hit(key, rule.limit, WINDOW_SECONDS, now.getTime());
+    const result = exempt
+      ? { ...(await limiter.peek(key, rule.limit, WINDOW_SECONDS, now.getTime())), allowed: true }
+      : await limiter.hit(key, rule.limit, WINDOW_SECONDS, now.getTime());
     if (!tightest || result.remaining < tightest.remaining) tightest = result;
     if (!result.allowed) {
       denied = true;
@@ -126,6 +134,12 @@ function fillKey(template: string, values: { url: string; ip: string; userId: st
     if (name === "userId") return values.userId;
     const value = raw[name.slice("param-".length)];
     if (value === undefined || value === null || value === "") return whole;
-    return typeof value === "string" ? value : JSON.stringify(value);
+    if (typeof value === "string") return value;
+    try {
+      return JSON.stringify(value);
+    } catch {
+      // Too deeply nested to encode: validation will refuse the value, so the key need not be exact.
+      return whole;
+    }
   });
 }

@@ -164,16 +164,17 @@ export function createHandler(service: AccountService, options: HandlerOptions =
     if (cookie) return { value: cookie, fromFallback: false };
     const header = request.headers.get("x-appwrite-session");
     if (header) return { value: header, fromFallback: false };
+    // From here on Appwrite reports `X-Debug-Fallback: true`, whether or not the header helps.
     const fallback = request.headers.get("x-fallback-cookies");
-    if (!fallback) return { value: null, fromFallback: false };
+    if (!fallback) return { value: null, fromFallback: true };
     try {
       const parsed: unknown = JSON.parse(fallback);
-      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return { value: null, fromFallback: false };
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return { value: null, fromFallback: true };
       const entries = Object.entries(parsed as Record<string, unknown>);
       const found = entries.find(([name]) => name === cookieName) ?? entries.find(([name]) => name.toLowerCase() === cookieName.toLowerCase());
-      return typeof found?.[1] === "string" && found[1] ? { value: found[1], fromFallback: true } : { value: null, fromFallback: false };
+      return { value: typeof found?.[1] === "string" && found[1] ? found[1] : null, fromFallback: true };
     } catch {
-      return { value: null, fromFallback: false };
+      return { value: null, fromFallback: true };
     }
   }
 

@@ -9,6 +9,14 @@ export function memoryRateLimiter(): RateLimiter {
   let lastSweep = 0;
 
   return {
+    async peek(key, limit, windowSeconds, nowMs): Promise<RateLimitResult> {
+      const now = Math.floor(nowMs / 1000);
+      const start = now - (now % windowSeconds);
+      const window = windows.get(key);
+      const count = window && window.start === start ? window.count : 0;
+      return { allowed: count < limit, limit, remaining: Math.max(0, limit - (count + 1)), reset: start + windowSeconds };
+    },
+
     async hit(key, limit, windowSeconds, nowMs): Promise<RateLimitResult> {
       const now = Math.floor(nowMs / 1000);
       const start = now - (now % windowSeconds);

@@ -13,5 +13,11 @@ export interface RateLimitResult {
  * epoch; `limit` requests pass per window; a rejected request is not counted.
  */
 export interface RateLimiter {
+  /** Counts one request against `key` unless the window is already full. */
   hit(key: string, limit: number, windowSeconds: number, nowMs: number): Promise<RateLimitResult>;
+  /**
+   * Reports the window as `hit` would, without counting: exempt callers (API keys) still get the
+   * `X-RateLimit-*` headers but do not use up other callers' budget.
+   */
+  peek(key: string, limit: number, windowSeconds: number, nowMs: number): Promise<RateLimitResult>;
 }

@@ -314,3 +314,22 @@ export class StoreConflictError extends Error {
 export class StoreUnavailableError extends Error {
   override readonly name = "StoreUnavailableError";
 }
+
+/** Every method of `Store`, so a config check can name what a custom store lacks. */
+export const STORE_METHODS = [
+  "createUser", "getUser", "getUserByEmail", "getUserByPhone", "updateUser", "deleteUser", "countUsers",
+  "createTarget", "getTargetByIdentifier", "listTargets", "updateTarget",
+  "createSession", "findAuthSession", "getSession", "listSessions", "updateSession", "deleteSession", "deleteSessions", "trimSessions",
+  "createToken", "listTokens", "consumeToken", "addTokenAttempt",
+  "createChallenge", "getChallenge", "consumeChallenge", "addChallengeAttempt",
+  "getAuthenticator", "putAuthenticator", "useAuthenticatorStep", "deleteAuthenticator",
+  "replaceRecoveryCodes", "countRecoveryCodes", "listRecoveryCodes", "consumeRecoveryCode",
+  "createIdentity", "getIdentity", "getIdentityByProviderUid", "findIdentitiesByEmail", "listIdentities", "updateIdentity", "deleteIdentity",
+  "appendLog", "listLogs", "countLogs",
+  "purgeExpired", "transaction",
+] as const satisfies ReadonlyArray<keyof Store>;
+
+// Fails to compile when a method is added to Store but not to the list above.
+type MissingStoreMethods = Exclude<keyof Store, (typeof STORE_METHODS)[number]>;
+const storeMethodsComplete: [MissingStoreMethods] extends [never] ? true : never = true;
+void storeMethodsComplete;

@@ -1,3 +1,4 @@
+import { parsePhoneNumberFromString } from "libphonenumber-js/min";
 import { z } from "zod";
 import { AppwriteError, invalidParam, missingParam } from "../errors";
 
@@ -60,6 +61,20 @@ export const password = z
 export const passwordDictionaryDescription =
   "Password must be between 8 and 265 characters long, and should not be one of the commonly used password.";
 
+/** Schemas that also refuse common passwords when the project's dictionary is on. */
+const dictionaryChecked = new WeakSet<z.ZodType>();
+
+/**
+ * A new password (sign-up, password change, recovery): Appwrite's PasswordDictionary validator.
+ * Its description is the "265" text whether or not the dictionary is on; the dictionary itself
+ * is project configuration, so `parseParams` applies it.
+ */
+export const newPassword = z
+  .string()
+  .refine((v) => byteLength(v) >= 8 && byteLength(v) <= 256)
+  .describe(passwordDictionaryDescription);
+dictionaryChecked.add(newPassword);
+
 /** A string of 1..max characters, counted as code points. */
 export function text(max: number) {
   return z
@@ -71,23 +86,26 @@ export function text(max: number) {
     .describe(`Value must be a valid string and at least 1 chars and no longer than ${max} chars`);
 }
 
-/** E.164 with 7 to 15 digits. */
+/** E.164 with 7 to 15 digits, and a country calling code libphonenumber knows. */
 export const phone = z
   .string()
-  .refine((v) => /^\+[1-9]\d{6,14}$/.test(v))
+  .refine((v) => /^\+[1-9]\d{6,14}$/.test(v) && parsePhoneNumberFromString(v) !== undefined)
   .describe("Phone number must start with a '+' can have a maximum of fifteen digits.");
 
 export const boolean = z.boolean().describe("Value must be a valid boolean");
 
+/** Bytes of the JSON encoding; a value too deeply nested to encode counts as too large. */
+function encodedSize(value: unknown): number {
+  try {
+    return byteLength(JSON.stringify(value));
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
 /** A JSON object (not a list) of at most 65 535 bytes when encoded. */
 export const assoc = z
-  .custom<Record<string, unknown>>(
-    (v) =>
-      typeof v === "object" &&
-      v !== null &&
-      !Array.isArray(v) &&
-      byteLength(JSON.stringify(v)) <= 65535,
-  )
+  .custom<Record<string, unknown>>((v) => typeof v === "object" && v !== null && !Array.isArray(v) && encodedSize(v) <= 65535)
   .describe("Value must be a valid object.");
 
 /** Case-insensitive membership; the handler receives the value as sent. */
@@ -107,7 +125,12 @@ export type Params<S extends ParamShape> = { [K in keyof S]: z.output<S[K]> };
  * (or null) required parameter gives `Param "x" is not optional.`; an invalid one gives the
  * validator's description. Unknown parameters are ignored.
  */
-export function parseParams<S extends ParamShape>(shape: S, raw: Record<string, unknown>): Params<S> {
+export interface ParseOptions {
+  /** The common-password list when the project refuses them, else null. */
+  dictionary?: ReadonlySet<string> | null;
+}
+
+export function parseParams<S extends ParamShape>(shape: S, raw: Record<string, unknown>, options: ParseOptions = {}): Params<S> {
   const out: Record<string, unknown> = {};
   for (const [name, schema] of Object.entries(shape)) {
     const value = raw[name];
@@ -119,6 +142,9 @@ export function parseParams<S extends ParamShape>(shape: S, raw: Record<string, 
     }
     const result = schema.safeParse(value);
     if (!result.success) throw invalidParam(name, describe(schema));
+    if (options.dictionary && dictionaryChecked.has(schema) && options.dictionary.has(result.data as string)) {
+      throw invalidParam(name, describe(schema));
+    }
     out[name] = result.data;
   }
   return out as Params<S>;

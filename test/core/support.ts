@@ -3,7 +3,8 @@
  * cheap hasher, a store spy, and a few shortcuts. Not a test file itself (no `.test.ts`).
  */
 import { expect } from "vitest";
-import { createAccountService, type AccountService, type GatehouseConfig } from "../../src/core/service";
+import { createAccountService, type AccountService } from "../../src/core/service";
+import type { GatehouseConfig } from "../../src/config";
 import { memoryStore } from "../../src/stores/memory";
 import { AppwriteError, type ErrorType } from "../../src/errors";
 import type { RequestContext } from "../../src/core/context";
