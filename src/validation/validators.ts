@@ -122,8 +122,8 @@ export type Params<S extends ParamShape> = { [K in keyof S]: z.output<S[K]> };
 
 /**
  * Validates raw request parameters in declaration order, the way Appwrite does: a missing
- * (or null) required parameter gives `Param "x" is not optional.`; an invalid one gives the
- * validator's description. Unknown parameters are ignored.
+ * required parameter gives `Param "x" is not optional.`; an invalid one gives the validator's
+ * description. Unknown parameters are ignored.
  */
 export interface ParseOptions {
   /** The common-password list when the project refuses them, else null. */
@@ -134,11 +134,16 @@ export function parseParams<S extends ParamShape>(shape: S, raw: Record<string, 
   const out: Record<string, unknown> = {};
   for (const [name, schema] of Object.entries(shape)) {
     const value = raw[name];
+    // A present `null` is a value: required parameters then fail their validator (as Appwrite's
+    // framework does); optional ones fall back to their default instead of reaching the handler.
     if (value === undefined || value === null) {
       const fallback = schema.safeParse(undefined);
-      if (!fallback.success) throw missingParam(name);
-      out[name] = fallback.data;
-      continue;
+      if (fallback.success) {
+        out[name] = fallback.data;
+        continue;
+      }
+      if (value === undefined) throw missingParam(name);
+      throw invalidParam(name, describe(schema));
     }
     const result = schema.safeParse(value);
     if (!result.success) throw invalidParam(name, describe(schema));

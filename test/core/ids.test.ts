@@ -291,8 +291,9 @@ describe("validators", () => {
       expect(ok(assoc, { a: "x".repeat(70_000) })).toBe(false);
     });
 
-    it("a null prefs param is missing; an array is invalid with Appwrite's message", () => {
-      expect(() => parseParams({ prefs: assoc }, { prefs: null })).toThrow('Param "prefs" is not optional.');
+    it("a null prefs param is present and invalid; a missing one is not optional; an array is invalid", () => {
+      expect(() => parseParams({ prefs: assoc }, { prefs: null })).toThrow("Invalid `prefs` param: Value must be a valid object.");
+      expect(() => parseParams({ prefs: assoc }, {})).toThrow('Param "prefs" is not optional.');
       let thrown: unknown;
       try {
         parseParams({ prefs: assoc }, { prefs: ["a"] });
