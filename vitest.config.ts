@@ -6,6 +6,7 @@ export default defineConfig({
     alias: {
       "gatehouse/express": fileURLToPath(new URL("./adapters/express/index.ts", import.meta.url)),
       "gatehouse/next": fileURLToPath(new URL("./adapters/next/index.ts", import.meta.url)),
+      "gatehouse/kysely": fileURLToPath(new URL("./adapters/kysely/index.ts", import.meta.url)),
       gatehouse: fileURLToPath(new URL("./src/index.ts", import.meta.url)),
     },
   },

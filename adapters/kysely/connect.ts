@@ -1,0 +1,41 @@
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from "kysely";
+
+/**
+ * Opens a Kysely instance from a URL, loading only the driver that URL needs:
+ * - `sqlite:./data/gatehouse.sqlite`, `file:…`, a plain path, or `:memory:` → better-sqlite3
+ *   (WAL journal, foreign keys on, a busy timeout so concurrent writers wait instead of failing);
+ * - `postgres://…` / `postgresql://…` → pg;
+ * - `mysql://…` / `mariadb://…` → mysql2.
+ */
+export async function openDatabase(url: string, options: { poolSize?: number } = {}): Promise<Kysely<any>> {
+  if (/^postgres(ql)?:\/\//.test(url)) return postgresDatabase(url, options);
+  if (/^(mysql|mariadb):\/\//.test(url)) return mysqlDatabase(url.replace(/^mariadb:/, "mysql:"), options);
+  return sqliteDatabase(url.replace(/^(sqlite|file):(\/\/)?/, ""));
+}
+
+export async function sqliteDatabase(filename: string): Promise<Kysely<any>> {
+  const { default: Database } = await import("better-sqlite3");
+  const database = new Database(filename);
+  if (filename !== ":memory:" && filename !== "") database.pragma("journal_mode = WAL");
+  database.pragma("foreign_keys = ON");
+  database.pragma("busy_timeout = 5000");
+  return new Kysely<any>({ dialect: new SqliteDialect({ database }) });
+}
+
+export async function postgresDatabase(connectionString: string, options: { poolSize?: number } = {}): Promise<Kysely<any>> {
+  const pg = await import("pg");
+  const Pool = pg.Pool ?? (pg as unknown as { default: typeof pg }).default.Pool;
+  // A dead server must fail fast rather than queue requests forever.
+  const pool = new Pool({ connectionString, max: options.poolSize ?? 10, connectionTimeoutMillis: 5000 });
+  pool.on("error", () => {
+    // An idle client lost its connection; the pool replaces it. Queries report their own errors.
+  });
+  return new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+}
+
+export async function mysqlDatabase(uri: string, options: { poolSize?: number } = {}): Promise<Kysely<any>> {
+  const mysql = await import("mysql2");
+  const createPool = mysql.createPool ?? (mysql as unknown as { default: typeof mysql }).default.createPool;
+  const pool = createPool({ uri, connectionLimit: options.poolSize ?? 10, connectTimeout: 5000, supportBigNumbers: true, bigNumberStrings: false });
+  return new Kysely<any>({ dialect: new MysqlDialect({ pool }) });
+}

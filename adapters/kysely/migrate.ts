@@ -1,0 +1,80 @@
+import { DummyDriver, Kysely, Migrator, MysqlAdapter, MysqlIntrospector, MysqlQueryCompiler, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, type MigrationResultSet } from "kysely";
+import { gatehouseMigrations } from "./migrations";
+import type { SqlDialect } from "./schema";
+
+export interface MigrateOptions {
+  /** Prepended to every table and index name, e.g. `"gh_"`. Default "". */
+  prefix?: string;
+  /** Detected from the Kysely instance when omitted. */
+  dialect?: SqlDialect;
+}
+
+/** Which SQL dialect a Kysely instance speaks, read from its adapter. */
+export function detectDialect(db: Kysely<any>): SqlDialect {
+  const adapter = db.getExecutor().adapter;
+  if (adapter instanceof PostgresAdapter) return "postgres";
+  if (adapter instanceof MysqlAdapter) return "mysql";
+  if (adapter instanceof SqliteAdapter) return "sqlite";
+  throw new TypeError("gatehouse: unsupported Kysely dialect; pass { dialect: 'sqlite' | 'postgres' | 'mysql' }");
+}
+
+function migrator(db: Kysely<any>, options: MigrateOptions): Migrator {
+  const prefix = options.prefix ?? "";
+  const dialect = options.dialect ?? detectDialect(db);
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => gatehouseMigrations(dialect, prefix) },
+    // Own bookkeeping tables, so Gatehouse's migrations never mix with the app's own Kysely ones.
+    migrationTableName: `${prefix}gatehouse_migration`,
+    migrationLockTableName: `${prefix}gatehouse_migration_lock`,
+  });
+}
+
+/**
+ * Brings the schema to the latest version. Idempotent, and safe when several instances start at
+ * once: Kysely's Migrator takes a lock (a row lock on PostgreSQL and MySQL, the write lock on
+ * SQLite) so only one of them applies each migration.
+ */
+export async function migrateToLatest(db: Kysely<any>, options: MigrateOptions = {}): Promise<MigrationResultSet> {
+  const result = await migrator(db, options).migrateToLatest();
+  if (result.error) throw result.error;
+  return result;
+}
+
+/** Undoes every Gatehouse migration (drops the tables). For tests and uninstalls. */
+export async function migrateDown(db: Kysely<any>, options: MigrateOptions = {}): Promise<void> {
+  const m = migrator(db, options);
+  for (;;) {
+    const result = await m.migrateDown();
+    if (result.error) throw result.error;
+    if (!result.results?.length) return;
+  }
+}
+
+/**
+ * The SQL of every migration, for users who run their own migration tool. Compiled against a
+ * driver that executes nothing.
+ */
+export async function migrationSql(dialect: SqlDialect, options: { prefix?: string } = {}): Promise<string> {
+  const statements: string[] = [];
+  const compilers = {
+    postgres: [PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler],
+    mysql: [MysqlAdapter, MysqlIntrospector, MysqlQueryCompiler],
+    sqlite: [SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler],
+  } as const;
+  const [Adapter, Introspector, Compiler] = compilers[dialect];
+  const db = new Kysely<any>({
+    dialect: {
+      createAdapter: () => new Adapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (k) => new Introspector(k),
+      createQueryCompiler: () => new Compiler(),
+    },
+    log: (event) => {
+      if (event.level === "query") statements.push(`${event.query.sql};`);
+    },
+  });
+  for (const migration of Object.values(gatehouseMigrations(dialect, options.prefix ?? ""))) await migration.up(db);
+  await db.destroy();
+  return statements.join("\n") + "\n";
+}
