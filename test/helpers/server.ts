@@ -1,9 +1,21 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import express from "express";
-import { argon2Hasher, createAccountService, memoryStore, type GatehouseConfig, type AccountService } from "gatehouse";
+import { argon2Hasher, createAccountService, memoryStore, type GatehouseConfig, type AccountService, type Store } from "gatehouse";
 import { accountRouter } from "gatehouse/express";
 import { manualClock } from "./clock";
+import { freshDatabase } from "./databases";
+
+/**
+ * Which store the HTTP suites run on when a test does not pass its own: `memory` by default;
+ * `npm test` runs the SDK suites again with GATEHOUSE_TEST_STORE=sqlite and =postgres.
+ */
+const TEST_STORE = (process.env.GATEHOUSE_TEST_STORE ?? "memory") as "memory" | "sqlite" | "postgres" | "mysql";
+
+async function defaultStore(): Promise<{ store: Store; drop(): Promise<void> }> {
+  if (TEST_STORE === "memory") return { store: memoryStore(), drop: async () => {} };
+  return freshDatabase(TEST_STORE);
+}
 
 export const PROJECT = "test-project";
 export const API_KEY = "test-server-key-0123456789abcdef";
@@ -19,13 +31,14 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** An Express app with the Account router on a loopback port, backed by the memory store. */
+/** An Express app with the Account router on a loopback port, on the store GATEHOUSE_TEST_STORE names. */
 export async function startServer(overrides: Partial<GatehouseConfig> = {}, configure?: (app: express.Express) => void): Promise<TestServer> {
   const clock = manualClock(Date.now());
+  const own = overrides.store ? null : await defaultStore();
   const service = createAccountService({
     projectId: PROJECT,
     projectName: "Test Project",
-    store: memoryStore(),
+    store: own?.store ?? overrides.store!,
     platforms: ["localhost"],
     passwordHasher: cheapHasher(),
     apiKeys: [API_KEY],
@@ -44,6 +57,9 @@ export async function startServer(overrides: Partial<GatehouseConfig> = {}, conf
     port,
     service,
     clock,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await own?.drop();
+    },
   };
 }
