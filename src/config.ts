@@ -66,6 +66,15 @@ const authSchema = z
     personalDataCheck: z.boolean().default(false),
     /** Maximum number of users (0 = unlimited). */
     userLimit: z.number().int().min(0).default(0),
+    /** Phone numbers that log in with a fixed code and get no SMS (app-store reviewers, tests). */
+    mockNumbers: z
+      .array(
+        z.object({
+          phone: z.string().regex(/^\+[1-9]\d{6,14}$/, "must be an E.164 phone number"),
+          otp: z.string().regex(/^\d{6}$/, "must be 6 digits"),
+        }),
+      )
+      .default([]),
     methods: methodsSchema,
   })
   .strict()
@@ -76,6 +85,7 @@ const authSchema = z
     passwordDictionary: false,
     personalDataCheck: false,
     userLimit: 0,
+    mockNumbers: [],
     methods: { emailPassword: true, magicUrl: true, emailOtp: true, anonymous: true, phone: true, jwt: true, invites: true },
   });
 
@@ -107,6 +117,17 @@ export const configSchema = z
     mailer: port<Mailer>("Mailer", ["send"]).optional(),
     sms: port<Sms>("Sms", ["send"]).optional(),
     geo: port<Geo>("Geo", ["country"]).optional(),
+    /**
+     * Message texts by locale, overriding or adding to the built-in English ones:
+     * `{ mail: { de: { recovery: { subject, text, html } } }, sms: { de: { "phone-login": "…" } } }`.
+     */
+    messages: z
+      .object({
+        mail: z.record(z.string(), z.record(z.string(), z.object({ subject: z.string(), text: z.string(), html: z.string() }).partial())).optional(),
+        sms: z.record(z.string(), z.record(z.string(), z.string())).optional(),
+      })
+      .strict()
+      .default({}),
     /** Peers whose `X-Forwarded-For` is believed (exact IPs). Others' headers are ignored. */
     trustedProxies: z.array(z.string()).default([]),
     /** Reported as `version` in error bodies. */

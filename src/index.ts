@@ -17,3 +17,7 @@ export * from "./ports/index";
 export type { AccountModel } from "./models/account";
 export type { SessionModel } from "./models/session";
 export type { TokenModel } from "./models/token";
+export { outbox } from "./messages/outbox";
+export type { Outbox, OutboxEntry, OutboxOptions } from "./messages/outbox";
+export { renderMail, renderSms, defaultMailTemplates, defaultSmsTemplates } from "./messages/templates";
+export type { MailTemplate, MailTemplates, SmsTemplates, MessageVariables } from "./messages/templates";

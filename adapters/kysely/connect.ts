@@ -30,6 +30,11 @@ export async function postgresDatabase(connectionString: string, options: { pool
   pool.on("error", () => {
     // An idle client lost its connection; the pool replaces it. Queries report their own errors.
   });
+  pool.on("connect", (client) => {
+    // pg-pool listens for errors only on idle clients; a checked-out client whose socket dies
+    // would otherwise throw an uncaught exception. Its query is rejected with the same error.
+    client.on("error", () => {});
+  });
   return new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
 }
 

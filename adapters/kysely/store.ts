@@ -793,7 +793,7 @@ function translate(error: unknown, dialect: SqlDialect): unknown {
   if (unique) return new StoreConflictError(conflictTarget(`${e.constraint ?? ""} ${message}`));
   if (
     (e?.code && CONNECTION_CODES.has(e.code)) ||
-    /Connection terminated|Cannot use a pool after calling end|connection is closed|Pool is closed|driver has already been destroyed|closed state|The database connection is not open/i.test(message)
+    /Connection terminated|Cannot use a pool after calling end|connection is closed|Pool is closed|driver has already been destroyed|closed state|not queryable|The database connection is not open/i.test(message)
   ) {
     return new StoreUnavailableError(message || "database unavailable", { cause: error });
   }

@@ -15,6 +15,8 @@ export interface RequestContext {
   hostname?: string;
   /** Locale for country names and messages. */
   locale?: string;
+  /** The API's origin as the client addressed it (`https://api.example.com`), for default links. */
+  origin?: string;
 }
 
 export type Role = "guests" | "users" | "applications";

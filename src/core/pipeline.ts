@@ -57,6 +57,7 @@ export async function execute<S extends ParamShape, R>(
 
     const input = parseParams(op.params, raw, {
       dictionary: deps.config.auth.passwordDictionary ? deps.passwordDictionary() : null,
+      allowedHosts: [...new Set(ctx.hostname ? [...deps.config.platforms, ctx.hostname] : deps.config.platforms)],
     });
     const env: Env = { deps, ctx, caller, now, raw };
     const outcome = await op.run(env, input);

@@ -13,9 +13,12 @@ import { loadPasswordDictionary } from "./passwords";
 import { execute } from "./pipeline";
 import * as accountOps from "./operations/account";
 import * as sessionOps from "./operations/sessions";
+import * as tokenOps from "./operations/tokens";
+import * as verificationOps from "./operations/verification";
+import * as recoveryOps from "./operations/recovery";
 
 /** Every operation the service offers, by method name. */
-export const operations = { ...accountOps, ...sessionOps };
+export const operations = { ...accountOps, ...sessionOps, ...tokenOps, ...verificationOps, ...recoveryOps };
 export type OperationName = keyof typeof operations;
 
 type InputOf<S extends ParamShape> = z.input<z.ZodObject<S>>;

@@ -122,7 +122,8 @@ export function createHandler(service: AccountService, options: HandlerOptions =
         ip: clientIp(request.ip, request.headers.get("x-forwarded-for"), config.trustedProxies),
         userAgent: request.headers.get("user-agent") ?? "UNKNOWN",
         hostname: apiHost,
-        locale: request.headers.get("x-appwrite-locale") ?? "en",
+        origin: `${isHttps(request, url) ? "https:" : "http:"}//${url.host}`,
+        locale: (typeof params.locale === "string" && params.locale) || request.headers.get("x-appwrite-locale") || "en",
       };
 
       const outcome = await service.execute(route.operation, ctx, params);

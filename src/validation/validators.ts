@@ -125,9 +125,37 @@ export type Params<S extends ParamShape> = { [K in keyof S]: z.output<S[K]> };
  * required parameter gives `Param "x" is not optional.`; an invalid one gives the validator's
  * description. Unknown parameters are ignored.
  */
+/** Schemas whose URL must point at an allowed host (open-redirect protection). */
+const hostChecked = new WeakSet<z.ZodType>();
+
+/**
+ * A redirect URL (Appwrite's Host validator): an absolute http(s) URL whose hostname is a
+ * configured platform or the API's own host. The allowed list is per request, so `parseParams`
+ * applies it and names the hosts in the error.
+ */
+export const hostUrl = z.string().refine((v) => {
+  try {
+    const url = new URL(v);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+});
+hostChecked.add(hostUrl);
+
 export interface ParseOptions {
   /** The common-password list when the project refuses them, else null. */
   dictionary?: ReadonlySet<string> | null;
+  /** Hostnames redirect URLs may point at (`*.example.com` matches subdomains). */
+  allowedHosts?: readonly string[];
+}
+
+function hostAllowed(value: string, hosts: readonly string[]): boolean {
+  const host = new URL(value).hostname.toLowerCase();
+  return hosts.some((h) => {
+    const allowed = h.toLowerCase();
+    return allowed.startsWith("*.") ? host.endsWith(allowed.slice(1)) : host === allowed;
+  });
 }
 
 export function parseParams<S extends ParamShape>(shape: S, raw: Record<string, unknown>, options: ParseOptions = {}): Params<S> {
@@ -146,6 +174,12 @@ export function parseParams<S extends ParamShape>(shape: S, raw: Record<string, 
       throw invalidParam(name, describe(schema));
     }
     const result = schema.safeParse(value);
+    if (hostChecked.has(unwrap(schema))) {
+      const hosts = options.allowedHosts ?? [];
+      if (!result.success || !hostAllowed(result.data as string, hosts)) {
+        throw invalidParam(name, `URL host must be one of: ${hosts.join(", ")}`);
+      }
+    }
     if (!result.success) throw invalidParam(name, describe(schema));
     if (options.dictionary && dictionaryChecked.has(schema) && options.dictionary.has(result.data as string)) {
       throw invalidParam(name, describe(schema));
@@ -153,6 +187,12 @@ export function parseParams<S extends ParamShape>(shape: S, raw: Record<string, 
     out[name] = result.data;
   }
   return out as Params<S>;
+}
+
+/** The validator inside an optional/default wrapper. */
+function unwrap(schema: z.ZodType): z.ZodType {
+  const inner = (schema as unknown as { _zod: { def: { innerType?: z.ZodType } } })._zod.def.innerType;
+  return inner ? unwrap(inner) : schema;
 }
 
 function describe(schema: z.ZodType): string {

@@ -82,17 +82,13 @@ export const create = operation({
       providerId: null,
       expired: false,
     };
-    let targets: TargetRecord[] = [target];
+    // Another user's target with this address cannot be attached to a new account. Checked
+    // before the transaction: a failed insert inside it would abort the whole PostgreSQL transaction.
+    const targets: TargetRecord[] = (await store.getTargetByIdentifier(input.email)) ? [] : [target];
     try {
       await store.transaction(async (tx) => {
         await tx.createUser(user);
-        try {
-          await tx.createTarget(target);
-        } catch (error) {
-          // Another user's target with this address cannot be attached to a new account.
-          if (!(error instanceof StoreConflictError)) throw error;
-          targets = [];
-        }
+        for (const t of targets) await tx.createTarget(t);
       });
     } catch (error) {
       if (error instanceof StoreConflictError) throw new AppwriteError("user_already_exists");

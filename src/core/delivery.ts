@@ -1,0 +1,60 @@
+import { AppwriteError } from "../errors";
+import type { MailKind } from "../ports/mailer";
+import type { SmsKind } from "../ports/sms";
+import { renderMail, renderSms, type MessageVariables } from "../messages/templates";
+import type { Env } from "./operation";
+
+/** The mailer, or 503 `general_smtp_disabled` with the route's own wording. */
+export function requireMailer(env: Env, message = "SMTP disabled") {
+  const mailer = env.deps.config.mailer;
+  if (!mailer) throw new AppwriteError("general_smtp_disabled", message);
+  return mailer;
+}
+
+export function requireSms(env: Env) {
+  const sms = env.deps.config.sms;
+  if (!sms) throw new AppwriteError("general_phone_disabled");
+  return sms;
+}
+
+function variables(env: Env, name: string, extra: Omit<MessageVariables, "project" | "name">, expire?: Date): MessageVariables {
+  return {
+    project: env.deps.projectName,
+    name,
+    ...extra,
+    ...(expire ? { expire: expire.toUTCString() } : {}),
+  };
+}
+
+/**
+ * Renders and sends one e-mail. A transport failure is reported as 503 (try again later), and
+ * `undo` removes what the route stored for it, so a secret nobody received is not left behind.
+ */
+export async function deliverMail(
+  env: Env,
+  kind: MailKind,
+  to: { email: string; name: string },
+  vars: Omit<MessageVariables, "project" | "name">,
+  expire: Date | undefined,
+  undo: () => Promise<unknown>,
+): Promise<void> {
+  const mailer = requireMailer(env);
+  const message = renderMail(kind, to.email, env.ctx.locale ?? "en", variables(env, to.name, vars, expire), env.deps.config.messages.mail);
+  try {
+    await mailer.send(message);
+  } catch (cause) {
+    await undo();
+    throw new AppwriteError("general_server_error", "The message could not be sent. Please try again later.", { cause, status: 503 });
+  }
+}
+
+export async function deliverSms(env: Env, kind: SmsKind, to: string, secret: string, undo: () => Promise<unknown>): Promise<void> {
+  const sms = requireSms(env);
+  const text = renderSms(kind, env.ctx.locale ?? "en", variables(env, "", { secret }), env.deps.config.messages.sms);
+  try {
+    await sms.send({ to, kind, text, secret });
+  } catch (cause) {
+    await undo();
+    throw new AppwriteError("general_server_error", "The message could not be sent. Please try again later.", { cause, status: 503 });
+  }
+}

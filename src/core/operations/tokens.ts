@@ -1,0 +1,181 @@
+import { AppwriteError } from "../../errors";
+import { uniqueId } from "../../crypto/ids";
+import { randomDigits, randomHex } from "../../crypto/random";
+import { StoreConflictError, TokenType, type TargetRecord, type TokenRecord, type UserRecord } from "../../ports/store";
+import type { SessionModel } from "../../models/session";
+import { securityPhrase } from "../../messages/phrases";
+import { boolean, customId, email, hostUrl, optional, phone, text, withDefault } from "../../validation/validators";
+import { audit } from "../audit";
+import { deliverMail, deliverSms, requireMailer, requireSms } from "../delivery";
+import type { Outcome } from "../context";
+import { ok, operation, type Env } from "../operation";
+import { encodeSessionValue } from "../session-value";
+import { startSession } from "../sessions";
+import { HOUR, MINUTE, issueToken, linkWith, redeemToken, tokenModel } from "../tokens";
+
+const ACCOUNT = "/v1/account";
+
+/** A user for an address or number nobody has yet: no password, nothing verified (spec §2.36, §2.39). */
+async function passwordlessUser(env: Env, requestedId: string, contact: { email?: string; phone?: string }): Promise<UserRecord> {
+  const { store, config } = env.deps;
+  if (config.auth.userLimit > 0 && (await store.countUsers()) >= config.auth.userLimit) throw new AppwriteError("user_count_exceeded");
+  const user: UserRecord = {
+    id: requestedId === "unique()" ? uniqueId(env.now.getTime()) : requestedId,
+    createdAt: env.now,
+    updatedAt: env.now,
+    name: "",
+    email: contact.email ?? null,
+    phone: contact.phone ?? null,
+    passwordHash: null,
+    passwordUpdatedAt: null,
+    passwordHistory: [],
+    registration: env.now,
+    status: true,
+    labels: [],
+    emailVerification: false,
+    phoneVerification: false,
+    mfa: false,
+    prefs: {},
+    accessedAt: env.now,
+  };
+  try {
+    await store.transaction(async (tx) => {
+      await tx.createUser(user);
+      if (contact.phone) {
+        // Phone sign-up creates an SMS messaging target, as Appwrite does; e-mail token sign-up does not.
+        const target: TargetRecord = {
+          id: uniqueId(env.now.getTime()),
+          userId: user.id,
+          createdAt: env.now,
+          updatedAt: env.now,
+          providerType: "sms",
+          identifier: contact.phone,
+          name: "",
+          providerId: null,
+          expired: false,
+        };
+        // A target with this number can only be left over from an account that no longer has
+        // the number; it is not attached (and a failed insert would abort a PostgreSQL transaction).
+        if (!(await tx.getTargetByIdentifier(contact.phone))) await tx.createTarget(target);
+      }
+    });
+  } catch (error) {
+    if (!(error instanceof StoreConflictError)) throw error;
+    // Someone registered the same address a moment ago: use that account, as the lookup would have.
+    const existing = contact.email ? await store.getUserByEmail(contact.email) : await store.getUserByPhone(contact.phone!);
+    if (existing && error.target !== "id") return existing;
+    throw new AppwriteError("document_already_exists");
+  }
+  return user;
+}
+
+export const createEmailToken = operation({
+  path: `${ACCOUNT}/tokens/email`,
+  scope: "sessions.write",
+  authMethod: "emailOtp",
+  rateLimit: { limit: 10, keys: ["url:{url},email:{param-email}"] },
+  params: { userId: customId, email, phrase: withDefault(boolean, false) },
+  async run(env, input) {
+    requireMailer(env);
+    const { store } = env.deps;
+    let user = await store.getUserByEmail(input.email);
+    if (!user) {
+      if ((await store.findIdentitiesByEmail(input.email)).length > 0) throw new AppwriteError("general_bad_request");
+      user = await passwordlessUser(env, input.userId, { email: input.email });
+    }
+    const code = randomDigits(6);
+    const phrase = input.phrase ? securityPhrase() : "";
+    const token = await issueToken(env, user, { type: TokenType.email, secret: code, lifetimeMs: 15 * MINUTE, phrase });
+    await deliverMail(env, "email-otp", { email: input.email, name: user.name }, { secret: code, phrase }, token.expire, () => store.consumeToken(token.id));
+    await audit(env, "session.create", user, `user/${user.id}`);
+    return ok(tokenModel(env, token, code), 201);
+  },
+});
+
+export const createMagicURLToken = operation({
+  path: `${ACCOUNT}/tokens/magic-url`,
+  scope: "sessions.write",
+  authMethod: "magicUrl",
+  rateLimit: { limit: 60, keys: ["url:{url},email:{param-email}", "url:{url},ip:{ip}"] },
+  params: { userId: customId, email, url: optional(hostUrl), phrase: withDefault(boolean, false) },
+  async run(env, input) {
+    requireMailer(env);
+    const { store } = env.deps;
+    let user = await store.getUserByEmail(input.email);
+    if (!user) {
+      if ((await store.findIdentitiesByEmail(input.email)).length > 0) throw new AppwriteError("user_email_already_exists");
+      user = await passwordlessUser(env, input.userId, { email: input.email });
+    }
+    const secret = randomHex(32);
+    const phrase = input.phrase ? securityPhrase() : "";
+    const token = await issueToken(env, user, { type: TokenType.magicUrl, secret, lifetimeMs: HOUR, phrase });
+    // The link carries the secret to the app's page, which exchanges it with a POST (a mail
+    // scanner following a GET logs nobody in).
+    const base = input.url ?? `${env.ctx.origin ?? "http://localhost"}/console/auth/magic-url`;
+    const url = linkWith(base, { userId: user.id, secret, expire: token.expire.toISOString().replace("Z", "+00:00"), project: env.deps.config.projectId });
+    await deliverMail(env, "magic-url", { email: input.email, name: user.name }, { url, phrase }, token.expire, () => store.consumeToken(token.id));
+    await audit(env, "session.create", user, `user/${user.id}`);
+    return ok(tokenModel(env, token, secret), 201);
+  },
+});
+
+export const createPhoneToken = operation({
+  path: `${ACCOUNT}/tokens/phone`,
+  scope: "sessions.write",
+  authMethod: "phone",
+  rateLimit: { limit: 10, keys: ["url:{url},phone:{param-phone}", "url:{url},ip:{ip}"] },
+  params: { userId: customId, phone },
+  async run(env, input) {
+    requireSms(env);
+    const { store, config } = env.deps;
+    const user = (await store.getUserByPhone(input.phone)) ?? (await passwordlessUser(env, input.userId, { phone: input.phone }));
+    const mock = config.auth.mockNumbers.find((m) => m.phone === input.phone);
+    const code = mock?.otp ?? randomDigits(6);
+    const token = await issueToken(env, user, { type: TokenType.phone, secret: code, lifetimeMs: 15 * MINUTE });
+    if (!mock) await deliverSms(env, "phone-login", input.phone, code, () => store.consumeToken(token.id));
+    await audit(env, "session.create", user, `user/${user.id}`);
+    // API-key callers get the session-style encoding of {userId, code} (spec §2.39).
+    return ok(tokenModel(env, token, encodeSessionValue(user.id, code)), 201);
+  },
+});
+
+/** How a redeemed token becomes a session (spec §2.31). */
+const SESSION_BY_TOKEN_TYPE: Partial<Record<number, { factor: string; provider: string; verifies?: "email" | "phone" }>> = {
+  [TokenType.magicUrl]: { factor: "email", provider: "magic-url", verifies: "email" },
+  [TokenType.email]: { factor: "email", provider: "token", verifies: "email" },
+  [TokenType.oauth2]: { factor: "email", provider: "oauth2" },
+  [TokenType.phone]: { factor: "phone", provider: "phone", verifies: "phone" },
+  [TokenType.generic]: { factor: "token", provider: "token" },
+};
+const SESSION_TOKEN_TYPES = Object.keys(SESSION_BY_TOKEN_TYPE).map(Number) as TokenRecord["type"][];
+
+async function sessionFromToken(env: Env, input: { userId: string; secret: string }): Promise<Outcome<SessionModel>> {
+  const { store } = env.deps;
+  const user = await store.getUser(input.userId);
+  if (!user) throw new AppwriteError("user_invalid_token");
+  const token = await redeemToken(env, user.id, input.secret, SESSION_TOKEN_TYPES);
+  const kind = SESSION_BY_TOKEN_TYPE[token.type]!;
+  let current = user;
+  if (kind.verifies === "email" && !user.emailVerification) {
+    current = (await store.updateUser(user.id, { emailVerification: true, updatedAt: env.now })) ?? user;
+  } else if (kind.verifies === "phone" && !user.phoneVerification) {
+    current = (await store.updateUser(user.id, { phoneVerification: true, updatedAt: env.now })) ?? user;
+  }
+  // A blocked user gets the session, but every later request with it answers user_blocked.
+  return startSession(env, current, { provider: kind.provider, factors: [kind.factor] });
+}
+
+const tokenSessionRoute = (path: string) =>
+  operation({
+    path,
+    scope: "sessions.write",
+    sessionGroup: true,
+    rateLimit: { limit: 10, keys: ["ip:{ip},userId:{param-userId}"] },
+    params: { userId: customId, secret: text(256) },
+    run: sessionFromToken,
+  });
+
+export const createSession = tokenSessionRoute(`${ACCOUNT}/sessions/token`);
+/** Deprecated aliases of createSession, kept because older SDK methods call them. */
+export const updateMagicURLSession = tokenSessionRoute(`${ACCOUNT}/sessions/magic-url`);
+export const updatePhoneSession = tokenSessionRoute(`${ACCOUNT}/sessions/phone`);

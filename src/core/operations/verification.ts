@@ -1,0 +1,83 @@
+import { AppwriteError } from "../../errors";
+import { randomDigits, randomHex } from "../../crypto/random";
+import { TokenType } from "../../ports/store";
+import { hostUrl, text, uid } from "../../validation/validators";
+import { audit } from "../audit";
+import { deliverMail, deliverSms, requireMailer, requireSms } from "../delivery";
+import { ok, operation, requireUser } from "../operation";
+import { HOUR, issueToken, linkWith, redeemToken, tokenModel } from "../tokens";
+
+const ACCOUNT = "/v1/account";
+
+export const createVerification = operation({
+  path: `${ACCOUNT}/verification`,
+  scope: "account",
+  rateLimit: { limit: 10, keys: ["url:{url},userId:{userId}"] },
+  params: { url: hostUrl },
+  async run(env, input) {
+    requireMailer(env, "SMTP Disabled");
+    const user = requireUser(env);
+    if (user.emailVerification) throw new AppwriteError("user_email_already_verified");
+    if (!user.email) throw new AppwriteError("user_email_not_found");
+    const secret = randomHex(128);
+    const token = await issueToken(env, user, { type: TokenType.verification, secret, lifetimeMs: HOUR });
+    const url = linkWith(input.url, { userId: user.id, secret, expire: token.expire.toISOString().replace("Z", "+00:00") });
+    await deliverMail(env, "verification", { email: user.email, name: user.name }, { url }, token.expire, () => env.deps.store.consumeToken(token.id));
+    await audit(env, "verification.create", user, `user/${user.id}`);
+    return ok(tokenModel(env, token, secret), 201);
+  },
+});
+
+export const updateVerification = operation({
+  path: `${ACCOUNT}/verification`,
+  scope: "public",
+  rateLimit: { limit: 10, keys: ["url:{url},userId:{param-userId}"] },
+  params: { userId: uid, secret: text(256) },
+  async run(env, input) {
+    const { store } = env.deps;
+    const user = await store.getUser(input.userId);
+    if (!user) throw new AppwriteError("user_not_found");
+    const token = await redeemToken(env, user.id, input.secret, [TokenType.verification]);
+    const updated = (await store.updateUser(user.id, { emailVerification: true, updatedAt: env.now })) ?? user;
+    await audit(env, "verification.update", updated, `user/${user.id}`);
+    return ok(tokenModel(env, token, ""));
+  },
+});
+
+export const createPhoneVerification = operation({
+  path: `${ACCOUNT}/verification/phone`,
+  scope: "account",
+  rateLimit: { limit: 10, keys: ["url:{url},userId:{userId}", "url:{url},ip:{ip}"] },
+  params: {},
+  async run(env) {
+    requireSms(env);
+    const user = requireUser(env);
+    if (!user.phone) throw new AppwriteError("user_phone_not_found");
+    if (user.phoneVerification) throw new AppwriteError("user_phone_already_verified");
+    const mock = env.deps.config.auth.mockNumbers.find((m) => m.phone === user.phone);
+    const code = mock?.otp ?? randomDigits(6);
+    const token = await issueToken(env, user, { type: TokenType.phone, secret: code, lifetimeMs: HOUR });
+    if (!mock) await deliverSms(env, "phone-verification", user.phone, code, () => env.deps.store.consumeToken(token.id));
+    await audit(env, "verification.create", user, `user/${user.id}`);
+    return ok(tokenModel(env, token, code), 201);
+  },
+});
+
+export const updatePhoneVerification = operation({
+  path: `${ACCOUNT}/verification/phone`,
+  scope: "public",
+  rateLimit: { limit: 10, keys: ["userId:{param-userId}"] },
+  params: { userId: uid, secret: text(256) },
+  async run(env, input) {
+    const { store } = env.deps;
+    const user = await store.getUser(input.userId);
+    if (!user) throw new AppwriteError("user_not_found");
+    // Appwrite checks the code against the *caller's* tokens, so only a signed-in caller can
+    // confirm (QUIRK §2.43). Gatehouse checks the named user's own codes: the same calls succeed,
+    // and a user can also confirm from another device.
+    const token = await redeemToken(env, user.id, input.secret, [TokenType.phone]);
+    const updated = (await store.updateUser(user.id, { phoneVerification: true, updatedAt: env.now })) ?? user;
+    await audit(env, "verification.update", updated, `user/${user.id}`);
+    return ok(tokenModel(env, token, ""));
+  },
+});
