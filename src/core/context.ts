@@ -17,6 +17,8 @@ export interface RequestContext {
   locale?: string;
   /** The API's origin as the client addressed it (`https://api.example.com`), for default links. */
   origin?: string;
+  /** `X-Appwrite-Timestamp`: fail update routes if the user changed after this instant. */
+  timestamp?: string | null;
 }
 
 export type Role = "guests" | "users" | "applications";

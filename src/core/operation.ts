@@ -41,6 +41,11 @@ export interface OperationSpec<S extends ParamShape, R> {
   sessionGroup?: boolean;
   authMethod?: AuthMethod;
   rateLimit?: RateLimitRule;
+  /**
+   * Honours `X-Appwrite-Timestamp`: the request fails with 409 `document_update_conflict` when
+   * the user changed after that instant (optimistic concurrency for update routes).
+   */
+  checksTimestamp?: boolean;
   params: S;
   run(env: Env, input: Params<S>): Promise<Outcome<R>>;
 }

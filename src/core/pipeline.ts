@@ -59,6 +59,7 @@ export async function execute<S extends ParamShape, R>(
       dictionary: deps.config.auth.passwordDictionary ? deps.passwordDictionary() : null,
       allowedHosts: [...new Set(ctx.hostname ? [...deps.config.platforms, ctx.hostname] : deps.config.platforms)],
     });
+    if (op.checksTimestamp && ctx.timestamp) checkTimestamp(ctx.timestamp, caller);
     const env: Env = { deps, ctx, caller, now, raw };
     const outcome = await op.run(env, input);
     outcome.headers = { ...headers, ...outcome.headers };
@@ -77,6 +78,12 @@ export function toAppwriteError(error: unknown): AppwriteError {
     return new AppwriteError("general_server_error", "The database is unavailable. Please try again later.", { cause: error, status: 503 });
   }
   return new AppwriteError("general_unknown", undefined, { cause: error });
+}
+
+function checkTimestamp(header: string, caller: Caller): void {
+  const at = Date.parse(header);
+  if (Number.isNaN(at)) throw new AppwriteError("general_argument_invalid", "Invalid X-Appwrite-Timestamp header value");
+  if (caller.user && caller.user.updatedAt.getTime() > at) throw new AppwriteError("document_update_conflict");
 }
 
 /** The MFA gate (spec §4): a session with one factor, of a user with MFA on and a second factor available. */

@@ -123,6 +123,7 @@ export function createHandler(service: AccountService, options: HandlerOptions =
         userAgent: request.headers.get("user-agent") ?? "UNKNOWN",
         hostname: apiHost,
         origin: `${isHttps(request, url) ? "https:" : "http:"}//${url.host}`,
+        timestamp: request.headers.get("x-appwrite-timestamp"),
         locale: (typeof params.locale === "string" && params.locale) || request.headers.get("x-appwrite-locale") || "en",
       };
 

@@ -102,6 +102,7 @@ export const create = operation({
 export const updateName = operation({
   path: `${ACCOUNT}/name`,
   scope: "account",
+  checksTimestamp: true,
   params: { name: text(128) },
   async run(env, input) {
     const user = await saveUser(env, requireUser(env).id, { name: input.name });
@@ -113,6 +114,7 @@ export const updateName = operation({
 export const updateEmail = operation({
   path: `${ACCOUNT}/email`,
   scope: "account",
+  checksTimestamp: true,
   params: { email, password },
   async run(env, input) {
     const { store, hasher } = env.deps;
@@ -149,6 +151,7 @@ export const updateEmail = operation({
 export const updatePassword = operation({
   path: `${ACCOUNT}/password`,
   scope: "account",
+  checksTimestamp: true,
   rateLimit: { limit: 10, keys: ["url:{url},ip:{ip}"] },
   params: { password: newPassword, oldPassword: optional(password) },
   async run(env, input) {
@@ -170,6 +173,7 @@ export const updatePassword = operation({
 export const updatePhone = operation({
   path: `${ACCOUNT}/phone`,
   scope: "account",
+  checksTimestamp: true,
   params: { phone, password },
   async run(env, input) {
     const { store, hasher } = env.deps;
@@ -212,6 +216,7 @@ export const getPrefs = operation({
 export const updatePrefs = operation({
   path: `${ACCOUNT}/prefs`,
   scope: "account",
+  checksTimestamp: true,
   params: { prefs: assoc },
   async run(env, input) {
     // Replaces the whole object: Appwrite does not merge.
@@ -224,6 +229,7 @@ export const updatePrefs = operation({
 export const updateStatus = operation({
   path: `${ACCOUNT}/status`,
   scope: "account",
+  checksTimestamp: true,
   params: {},
   async run(env) {
     // Sessions stay, but every later request with them is refused as user_blocked.
