@@ -27,4 +27,8 @@ export interface Deps {
   dummyHash(): Promise<string>;
   /** The common-password list, loaded on first use when `auth.passwordDictionary` is on. */
   passwordDictionary(): Set<string>;
+  /** The service secret (configured, or random per process). */
+  secret: string;
+  /** Encrypts values that must be shown again later (remaining recovery codes). */
+  seal: { seal(plain: string): string; open(sealed: string): string | null };
 }

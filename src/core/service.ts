@@ -3,6 +3,7 @@ import { resolveConfig, type GatehouseConfig } from "../config";
 import { argon2Hasher } from "../crypto/argon2-hasher";
 import { sha256Hex } from "../crypto/hash";
 import { randomHex } from "../crypto/random";
+import { sealer } from "../crypto/seal";
 import { memoryRateLimiter } from "../limiters/memory";
 import { systemClock } from "../ports/clock";
 import type { ParamShape } from "../validation/validators";
@@ -16,9 +17,10 @@ import * as sessionOps from "./operations/sessions";
 import * as tokenOps from "./operations/tokens";
 import * as verificationOps from "./operations/verification";
 import * as recoveryOps from "./operations/recovery";
+import * as mfaOps from "./operations/mfa";
 
 /** Every operation the service offers, by method name. */
-export const operations = { ...accountOps, ...sessionOps, ...tokenOps, ...verificationOps, ...recoveryOps };
+export const operations = { ...accountOps, ...sessionOps, ...tokenOps, ...verificationOps, ...recoveryOps, ...mfaOps };
 export type OperationName = keyof typeof operations;
 
 type InputOf<S extends ParamShape> = z.input<z.ZodObject<S>>;
@@ -47,7 +49,9 @@ export interface AccountService extends AccountMethods {
 export function createAccountService(input: GatehouseConfig): AccountService {
   const config = resolveConfig(input);
   const hasher = config.passwordHasher ?? argon2Hasher();
-  let dummy: Promise<string> | null = null;
+  // Made now, so the first login for an unknown address costs no more than a wrong password does.
+  const dummy = hasher.hash(randomHex(16));
+  dummy.catch(() => {});
   let dictionary: Set<string> | null = null;
   const apiKeys: ApiKey[] = config.apiKeys.map((key) =>
     typeof key === "string"
@@ -55,6 +59,7 @@ export function createAccountService(input: GatehouseConfig): AccountService {
       : { hash: sha256Hex(key.secret), scopes: new Set(key.scopes), ...(key.expire ? { expire: key.expire } : {}) },
   );
 
+  const secret = config.secret ?? randomHex(32);
   const deps: Deps = {
     config,
     projectName: config.projectName ?? config.projectId,
@@ -64,8 +69,10 @@ export function createAccountService(input: GatehouseConfig): AccountService {
     limiter: config.rateLimits ? (config.rateLimiter ?? memoryRateLimiter()) : null,
     geo: config.geo ?? null,
     apiKeys,
-    dummyHash: () => (dummy ??= hasher.hash(randomHex(16))),
+    dummyHash: () => dummy,
     passwordDictionary: () => (dictionary ??= loadPasswordDictionary()),
+    secret,
+    seal: sealer(secret),
   };
 
   const run = (name: OperationName, ctx: RequestContext, params: Record<string, unknown> = {}) =>

@@ -1,0 +1,275 @@
+import { AppwriteError } from "../../errors";
+import { constantTimeEqual, sha256Hex } from "../../crypto/hash";
+import { uniqueId } from "../../crypto/ids";
+import { randomDigits, randomHex } from "../../crypto/random";
+import { newTotpSecret, totpStep, totpUri, verifyTotp } from "../../crypto/totp";
+import type { ChallengeRecord, RecoveryCodeRecord, SessionRecord, UserRecord } from "../../ports/store";
+import { toAccount } from "../../models/account";
+import { formatDate } from "../../models/datetime";
+import { toSession } from "../../models/session";
+import { boolean, text, whiteList } from "../../validation/validators";
+import { audit } from "../audit";
+import { deliverMail, deliverSms, requireMailer, requireSms } from "../delivery";
+import { noContent, ok, operation, requireUser, type Env } from "../operation";
+import { HOUR, MAX_CODE_ATTEMPTS } from "../tokens";
+
+const MFA = "/v1/account/mfa";
+const RECOVERY_CODE_COUNT = 6;
+
+/** The session that authenticated the request; MFA state lives on it (not reachable under JWT). */
+function currentSession(env: Env): SessionRecord {
+  const session = env.caller.session;
+  if (!session) throw new AppwriteError("user_session_not_found");
+  return session;
+}
+
+async function authenticator(env: Env, user: UserRecord) {
+  if (env.caller.authenticator === undefined) env.caller.authenticator = await env.deps.store.getAuthenticator(user.id, "totp");
+  return env.caller.authenticator;
+}
+
+/** Adds factors to the current session without duplicates. */
+async function addFactors(env: Env, session: SessionRecord, factors: string[], challenged: boolean): Promise<SessionRecord> {
+  const merged = [...new Set([...session.factors, ...factors])];
+  const patch = { factors: merged, updatedAt: env.now, ...(challenged ? { mfaUpdatedAt: env.now } : {}) };
+  return (await env.deps.store.updateSession(session.id, patch)) ?? { ...session, ...patch };
+}
+
+/** Six codes of 10 lowercase hex characters (spec §4): hashed for redemption, sealed for display. */
+function newRecoveryCodes(env: Env, user: UserRecord): { codes: string[]; records: RecoveryCodeRecord[] } {
+  const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => randomHex(5));
+  const records = codes.map((code) => ({ userId: user.id, codeHash: sha256Hex(code), sealedCode: env.deps.seal.seal(code), createdAt: env.now }));
+  return { codes, records };
+}
+
+export const updateMFA = operation({
+  path: MFA,
+  scope: "account",
+  checksTimestamp: true,
+  params: { mfa: boolean },
+  async run(env, input) {
+    const current = requireUser(env);
+    const user = (await env.deps.store.updateUser(current.id, { mfa: input.mfa, updatedAt: env.now })) ?? current;
+    if (input.mfa && env.caller.session) {
+      // The session that turns MFA on keeps working: it is credited with every factor the user has.
+      const factors: string[] = [];
+      if ((await authenticator(env, user))?.verified) factors.push("totp");
+      if (user.email && user.emailVerification) factors.push("email");
+      if (user.phone && user.phoneVerification) factors.push("phone");
+      if (factors.length) await addFactors(env, env.caller.session, factors, false);
+    }
+    await audit(env, "user.update", user, `user/${user.id}`);
+    return ok(toAccount(user, env.caller.targets));
+  },
+});
+
+export const createMfaAuthenticator = operation({
+  path: `${MFA}/authenticators/:type`,
+  scope: "account",
+  params: { type: whiteList(["totp"]) },
+  async run(env) {
+    const user = requireUser(env);
+    const existing = await authenticator(env, user);
+    if (existing?.verified) throw new AppwriteError("user_authenticator_already_verified");
+    const secret = newTotpSecret();
+    // An unverified authenticator is replaced: the user scans a new code.
+    await env.deps.store.putAuthenticator({
+      id: uniqueId(env.now.getTime()),
+      userId: user.id,
+      createdAt: env.now,
+      updatedAt: env.now,
+      type: "totp",
+      verified: false,
+      secret,
+      lastUsedStep: null,
+    });
+    // Appwrite fails for users without an e-mail; their id names the account instead.
+    const uri = totpUri(env.deps.projectName, user.email || user.id, secret);
+    return ok({ secret, uri });
+  },
+});
+
+export const updateMfaAuthenticator = operation({
+  path: `${MFA}/authenticators/:type`,
+  scope: "account",
+  params: { type: whiteList(["totp"]), otp: text(256) },
+  async run(env, input) {
+    const user = requireUser(env);
+    const found = await authenticator(env, user);
+    if (!found) throw new AppwriteError("user_authenticator_not_found");
+    if (found.verified) throw new AppwriteError("user_authenticator_already_verified");
+    const step = totpStep(env.now.getTime());
+    // Only the current step's code is accepted (spec §4), and that step only once.
+    if (!verifyTotp(found.secret, step, input.otp) || !(await env.deps.store.useAuthenticatorStep(found.id, step, { verified: true, updatedAt: env.now }))) {
+      throw new AppwriteError("user_invalid_token");
+    }
+    if (env.caller.session) await addFactors(env, env.caller.session, ["totp"], false);
+    await audit(env, "user.update", user, `user/${user.id}`);
+    return ok(toAccount(user, env.caller.targets));
+  },
+});
+
+export const deleteMfaAuthenticator = operation({
+  path: `${MFA}/authenticators/:type`,
+  scope: "account",
+  mfaProtected: true,
+  params: { type: whiteList(["totp"]) },
+  async run(env) {
+    const user = requireUser(env);
+    const found = await authenticator(env, user);
+    if (!found || !(await env.deps.store.deleteAuthenticator(found.id))) throw new AppwriteError("user_authenticator_not_found");
+    return noContent();
+  },
+});
+
+function challengeModel(challenge: ChallengeRecord) {
+  return { $id: challenge.id, $createdAt: formatDate(challenge.createdAt), userId: challenge.userId, expire: formatDate(challenge.expire) };
+}
+
+export const createMfaChallenge = operation({
+  path: `${MFA}/challenge`,
+  scope: "account",
+  mfaGroup: true,
+  rateLimit: { limit: 10, keys: ["url:{url},userId:{userId}"] },
+  params: { factor: whiteList(["email", "phone", "totp", "recoverycode"]) },
+  async run(env, input) {
+    const user = requireUser(env);
+    const factor = input.factor.toLowerCase();
+    // Checked before anything is stored, so a refused challenge leaves nothing behind.
+    if (factor === "phone") {
+      requireSms(env);
+      if (!user.phone) throw new AppwriteError("user_phone_not_found");
+      if (!user.phoneVerification) throw new AppwriteError("user_phone_not_verified");
+    } else if (factor === "email") {
+      requireMailer(env);
+      if (!user.email) throw new AppwriteError("user_email_not_found");
+      if (!user.emailVerification) throw new AppwriteError("user_email_not_verified");
+    }
+    const code = randomDigits(6);
+    const challenge: ChallengeRecord = {
+      id: uniqueId(env.now.getTime()),
+      userId: user.id,
+      createdAt: env.now,
+      type: factor,
+      codeHash: sha256Hex(code),
+      expire: new Date(env.now.getTime() + HOUR),
+      attempts: 0,
+    };
+    const { store } = env.deps;
+    await store.createChallenge(challenge);
+    const undo = () => store.consumeChallenge(challenge.id);
+    if (factor === "phone") await deliverSms(env, "mfa-otp", user.phone!, code, undo);
+    if (factor === "email") await deliverMail(env, "mfa-otp", { email: user.email!, name: user.name }, { secret: code }, challenge.expire, undo);
+    await audit(env, "challenge.create", user, `user/${user.id}`);
+    return ok(challengeModel(challenge));
+  },
+});
+
+export const updateMfaChallenge = operation({
+  path: `${MFA}/challenge`,
+  scope: "account",
+  mfaGroup: true,
+  rateLimit: { limit: 10, keys: ["url:{url},challengeId:{param-challengeId}"] },
+  params: { challengeId: text(256), otp: text(256) },
+  async run(env, input) {
+    const user = requireUser(env);
+    const session = currentSession(env);
+    const { store } = env.deps;
+    const challenge = await store.getChallenge(input.challengeId);
+    // Gatehouse decision A.2: expiry, ownership and an attempt limit are enforced.
+    if (!challenge || challenge.userId !== user.id || challenge.expire.getTime() <= env.now.getTime() || challenge.attempts >= MAX_CODE_ATTEMPTS) {
+      throw new AppwriteError("user_invalid_token");
+    }
+    if (!(await passesChallenge(env, user, challenge, input.otp))) {
+      if ((await store.addChallengeAttempt(challenge.id)) >= MAX_CODE_ATTEMPTS) await store.consumeChallenge(challenge.id);
+      throw new AppwriteError("user_invalid_token");
+    }
+    if (!(await store.consumeChallenge(challenge.id))) throw new AppwriteError("user_invalid_token");
+    const updated = await addFactors(env, session, [challenge.type], true);
+    await audit(env, "challenges.update", user, `user/${user.id}`);
+    // Gatehouse decision A.2: `current` and `countryName` are computed, datetimes are ISO.
+    return ok(toSession(updated, { current: true, secret: "", locale: env.ctx.locale ?? "en" }));
+  },
+});
+
+async function passesChallenge(env: Env, user: UserRecord, challenge: ChallengeRecord, otp: string): Promise<boolean> {
+  const { store } = env.deps;
+  switch (challenge.type) {
+    case "totp": {
+      const found = await authenticator(env, user);
+      if (!found?.verified) return false;
+      const step = totpStep(env.now.getTime());
+      // A code accepted once is refused for the rest of its step (replay protection).
+      return verifyTotp(found.secret, step, otp) && store.useAuthenticatorStep(found.id, step, { updatedAt: env.now });
+    }
+    case "email":
+    case "phone":
+      return constantTimeEqual(challenge.codeHash, sha256Hex(otp));
+    case "recoverycode":
+      return store.consumeRecoveryCode(user.id, sha256Hex(otp.trim().toLowerCase()));
+    default:
+      return false;
+  }
+}
+
+export const listMfaFactors = operation({
+  path: `${MFA}/factors`,
+  scope: "account",
+  mfaGroup: true,
+  params: {},
+  async run(env) {
+    const user = requireUser(env);
+    return ok({
+      totp: (await authenticator(env, user))?.verified === true,
+      phone: Boolean(user.phone && user.phoneVerification),
+      email: Boolean(user.email && user.emailVerification),
+      recoveryCode: (await env.deps.store.countRecoveryCodes(user.id)) > 0,
+    });
+  },
+});
+
+export const createMfaRecoveryCodes = operation({
+  path: `${MFA}/recovery-codes`,
+  scope: "account",
+  params: {},
+  async run(env) {
+    const user = requireUser(env);
+    if ((await env.deps.store.countRecoveryCodes(user.id)) > 0) throw new AppwriteError("user_recovery_codes_already_exists");
+    const { codes, records } = newRecoveryCodes(env, user);
+    await env.deps.store.replaceRecoveryCodes(user.id, records);
+    return ok({ recoveryCodes: codes });
+  },
+});
+
+export const getMfaRecoveryCodes = operation({
+  path: `${MFA}/recovery-codes`,
+  scope: "account",
+  mfaProtected: true,
+  params: {},
+  async run(env) {
+    const user = requireUser(env);
+    const records = await env.deps.store.listRecoveryCodes(user.id);
+    if (records.length === 0) throw new AppwriteError("user_recovery_codes_not_found");
+    const codes = records.map((r) => env.deps.seal.open(r.sealedCode));
+    if (codes.some((c) => c === null)) {
+      // Sealed under another service secret (it changed, or none was configured and the process
+      // restarted): the codes still work but can no longer be shown.
+      throw new AppwriteError("user_recovery_codes_not_found", "Recovery codes can no longer be shown because the service secret changed. Regenerate them.");
+    }
+    return ok({ recoveryCodes: codes as string[] });
+  },
+});
+
+export const updateMfaRecoveryCodes = operation({
+  path: `${MFA}/recovery-codes`,
+  scope: "account",
+  mfaProtected: true,
+  params: {},
+  async run(env) {
+    const user = requireUser(env);
+    if ((await env.deps.store.countRecoveryCodes(user.id)) === 0) throw new AppwriteError("user_recovery_codes_not_found");
+    const { codes, records } = newRecoveryCodes(env, user);
+    await env.deps.store.replaceRecoveryCodes(user.id, records);
+    return ok({ recoveryCodes: codes });
+  },
+});
