@@ -1,4 +1,4 @@
-import { DummyDriver, Kysely, Migrator, MysqlAdapter, MysqlIntrospector, MysqlQueryCompiler, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, type MigrationResultSet } from "kysely";
+import { DummyDriver, Kysely, sql, Migrator, MysqlAdapter, MysqlIntrospector, MysqlQueryCompiler, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, type MigrationResultSet } from "kysely";
 import { gatehouseMigrations } from "./migrations";
 import type { SqlDialect } from "./schema";
 
@@ -32,11 +32,24 @@ function migrator(db: Kysely<any>, options: MigrateOptions): Migrator {
 
 /**
  * Brings the schema to the latest version. Idempotent, and safe when several instances start at
- * once: Kysely's Migrator takes a lock (a row lock on PostgreSQL and MySQL, the write lock on
- * SQLite) so only one of them applies each migration.
+ * once: Kysely's Migrator takes a server-wide lock on PostgreSQL (advisory lock) and MySQL
+ * (`GET_LOCK`); on SQLite, which Kysely does not lock, the whole run holds SQLite's write lock
+ * (`BEGIN IMMEDIATE`), so a second process waits and then finds nothing to do, and a migration
+ * that fails halfway leaves nothing behind.
  */
 export async function migrateToLatest(db: Kysely<any>, options: MigrateOptions = {}): Promise<MigrationResultSet> {
-  const result = await migrator(db, options).migrateToLatest();
+  const dialect = options.dialect ?? detectDialect(db);
+  const result =
+    dialect === "sqlite"
+      ? await db.connection().execute(async (conn) => {
+          await sql`begin immediate`.execute(conn);
+          const outcome = await migrator(conn, { ...options, dialect })
+            .migrateToLatest()
+            .catch((error: unknown) => ({ error }) as MigrationResultSet);
+          await sql.raw(outcome.error ? "rollback" : "commit").execute(conn);
+          return outcome;
+        })
+      : await migrator(db, { ...options, dialect }).migrateToLatest();
   if (result.error) throw result.error;
   return result;
 }

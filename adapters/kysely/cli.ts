@@ -1,0 +1,172 @@
+import { parseArgs } from "node:util";
+import type { SqlDialect } from "./schema";
+
+/**
+ * The `gatehouse` command: creates, prints or removes Gatehouse's tables.
+ *
+ *   gatehouse migrate --url <url> [--prefix gh_]
+ *   gatehouse migrate --print --dialect sqlite|postgres|mysql [--prefix gh_]
+ *   gatehouse migrate --down --url <url> [--prefix gh_]
+ *
+ * Exit codes: 0 done, 1 the migration (or the connection) failed, 2 bad usage.
+ * Kysely and the database drivers are optional peer dependencies, so they are loaded only once
+ * the arguments are known to be good: `--help` and usage errors work without them.
+ */
+
+export const USAGE = `Usage:
+  gatehouse migrate --url <url> [--prefix <prefix>]
+      Create or update Gatehouse's tables (idempotent; safe to run from several instances at once).
+  gatehouse migrate --print --dialect sqlite|postgres|mysql [--prefix <prefix>]
+      Print the SQL instead of running it, for your own migration tool. Connects to nothing.
+  gatehouse migrate --down --url <url> [--prefix <prefix>]
+      Drop every Gatehouse table, its data and the migration bookkeeping tables (uninstall).
+  gatehouse --help
+
+Options:
+  --url <url>        sqlite:./data/gatehouse.sqlite (or a plain path), postgres://user:pass@host/db,
+                     mysql://user:pass@host/db (MariaDB too)
+  --prefix <prefix>  prepended to every table and index name, e.g. gh_ (default: none)
+  --dialect <name>   with --print: sqlite, postgres or mysql
+  -h, --help         show this help
+`;
+
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+}
+
+const DIALECTS: readonly SqlDialect[] = ["sqlite", "postgres", "mysql"];
+// Letters, digits and underscores: valid unquoted in every dialect, and a typo such as
+// `--prefix --down` cannot turn into a prefix.
+const PREFIX = /^[A-Za-z0-9_]{0,32}$/;
+
+class UsageError extends Error {}
+
+/** Runs the command line `argv` (without `node` and the script) and returns the exit code. */
+export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let command: Command;
+  try {
+    command = parse(argv);
+  } catch (error) {
+    io.stderr.write(`gatehouse: ${oneLine(error)}\n\n${USAGE}`);
+    return 2;
+  }
+  if (command.kind === "help") {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  try {
+    await run(command, io);
+    return 0;
+  } catch (error) {
+    io.stderr.write(`gatehouse: ${command.kind === "down" ? "migrate --down" : "migrate"} failed: ${oneLine(error)}\n`);
+    return 1;
+  }
+}
+
+type Command =
+  | { kind: "help" }
+  | { kind: "print"; dialect: SqlDialect; prefix: string }
+  | { kind: "up" | "down"; url: string; prefix: string };
+
+function parse(argv: string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        url: { type: "string" },
+        prefix: { type: "string" },
+        dialect: { type: "string" },
+        print: { type: "boolean" },
+        down: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(oneLine(error));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: "help" };
+  if (positionals.length === 0) throw new UsageError("missing command");
+  if (positionals[0] !== "migrate") throw new UsageError(`unknown command "${positionals[0]}"`);
+  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
+
+  const prefix = values.prefix ?? "";
+  if (!PREFIX.test(prefix)) throw new UsageError(`--prefix must be at most 32 letters, digits or underscores, got "${prefix}"`);
+
+  if (values.print) {
+    if (values.down) throw new UsageError("--print and --down cannot be combined");
+    if (values.url !== undefined) throw new UsageError("--print connects to nothing: pass --dialect instead of --url");
+    if (values.dialect === undefined) throw new UsageError("--print needs --dialect sqlite|postgres|mysql");
+    if (!DIALECTS.includes(values.dialect as SqlDialect)) throw new UsageError(`unknown dialect "${values.dialect}" (expected sqlite, postgres or mysql)`);
+    return { kind: "print", dialect: values.dialect as SqlDialect, prefix };
+  }
+  if (values.dialect !== undefined) throw new UsageError("--dialect is only used with --print; the dialect follows from --url");
+  if (!values.url) throw new UsageError("--url is required");
+  return { kind: values.down ? "down" : "up", url: values.url, prefix };
+}
+
+async function run(command: Exclude<Command, { kind: "help" }>, io: CliIo): Promise<void> {
+  const { migrateDown, migrateToLatest, migrationSql } = await load(() => import("./migrate"));
+  if (command.kind === "print") {
+    io.stdout.write(await migrationSql(command.dialect, { prefix: command.prefix }));
+    return;
+  }
+  const { openDatabase } = await load(() => import("./connect"));
+  const db = await openDatabase(command.url, { poolSize: 1 });
+  try {
+    const prefix = command.prefix;
+    if (command.kind === "up") {
+      const { results = [] } = await migrateToLatest(db, { prefix });
+      const ran = results.filter((r) => r.status === "Success").map((r) => r.migrationName);
+      io.stdout.write(ran.length ? ran.map((name) => `migrated: ${name}\n`).join("") : "already up to date\n");
+      return;
+    }
+    const migrationTable = `${prefix}gatehouse_migration`;
+    const lockTable = `${prefix}gatehouse_migration_lock`;
+    const existing = new Set((await db.introspection.getTables()).map((t) => t.name));
+    const applied = existing.has(migrationTable)
+      ? (await db.selectFrom(migrationTable).select("name").orderBy("name", "desc").execute()).map((r) => String(r.name))
+      : [];
+    await migrateDown(db, { prefix });
+    await db.schema.dropTable(migrationTable).ifExists().execute();
+    await db.schema.dropTable(lockTable).ifExists().execute();
+    io.stdout.write(applied.length ? applied.map((name) => `undone: ${name}\n`).join("") : "nothing to undo\n");
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** Loads a module that needs kysely or a driver, turning "not installed" into advice. */
+async function load<T>(importer: () => Promise<T>): Promise<T> {
+  try {
+    return await importer();
+  } catch (error) {
+    throw withInstallHint(error);
+  }
+}
+
+function withInstallHint(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code !== "ERR_MODULE_NOT_FOUND" && code !== "MODULE_NOT_FOUND") return error;
+  const missing = /(?:package|module) '([^']+)'/.exec(String((error as Error).message))?.[1];
+  const advice = missing && missing !== "kysely" ? `npm install ${missing}` : "npm install kysely, plus better-sqlite3, pg or mysql2 for your database";
+  return new Error(`${missing ?? "a dependency"} is not installed (${advice})`);
+}
+
+/** One line, never empty: AggregateError (e.g. every address refused) has an empty message. */
+function oneLine(error: unknown): string {
+  error = withInstallHint(error);
+  let text = "";
+  if (error instanceof Error) {
+    text = error.message;
+    if (!text && error instanceof AggregateError) text = error.errors.map((e) => (e as Error)?.message ?? String(e)).filter(Boolean).join("; ");
+    if (!text) text = String((error as { code?: unknown }).code ?? error.name);
+  } else {
+    text = String(error);
+  }
+  return text.replace(/\s*\n\s*/g, " ").trim() || "unknown error";
+}
