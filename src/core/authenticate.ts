@@ -3,6 +3,7 @@ import { constantTimeEqual, sha256Hex } from "../crypto/hash";
 import type { Caller, RequestContext } from "./context";
 import type { Deps } from "./deps";
 import { decodeSessionValue } from "./session-value";
+import { verifySessionJwt } from "../crypto/jwt";
 
 const GUEST_SCOPES: ReadonlySet<string> = new Set(["sessions.write", "public"]);
 const USER_SCOPES: ReadonlySet<string> = new Set(["sessions.write", "public", "account"]);
@@ -28,6 +29,20 @@ export async function authenticate(deps: Deps, ctx: RequestContext, now: Date): 
       found.session.expire.getTime() > now.getTime()
     ) {
       caller = { role: "users", user: found.user, targets: found.targets, session: found.session, scopes: USER_SCOPES };
+    }
+  }
+
+  // A JWT overrides the session's user (spec §1.5 step 6); the session it names must still exist.
+  if (ctx.jwt) {
+    const verified = verifySessionJwt(ctx.jwt, deps.jwtKey, Math.floor(now.getTime() / 1000));
+    if ("error" in verified) throw new AppwriteError("user_jwt_invalid", `Failed to verify JWT. ${verified.error}`);
+    const [user, session] = await Promise.all([deps.store.getUser(verified.userId), deps.store.getSession(verified.sessionId)]);
+    if (user && session && session.userId === user.id) {
+      // Under a JWT the current session is unknown unless the request also carries that user's session.
+      const current = caller.user?.id === user.id ? caller.session : null;
+      caller = { role: "users", user, targets: await deps.store.listTargets(user.id), session: current, scopes: USER_SCOPES };
+    } else {
+      caller = { role: "guests", user: null, targets: [], session: null, scopes: GUEST_SCOPES };
     }
   }
 

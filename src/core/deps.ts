@@ -29,6 +29,8 @@ export interface Deps {
   passwordDictionary(): Set<string>;
   /** The service secret (configured, or random per process). */
   secret: string;
+  /** HS256 key for account JWTs, derived from the secret. */
+  jwtKey: Uint8Array;
   /** Encrypts values that must be shown again later (remaining recovery codes). */
   seal: { seal(plain: string): string; open(sealed: string): string | null };
 }

@@ -4,6 +4,7 @@ import { argon2Hasher } from "../crypto/argon2-hasher";
 import { sha256Hex } from "../crypto/hash";
 import { randomHex } from "../crypto/random";
 import { sealer } from "../crypto/seal";
+import { jwtKey } from "../crypto/jwt";
 import { memoryRateLimiter } from "../limiters/memory";
 import { systemClock } from "../ports/clock";
 import type { ParamShape } from "../validation/validators";
@@ -18,9 +19,12 @@ import * as tokenOps from "./operations/tokens";
 import * as verificationOps from "./operations/verification";
 import * as recoveryOps from "./operations/recovery";
 import * as mfaOps from "./operations/mfa";
+import * as jwtOps from "./operations/jwt";
+import * as logOps from "./operations/logs";
+import * as identityOps from "./operations/identities";
 
 /** Every operation the service offers, by method name. */
-export const operations = { ...accountOps, ...sessionOps, ...tokenOps, ...verificationOps, ...recoveryOps, ...mfaOps };
+export const operations = { ...accountOps, ...sessionOps, ...tokenOps, ...verificationOps, ...recoveryOps, ...mfaOps, ...jwtOps, ...logOps, ...identityOps };
 export type OperationName = keyof typeof operations;
 
 type InputOf<S extends ParamShape> = z.input<z.ZodObject<S>>;
@@ -72,6 +76,7 @@ export function createAccountService(input: GatehouseConfig): AccountService {
     dummyHash: () => dummy,
     passwordDictionary: () => (dictionary ??= loadPasswordDictionary()),
     secret,
+    jwtKey: jwtKey(secret),
     seal: sealer(secret),
   };
 

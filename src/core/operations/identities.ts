@@ -1,0 +1,79 @@
+import { AppwriteError } from "../../errors";
+import type { IdentityRecord } from "../../ports/store";
+import { formatDate } from "../../models/datetime";
+import { matches, page, parseQueries, queries, type Query } from "../../validation/queries";
+import { uid } from "../../validation/validators";
+import { audit } from "../audit";
+import { noContent, ok, operation, requireUser } from "../operation";
+
+const DEFAULT_LIMIT = 25;
+const ATTRIBUTES = new Set(["userId", "provider", "providerUid", "providerEmail", "providerAccessTokenExpiry", "$id", "$createdAt", "$updatedAt"]);
+const FILTER_METHODS = ["equal", "notEqual", "lessThan", "lessThanEqual", "greaterThan", "greaterThanEqual", "contains", "search", "isNull", "isNotNull", "between", "startsWith", "endsWith", "and", "or"];
+const IDENTITY_QUERIES = { methods: new Set([...FILTER_METHODS, "orderAsc", "orderDesc", "limit", "offset", "cursorAfter", "cursorBefore"]), attributes: ATTRIBUTES };
+
+function toIdentity(identity: IdentityRecord) {
+  return {
+    $id: identity.id,
+    $createdAt: formatDate(identity.createdAt),
+    $updatedAt: formatDate(identity.updatedAt),
+    userId: identity.userId,
+    provider: identity.provider,
+    providerUid: identity.providerUid,
+    providerEmail: identity.providerEmail,
+    providerAccessToken: identity.providerAccessToken,
+    providerAccessTokenExpiry: formatDate(identity.providerAccessTokenExpiry),
+    providerRefreshToken: identity.providerRefreshToken,
+  };
+}
+
+/**
+ * A user has a handful of identities, so the queries are applied to the user's list in memory:
+ * filters, then order (creation order by default), then cursor, offset and limit.
+ */
+function applyQueries(models: ReturnType<typeof toIdentity>[], parsed: Query[]) {
+  const filters = parsed.filter((q) => !["orderAsc", "orderDesc", "limit", "offset", "cursorAfter", "cursorBefore"].includes(q.method));
+  let rows = models.filter((m) => matches(m, filters));
+  const total = rows.length;
+  for (const order of parsed.filter((q) => q.method === "orderAsc" || q.method === "orderDesc").reverse()) {
+    const key = order.attribute ?? "$createdAt";
+    const dir = order.method === "orderAsc" ? 1 : -1;
+    rows = [...rows].sort((a, b) => dir * String((a as Record<string, unknown>)[key]).localeCompare(String((b as Record<string, unknown>)[key])));
+  }
+  const cursor = parsed.find((q) => q.method === "cursorAfter" || q.method === "cursorBefore");
+  if (cursor) {
+    const id = String(cursor.values[0]);
+    const at = rows.findIndex((r) => r.$id === id);
+    if (at < 0) throw new AppwriteError("general_cursor_not_found", `Identity '${id}' for the 'cursor' value not found.`);
+    rows = cursor.method === "cursorAfter" ? rows.slice(at + 1) : rows.slice(0, at);
+  }
+  const { limit, offset } = page(parsed, DEFAULT_LIMIT);
+  return { total, identities: rows.slice(offset, offset + limit) };
+}
+
+export const listIdentities = operation({
+  path: "/v1/account/identities",
+  scope: "account",
+  params: { queries },
+  async run(env, input) {
+    const user = requireUser(env);
+    const parsed = parseQueries(input.queries, IDENTITY_QUERIES);
+    const identities = (await env.deps.store.listIdentities(user.id)).map(toIdentity);
+    return ok(applyQueries(identities, parsed));
+  },
+});
+
+export const deleteIdentity = operation({
+  path: "/v1/account/identities/:identityId",
+  scope: "account",
+  params: { identityId: uid },
+  async run(env, input) {
+    const user = requireUser(env);
+    const identity = await env.deps.store.getIdentity(input.identityId);
+    if (!identity) throw new AppwriteError("user_identity_not_found");
+    // Identities are visible to anyone in Appwrite, but only their owner may delete them.
+    if (identity.userId !== user.id) throw new AppwriteError("user_unauthorized");
+    if (!(await env.deps.store.deleteIdentity(identity.id))) throw new AppwriteError("user_identity_not_found");
+    await audit(env, "identity.delete", user, `identity/${identity.id}`);
+    return noContent();
+  },
+});

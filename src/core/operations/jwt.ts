@@ -1,0 +1,22 @@
+import { AppwriteError } from "../../errors";
+import { signSessionJwt } from "../../crypto/jwt";
+import { ok, operation, requireUser } from "../operation";
+
+/** Lifetime of an account JWT: 15 minutes (spec §2.6). */
+const JWT_SECONDS = 900;
+
+export const createJWT = operation({
+  path: "/v1/account/jwts",
+  scope: "account",
+  authMethod: "jwt",
+  rateLimit: { limit: 100, keys: ["url:{url},userId:{userId}"] },
+  params: {},
+  async run(env) {
+    const user = requireUser(env);
+    // A JWT is minted from a session; one authenticated by a JWT has none to name.
+    const session = env.caller.session;
+    if (!session) throw new AppwriteError("user_session_not_found");
+    const exp = Math.floor(env.now.getTime() / 1000) + JWT_SECONDS;
+    return ok({ jwt: signSessionJwt({ userId: user.id, sessionId: session.id, exp }, env.deps.jwtKey) }, 201);
+  },
+});
