@@ -7,6 +7,11 @@ export default defineConfig({
     index: "src/index.ts",
     express: "adapters/express/index.ts",
     next: "adapters/next/index.ts",
+    kysely: "adapters/kysely/index.ts",
+    smtp: "adapters/smtp/index.ts",
+    twilio: "adapters/twilio/index.ts",
+    // The `gatehouse` command (package.json "bin"); tsup keeps its shebang and makes it executable.
+    bin: "adapters/kysely/bin.ts",
   },
   format: ["esm", "cjs"],
   dts: true,
@@ -14,6 +19,8 @@ export default defineConfig({
   sourcemap: true,
   target: "node20",
   shims: true,
-  external: ["gatehouse", "express"],
+  // Kysely, the database drivers and nodemailer are optional peer dependencies: loaded from the user's
+  // node_modules, never bundled (the drivers are loaded only when a URL needs them).
+  external: ["gatehouse", "express", "kysely", "pg", "mysql2", "better-sqlite3", "nodemailer"],
   tsconfig: "tsconfig.build.json",
 });

@@ -7,6 +7,8 @@ export default defineConfig({
       "gatehouse/express": fileURLToPath(new URL("./adapters/express/index.ts", import.meta.url)),
       "gatehouse/next": fileURLToPath(new URL("./adapters/next/index.ts", import.meta.url)),
       "gatehouse/kysely": fileURLToPath(new URL("./adapters/kysely/index.ts", import.meta.url)),
+      "gatehouse/smtp": fileURLToPath(new URL("./adapters/smtp/index.ts", import.meta.url)),
+      "gatehouse/twilio": fileURLToPath(new URL("./adapters/twilio/index.ts", import.meta.url)),
       gatehouse: fileURLToPath(new URL("./src/index.ts", import.meta.url)),
     },
   },

@@ -43,5 +43,7 @@ export interface Outcome<T> {
   setSession?: { value: string; expire: Date };
   /** The current session ended: clear the cookies and send `X-Fallback-Cookies: []`. */
   clearSession?: boolean;
+  /** Answer with a 301 to this URL (OAuth2 flows), with no-cache headers and no body. */
+  redirect?: string;
   headers: Record<string, string>;
 }

@@ -46,6 +46,8 @@ export interface OperationSpec<S extends ParamShape, R> {
    * the user changed after that instant (optimistic concurrency for update routes).
    */
   checksTimestamp?: boolean;
+  /** Errors render as an HTML page instead of JSON (the OAuth2 routes a browser navigates to). */
+  htmlErrors?: boolean;
   params: S;
   run(env: Env, input: Params<S>): Promise<Outcome<R>>;
 }

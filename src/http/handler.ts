@@ -1,6 +1,6 @@
 import type { Outcome, RequestContext } from "../core/context";
 import { toAppwriteError } from "../core/pipeline";
-import type { AccountService } from "../core/service";
+import { operations, type AccountService } from "../core/service";
 import { AppwriteError } from "../errors";
 import { systemClock } from "../ports/clock";
 import { clientIp } from "./client-ip";
@@ -98,9 +98,10 @@ export function createHandler(service: AccountService, options: HandlerOptions =
       ["Access-Control-Allow-Headers", ALLOW_HEADERS],
     ];
 
+    let route: ReturnType<typeof router.match> = null;
     try {
       const path = url.pathname.slice(basePath.length);
-      const route = url.pathname.startsWith(`${basePath}/`) ? router.match(method, path) : null;
+      route = url.pathname.startsWith(`${basePath}/`) ? router.match(method, path) : null;
       if (!route) throw new AppwriteError("general_route_not_found");
 
       const key = request.headers.get("x-appwrite-key");
@@ -131,6 +132,10 @@ export function createHandler(service: AccountService, options: HandlerOptions =
       for (const [name, value] of Object.entries(outcome.headers)) headers.push([name, value]);
       applySessionHeaders(outcome, headers, { https: isHttps(request, url), apiHost, sameSite: isSameSite(origin, apiHost), nowMs: clock.now() });
 
+      if (outcome.redirect) {
+        headers.push(["Location", outcome.redirect], ["Cache-Control", "no-store, no-cache, must-revalidate, max-age=0"], ["Pragma", "no-cache"]);
+        return { status: 301, headers, body: null };
+      }
       if (outcome.status === 204 || outcome.body === null) return { status: outcome.status, headers, body: null };
       headers.push(["Content-Type", JSON_TYPE]);
       return { status: outcome.status, headers, body: JSON.stringify(outcome.body) };
@@ -139,8 +144,12 @@ export function createHandler(service: AccountService, options: HandlerOptions =
       if (error.code >= 500 && error.type !== "general_smtp_disabled" && error.type !== "general_phone_disabled") {
         onError(error.cause ?? error);
       }
-      headers.push(...ERROR_HEADERS, ["Content-Type", JSON_TYPE]);
       for (const [name, value] of Object.entries(error.headers ?? {})) headers.push([name, value]);
+      if (route && operations[route.operation].htmlErrors) {
+        headers.push(...ERROR_HEADERS, ["Content-Type", "text/html; charset=UTF-8"]);
+        return { status: error.code, headers, body: errorPage(error, version) };
+      }
+      headers.push(...ERROR_HEADERS, ["Content-Type", JSON_TYPE]);
       return { status: error.code, headers, body: JSON.stringify(error.toJSON(version)) };
     }
   }
@@ -226,6 +235,12 @@ export function createHandler(service: AccountService, options: HandlerOptions =
       return new Response(response.body, { status: response.status, headers });
     },
   };
+}
+
+/** Appwrite renders errors of browser-facing OAuth2 routes as a page; this one is plain and escaped. */
+function errorPage(error: AppwriteError, version: string): string {
+  const escape = (v: string) => v.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Error ${error.code}</title></head><body style="font-family:system-ui,sans-serif;max-width:560px;margin:48px auto"><h1>Error ${error.code}</h1><p>${escape(error.publicMessage)}</p><p><code>${escape(error.type)}</code></p><p style="color:#666">Gatehouse ${escape(version)}</p></body></html>`;
 }
 
 function isLocalHost(host: string): boolean {

@@ -1,5 +1,5 @@
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 
 /**
@@ -43,6 +43,27 @@ describe("the built package", () => {
     const [router, routes, isAppwriteError, type, message] = JSON.parse(out);
     expect([router, routes, isAppwriteError, type]).toEqual(["function", "function", true, "general_argument_invalid"]);
     expect(message).toContain("commonly used password");
+  });
+
+  it("exports gatehouse/kysely to ESM and CommonJS, loading Kysely from the user's node_modules", () => {
+    const esm = node(["--input-type=module", "-e", `const k = await import("gatehouse/kysely"); console.log(typeof k.kyselyStore);`]);
+    const cjs = node(["-e", `console.log(typeof require("gatehouse/kysely").kyselyStore);`]);
+    expect([esm.trim(), cjs.trim()]).toEqual(["function", "function"]);
+    // Kysely and the core stay external: one copy each, so `instanceof` checks hold.
+    const built = readdirSync(`${root}dist`).filter((file) => /\.(c?js)$/.test(file));
+    expect(built).toContain("kysely.cjs");
+    for (const file of built) expect(readFileSync(`${root}dist/${file}`, "utf8"), file).not.toContain("class Migrator");
+    for (const file of ["dist/kysely.js", "dist/kysely.cjs"]) expect(readFileSync(`${root}${file}`, "utf8")).not.toContain("user_more_factors_required");
+  });
+
+  it("ships the gatehouse command: dist/bin.js runs --help and exits 0", () => {
+    // Run as npm's bin link runs it: the file itself, through its shebang.
+    const result = spawnSync(`${root}dist/bin.js`, ["--help"], { cwd: root, encoding: "utf8" });
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("gatehouse migrate --url <url>");
+    const bad = spawnSync(process.execPath, [`${root}dist/bin.js`, "migrate", "--bogus"], { cwd: root, encoding: "utf8" });
+    expect(bad.status).toBe(2);
   });
 
   it("keeps the core in one module: adapters import it by name instead of bundling a copy", () => {

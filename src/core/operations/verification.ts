@@ -72,9 +72,9 @@ export const updatePhoneVerification = operation({
     const { store } = env.deps;
     const user = await store.getUser(input.userId);
     if (!user) throw new AppwriteError("user_not_found");
-    // Appwrite checks the code against the *caller's* tokens, so only a signed-in caller can
-    // confirm (QUIRK §2.43). Gatehouse checks the named user's own codes: the same calls succeed,
-    // and a user can also confirm from another device.
+    // Appwrite checks the code against the *caller's* tokens (§2.43), so only that user, signed
+    // in, can confirm; a guest or another user gets 401 whatever the code.
+    if (env.caller.user?.id !== user.id) throw new AppwriteError("user_invalid_token");
     const token = await redeemToken(env, user.id, input.secret, [TokenType.phone]);
     const updated = (await store.updateUser(user.id, { phoneVerification: true, updatedAt: env.now })) ?? user;
     await audit(env, "verification.update", updated, `user/${user.id}`);
