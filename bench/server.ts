@@ -5,6 +5,10 @@
  * Routes: `/v1` is the real Gatehouse router on the memory store; `/bare` is plain Express; the
  * `/bench/*` routes exist only here, to let the parent drive things it cannot do over the API
  * (seeding thousands of users, measuring the event loop, raw Argon2 verify rates).
+ *
+ * BENCH_DATABASES, a JSON array of `{ mount, url, prefix }`, adds one more router per entry at
+ * `<mount>/v1`, on the Kysely store over tables the parent has already migrated under `prefix`,
+ * each with the same configuration as `/v1`.
  */
 import { performance, monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 import { createHash } from "node:crypto";
@@ -12,20 +16,23 @@ import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import { hash as argon2Hash, verify as argon2Verify } from "@node-rs/argon2";
-import { createAccountService, encodeSessionValue, memoryStore, OWASP_ARGON2 } from "../src/index";
+import { createAccountService, encodeSessionValue, memoryStore, OWASP_ARGON2, type Store } from "../src/index";
 import { accountRouter } from "../adapters/express/index";
+import { kyselyStore, openDatabase } from "../adapters/kysely/index";
 import { PROJECT } from "./common";
 
+const benchService = (store: Store) =>
+  createAccountService({
+    projectId: PROJECT,
+    store,
+    // Default hasher (OWASP Argon2id) on purpose: scenario 2 measures the real login cost.
+    // Rate limits off: every benchmark would otherwise hit them within a second.
+    rateLimits: false,
+    // Logins in scenario 2 create hundreds of sessions per user; trimming past 100 is accepted.
+    auth: { maxSessions: 100 },
+  });
 const store = memoryStore();
-const service = createAccountService({
-  projectId: PROJECT,
-  store,
-  // Default hasher (OWASP Argon2id) on purpose: scenario 2 measures the real login cost.
-  // Rate limits off: every benchmark would otherwise hit them within a second.
-  rateLimits: false,
-  // Logins in scenario 2 create hundreds of sessions per user; trimming past 100 is accepted.
-  auth: { maxSessions: 100 },
-});
+const service = benchService(store);
 
 const app = express();
 // No ETag on /bare: hashing the body would handicap the baseline (Gatehouse sends none).
@@ -178,7 +185,12 @@ app.post("/bench/seed", async (req, res) => {
 
 // ---- the system under test ----------------------------------------------------------------
 
-app.use("/v1", accountRouter(service, { onError: (e) => console.error("[gatehouse]", e) }));
+const onError = (e: unknown) => console.error("[gatehouse]", e);
+app.use("/v1", accountRouter(service, { onError }));
+for (const { mount, url, prefix } of JSON.parse(process.env.BENCH_DATABASES ?? "[]") as Array<{ mount: string; url: string; prefix: string }>) {
+  // The driver's default pool (10 connections for PostgreSQL), as an application would have it.
+  app.use(`${mount}/v1`, accountRouter(benchService(kyselyStore(await openDatabase(url), { prefix })), { onError }));
+}
 
 const server = app.listen(0, "127.0.0.1", () => {
   process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);

@@ -19,7 +19,34 @@ export async function sqliteDatabase(filename: string): Promise<Kysely<any>> {
   if (filename !== ":memory:" && filename !== "") database.pragma("journal_mode = WAL");
   database.pragma("foreign_keys = ON");
   database.pragma("busy_timeout = 5000");
-  return new Kysely<any>({ dialect: new SqliteDialect({ database }) });
+  return new Kysely<any>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+}
+
+/**
+ * Kysely's SQLite driver prepares every statement anew; preparing costs more than running the
+ * small indexed queries Gatehouse makes. Prepared statements are reusable, and Kysely runs one
+ * query at a time on the connection, so a bounded cache by SQL text is safe.
+ */
+function withStatementCache<D extends { prepare(sql: string): unknown }>(database: D, size = 200): D {
+  const cache = new Map<string, unknown>();
+  const prepare = database.prepare.bind(database);
+  return new Proxy(database, {
+    get(target, property, receiver) {
+      if (property !== "prepare") {
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      }
+      return (text: string) => {
+        let statement = cache.get(text);
+        if (statement === undefined) {
+          statement = prepare(text);
+          if (cache.size >= size) cache.delete(cache.keys().next().value as string);
+          cache.set(text, statement);
+        }
+        return statement;
+      };
+    },
+  });
 }
 
 export async function postgresDatabase(connectionString: string, options: { poolSize?: number } = {}): Promise<Kysely<any>> {

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from "kysely";
+import { sql, type CompiledQuery, type Kysely, type Transaction } from "kysely";
 import {
   StoreConflictError,
   StoreUnavailableError,
@@ -58,6 +58,8 @@ function build(db: Db, dialect: SqlDialect, prefix: string, inTransaction: boole
       return Number(row.attempts) + 1;
     });
   }
+
+  let authQuery: CompiledQuery | undefined;
 
   const store: Store = {
     async createUser(user) {
@@ -134,17 +136,21 @@ function build(db: Db, dialect: SqlDialect, prefix: string, inTransaction: boole
     },
     async findAuthSession(userId, secretHash) {
       // One indexed lookup for session and user together; the targets follow only on a match.
-      const row = await db
+      // The hot path of every request: the SQL is compiled once per store and only the
+      // parameters change (building and prefixing the query tree cost more than running it).
+      authQuery ??= db
         .selectFrom("sessions")
         .innerJoin("users", "users.id", "sessions.user_id")
         .selectAll("sessions")
         .select(USER_COLUMNS.map((c) => `users.${c} as u_${c}` as const) as any)
-        .where("sessions.secret_hash", "=", secretHash)
-        .where("sessions.user_id", "=", userId)
-        .executeTakeFirst();
+        .where("sessions.secret_hash", "=", "")
+        .where("sessions.user_id", "=", "")
+        .compile();
+      const result = await db.executeQuery<Record<string, unknown>>({ ...authQuery, parameters: [secretHash, userId] });
+      const row = result.rows[0];
       if (!row) return null;
-      const userRow = Object.fromEntries(USER_COLUMNS.map((c) => [c, (row as Record<string, unknown>)[`u_${c}`]])) as unknown as UsersTable;
-      return { session: toSession(row as SessionsTable), user: toUser(userRow), targets: await store.listTargets(userId) };
+      const userRow = Object.fromEntries(USER_COLUMNS.map((c) => [c, row[`u_${c}`]])) as unknown as UsersTable;
+      return { session: toSession(row as unknown as SessionsTable), user: toUser(userRow), targets: await store.listTargets(userId) };
     },
     async getSession(id) {
       const row = await db.selectFrom("sessions").selectAll().where("id", "=", id).executeTakeFirst();
