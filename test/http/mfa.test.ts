@@ -396,6 +396,8 @@ describe("enabling MFA and the gate (§2.8, §4, §1.8)", () => {
       ["createJWT", () => b2.use((a) => a.createJWT())],
       ["updateMFA(false)", () => b2.use((a) => a.updateMFA(false))],
       ["createMfaAuthenticator", () => b2.use((a) => a.createMfaAuthenticator(AuthenticatorType.Totp))],
+      ["updateMfaAuthenticator", () => b2.use((a) => a.updateMfaAuthenticator(AuthenticatorType.Totp, totpAt(server, m.secret)))],
+      ["updateMfaRecoveryCodes", () => b2.use((a) => a.updateMfaRecoveryCodes())],
       ["deleteMfaAuthenticator", () => b2.use((a) => a.deleteMfaAuthenticator(AuthenticatorType.Totp))],
       ["createMfaRecoveryCodes", () => b2.use((a) => a.createMfaRecoveryCodes())],
       ["getMfaRecoveryCodes", () => b2.use((a) => a.getMfaRecoveryCodes())],
@@ -437,13 +439,17 @@ describe("enabling MFA and the gate (§2.8, §4, §1.8)", () => {
     expect(Object.keys(res.json!)).toEqual(CHALLENGE_FIELDS);
   });
 
-  it("MFA on without any verified factor: one factor is enough; adding a TOTP authenticator then gates one-factor sessions", async () => {
+  it("MFA on without any verified factor: one factor is enough; verifying a TOTP authenticator then gates one-factor sessions", async () => {
     const m = await member(server, "no-factor");
+    // An unverified authenticator and an unverified e-mail are not factors.
+    const { secret } = await m.b.use((a) => a.createMfaAuthenticator(AuthenticatorType.Totp));
     expect((await m.b.use((a) => a.updateMFA(true))).mfa).toBe(true);
+    expect((await m.b.use((a) => a.getSession("current"))).factors).toEqual(["password"]);
     const b2 = await login(server, m.email);
     expect((await b2.use((a) => a.get())).mfa).toBe(true);
 
-    await addTotp(server, m);
+    await m.b.use((a) => a.updateMfaAuthenticator(AuthenticatorType.Totp, totpAt(server, secret)));
+    nextStep(server);
     await expectAppwriteError(b2.use((a) => a.get()), "user_more_factors_required", 401);
     // The session that verified the authenticator holds totp.
     expect((await m.b.use((a) => a.get())).$id).toBe(m.userId);
@@ -532,6 +538,8 @@ describe("completing a challenge by each factor (§2.12, §2.13, §4)", () => {
     expect(await m.b.use((a) => a.get())).toMatchObject({ phone, phoneVerification: true });
     expect(await m.b.use((a) => a.listMfaFactors())).toEqual({ totp: false, phone: true, email: false, recoveryCode: false });
     await m.b.use((a) => a.updateMFA(true));
+    // Enabling credits the verified phone to the enabling session (§2.8).
+    expect((await m.b.use((a) => a.getSession("current"))).factors).toEqual(["password", "phone"]);
 
     const b2 = await login(server, m.email);
     await expectAppwriteError(b2.use((a) => a.get()), "user_more_factors_required", 401);
@@ -690,8 +698,10 @@ describe("removing the authenticator (§2.11)", () => {
     const again = await expectAppwriteError(m.b.use((a) => a.deleteMfaAuthenticator(AuthenticatorType.Totp)), "user_authenticator_not_found", 404);
     expect(again.message).toBe(AUTHENTICATOR_NOT_FOUND);
 
-    // user.mfa is left on, but nothing is left to ask for: a new login passes.
+    // user.mfa and the session's factors are left as they were (§2.11) ...
     expect((await m.b.use((a) => a.get())).mfa).toBe(true);
+    expect((await m.b.use((a) => a.getSession("current"))).factors).toEqual(["password", "totp"]);
+    // ... but nothing is left to ask for: a new login passes.
     const b2 = await login(server, m.email);
     expect((await b2.use((a) => a.get())).$id).toBe(m.userId);
 
@@ -706,7 +716,9 @@ describe("removing the authenticator (§2.11)", () => {
 
   it("the SDK's deleteMfaAuthenticator succeeds with a fresh challenge", async () => {
     const m = await mfaMember(server, "delete-sdk");
-    await passTotp(server, m.b, m.secret);
+    // The session already held totp (from verifying): a TOTP challenge adds it only once (§2.13).
+    const passed = await passTotp(server, m.b, m.secret);
+    expect(passed.factors).toEqual(["password", "totp"]);
     await m.b.use((a) => a.deleteMfaAuthenticator(AuthenticatorType.Totp));
     expect(await m.b.use((a) => a.listMfaFactors())).toEqual({ totp: false, phone: false, email: false, recoveryCode: false });
   });
@@ -961,6 +973,16 @@ describe("rate limits (§1.10, §2.12, §2.13)", () => {
     await m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Totp));
   });
 
+  it("POST challenge: refused requests (bad factor, missing phone) count towards the 10 (§1.8: counted before validation)", async () => {
+    server.clock.set(windowEnd(server.clock.now()) * 1000);
+    const m = await member(server, "limit-count");
+    for (let i = 0; i < 5; i += 1) {
+      await expectAppwriteError(m.b.use((a) => a.createMfaChallenge("sms" as unknown as AuthenticationFactor)), "general_argument_invalid", 400);
+      await expectAppwriteError(m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Phone)), "user_phone_not_found", 400);
+    }
+    await expectAppwriteError(m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Totp)), "general_rate_limit_exceeded", 429);
+  });
+
   it("PUT challenge: 10 per hour per challenge id", async () => {
     server.clock.set(windowEnd(server.clock.now()) * 1000);
     const m = await mfaMember(server, "limit-put");
@@ -976,6 +998,114 @@ describe("rate limits (§1.10, §2.12, §2.13)", () => {
     await b2.use((a) => a.updateMfaChallenge(other.$id, totpAt(server, m.secret)));
     expect((await b2.use((a) => a.get())).$id).toBe(m.userId);
     nextStep(server);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// More of the contract
+// ---------------------------------------------------------------------------------------------
+
+describe("more of the MFA contract", () => {
+  it("audit log: PATCH mfa and PUT authenticator write user.update, challenges write challenge.create and challenges.update; the others write nothing (§8)", async () => {
+    const m = await member(server, "audit");
+    const secret = await addTotp(server, m); // POST (no audit) + PUT (user.update)
+    await m.b.use((a) => a.updateMFA(true)); // user.update
+    await m.b.use((a) => a.createMfaRecoveryCodes()); // no audit
+    await passTotp(server, m.b, secret); // challenge.create + challenges.update
+    await m.b.use((a) => a.getMfaRecoveryCodes()); // no audit
+    await m.b.use((a) => a.updateMfaRecoveryCodes()); // no audit
+    await m.b.use((a) => a.listMfaFactors()); // no audit
+    await m.b.use((a) => a.deleteMfaAuthenticator(AuthenticatorType.Totp)); // no audit
+    const logs = await m.b.use((a) => a.listLogs());
+    // Newest first; signup and login made the oldest entries.
+    expect(logs.logs.map((l) => l.event)).toEqual(["challenges.update", "challenge.create", "user.update", "user.update", "session.create", "user.create"]);
+    expect(logs.logs.every((l) => l.userId === m.userId)).toBe(true);
+  });
+
+  it("PATCH /account/mfa honours X-Appwrite-Timestamp: older than the last change → 409, unparsable → 400 (§1.3)", async () => {
+    const m = await member(server, "timestamp");
+    await m.b.use((a) => a.updateMFA(true));
+    const changed = server.clock.now();
+    server.clock.advance(1_000);
+    const stale = await raw(server.endpoint, "PATCH", "/account/mfa", { body: { mfa: false }, headers: { ...as(m.b), "x-appwrite-timestamp": iso(changed - 1) } });
+    expectRawError(stale, 409, "document_update_conflict", "Remote document is newer than local.");
+    const bad = await raw(server.endpoint, "PATCH", "/account/mfa", { body: { mfa: false }, headers: { ...as(m.b), "x-appwrite-timestamp": "yesterday-ish" } });
+    expectRawError(bad, 400, "general_argument_invalid", "Invalid X-Appwrite-Timestamp header value");
+    expect((await m.b.use((a) => a.get())).mfa).toBe(true);
+    const fresh = await raw(server.endpoint, "PATCH", "/account/mfa", { body: { mfa: false }, headers: { ...as(m.b), "x-appwrite-timestamp": iso(changed) } });
+    expect(fresh.status).toBe(200);
+    expect(fresh.json!.mfa).toBe(false);
+  });
+
+  it("a blocked user gets user_blocked before the MFA gate, on mfa-group routes too (§1.8)", async () => {
+    const m = await mfaMember(server, "blocked");
+    const b2 = await login(server, m.email);
+    await server.service.config.store.updateUser(m.userId, { status: false });
+    await expectAppwriteError(b2.use((a) => a.get()), "user_blocked", 401);
+    await expectAppwriteError(b2.use((a) => a.listMfaFactors()), "user_blocked", 401);
+    await expectAppwriteError(b2.use((a) => a.createMfaChallenge(AuthenticationFactor.Totp)), "user_blocked", 401);
+  });
+
+  it("a 1.5 SDK's DELETE with an otp body is handled as in 1.6: the otp is ignored and a fresh challenge is needed (§1.14, §9)", async () => {
+    const m = await mfaMember(server, "delete-15");
+    const headers = { ...as(m.b), "x-appwrite-response-format": "1.5.0" };
+    const refused = await raw(server.endpoint, "DELETE", "/account/mfa/authenticators/totp", { body: { otp: totpAt(server, m.secret) }, headers });
+    expectRawError(refused, 401, "user_challenge_required");
+    await passTotp(server, m.b, m.secret);
+    const res = await raw(server.endpoint, "DELETE", "/account/mfa/authenticators/totp", { body: { otp: "not-a-code" }, headers });
+    expect(res.status).toBe(204);
+  });
+
+  it("a user without an e-mail (anonymous) can add an authenticator: never a 500", async () => {
+    const anonymous = browser(server.endpoint);
+    await anonymous.use((a) => a.createAnonymousSession());
+    const type = await anonymous.use((a) => a.createMfaAuthenticator(AuthenticatorType.Totp));
+    expect(type.secret).toMatch(/^[A-Z2-7]{103}$/);
+    const app = OTPAuth.URI.parse(type.uri) as OTPAuth.TOTP;
+    expect(app.issuer).toBe(PROJECT_NAME);
+    expect(app.secret.base32).toBe(type.secret);
+    await anonymous.use((a) => a.updateMfaAuthenticator(AuthenticatorType.Totp, app.generate({ timestamp: server.clock.now() })));
+    expect((await anonymous.use((a) => a.listMfaFactors())).totp).toBe(true);
+    nextStep(server);
+  });
+
+  it("challenge codes and recovery codes are not stored in the clear (A.2)", async () => {
+    const m = await member(server, "hashes");
+    await verifyEmailInStore(server, m);
+    const challenge = await m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Email));
+    const code = box.lastMail(m.email)!.secret!;
+    const store = server.service.config.store;
+    const record = await store.getChallenge(challenge.$id);
+    expect(record).not.toBeNull();
+    expect(JSON.stringify(record)).not.toContain(code);
+    const { recoveryCodes } = await m.b.use((a) => a.createMfaRecoveryCodes());
+    const stored = JSON.stringify(await store.listRecoveryCodes(m.userId));
+    for (const c of recoveryCodes) expect(stored).not.toContain(c);
+  });
+
+  it("two concurrent completions of one challenge: exactly one wins", async () => {
+    const m = await member(server, "race");
+    await verifyEmailInStore(server, m);
+    await m.b.use((a) => a.updateMFA(true));
+    const b2 = await login(server, m.email);
+    const b3 = await login(server, m.email);
+    const challenge = await b2.use((a) => a.createMfaChallenge(AuthenticationFactor.Email));
+    const otp = box.lastMail(m.email)!.secret!;
+    const put = (b: Browser) => raw(server.endpoint, "PUT", "/account/mfa/challenge", { body: { challengeId: challenge.$id, otp }, headers: as(b) });
+    const results = await Promise.all([put(b2), put(b3)]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
+  });
+
+  it("one recovery code presented concurrently in two challenges: exactly one wins", async () => {
+    const m = await member(server, "race-code");
+    const { recoveryCodes } = await m.b.use((a) => a.createMfaRecoveryCodes());
+    const b2 = await login(server, m.email);
+    const c1 = await m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Recoverycode));
+    const c2 = await b2.use((a) => a.createMfaChallenge(AuthenticationFactor.Recoverycode));
+    const put = (b: Browser, challengeId: string) =>
+      raw(server.endpoint, "PUT", "/account/mfa/challenge", { body: { challengeId, otp: recoveryCodes[0] }, headers: as(b) });
+    const results = await Promise.all([put(m.b, c1.$id), put(b2, c2.$id)]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
   });
 });
 
