@@ -6,6 +6,7 @@ import { assoc, customId, email, newPassword, password, phone, text, withDefault
 import { audit } from "../audit";
 import { operation, ok, requireUser, type Env } from "../operation";
 import { checkHistory, checkPersonalData, nextHistory } from "../passwords";
+import { checkUserLimit, newTarget, newUser } from "../users";
 
 const ACCOUNT = "/v1/account";
 
@@ -42,46 +43,23 @@ export const create = operation({
   rateLimit: { limit: 10, keys: ["url:{url},ip:{ip}"] },
   params: { userId: customId, email, password: newPassword, name: withDefault(text(128), "") },
   async run(env, input) {
-    const { store, hasher, config } = env.deps;
-    if (config.auth.userLimit > 0 && (await store.countUsers()) >= config.auth.userLimit) {
-      throw new AppwriteError("user_count_exceeded");
-    }
+    const { store, hasher } = env.deps;
+    await checkUserLimit(env);
     // An address already used by an OAuth identity is not revealed: a generic 400.
     if ((await store.findIdentitiesByEmail(input.email)).length > 0) throw new AppwriteError("general_bad_request");
 
     const id = input.userId === "unique()" ? uniqueId(env.now.getTime()) : input.userId;
     checkPersonalData(env.deps, input.password, { id, email: input.email, name: input.name, phone: null });
     const hash = await hasher.hash(input.password);
-    const user: UserRecord = {
+    const user = newUser(env, {
       id,
-      createdAt: env.now,
-      updatedAt: env.now,
       name: input.name,
       email: input.email,
-      phone: null,
       passwordHash: hash,
       passwordUpdatedAt: env.now,
       passwordHistory: nextHistory(env.deps, [], hash),
-      registration: env.now,
-      status: true,
-      labels: [],
-      emailVerification: false,
-      phoneVerification: false,
-      mfa: false,
-      prefs: {},
-      accessedAt: env.now,
-    };
-    const target: TargetRecord = {
-      id: uniqueId(env.now.getTime()),
-      userId: id,
-      createdAt: env.now,
-      updatedAt: env.now,
-      providerType: "email",
-      identifier: input.email,
-      name: "",
-      providerId: null,
-      expired: false,
-    };
+    });
+    const target = newTarget(env, id, "email", input.email);
     // Another user's target with this address cannot be attached to a new account. Checked
     // before the transaction: a failed insert inside it would abort the whole PostgreSQL transaction.
     const targets: TargetRecord[] = (await store.getTargetByIdentifier(input.email)) ? [] : [target];

@@ -1,11 +1,12 @@
 import { AppwriteError } from "../../errors";
 import { uniqueId } from "../../crypto/ids";
-import { StoreConflictError, type SessionRecord, type UserRecord } from "../../ports/store";
+import { StoreConflictError, type SessionRecord } from "../../ports/store";
 import { toSession } from "../../models/session";
 import { email, password, uid } from "../../validation/validators";
 import { audit } from "../audit";
 import { noContent, ok, operation, requireUser, type Env } from "../operation";
 import { startSession } from "../sessions";
+import { checkUserLimit, newUser } from "../users";
 
 const SESSIONS = "/v1/account/sessions";
 
@@ -62,29 +63,9 @@ export const createAnonymousSession = operation({
   rateLimit: { limit: 50, keys: ["ip:{ip}"] },
   params: {},
   async run(env) {
-    const { store, config } = env.deps;
-    if (config.auth.userLimit > 0 && (await store.countUsers()) >= config.auth.userLimit) {
-      throw new AppwriteError("user_count_exceeded");
-    }
-    const user: UserRecord = {
-      id: uniqueId(env.now.getTime()),
-      createdAt: env.now,
-      updatedAt: env.now,
-      name: "",
-      email: null,
-      phone: null,
-      passwordHash: null,
-      passwordUpdatedAt: null,
-      passwordHistory: [],
-      registration: env.now,
-      status: true,
-      labels: [],
-      emailVerification: false,
-      phoneVerification: false,
-      mfa: false,
-      prefs: {},
-      accessedAt: env.now,
-    };
+    const { store } = env.deps;
+    await checkUserLimit(env);
+    const user = newUser(env, { id: uniqueId(env.now.getTime()) });
     try {
       await store.createUser(user);
     } catch (error) {

@@ -1,7 +1,7 @@
 import { AppwriteError } from "../../errors";
 import { uniqueId } from "../../crypto/ids";
 import { randomDigits, randomHex } from "../../crypto/random";
-import { StoreConflictError, TokenType, type TargetRecord, type TokenRecord, type UserRecord } from "../../ports/store";
+import { StoreConflictError, TokenType, type TokenRecord, type UserRecord } from "../../ports/store";
 import type { SessionModel } from "../../models/session";
 import { securityPhrase } from "../../messages/phrases";
 import { boolean, customId, email, hostUrl, optional, phone, text, withDefault } from "../../validation/validators";
@@ -11,49 +11,26 @@ import type { Outcome } from "../context";
 import { ok, operation, type Env } from "../operation";
 import { encodeSessionValue } from "../session-value";
 import { startSession } from "../sessions";
+import { checkUserLimit, newTarget, newUser } from "../users";
 import { HOUR, MINUTE, issueToken, linkWith, redeemToken, tokenModel } from "../tokens";
 
 const ACCOUNT = "/v1/account";
 
 /** A user for an address or number nobody has yet: no password, nothing verified (spec §2.36, §2.39). */
 async function passwordlessUser(env: Env, requestedId: string, contact: { email?: string; phone?: string }): Promise<UserRecord> {
-  const { store, config } = env.deps;
-  if (config.auth.userLimit > 0 && (await store.countUsers()) >= config.auth.userLimit) throw new AppwriteError("user_count_exceeded");
-  const user: UserRecord = {
+  const { store } = env.deps;
+  await checkUserLimit(env);
+  const user = newUser(env, {
     id: requestedId === "unique()" ? uniqueId(env.now.getTime()) : requestedId,
-    createdAt: env.now,
-    updatedAt: env.now,
-    name: "",
     email: contact.email ?? null,
     phone: contact.phone ?? null,
-    passwordHash: null,
-    passwordUpdatedAt: null,
-    passwordHistory: [],
-    registration: env.now,
-    status: true,
-    labels: [],
-    emailVerification: false,
-    phoneVerification: false,
-    mfa: false,
-    prefs: {},
-    accessedAt: env.now,
-  };
+  });
   try {
     await store.transaction(async (tx) => {
       await tx.createUser(user);
       if (contact.phone) {
         // Phone sign-up creates an SMS messaging target, as Appwrite does; e-mail token sign-up does not.
-        const target: TargetRecord = {
-          id: uniqueId(env.now.getTime()),
-          userId: user.id,
-          createdAt: env.now,
-          updatedAt: env.now,
-          providerType: "sms",
-          identifier: contact.phone,
-          name: "",
-          providerId: null,
-          expired: false,
-        };
+        const target = newTarget(env, user.id, "sms", contact.phone);
         // A target with this number can only be left over from an account that no longer has
         // the number; it is not attached (and a failed insert would abort a PostgreSQL transaction).
         if (!(await tx.getTargetByIdentifier(contact.phone))) await tx.createTarget(target);

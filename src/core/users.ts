@@ -1,0 +1,48 @@
+import { AppwriteError } from "../errors";
+import { uniqueId } from "../crypto/ids";
+import type { TargetProviderType, TargetRecord, UserRecord } from "../ports/store";
+import type { Env } from "./operation";
+
+/** A new user as Appwrite creates one: enabled, nothing verified, no MFA, empty prefs. */
+export function newUser(env: Env, fields: Partial<UserRecord> & { id: string }): UserRecord {
+  return {
+    createdAt: env.now,
+    updatedAt: env.now,
+    name: "",
+    email: null,
+    phone: null,
+    passwordHash: null,
+    passwordUpdatedAt: null,
+    passwordHistory: [],
+    registration: env.now,
+    status: true,
+    labels: [],
+    emailVerification: false,
+    phoneVerification: false,
+    mfa: false,
+    prefs: {},
+    accessedAt: env.now,
+    ...fields,
+  };
+}
+
+/** A messaging target for an e-mail address or phone number (Appwrite returns them in `targets`). */
+export function newTarget(env: Env, userId: string, providerType: TargetProviderType, identifier: string): TargetRecord {
+  return {
+    id: uniqueId(env.now.getTime()),
+    userId,
+    createdAt: env.now,
+    updatedAt: env.now,
+    providerType,
+    identifier,
+    name: "",
+    providerId: null,
+    expired: false,
+  };
+}
+
+/** `auth.userLimit` (0 = none) applies to every route that creates a user. */
+export async function checkUserLimit(env: Env): Promise<void> {
+  const limit = env.deps.config.auth.userLimit;
+  if (limit > 0 && (await env.deps.store.countUsers()) >= limit) throw new AppwriteError("user_count_exceeded");
+}
