@@ -10,6 +10,8 @@ export default defineConfig({
     kysely: "adapters/kysely/index.ts",
     smtp: "adapters/smtp/index.ts",
     twilio: "adapters/twilio/index.ts",
+    maxmind: "adapters/maxmind/index.ts",
+    redis: "adapters/redis/index.ts",
     // The `gatehouse` command (package.json "bin"); tsup keeps its shebang and makes it executable.
     bin: "adapters/kysely/bin.ts",
   },
@@ -19,8 +21,8 @@ export default defineConfig({
   sourcemap: true,
   target: "node20",
   shims: true,
-  // Kysely, the database drivers and nodemailer are optional peer dependencies: loaded from the user's
+  // Kysely, the database drivers, nodemailer and ioredis are optional peer dependencies: loaded from the user's
   // node_modules, never bundled (the drivers are loaded only when a URL needs them).
-  external: ["gatehouse", "express", "kysely", "pg", "mysql2", "better-sqlite3", "nodemailer"],
+  external: ["gatehouse", "express", "kysely", "pg", "mysql2", "better-sqlite3", "nodemailer", "maxmind", "ioredis"],
   tsconfig: "tsconfig.build.json",
 });

@@ -9,6 +9,8 @@ export default defineConfig({
       "gatehouse/kysely": fileURLToPath(new URL("./adapters/kysely/index.ts", import.meta.url)),
       "gatehouse/smtp": fileURLToPath(new URL("./adapters/smtp/index.ts", import.meta.url)),
       "gatehouse/twilio": fileURLToPath(new URL("./adapters/twilio/index.ts", import.meta.url)),
+      "gatehouse/maxmind": fileURLToPath(new URL("./adapters/maxmind/index.ts", import.meta.url)),
+      "gatehouse/redis": fileURLToPath(new URL("./adapters/redis/index.ts", import.meta.url)),
       gatehouse: fileURLToPath(new URL("./src/index.ts", import.meta.url)),
     },
   },

@@ -89,6 +89,21 @@ const authSchema = z
     methods: { emailPassword: true, magicUrl: true, emailOtp: true, anonymous: true, phone: true, jwt: true, invites: true },
   });
 
+/**
+ * One OAuth2 provider's app (spec §2.38). Extra keys are provider-specific (Microsoft `tenant`);
+ * `issuer` is the discovery issuer of oidc, okta, auth0, authentik (or a self-managed GitLab's URL).
+ */
+const oauth2ProviderSchema = z.looseObject({
+  clientId: z.string().optional(),
+  clientSecret: z.string().optional(),
+  enabled: z.boolean().default(true),
+  /** Replaces the provider's default scopes; the `scopes[]` of a request are added to them. */
+  scopes: z.array(z.string()).optional(),
+  issuer: z.url({ protocol: /^https?$/ }).optional(),
+  /** Allows plain-http endpoints: only for a provider on the developer's own machine or in tests. */
+  allowInsecureRequests: z.boolean().default(false),
+});
+
 export const configSchema = z
   .object({
     /** The one project this service answers for (`X-Appwrite-Project`). */
@@ -130,6 +145,8 @@ export const configSchema = z
       .default({}),
     /** Peers whose `X-Forwarded-For` is believed (exact IPs). Others' headers are ignored. */
     trustedProxies: z.array(z.string()).default([]),
+    /** OAuth2 providers by name (`github`, `oidc`…): app id, secret and options. */
+    oauth2: z.record(z.string(), oauth2ProviderSchema).default({}),
     /** Reported as `version` in error bodies. */
     version: z.string().default("1.6.2"),
   })

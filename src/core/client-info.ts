@@ -1,26 +1,24 @@
 import type { ClientInfo } from "../ports/store";
 import type { RequestContext } from "./context";
 import type { Deps } from "./deps";
+import { parseUserAgent } from "./user-agent";
 
 /**
- * Device and country fields for sessions and logs. The country comes from the `Geo` port;
- * user-agent parsing into os/client/device fields is not done yet, so those stay "".
+ * Device and country fields for sessions and logs: os/client/device parsed from the user agent
+ * (see ./user-agent), the country from the `Geo` port.
  */
 export async function clientInfo(deps: Deps, ctx: RequestContext): Promise<ClientInfo> {
-  const country = deps.geo && ctx.ip ? await deps.geo.country(ctx.ip) : null;
+  let country: string | null = null;
+  if (deps.geo && ctx.ip) {
+    try {
+      country = await deps.geo.country(ctx.ip);
+    } catch {
+      // A failing GeoIP lookup must not block a login: the country is then unknown.
+      country = null;
+    }
+  }
   return {
-    osCode: "",
-    osName: "",
-    osVersion: "",
-    clientType: "",
-    clientCode: "",
-    clientName: "",
-    clientVersion: "",
-    clientEngine: "",
-    clientEngineVersion: "",
-    deviceName: "",
-    deviceBrand: "",
-    deviceModel: "",
-    countryCode: country ?? "--",
+    ...parseUserAgent(ctx.userAgent ?? "UNKNOWN"),
+    countryCode: country ? country.toLowerCase() : "--",
   };
 }

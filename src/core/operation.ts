@@ -48,6 +48,11 @@ export interface OperationSpec<S extends ParamShape, R> {
   checksTimestamp?: boolean;
   /** Errors render as an HTML page instead of JSON (the OAuth2 routes a browser navigates to). */
   htmlErrors?: boolean;
+  /**
+   * Skips the origin check on writes: only for the OAuth2 callback, which a provider may POST to
+   * from its own origin (Apple's form_post) and which acts on no credentials of the caller.
+   */
+  anyOrigin?: boolean;
   params: S;
   run(env: Env, input: Params<S>): Promise<Outcome<R>>;
 }

@@ -22,9 +22,10 @@ import * as mfaOps from "./operations/mfa";
 import * as jwtOps from "./operations/jwt";
 import * as logOps from "./operations/logs";
 import * as identityOps from "./operations/identities";
+import * as oauth2Ops from "./operations/oauth2";
 
 /** Every operation the service offers, by method name. */
-export const operations = { ...accountOps, ...sessionOps, ...tokenOps, ...verificationOps, ...recoveryOps, ...mfaOps, ...jwtOps, ...logOps, ...identityOps };
+export const operations = { ...accountOps, ...sessionOps, ...tokenOps, ...verificationOps, ...recoveryOps, ...mfaOps, ...jwtOps, ...logOps, ...identityOps, ...oauth2Ops };
 export type OperationName = keyof typeof operations;
 
 type InputOf<S extends ParamShape> = z.input<z.ZodObject<S>>;

@@ -13,6 +13,8 @@ export interface NewSession {
   provider: string;
   providerUid?: string;
   factors: string[];
+  /** The OAuth2 provider's tokens, kept on the session as Appwrite does (spec §2.38 step 15). */
+  providerTokens?: { accessToken: string; refreshToken: string; accessTokenExpiry: Date | null };
 }
 
 /**
@@ -33,9 +35,9 @@ export async function startSession(env: Env, user: UserRecord, spec: NewSession)
     expire,
     provider: spec.provider,
     providerUid: spec.providerUid ?? "",
-    providerAccessToken: "",
-    providerAccessTokenExpiry: null,
-    providerRefreshToken: "",
+    providerAccessToken: spec.providerTokens?.accessToken ?? "",
+    providerAccessTokenExpiry: spec.providerTokens?.accessTokenExpiry ?? null,
+    providerRefreshToken: spec.providerTokens?.refreshToken ?? "",
     secretHash: sha256Hex(secret),
     ip: env.ctx.ip ?? "",
     userAgent: env.ctx.userAgent ?? "UNKNOWN",

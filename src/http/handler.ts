@@ -105,13 +105,15 @@ export function createHandler(service: AccountService, options: HandlerOptions =
       if (!route) throw new AppwriteError("general_route_not_found");
 
       const key = request.headers.get("x-appwrite-key");
-      if (method !== "GET" && !key) checkOrigin(request, origin, apiHost);
+      if (method !== "GET" && !key && !operations[route.operation].anyOrigin) checkOrigin(request, origin, apiHost);
 
       const params: Params =
         method === "GET" ? parsePhpQuery(url.search) : parseBody(request.headers.get("content-type"), await request.body());
       Object.assign(params, route.pathParams);
 
-      const project = (typeof params.project === "string" && params.project) || request.headers.get("x-appwrite-project") || "console";
+      // The OAuth2 callback names its project in the path: the provider sends no project.
+      const project =
+        (typeof params.project === "string" && params.project) || route.pathParams.projectId || request.headers.get("x-appwrite-project") || "console";
       if (project !== config.projectId) throw new AppwriteError("project_not_found");
 
       const { value: session, fromFallback } = sessionValue(request);
@@ -121,7 +123,8 @@ export function createHandler(service: AccountService, options: HandlerOptions =
         key,
         jwt: request.headers.get("x-appwrite-jwt"),
         ip: clientIp(request.ip, request.headers.get("x-forwarded-for"), config.trustedProxies),
-        userAgent: request.headers.get("user-agent") ?? "UNKNOWN",
+        // Server SDKs forward their user's browser as X-Forwarded-User-Agent; only keys may.
+        userAgent: (key && request.headers.get("x-forwarded-user-agent")) || request.headers.get("user-agent") || "UNKNOWN",
         hostname: apiHost,
         origin: `${isHttps(request, url) ? "https:" : "http:"}//${url.host}`,
         timestamp: request.headers.get("x-appwrite-timestamp"),

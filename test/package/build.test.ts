@@ -74,6 +74,19 @@ describe("the built package", () => {
     }
   });
 
+  it("exports gatehouse/maxmind to ESM and CommonJS, loading maxmind from the user's node_modules", () => {
+    const esm = node(["--input-type=module", "-e", `const m = await import("gatehouse/maxmind"); console.log(typeof m.maxmindGeo);`]);
+    const cjs = node(["-e", `console.log(typeof require("gatehouse/maxmind").maxmindGeo);`]);
+    expect([esm.trim(), cjs.trim()]).toEqual(["function", "function"]);
+    for (const file of ["dist/maxmind.js", "dist/maxmind.cjs"]) {
+      const code = readFileSync(`${root}${file}`, "utf8");
+      // maxmind (and its mmdb-lib) stay external, and so does the core.
+      expect(code).toMatch(/from "maxmind"|require\("maxmind"\)/);
+      expect(code).not.toContain("DATA_SECTION_SEPARATOR_SIZE");
+      expect(code).not.toContain("user_more_factors_required");
+    }
+  });
+
   it("ships type declarations for every entry", () => {
     for (const file of ["index", "express", "next"]) {
       expect(readFileSync(`${root}dist/${file}.d.ts`, "utf8").length).toBeGreaterThan(100);

@@ -44,7 +44,13 @@ function applyQueries(models: ReturnType<typeof toIdentity>[], parsed: Query[]) 
     const id = String(cursor.values[0]);
     const at = rows.findIndex((r) => r.$id === id);
     if (at < 0) throw new AppwriteError("general_cursor_not_found", `Identity '${id}' for the 'cursor' value not found.`);
-    rows = cursor.method === "cursorAfter" ? rows.slice(at + 1) : rows.slice(0, at);
+    if (cursor.method === "cursorBefore") {
+      // Paging backwards: the page ends right before the cursor (less the offset).
+      const { limit, offset } = page(parsed, DEFAULT_LIMIT);
+      const end = Math.max(0, at - offset);
+      return { total, identities: rows.slice(Math.max(0, end - limit), end) };
+    }
+    rows = rows.slice(at + 1);
   }
   const { limit, offset } = page(parsed, DEFAULT_LIMIT);
   return { total, identities: rows.slice(offset, offset + limit) };

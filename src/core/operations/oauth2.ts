@@ -1,0 +1,339 @@
+import { z } from "zod";
+import { AppwriteError } from "../../errors";
+import { uniqueId } from "../../crypto/ids";
+import { randomHex } from "../../crypto/random";
+import { StoreConflictError, TokenType, type IdentityRecord, type UserRecord } from "../../ports/store";
+import { authorizationUrl, exchange, flowFor, type Exchanged, type PendingAuth } from "../../oauth/client";
+import { canonicalProvider, PROVIDER_NAMES, providers, type Provider, type ProviderSettings } from "../../oauth/providers";
+import { hostUrl, isEmail, normaliseEmail, optional, text, whiteList } from "../../validation/validators";
+import { audit } from "../audit";
+import type { Outcome } from "../context";
+import { operation, type Env } from "../operation";
+import { startSession } from "../sessions";
+import { issueToken, linkWith } from "../tokens";
+
+/**
+ * OAuth2 login (spec §2.38): the start routes redirect to the provider, the provider comes back to
+ * the callback, which hands over to the redirect route; that one exchanges the code, finds or
+ * creates the user and the identity, and redirects to the app with a session or a token.
+ *
+ * No server-side storage: what the redirect route needs (success/failure URLs, token mode, PKCE
+ * verifier, nonce) travels in the OAuth `state`, sealed (AES-GCM) under the service secret, so it
+ * can be neither read nor altered by anyone else.
+ */
+
+const ACCOUNT = "/v1/account";
+const RATE = { limit: 50, keys: ["ip:{ip}"] };
+/** How long a started login may take before its state is refused. */
+const STATE_LIFETIME_MS = 60 * 60 * 1000;
+
+const provider = whiteList(PROVIDER_NAMES);
+const scopes = z
+  .array(z.string().max(4096))
+  .max(100)
+  .describe("Value must be a valid array no longer than 100 items and Value must be a valid string and no longer than 4096 chars");
+const callbackText = optional(text(2048));
+
+interface SealedState {
+  /** provider, success, failure, token mode, PKCE verifier, nonce, expiry (ms), starting session id. */
+  p: string;
+  s: string;
+  f: string;
+  t: boolean;
+  v?: string;
+  n?: string;
+  e: number;
+  u: string;
+}
+
+/** The provider's settings, or the spec's 412 when it is off or incomplete (§2.38 steps 1–3). */
+function configured(env: Env, name: string): { provider: Provider; settings: ProviderSettings } {
+  const all = env.deps.config.oauth2 as Record<string, ProviderSettings>;
+  const key = Object.keys(all).find((k) => k.toLowerCase() === name.toLowerCase());
+  const settings = key ? all[key] : undefined;
+  if (!settings || !settings.enabled) {
+    throw new AppwriteError("project_provider_disabled", "This provider is disabled. Please enable the provider from your Appwrite console to continue.");
+  }
+  if (!settings.clientId || !settings.clientSecret) {
+    throw new AppwriteError(
+      "project_provider_disabled",
+      "This provider is disabled. Please configure the provider app ID and app secret key from your Appwrite console to continue.",
+    );
+  }
+  const provider = providers[name];
+  if (!provider) throw new AppwriteError("project_provider_unsupported");
+  if (provider.kind === "oidc" && !provider.issuer(settings)) {
+    throw new AppwriteError("project_provider_disabled", "This provider is disabled. Please configure the provider issuer URL to continue.");
+  }
+  return { provider, settings };
+}
+
+const redirectUri = (env: Env, name: string) => `${origin(env)}${ACCOUNT}/sessions/oauth2/callback/${name}/${env.deps.config.projectId}`;
+const origin = (env: Env) => env.ctx.origin ?? "http://localhost";
+
+const startRoute = (path: string, token: boolean) =>
+  operation({
+    path,
+    scope: "sessions.write",
+    rateLimit: RATE,
+    htmlErrors: true,
+    params: { provider, success: optional(hostUrl), failure: optional(hostUrl), scopes: optional(scopes) },
+    async run(env, input): Promise<Outcome<null>> {
+      const name = canonicalProvider(input.provider)!;
+      const { provider, settings } = configured(env, name);
+      const flow = await flowFor(provider, settings);
+      const url = await authorizationUrl(flow, {
+        redirectUri: redirectUri(env, name),
+        scopes: [...new Set([...(settings.scopes ?? provider.scopes), ...(input.scopes ?? [])])],
+        state: (pending: PendingAuth) =>
+          env.deps.seal.seal(
+            JSON.stringify({
+              p: name,
+              s: input.success ?? `${origin(env)}/console/auth/oauth2/success`,
+              f: input.failure ?? `${origin(env)}/console/auth/oauth2/failure`,
+              t: token,
+              ...(pending.codeVerifier ? { v: pending.codeVerifier } : {}),
+              ...(pending.nonce ? { n: pending.nonce } : {}),
+              e: env.now.getTime() + STATE_LIFETIME_MS,
+              u: env.caller.session?.id ?? "",
+            } satisfies SealedState),
+          ),
+      });
+      return { status: 301, body: null, redirect: url, headers: {} };
+    },
+  });
+
+export const createOAuth2Token = startRoute(`${ACCOUNT}/tokens/oauth2/:provider`, true);
+export const createOAuth2Session = startRoute(`${ACCOUNT}/sessions/oauth2/:provider`, false);
+
+/**
+ * The provider's return (GET, or a form POST from Apple): forwards everything it received to the
+ * redirect route on the API's own origin, adding the project (spec §2.38 "callback").
+ */
+export const oauth2Callback = operation({
+  path: `${ACCOUNT}/sessions/oauth2/callback/:provider/:projectId`,
+  scope: "public",
+  htmlErrors: true,
+  // Apple posts the answer from its own origin; nothing here acts on the caller's credentials.
+  anyOrigin: true,
+  params: { provider, projectId: text(36), code: callbackText, state: callbackText, error: callbackText, error_description: callbackText },
+  async run(env, input): Promise<Outcome<null>> {
+    const name = canonicalProvider(input.provider)!;
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(env.raw)) {
+      if (key === "provider" || key === "projectId" || key === "project" || typeof value !== "string") continue;
+      query.set(key, value);
+    }
+    query.set("project", input.projectId);
+    return { status: 301, body: null, redirect: `${origin(env)}${ACCOUNT}/sessions/oauth2/${name}/redirect?${query}`, headers: {} };
+  },
+});
+
+/** Reads the sealed state; null when it was altered, sealed by another secret or is not ours. */
+function openState(env: Env, value: string | undefined): SealedState | null {
+  if (!value) return null;
+  const plain = env.deps.seal.open(value);
+  if (!plain) return null;
+  try {
+    const state = JSON.parse(plain) as SealedState;
+    return typeof state.s === "string" && typeof state.f === "string" && typeof state.p === "string" ? state : null;
+  } catch {
+    return null;
+  }
+}
+
+export const oauth2Redirect = operation({
+  path: `${ACCOUNT}/sessions/oauth2/:provider/redirect`,
+  scope: "public",
+  rateLimit: RATE,
+  htmlErrors: true,
+  params: { provider, code: callbackText, state: callbackText, error: callbackText, error_description: callbackText },
+  async run(env, input): Promise<Outcome<null>> {
+    const name = canonicalProvider(input.provider)!;
+    // A state we cannot open names no failure URL we could trust: the error is shown as a page.
+    // (Appwrite answers 500 for a state that does not parse; an altered state is the caller's fault.)
+    const state = openState(env, input.state);
+    if (!state) throw new AppwriteError("general_argument_invalid", "Invalid `state` param: the OAuth2 state is not valid.");
+    try {
+      if (state.p !== name) throw new AppwriteError("general_argument_invalid", "Invalid `state` param: the OAuth2 state belongs to another provider.");
+      if (state.e < env.now.getTime()) throw new AppwriteError("general_argument_invalid", "Invalid `state` param: the OAuth2 login took too long; please start again.");
+      // Bound to the session (or guest) that started the login: a callback link made by someone
+      // else cannot link their provider account to a victim who is signed in (OAuth login CSRF).
+      if (state.u !== (env.caller.session?.id ?? "")) {
+        throw new AppwriteError("general_argument_invalid", "Invalid `state` param: the OAuth2 login was started by another session.");
+      }
+      return await complete(env, name, state, input);
+    } catch (thrown) {
+      if (!state.f) throw thrown;
+      const error = thrown instanceof AppwriteError ? thrown : new AppwriteError("general_unknown", undefined, { cause: thrown });
+      // The failure URL gets the error with its declared code (424 for provider errors).
+      const detail = JSON.stringify({ message: error.message, type: error.type, code: error.declaredCode });
+      return { status: 301, body: null, redirect: linkWith(state.f, { error: detail }), headers: {} };
+    }
+  },
+});
+
+async function complete(env: Env, name: string, state: SealedState, input: { code?: string; error?: string; error_description?: string; state?: string }): Promise<Outcome<null>> {
+  const { provider, settings } = configured(env, name);
+  if (input.error) {
+    const detail = input.error_description ? `${input.error}: ${input.error_description}` : input.error;
+    throw new AppwriteError("user_oauth2_provider_error", `The ${provider.name} OAuth2 provider returned an error: ${detail}`);
+  }
+  if (!input.code) {
+    throw new AppwriteError("user_oauth2_provider_error", "Missing OAuth2 code. Please contact the Appwrite team for additional support.");
+  }
+  const flow = await flowFor(provider, settings);
+  // The provider's own answer, as oauth4webapi validates it (code, state and, where sent, iss).
+  const callback = new URLSearchParams();
+  for (const key of ["code", "state", "iss"]) {
+    const value = env.raw[key];
+    if (typeof value === "string") callback.set(key, value);
+  }
+  const result = await exchange(flow, callback, redirectUri(env, name), { ...(state.v ? { codeVerifier: state.v } : {}), ...(state.n ? { nonce: state.n } : {}) }, env.now);
+  if (!result.profile.id) throw new AppwriteError("user_missing_id");
+
+  const user = await resolveUser(env, name, result);
+  if (!user.status) throw new AppwriteError("user_blocked");
+  await saveIdentity(env, user, name, result);
+  const current = await fillProfile(env, user, result);
+
+  // A session upgrade replaces the caller's session (spec §2.38 step 9).
+  const upgraded = env.caller.session;
+  if (upgraded) await env.deps.store.deleteSession(upgraded.id);
+
+  if (state.t) {
+    const secret = randomHex(32);
+    await issueToken(env, current, { type: TokenType.oauth2, secret, lifetimeMs: env.deps.config.auth.sessionDuration * 1000 });
+    await audit(env, "session.create", current, `user/${current.id}`);
+    return { status: 301, body: null, redirect: linkWith(state.s, { userId: current.id, secret }), ...(upgraded ? { clearSession: true } : {}), headers: {} };
+  }
+  // startSession writes the session.create audit entry.
+  const session = await startSession(env, current, {
+    provider: name,
+    providerUid: result.profile.id,
+    factors: ["email", "oauth2"],
+    providerTokens: { accessToken: result.accessToken, refreshToken: result.refreshToken, accessTokenExpiry: result.accessTokenExpiry },
+  });
+  return { status: 301, body: null, redirect: state.s, ...(session.setSession ? { setSession: session.setSession } : {}), headers: {} };
+}
+
+const providerEmail = (result: Exchanged) => {
+  const email = normaliseEmail(result.profile.email);
+  return isEmail(email) ? email : "";
+};
+
+/**
+ * Whose login this is (spec §2.38 steps 9–10), with Gatehouse decision A.2: an existing account is
+ * found by e-mail only when the provider says it verified that e-mail. An unverified match is
+ * refused (409) rather than linked (account takeover) or duplicated (the e-mail is unique).
+ */
+async function resolveUser(env: Env, name: string, result: Exchanged): Promise<UserRecord> {
+  const { store } = env.deps;
+  const email = providerEmail(result);
+  const identity = await store.getIdentityByProviderUid(name, result.profile.id);
+
+  const caller = env.caller.user;
+  if (caller) {
+    if (identity && identity.userId !== caller.id) throw new AppwriteError("user_already_exists");
+    if (email) {
+      const owner = await store.getUserByEmail(email);
+      if (owner && owner.id !== caller.id) throw new AppwriteError("user_already_exists");
+      if ((await store.findIdentitiesByEmail(email, caller.id)).length > 0) throw new AppwriteError("user_already_exists");
+    }
+    return caller;
+  }
+
+  if (identity) {
+    const owner = await store.getUser(identity.userId);
+    if (owner) return owner;
+  }
+  if (!email) throw new AppwriteError("user_unauthorized", "OAuth provider failed to return email.");
+  const byEmail = await store.getUserByEmail(email);
+  if (byEmail) {
+    if (!result.profile.emailVerified) throw new AppwriteError("user_already_exists");
+    return byEmail;
+  }
+  if ((await store.findIdentitiesByEmail(email)).length > 0) throw new AppwriteError("general_bad_request");
+  return createUser(env, email, result);
+}
+
+async function createUser(env: Env, email: string, result: Exchanged): Promise<UserRecord> {
+  const { store, config } = env.deps;
+  if (config.auth.userLimit > 0 && (await store.countUsers()) >= config.auth.userLimit) throw new AppwriteError("user_count_exceeded");
+  const user: UserRecord = {
+    id: uniqueId(env.now.getTime()),
+    createdAt: env.now,
+    updatedAt: env.now,
+    name: result.profile.name,
+    email,
+    phone: null,
+    passwordHash: null,
+    passwordUpdatedAt: null,
+    passwordHistory: [],
+    registration: env.now,
+    status: true,
+    labels: [],
+    // Appwrite marks every OAuth2 user verified; Gatehouse only when the provider says so (A.2).
+    emailVerification: result.profile.emailVerified,
+    phoneVerification: false,
+    mfa: false,
+    prefs: {},
+    accessedAt: env.now,
+  };
+  try {
+    await store.transaction(async (tx) => {
+      await tx.createUser(user);
+      if (!(await tx.getTargetByIdentifier(email))) {
+        await tx.createTarget({ id: uniqueId(env.now.getTime()), userId: user.id, createdAt: env.now, updatedAt: env.now, providerType: "email", identifier: email, name: "", providerId: null, expired: false });
+      }
+    });
+  } catch (error) {
+    if (error instanceof StoreConflictError) throw new AppwriteError("user_already_exists");
+    throw error;
+  }
+  return user;
+}
+
+/** Creates or refreshes the identity with the provider's current tokens (spec §2.38 step 12). */
+async function saveIdentity(env: Env, user: UserRecord, name: string, result: Exchanged): Promise<void> {
+  const { store } = env.deps;
+  const email = providerEmail(result);
+  const tokens = { providerAccessToken: result.accessToken, providerRefreshToken: result.refreshToken, providerAccessTokenExpiry: result.accessTokenExpiry };
+  const existing = await store.getIdentityByProviderUid(name, result.profile.id);
+  if (existing) {
+    await store.updateIdentity(existing.id, { ...tokens, providerEmail: email, updatedAt: env.now });
+    return;
+  }
+  if (email && (await store.findIdentitiesByEmail(email, user.id)).length > 0) throw new AppwriteError("general_bad_request");
+  const identity: IdentityRecord = { id: uniqueId(env.now.getTime()), userId: user.id, createdAt: env.now, updatedAt: env.now, provider: name, providerUid: result.profile.id, providerEmail: email, ...tokens };
+  try {
+    await store.createIdentity(identity);
+  } catch (error) {
+    // The same identity linked a moment ago by a concurrent login.
+    if (error instanceof StoreConflictError) throw new AppwriteError("user_already_exists");
+    throw error;
+  }
+}
+
+/**
+ * An empty e-mail or name is filled from the provider (spec §2.38 step 13): this is what converts
+ * an anonymous account (§5). The e-mail counts as verified only if the provider says so.
+ */
+async function fillProfile(env: Env, user: UserRecord, result: Exchanged): Promise<UserRecord> {
+  const email = providerEmail(result);
+  const patch: Partial<UserRecord> = {};
+  if (!user.email && email) Object.assign(patch, { email, emailVerification: result.profile.emailVerified });
+  if (!user.name && result.profile.name) patch.name = result.profile.name;
+  if (Object.keys(patch).length === 0) return user;
+  try {
+    const updated = await env.deps.store.updateUser(user.id, { ...patch, updatedAt: env.now });
+    if (patch.email && !(await env.deps.store.getTargetByIdentifier(email))) {
+      await env.deps.store.createTarget({ id: uniqueId(env.now.getTime()), userId: user.id, createdAt: env.now, updatedAt: env.now, providerType: "email", identifier: email, name: "", providerId: null, expired: false });
+    }
+    return updated ?? user;
+  } catch (error) {
+    if (error instanceof StoreConflictError) throw new AppwriteError("user_already_exists");
+    throw error;
+  }
+}
+
