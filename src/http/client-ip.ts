@@ -15,6 +15,6 @@ export function clientIp(peer: string | undefined, forwardedFor: string | null, 
 }
 
 /** `::ffff:127.0.0.1` (an IPv4 peer on a dual-stack socket) is reported as `127.0.0.1`. */
-function normalise(ip: string): string {
+export function normalise(ip: string): string {
   return ip.startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip;
 }

@@ -3,7 +3,7 @@ import { toAppwriteError } from "../core/pipeline";
 import { operations, type AccountService } from "../core/service";
 import { AppwriteError } from "../errors";
 import { systemClock } from "../ports/clock";
-import { clientIp } from "./client-ip";
+import { clientIp, normalise } from "./client-ip";
 import { readCookie, serializeCookie } from "./cookies";
 import { isAllowedHost, isSameSite, requestOrigin } from "./origins";
 import { parseBody, parsePhpQuery, type Params } from "./params";
@@ -217,7 +217,7 @@ export function createHandler(service: AccountService, options: HandlerOptions =
 
   function isHttps(request: RawRequest, url: URL): boolean {
     const forwarded = request.headers.get("x-forwarded-proto");
-    if (forwarded && config.trustedProxies.includes(request.ip ?? "")) return forwarded !== "http";
+    if (forwarded && config.trustedProxies.includes(normalise(request.ip ?? ""))) return forwarded !== "http";
     return url.protocol === "https:";
   }
 
