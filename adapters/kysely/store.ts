@@ -135,22 +135,30 @@ function build(db: Db, dialect: SqlDialect, prefix: string, inTransaction: boole
       await db.insertInto("sessions").values(sessionRow(session)).execute();
     },
     async findAuthSession(userId, secretHash) {
-      // One indexed lookup for session and user together; the targets follow only on a match.
-      // The hot path of every request: the SQL is compiled once per store and only the
-      // parameters change (building and prefixing the query tree cost more than running it).
+      // The hot path of every authenticated request: session, user and the user's targets in one
+      // query (a LEFT JOIN gives one row per target, or one row with null target columns). The
+      // SQL is compiled once per store and only the parameters change: building and prefixing
+      // the query tree cost more than running it.
       authQuery ??= db
         .selectFrom("sessions")
         .innerJoin("users", "users.id", "sessions.user_id")
+        .leftJoin("targets", "targets.user_id", "users.id")
         .selectAll("sessions")
         .select(USER_COLUMNS.map((c) => `users.${c} as u_${c}` as const) as any)
+        .select(TARGET_COLUMNS.map((c) => `targets.${c} as t_${c}` as const) as any)
         .where("sessions.secret_hash", "=", "")
         .where("sessions.user_id", "=", "")
+        .orderBy("targets.created_at")
+        .orderBy("targets.id")
         .compile();
-      const result = await db.executeQuery<Record<string, unknown>>({ ...authQuery, parameters: [secretHash, userId] });
-      const row = result.rows[0];
-      if (!row) return null;
-      const userRow = Object.fromEntries(USER_COLUMNS.map((c) => [c, row[`u_${c}`]])) as unknown as UsersTable;
-      return { session: toSession(row as unknown as SessionsTable), user: toUser(userRow), targets: await store.listTargets(userId) };
+      const { rows } = await db.executeQuery<Record<string, unknown>>({ ...authQuery, parameters: [secretHash, userId] });
+      const first = rows[0];
+      if (!first) return null;
+      const userRow = Object.fromEntries(USER_COLUMNS.map((c) => [c, first[`u_${c}`]])) as unknown as UsersTable;
+      const targets = rows
+        .filter((row) => row.t_id !== null && row.t_id !== undefined)
+        .map((row) => toTarget(Object.fromEntries(TARGET_COLUMNS.map((c) => [c, row[`t_${c}`]])) as unknown as GatehouseDatabase["targets"]));
+      return { session: toSession(first as unknown as SessionsTable), user: toUser(userRow), targets };
     },
     async getSession(id) {
       const row = await db.selectFrom("sessions").selectAll().where("id", "=", id).executeTakeFirst();
@@ -465,6 +473,10 @@ type StoreWithDb = Store & { db?: Db };
 
 // ---------------------------------------------------------------------------------------------
 // Row <-> record mapping
+
+const TARGET_COLUMNS = ["id", "user_id", "created_at", "updated_at", "provider_type", "identifier", "name", "provider_id", "expired"] as const satisfies ReadonlyArray<
+  keyof GatehouseDatabase["targets"]
+>;
 
 const USER_COLUMNS = [
   "id",
