@@ -49,16 +49,30 @@ export async function migrateToLatest(db: Kysely<any>, options: MigrateOptions =
           await sql.raw(outcome.error ? "rollback" : "commit").execute(conn);
           return outcome;
         })
-      : await migrator(db, { ...options, dialect }).migrateToLatest();
+      : await retryRacedIntrospection(() => migrator(db, { ...options, dialect }).migrateToLatest());
   if (result.error) throw result.error;
   return result;
+}
+
+/**
+ * Kysely's Migrator looks for its own tables by listing every table in the database; on
+ * PostgreSQL that catalogue query fails with `undefined_table` (42P01) when another session drops
+ * an unrelated table at the same moment. Nothing was changed when it fails, so it is run again.
+ */
+async function retryRacedIntrospection(run: () => Promise<MigrationResultSet>, attempts = 4): Promise<MigrationResultSet> {
+  for (let attempt = 1; ; attempt++) {
+    const result = await run();
+    const code = (result.error as { code?: string } | undefined)?.code;
+    if (code !== "42P01" || attempt >= attempts || result.results?.some((r) => r.status === "Success")) return result;
+    await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+  }
 }
 
 /** Undoes every Gatehouse migration (drops the tables). For tests and uninstalls. */
 export async function migrateDown(db: Kysely<any>, options: MigrateOptions = {}): Promise<void> {
   const m = migrator(db, options);
   for (;;) {
-    const result = await m.migrateDown();
+    const result = await retryRacedIntrospection(() => m.migrateDown());
     if (result.error) throw result.error;
     if (!result.results?.length) return;
   }
