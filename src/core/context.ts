@@ -19,6 +19,8 @@ export interface RequestContext {
   origin?: string;
   /** `X-Appwrite-Timestamp`: fail update routes if the user changed after this instant. */
   timestamp?: string | null;
+  /** Reads one of the request's cookies (the HTTP layer provides it; direct calls have none). */
+  cookie?: (name: string) => string | null;
 }
 
 export type Role = "guests" | "users" | "applications";
@@ -45,5 +47,7 @@ export interface Outcome<T> {
   clearSession?: boolean;
   /** Answer with a 301 to this URL (OAuth2 flows), with no-cache headers and no body. */
   redirect?: string;
+  /** Other cookies to set (httpOnly, SameSite=Lax, host-only); `maxAge: 0` deletes one. */
+  cookies?: Array<{ name: string; value: string; maxAge: number }>;
   headers: Record<string, string>;
 }

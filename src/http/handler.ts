@@ -128,6 +128,7 @@ export function createHandler(service: AccountService, options: HandlerOptions =
         hostname: apiHost,
         origin: `${isHttps(request, url) ? "https:" : "http:"}//${url.host}`,
         timestamp: request.headers.get("x-appwrite-timestamp"),
+        cookie: (name) => readCookie(request.headers.get("cookie"), name),
         locale: (typeof params.locale === "string" && params.locale) || request.headers.get("x-appwrite-locale") || "en",
       };
 
@@ -135,6 +136,10 @@ export function createHandler(service: AccountService, options: HandlerOptions =
       for (const [name, value] of Object.entries(outcome.headers)) headers.push([name, value]);
       applySessionHeaders(outcome, headers, { https: isHttps(request, url), apiHost, sameSite: isSameSite(origin, apiHost), nowMs: clock.now() });
 
+      for (const cookie of outcome.cookies ?? []) {
+        const expires = new Date(clock.now() + cookie.maxAge * 1000);
+        headers.push(["Set-Cookie", serializeCookie(cookie.name, cookie.value, { expires, maxAge: cookie.maxAge, secure: isHttps(request, url), domain: null, sameSiteNone: false }) + "; SameSite=Lax"]);
+      }
       if (outcome.redirect) {
         headers.push(["Location", outcome.redirect], ["Cache-Control", "no-store, no-cache, must-revalidate, max-age=0"], ["Pragma", "no-cache"]);
         return { status: 301, headers, body: null };

@@ -238,6 +238,30 @@ describe("OAuth2 failures", () => {
     expect(identities.json!.total).toBe(0);
   });
 
+  it("the start route binds the login to the browser: a guest opening someone else's callback link is refused", async () => {
+    idp.next = { account: "alice" };
+    // The attacker completes the provider part in their own browser, then hands the last link
+    // (the redirect with code and state) to a victim whose browser never started a login.
+    const jar = new Map<string, Map<string, string>>();
+    const { final, hops } = await navigate(startUrl("tokens"), jar, (url) => {
+      if (url.pathname.endsWith("/redirect")) jar.set(url.host, new Map());
+      return url;
+    });
+    const start = hops[0]!.headers.getSetCookie().find((c) => c.startsWith(`a_oauth2_${PROJECT.toLowerCase()}=`));
+    expect(start).toMatch(/HttpOnly|httponly/);
+    expect(start).toMatch(/SameSite=Lax/);
+    const error = failureOf(final!);
+    expect(error).toMatchObject({ type: "general_argument_invalid", code: 400 });
+    expect(error.message).toContain("started in another browser");
+  });
+
+  it("the binding cookie is cleared once the login completes", async () => {
+    const { hops } = await login("alice");
+    const redirectHop = hops.find((h) => h.url.includes("/oauth2/oidc/redirect"))!;
+    const cleared = redirectHop.headers.getSetCookie().find((c) => c.startsWith(`a_oauth2_${PROJECT.toLowerCase()}=`));
+    expect(cleared).toMatch(/Max-Age=0/);
+  });
+
   it("an expired state goes to the failure URL", async () => {
     idp.next = { account: "alice" };
     const { final } = await navigate(startUrl("tokens"), undefined, (url) => {

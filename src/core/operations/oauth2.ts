@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AppwriteError } from "../../errors";
 import { uniqueId } from "../../crypto/ids";
 import { randomHex } from "../../crypto/random";
+import { constantTimeEqual, sha256Hex } from "../../crypto/hash";
 import { StoreConflictError, TokenType, type IdentityRecord, type UserRecord } from "../../ports/store";
 import { authorizationUrl, exchange, flowFor, type Exchanged, type PendingAuth } from "../../oauth/client";
 import { canonicalProvider, PROVIDER_NAMES, providers, type Provider, type ProviderSettings } from "../../oauth/providers";
@@ -44,7 +45,12 @@ interface SealedState {
   n?: string;
   e: number;
   u: string;
+  /** sha256 of the browser-binding cookie's value set by the start route. */
+  b?: string;
 }
+
+/** The cookie that ties a login to the browser that started it (see `oauth2Redirect`). */
+const bindingCookie = (env: Env) => `a_oauth2_${env.deps.config.projectId.toLowerCase()}`;
 
 /** The provider's settings, or the spec's 412 when it is off or incomplete (§2.38 steps 1–3). */
 function configured(env: Env, name: string): { provider: Provider; settings: ProviderSettings } {
@@ -82,6 +88,7 @@ const startRoute = (path: string, token: boolean) =>
       const name = canonicalProvider(input.provider)!;
       const { provider, settings } = configured(env, name);
       const flow = await flowFor(provider, settings);
+      const binding = randomHex(16);
       const url = await authorizationUrl(flow, {
         redirectUri: redirectUri(env, name),
         scopes: [...new Set([...(settings.scopes ?? provider.scopes), ...(input.scopes ?? [])])],
@@ -96,10 +103,13 @@ const startRoute = (path: string, token: boolean) =>
               ...(pending.nonce ? { n: pending.nonce } : {}),
               e: env.now.getTime() + STATE_LIFETIME_MS,
               u: env.caller.session?.id ?? "",
+              // Only over HTTP can a cookie come back; direct core calls are not bound.
+              ...(env.ctx.cookie ? { b: sha256Hex(binding) } : {}),
             } satisfies SealedState),
           ),
       });
-      return { status: 301, body: null, redirect: url, headers: {} };
+      const cookies = env.ctx.cookie ? [{ name: bindingCookie(env), value: binding, maxAge: STATE_LIFETIME_MS / 1000 }] : [];
+      return { status: 301, body: null, redirect: url, cookies, headers: {} };
     },
   });
 
@@ -162,7 +172,16 @@ export const oauth2Redirect = operation({
       if (state.u !== (env.caller.session?.id ?? "")) {
         throw new AppwriteError("general_argument_invalid", "Invalid `state` param: the OAuth2 login was started by another session.");
       }
-      return await complete(env, name, state, input);
+      // ...and to the browser that started it, so an attacker's callback link cannot sign a guest
+      // victim into the attacker's account either.
+      if (state.b) {
+        const cookie = env.ctx.cookie?.(bindingCookie(env));
+        if (!cookie || !constantTimeEqual(sha256Hex(cookie), state.b)) {
+          throw new AppwriteError("general_argument_invalid", "Invalid `state` param: the OAuth2 login was started in another browser.");
+        }
+      }
+      const outcome = await complete(env, name, state, input);
+      return { ...outcome, cookies: [{ name: bindingCookie(env), value: "", maxAge: 0 }] };
     } catch (thrown) {
       if (!state.f) throw thrown;
       const error = thrown instanceof AppwriteError ? thrown : new AppwriteError("general_unknown", undefined, { cause: thrown });
