@@ -23,6 +23,8 @@ const ACCOUNTS = {
   bob: { sub: "bob-sub", email: "bob@example.com", email_verified: false, name: "Bob Unverified" },
   carol: { sub: "carol-sub", email: "carol@example.com", email_verified: true, name: "Carol Session" },
   dave: { sub: "dave-sub", email: "dave@example.com", email_verified: true, name: "Dave Anonymous" },
+  erin: { sub: "erin-sub", email: "erin@example.com", email_verified: true, name: "Erin Blocked" },
+  frank: { sub: "frank-sub", email: "frank-owner@example.com", email_verified: true, name: "Frank Clash" },
 };
 
 let gatehouse: TestServer;
@@ -260,6 +262,33 @@ describe("OAuth2 failures", () => {
     const redirectHop = hops.find((h) => h.url.includes("/oauth2/oidc/redirect"))!;
     const cleared = redirectHop.headers.getSetCookie().find((c) => c.startsWith(`a_oauth2_${PROJECT.toLowerCase()}=`));
     expect(cleared).toMatch(/Max-Age=0/);
+  });
+
+  it("a blocked user is sent to the failure URL with user_blocked, and gets no token", async () => {
+    const first = await login("erin");
+    const userId = first.final!.searchParams.get("userId")!;
+    await gatehouse.service.config.store.updateUser(userId, { status: false });
+    idp.next = { account: "erin" };
+    const { final } = await navigate(startUrl("tokens"));
+    expect(failureOf(final!)).toMatchObject({ type: "user_blocked", code: 401 });
+    const tokens = await gatehouse.service.config.store.listTokens(userId, new Date(gatehouse.clock.now()));
+    // Only the first login's token (not yet exchanged) exists.
+    expect(tokens).toHaveLength(1);
+  });
+
+  it("a signed-in user linking a provider account whose e-mail belongs to another user gets 409 user_already_exists", async () => {
+    const owner = browser(gatehouse.endpoint);
+    await owner.use((account) => account.create(ID.unique(), "frank-owner@example.com", "password123"));
+    const caller = browser(gatehouse.endpoint);
+    await caller.use((account) => account.create(ID.unique(), "frank-caller@example.com", "password123"));
+    const login = await raw(gatehouse.endpoint, "POST", "/account/sessions/email", { body: { email: "frank-caller@example.com", password: "password123" }, headers: { origin: "http://localhost" } });
+    const cookie = login.headers.getSetCookie().find((c) => c.startsWith(`a_session_${PROJECT}=`))!.split(";")[0]!;
+    const jar = new Map([[`localhost:${gatehouse.port}`, new Map([[cookie.split("=")[0]!, cookie.slice(cookie.indexOf("=") + 1)]])]]);
+    idp.next = { account: "frank" };
+    const { final } = await navigate(startUrl("tokens"), jar);
+    expect(failureOf(final!)).toMatchObject({ type: "user_already_exists", code: 409 });
+    const identities = await raw(gatehouse.endpoint, "GET", "/account/identities", { headers: { cookie } });
+    expect(identities.json!.total).toBe(0);
   });
 
   it("an expired state goes to the failure URL", async () => {
