@@ -18,6 +18,7 @@ import * as node from "node-appwrite";
 import { outbox } from "gatehouse";
 import { API_KEY, PROJECT, startServer, type TestServer } from "../helpers/server";
 import { browser, expectAppwriteError, raw, serverClient, sessionClient, type Browser } from "../helpers/sdk";
+import { uniqueEmail, uniquePhone } from "../helpers/flows";
 
 // ---------------------------------------------------------------------------------------------
 // Constants
@@ -97,20 +98,8 @@ afterAll(async () => {
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-let seq = 0;
-const run = Math.random().toString(36).slice(2, 8);
-/** A fresh lowercase address per call: no two tests share a user or a per-e-mail counter. */
-function uniqueEmail(tag: string): string {
-  seq += 1;
-  return `${tag}-${seq}-${run}@example.com`;
-}
-
-const phoneBase = Math.floor(Math.random() * 5000);
-let phoneSeq = 0;
-function uniquePhone(): string {
-  phoneSeq += 1;
-  return `+1415666${String(phoneBase + phoneSeq).padStart(4, "0")}`;
-}
+/** MFA numbers start +1415666, apart from the other flow suites' +1415555. */
+const uniqueMfaPhone = () => uniquePhone("+1415666");
 
 /** Wire datetime (§1.12). */
 function iso(ms: number): string {
@@ -533,7 +522,7 @@ describe("completing a challenge by each factor (§2.12, §2.13, §4)", () => {
 
   it("phone: after verifying the number by SMS, the code arrives by SMS (the text is the code)", async () => {
     const m = await member(server, "pass-phone");
-    const phone = uniquePhone();
+    const phone = uniqueMfaPhone();
     await verifyPhoneBySms(m, phone);
     expect(await m.b.use((a) => a.get())).toMatchObject({ phone, phoneVerification: true });
     expect(await m.b.use((a) => a.listMfaFactors())).toEqual({ totp: false, phone: true, email: false, recoveryCode: false });
@@ -907,7 +896,7 @@ describe("challenge preconditions (A.2, §2.12)", () => {
     const sent = box.entries.length;
     const e = await expectAppwriteError(m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Phone)), "user_phone_not_found", 400);
     expect(e.message).toBe(PHONE_NOT_FOUND);
-    const phone = uniquePhone();
+    const phone = uniqueMfaPhone();
     await m.b.use((a) => a.updatePhone(phone, PASSWORD));
     const u = await expectAppwriteError(m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Phone)), "user_phone_not_verified", 400);
     expect(u.message).toBe("User phone is not verified");

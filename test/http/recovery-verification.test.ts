@@ -8,10 +8,10 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ID } from "appwrite";
-import { outbox, type Outbox } from "gatehouse";
-import type { GatehouseConfig } from "gatehouse";
-import { startServer, type TestServer } from "../helpers/server";
-import { browser, expectAppwriteError, raw, serverClient, sessionClient, type Browser } from "../helpers/sdk";
+import type { TestServer } from "../helpers/server";
+import type { Outbox } from "gatehouse";
+import { expectAppwriteError, raw, sessionClient, type Browser } from "../helpers/sdk";
+import { freshWindow, iso, key, nextIp, startWithOutbox as start, storeOf, uniqueEmail, uniquePhone, web, windowEnd, wrongCode, type OutboxServer as Env } from "../helpers/flows";
 
 // ---------------------------------------------------------------------------------------------
 // Constants
@@ -46,66 +46,6 @@ const notOptional = (name: string) => `Param "${name}" is not optional.`;
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-let seq = 0;
-const run = Math.random().toString(36).slice(2, 8);
-
-function uniqueEmail(tag: string): string {
-  seq += 1;
-  return `${tag}-${seq}-${run}@example.com`;
-}
-
-/** `+1415555` + 4 digits: a random start per file, then consecutive, so never twice in a file. */
-const phoneBase = Math.floor(Math.random() * 5000);
-let phoneSeq = 0;
-function uniquePhone(): string {
-  phoneSeq += 1;
-  return `+1415555${String(phoneBase + phoneSeq).padStart(4, "0")}`;
-}
-
-let ipSeq = 0;
-function nextIp(): string {
-  ipSeq += 1;
-  return `10.${(ipSeq >> 16) & 255}.${(ipSeq >> 8) & 255}.${ipSeq & 255}`;
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace("Z", "+00:00");
-}
-
-function windowEnd(ms: number): number {
-  return Math.floor(ms / 1000 / 3600) * 3600 + 3600;
-}
-
-function freshWindow(s: TestServer): void {
-  s.clock.set((windowEnd(s.clock.now()) + 1) * 1000);
-}
-
-function wrongCode(code: string, offset = 1): string {
-  return String((Number(code) + offset) % 1_000_000).padStart(6, "0");
-}
-
-interface Env {
-  s: TestServer;
-  box: Outbox;
-}
-
-async function start(overrides: Partial<GatehouseConfig> = {}, transports = { mail: true, sms: true }): Promise<Env> {
-  const box = outbox();
-  const s = await startServer({
-    ...(transports.mail ? { mailer: box.mailer } : {}),
-    ...(transports.sms ? { sms: box.sms } : {}),
-    trustedProxies: ["127.0.0.1"],
-    ...overrides,
-  });
-  return { s, box };
-}
-
-function storeOf(s: TestServer) {
-  return s.service.config.store;
-}
-
-const web = (s: TestServer): Browser => browser(s.endpoint);
-const key = (s: TestServer) => serverClient(s.endpoint).account;
 const asSession = (s: TestServer, secret: string) => sessionClient(s.endpoint, secret).account;
 
 /** A user signed up with the key, logged in through the web SDK and with the key (session value). */
