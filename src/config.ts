@@ -133,6 +133,12 @@ export const configSchema = z
     sms: port<Sms>("Sms", ["send"]).optional(),
     geo: port<Geo>("Geo", ["country"]).optional(),
     /**
+     * The fetch used for every request to OAuth2 providers (discovery, token, profile). Defaults to
+     * the global fetch; pass your own to go through an egress proxy, or to answer from provider
+     * doubles in your app's tests.
+     */
+    fetch: z.custom<typeof fetch>((value) => typeof value === "function", "must be a fetch function").optional(),
+    /**
      * Message texts by locale, overriding or adding to the built-in English ones:
      * `{ mail: { de: { recovery: { subject, text, html } } }, sms: { de: { "phone-login": "…" } } }`.
      */

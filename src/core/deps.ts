@@ -22,6 +22,8 @@ export interface Deps {
   /** null when rate limiting is switched off. */
   limiter: RateLimiter | null;
   geo: Geo | null;
+  /** Outbound HTTP to OAuth2 providers. */
+  fetch: typeof fetch;
   apiKeys: ApiKey[];
   /** A hash of a random password made with the current hasher, verified when no user matches. */
   dummyHash(): Promise<string>;

@@ -23,9 +23,10 @@ import * as jwtOps from "./operations/jwt";
 import * as logOps from "./operations/logs";
 import * as identityOps from "./operations/identities";
 import * as oauth2Ops from "./operations/oauth2";
+import * as oauth2MockOps from "./operations/oauth2-mock";
 
 /** Every operation the service offers, by method name. */
-export const operations = { ...accountOps, ...sessionOps, ...tokenOps, ...verificationOps, ...recoveryOps, ...mfaOps, ...jwtOps, ...logOps, ...identityOps, ...oauth2Ops };
+export const operations = { ...accountOps, ...sessionOps, ...tokenOps, ...verificationOps, ...recoveryOps, ...mfaOps, ...jwtOps, ...logOps, ...identityOps, ...oauth2Ops, ...oauth2MockOps };
 export type OperationName = keyof typeof operations;
 
 type InputOf<S extends ParamShape> = z.input<z.ZodObject<S>>;
@@ -73,6 +74,8 @@ export function createAccountService(input: GatehouseConfig): AccountService {
     clock: config.clock ?? systemClock,
     limiter: config.rateLimits ? (config.rateLimiter ?? memoryRateLimiter()) : null,
     geo: config.geo ?? null,
+    // Looked up per call so a global fetch replaced later (e.g. by an instrumentation library) is used.
+    fetch: config.fetch ?? ((input, init) => fetch(input, init)),
     apiKeys,
     dummyHash: () => dummy,
     passwordDictionary: () => (dictionary ??= loadPasswordDictionary()),

@@ -54,6 +54,7 @@ export const routes: ReadonlyArray<readonly [method: string, path: string, opera
   ["GET", "/account/sessions/oauth2/callback/:provider/:projectId", "oauth2Callback"],
   ["POST", "/account/sessions/oauth2/callback/:provider/:projectId", "oauth2Callback"],
   ["GET", "/account/sessions/oauth2/:provider/redirect", "oauth2Redirect"],
+  ["GET", "/mock/tests/general/oauth2", "oauth2MockAuthorize"],
   ["GET", "/account/sessions/:sessionId", "getSession"],
   ["PATCH", "/account/sessions/:sessionId", "updateSession"],
   ["DELETE", "/account/sessions/:sessionId", "deleteSession"],

@@ -1,6 +1,6 @@
 import * as oauth from "oauth4webapi";
 import { AppwriteError } from "../errors";
-import type { ProfileContext, Provider, ProviderProfile, ProviderSettings } from "./providers";
+import type { ApiLocation, OAuth2Provider, ProfileContext, Provider, ProviderProfile, ProviderSettings } from "./providers";
 
 /**
  * The glue between the provider data and oauth4webapi, which does all of the protocol: discovery,
@@ -11,14 +11,20 @@ import type { ProfileContext, Provider, ProviderProfile, ProviderSettings } from
 export interface Flow {
   provider: Provider;
   settings: ProviderSettings;
+  api: ApiLocation;
   as: oauth.AuthorizationServer;
   client: oauth.Client;
   clientAuth: oauth.ClientAuth;
   pkce: boolean;
   /** OpenID Connect: send a nonce and check it in the ID token. */
   oidc: boolean;
-  options: { [oauth.allowInsecureRequests]?: boolean };
+  fetch: typeof fetch;
+  options: Options;
 }
+
+/** Every oauth4webapi request goes through the configured fetch (its request shapes are all fetch-compatible). */
+type AnyFetch = (url: string, init: any) => Promise<Response>;
+type Options = { [oauth.allowInsecureRequests]?: boolean; [oauth.customFetch]: AnyFetch };
 
 /** What an authorization request must remember until the code comes back (kept in the sealed state). */
 export interface PendingAuth {
@@ -26,45 +32,51 @@ export interface PendingAuth {
   nonce?: string;
 }
 
-// Discovery documents are cached per issuer for the process; a failed lookup is not cached.
+// Discovery documents are cached per fetch function and issuer; a failed lookup is not cached.
 const DISCOVERY_TTL_MS = 60 * 60 * 1000;
-const discovered = new Map<string, { at: number; as: Promise<oauth.AuthorizationServer> }>();
+const caches = new WeakMap<typeof fetch, Map<string, { at: number; as: Promise<oauth.AuthorizationServer> }>>();
 
-function discover(issuer: string, options: Flow["options"]): Promise<oauth.AuthorizationServer> {
+function discover(issuer: string, fetchFn: typeof fetch, options: Options): Promise<oauth.AuthorizationServer> {
+  let discovered = caches.get(fetchFn);
+  if (!discovered) caches.set(fetchFn, (discovered = new Map()));
   const cached = discovered.get(issuer);
   if (cached && Date.now() - cached.at < DISCOVERY_TTL_MS) return cached.as;
   const url = new URL(issuer);
   const as = oauth.discoveryRequest(url, { algorithm: "oidc", ...options }).then((response) => oauth.processDiscoveryResponse(url, response));
-  as.catch(() => discovered.delete(issuer));
+  as.catch(() => discovered!.delete(issuer));
   discovered.set(issuer, { at: Date.now(), as });
   return as;
 }
 
 /** Builds the flow for a configured provider; provider faults become `user_oauth2_provider_error`. */
-export async function flowFor(provider: Provider, settings: ProviderSettings): Promise<Flow> {
-  // Plain http is only for a provider on the developer's machine (and the test suite).
-  const options: Flow["options"] = settings.allowInsecureRequests === true ? { [oauth.allowInsecureRequests]: true } : {};
+export async function flowFor(provider: Provider, settings: ProviderSettings, api: ApiLocation, configuredFetch: typeof fetch): Promise<Flow> {
+  const inProcess = provider.kind === "oauth2" ? provider.fetch?.(settings) : undefined;
+  const fetchFn = inProcess ?? configuredFetch;
+  const options: Options = { [oauth.customFetch]: fetchFn };
+  // Plain http is only for a provider on the developer's machine (and the test suite), or one
+  // answered in-process, whose requests never reach a network.
+  if (settings.allowInsecureRequests === true || inProcess) options[oauth.allowInsecureRequests] = true;
   const client: oauth.Client = { client_id: settings.clientId ?? "" };
   const clientAuth = provider.clientAuth === "basic" ? oauth.ClientSecretBasic(settings.clientSecret ?? "") : oauth.ClientSecretPost(settings.clientSecret ?? "");
   if (provider.kind === "oidc") {
     const issuer = provider.issuer(settings)!;
     let as: oauth.AuthorizationServer;
     try {
-      as = await discover(issuer, options);
+      as = await discover(issuer, fetchFn, options);
     } catch (error) {
       throw providerError(provider, `Discovery failed: ${describe(error)}`);
     }
     // PKCE where the server advertises S256 (a server that lists nothing may still accept it).
     const pkce = as.code_challenge_methods_supported?.includes("S256") ?? false;
-    return { provider, settings, as, client, clientAuth, pkce, oidc: true, options };
+    return { provider, settings, api, as, client, clientAuth, pkce, oidc: true, fetch: fetchFn, options };
   }
-  const authorization = provider.authorization(settings);
+  const authorization = provider.authorization(settings, api);
   const as: oauth.AuthorizationServer = {
     issuer: provider.issuer ?? new URL(authorization).origin,
     authorization_endpoint: authorization,
-    token_endpoint: provider.token(settings),
+    token_endpoint: provider.token(settings, api),
   };
-  return { provider, settings, as, client, clientAuth, pkce: provider.pkce, oidc: false, options };
+  return { provider, settings, api, as, client, clientAuth, pkce: provider.pkce, oidc: false, fetch: fetchFn, options };
 }
 
 /** The provider's authorization URL for this request, and what to remember for the callback. */
@@ -105,7 +117,9 @@ export async function exchange(flow: Flow, callback: URLSearchParams, redirectUr
   let tokens: oauth.TokenEndpointResponse;
   try {
     const params = oauth.validateAuthResponse(as, client, callback, callback.get("state") ?? oauth.expectNoState);
-    const response = await oauth.authorizationCodeGrantRequest(as, client, flow.clientAuth, params, redirectUri, pending.codeVerifier ?? oauth.nopkce, flow.options);
+    // Plain OAuth2 providers' token answers are brought into RFC 6749 shape first (see `tokenAnswer`).
+    const options = provider.kind === "oauth2" ? { ...flow.options, [oauth.customFetch]: tokenAnswer(flow.fetch, provider) } : flow.options;
+    const response = await oauth.authorizationCodeGrantRequest(as, client, flow.clientAuth, params, redirectUri, pending.codeVerifier ?? oauth.nopkce, options);
     tokens = await oauth.processAuthorizationCodeResponse(as, client, response, {
       expectedNonce: pending.nonce ?? oauth.expectNoNonce,
       requireIdToken: flow.oidc && provider.scopes.includes("openid"),
@@ -151,6 +165,7 @@ function profileContext(flow: Flow, tokens: oauth.TokenEndpointResponse): Profil
     accessToken: tokens.access_token,
     tokens,
     settings: flow.settings,
+    api: flow.api,
     async json(url, init = {}) {
       const headers = new Headers(init.headers);
       headers.set("accept", "application/json");
@@ -159,13 +174,49 @@ function profileContext(flow: Flow, tokens: oauth.TokenEndpointResponse): Profil
       if (init.scheme || headers.has("authorization")) {
         // A provider with its own authorization scheme ("OAuth", "Zoho-oauthtoken") or credential.
         if (!headers.has("authorization")) headers.set("authorization", `${init.scheme} ${tokens.access_token}`);
-        response = await fetch(url, { method, headers, ...(init.body === undefined ? {} : { body: init.body }) });
+        response = await flow.fetch(url, { method, headers, ...(init.body === undefined ? {} : { body: init.body }) });
       } else {
         response = await oauth.protectedResourceRequest(tokens.access_token, method, new URL(url), headers, init.body ?? null, flow.options);
       }
       if (!response.ok) throw new Error(`${new URL(url).pathname} answered ${response.status}`);
       return response.json();
     },
+  };
+}
+
+/**
+ * Many non-OIDC providers answer the token request in ways oauth4webapi rightly refuses: no
+ * `token_type` (Bitly), form encoding or `text/plain` (older GitHub and Facebook apps), an error
+ * with status 200 (GitHub), or a token wrapped in an object (Yammer). This fetch wrapper rewrites
+ * such an answer into the RFC 6749 shape, so the protocol checks themselves stay oauth4webapi's.
+ */
+function tokenAnswer(fetchFn: typeof fetch, provider: OAuth2Provider): Options[typeof oauth.customFetch] {
+  return async (url, init) => {
+    const response = await fetchFn(url, init as RequestInit);
+    const text = await response.clone().text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      const type = response.headers.get("content-type") ?? "";
+      // Only a form-encoded answer is read as a form; anything else is left for oauth4webapi to refuse.
+      if (!type.includes("application/x-www-form-urlencoded") && !(type.includes("text/plain") && text.includes("="))) return response;
+      body = Object.fromEntries(new URLSearchParams(text));
+    }
+    if (!body || typeof body !== "object" || Array.isArray(body)) return response;
+    let answer = body as Record<string, unknown>;
+    let status = response.status;
+    if (status === 200 && typeof answer.error === "string") status = 400;
+    if (status === 200) {
+      answer = provider.tokenResponse?.(answer) ?? answer;
+      // RFC 6749 requires token_type; the providers that leave it out issue bearer tokens.
+      if (typeof answer.access_token === "string" && typeof answer.token_type !== "string") answer = { ...answer, token_type: "bearer" };
+    }
+    const headers = new Headers(response.headers);
+    headers.delete("content-length");
+    headers.delete("content-encoding");
+    headers.set("content-type", "application/json");
+    return new Response(JSON.stringify(answer), { status, statusText: response.statusText, headers });
   };
 }
 

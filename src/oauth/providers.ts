@@ -1,4 +1,5 @@
 import type { TokenEndpointResponse } from "oauth4webapi";
+import { mockProvider } from "./mock-provider";
 
 /**
  * The OAuth2 providers of spec §2.38 as data. The protocol itself (discovery, PKCE, code exchange,
@@ -27,11 +28,18 @@ export interface ProviderSettings {
   [key: string]: unknown;
 }
 
+/** Where this Gatehouse API is reached, for a provider that lives inside it (`mock`). */
+export interface ApiLocation {
+  origin: string;
+  projectId: string;
+}
+
 /** What a custom `profile` reader gets: the token answer and an authorised JSON GET. */
 export interface ProfileContext {
   accessToken: string;
   tokens: TokenEndpointResponse;
   settings: ProviderSettings;
+  api: ApiLocation;
   /** GET (or POST) `url` with the access token as Bearer (or `scheme`) and parse the JSON. */
   json(url: string, init?: { method?: string; headers?: Record<string, string>; scheme?: string; body?: string }): Promise<any>;
 }
@@ -58,10 +66,14 @@ export interface OAuth2Provider extends Common {
   kind: "oauth2";
   /** The issuer identifier oauth4webapi compares ID tokens against (only if one is returned). */
   issuer?: string;
-  authorization(settings: ProviderSettings): string;
-  token(settings: ProviderSettings): string;
+  authorization(settings: ProviderSettings, api: ApiLocation): string;
+  token(settings: ProviderSettings, api: ApiLocation): string;
   pkce: boolean;
+  /** A provider answered in-process instead of over the network (`mock`). */
+  fetch?(settings: ProviderSettings): typeof fetch;
   profile(ctx: ProfileContext): Promise<ProviderProfile>;
+  /** Rewrites a token answer that is not in RFC 6749 shape (before oauth4webapi reads it). */
+  tokenResponse?(answer: Json): Json;
 }
 
 export type Provider = OidcProvider | OAuth2Provider;
@@ -351,6 +363,21 @@ export const providers: Record<string, Provider> = {
     (u) => ({ id: str(u.ID), email: str(u.email), emailVerified: truthy(u.email_verified), name: str(u.display_name ?? u.username) }),
   ),
   yahoo: oidc("Yahoo", () => "https://api.login.yahoo.com"),
+  yammer: {
+    kind: "oauth2",
+    name: "Yammer",
+    scopes: [],
+    pkce: false,
+    authorization: () => "https://www.yammer.com/oauth2/authorize",
+    token: () => "https://www.yammer.com/oauth2/access_token",
+    // Yammer wraps the token in an object (`access_token.token`) beside the user and network.
+    tokenResponse: (answer) => (answer.access_token && typeof answer.access_token === "object" ? { ...answer, access_token: str(answer.access_token.token) } : answer),
+    async profile(ctx) {
+      const u = await ctx.json("https://www.yammer.com/api/v1/users/current.json");
+      const primaryAddress = (u.contact?.email_addresses as Json[] | undefined)?.find((e) => e.type === "primary")?.address;
+      return { id: str(u.id), email: str(u.email ?? primaryAddress), emailVerified: false, name: str(u.full_name ?? u.name) };
+    },
+  },
   yandex: simple(
     "Yandex",
     { authorization: "https://oauth.yandex.com/authorize", token: "https://oauth.yandex.com/token", profile: "https://login.yandex.ru/info?format=json" },
@@ -365,6 +392,7 @@ export const providers: Record<string, Provider> = {
     (u) => ({ id: str(u.ZUID), email: str(u.Email), emailVerified: false, name: str(u.Display_Name) }),
     { authParams: { access_type: "offline" }, scheme: "Zoho-oauthtoken" },
   ),
+  mock: mockProvider,
   zoom: simple(
     "Zoom",
     { authorization: "https://zoom.us/oauth/authorize", token: "https://zoom.us/oauth/token", profile: "https://api.zoom.us/v2/users/me" },
@@ -374,14 +402,8 @@ export const providers: Record<string, Provider> = {
   ),
 };
 
-/**
- * Names of spec §2.38 with no adapter: Yammer's token answer is not an RFC 6749 response (the
- * token is an object), so no standard client can read it. They answer `project_provider_unsupported`.
- */
-export const UNSUPPORTED = ["yammer"] as const;
-
 /** Every name the routes accept (spec §2.38), matched case-insensitively. */
-export const PROVIDER_NAMES = [...Object.keys(providers), ...UNSUPPORTED].sort();
+export const PROVIDER_NAMES = Object.keys(providers).sort();
 
 /** The canonical spelling of a provider name (`PAYPALSANDBOX` → `paypalSandbox`). */
 export function canonicalProvider(name: string): string | null {

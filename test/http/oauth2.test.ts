@@ -13,6 +13,7 @@ import { ID } from "appwrite";
 import { PROJECT, startServer, type TestServer } from "../helpers/server";
 import { browser, expectAppwriteError, raw } from "../helpers/sdk";
 import { startOidcServer, type OidcServer } from "../helpers/oidc-server";
+import { followRedirects, type CookieJar } from "../helpers/navigate";
 
 const APP = "http://localhost/app";
 const SUCCESS = `${APP}/success`;
@@ -51,37 +52,8 @@ function startUrl(kind: "tokens" | "sessions", params: Record<string, string> = 
   return `${gatehouse.endpoint}/account/${kind}/oauth2/oidc?${query}`;
 }
 
-/**
- * Follows redirects by hand like a browser would, until one points at the app (not fetchable).
- * Cookies are kept per host (the provider's login cookies, Gatehouse's session cookie).
- */
-async function navigate(url: string, jar = new Map<string, Map<string, string>>(), before?: (url: URL) => URL) {
-  let current = new URL(url);
-  const hops: Array<{ url: string; status: number; headers: Headers }> = [];
-  for (let i = 0; i < 15; i++) {
-    if (current.href.startsWith(APP)) return { final: current, hops, jar };
-    if (before) current = before(current);
-    const cookies = jar.get(current.host) ?? new Map<string, string>();
-    const response = await fetch(current, {
-      redirect: "manual",
-      headers: cookies.size ? { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join("; ") } : {},
-    });
-    hops.push({ url: current.href, status: response.status, headers: response.headers });
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ""] = line.split(";");
-      const at = pair.indexOf("=");
-      const name = pair.slice(0, at).trim();
-      const value = pair.slice(at + 1).trim();
-      if (value && !/expires=Thu, 01 Jan 1970/i.test(line)) cookies.set(name, value);
-      else cookies.delete(name);
-    }
-    jar.set(current.host, cookies);
-    const location = response.headers.get("location");
-    if (response.status < 300 || response.status >= 400 || !location) return { final: null, hops, jar, response, body: await response.text() };
-    current = new URL(location, current);
-  }
-  throw new Error("too many redirects");
-}
+/** Follows redirects like a browser until the app's URL is reached. */
+const navigate = (url: string, jar?: CookieJar, before?: (url: URL) => URL) => followRedirects(url, APP, jar, before);
 
 /** A whole login of `account` through the provider; returns the final app URL. */
 async function login(account: keyof typeof ACCOUNTS, kind: "tokens" | "sessions" = "tokens", jar?: Map<string, Map<string, string>>) {

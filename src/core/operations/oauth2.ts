@@ -5,7 +5,8 @@ import { randomHex } from "../../crypto/random";
 import { constantTimeEqual, sha256Hex } from "../../crypto/hash";
 import { StoreConflictError, TokenType, type IdentityRecord, type UserRecord } from "../../ports/store";
 import { authorizationUrl, exchange, flowFor, type Exchanged, type PendingAuth } from "../../oauth/client";
-import { canonicalProvider, PROVIDER_NAMES, providers, type Provider, type ProviderSettings } from "../../oauth/providers";
+import { canonicalProvider, PROVIDER_NAMES } from "../../oauth/providers";
+import { apiLocation, configured, origin, redirectUri } from "../oauth2-providers";
 import { hostUrl, isEmail, normaliseEmail, optional, text, whiteList } from "../../validation/validators";
 import { audit } from "../audit";
 import type { Outcome } from "../context";
@@ -52,31 +53,6 @@ interface SealedState {
 /** The cookie that ties a login to the browser that started it (see `oauth2Redirect`). */
 const bindingCookie = (env: Env) => `a_oauth2_${env.deps.config.projectId.toLowerCase()}`;
 
-/** The provider's settings, or the spec's 412 when it is off or incomplete (§2.38 steps 1–3). */
-function configured(env: Env, name: string): { provider: Provider; settings: ProviderSettings } {
-  const all = env.deps.config.oauth2 as Record<string, ProviderSettings>;
-  const key = Object.keys(all).find((k) => k.toLowerCase() === name.toLowerCase());
-  const settings = key ? all[key] : undefined;
-  if (!settings || !settings.enabled) {
-    throw new AppwriteError("project_provider_disabled", "This provider is disabled. Please enable the provider from your Appwrite console to continue.");
-  }
-  if (!settings.clientId || !settings.clientSecret) {
-    throw new AppwriteError(
-      "project_provider_disabled",
-      "This provider is disabled. Please configure the provider app ID and app secret key from your Appwrite console to continue.",
-    );
-  }
-  const provider = providers[name];
-  if (!provider) throw new AppwriteError("project_provider_unsupported");
-  if (provider.kind === "oidc" && !provider.issuer(settings)) {
-    throw new AppwriteError("project_provider_disabled", "This provider is disabled. Please configure the provider issuer URL to continue.");
-  }
-  return { provider, settings };
-}
-
-const redirectUri = (env: Env, name: string) => `${origin(env)}${ACCOUNT}/sessions/oauth2/callback/${name}/${env.deps.config.projectId}`;
-const origin = (env: Env) => env.ctx.origin ?? "http://localhost";
-
 const startRoute = (path: string, token: boolean) =>
   operation({
     path,
@@ -87,7 +63,7 @@ const startRoute = (path: string, token: boolean) =>
     async run(env, input): Promise<Outcome<null>> {
       const name = canonicalProvider(input.provider)!;
       const { provider, settings } = configured(env, name);
-      const flow = await flowFor(provider, settings);
+      const flow = await flowFor(provider, settings, apiLocation(env), env.deps.fetch);
       const binding = randomHex(16);
       const url = await authorizationUrl(flow, {
         redirectUri: redirectUri(env, name),
@@ -201,7 +177,7 @@ async function complete(env: Env, name: string, state: SealedState, input: { cod
   if (!input.code) {
     throw new AppwriteError("user_oauth2_provider_error", "Missing OAuth2 code. Please contact the Appwrite team for additional support.");
   }
-  const flow = await flowFor(provider, settings);
+  const flow = await flowFor(provider, settings, apiLocation(env), env.deps.fetch);
   // The provider's own answer, as oauth4webapi validates it (code, state and, where sent, iss).
   const callback = new URLSearchParams();
   for (const key of ["code", "state", "iss"]) {

@@ -1,0 +1,34 @@
+import { AppwriteError } from "../errors";
+import { providers, type Provider, type ProviderSettings } from "../oauth/providers";
+import type { Env } from "./operation";
+
+/** The OAuth2 providers as this project configured them, and where their callbacks are. */
+
+const ACCOUNT = "/v1/account";
+
+/** The provider's settings, or the spec's 412 when it is off or incomplete (§2.38 steps 1–3). */
+export function configured(env: Env, name: string): { provider: Provider; settings: ProviderSettings } {
+  const all = env.deps.config.oauth2 as Record<string, ProviderSettings>;
+  const key = Object.keys(all).find((k) => k.toLowerCase() === name.toLowerCase());
+  const settings = key ? all[key] : undefined;
+  if (!settings || !settings.enabled) {
+    throw new AppwriteError("project_provider_disabled", "This provider is disabled. Please enable the provider from your Appwrite console to continue.");
+  }
+  if (!settings.clientId || !settings.clientSecret) {
+    throw new AppwriteError(
+      "project_provider_disabled",
+      "This provider is disabled. Please configure the provider app ID and app secret key from your Appwrite console to continue.",
+    );
+  }
+  const provider = providers[name];
+  if (!provider) throw new AppwriteError("project_provider_unsupported");
+  if (provider.kind === "oidc" && !provider.issuer(settings)) {
+    throw new AppwriteError("project_provider_disabled", "This provider is disabled. Please configure the provider issuer URL to continue.");
+  }
+  return { provider, settings };
+}
+
+export const redirectUri = (env: Env, name: string) => `${origin(env)}${ACCOUNT}/sessions/oauth2/callback/${name}/${env.deps.config.projectId}`;
+export const origin = (env: Env) => env.ctx.origin ?? "http://localhost";
+export const apiLocation = (env: Env) => ({ origin: origin(env), projectId: env.deps.config.projectId });
+
