@@ -14,7 +14,10 @@
  * GATEHOUSE_DEV_OUTBOX=1 (what `npm run demo:dev` sets) every e-mail and SMS is kept in memory,
  * printed to the console and listed at /dev/outbox instead of being delivered. That page shows
  * login links and codes to whoever opens it, so the server refuses to start with it when
- * NODE_ENV=production.
+ * NODE_ENV=production. The same development mode enables the test OAuth2 provider `mock`, which signs
+ * anyone in as one mock user: open
+ * http://localhost:3000/v1/account/tokens/oauth2/mock?project=demo&success=http://localhost:3000/
+ * to see a whole OAuth2 login without registering an app anywhere.
  */
 import express from "express";
 import { createAccountService, outbox, type Outbox } from "gatehouse";
@@ -62,6 +65,8 @@ const account = createAccountService({
   store: kyselyStore(db),
   platforms: ["localhost", "127.0.0.1"],
   ...(box ? { mailer: box.mailer, sms: box.sms } : smtp ? { mailer: smtp } : {}),
+  // Development mode only: the built-in test provider (anyone is signed in as its one user).
+  oauth2: box ? { mock: { clientId: "demo", clientSecret: "demo" } } : {},
 });
 
 const app = express();
@@ -78,6 +83,7 @@ const server = app.listen(port, () => {
   // The outbox line comes first: tools (and the tests) treat the "listening on" line as "ready".
   if (smtp) console.log(`E-mail goes out through SMTP_URL (${process.env.SMTP_URL!.replace(/\/\/[^@/]*@/, "//…@")})`);
   if (box) console.log(`Development outbox (GATEHOUSE_DEV_OUTBOX=1, never in production): http://localhost:${port}/dev/outbox/`);
+  if (box) console.log(`Mock OAuth2 login: http://localhost:${port}/v1/account/tokens/oauth2/mock?project=${projectId}&success=http://localhost:${port}/`);
   console.log(`Gatehouse demo listening on http://localhost:${port}/v1 (project "${projectId}", store ${databaseUrl.replace(/\/\/[^@/]*@/, "//…@")})`);
 });
 

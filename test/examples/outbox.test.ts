@@ -12,6 +12,7 @@ import { SMTPServer } from "smtp-server";
 import { outbox } from "gatehouse";
 import { outboxRoutes } from "../../examples/express/outbox";
 import { browser, expectAppwriteError } from "../helpers/sdk";
+import { followRedirects } from "../helpers/navigate";
 
 /**
  * The demo's development outbox (examples/express/outbox.ts), run as a user runs it: `npm run
@@ -157,6 +158,15 @@ describe("npm run demo:dev (GATEHOUSE_DEV_OUTBOX=1)", () => {
     expect(me.emailVerification).toBe(true);
   });
 
+  it("enables the mock OAuth2 provider: the printed login URL ends on the success page with a token that signs in", async () => {
+    const start = /Mock OAuth2 login: (\S+)/.exec(demo.output())?.[1];
+    expect(start).toBe(`${demo.endpoint}/account/tokens/oauth2/mock?project=demo&success=${demo.origin}/`);
+    const { final } = await followRedirects(start!, `${demo.origin}/?`);
+    const b = browser(demo.endpoint, "demo");
+    await b.use((account) => account.createSession(final!.searchParams.get("userId")!, final!.searchParams.get("secret")!));
+    expect(await b.use((account) => account.get())).toMatchObject({ email: "useroauth@localhost.test", name: "User Name" });
+  });
+
   it("lists SMS too, newest first, with the code", async () => {
     const b = browser(demo.endpoint, "demo");
     await b.use((account) => account.createPhoneToken(ID.unique(), "+14155552671"));
@@ -179,6 +189,12 @@ describe("npm run demo (no GATEHOUSE_DEV_OUTBOX)", () => {
   beforeAll(async () => {
     demo = await startDemo("demo", "plain");
   }, 40_000);
+
+  it("has no mock OAuth2 provider (412 project_provider_disabled)", async () => {
+    const response = await fetch(`${demo.endpoint}/account/tokens/oauth2/mock?project=demo`, { redirect: "manual" });
+    expect(response.status).toBe(412);
+    expect(demo.output()).not.toContain("Mock OAuth2");
+  });
 
   it("has no outbox routes and prints no outbox URL", async () => {
     expect((await fetch(`${demo.origin}/dev/outbox/`)).status).toBe(404);
