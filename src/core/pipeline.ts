@@ -1,4 +1,5 @@
 import { AppwriteError } from "../errors";
+import { parseTimestamp } from "./timestamp";
 import { StoreUnavailableError } from "../ports/store";
 import { parseParams, type ParamShape } from "../validation/validators";
 import { authenticate } from "./authenticate";
@@ -81,8 +82,7 @@ export function toAppwriteError(error: unknown): AppwriteError {
 }
 
 function checkTimestamp(header: string, caller: Caller): void {
-  const at = Date.parse(header);
-  if (Number.isNaN(at)) throw new AppwriteError("general_argument_invalid", "Invalid X-Appwrite-Timestamp header value");
+  const at = parseTimestamp(header);
   if (caller.user && caller.user.updatedAt.getTime() > at) throw new AppwriteError("document_update_conflict");
 }
 

@@ -6,6 +6,7 @@ import { email, password, uid } from "../../validation/validators";
 import { audit } from "../audit";
 import { noContent, ok, operation, requireUser, type Env } from "../operation";
 import { startSession } from "../sessions";
+import { parseTimestamp } from "../timestamp";
 import { checkUserLimit, newUser } from "../users";
 
 const SESSIONS = "/v1/account/sessions";
@@ -120,7 +121,10 @@ export const deleteSession = operation({
   params: { sessionId: uid },
   async run(env, input) {
     const user = requireUser(env);
+    // X-Appwrite-Timestamp (spec §1.3) guards the session document here, not the user.
+    const since = env.ctx.timestamp ? parseTimestamp(env.ctx.timestamp) : null;
     const session = await findOwnSession(env, input.sessionId);
+    if (since !== null && session.updatedAt.getTime() > since) throw new AppwriteError("document_update_conflict");
     if (!(await env.deps.store.deleteSession(session.id))) throw new AppwriteError("user_session_not_found");
     await audit(env, "session.delete", user, `user/${user.id}`);
     return noContent({ clearSession: session.id === env.caller.session?.id });
