@@ -66,6 +66,11 @@ const authSchema = z
     personalDataCheck: z.boolean().default(false),
     /** Maximum number of users (0 = unlimited). */
     userLimit: z.number().int().min(0).default(0),
+    /**
+     * E-mail the user when a new session starts on an account that already has one (password
+     * login and token sessions other than magic URL and e-mail OTP, spec §2.28 step 7). Needs a mailer.
+     */
+    sessionAlerts: z.boolean().default(false),
     /** Phone numbers that log in with a fixed code and get no SMS (app-store reviewers, tests). */
     mockNumbers: z
       .array(
@@ -85,6 +90,7 @@ const authSchema = z
     passwordDictionary: false,
     personalDataCheck: false,
     userLimit: 0,
+    sessionAlerts: false,
     mockNumbers: [],
     methods: { emailPassword: true, magicUrl: true, emailOtp: true, anonymous: true, phone: true, jwt: true, invites: true },
   });
@@ -153,6 +159,11 @@ export const configSchema = z
     trustedProxies: z.array(z.string()).default([]),
     /** OAuth2 providers by name (`github`, `oidc`…): app id, secret and options. */
     oauth2: z.record(z.string(), oauth2ProviderSchema).default({}),
+    /**
+     * Gets faults that did not fail a request because what it asked for was done: a session alert
+     * e-mail that could not be sent. Default: `console.error`.
+     */
+    reportError: z.custom<(error: unknown) => void>((value) => typeof value === "function", "must be a function").optional(),
     /** Reported as `version` in error bodies. */
     version: z.string().default("1.6.2"),
   })

@@ -22,6 +22,8 @@ export interface Deps {
   /** null when rate limiting is switched off. */
   limiter: RateLimiter | null;
   geo: Geo | null;
+  /** Faults that did not fail a request (config `reportError`). */
+  reportError(error: unknown): void;
   /** Outbound HTTP to OAuth2 providers. */
   fetch: typeof fetch;
   apiKeys: ApiKey[];

@@ -76,6 +76,7 @@ export function createAccountService(input: GatehouseConfig): AccountService {
     geo: config.geo ?? null,
     // Looked up per call so a global fetch replaced later (e.g. by an instrumentation library) is used.
     fetch: config.fetch ?? ((input, init) => fetch(input, init)),
+    reportError: config.reportError ?? ((error) => console.error("[gatehouse]", error)),
     apiKeys,
     dummyHash: () => dummy,
     passwordDictionary: () => (dictionary ??= loadPasswordDictionary()),

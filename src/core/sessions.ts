@@ -8,6 +8,8 @@ import type { Env } from "./operation";
 import { audit } from "./audit";
 import { clientInfo } from "./client-info";
 import { encodeSessionValue } from "./session-value";
+import { renderMail } from "../messages/templates";
+import { countryName } from "../models/country";
 
 export interface NewSession {
   provider: string;
@@ -15,6 +17,8 @@ export interface NewSession {
   factors: string[];
   /** The OAuth2 provider's tokens, kept on the session as Appwrite does (spec §2.38 step 15). */
   providerTokens?: { accessToken: string; refreshToken: string; accessTokenExpiry: Date | null };
+  /** This kind of login sends a session alert when `auth.sessionAlerts` is on (spec §2.28, §2.31). */
+  alert?: boolean;
 }
 
 /**
@@ -45,6 +49,7 @@ export async function startSession(env: Env, user: UserRecord, spec: NewSession)
     mfaUpdatedAt: null,
   };
   await env.deps.store.createSession(session);
+  if (spec.alert && env.deps.config.auth.sessionAlerts) await sendSessionAlert(env, user, session);
   await env.deps.store.trimSessions(user.id, env.deps.config.auth.maxSessions);
   await audit(env, "session.create", user, `user/${user.id}`, info);
 
@@ -56,4 +61,42 @@ export async function startSession(env: Env, user: UserRecord, spec: NewSession)
     setSession: { value, expire },
     headers: {},
   };
+}
+
+/**
+ * The "new session on your account" e-mail, when the account already had a session (counted
+ * before the session limit trims, as Appwrite does). The session exists by now, so a mail that
+ * cannot be sent does not fail the login: it goes to `reportError`.
+ */
+async function sendSessionAlert(env: Env, user: UserRecord, session: SessionRecord): Promise<void> {
+  const mailer = env.deps.config.mailer;
+  if (!mailer || !user.email) return;
+  try {
+    if ((await env.deps.store.listSessions(user.id)).length === 1) return;
+    const locale = env.ctx.locale ?? "en";
+    const message = renderMail(
+      "session-alert",
+      user.email,
+      locale,
+      {
+        project: env.deps.projectName,
+        name: user.name,
+        date: formatUtc(env.now),
+        device: session.clientName || session.userAgent || "UNKNOWN",
+        ip: session.ip || "unknown",
+        country: countryName(session.countryCode, locale),
+      },
+      env.deps.config.messages.mail,
+    );
+    await mailer.send(message);
+  } catch (error) {
+    env.deps.reportError(new Error(`The session alert for user ${user.id} could not be sent`, { cause: error }));
+  }
+}
+
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+/** "November 29, 2026 at 06:40:12 UTC": the same words in every locale's template. */
+function formatUtc(at: Date): string {
+  return `${MONTHS[at.getUTCMonth()]} ${at.getUTCDate()}, ${at.getUTCFullYear()} at ${at.toISOString().slice(11, 19)} UTC`;
 }

@@ -24,6 +24,11 @@ export interface MessageVariables {
   phrase?: string;
   /** When the link or code stops working, as text. */
   expire?: string;
+  /** Session alerts: when, from which client, IP address and country. */
+  date?: string;
+  device?: string;
+  ip?: string;
+  country?: string;
 }
 
 const layout = (body: string) =>
@@ -63,8 +68,8 @@ export const defaultMailTemplates: Record<MailKind, MailTemplate> = {
   },
   "session-alert": {
     subject: "Security alert: new session on your {{project}} account",
-    text: "Hello {{name}},\n\nA new session was created on your {{project}} account. If this was not you, change your password and end the sessions you do not recognise.\n\nThanks,\n{{project}} team\n",
-    html: layout(`<p>Hello {{name}},</p><p>A new session was created on your {{project}} account. If this was not you, change your password and end the sessions you do not recognise.</p>`),
+    text: "Hello {{name}},\n\nA new session was started on your {{project}} account on {{date}}.\n\nDevice: {{device}}\nIP address: {{ip}}\nCountry: {{country}}\n\nIf this was you, there is nothing to do. If it was not, change your password and end the sessions you do not recognise.\n\nThanks,\n{{project}} team\n",
+    html: layout(`<p>Hello {{name}},</p><p>A new session was started on your {{project}} account on <strong>{{date}}</strong>.</p><ul><li>Device: <strong>{{device}}</strong></li><li>IP address: <strong>{{ip}}</strong></li><li>Country: <strong>{{country}}</strong></li></ul><p>If this was you, there is nothing to do. If it was not, change your password and end the sessions you do not recognise.</p>`),
   },
 };
 

@@ -52,7 +52,7 @@ export const createEmailPasswordSession = operation({
       const history = user.passwordHistory.map((h) => (h === user.passwordHash ? upgraded : h));
       current = (await store.updateUser(user.id, { passwordHash: upgraded, passwordHistory: history })) ?? user;
     }
-    return startSession(env, current, { provider: "email", providerUid: current.email ?? "", factors: ["password"] });
+    return startSession(env, current, { provider: "email", providerUid: current.email ?? "", factors: ["password"], alert: true });
   },
 });
 

@@ -117,12 +117,13 @@ export const createPhoneToken = operation({
 });
 
 /** How a redeemed token becomes a session (spec §2.31). */
-const SESSION_BY_TOKEN_TYPE: Partial<Record<number, { factor: string; provider: string; verifies?: "email" | "phone" }>> = {
-  [TokenType.magicUrl]: { factor: "email", provider: "magic-url", verifies: "email" },
-  [TokenType.email]: { factor: "email", provider: "token", verifies: "email" },
-  [TokenType.oauth2]: { factor: "email", provider: "oauth2" },
-  [TokenType.phone]: { factor: "phone", provider: "phone", verifies: "phone" },
-  [TokenType.generic]: { factor: "token", provider: "token" },
+// `alert`: sends a session alert (spec §2.31 step 8); not after magic URL and e-mail OTP, whose e-mail was the login.
+const SESSION_BY_TOKEN_TYPE: Partial<Record<number, { factor: string; provider: string; verifies?: "email" | "phone"; alert: boolean }>> = {
+  [TokenType.magicUrl]: { factor: "email", provider: "magic-url", verifies: "email", alert: false },
+  [TokenType.email]: { factor: "email", provider: "token", verifies: "email", alert: false },
+  [TokenType.oauth2]: { factor: "email", provider: "oauth2", alert: true },
+  [TokenType.phone]: { factor: "phone", provider: "phone", verifies: "phone", alert: true },
+  [TokenType.generic]: { factor: "token", provider: "token", alert: true },
 };
 const SESSION_TOKEN_TYPES = Object.keys(SESSION_BY_TOKEN_TYPE).map(Number) as TokenRecord["type"][];
 
@@ -139,7 +140,7 @@ async function sessionFromToken(env: Env, input: { userId: string; secret: strin
     current = (await store.updateUser(user.id, { phoneVerification: true, updatedAt: env.now })) ?? user;
   }
   // A blocked user gets the session, but every later request with it answers user_blocked.
-  return startSession(env, current, { provider: kind.provider, factors: [kind.factor] });
+  return startSession(env, current, { provider: kind.provider, factors: [kind.factor], alert: kind.alert });
 }
 
 const tokenSessionRoute = (path: string) =>
