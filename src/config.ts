@@ -122,6 +122,12 @@ export const configSchema = z
      * `["localhost", "app.example.com", "*.example.com"]`. `localhost` is allowed only if listed.
      */
     platforms: z.array(z.string().regex(HOSTNAME_PATTERN, "must be a hostname such as app.example.com or *.example.com")).default([]),
+    /**
+     * Bundle or package IDs of native apps (iOS, Android, Flutter, macOS, Windows, Linux), e.g.
+     * `com.example.app`. Appwrite's native SDKs send `Origin: appwrite-ios://<id>` (or
+     * `appwrite-android://`, …); these IDs pass the origin check but are never redirect targets.
+     */
+    nativeApps: z.array(z.string().regex(HOSTNAME_PATTERN, "must be a bundle or package ID such as com.example.app")).default([]),
     /** Server API keys accepted in `X-Appwrite-Key` on the `sessions.write` routes. */
     apiKeys: z.array(apiKeySchema).default([]),
     auth: authSchema,

@@ -59,6 +59,19 @@ const ERROR_HEADERS: Array<[string, string]> = [
 ];
 const JSON_TYPE = "application/json; charset=UTF-8";
 
+/** The platform each origin scheme belongs to, named in the origin check's message. */
+const PLATFORM_BY_SCHEME: Record<string, string> = {
+  http: "Web",
+  https: "Web",
+  "appwrite-ios": "iOS",
+  "appwrite-macos": "macOS",
+  "appwrite-watchos": "watchOS",
+  "appwrite-tvos": "tvOS",
+  "appwrite-android": "Android",
+  "appwrite-windows": "Windows",
+  "appwrite-linux": "Linux",
+};
+
 /**
  * The framework-agnostic HTTP layer: routes `/v1/account/...` to the service and speaks the
  * Appwrite wire format (CORS, origin check, project, cookies and fallbacks, error bodies).
@@ -162,18 +175,20 @@ export function createHandler(service: AccountService, options: HandlerOptions =
     }
   }
 
-  /** Writes from an origin that is not a registered platform are refused (CSRF; spec §1.11). */
+  /**
+   * Writes from an origin that is not a registered platform are refused (CSRF; spec §1.11). As in
+   * Appwrite, only the host decides (a web hostname or a native app ID); the scheme only names the
+   * platform in the message.
+   */
   function checkOrigin(request: RawRequest, origin: URL | null, apiHost: string): void {
     if (!request.headers.get("origin") && !request.headers.get("referer")) return;
-    if (!origin || (origin.protocol !== "http:" && origin.protocol !== "https:")) {
-      throw new AppwriteError("general_unknown_origin", "Unsupported platform");
-    }
-    if (!isAllowedHost(origin.hostname, config.platforms, apiHost)) {
-      throw new AppwriteError(
-        "general_unknown_origin",
-        `Invalid Origin. Register your new client (${origin.hostname}) as a new Web platform on your project console dashboard`,
-      );
-    }
+    const host = origin?.hostname ?? "";
+    // Appwrite lets an origin without a host through (nothing to register).
+    if (origin && !host) return;
+    if (host && (isAllowedHost(host, config.platforms, apiHost) || isAllowedHost(host, config.nativeApps, ""))) return;
+    const platform = origin ? PLATFORM_BY_SCHEME[origin.protocol.slice(0, -1)] : undefined;
+    if (!platform) throw new AppwriteError("general_unknown_origin", "Unsupported platform");
+    throw new AppwriteError("general_unknown_origin", `Invalid Origin. Register your new client (${host}) as a new ${platform} platform on your project console dashboard`);
   }
 
   /** Cookie, then `X-Appwrite-Session`, then `X-Fallback-Cookies` (spec §1.5). */

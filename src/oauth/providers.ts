@@ -89,7 +89,14 @@ function simple(
   endpoints: { authorization: string; token: string; profile: string; issuer?: string },
   scopes: string[],
   map: (user: Json) => ProviderProfile,
-  extra: { pkce?: boolean; clientAuth?: "post" | "basic"; authParams?: Record<string, string>; headers?: (s: ProviderSettings) => Record<string, string>; scheme?: string } = {},
+  extra: {
+    pkce?: boolean;
+    clientAuth?: "post" | "basic";
+    authParams?: Record<string, string>;
+    headers?: (s: ProviderSettings) => Record<string, string>;
+    scheme?: string;
+    tokenResponse?: (answer: Json) => Json;
+  } = {},
 ): OAuth2Provider {
   return {
     kind: "oauth2",
@@ -99,6 +106,7 @@ function simple(
     ...(endpoints.issuer ? { issuer: endpoints.issuer } : {}),
     ...(extra.clientAuth ? { clientAuth: extra.clientAuth } : {}),
     ...(extra.authParams ? { authParams: extra.authParams } : {}),
+    ...(extra.tokenResponse ? { tokenResponse: extra.tokenResponse } : {}),
     authorization: () => endpoints.authorization,
     token: () => endpoints.token,
     profile: async (ctx) => map(await ctx.json(endpoints.profile, { headers: extra.headers?.(ctx.settings) ?? {}, ...(extra.scheme ? { scheme: extra.scheme } : {}) })),
@@ -122,6 +130,8 @@ function tradeshift(name: string, host: string): OAuth2Provider {
     { authorization: `${host}/tradeshift/auth/login`, token: `${host}/tradeshift/auth/token`, profile: `${host}/tradeshift/rest/external/account/info/user` },
     ["offline"],
     (u) => ({ id: str(u.Id), email: str(u.Username), emailVerified: false, name: [u.FirstName, u.LastName].filter(Boolean).join(" ") }),
+    // Tradeshift's token endpoint authenticates the app with HTTP Basic (client id : secret).
+    { clientAuth: "basic" },
   );
 }
 
@@ -161,6 +171,8 @@ export const providers: Record<string, Provider> = {
     name: "Bitbucket",
     scopes: ["account", "email"],
     pkce: false,
+    // Bitbucket documents the code exchange with the consumer key and secret as HTTP Basic.
+    clientAuth: "basic",
     authorization: () => "https://bitbucket.org/site/oauth2/authorize",
     token: () => "https://bitbucket.org/site/oauth2/access_token",
     // The account and its addresses are two resources; only a confirmed primary address counts.
@@ -183,9 +195,11 @@ export const providers: Record<string, Provider> = {
   ),
   dailymotion: simple(
     "Dailymotion",
-    { authorization: "https://www.dailymotion.com/oauth/authorize", token: "https://api.dailymotion.com/oauth/token", profile: "https://api.dailymotion.com/user/me?fields=id,email,fullname,verified" },
+    { authorization: "https://www.dailymotion.com/oauth/authorize", token: "https://api.dailymotion.com/oauth/token", profile: "https://api.dailymotion.com/user/me?fields=id,email,fullname,screenname" },
     ["userinfo", "email"],
-    (u) => ({ id: str(u.id), email: str(u.email), emailVerified: truthy(u.verified), name: str(u.fullname) }),
+    // The user field `verified` means "a verified partner", not a confirmed e-mail: Dailymotion
+    // states nothing about the address, so it is never taken as verified.
+    (u) => ({ id: str(u.id), email: str(u.email), emailVerified: false, name: str(u.fullname) || str(u.screenname) }),
   ),
   discord: simple(
     "Discord",
@@ -228,9 +242,10 @@ export const providers: Record<string, Provider> = {
     pkce: true,
     authorization: () => "https://www.etsy.com/oauth/connect",
     token: () => "https://api.etsy.com/v3/public/oauth/token",
-    // Etsy's API wants the app key besides the token; /users/me gives only the id.
+    // Etsy's API wants the app key besides the token; /users/me gives only the id. The key is
+    // "keystring:shared_secret" (Etsy rejects a bare keystring since 9 February 2026).
     async profile(ctx) {
-      const headers = { "x-api-key": str(ctx.settings.clientId) };
+      const headers = { "x-api-key": `${str(ctx.settings.clientId)}:${str(ctx.settings.clientSecret)}` };
       const me = await ctx.json("https://api.etsy.com/v3/application/users/me", { headers });
       const u = await ctx.json(`https://api.etsy.com/v3/application/users/${encodeURIComponent(str(me.user_id))}`, { headers });
       return { id: str(me.user_id), email: str(u.primary_email), emailVerified: false, name: [u.first_name, u.last_name].filter(Boolean).join(" ") };
@@ -276,7 +291,16 @@ export const providers: Record<string, Provider> = {
     },
   },
   google: oidc("Google", () => "https://accounts.google.com", ["openid", "email", "profile"], { authParams: { access_type: "offline", prompt: "consent" } }),
-  linkedin: oidc("LinkedIn", () => "https://www.linkedin.com/oauth"),
+  // LinkedIn's OpenID Connect is used as plain OAuth2 with fixed endpoints: its ID tokens carry
+  // no `nonce` (an OIDC client that sends one must refuse them) and its web-app token endpoint
+  // refuses PKCE (`invalid_client`). The ID token is still checked (issuer, audience, expiry);
+  // the user comes from the userinfo endpoint, which states `email_verified`.
+  linkedin: simple(
+    "LinkedIn",
+    { authorization: "https://www.linkedin.com/oauth/v2/authorization", token: "https://www.linkedin.com/oauth/v2/accessToken", profile: "https://api.linkedin.com/v2/userinfo", issuer: "https://www.linkedin.com/oauth" },
+    ["openid", "profile", "email"],
+    (u) => ({ id: str(u.sub), email: str(u.email), emailVerified: truthy(u.email_verified), name: str(u.name) || [u.given_name, u.family_name].filter(Boolean).join(" ") }),
+  ),
   microsoft: {
     kind: "oauth2",
     name: "Microsoft",
@@ -328,7 +352,8 @@ export const providers: Record<string, Provider> = {
     { authorization: "https://accounts.spotify.com/authorize", token: "https://accounts.spotify.com/api/token", profile: "https://api.spotify.com/v1/me" },
     ["user-read-email"],
     (u) => ({ id: str(u.id), email: str(u.email), emailVerified: false, name: str(u.display_name) }),
-    { pkce: true },
+    // Spotify's token request requires the client credentials in an HTTP Basic header.
+    { pkce: true, clientAuth: "basic" },
   ),
   stripe: {
     kind: "oauth2",
@@ -354,7 +379,11 @@ export const providers: Record<string, Provider> = {
       const user = (u.data as Json[] | undefined)?.[0] ?? {};
       return { id: str(user.id), email: str(user.email), emailVerified: false, name: str(user.display_name ?? user.login) };
     },
-    { headers: (s) => ({ "client-id": str(s.clientId) }) },
+    {
+      headers: (s) => ({ "client-id": str(s.clientId) }),
+      // Twitch's token answer lists `scope` as a JSON array; RFC 6749 (and oauth4webapi) want a string.
+      tokenResponse: (answer) => (Array.isArray(answer.scope) ? { ...answer, scope: answer.scope.join(" ") } : answer),
+    },
   ),
   wordpress: simple(
     "WordPress",

@@ -188,6 +188,35 @@ describe("origin check (§1.11)", () => {
     expect(local.status).toBe(201);
   });
 
+  it("native apps: Appwrite's mobile SDKs' origins pass for a registered app ID; others name their platform", async () => {
+    await withServer({ nativeApps: ["com.example.app"] }, async (s) => {
+      const write = (origin: string) => raw(s.endpoint, "POST", "/account/sessions/anonymous", { body: {}, headers: { origin } });
+      expect((await write("appwrite-ios://com.example.app")).status).toBe(201);
+      expect((await write("appwrite-android://com.example.app")).status).toBe(201);
+      expectError(
+        await write("appwrite-android://com.other.app"),
+        403,
+        "general_unknown_origin",
+        "Invalid Origin. Register your new client (com.other.app) as a new Android platform on your project console dashboard",
+      );
+      expectError(
+        await write("appwrite-macos://com.other.app"),
+        403,
+        "general_unknown_origin",
+        "Invalid Origin. Register your new client (com.other.app) as a new macOS platform on your project console dashboard",
+      );
+      expectError(await write("made-up://com.other.app"), 403, "general_unknown_origin", "Unsupported platform");
+      // As in Appwrite, the host decides, whatever the scheme: a web platform host passes too.
+      expect((await write("appwrite-ios://localhost")).status).toBe(201);
+      // An app ID is not a web host: it is neither a CORS origin nor a redirect target.
+      const cors = await raw(s.endpoint, "GET", "/account", { headers: { origin: "https://com.example.app" } });
+      expect(cors.headers.get("access-control-allow-origin")).toBe("https://localhost");
+      const redirect = await raw(s.endpoint, "GET", "/account/tokens/oauth2/github?success=https://com.example.app/done", {});
+      expect(redirect.status).toBe(400);
+      expect(redirect.text).toContain("general_argument_invalid");
+    });
+  });
+
   it("a write with neither Origin nor Referer passes", async () => {
     const r = await raw(server.endpoint, "POST", "/account/sessions/anonymous", { body: {} });
     expect(r.status).toBe(201);
