@@ -211,7 +211,8 @@ export const providers: Record<string, Provider> = {
   disqus: {
     kind: "oauth2",
     name: "Disqus",
-    scopes: ["read", "email"],
+    // Disqus separates scopes with commas (`scope=read,write`), not spaces: one entry keeps them together.
+    scopes: ["read,email"],
     pkce: false,
     authorization: () => "https://disqus.com/api/oauth/2.0/authorize/",
     token: () => "https://disqus.com/api/oauth/2.0/access_token/",
