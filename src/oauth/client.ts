@@ -57,7 +57,7 @@ export async function flowFor(provider: Provider, settings: ProviderSettings, ap
   // answered in-process, whose requests never reach a network.
   if (settings.allowInsecureRequests === true || inProcess) options[oauth.allowInsecureRequests] = true;
   const client: oauth.Client = { client_id: settings.clientId ?? "" };
-  const clientAuth = provider.clientAuth === "basic" ? oauth.ClientSecretBasic(settings.clientSecret ?? "") : oauth.ClientSecretPost(settings.clientSecret ?? "");
+  const secret = settings.clientSecret ?? "";
   if (provider.kind === "oidc") {
     const issuer = provider.issuer(settings)!;
     let as: oauth.AuthorizationServer;
@@ -68,6 +68,10 @@ export async function flowFor(provider: Provider, settings: ProviderSettings, ap
     }
     // PKCE where the server advertises S256 (a server that lists nothing may still accept it).
     const pkce = as.code_challenge_methods_supported?.includes("S256") ?? false;
+    // The server's own list decides; OpenID Discovery's default, when it lists none, is Basic.
+    const methods = as.token_endpoint_auth_methods_supported ?? ["client_secret_basic"];
+    const basic = provider.clientAuth === "basic" || !methods.includes("client_secret_post");
+    const clientAuth = basic ? basicAuth(client.client_id, secret) : oauth.ClientSecretPost(secret);
     return { provider, settings, api, as, client, clientAuth, pkce, oidc: true, fetch: fetchFn, options };
   }
   const authorization = provider.authorization(settings, api);
@@ -76,7 +80,23 @@ export async function flowFor(provider: Provider, settings: ProviderSettings, ap
     authorization_endpoint: authorization,
     token_endpoint: provider.token(settings, api),
   };
+  const clientAuth = provider.clientAuth === "basic" ? basicAuth(client.client_id, secret) : oauth.ClientSecretPost(secret);
   return { provider, settings, api, as, client, clientAuth, pkce: provider.pkce, oidc: false, fetch: fetchFn, options };
+}
+
+/**
+ * HTTP Basic client authentication. RFC 6749 §2.3.1 form-encodes the id and secret first, and
+ * oauth4webapi does so even for `-`, `_` and `.`; several providers (PayPal, Notion, Tradeshift)
+ * document plain `base64(id:secret)` and do not decode. Credentials made only of characters that
+ * need no encoding in either reading are sent plain; anything else is encoded as the RFC says.
+ */
+export function basicAuth(clientId: string, clientSecret: string): oauth.ClientAuth {
+  const plain = /^[A-Za-z0-9\-._~]*$/;
+  if (!plain.test(clientId) || !plain.test(clientSecret)) return oauth.ClientSecretBasic(clientSecret);
+  const credentials = Buffer.from(`${clientId}:${clientSecret}`).toString("base64");
+  return (_as, _client, _body, headers) => {
+    headers.set("authorization", `Basic ${credentials}`);
+  };
 }
 
 /** The provider's authorization URL for this request, and what to remember for the callback. */

@@ -52,6 +52,8 @@ interface Common {
   authParams?: Record<string, string>;
   /** How the client authenticates at the token endpoint (default: `client_secret_post`). */
   clientAuth?: "post" | "basic";
+  /** A name the provider sends beside the code rather than in its profile (Apple's `user`). */
+  nameFromCallback?(params: Record<string, unknown>): string;
 }
 
 /** An OpenID Connect provider found by discovery: claims come from the ID token and userinfo. */
@@ -82,6 +84,8 @@ type Json = Record<string, any>;
 const str = (v: unknown): string => (v === undefined || v === null ? "" : String(v));
 /** Some providers send booleans as strings ("true") or numbers (1). */
 const truthy = (v: unknown): boolean => v === true || v === "true" || v === 1;
+
+const zohoAccounts = (s: ProviderSettings) => (s.issuer ?? "https://accounts.zoho.com").replace(/\/$/, "");
 
 /** A provider whose profile is one GET answering JSON, read by `map`. */
 function simple(
@@ -156,7 +160,19 @@ export const providers: Record<string, Provider> = {
   // Apple wants a client secret that is a JWT signed with the team's key: configure that JWT as
   // `clientSecret` (Apple accepts one for up to six months). Apple posts the answer (form_post)
   // when name or e-mail is asked for: that is why the callback also takes POST from any origin.
-  apple: oidc("Apple", () => "https://appleid.apple.com", ["name", "email"], { authParams: { response_mode: "form_post" } }),
+  // Apple's ID token carries no name: Apple posts it once, on the first login, as the JSON `user`
+  // field beside the code. It is only ever used to fill an empty name.
+  apple: oidc("Apple", () => "https://appleid.apple.com", ["name", "email"], {
+    authParams: { response_mode: "form_post" },
+    nameFromCallback(params) {
+      try {
+        const name = (JSON.parse(str(params.user)) as Json).name ?? {};
+        return [name.firstName, name.lastName].filter((part) => typeof part === "string" && part).join(" ").slice(0, 128);
+      } catch {
+        return "";
+      }
+    },
+  }),
   auth0: oidc("Auth0", fromSettings),
   authentik: oidc("Authentik", fromSettings),
   autodesk: simple(
@@ -415,13 +431,22 @@ export const providers: Record<string, Provider> = {
     (u) => ({ id: str(u.id), email: str(u.default_email), emailVerified: false, name: str(u.real_name ?? u.display_name) }),
     { pkce: true, scheme: "OAuth" },
   ),
-  zoho: simple(
-    "Zoho",
-    { authorization: "https://accounts.zoho.com/oauth/v2/auth", token: "https://accounts.zoho.com/oauth/v2/token", profile: "https://accounts.zoho.com/oauth/user/info" },
-    ["aaaserver.profile.READ"],
-    (u) => ({ id: str(u.ZUID), email: str(u.Email), emailVerified: false, name: str(u.Display_Name) }),
-    { authParams: { access_type: "offline" }, scheme: "Zoho-oauthtoken" },
-  ),
+  zoho: {
+    kind: "oauth2",
+    name: "Zoho",
+    scopes: ["aaaserver.profile.READ"],
+    pkce: false,
+    authParams: { access_type: "offline" },
+    // Zoho keeps each account in one data centre: set `issuer` to its accounts server
+    // (https://accounts.zoho.eu, .in, .com.au, …). The `accounts-server` Zoho adds to the callback
+    // is not followed: it comes through the browser, and the client secret must not go where it says.
+    authorization: (s) => `${zohoAccounts(s)}/oauth/v2/auth`,
+    token: (s) => `${zohoAccounts(s)}/oauth/v2/token`,
+    async profile(ctx) {
+      const u = await ctx.json(`${zohoAccounts(ctx.settings)}/oauth/user/info`, { scheme: "Zoho-oauthtoken" });
+      return { id: str(u.ZUID), email: str(u.Email), emailVerified: false, name: str(u.Display_Name) };
+    },
+  },
   mock: mockProvider,
   zoom: simple(
     "Zoom",

@@ -78,6 +78,8 @@ interface Case {
   params?: Record<string, string>;
   /** OpenID providers: the issuer and its discovery document (served by the double). */
   oidc?: { issuer: string; discovery: Record<string, unknown> };
+  /** Extra parameters the provider sends back beside the code (Apple's `user`). */
+  callback?: Record<string, string>;
   /** Whether the provider puts the authorization request's nonce in its ID token. */
   echoesNonce?: boolean;
   token: { url: string; auth: "basic" | "post"; accessToken: string; answer: (t: TokenCtx) => Answer };
@@ -172,8 +174,9 @@ const CASES: Case[] = [
   {
     // https://appleid.apple.com/.well-known/openid-configuration; identity token claims:
     // https://developer.apple.com/documentation/signinwithapple/authenticating-users-with-sign-in-with-apple
-    // Apple puts no name in the ID token (it posts `user` once, beside the code): the name stays empty.
+    // Apple puts no name in the ID token: it posts `user` (JSON) once, beside the code.
     name: "apple",
+    callback: { user: JSON.stringify({ name: { firstName: "Jane", lastName: "Appleseed" }, email: "k7qv2x9h3m@privaterelay.appleid.com" }) },
     authorize: "https://appleid.apple.com/auth/authorize",
     scope: "name email",
     pkce: false,
@@ -208,7 +211,7 @@ const CASES: Case[] = [
       }),
     },
     api: [],
-    expect: { id: "001234.5e201aec537347aeb79d23cbc345170a.1321", email: "k7qv2x9h3m@privaterelay.appleid.com", emailVerified: true, name: "" },
+    expect: { id: "001234.5e201aec537347aeb79d23cbc345170a.1321", email: "k7qv2x9h3m@privaterelay.appleid.com", emailVerified: true, name: "Jane Appleseed" },
   },
   {
     // Auth0 tenant discovery (issuer ends with "/"): https://auth0.com/docs/get-started/applications/configure-applications-with-oidc-discovery
@@ -693,7 +696,8 @@ const CASES: Case[] = [
   },
   {
     // Generic OpenID Connect with a minimal discovery document: no userinfo endpoint (claims from
-    // the ID token only), no PKCE advertised, the name built from given_name and family_name.
+    // the ID token only), no PKCE advertised, the name built from given_name and family_name, and
+    // no token_endpoint_auth_methods_supported, whose default (OpenID Discovery §3) is Basic.
     name: "oidc",
     settings: { issuer: "https://oidc.idp.test" },
     authorize: "https://oidc.idp.test/authorize",
@@ -705,7 +709,7 @@ const CASES: Case[] = [
     },
     token: {
       url: "https://oidc.idp.test/token",
-      auth: "post",
+      auth: "basic",
       accessToken: "oidc-access-token",
       answer: (t) => ({ access_token: "oidc-access-token", token_type: "Bearer", expires_in: 3600, id_token: t.idToken({ sub: "248289761001", given_name: "Jane", family_name: "Doe", email: "janedoe@oidc.example", email_verified: true }) }),
     },
@@ -1142,7 +1146,7 @@ const endpointOf = (url: URL) => `${url.origin}${url.pathname}`;
  * A login through provider `name`: the provider's login page is simulated by sending the browser
  * (which holds the start route's binding cookie) straight to the redirect_uri with a code.
  */
-async function login(name: string) {
+async function login(name: string, extra: Record<string, string> = {}) {
   const from = double.requests.length;
   const gatehouse = `localhost:${server.port}`;
   const seen: { authorize?: URL; code?: string } = {};
@@ -1153,6 +1157,7 @@ async function login(name: string) {
     const back = new URL(url.searchParams.get("redirect_uri")!);
     back.searchParams.set("code", seen.code);
     back.searchParams.set("state", url.searchParams.get("state")!);
+    for (const [key, value] of Object.entries(extra)) back.searchParams.set(key, value);
     return back;
   });
   const requests = double.requests.slice(from);
@@ -1176,7 +1181,7 @@ describe("provider data against documentation-shaped provider doubles", () => {
     // OpenID providers (found by discovery) are exactly the cases with a discovery document.
     expect(provider.kind).toBe(c.oidc ? "oidc" : "oauth2");
     const { clientId, clientSecret } = credentials(name);
-    const { final, hops, requests, seen, failure, body } = await login(name);
+    const { final, hops, requests, seen, failure, body } = await login(name, c.callback);
 
     // 1. The start route redirects to the documented authorization endpoint.
     expect(hops[0]!.status).toBe(301);
@@ -1210,7 +1215,9 @@ describe("provider data against documentation-shaped provider doubles", () => {
     expect(secret).toMatch(/^[0-9a-f]{64}$/);
 
     // 3. The token request, as documented and as the data says.
-    expect(provider.clientAuth ?? "post").toBe(c.token.auth);
+    // Plain OAuth2: the data says; OpenID: the discovery document's methods (post when listed).
+    const methods = (c.oidc?.discovery.token_endpoint_auth_methods_supported as string[] | undefined) ?? ["client_secret_basic"];
+    expect(provider.kind === "oidc" ? (methods.includes("client_secret_post") ? "post" : "basic") : (provider.clientAuth ?? "post")).toBe(c.token.auth);
     const tokenRequests = requests.filter((r) => endpointOf(r.url) === c.token.url);
     expect(tokenRequests).toHaveLength(1);
     const token = tokenRequests[0]!;

@@ -186,6 +186,7 @@ async function complete(env: Env, name: string, state: SealedState, input: { cod
   }
   const result = await exchange(flow, callback, redirectUri(env, name), { ...(state.v ? { codeVerifier: state.v } : {}), ...(state.n ? { nonce: state.n } : {}) }, env.now);
   if (!result.profile.id) throw new AppwriteError("user_missing_id");
+  if (!result.profile.name && provider.nameFromCallback) result.profile.name = provider.nameFromCallback(env.raw);
 
   const user = await resolveUser(env, name, result);
   if (!user.status) throw new AppwriteError("user_blocked");
