@@ -7,6 +7,7 @@ import { clientIp, normalise } from "./client-ip";
 import { readCookie, serializeCookie } from "./cookies";
 import { isAllowedHost, isSameSite, requestOrigin } from "./origins";
 import { parseBody, parsePhpQuery, type Params } from "./params";
+import { compatibility } from "./response-format";
 import { createRouter } from "./routes";
 
 /** A request as any runtime can describe it cheaply; `fetch` builds one from a web `Request`. */
@@ -85,6 +86,7 @@ export function createHandler(service: AccountService, options: HandlerOptions =
   const cookieName = `a_session_${config.projectId}`;
   const version = config.version;
   const clock = config.clock ?? systemClock;
+  const compatFor = compatibility(version);
 
   async function handle(request: RawRequest): Promise<RawResponse> {
     const url = new URL(request.url);
@@ -110,6 +112,10 @@ export function createHandler(service: AccountService, options: HandlerOptions =
       ["Access-Control-Allow-Origin", allowOrigin],
       ["Access-Control-Allow-Headers", ALLOW_HEADERS],
     ];
+    // Older SDKs' request and response filters, or the newer-SDK warning (spec §1.14).
+    const format = request.headers.get("x-appwrite-response-format");
+    const compat = format ? compatFor(format) : null;
+    if (compat?.warning) headers.push(["X-Appwrite-Warning", compat.warning]);
 
     let route: ReturnType<typeof router.match> = null;
     try {
@@ -145,7 +151,7 @@ export function createHandler(service: AccountService, options: HandlerOptions =
         locale: (typeof params.locale === "string" && params.locale) || request.headers.get("x-appwrite-locale") || "en",
       };
 
-      const outcome = await service.execute(route.operation, ctx, params);
+      const outcome = await service.execute(route.operation, ctx, compat ? compat.request(route.operation, params) : params);
       for (const [name, value] of Object.entries(outcome.headers)) headers.push([name, value]);
       applySessionHeaders(outcome, headers, { https: isHttps(request, url), apiHost, sameSite: isSameSite(origin, apiHost), nowMs: clock.now() });
 
@@ -159,7 +165,7 @@ export function createHandler(service: AccountService, options: HandlerOptions =
       }
       if (outcome.status === 204 || outcome.body === null) return { status: outcome.status, headers, body: null };
       headers.push(["Content-Type", JSON_TYPE]);
-      return { status: outcome.status, headers, body: JSON.stringify(outcome.body) };
+      return { status: outcome.status, headers, body: JSON.stringify(compat ? compat.response(route.operation, outcome.body) : outcome.body) };
     } catch (thrown) {
       const error = toAppwriteError(thrown);
       if (error.code >= 500 && error.type !== "general_smtp_disabled" && error.type !== "general_phone_disabled") {
