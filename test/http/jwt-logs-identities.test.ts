@@ -11,6 +11,7 @@ import * as node from "node-appwrite";
 import type { IdentityRecord } from "gatehouse";
 import { API_KEY, PROJECT, startServer, type TestServer } from "../helpers/server";
 import { browser, expectAppwriteError, raw, serverClient, type Browser } from "../helpers/sdk";
+import { LOG_FIELDS } from "../helpers/models";
 
 // ---------------------------------------------------------------------------------------------
 // Constants and helpers
@@ -25,30 +26,6 @@ const CHROME_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/53
 const FIREFOX_UBUNTU = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0";
 const UNKNOWN_ID = "0123456789abcdef0123";
 
-/** Spec §3.7: the Log model's fields, in order. */
-const LOG_FIELDS = [
-  "event",
-  "userId",
-  "userEmail",
-  "userName",
-  "mode",
-  "ip",
-  "time",
-  "osCode",
-  "osName",
-  "osVersion",
-  "clientType",
-  "clientCode",
-  "clientName",
-  "clientVersion",
-  "clientEngine",
-  "clientEngineVersion",
-  "deviceName",
-  "deviceBrand",
-  "deviceModel",
-  "countryCode",
-  "countryName",
-];
 
 /** Spec §3.5: the Identity model's fields, in order. */
 const IDENTITY_FIELDS = [

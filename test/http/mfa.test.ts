@@ -19,6 +19,7 @@ import { outbox } from "gatehouse";
 import { API_KEY, PROJECT, startServer, type TestServer } from "../helpers/server";
 import { browser, expectAppwriteError, raw, serverClient, sessionClient, type Browser } from "../helpers/sdk";
 import { uniqueEmail, uniquePhone } from "../helpers/flows";
+import { SESSION_FIELDS } from "../helpers/models";
 
 // ---------------------------------------------------------------------------------------------
 // Constants
@@ -60,13 +61,7 @@ const MSG = {
   challengeId: `Invalid \`challengeId\` param: ${TEXT_256}`,
 };
 
-/** §3.2, §3.9–3.12: field order of the models these routes return. */
-const SESSION_FIELDS = [
-  "$id", "$createdAt", "$updatedAt", "userId", "expire", "provider", "providerUid", "providerAccessToken",
-  "providerAccessTokenExpiry", "providerRefreshToken", "ip", "osCode", "osName", "osVersion", "clientType",
-  "clientCode", "clientName", "clientVersion", "clientEngine", "clientEngineVersion", "deviceName", "deviceBrand",
-  "deviceModel", "countryCode", "countryName", "current", "factors", "secret", "mfaUpdatedAt",
-];
+/** §3.9–3.12: field order of the models these routes return. */
 const CHALLENGE_FIELDS = ["$id", "$createdAt", "userId", "expire"];
 const FACTOR_FIELDS = ["totp", "phone", "email", "recoveryCode"];
 

@@ -14,6 +14,7 @@ import { API_KEY, PROJECT, startServer, type TestServer } from "../helpers/serve
 import { browser, raw, serverClient, type Browser } from "../helpers/sdk";
 import { uniqueEmail } from "../helpers/flows";
 import { compatFor, formatLevel, oldQueryToJson, toCurrentParams, toModelOf14, versionCompare } from "../../src/http/response-format";
+import { SESSION_FIELDS } from "../helpers/models";
 
 // ---------------------------------------------------------------------------------------------
 // Constants and helpers
@@ -27,38 +28,6 @@ const SYNTAX_ERROR = "Invalid `queries` param: Invalid query: Syntax error";
 const warningFor = (sdk: string) =>
   `The current SDK is built for Appwrite ${sdk}. However, the current Appwrite server version is ${SERVER_VERSION}. Please downgrade your SDK to match the Appwrite version: https://appwrite.io/docs/sdks`;
 
-/** Spec §3.2: the Session model's fields, in order. */
-const SESSION_FIELDS = [
-  "$id",
-  "$createdAt",
-  "$updatedAt",
-  "userId",
-  "expire",
-  "provider",
-  "providerUid",
-  "providerAccessToken",
-  "providerAccessTokenExpiry",
-  "providerRefreshToken",
-  "ip",
-  "osCode",
-  "osName",
-  "osVersion",
-  "clientType",
-  "clientCode",
-  "clientName",
-  "clientVersion",
-  "clientEngine",
-  "clientEngineVersion",
-  "deviceName",
-  "deviceBrand",
-  "deviceModel",
-  "countryCode",
-  "countryName",
-  "current",
-  "factors",
-  "secret",
-  "mfaUpdatedAt",
-];
 /** What a 1.4 SDK gets: no `factors`, no `secret` (response filter V17). */
 const SESSION_FIELDS_14 = SESSION_FIELDS.filter((f) => f !== "factors" && f !== "secret");
 const TOKEN_FIELDS = ["$id", "$createdAt", "userId", "secret", "expire", "phrase"];

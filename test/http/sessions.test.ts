@@ -8,6 +8,7 @@ import { ID } from "appwrite";
 import * as node from "node-appwrite";
 import { API_KEY, PROJECT, startServer, type TestServer } from "../helpers/server";
 import { browser, expectAppwriteError, raw, serverClient, sessionClient, type Browser } from "../helpers/sdk";
+import { SESSION_FIELDS } from "../helpers/models";
 
 // ---------------------------------------------------------------------------------------------
 // Constants and helpers
@@ -30,38 +31,6 @@ const KEY_SCOPE = "User (role: applications) missing scope (account)";
 /** An id of the right shape that no session has. */
 const UNKNOWN_ID = "0123456789abcdef0123";
 
-/** Spec §3.2: the Session model's fields, in order. */
-const SESSION_FIELDS = [
-  "$id",
-  "$createdAt",
-  "$updatedAt",
-  "userId",
-  "expire",
-  "provider",
-  "providerUid",
-  "providerAccessToken",
-  "providerAccessTokenExpiry",
-  "providerRefreshToken",
-  "ip",
-  "osCode",
-  "osName",
-  "osVersion",
-  "clientType",
-  "clientCode",
-  "clientName",
-  "clientVersion",
-  "clientEngine",
-  "clientEngineVersion",
-  "deviceName",
-  "deviceBrand",
-  "deviceModel",
-  "countryCode",
-  "countryName",
-  "current",
-  "factors",
-  "secret",
-  "mfaUpdatedAt",
-];
 
 let seq = 0;
 /** A fresh address per call, so no two tests share a user or an e-mail rate-limit counter. */
