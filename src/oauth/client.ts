@@ -1,6 +1,6 @@
 import * as oauth from "oauth4webapi";
 import { AppwriteError } from "../errors";
-import type { ApiLocation, OAuth2Provider, ProfileContext, Provider, ProviderProfile, ProviderSettings } from "./providers";
+import type { ApiLocation, ProfileContext, Provider, ProviderProfile, ProviderSettings } from "./providers";
 
 /**
  * The glue between the provider data and oauth4webapi, which does all of the protocol: discovery,
@@ -137,8 +137,8 @@ export async function exchange(flow: Flow, callback: URLSearchParams, redirectUr
   let tokens: oauth.TokenEndpointResponse;
   try {
     const params = oauth.validateAuthResponse(as, client, callback, callback.get("state") ?? oauth.expectNoState);
-    // Plain OAuth2 providers' token answers are brought into RFC 6749 shape first (see `tokenAnswer`).
-    const options = provider.kind === "oauth2" ? { ...flow.options, [oauth.customFetch]: tokenAnswer(flow.fetch, provider) } : flow.options;
+    // Token answers are brought into RFC 6749 shape first (see `tokenAnswer`).
+    const options = { ...flow.options, [oauth.customFetch]: tokenAnswer(flow.fetch, provider) };
     const response = await oauth.authorizationCodeGrantRequest(as, client, flow.clientAuth, params, redirectUri, pending.codeVerifier ?? oauth.nopkce, options);
     tokens = await oauth.processAuthorizationCodeResponse(as, client, response, {
       expectedNonce: pending.nonce ?? oauth.expectNoNonce,
@@ -205,12 +205,13 @@ function profileContext(flow: Flow, tokens: oauth.TokenEndpointResponse): Profil
 }
 
 /**
- * Many non-OIDC providers answer the token request in ways oauth4webapi rightly refuses: no
- * `token_type` (Bitly), form encoding or `text/plain` (older GitHub and Facebook apps), an error
- * with status 200 (GitHub), or a token wrapped in an object (Yammer). This fetch wrapper rewrites
+ * Many providers answer the token request in ways oauth4webapi rightly refuses: no `token_type`
+ * (Bitly), form encoding or `text/plain` (older GitHub and Facebook apps), an error with status
+ * 200 (GitHub, and Slack's `{"ok":false,"error":…}` even on its OpenID endpoint), or a token
+ * wrapped in an object (Yammer). This fetch wrapper rewrites
  * such an answer into the RFC 6749 shape, so the protocol checks themselves stay oauth4webapi's.
  */
-function tokenAnswer(fetchFn: typeof fetch, provider: OAuth2Provider): Options[typeof oauth.customFetch] {
+function tokenAnswer(fetchFn: typeof fetch, provider: Provider): Options[typeof oauth.customFetch] {
   return async (url, init) => {
     const response = await fetchFn(url, init as RequestInit);
     const text = await response.clone().text();
@@ -228,7 +229,7 @@ function tokenAnswer(fetchFn: typeof fetch, provider: OAuth2Provider): Options[t
     let status = response.status;
     if (status === 200 && typeof answer.error === "string") status = 400;
     if (status === 200) {
-      answer = provider.tokenResponse?.(answer) ?? answer;
+      if (provider.kind === "oauth2") answer = provider.tokenResponse?.(answer) ?? answer;
       // RFC 6749 requires token_type; the providers that leave it out issue bearer tokens.
       if (typeof answer.access_token === "string" && typeof answer.token_type !== "string") answer = { ...answer, token_type: "bearer" };
     }

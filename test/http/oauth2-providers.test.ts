@@ -1302,6 +1302,16 @@ describe("token answers that are not RFC 6749 JSON (tokenAnswer in src/oauth/cli
     expect(requests.filter((r) => r.url.host === "api.github.com")).toEqual([]);
   });
 
+  it("Slack's OpenID token endpoint answering 200 {ok:false, error} goes to the failure URL as 400 user_oauth2_bad_request", async () => {
+    const slack = byName.get("slack")!;
+    double.answerOnce("POST", slack.token.url, () => ({ ok: false, error: "invalid_code" }));
+    const { final, requests } = await login("slack");
+    const error = failureOf(final);
+    expect(error).toMatchObject({ type: "user_oauth2_bad_request", code: 400 });
+    expect(error.message).toContain("invalid_code");
+    expect(requests.filter((r) => r.url.pathname.includes("userInfo"))).toEqual([]);
+  });
+
   it("a profile API answering 500 goes to the failure URL as user_oauth2_provider_error (424)", async () => {
     const discord = byName.get("discord")!;
     double.answerOnce("GET", discord.api[0]!.url, () => json({ message: "Internal Server Error", code: 0 }, 500));
