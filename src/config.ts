@@ -27,6 +27,8 @@ function port<T>(name: string, methods: readonly string[]) {
 }
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,35}$/;
+/** iOS bundle IDs and Android/Flutter package names (which may hold underscores: `com.example.my_app`). */
+const APP_ID_PATTERN = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 const HOSTNAME_PATTERN = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[[0-9a-fA-F:]+\]$/;
 
 const apiKeySchema = z.union([
@@ -127,7 +129,7 @@ export const configSchema = z
      * `com.example.app`. Appwrite's native SDKs send `Origin: appwrite-ios://<id>` (or
      * `appwrite-android://`, …); these IDs pass the origin check but are never redirect targets.
      */
-    nativeApps: z.array(z.string().regex(HOSTNAME_PATTERN, "must be a bundle or package ID such as com.example.app")).default([]),
+    nativeApps: z.array(z.string().regex(APP_ID_PATTERN, "must be a bundle or package ID such as com.example.app")).default([]),
     /** Server API keys accepted in `X-Appwrite-Key` on the `sessions.write` routes. */
     apiKeys: z.array(apiKeySchema).default([]),
     auth: authSchema,

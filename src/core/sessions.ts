@@ -65,38 +65,49 @@ export async function startSession(env: Env, user: UserRecord, spec: NewSession)
 
 /**
  * The "new session on your account" e-mail, when the account already had a session (counted
- * before the session limit trims, as Appwrite does). The session exists by now, so a mail that
- * cannot be sent does not fail the login: it goes to `reportError`.
+ * before the session limit trims, as Appwrite does). Appwrite queues this mail; here it is sent
+ * without holding the login up, and a mail that cannot be sent goes to `reportError`: the login
+ * has succeeded by then and must not fail or wait on the mail server.
  */
 async function sendSessionAlert(env: Env, user: UserRecord, session: SessionRecord): Promise<void> {
   const mailer = env.deps.config.mailer;
   if (!mailer || !user.email) return;
+  if ((await env.deps.store.listSessions(user.id)).length === 1) return;
+  const locale = env.ctx.locale ?? "en";
+  const message = renderMail(
+    "session-alert",
+    user.email,
+    locale,
+    {
+      project: env.deps.projectName,
+      name: user.name,
+      date: formatUtc(env.now, locale),
+      device: session.clientName || session.userAgent || "UNKNOWN",
+      ip: session.ip || "unknown",
+      country: countryName(session.countryCode, locale),
+    },
+    env.deps.config.messages.mail,
+  );
+  const report = (error: unknown) => {
+    try {
+      env.deps.reportError(new Error(`The session alert for user ${user.id} could not be sent`, { cause: error }));
+    } catch {
+      // A failing reporter must not turn into an unhandled rejection.
+    }
+  };
   try {
-    if ((await env.deps.store.listSessions(user.id)).length === 1) return;
-    const locale = env.ctx.locale ?? "en";
-    const message = renderMail(
-      "session-alert",
-      user.email,
-      locale,
-      {
-        project: env.deps.projectName,
-        name: user.name,
-        date: formatUtc(env.now),
-        device: session.clientName || session.userAgent || "UNKNOWN",
-        ip: session.ip || "unknown",
-        country: countryName(session.countryCode, locale),
-      },
-      env.deps.config.messages.mail,
-    );
-    await mailer.send(message);
+    void mailer.send(message).catch(report);
   } catch (error) {
-    env.deps.reportError(new Error(`The session alert for user ${user.id} could not be sent`, { cause: error }));
+    report(error);
   }
 }
 
-const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
-
-/** "November 29, 2026 at 06:40:12 UTC": the same words in every locale's template. */
-function formatUtc(at: Date): string {
-  return `${MONTHS[at.getUTCMonth()]} ${at.getUTCDate()}, ${at.getUTCFullYear()} at ${at.toISOString().slice(11, 19)} UTC`;
+/** The session's time in the recipient's language, always in UTC ("November 29, 2026 at 6:40:12 AM UTC"). */
+function formatUtc(at: Date, locale: string): string {
+  const options: Intl.DateTimeFormatOptions = { dateStyle: "long", timeStyle: "long", timeZone: "UTC" };
+  try {
+    return new Intl.DateTimeFormat(locale, options).format(at);
+  } catch {
+    return new Intl.DateTimeFormat("en", options).format(at);
+  }
 }

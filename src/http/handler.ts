@@ -183,15 +183,17 @@ export function createHandler(service: AccountService, options: HandlerOptions =
 
   /**
    * Writes from an origin that is not a registered platform are refused (CSRF; spec §1.11). As in
-   * Appwrite, only the host decides (a web hostname or a native app ID); the scheme only names the
-   * platform in the message.
+   * Appwrite, the host decides and the scheme only names the platform in the message; except that
+   * a native app ID counts only with an `appwrite-…://` scheme: read as a hostname it is often a
+   * real domain (`com.example.app`) whose owner must not get a web origin.
    */
   function checkOrigin(request: RawRequest, origin: URL | null, apiHost: string): void {
     if (!request.headers.get("origin") && !request.headers.get("referer")) return;
     const host = origin?.hostname ?? "";
     // Appwrite lets an origin without a host through (nothing to register).
     if (origin && !host) return;
-    if (host && (isAllowedHost(host, config.platforms, apiHost) || isAllowedHost(host, config.nativeApps, ""))) return;
+    if (host && isAllowedHost(host, config.platforms, apiHost)) return;
+    if (host && origin!.protocol.startsWith("appwrite-") && isAllowedHost(host, config.nativeApps, "")) return;
     const platform = origin ? PLATFORM_BY_SCHEME[origin.protocol.slice(0, -1)] : undefined;
     if (!platform) throw new AppwriteError("general_unknown_origin", "Unsupported platform");
     throw new AppwriteError("general_unknown_origin", `Invalid Origin. Register your new client (${host}) as a new ${platform} platform on your project console dashboard`);

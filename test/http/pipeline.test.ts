@@ -189,10 +189,17 @@ describe("origin check (§1.11)", () => {
   });
 
   it("native apps: Appwrite's mobile SDKs' origins pass for a registered app ID; others name their platform", async () => {
-    await withServer({ nativeApps: ["com.example.app"] }, async (s) => {
+    await withServer({ nativeApps: ["com.example.app", "com.example.my_app"] }, async (s) => {
       const write = (origin: string) => raw(s.endpoint, "POST", "/account/sessions/anonymous", { body: {}, headers: { origin } });
       expect((await write("appwrite-ios://com.example.app")).status).toBe(201);
-      expect((await write("appwrite-android://com.example.app")).status).toBe(201);
+      expect((await write("appwrite-android://com.example.my_app")).status).toBe(201);
+      // Read as a hostname, an app ID may be someone's real domain: it is no web origin.
+      expectError(
+        await write("https://com.example.app"),
+        403,
+        "general_unknown_origin",
+        "Invalid Origin. Register your new client (com.example.app) as a new Web platform on your project console dashboard",
+      );
       expectError(
         await write("appwrite-android://com.other.app"),
         403,

@@ -4,7 +4,7 @@
  * magic URL and e-mail OTP. Mail goes to an outbox (the SMTP adapter itself is tested against a real
  * SMTP server in test/adapters).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ID } from "appwrite";
 import type { MailMessage } from "gatehouse";
 import { raw } from "../helpers/sdk";
@@ -62,9 +62,11 @@ describe("session alerts", () => {
     expect(mail!.text).toContain("Device: Chrome");
     expect(mail!.text).toContain("IP address: 198.51.100.23");
     expect(mail!.text).toContain("Country: Unknown");
-    // The server's clock, in words and UTC.
+    // The server's clock, in words, in UTC.
     const at = new Date(on.s.clock.now());
-    expect(mail!.text).toContain(`${at.toLocaleString("en-US", { month: "long", timeZone: "UTC" })} ${at.getUTCDate()}, ${at.getUTCFullYear()} at ${at.toISOString().slice(11, 19)} UTC`);
+    const hour = at.getUTCHours() % 12 || 12;
+    const time = `${hour}:${at.toISOString().slice(14, 19)} ${at.getUTCHours() < 12 ? "AM" : "PM"}`;
+    expect(mail!.text).toContain(`on ${at.toLocaleString("en-US", { month: "long", timeZone: "UTC" })} ${at.getUTCDate()}, ${at.getUTCFullYear()} at ${time} UTC.`);
     expect(mail!.html).toContain("<strong>198.51.100.23</strong>");
   });
 
@@ -88,6 +90,36 @@ describe("session alerts", () => {
     expect(alerts(on, "alert-oauth@example.com")).toHaveLength(1);
   });
 
+  it("is written in the request's language (X-Appwrite-Locale), date included", async () => {
+    const email = await signUp(on);
+    await login(on, email);
+    const response = await raw(on.s.endpoint, "POST", "/account/sessions/email", {
+      body: { email, password: PASSWORD },
+      headers: { origin: "http://localhost", "x-appwrite-locale": "de" },
+    });
+    expect(response.status).toBe(201);
+    const at = new Date(on.s.clock.now());
+    const [mail] = alerts(on, email);
+    expect(mail!.locale).toBe("de");
+    expect(mail!.text).toContain(`${at.getUTCDate()}. ${at.toLocaleString("de-DE", { month: "long", timeZone: "UTC" })} ${at.getUTCFullYear()} um ${at.toISOString().slice(11, 19)} UTC`);
+  });
+
+  it("does not hold the login up while the mail server is slow", async () => {
+    const email = await signUp(on);
+    await login(on, email);
+    const send = on.box.mailer.send;
+    let release: () => void = () => {};
+    on.box.mailer.send = (message) => new Promise<void>((resolve) => (release = () => resolve(void send(message))));
+    try {
+      expect((await login(on, email)).status).toBe(201);
+      expect(alerts(on, email)).toHaveLength(0);
+      release();
+      await vi.waitFor(() => expect(alerts(on, email)).toHaveLength(1));
+    } finally {
+      on.box.mailer.send = send;
+    }
+  });
+
   it("a mail that cannot be sent does not fail the login: the session stands and reportError gets the fault", async () => {
     const email = await signUp(on);
     await login(on, email);
@@ -103,6 +135,7 @@ describe("session alerts", () => {
     } finally {
       on.box.mailer.send = send;
     }
+    await vi.waitFor(() => expect(reported.length).toBeGreaterThan(0));
     const fault = reported.at(-1) as Error;
     expect(fault.message).toMatch(/session alert for user .+ could not be sent/);
     expect((fault.cause as Error).message).toBe("SMTP is down");
