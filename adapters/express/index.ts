@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { NextFunction, Request as ExpressRequest, Response as ExpressResponse } from "express";
-import { AppwriteError, createHandler, type AccountService, type GatehouseHandler, type HandlerOptions, type RawRequest } from "gatehouse";
+import { AppwriteError, assertProductionSafe, createHandler, type AccountService, type GatehouseHandler, type HandlerOptions, type RawRequest } from "gatehouse";
 
 export interface AccountRouterOptions extends Omit<HandlerOptions, "basePath"> {
   /** Largest request body read, in bytes. Default 1 MiB. */
@@ -14,7 +14,10 @@ type Middleware = (req: ExpressRequest, res: ExpressResponse, next: NextFunction
  * `app.use("/v1", accountRouter(account))` for an endpoint of `https://host/v1`.
  * It works whether or not the app mounted `express.json()`/`express.urlencoded()` before it.
  */
-export function accountRouter(service: AccountService, options: AccountRouterOptions = {}): Middleware {
+export function accountRouter(service: AccountService, userOptions: AccountRouterOptions = {}): Middleware {
+  const options = { ...userOptions, production: userOptions.production ?? process.env.NODE_ENV === "production" };
+  // Checked now rather than at the first request: a server that must not run should not start.
+  assertProductionSafe(service.config, options.production);
   const limit = options.bodyLimit ?? 1024 * 1024;
   // One handler per mount path: the base path is wherever the app mounted the router.
   const handlers = new Map<string, GatehouseHandler>();

@@ -15,7 +15,7 @@ type RouteHandler = (request: Request) => Promise<Response>;
  * `export const { GET, POST, PUT, PATCH, DELETE, OPTIONS } = accountRoutes(account);`
  */
 export function accountRoutes(service: AccountService, options: NextRouteOptions = {}) {
-  const handler = createHandler(service, options);
+  const handler = createHandler(service, { ...options, production: options.production ?? process.env.NODE_ENV === "production" });
   const clientIp = options.clientIp ?? lastForwardedFor;
   const route: RouteHandler = (request) => {
     const ip = clientIp(request);

@@ -2,7 +2,8 @@ import { AppwriteError } from "../errors";
 import { providers, type Provider, type ProviderSettings } from "../oauth/providers";
 import type { Env } from "./operation";
 
-/** The OAuth2 providers as this project configured them, and where their callbacks are. */
+// The OAuth2 providers as this project configured them, and where their callbacks are: shared by
+// the OAuth2 routes and the mock provider's authorization page.
 
 const ACCOUNT = "/v1/account";
 

@@ -8,6 +8,7 @@ import { readCookie, serializeCookie } from "./cookies";
 import { isAllowedHost, isSameSite, requestOrigin } from "./origins";
 import { parseBody, parsePhpQuery, type Params } from "./params";
 import { compatibility } from "./response-format";
+import { assertProductionSafe } from "../core/production-check";
 import { createRouter } from "./routes";
 
 /** A request as any runtime can describe it cheaply; `fetch` builds one from a web `Request`. */
@@ -34,6 +35,12 @@ export interface HandlerOptions {
   basePath?: string;
   /** Called with every error that became a 500, for logging. Default: `console.error`. */
   onError?: (error: unknown) => void;
+  /**
+   * This handler serves real users: settings meant only for development and tests (the `mock`
+   * OAuth2 provider) make it throw at creation. The Express and Next adapters default this to
+   * `process.env.NODE_ENV === "production"`. Default here: false.
+   */
+  production?: boolean;
 }
 
 export interface GatehouseHandler {
@@ -80,6 +87,7 @@ const PLATFORM_BY_SCHEME: Record<string, string> = {
  */
 export function createHandler(service: AccountService, options: HandlerOptions = {}): GatehouseHandler {
   const { config } = service;
+  assertProductionSafe(config, options.production ?? false);
   const basePath = (options.basePath ?? "/v1").replace(/\/$/, "");
   const router = createRouter();
   const onError = options.onError ?? ((error: unknown) => console.error("[gatehouse]", error));

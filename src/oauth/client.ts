@@ -208,8 +208,8 @@ function profileContext(flow: Flow, tokens: oauth.TokenEndpointResponse): Profil
  * Many providers answer the token request in ways oauth4webapi rightly refuses: no `token_type`
  * (Bitly), form encoding or `text/plain` (older GitHub and Facebook apps), an error with status
  * 200 (GitHub, and Slack's `{"ok":false,"error":…}` even on its OpenID endpoint), or a token
- * wrapped in an object (Yammer). This fetch wrapper rewrites
- * such an answer into the RFC 6749 shape, so the protocol checks themselves stay oauth4webapi's.
+ * wrapped in an object (Yammer). This fetch wrapper rewrites such an answer into the RFC 6749
+ * shape, so the protocol checks themselves stay oauth4webapi's.
  */
 function tokenAnswer(fetchFn: typeof fetch, provider: Provider): Options[typeof oauth.customFetch] {
   return async (url, init) => {

@@ -25,7 +25,7 @@ export function mockUser(settings: ProviderSettings): ProviderProfile {
   return { ...DEFAULT_USER, ...user };
 }
 
-/** The code the authorization page hands out. */
+/** Appwrite's fixed code: the page and the in-process token endpoint must agree on it. */
 export const mockCode = () => CODE;
 
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });

@@ -8,7 +8,9 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { ID } from "appwrite";
-import type { GatehouseConfig } from "gatehouse";
+import { createAccountService, createHandler, memoryStore, type GatehouseConfig } from "gatehouse";
+import { accountRouter } from "gatehouse/express";
+import { accountRoutes } from "gatehouse/next";
 import { PROJECT, startServer, type TestServer } from "../helpers/server";
 import { browser, raw } from "../helpers/sdk";
 import { followRedirects } from "../helpers/navigate";
@@ -127,5 +129,28 @@ describe("sign-up refusals through OAuth2 (spec §2.38 steps 8 and 10)", () => {
     expect(failureOf(refused.final)).toMatchObject({ type: "user_count_exceeded", code: 400 });
     const r = await raw(full.endpoint, "POST", "/account/sessions/email", { body: { email: "useroauth@localhost.test", password: "password123" }, headers: { origin: "http://localhost" } });
     expect(r.json).toMatchObject({ type: "user_invalid_credentials" });
+  });
+});
+
+describe("the mock provider never serves production", () => {
+  const withMock = () => createAccountService({ projectId: PROJECT, store: memoryStore(), oauth2: { mock: MOCK } });
+
+  it("createHandler({ production: true }) refuses a config with oauth2.mock; without mock it starts", () => {
+    expect(() => createHandler(withMock(), { production: true })).toThrow(/Refusing to serve in production:\n {2}oauth2\.mock is enabled/);
+    expect(() => createHandler(withMock())).not.toThrow();
+    expect(() => createHandler(createAccountService({ projectId: PROJECT, store: memoryStore(), oauth2: { mock: { ...MOCK, enabled: false } } }), { production: true })).not.toThrow();
+  });
+
+  it("the Express and Next adapters refuse it when NODE_ENV=production, unless told otherwise", () => {
+    const before = process.env.NODE_ENV;
+    process.env.NODE_ENV = "production";
+    try {
+      expect(() => accountRouter(withMock())).toThrow(/oauth2\.mock is enabled/);
+      expect(() => accountRoutes(withMock())).toThrow(/oauth2\.mock is enabled/);
+      expect(() => accountRouter(withMock(), { production: false })).not.toThrow();
+    } finally {
+      process.env.NODE_ENV = before;
+    }
+    expect(() => accountRouter(withMock())).not.toThrow();
   });
 });

@@ -1,0 +1,18 @@
+import type { ResolvedConfig } from "../config";
+
+/**
+ * Settings that must never serve real users, as messages (empty when there are none). The HTTP
+ * handler refuses to start with any of them when told it runs in production; the Express and
+ * Next adapters tell it so when `NODE_ENV=production` (the core itself reads no environment).
+ */
+export function productionRefusals(config: ResolvedConfig): string[] {
+  const mock = Object.entries(config.oauth2).some(([name, settings]) => name.toLowerCase() === "mock" && settings.enabled);
+  return mock ? ["oauth2.mock is enabled: the test OAuth2 provider signs anyone in as its mock user. Remove it from the production config."] : [];
+}
+
+/** Throws when `production` and the config holds something `productionRefusals` names. */
+export function assertProductionSafe(config: ResolvedConfig, production: boolean): void {
+  if (!production) return;
+  const refusals = productionRefusals(config);
+  if (refusals.length) throw new TypeError(`Refusing to serve in production:\n  ${refusals.join("\n  ")}`);
+}
