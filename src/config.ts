@@ -39,7 +39,10 @@ const apiKeySchema = z.union([
     scopes: z.array(z.string()).default(["sessions.write"]),
     expire: z.date().optional(),
   }),
-]);
+], {
+  // A key read from an unset environment variable arrives as undefined: say what was expected.
+  error: "must be a string of at least 16 characters, or { secret, scopes?, expire? } (is the environment variable holding it set?)",
+});
 
 const methodsSchema = z
   .object({

@@ -116,6 +116,12 @@ describe("createAccountService config validation", () => {
     expect(asObject.message).toMatch(/at least 16 characters/);
   });
 
+  it("an API key from an unset environment variable (undefined) names what was expected", () => {
+    const error = rejectionOf({ ...base(), apiKeys: [undefined as unknown as string] });
+    expect(error.message).toContain("apiKeys.0: must be a string of at least 16 characters");
+    expect(error.message).toContain("is the environment variable holding it set?");
+  });
+
   it("accepts an API key of exactly 16 characters", () => {
     expect(() => createAccountService({ ...base(), apiKeys: ["0123456789abcdef"] })).not.toThrow();
   });
