@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from "kysely";
 
 /**
@@ -7,7 +8,19 @@ import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from "kysely";
  * - `postgres://…` / `postgresql://…` → pg;
  * - `mysql://…` / `mariadb://…` → mysql2.
  */
-export async function openDatabase(url: string, options: { poolSize?: number } = {}): Promise<Kysely<any>> {
+export interface OpenDatabaseOptions {
+  /** Connections in the pool (PostgreSQL, MySQL). Default 10. */
+  poolSize?: number;
+  /**
+   * PostgreSQL: reuse named prepared statements per connection (parsed and planned once), which
+   * makes the per-request session lookup about 2–3× faster. Default true; set false behind a
+   * pooler in transaction mode that cannot keep them (PgBouncer before 1.21, or without
+   * `max_prepared_statements`). `?pgbouncer=true` in the URL does the same.
+   */
+  preparedStatements?: boolean;
+}
+
+export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<Kysely<any>> {
   if (/^postgres(ql)?:\/\//.test(url)) return postgresDatabase(url, options);
   if (/^(mysql|mariadb):\/\//.test(url)) return mysqlDatabase(url.replace(/^mariadb:/, "mysql:"), options);
   return sqliteDatabase(url.replace(/^(sqlite|file):(\/\/)?/, ""));
@@ -53,9 +66,14 @@ function withStatementCache<D extends { prepare(sql: string): unknown }>(databas
   });
 }
 
-export async function postgresDatabase(connectionString: string, options: { poolSize?: number } = {}): Promise<Kysely<any>> {
+export async function postgresDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<Kysely<any>> {
   const pg = await import("pg");
   const Pool = pg.Pool ?? (pg as unknown as { default: typeof pg }).default.Pool;
+  const parsed = new URL(url);
+  const pgbouncer = parsed.searchParams.get("pgbouncer") === "true";
+  parsed.searchParams.delete("pgbouncer");
+  const connectionString = parsed.toString();
+  const prepared = (options.preparedStatements ?? true) && !pgbouncer;
   // A dead server must fail fast rather than queue requests forever.
   const pool = new Pool({ connectionString, max: options.poolSize ?? 10, connectionTimeoutMillis: 5000 });
   pool.on("error", () => {
@@ -65,11 +83,57 @@ export async function postgresDatabase(connectionString: string, options: { pool
     // pg-pool listens for errors only on idle clients; a checked-out client whose socket dies
     // would otherwise throw an uncaught exception. Its query is rejected with the same error.
     client.on("error", () => {});
+    if (prepared) usePreparedStatements(client as unknown as PgClient);
   });
   return new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
 }
 
-export async function mysqlDatabase(uri: string, options: { poolSize?: number } = {}): Promise<Kysely<any>> {
+interface PgClient {
+  query(text: unknown, values?: unknown): Promise<unknown>;
+}
+
+/** At most this many named statements per connection; further SQL texts run unnamed. */
+const MAX_PREPARED = 500;
+const DML = /^\s*(select|insert|update|delete|with)\b/i;
+
+/**
+ * Sends Gatehouse's data statements as named prepared statements, named after their SQL text, so
+ * each connection parses and plans them once. Kysely passes `client.query(sql, params)`; this only
+ * adds a name. A statement whose table changed shape since it was prepared (a migration while the
+ * app runs) fails with "cached plan must not change result type": that text gets a fresh name
+ * (prepared anew next time) and, outside a transaction, runs again at once.
+ */
+function usePreparedStatements(client: PgClient): void {
+  const query = client.query.bind(client);
+  /** Statement name by SQL text; a stale plan moves its text to a new name. */
+  const names = new Map<string, string>();
+  let renamed = 0;
+  let inTransaction = false;
+  const nameFor = (text: string) => `gh_${createHash("sha1").update(text).digest("hex")}`;
+  client.query = async (text: unknown, values?: unknown) => {
+    if (typeof text !== "string") return query(text, values);
+    if (/^\s*(begin|start transaction)\b/i.test(text)) inTransaction = true;
+    else if (/^\s*(commit|rollback)\b/i.test(text)) inTransaction = false;
+    if (!DML.test(text)) return query(text, values);
+    let name = names.get(text);
+    if (name === undefined) {
+      if (names.size >= MAX_PREPARED) return query(text, values);
+      names.set(text, (name = nameFor(text)));
+    }
+    try {
+      return await query({ name, text, values });
+    } catch (error) {
+      if ((error as { code?: string }).code !== "0A000") throw error;
+      renamed += 1;
+      names.set(text, `${nameFor(text)}_${renamed}`);
+      // In a transaction the failed statement has aborted it: the caller's retry gets the new name.
+      if (inTransaction) throw error;
+      return query({ name: names.get(text), text, values });
+    }
+  };
+}
+
+export async function mysqlDatabase(uri: string, options: OpenDatabaseOptions = {}): Promise<Kysely<any>> {
   const mysql = await import("mysql2");
   const createPool = mysql.createPool ?? (mysql as unknown as { default: typeof mysql }).default.createPool;
   const pool = createPool({ uri, connectionLimit: options.poolSize ?? 10, connectTimeout: 5000, supportBigNumbers: true, bigNumberStrings: false });
