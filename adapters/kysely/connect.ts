@@ -69,10 +69,15 @@ function withStatementCache<D extends { prepare(sql: string): unknown }>(databas
 export async function postgresDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<Kysely<any>> {
   const pg = await import("pg");
   const Pool = pg.Pool ?? (pg as unknown as { default: typeof pg }).default.Pool;
-  const parsed = new URL(url);
-  const pgbouncer = parsed.searchParams.get("pgbouncer") === "true";
-  parsed.searchParams.delete("pgbouncer");
-  const connectionString = parsed.toString();
+  // The URL is handed to pg untouched unless it carries our own `pgbouncer` flag.
+  let connectionString = url;
+  let pgbouncer = false;
+  if (/[?&]pgbouncer=/.test(url)) {
+    const parsed = new URL(url);
+    pgbouncer = parsed.searchParams.get("pgbouncer") === "true";
+    parsed.searchParams.delete("pgbouncer");
+    connectionString = parsed.toString();
+  }
   const prepared = (options.preparedStatements ?? true) && !pgbouncer;
   // A dead server must fail fast rather than queue requests forever.
   const pool = new Pool({ connectionString, max: options.poolSize ?? 10, connectionTimeoutMillis: 5000 });
