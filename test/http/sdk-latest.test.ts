@@ -6,11 +6,12 @@
  * The rest of the suites use the 1.6 SDKs (appwrite 17, node-appwrite 16) the spec describes.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { Account, Client, ID, Query } from "appwrite-latest";
+import { Account, AuthenticationFactor, AuthenticatorType, Client, ID, Query } from "appwrite-latest";
+import * as OTPAuth from "otpauth";
 import * as node from "node-appwrite-latest";
 import "../helpers/sdk"; // installs the window.localStorage the web SDK keeps its fallback cookie in
 import { API_KEY, PROJECT, startServer, type TestServer } from "../helpers/server";
-import { startWithOutbox, uniqueEmail } from "../helpers/flows";
+import { startWithOutbox, uniqueEmail, uniquePhone } from "../helpers/flows";
 
 const PASSWORD = "correct horse battery";
 let server: TestServer;
@@ -80,6 +81,53 @@ describe("appwrite 28: passwordless", () => {
       const code = box.lastMail(email)!.secret!;
       await account.createSession({ userId: token.userId, secret: code });
       expect(await account.get()).toMatchObject({ email, emailVerification: true });
+      await account.deleteSessions();
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe("appwrite 28: routes under Appwrite 1.8 names (/mfa/challenges, /verifications/…)", () => {
+  it("MFA: TOTP authenticator, MFA on, a new login must pass a TOTP challenge, then recovery codes", async () => {
+    const account = web(server);
+    const email = uniqueEmail("latest-mfa");
+    await account.create({ userId: ID.unique(), email, password: PASSWORD });
+    await account.createEmailPasswordSession({ email, password: PASSWORD });
+    const { secret } = await account.createMFAAuthenticator({ type: AuthenticatorType.Totp });
+    const code = () => new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30 }).generate({ timestamp: server.clock.now() });
+    await account.updateMFAAuthenticator({ type: AuthenticatorType.Totp, otp: code() });
+    server.clock.advance(30_000);
+    expect((await account.updateMFA({ mfa: true })).mfa).toBe(true);
+    await account.deleteSessions();
+
+    await account.createEmailPasswordSession({ email, password: PASSWORD });
+    await expect(account.get()).rejects.toMatchObject({ code: 401, type: "user_more_factors_required" });
+    const challenge = await account.createMFAChallenge({ factor: AuthenticationFactor.Totp });
+    const session = await account.updateMFAChallenge({ challengeId: challenge.$id, otp: code() });
+    expect(session.factors).toEqual(["password", "totp"]);
+    expect((await account.get()).email).toBe(email);
+    expect((await account.createMFARecoveryCodes()).recoveryCodes).toHaveLength(6);
+    await account.deleteSessions();
+  });
+
+  it("e-mail and phone verification through the SDK's createEmailVerification/createPhoneVerification", async () => {
+    const { s, box } = await startWithOutbox({ version: "2.3.0" });
+    try {
+      const account = web(s);
+      const email = uniqueEmail("latest-verify");
+      const { $id: userId } = await account.create({ userId: ID.unique(), email, password: PASSWORD });
+      await account.createEmailPasswordSession({ email, password: PASSWORD });
+      await account.createEmailVerification({ url: "http://localhost/verify" });
+      const link = new URL(box.lastMail(email)!.url!);
+      await account.updateEmailVerification({ userId, secret: link.searchParams.get("secret")! });
+      expect((await account.get()).emailVerification).toBe(true);
+
+      const phone = uniquePhone();
+      await account.updatePhone({ phone, password: PASSWORD });
+      await account.createPhoneVerification();
+      await account.updatePhoneVerification({ userId, secret: box.lastSms(phone)!.secret });
+      expect((await account.get()).phoneVerification).toBe(true);
       await account.deleteSessions();
     } finally {
       await s.close();
