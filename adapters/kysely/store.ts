@@ -670,72 +670,26 @@ function sessionRow(s: SessionRecord): SessionsTable {
   };
 }
 
+/** Only the columns of the fields a patch sets (an explicit null is kept: it clears the column). */
 function sessionPatchRow(p: Partial<SessionRecord>): Partial<SessionsTable> {
-  const full = sessionRow({ ...EMPTY_SESSION, ...p } as SessionRecord);
-  const v: Record<string, unknown> = {};
-  const columns: Record<string, keyof SessionsTable> = {
-    updatedAt: "updated_at",
-    expire: "expire",
-    provider: "provider",
-    providerUid: "provider_uid",
-    providerAccessToken: "provider_access_token",
-    providerAccessTokenExpiry: "provider_access_token_expiry",
-    providerRefreshToken: "provider_refresh_token",
-    ip: "ip",
-    userAgent: "user_agent",
-    factors: "factors",
-    mfaUpdatedAt: "mfa_updated_at",
-    osCode: "os_code",
-    osName: "os_name",
-    osVersion: "os_version",
-    clientType: "client_type",
-    clientCode: "client_code",
-    clientName: "client_name",
-    clientVersion: "client_version",
-    clientEngine: "client_engine",
-    clientEngineVersion: "client_engine_version",
-    deviceName: "device_name",
-    deviceBrand: "device_brand",
-    deviceModel: "device_model",
-    countryCode: "country_code",
+  const set = <T, R>(value: T | undefined, convert: (value: T) => R) => (value === undefined ? undefined : convert(value));
+  const row: Record<string, unknown> = {
+    ...clientInfoRow(p as ClientInfo),
+    updated_at: set(p.updatedAt, ms),
+    expire: set(p.expire, ms),
+    provider: p.provider,
+    provider_uid: p.providerUid,
+    provider_access_token: p.providerAccessToken,
+    provider_access_token_expiry: set(p.providerAccessTokenExpiry, msOrNull),
+    provider_refresh_token: p.providerRefreshToken,
+    ip: p.ip,
+    user_agent: p.userAgent,
+    factors: set(p.factors, (factors) => JSON.stringify(factors)),
+    mfa_updated_at: set(p.mfaUpdatedAt, msOrNull),
   };
-  for (const [field, column] of Object.entries(columns)) {
-    if ((p as Record<string, unknown>)[field] !== undefined) v[column] = full[column];
-  }
-  return v as Partial<SessionsTable>;
+  for (const column of Object.keys(row)) if (row[column] === undefined) delete row[column];
+  return row as Partial<SessionsTable>;
 }
-
-const EPOCH = new Date(0);
-const EMPTY_SESSION: SessionRecord = {
-  id: "",
-  userId: "",
-  createdAt: EPOCH,
-  updatedAt: EPOCH,
-  expire: EPOCH,
-  provider: "",
-  providerUid: "",
-  providerAccessToken: "",
-  providerAccessTokenExpiry: null,
-  providerRefreshToken: "",
-  secretHash: "",
-  ip: "",
-  userAgent: "",
-  factors: [],
-  mfaUpdatedAt: null,
-  osCode: "",
-  osName: "",
-  osVersion: "",
-  clientType: "",
-  clientCode: "",
-  clientName: "",
-  clientVersion: "",
-  clientEngine: "",
-  clientEngineVersion: "",
-  deviceName: "",
-  deviceBrand: "",
-  deviceModel: "",
-  countryCode: "",
-};
 
 function toSession(r: SessionsTable): SessionRecord {
   // Object.assign rather than `{ ...toClientInfo(r), … }`: on the hot auth path V8 made the spread

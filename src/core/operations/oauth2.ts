@@ -13,6 +13,7 @@ import type { Outcome } from "../context";
 import { operation, type Env } from "../operation";
 import { startSession } from "../sessions";
 import { issueToken, linkWith } from "../tokens";
+import { checkUserLimit, newTarget, newUser } from "../users";
 
 /**
  * OAuth2 login (spec §2.38): the start routes redirect to the provider, the provider comes back to
@@ -254,34 +255,14 @@ async function resolveUser(env: Env, name: string, result: Exchanged): Promise<U
 }
 
 async function createUser(env: Env, email: string, result: Exchanged): Promise<UserRecord> {
-  const { store, config } = env.deps;
-  if (config.auth.userLimit > 0 && (await store.countUsers()) >= config.auth.userLimit) throw new AppwriteError("user_count_exceeded");
-  const user: UserRecord = {
-    id: uniqueId(env.now.getTime()),
-    createdAt: env.now,
-    updatedAt: env.now,
-    name: result.profile.name,
-    email,
-    phone: null,
-    passwordHash: null,
-    passwordUpdatedAt: null,
-    passwordHistory: [],
-    registration: env.now,
-    status: true,
-    labels: [],
-    // Appwrite marks every OAuth2 user verified; Gatehouse only when the provider says so (A.2).
-    emailVerification: result.profile.emailVerified,
-    phoneVerification: false,
-    mfa: false,
-    prefs: {},
-    accessedAt: env.now,
-  };
+  const { store } = env.deps;
+  await checkUserLimit(env);
+  // Appwrite marks every OAuth2 user verified; Gatehouse only when the provider says so (A.2).
+  const user = newUser(env, { id: uniqueId(env.now.getTime()), name: result.profile.name, email, emailVerification: result.profile.emailVerified });
   try {
     await store.transaction(async (tx) => {
       await tx.createUser(user);
-      if (!(await tx.getTargetByIdentifier(email))) {
-        await tx.createTarget({ id: uniqueId(env.now.getTime()), userId: user.id, createdAt: env.now, updatedAt: env.now, providerType: "email", identifier: email, name: "", providerId: null, expired: false });
-      }
+      if (!(await tx.getTargetByIdentifier(email))) await tx.createTarget(newTarget(env, user.id, "email", email));
     });
   } catch (error) {
     if (error instanceof StoreConflictError) throw new AppwriteError("user_already_exists");
@@ -323,9 +304,7 @@ async function fillProfile(env: Env, user: UserRecord, result: Exchanged): Promi
   if (Object.keys(patch).length === 0) return user;
   try {
     const updated = await env.deps.store.updateUser(user.id, { ...patch, updatedAt: env.now });
-    if (patch.email && !(await env.deps.store.getTargetByIdentifier(email))) {
-      await env.deps.store.createTarget({ id: uniqueId(env.now.getTime()), userId: user.id, createdAt: env.now, updatedAt: env.now, providerType: "email", identifier: email, name: "", providerId: null, expired: false });
-    }
+    if (patch.email && !(await env.deps.store.getTargetByIdentifier(email))) await env.deps.store.createTarget(newTarget(env, user.id, "email", email));
     return updated ?? user;
   } catch (error) {
     if (error instanceof StoreConflictError) throw new AppwriteError("user_already_exists");
