@@ -1,5 +1,6 @@
 import { outbox, type GatehouseConfig, type Outbox } from "gatehouse";
-import { browser, serverClient, type Browser } from "./sdk";
+import { expect } from "vitest";
+import { browser, serverClient, type Browser, type RawResult } from "./sdk";
 import { startServer, type TestServer } from "./server";
 
 /**
@@ -78,3 +79,12 @@ export const storeOf = (s: TestServer) => s.service.config.store;
 export const web = (s: TestServer): Browser => browser(s.endpoint);
 /** node-appwrite's Account with the server API key. */
 export const key = (s: TestServer) => serverClient(s.endpoint).account;
+
+/** The rate-limit headers of a raw answer (spec §1.10), the reset being the end of the current window. */
+export function expectRateHeaders(res: RawResult, limit: number, remaining: number, s: TestServer) {
+  expect({
+    limit: res.headers.get("x-ratelimit-limit"),
+    remaining: res.headers.get("x-ratelimit-remaining"),
+    reset: res.headers.get("x-ratelimit-reset"),
+  }).toEqual({ limit: String(limit), remaining: String(remaining), reset: String(windowEnd(s.clock.now())) });
+}

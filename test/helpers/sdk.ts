@@ -1,5 +1,6 @@
 import { Account as WebAccount, Client as WebClient } from "appwrite";
 import * as node from "node-appwrite";
+import { expect } from "vitest";
 import { API_KEY, PROJECT } from "./server";
 
 /**
@@ -81,6 +82,14 @@ export async function raw(
     json = null;
   }
   return { status: response.status, headers: response.headers, text, json: json as Record<string, any> | null };
+}
+
+export type RawResult = Awaited<ReturnType<typeof raw>>;
+
+/** A raw answer is an Appwrite error: this status, the same `code` in the body, this `type` (and message). */
+export function expectRawError(res: RawResult, status: number, type: string, message?: string) {
+  expect({ status: res.status, code: res.json?.code, type: res.json?.type }).toEqual({ status, code: status, type });
+  if (message !== undefined) expect(res.json?.message).toBe(message);
 }
 
 /** Expect an SDK call to fail with an Appwrite error of this type and code. */

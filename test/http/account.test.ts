@@ -12,6 +12,7 @@ import type * as node from "node-appwrite";
 import { encodeSessionValue, uniqueId, type UserRecord } from "gatehouse";
 import { browser, expectAppwriteError, raw, serverClient, sessionClient, type Browser } from "../helpers/sdk";
 import { PROJECT, startServer, type TestServer } from "../helpers/server";
+import { userRecord } from "../core/support";
 
 // ---------------------------------------------------------------------------------------------
 // Constants: the wire contract's exact strings
@@ -208,26 +209,7 @@ function emailOf321Chars(): string {
 /** A user record made directly in the store, for states the API cannot produce. */
 function storedUser(server: TestServer, patch: Partial<UserRecord>): UserRecord {
   const now = new Date(server.clock.now());
-  return {
-    id: uniqueId(now.getTime()),
-    createdAt: now,
-    updatedAt: now,
-    name: "",
-    email: null,
-    phone: null,
-    passwordHash: null,
-    passwordUpdatedAt: null,
-    passwordHistory: [],
-    registration: now,
-    status: true,
-    labels: [],
-    emailVerification: false,
-    phoneVerification: false,
-    mfa: false,
-    prefs: {},
-    accessedAt: now,
-    ...patch,
-  };
+  return userRecord({ id: uniqueId(now.getTime()), createdAt: now, updatedAt: now, registration: now, accessedAt: now, ...patch });
 }
 
 /** An OAuth identity made directly in the store (no OAuth provider runs in these tests). */

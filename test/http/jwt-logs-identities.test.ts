@@ -10,7 +10,7 @@ import { ID, Query } from "appwrite";
 import * as node from "node-appwrite";
 import type { IdentityRecord } from "gatehouse";
 import { API_KEY, PROJECT, startServer, type TestServer } from "../helpers/server";
-import { browser, expectAppwriteError, raw, serverClient, type Browser } from "../helpers/sdk";
+import { browser, expectAppwriteError, raw, serverClient, type Browser, expectRawError } from "../helpers/sdk";
 import { LOG_FIELDS } from "../helpers/models";
 
 // ---------------------------------------------------------------------------------------------
@@ -117,12 +117,7 @@ function segments(jwt: string) {
 const b64url = (text: string) => Buffer.from(text, "utf8").toString("base64url");
 const unb64url = (segment: string) => Buffer.from(segment, "base64url").toString("utf8");
 
-type RawResult = Awaited<ReturnType<typeof raw>>;
 
-function expectRawError(res: RawResult, status: number, type: string, message?: string) {
-  expect({ status: res.status, code: res.json?.code, type: res.json?.type }).toEqual({ status, code: status, type });
-  if (message !== undefined) expect(res.json?.message).toBe(message);
-}
 
 async function expectError(promise: Promise<unknown>, type: string, code: number, message?: string) {
   const e = await expectAppwriteError(promise, type, code);

@@ -17,7 +17,7 @@ import { AuthenticationFactor, AuthenticatorType, ID } from "appwrite";
 import * as node from "node-appwrite";
 import { outbox } from "gatehouse";
 import { API_KEY, PROJECT, startServer, type TestServer } from "../helpers/server";
-import { browser, expectAppwriteError, raw, serverClient, sessionClient, type Browser } from "../helpers/sdk";
+import { browser, expectAppwriteError, raw, serverClient, sessionClient, type Browser, expectRawError } from "../helpers/sdk";
 import { uniqueEmail, uniquePhone } from "../helpers/flows";
 import { SESSION_FIELDS } from "../helpers/models";
 
@@ -210,10 +210,6 @@ function as(b: Browser): Record<string, string> {
 }
 
 /** Expect a raw response to be this Appwrite error. */
-function expectRawError(res: Awaited<ReturnType<typeof raw>>, status: number, type: string, message?: string) {
-  expect({ status: res.status, type: res.json?.type, code: res.json?.code }).toEqual({ status, type, code: status });
-  if (message !== undefined) expect(res.json?.message).toBe(message);
-}
 
 // ---------------------------------------------------------------------------------------------
 // TOTP authenticator

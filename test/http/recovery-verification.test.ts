@@ -10,8 +10,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ID } from "appwrite";
 import type { TestServer } from "../helpers/server";
 import type { Outbox } from "gatehouse";
-import { expectAppwriteError, raw, sessionClient, type Browser } from "../helpers/sdk";
-import { freshWindow, iso, key, nextIp, startWithOutbox as start, storeOf, uniqueEmail, uniquePhone, web, windowEnd, wrongCode, type OutboxServer as Env } from "../helpers/flows";
+import { expectAppwriteError, raw, sessionClient, type Browser, expectRawError } from "../helpers/sdk";
+import { expectRateHeaders, freshWindow, iso, key, nextIp, startWithOutbox as start, storeOf, uniqueEmail, uniquePhone, web, wrongCode, type OutboxServer as Env } from "../helpers/flows";
 
 // ---------------------------------------------------------------------------------------------
 // Constants
@@ -65,7 +65,6 @@ async function memberWithPhone(s: TestServer, tag: string, phone = uniquePhone()
   return { ...m, phone };
 }
 
-type RawResult = Awaited<ReturnType<typeof raw>>;
 
 function call(s: TestServer, method: string, path: string, body: string | object, options: { ip?: string; session?: string; headers?: Record<string, string> } = {}) {
   const headers: Record<string, string> = { ...options.headers };
@@ -74,18 +73,7 @@ function call(s: TestServer, method: string, path: string, body: string | object
   return raw(s.endpoint, method, path, { body, headers });
 }
 
-function expectRawError(res: RawResult, status: number, type: string, message?: string) {
-  expect({ status: res.status, code: res.json?.code, type: res.json?.type }).toEqual({ status, code: status, type });
-  if (message !== undefined) expect(res.json?.message).toBe(message);
-}
 
-function expectRateHeaders(res: RawResult, limit: number, remaining: number, s: TestServer) {
-  expect({
-    limit: res.headers.get("x-ratelimit-limit"),
-    remaining: res.headers.get("x-ratelimit-remaining"),
-    reset: res.headers.get("x-ratelimit-reset"),
-  }).toEqual({ limit: String(limit), remaining: String(remaining), reset: String(windowEnd(s.clock.now())) });
-}
 
 function expectToken(token: object, expected: { userId: string; now: number; lifetimeMs: number; secret?: string | RegExp }) {
   const t = token as Record<string, string>;

@@ -11,7 +11,7 @@ import * as OTPAuth from "otpauth";
 import { AuthenticationFactor, AuthenticatorType, ID } from "appwrite";
 import { outbox, type IdentityRecord } from "gatehouse";
 import { API_KEY, PROJECT, startServer, type TestServer } from "../helpers/server";
-import { browser, raw, serverClient, type Browser } from "../helpers/sdk";
+import { browser, raw, serverClient, type Browser, expectRawError, type RawResult } from "../helpers/sdk";
 import { uniqueEmail } from "../helpers/flows";
 import { compatFor, formatLevel, oldQueryToJson, toCurrentParams, toModelOf14, versionCompare } from "../../src/http/response-format";
 import { SESSION_FIELDS } from "../helpers/models";
@@ -33,12 +33,7 @@ const SESSION_FIELDS_14 = SESSION_FIELDS.filter((f) => f !== "factors" && f !== 
 const TOKEN_FIELDS = ["$id", "$createdAt", "userId", "secret", "expire", "phrase"];
 const TOKEN_FIELDS_14 = TOKEN_FIELDS.filter((f) => f !== "phrase");
 
-type RawResult = Awaited<ReturnType<typeof raw>>;
 
-function expectRawError(res: RawResult, status: number, type: string, message?: string) {
-  expect({ status: res.status, code: res.json?.code, type: res.json?.type }).toEqual({ status, code: status, type });
-  if (message !== undefined) expect(res.json?.message).toBe(message);
-}
 
 /** A user made with the API key (signups are limited per IP). */
 async function signUp(tag: string) {

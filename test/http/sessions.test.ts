@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ID } from "appwrite";
 import * as node from "node-appwrite";
 import { API_KEY, PROJECT, startServer, type TestServer } from "../helpers/server";
-import { browser, expectAppwriteError, raw, serverClient, sessionClient, type Browser } from "../helpers/sdk";
+import { browser, expectAppwriteError, raw, serverClient, sessionClient, type Browser, expectRawError, type RawResult } from "../helpers/sdk";
 import { SESSION_FIELDS } from "../helpers/models";
 
 // ---------------------------------------------------------------------------------------------
@@ -89,12 +89,7 @@ function asSession(s: TestServer, secret: string) {
   return sessionClient(s.endpoint, secret).account;
 }
 
-type RawResult = Awaited<ReturnType<typeof raw>>;
 
-function expectRawError(res: RawResult, status: number, type: string, message?: string) {
-  expect({ status: res.status, code: res.json?.code, type: res.json?.type }).toEqual({ status, code: status, type });
-  if (message !== undefined) expect(res.json?.message).toBe(message);
-}
 
 /** GET /account with a session value in the given transport; returns the raw result. */
 function getAccount(s: TestServer, headers: Record<string, string>, project?: string) {

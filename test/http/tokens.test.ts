@@ -12,8 +12,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ID, type Models } from "appwrite";
 import { API_KEY, PROJECT, type TestServer } from "../helpers/server";
 import type { Outbox } from "gatehouse";
-import { expectAppwriteError, raw, sessionClient, type Browser } from "../helpers/sdk";
-import { freshWindow, iso, key, nextIp, startWithOutbox as start, storeOf, uniqueEmail, uniqueId, uniquePhone, web, windowEnd, wrongCode, type OutboxServer as Env } from "../helpers/flows";
+import { expectAppwriteError, raw, sessionClient, type Browser, expectRawError } from "../helpers/sdk";
+import { expectRateHeaders, freshWindow, iso, key, nextIp, startWithOutbox as start, storeOf, uniqueEmail, uniqueId, uniquePhone, web, wrongCode, type OutboxServer as Env } from "../helpers/flows";
 
 // ---------------------------------------------------------------------------------------------
 // Constants
@@ -58,7 +58,6 @@ async function webLogin(s: TestServer, email: string, password = PASSWORD): Prom
   return b;
 }
 
-type RawResult = Awaited<ReturnType<typeof raw>>;
 
 /** Raw HTTP from a given client IP (X-Forwarded-For), for bodies and headers the SDK cannot show. */
 function call(s: TestServer, method: string, path: string, body: string | object, options: { ip?: string; headers?: Record<string, string> } = {}) {
@@ -67,18 +66,7 @@ function call(s: TestServer, method: string, path: string, body: string | object
   return raw(s.endpoint, method, path, { body, headers });
 }
 
-function expectRawError(res: RawResult, status: number, type: string, message?: string) {
-  expect({ status: res.status, code: res.json?.code, type: res.json?.type }).toEqual({ status, code: status, type });
-  if (message !== undefined) expect(res.json?.message).toBe(message);
-}
 
-function expectRateHeaders(res: RawResult, limit: number, remaining: number, s: TestServer) {
-  expect({
-    limit: res.headers.get("x-ratelimit-limit"),
-    remaining: res.headers.get("x-ratelimit-remaining"),
-    reset: res.headers.get("x-ratelimit-reset"),
-  }).toEqual({ limit: String(limit), remaining: String(remaining), reset: String(windowEnd(s.clock.now())) });
-}
 
 /** Spec §3.3: field order, ID format, `$createdAt` now, `expire - $createdAt` the lifetime. */
 function expectToken(
