@@ -19,6 +19,10 @@ import type { Env } from "./operation";
  *   OAuth2 identity becomes a 201 (no token, no e-mail). That it creates the account for a new
  *   address stays visible in the id (a requested custom id comes back, or a fresh timestamp).
  *
+ * What stays: a known address's recovery still writes a token and a log entry before answering
+ * (milliseconds, not a mail server's seconds), and a project at `auth.userLimit` refuses only new
+ * addresses on the routes that create accounts.
+ *
  * The placeholder is derived from the address with the service secret, not random: repeated
  * calls for one address answer the same id, so comparing answers reveals nothing either. It is
  * used for known addresses too; a real id next to a placeholder would show which is which.
