@@ -76,6 +76,18 @@ const authSchema = z
      * login and token sessions other than magic URL and e-mail OTP, spec §2.28 step 7). Needs a mailer.
      */
     sessionAlerts: z.boolean().default(false),
+    /**
+     * Appwrite's project setting of the same name, on by default here: a password change
+     * (`PATCH /account/password`) deletes the user's other sessions, a recovery
+     * (`PUT /account/recovery`) deletes all of them. `false` keeps them, as Appwrite 1.6 does.
+     */
+    invalidateSessions: z.boolean().default(true),
+    /**
+     * Recovery, magic URL and e-mail OTP answer the same for known and unknown addresses, and
+     * sign-up conflicts cost the same time as sign-ups (src/core/enumeration.ts says what changes).
+     * Off by default: Appwrite answers 404 to a recovery for an unknown address.
+     */
+    enumerationProtection: z.boolean().default(false),
     /** Phone numbers that log in with a fixed code and get no SMS (app-store reviewers, tests). */
     mockNumbers: z
       .array(
@@ -96,6 +108,8 @@ const authSchema = z
     personalDataCheck: false,
     userLimit: 0,
     sessionAlerts: false,
+    invalidateSessions: true,
+    enumerationProtection: false,
     mockNumbers: [],
     methods: { emailPassword: true, magicUrl: true, emailOtp: true, anonymous: true, phone: true, jwt: true, invites: true },
   });

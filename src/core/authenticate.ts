@@ -32,15 +32,25 @@ export async function authenticate(deps: Deps, ctx: RequestContext, now: Date): 
     }
   }
 
-  // A JWT overrides the session's user (spec §1.5 step 6); the session it names must still exist.
+  // A JWT overrides the session's user (spec §1.5 step 6). The session it names must still exist
+  // and, unlike in Appwrite, must not have expired: a JWT never outlives the session it was minted
+  // from. A JWT whose session is gone or expired makes the caller a guest, as Appwrite does for a
+  // deleted session, so both cases answer alike (401 general_unauthorized_scope on account routes).
   if (ctx.jwt) {
     const verified = verifySessionJwt(ctx.jwt, deps.jwtKey, Math.floor(now.getTime() / 1000));
     if ("error" in verified) throw new AppwriteError("user_jwt_invalid", `Failed to verify JWT. ${verified.error}`);
     const [user, session] = await Promise.all([deps.store.getUser(verified.userId), deps.store.getSession(verified.sessionId)]);
-    if (user && session && session.userId === user.id) {
+    if (user && session && session.userId === user.id && session.expire.getTime() > now.getTime()) {
       // Under a JWT the current session is unknown unless the request also carries that user's session.
       const current = caller.user?.id === user.id ? caller.session : null;
-      caller = { role: "users", user, targets: await deps.store.listTargets(user.id), session: current, scopes: USER_SCOPES };
+      caller = {
+        role: "users",
+        user,
+        targets: await deps.store.listTargets(user.id),
+        session: current,
+        jwtSessionId: session.id,
+        scopes: USER_SCOPES,
+      };
     } else {
       caller = { role: "guests", user: null, targets: [], session: null, scopes: GUEST_SCOPES };
     }

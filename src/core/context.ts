@@ -32,6 +32,8 @@ export interface Caller {
   targets: TargetRecord[];
   /** The session that authenticated the request (null under JWT, key or guest). */
   session: SessionRecord | null;
+  /** The session a JWT was minted from, when a JWT authenticated the request. */
+  jwtSessionId?: string;
   scopes: ReadonlySet<string>;
   /** Memoised lookup of the user's TOTP authenticator (the MFA gate and MFA routes share it). */
   authenticator?: AuthenticatorRecord | null;

@@ -6,6 +6,7 @@ import { assoc, customId, email, newPassword, password, phone, text, withDefault
 import { audit } from "../audit";
 import { operation, ok, requireUser, type Env } from "../operation";
 import { checkHistory, checkPersonalData, nextHistory } from "../passwords";
+import { endSessionsAfterPasswordChange } from "../sessions";
 import { checkUserLimit, newTarget, newUser } from "../users";
 
 const ACCOUNT = "/v1/account";
@@ -45,12 +46,15 @@ export const create = operation({
   async run(env, input) {
     const { store, hasher } = env.deps;
     await checkUserLimit(env);
+    // Hashed before anything about the address is looked up: a sign-up for an address that is
+    // taken (409) or held by an OAuth identity (400) costs the same one hash as one that succeeds,
+    // so the time taken tells no more than the answer does.
+    const hash = await hasher.hash(input.password);
     // An address already used by an OAuth identity is not revealed: a generic 400.
     if ((await store.findIdentitiesByEmail(input.email)).length > 0) throw new AppwriteError("general_bad_request");
 
     const id = input.userId === "unique()" ? uniqueId(env.now.getTime()) : input.userId;
     checkPersonalData(env.deps, input.password, { id, email: input.email, name: input.name, phone: null });
-    const hash = await hasher.hash(input.password);
     const user = newUser(env, {
       id,
       name: input.name,
@@ -143,6 +147,9 @@ export const updatePassword = operation({
       passwordUpdatedAt: env.now,
       passwordHistory: nextHistory(env.deps, current.passwordHistory, hash),
     });
+    // Whoever held the old password is logged out everywhere but here; under a JWT, "here" is the
+    // session the JWT was minted from (deleting it would end the JWT too).
+    await endSessionsAfterPasswordChange(env, user.id, env.caller.session?.id ?? env.caller.jwtSessionId ?? null);
     await audit(env, "user.update", user, `user/${user.id}`);
     return ok(account(env, user));
   },

@@ -6,6 +6,8 @@ import { audit } from "../audit";
 import { deliverMail, requireMailer } from "../delivery";
 import { ok, operation } from "../operation";
 import { checkHistory, nextHistory } from "../passwords";
+import { hidesAccounts, hiddenToken, sendLater } from "../enumeration";
+import { endSessionsAfterPasswordChange } from "../sessions";
 import { HOUR, issueToken, linkWith, redeemToken, tokenModel } from "../tokens";
 
 const ACCOUNT = "/v1/account";
@@ -18,15 +20,21 @@ export const createRecovery = operation({
   async run(env, input) {
     requireMailer(env, "SMTP Disabled");
     const user = await env.deps.store.getUserByEmail(input.email);
+    const hidden = hidesAccounts(env);
+    // With enumeration protection an unknown or blocked address gets the answer a known one gets,
+    // and nothing is stored or sent (src/core/enumeration.ts).
+    if (hidden && (!user || !user.status)) return ok(hiddenToken(env, input.email, null, { lifetimeMs: HOUR }), 201);
     // Appwrite answers 404 for an unknown address (QUIRK §2.23, kept: the SDKs' apps rely on it).
     if (!user) throw new AppwriteError("user_not_found");
     if (!user.status) throw new AppwriteError("user_blocked");
     const secret = randomHex(128);
     const token = await issueToken(env, user, { type: TokenType.recovery, secret, lifetimeMs: HOUR });
     const url = linkWith(input.url, { userId: user.id, secret, expire: token.expire.toISOString().replace("Z", "+00:00") });
-    await deliverMail(env, "recovery", { email: input.email, name: user.name }, { url }, token.expire, () => env.deps.store.consumeToken(token.id));
+    const send = () => deliverMail(env, "recovery", { email: input.email, name: user.name }, { url }, token.expire, () => env.deps.store.consumeToken(token.id));
+    if (hidden) sendLater(env, "recovery", send);
+    else await send();
     await audit(env, "recovery.create", user, `user/${user.id}`);
-    return ok(tokenModel(env, token, secret), 201);
+    return ok(hidden ? hiddenToken(env, input.email, token, { lifetimeMs: HOUR }) : tokenModel(env, token, secret), 201);
   },
 });
 
@@ -54,7 +62,10 @@ export const updateRecovery = operation({
         emailVerification: true,
         updatedAt: env.now,
       })) ?? user;
+    // Whoever else held the old password, or a session, is logged out: recovery means the owner
+    // lost control of the account (auth.invalidateSessions).
+    const ended = await endSessionsAfterPasswordChange(env, user.id, null);
     await audit(env, "recovery.update", updated, `user/${user.id}`);
-    return ok(tokenModel(env, token, ""));
+    return { ...ok(tokenModel(env, token, "")), clearSession: env.caller.session !== null && ended.includes(env.caller.session.id) };
   },
 });

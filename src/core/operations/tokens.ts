@@ -11,6 +11,7 @@ import type { Outcome } from "../context";
 import { ok, operation, type Env } from "../operation";
 import { encodeSessionValue } from "../session-value";
 import { startSession } from "../sessions";
+import { hiddenToken, hidesAccounts, unsavedToken } from "../enumeration";
 import { checkUserLimit, newTarget, newUser } from "../users";
 import { HOUR, MINUTE, issueToken, linkWith, redeemToken, tokenModel } from "../tokens";
 
@@ -56,12 +57,20 @@ export const createEmailToken = operation({
     requireMailer(env);
     const { store } = env.deps;
     let user = await store.getUserByEmail(input.email);
+    const phrase = input.phrase ? securityPhrase() : "";
     if (!user) {
-      if ((await store.findIdentitiesByEmail(input.email)).length > 0) throw new AppwriteError("general_bad_request");
+      if ((await store.findIdentitiesByEmail(input.email)).length > 0) {
+        // With enumeration protection, the answer a new address gets (its id, as yet unused):
+        // no account, no token, no e-mail (src/core/enumeration.ts).
+        if (hidesAccounts(env)) {
+          const id = input.userId === "unique()" ? uniqueId(env.now.getTime()) : input.userId;
+          return ok(unsavedToken(env, id, { lifetimeMs: 15 * MINUTE, phrase }), 201);
+        }
+        throw new AppwriteError("general_bad_request");
+      }
       user = await passwordlessUser(env, input.userId, { email: input.email });
     }
     const code = randomDigits(6);
-    const phrase = input.phrase ? securityPhrase() : "";
     const token = await issueToken(env, user, { type: TokenType.email, secret: code, lifetimeMs: 15 * MINUTE, phrase });
     await deliverMail(env, "email-otp", { email: input.email, name: user.name }, { secret: code, phrase }, token.expire, () => store.consumeToken(token.id));
     await audit(env, "session.create", user, `user/${user.id}`);
@@ -78,13 +87,18 @@ export const createMagicURLToken = operation({
   async run(env, input) {
     requireMailer(env);
     const { store } = env.deps;
+    const hidden = hidesAccounts(env);
     let user = await store.getUserByEmail(input.email);
+    const phrase = input.phrase ? securityPhrase() : "";
     if (!user) {
-      if ((await store.findIdentitiesByEmail(input.email)).length > 0) throw new AppwriteError("user_email_already_exists");
+      if ((await store.findIdentitiesByEmail(input.email)).length > 0) {
+        // With enumeration protection, the answer every address gets; no token, no e-mail.
+        if (hidden) return ok(hiddenToken(env, input.email, null, { lifetimeMs: HOUR, phrase }), 201);
+        throw new AppwriteError("user_email_already_exists");
+      }
       user = await passwordlessUser(env, input.userId, { email: input.email });
     }
     const secret = randomHex(32);
-    const phrase = input.phrase ? securityPhrase() : "";
     const token = await issueToken(env, user, { type: TokenType.magicUrl, secret, lifetimeMs: HOUR, phrase });
     // The link carries the secret to the app's page, which exchanges it with a POST (a mail
     // scanner following a GET logs nobody in).
@@ -92,7 +106,8 @@ export const createMagicURLToken = operation({
     const url = linkWith(base, { userId: user.id, secret, expire: token.expire.toISOString().replace("Z", "+00:00"), project: env.deps.config.projectId });
     await deliverMail(env, "magic-url", { email: input.email, name: user.name }, { url, phrase }, token.expire, () => store.consumeToken(token.id));
     await audit(env, "session.create", user, `user/${user.id}`);
-    return ok(tokenModel(env, token, secret), 201);
+    // The link carries the real user id; the answer need not (src/core/enumeration.ts).
+    return ok(hidden ? hiddenToken(env, input.email, token, { lifetimeMs: HOUR }) : tokenModel(env, token, secret), 201);
   },
 });
 
