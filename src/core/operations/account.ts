@@ -8,7 +8,7 @@ import { operation, ok, requireUser, type Env } from "../operation";
 import { checkHistory, checkPersonalData, nextHistory } from "../passwords";
 import { checkUserLimit, newTarget, newUser } from "../users";
 
-const ACCOUNT = "/v1/account";
+const ACCOUNT = "/account";
 
 function account(env: Env, user: UserRecord, targets = env.caller.targets) {
   return toAccount(user, targets);

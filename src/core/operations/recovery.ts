@@ -8,7 +8,7 @@ import { ok, operation } from "../operation";
 import { checkHistory, nextHistory } from "../passwords";
 import { HOUR, issueToken, linkWith, redeemToken, tokenModel } from "../tokens";
 
-const ACCOUNT = "/v1/account";
+const ACCOUNT = "/account";
 
 export const createRecovery = operation({
   path: `${ACCOUNT}/recovery`,
