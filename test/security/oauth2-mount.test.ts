@@ -95,7 +95,9 @@ async function serveNext(routes: ReturnType<typeof accountRoutes>, mount: string
   const hasBody = chunks.length > 0 && method !== "GET";
   const response = await routes[method](new Request(url, { method, headers, ...(hasBody ? { body: Buffer.concat(chunks) } : {}) }));
   res.statusCode = response.status;
-  for (const [name, value] of response.headers) if (name !== "set-cookie") res.setHeader(name, value);
+  response.headers.forEach((value, name) => {
+    if (name !== "set-cookie") res.setHeader(name, value);
+  });
   const cookies = response.headers.getSetCookie();
   if (cookies.length) res.setHeader("set-cookie", cookies);
   res.end(Buffer.from(await response.arrayBuffer()));
