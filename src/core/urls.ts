@@ -25,12 +25,21 @@ export function apiOrigin(env: Env): string {
   return new URL(apiEndpoint(env.deps.config, env.ctx)).origin;
 }
 
+/** Worked out once per config: every request with parameters asks. */
+const hostsByConfig = new WeakMap<ResolvedConfig, readonly string[]>();
+
 /**
  * The hosts a redirect `url` parameter may point at: the configured platforms and the configured
  * endpoint's host. Never a host taken from the request: `Host` is the sender's to choose, and
  * allowing it lets anyone mail a victim's recovery secret to a host of their own.
  */
-export function redirectHosts(config: ResolvedConfig): string[] {
-  const own = config.endpoint ? new URL(config.endpoint).hostname : null;
-  return own && !config.platforms.includes(own) ? [...config.platforms, own] : [...config.platforms];
+export function redirectHosts(config: ResolvedConfig): readonly string[] {
+  let hosts = hostsByConfig.get(config);
+  if (!hosts) {
+    const own = config.endpoint ? new URL(config.endpoint).hostname : null;
+    hosts = Object.freeze(own && !config.platforms.includes(own) ? [...config.platforms, own] : [...config.platforms]);
+    hostsByConfig.set(config, hosts);
+  }
+  return hosts;
 }
+

@@ -41,9 +41,9 @@ export interface HandlerOptions {
   /** Called with every error that became a 500, for logging. Default: `console.error`. */
   onError?: (error: unknown) => void;
   /**
-   * This handler serves real users: settings meant only for development and tests (the `mock`
-   * OAuth2 provider) and a missing `endpoint` make it throw at creation. The Express and Next adapters default this to
-   * `process.env.NODE_ENV === "production"`. Default here: false.
+   * This handler serves real users: a missing `endpoint` and settings meant only for development
+   * and tests (the `mock` OAuth2 provider) make it throw at creation. The Express and Next
+   * adapters default this to `process.env.NODE_ENV === "production"`. Default here: false.
    */
   production?: boolean;
 }
@@ -167,8 +167,8 @@ export function createHandler(service: AccountService, options: HandlerOptions =
         // Server SDKs forward their user's browser as X-Forwarded-User-Agent; only keys may.
         userAgent: (key && request.headers.get("x-forwarded-user-agent")) || request.headers.get("user-agent") || "UNKNOWN",
         hostname: apiHost,
-        // Links use the configured endpoint when there is one (core/urls.ts); this is the fallback.
-        endpoint: `${isHttps(request, url) ? "https:" : "http:"}//${url.host}${basePath}`,
+        // The configured endpoint, else (development only) the URL this request arrived at.
+        endpoint: config.endpoint ?? `${isHttps(request, url) ? "https:" : "http:"}//${url.host}${basePath}`,
         timestamp: request.headers.get("x-appwrite-timestamp"),
         cookie: (name) => readCookie(request.headers.get("cookie"), name),
         locale: (typeof params.locale === "string" && params.locale) || request.headers.get("x-appwrite-locale") || "en",
