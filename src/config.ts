@@ -129,6 +129,32 @@ const oauth2ProviderSchema = z.looseObject({
   allowInsecureRequests: z.boolean().default(false),
 });
 
+/**
+ * The public API base URL. Only http(s), no credentials, query or fragment; a trailing slash is
+ * dropped so that `endpoint + "/account"` is always one slash.
+ */
+const endpointSchema = z
+  .string()
+  .check((ctx) => {
+    let url: URL;
+    try {
+      url = new URL(ctx.value);
+    } catch {
+      ctx.issues.push({ code: "custom", input: ctx.value, message: "must be an absolute URL such as https://api.example.com/v1" });
+      return;
+    }
+    const problem =
+      url.protocol !== "http:" && url.protocol !== "https:" ? "must be an http or https URL"
+      : url.username || url.password ? "must not hold a user name or password"
+      : url.search || url.hash || ctx.value.includes("?") || ctx.value.includes("#") ? "must not hold a query or fragment"
+      : null;
+    if (problem) ctx.issues.push({ code: "custom", input: ctx.value, message: `${problem} (e.g. https://api.example.com/v1)` });
+  })
+  .transform((value) => {
+    const url = new URL(value);
+    return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+  });
+
 export const configSchema = z
   .object({
     /** The one project this service answers for (`X-Appwrite-Project`). */
@@ -136,6 +162,15 @@ export const configSchema = z
     /** Shown in e-mails and TOTP issuer names; defaults to the project id. */
     projectName: z.string().min(1).optional(),
     store: port<Store>("Store", STORE_METHODS),
+    /**
+     * The public base URL of this API as clients reach it, e.g. `https://api.example.com/v1`: its
+     * path is the API base. Every link the server makes (the default magic-URL link, the OAuth2
+     * `redirect_uri` and callback hops, the mock provider's pages) starts with it, and its host is,
+     * besides `platforms`, the one host redirect `url` parameters may point at. No request header
+     * changes either. Required in production (`production: true` refuses to start without it);
+     * when absent (development), links are built from the URL the request arrived at.
+     */
+    endpoint: endpointSchema.optional(),
     /**
      * Hostnames of the web apps allowed to call the API and to be redirect targets, e.g.
      * `["localhost", "app.example.com", "*.example.com"]`. `localhost` is allowed only if listed.

@@ -11,7 +11,9 @@ type Middleware = (req: ExpressRequest, res: ExpressResponse, next: NextFunction
 
 /**
  * Express middleware serving the Account API. Mount it where the SDK endpoint points:
- * `app.use("/v1", accountRouter(account))` for an endpoint of `https://host/v1`.
+ * `app.use("/v1", accountRouter(account))` for an endpoint of `https://host/v1`, or at any other
+ * path (`app.use("/auth", …)`): the mount point is the base path. Links (e-mails, OAuth2) are built
+ * from the config's `endpoint`; without one (development only) from the URL the request used.
  * It works whether or not the app mounted `express.json()`/`express.urlencoded()` before it.
  */
 export function accountRouter(service: AccountService, userOptions: AccountRouterOptions = {}): Middleware {
@@ -25,6 +27,7 @@ export function accountRouter(service: AccountService, userOptions: AccountRoute
     // The mount path is stripped from req.url; the handler wants the URL the client used.
     const mount = req.baseUrl ?? "";
     const handler = handlerFor(mount);
+    // A malformed Host makes a URL that does not parse: the handler answers that with a JSON 400.
     const url = `${req.protocol}://${req.headers.host ?? "localhost"}${req.originalUrl}`;
     const pathname = req.originalUrl.split("?")[0] ?? "";
     if (!handler.owns(pathname)) return next();
@@ -48,7 +51,8 @@ export function accountRouter(service: AccountService, userOptions: AccountRoute
   function handlerFor(mount: string) {
     let handler = handlers.get(mount);
     if (!handler) {
-      handler = createHandler(service, { ...options, basePath: mount || "/v1" });
+      // Not mounted at a path: the endpoint's path (or /v1) is the base, as with createHandler.
+      handler = createHandler(service, { ...options, ...(mount ? { basePath: mount } : {}) });
       handlers.set(mount, handler);
     }
     return handler;

@@ -13,6 +13,9 @@ type RouteHandler = (request: Request) => Promise<Response>;
 /**
  * Route handlers for the App Router. In `app/v1/[...path]/route.ts`:
  * `export const { GET, POST, PUT, PATCH, DELETE, OPTIONS } = accountRoutes(account);`
+ * Elsewhere (`app/api/auth/[...path]/route.ts`), say where: `accountRoutes(account, { basePath:
+ * "/api/auth" })`, or set the config's `endpoint` to `https://host/api/auth` and its path is used.
+ * With `NODE_ENV=production` the config must name its `endpoint`.
  */
 export function accountRoutes(service: AccountService, options: NextRouteOptions = {}) {
   const handler = createHandler(service, { ...options, production: options.production ?? process.env.NODE_ENV === "production" });

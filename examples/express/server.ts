@@ -5,7 +5,10 @@
  *   DATABASE_URL=mysql://root@127.0.0.1/test npm run demo
  *   npm run demo:dev                               # plus the development outbox at /dev/outbox
  *   SMTP_URL=smtps://user:pass@smtp.example.com npm run demo   # send real e-mail (needs `npm i nodemailer`)
- * Other settings: PORT (3000), PROJECT_ID ("demo"), PROJECT_NAME, SMTP_FROM (the sender with SMTP_URL).
+ * Other settings: PORT (3000), PROJECT_ID ("demo"), PROJECT_NAME, SMTP_FROM (the sender with SMTP_URL),
+ * ENDPOINT (the public API URL, e.g. https://api.example.com/v1: links in e-mails and the OAuth2
+ * redirect_uri use it; with NODE_ENV=production the server refuses to start without it, and without
+ * it in development links follow the URL each request arrived at).
  * Point an SDK at it: new Client().setEndpoint("http://localhost:3000/v1").setProject("demo").
  *
  * E-mail and SMS: without a mailer the token, recovery and verification routes answer 503
@@ -64,6 +67,7 @@ const account = createAccountService({
   projectName: process.env.PROJECT_NAME ?? "Gatehouse demo",
   store: kyselyStore(db),
   platforms: ["localhost", "127.0.0.1"],
+  ...(process.env.ENDPOINT ? { endpoint: process.env.ENDPOINT } : {}),
   ...(box ? { mailer: box.mailer, sms: box.sms } : smtp ? { mailer: smtp } : {}),
   // Development mode only: the built-in test provider (anyone is signed in as its one user).
   oauth2: box ? { mock: { clientId: "demo", clientSecret: "demo" } } : {},

@@ -11,12 +11,18 @@ export interface RequestContext {
   /** The client IP (already resolved through trusted proxies by the HTTP layer). */
   ip?: string;
   userAgent?: string;
-  /** The API hostname as the client addressed it; part of rate-limit keys. */
+  /**
+   * The API hostname: the configured endpoint's, else the one the client addressed; part of
+   * rate-limit keys.
+   */
   hostname?: string;
   /** Locale for country names and messages. */
   locale?: string;
-  /** The API's origin as the client addressed it (`https://api.example.com`), for default links. */
-  origin?: string;
+  /**
+   * The API base URL the request arrived at (`http://localhost:3000/v1`), for links when the
+   * config names no `endpoint` (development; see `core/urls.ts`). A configured endpoint wins.
+   */
+  endpoint?: string;
   /** `X-Appwrite-Timestamp`: fail update routes if the user changed after this instant. */
   timestamp?: string | null;
   /** Reads one of the request's cookies (the HTTP layer provides it; direct calls have none). */

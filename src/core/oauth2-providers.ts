@@ -1,11 +1,10 @@
 import { AppwriteError } from "../errors";
 import { providers, type Provider, type ProviderSettings } from "../oauth/providers";
 import type { Env } from "./operation";
+import { apiEndpoint, apiUrl } from "./urls";
 
 // The OAuth2 providers as this project configured them, and where their callbacks are: shared by
 // the OAuth2 routes and the mock provider's authorization page.
-
-const ACCOUNT = "/v1/account";
 
 /** The provider's settings, or the spec's 412 when it is off or incomplete (§2.38 steps 1–3). */
 export function configured(env: Env, name: string): { provider: Provider; settings: ProviderSettings } {
@@ -29,7 +28,7 @@ export function configured(env: Env, name: string): { provider: Provider; settin
   return { provider, settings };
 }
 
-export const redirectUri = (env: Env, name: string) => `${origin(env)}${ACCOUNT}/sessions/oauth2/callback/${name}/${env.deps.config.projectId}`;
-export const origin = (env: Env) => env.ctx.origin ?? "http://localhost";
-export const apiLocation = (env: Env) => ({ origin: origin(env), projectId: env.deps.config.projectId });
+/** The OAuth2 callback on this API, which the provider is told to come back to. */
+export const redirectUri = (env: Env, name: string) => apiUrl(env, `/account/sessions/oauth2/callback/${name}/${env.deps.config.projectId}`);
+export const apiLocation = (env: Env) => ({ endpoint: apiEndpoint(env.deps.config, env.ctx), projectId: env.deps.config.projectId });
 

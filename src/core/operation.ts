@@ -30,7 +30,7 @@ export interface Env {
  * own logic.
  */
 export interface OperationSpec<S extends ParamShape, R> {
-  /** The route's primary path template: the `{url}` of rate-limit keys. */
+  /** The route's primary path template, relative to the API base (`/account/...`): the `{url}` of rate-limit keys. */
   path: string;
   scope: Scope;
   /** Exempt from the MFA gate (spec §4). */

@@ -6,6 +6,7 @@ import { authenticate } from "./authenticate";
 import type { Caller, Outcome, RequestContext } from "./context";
 import type { Deps } from "./deps";
 import { hasExtraFactor } from "./factors";
+import { redirectHosts } from "./urls";
 import type { AuthMethod, Env, OperationSpec, RateLimitRule } from "./operation";
 
 const WINDOW_SECONDS = 3600;
@@ -58,7 +59,7 @@ export async function execute<S extends ParamShape, R>(
 
     const input = parseParams(op.params, raw, {
       dictionary: deps.config.auth.passwordDictionary ? deps.passwordDictionary() : null,
-      allowedHosts: [...new Set(ctx.hostname ? [...deps.config.platforms, ctx.hostname] : deps.config.platforms)],
+      allowedHosts: redirectHosts(deps.config),
     });
     if (op.checksTimestamp && ctx.timestamp) checkTimestamp(ctx.timestamp, caller);
     const env: Env = { deps, ctx, caller, now, raw };

@@ -9,6 +9,7 @@ import { isAllowedHost, isSameSite, requestOrigin } from "./origins";
 import { parseBody, parsePhpQuery, type Params } from "./params";
 import { compatibility } from "./response-format";
 import { assertProductionSafe } from "../core/production-check";
+import { requestUrl } from "./request-url";
 import { createRouter } from "./routes";
 
 /** A request as any runtime can describe it cheaply; `fetch` builds one from a web `Request`. */
@@ -31,14 +32,18 @@ export interface RawResponse {
 }
 
 export interface HandlerOptions {
-  /** Where the API is mounted. Default `/v1`, as the SDKs expect. */
+  /**
+   * Where the API is mounted on this server. Default: the path of the configured `endpoint`, else
+   * `/v1` (as the SDKs expect). It may differ from the endpoint's path behind a proxy that
+   * rewrites paths: routing uses this, links use the endpoint.
+   */
   basePath?: string;
   /** Called with every error that became a 500, for logging. Default: `console.error`. */
   onError?: (error: unknown) => void;
   /**
-   * This handler serves real users: settings meant only for development and tests (the `mock`
-   * OAuth2 provider) make it throw at creation. The Express and Next adapters default this to
-   * `process.env.NODE_ENV === "production"`. Default here: false.
+   * This handler serves real users: a missing `endpoint` and settings meant only for development
+   * and tests (the `mock` OAuth2 provider) make it throw at creation. The Express and Next
+   * adapters default this to `process.env.NODE_ENV === "production"`. Default here: false.
    */
   production?: boolean;
 }
@@ -88,7 +93,10 @@ const PLATFORM_BY_SCHEME: Record<string, string> = {
 export function createHandler(service: AccountService, options: HandlerOptions = {}): GatehouseHandler {
   const { config } = service;
   assertProductionSafe(config, options.production ?? false);
-  const basePath = (options.basePath ?? "/v1").replace(/\/$/, "");
+  const basePath = (options.basePath ?? (config.endpoint ? new URL(config.endpoint).pathname : "/v1")).replace(/\/$/, "");
+  // With a configured endpoint the API's own host is its host, whatever `Host` says: it decides
+  // the origin check, CORS, cookie domain and rate-limit keys (see core/urls.ts for links).
+  const configuredHost = config.endpoint ? new URL(config.endpoint).hostname : null;
   const router = createRouter();
   const onError = options.onError ?? ((error: unknown) => console.error("[gatehouse]", error));
   const cookieName = `a_session_${config.projectId}`;
@@ -97,27 +105,33 @@ export function createHandler(service: AccountService, options: HandlerOptions =
   const compatFor = compatibility(version);
 
   async function handle(request: RawRequest): Promise<RawResponse> {
-    const url = new URL(request.url);
-    const apiHost = url.hostname;
+    const url = requestUrl(request.url, request.headers.get("host"));
+    // A request line or Host no URL can be made of is the client's error, not a fault.
+    if (!url) return badRequest("Invalid `Host` header: it must be a hostname or IP address with an optional port.");
+    const apiHost = configuredHost ?? url.hostname;
     const origin = requestOrigin(request.headers.get("origin"), request.headers.get("referer"));
     const method = request.method.toUpperCase();
+    // Credentials are granted to registered platforms and the API's own host only, on preflights
+    // as on requests; anyone else gets `…//localhost`, never their own origin echoed back.
+    const allowOrigin =
+      origin && isAllowedHost(origin.hostname, config.platforms, apiHost)
+        ? origin.origin
+        : `${origin?.protocol ?? url.protocol}//localhost`;
 
     if (method === "OPTIONS") {
       const headers: Array<[string, string]> = [
         ...BASE_HEADERS,
-        ["Access-Control-Allow-Origin", request.headers.get("origin") ?? "*"],
+        ["Access-Control-Allow-Origin", allowOrigin],
+        ["Vary", "Origin"],
         ["Access-Control-Allow-Headers", `${ALLOW_HEADERS}, X-Appwrite-Session, X-Fallback-Cookies`],
       ];
       return { status: 204, headers, body: null };
     }
 
-    const allowOrigin =
-      origin && isAllowedHost(origin.hostname, config.platforms, apiHost)
-        ? origin.origin
-        : `${origin?.protocol ?? url.protocol}//localhost`;
     const headers: Array<[string, string]> = [
       ...BASE_HEADERS,
       ["Access-Control-Allow-Origin", allowOrigin],
+      ["Vary", "Origin"],
       ["Access-Control-Allow-Headers", ALLOW_HEADERS],
     ];
     // Older SDKs' request and response filters, or the newer-SDK warning (spec §1.14).
@@ -153,7 +167,8 @@ export function createHandler(service: AccountService, options: HandlerOptions =
         // Server SDKs forward their user's browser as X-Forwarded-User-Agent; only keys may.
         userAgent: (key && request.headers.get("x-forwarded-user-agent")) || request.headers.get("user-agent") || "UNKNOWN",
         hostname: apiHost,
-        origin: `${isHttps(request, url) ? "https:" : "http:"}//${url.host}`,
+        // The configured endpoint, else (development only) the URL this request arrived at.
+        endpoint: config.endpoint ?? `${isHttps(request, url) ? "https:" : "http:"}//${url.host}${basePath}`,
         timestamp: request.headers.get("x-appwrite-timestamp"),
         cookie: (name) => readCookie(request.headers.get("cookie"), name),
         locale: (typeof params.locale === "string" && params.locale) || request.headers.get("x-appwrite-locale") || "en",
@@ -249,6 +264,12 @@ export function createHandler(service: AccountService, options: HandlerOptions =
       headers.push(["Set-Cookie", serializeCookie(name, "", { ...base, sameSiteNone: true })]);
       if (!site.sameSite) headers.push(["X-Fallback-Cookies", "[]"]);
     }
+  }
+
+  function badRequest(message: string): RawResponse {
+    const error = new AppwriteError("general_argument_invalid", message);
+    const headers: Array<[string, string]> = [...BASE_HEADERS, ...ERROR_HEADERS, ["Content-Type", JSON_TYPE]];
+    return { status: error.code, headers, body: JSON.stringify(error.toJSON(version)) };
   }
 
   function isHttps(request: RawRequest, url: URL): boolean {

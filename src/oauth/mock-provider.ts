@@ -4,7 +4,7 @@ import type { OAuth2Provider, ProviderProfile, ProviderSettings } from "./provid
 /**
  * The test provider `mock` (spec §2.38): an OAuth2 provider that lives inside Gatehouse, for trying
  * the login flow and for an app's own tests without registering an app anywhere. Its authorization
- * page (`GET /v1/mock/tests/general/oauth2`, Appwrite's path) sends the browser straight back with
+ * page (`GET /v1/mock/tests/general/oauth2`, Appwrite's path under the API base) sends the browser straight back with
  * a code; its token and user endpoints are answered in-process, but still through oauth4webapi
  * like any other provider.
  *
@@ -13,7 +13,8 @@ import type { OAuth2Provider, ProviderProfile, ProviderSettings } from "./provid
  * to change the mock user (`{ id, email, name, emailVerified }`).
  */
 
-export const MOCK_AUTHORIZE_PATH = "/v1/mock/tests/general/oauth2";
+/** Relative to the API base (the configured endpoint's path, `/v1` by default). */
+export const MOCK_AUTHORIZE_PATH = "/mock/tests/general/oauth2";
 /** Appwrite's mock code and token. */
 const CODE = "abcdef";
 const ACCESS_TOKEN = "123456";
@@ -59,11 +60,11 @@ export const mockProvider: OAuth2Provider = {
   name: "Mock",
   scopes: ["email"],
   pkce: false,
-  authorization: (_settings, api) => `${api.origin}${MOCK_AUTHORIZE_PATH}?project=${encodeURIComponent(api.projectId)}`,
-  token: (_settings, api) => `${api.origin}${MOCK_AUTHORIZE_PATH}/token`,
+  authorization: (_settings, api) => `${api.endpoint}${MOCK_AUTHORIZE_PATH}?project=${encodeURIComponent(api.projectId)}`,
+  token: (_settings, api) => `${api.endpoint}${MOCK_AUTHORIZE_PATH}/token`,
   fetch: mockFetch,
   async profile(ctx) {
-    const u = await ctx.json(`${ctx.api.origin}${MOCK_AUTHORIZE_PATH}/user`);
+    const u = await ctx.json(`${ctx.api.endpoint}${MOCK_AUTHORIZE_PATH}/user`);
     return { id: String(u.id ?? ""), email: String(u.email ?? ""), emailVerified: u.email_verified === true, name: String(u.name ?? "") };
   },
 };

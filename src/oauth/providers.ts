@@ -30,7 +30,8 @@ export interface ProviderSettings {
 
 /** Where this Gatehouse API is reached, for a provider that lives inside it (`mock`). */
 export interface ApiLocation {
-  origin: string;
+  /** The API base URL (`https://api.example.com/v1`), from `core/urls.ts`. */
+  endpoint: string;
   projectId: string;
 }
 

@@ -133,12 +133,13 @@ describe("sign-up refusals through OAuth2 (spec §2.38 steps 8 and 10)", () => {
 });
 
 describe("the mock provider never serves production", () => {
-  const withMock = () => createAccountService({ projectId: PROJECT, store: memoryStore(), oauth2: { mock: MOCK } });
+  const ENDPOINT = "https://api.example.com/v1";
+  const withMock = () => createAccountService({ projectId: PROJECT, store: memoryStore(), endpoint: ENDPOINT, oauth2: { mock: MOCK } });
 
   it("createHandler({ production: true }) refuses a config with oauth2.mock; without mock it starts", () => {
     expect(() => createHandler(withMock(), { production: true })).toThrow(/Refusing to serve in production:\n {2}oauth2\.mock is enabled/);
     expect(() => createHandler(withMock())).not.toThrow();
-    expect(() => createHandler(createAccountService({ projectId: PROJECT, store: memoryStore(), oauth2: { mock: { ...MOCK, enabled: false } } }), { production: true })).not.toThrow();
+    expect(() => createHandler(createAccountService({ projectId: PROJECT, store: memoryStore(), endpoint: ENDPOINT, oauth2: { mock: { ...MOCK, enabled: false } } }), { production: true })).not.toThrow();
   });
 
   it("the Express and Next adapters refuse it when NODE_ENV=production, unless told otherwise", () => {

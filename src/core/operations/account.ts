@@ -9,7 +9,7 @@ import { checkHistory, checkPersonalData, nextHistory } from "../passwords";
 import { endSessionsAfterPasswordChange } from "../sessions";
 import { checkUserLimit, newTarget, newUser } from "../users";
 
-const ACCOUNT = "/v1/account";
+const ACCOUNT = "/account";
 
 function account(env: Env, user: UserRecord, targets = env.caller.targets) {
   return toAccount(user, targets);

@@ -57,7 +57,7 @@ function applyQueries(models: ReturnType<typeof toIdentity>[], parsed: Query[]) 
 }
 
 export const listIdentities = operation({
-  path: "/v1/account/identities",
+  path: "/account/identities",
   scope: "account",
   params: { queries },
   async run(env, input) {
@@ -69,7 +69,7 @@ export const listIdentities = operation({
 });
 
 export const deleteIdentity = operation({
-  path: "/v1/account/identities/:identityId",
+  path: "/account/identities/:identityId",
   scope: "account",
   params: { identityId: uid },
   async run(env, input) {

@@ -6,7 +6,7 @@ import { ok, operation, requireUser } from "../operation";
 const JWT_SECONDS = 900;
 
 export const createJWT = operation({
-  path: "/v1/account/jwts",
+  path: "/account/jwts",
   scope: "account",
   authMethod: "jwt",
   rateLimit: { limit: 100, keys: ["url:{url},userId:{userId}"] },

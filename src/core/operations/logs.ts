@@ -35,7 +35,7 @@ function toLog(log: LogRecord, locale: string) {
 }
 
 export const listLogs = operation({
-  path: "/v1/account/logs",
+  path: "/account/logs",
   scope: "account",
   params: { queries },
   async run(env, input) {

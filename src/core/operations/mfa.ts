@@ -13,7 +13,7 @@ import { deliverMail, deliverSms, requireMailer, requireSms } from "../delivery"
 import { noContent, ok, operation, requireUser, type Env } from "../operation";
 import { HOUR, MAX_CODE_ATTEMPTS } from "../tokens";
 
-const MFA = "/v1/account/mfa";
+const MFA = "/account/mfa";
 const RECOVERY_CODE_COUNT = 6;
 
 /** The session that authenticated the request; MFA state lives on it (not reachable under JWT). */

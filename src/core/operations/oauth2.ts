@@ -6,7 +6,8 @@ import { constantTimeEqual, sha256Hex } from "../../crypto/hash";
 import { StoreConflictError, TokenType, type IdentityRecord, type UserRecord } from "../../ports/store";
 import { authorizationUrl, exchange, flowFor, type Exchanged, type PendingAuth } from "../../oauth/client";
 import { canonicalProvider, PROVIDER_NAMES } from "../../oauth/providers";
-import { apiLocation, configured, origin, redirectUri } from "../oauth2-providers";
+import { apiLocation, configured, redirectUri } from "../oauth2-providers";
+import { apiOrigin, apiUrl } from "../urls";
 import { hostUrl, isEmail, normaliseEmail, optional, text, whiteList } from "../../validation/validators";
 import { audit } from "../audit";
 import type { Outcome } from "../context";
@@ -25,7 +26,7 @@ import { checkUserLimit, newTarget, newUser } from "../users";
  * can be neither read nor altered by anyone else.
  */
 
-const ACCOUNT = "/v1/account";
+const ACCOUNT = "/account";
 const RATE = { limit: 50, keys: ["ip:{ip}"] };
 /** How long a started login may take before its state is refused. */
 const STATE_LIFETIME_MS = 60 * 60 * 1000;
@@ -73,8 +74,8 @@ const startRoute = (path: string, token: boolean) =>
           env.deps.seal.seal(
             JSON.stringify({
               p: name,
-              s: input.success ?? `${origin(env)}/console/auth/oauth2/success`,
-              f: input.failure ?? `${origin(env)}/console/auth/oauth2/failure`,
+              s: input.success ?? `${apiOrigin(env)}/console/auth/oauth2/success`,
+              f: input.failure ?? `${apiOrigin(env)}/console/auth/oauth2/failure`,
               t: token,
               ...(pending.codeVerifier ? { v: pending.codeVerifier } : {}),
               ...(pending.nonce ? { n: pending.nonce } : {}),
@@ -112,7 +113,7 @@ export const oauth2Callback = operation({
       query.set(key, value);
     }
     query.set("project", input.projectId);
-    return { status: 301, body: null, redirect: `${origin(env)}${ACCOUNT}/sessions/oauth2/${name}/redirect?${query}`, headers: {} };
+    return { status: 301, body: null, redirect: apiUrl(env, `${ACCOUNT}/sessions/oauth2/${name}/redirect?${query}`), headers: {} };
   },
 });
 

@@ -10,7 +10,7 @@ import { hidesAccounts, hiddenToken, sendLater } from "../enumeration";
 import { endSessionsAfterPasswordChange } from "../sessions";
 import { HOUR, issueToken, linkWith, redeemToken, tokenModel } from "../tokens";
 
-const ACCOUNT = "/v1/account";
+const ACCOUNT = "/account";
 
 export const createRecovery = operation({
   path: `${ACCOUNT}/recovery`,

@@ -9,7 +9,7 @@ import { startSession } from "../sessions";
 import { parseTimestamp } from "../timestamp";
 import { checkUserLimit, newUser } from "../users";
 
-const SESSIONS = "/v1/account/sessions";
+const SESSIONS = "/account/sessions";
 
 function view(env: Env, session: SessionRecord) {
   return toSession(session, { current: session.id === env.caller.session?.id, secret: "", locale: env.ctx.locale ?? "en" });

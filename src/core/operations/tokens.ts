@@ -14,8 +14,9 @@ import { startSession } from "../sessions";
 import { hiddenToken, hidesAccounts, unsavedToken } from "../enumeration";
 import { checkUserLimit, newTarget, newUser } from "../users";
 import { HOUR, MINUTE, issueToken, linkWith, redeemToken, tokenModel } from "../tokens";
+import { apiOrigin } from "../urls";
 
-const ACCOUNT = "/v1/account";
+const ACCOUNT = "/account";
 
 /** A user for an address or number nobody has yet: no password, nothing verified (spec §2.36, §2.39). */
 async function passwordlessUser(env: Env, requestedId: string, contact: { email?: string; phone?: string }): Promise<UserRecord> {
@@ -102,7 +103,7 @@ export const createMagicURLToken = operation({
     const token = await issueToken(env, user, { type: TokenType.magicUrl, secret, lifetimeMs: HOUR, phrase });
     // The link carries the secret to the app's page, which exchanges it with a POST (a mail
     // scanner following a GET logs nobody in).
-    const base = input.url ?? `${env.ctx.origin ?? "http://localhost"}/console/auth/magic-url`;
+    const base = input.url ?? `${apiOrigin(env)}/console/auth/magic-url`;
     const url = linkWith(base, { userId: user.id, secret, expire: token.expire.toISOString().replace("Z", "+00:00"), project: env.deps.config.projectId });
     await deliverMail(env, "magic-url", { email: input.email, name: user.name }, { url, phrase }, token.expire, () => store.consumeToken(token.id));
     await audit(env, "session.create", user, `user/${user.id}`);

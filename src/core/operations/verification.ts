@@ -7,7 +7,7 @@ import { deliverMail, deliverSms, requireMailer, requireSms } from "../delivery"
 import { ok, operation, requireUser } from "../operation";
 import { HOUR, issueToken, linkWith, redeemToken, tokenModel } from "../tokens";
 
-const ACCOUNT = "/v1/account";
+const ACCOUNT = "/account";
 
 export const createVerification = operation({
   path: `${ACCOUNT}/verification`,
