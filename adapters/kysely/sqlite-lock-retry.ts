@@ -44,7 +44,7 @@ export class LockRetrySqliteDialect extends SqliteDialect {
 
 const LOCKED = /^SQLITE_(BUSY|LOCKED)/;
 
-export function isLockError(error: unknown): boolean {
+function isLockError(error: unknown): boolean {
   return LOCKED.test(String((error as { code?: unknown })?.code ?? ""));
 }
 
