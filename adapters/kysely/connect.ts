@@ -42,7 +42,9 @@ export interface OpenDatabaseOptions {
    * connection's start-up, no extra round trip; MariaDB `max_statement_time` and
    * `idle_transaction_timeout`; MySQL `max_execution_time`, which covers SELECTs only), so that a
    * statement, or a transaction whose client vanished, does not keep running and holding locks
-   * after the client gave up. Default: `queryTimeout`.
+   * after the client gave up. Default: `queryTimeout`. Not sent with `?pgbouncer=true`: PgBouncer
+   * refuses unknown start-up parameters (set it on the database role instead); pass 0 for any
+   * other pooler that does.
    */
   statementTimeout?: number;
   /** PostgreSQL, MySQL: TCP keepalive probes start after this much idle time. Default 10000. */
@@ -147,13 +149,16 @@ export async function postgresDatabase(url: string, options: OpenDatabaseOptions
   const t = timeouts(options);
   // A dead server must fail fast rather than queue requests forever. pg reads 0 (or undefined)
   // as "no timeout". The server-side timeouts travel in the start-up message: no round trip.
+  // PgBouncer refuses start-up parameters it does not know, so behind it (`?pgbouncer=true`) they
+  // are left to the role's settings (ALTER ROLE … SET statement_timeout), as the README says.
+  const serverSide = pgbouncer ? 0 : t.statementTimeout;
   const pool = new Pool({
     connectionString,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: t.connectTimeout,
     query_timeout: t.queryTimeout || undefined,
-    statement_timeout: t.statementTimeout || undefined,
-    idle_in_transaction_session_timeout: t.statementTimeout || undefined,
+    statement_timeout: serverSide || undefined,
+    idle_in_transaction_session_timeout: serverSide || undefined,
     keepAlive: t.keepAliveDelay > 0,
     keepAliveInitialDelayMillis: t.keepAliveDelay,
   });
