@@ -116,7 +116,10 @@ async function run(command: Exclude<Command, { kind: "help" }>, io: CliIo): Prom
     return;
   }
   const { openDatabase } = await load(() => import("./connect"));
-  const db = await openDatabase(command.url, { poolSize: 1 });
+  // No query or statement time limit for a migration: building an index on a large table may
+  // rightly take longer than any request should (the limits of adapters/kysely/connect.ts are
+  // for serving requests). Opening the connection stays bounded.
+  const db = await openDatabase(command.url, { poolSize: 1, queryTimeout: 0, statementTimeout: 0 });
   try {
     const prefix = command.prefix;
     if (command.kind === "up") {

@@ -1,12 +1,20 @@
 import { createHash } from "node:crypto";
-import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from "kysely";
+import { Kysely, MysqlDialect, PostgresDialect } from "kysely";
+import { discardingPgPool, timedMysqlPool, watchPgTimeouts } from "./pool-timeouts";
+import { LockRetrySqliteDialect } from "./sqlite-lock-retry";
 
 /**
  * Opens a Kysely instance from a URL, loading only the driver that URL needs:
  * - `sqlite:./data/gatehouse.sqlite`, `file:…`, a plain path, or `:memory:` → better-sqlite3
- *   (WAL journal, foreign keys on, a busy timeout so concurrent writers wait instead of failing);
+ *   (WAL journal, foreign keys on; a write that finds the file locked by another process waits
+ *   asynchronously, see `lockTimeout`);
  * - `postgres://…` / `postgresql://…` → pg;
  * - `mysql://…` / `mariadb://…` → mysql2.
+ *
+ * Every wait on a server database is bounded, so that a database that stops answering (down, or
+ * a network that drops packets while connections stay open) costs a request at most
+ * `connectTimeout` + `queryTimeout` and then a 503, never a hang; a connection that timed out is
+ * thrown away, not reused. Times are in milliseconds; 0 turns a timeout off.
  */
 export interface OpenDatabaseOptions {
   /** Connections in the pool (PostgreSQL, MySQL). Default 10. */
@@ -18,25 +26,84 @@ export interface OpenDatabaseOptions {
    * `max_prepared_statements`). `?pgbouncer=true` in the URL does the same.
    */
   preparedStatements?: boolean;
+  /**
+   * PostgreSQL, MySQL: opening a connection, and waiting for a free one when the pool is busy.
+   * Default 5000.
+   */
+  connectTimeout?: number;
+  /**
+   * PostgreSQL, MySQL: how long the client waits for the answer to one query; then the query
+   * fails (503) and its connection is closed and replaced. Default 10000.
+   */
+  queryTimeout?: number;
+  /**
+   * PostgreSQL, MySQL: the server's own limit on one statement, set once per connection
+   * (PostgreSQL `statement_timeout` and `idle_in_transaction_session_timeout`, sent with the
+   * connection's start-up, no extra round trip; MariaDB `max_statement_time` and
+   * `idle_transaction_timeout`; MySQL `max_execution_time`, which covers SELECTs only), so that a
+   * statement, or a transaction whose client vanished, does not keep running and holding locks
+   * after the client gave up. Default: `queryTimeout`. Not sent with `?pgbouncer=true`: PgBouncer
+   * refuses unknown start-up parameters (set it on the database role instead); pass 0 for any
+   * other pooler that does.
+   */
+  statementTimeout?: number;
+  /** PostgreSQL, MySQL: TCP keepalive probes start after this much idle time. Default 10000. */
+  keepAliveDelay?: number;
+  /**
+   * SQLite: how long a statement keeps retrying while another process holds the database's write
+   * lock, then fails (503). The retries wait between timers, not on the event loop. Default 5000.
+   */
+  lockTimeout?: number;
+  /**
+   * SQLite: how long one attempt may wait inside SQLite for the lock (`busy_timeout`); this wait
+   * blocks the event loop, so keep it to a few milliseconds. Default 5.
+   */
+  busyTimeout?: number;
+}
+
+const DEFAULTS = {
+  connectTimeout: 5000,
+  queryTimeout: 10_000,
+  keepAliveDelay: 10_000,
+  lockTimeout: 5000,
+  busyTimeout: 5,
+} as const;
+
+/** The options with defaults filled in; negative or missing values become the defaults. */
+function timeouts(options: OpenDatabaseOptions) {
+  const pick = (value: number | undefined, fallback: number) => (value !== undefined && Number.isFinite(value) && value >= 0 ? Math.floor(value) : fallback);
+  const queryTimeout = pick(options.queryTimeout, DEFAULTS.queryTimeout);
+  return {
+    connectTimeout: pick(options.connectTimeout, DEFAULTS.connectTimeout),
+    queryTimeout,
+    statementTimeout: pick(options.statementTimeout, queryTimeout),
+    keepAliveDelay: pick(options.keepAliveDelay, DEFAULTS.keepAliveDelay),
+    lockTimeout: pick(options.lockTimeout, DEFAULTS.lockTimeout),
+    busyTimeout: pick(options.busyTimeout, DEFAULTS.busyTimeout),
+  };
 }
 
 export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<Kysely<any>> {
   if (/^postgres(ql)?:\/\//.test(url)) return postgresDatabase(url, options);
   if (/^(mysql|mariadb):\/\//.test(url)) return mysqlDatabase(url.replace(/^mariadb:/, "mysql:"), options);
-  return sqliteDatabase(url.replace(/^(sqlite|file):(\/\/)?/, ""));
+  return sqliteDatabase(url.replace(/^(sqlite|file):(\/\/)?/, ""), options);
 }
 
-export async function sqliteDatabase(filename: string): Promise<Kysely<any>> {
+export async function sqliteDatabase(filename: string, options: Pick<OpenDatabaseOptions, "lockTimeout" | "busyTimeout"> = {}): Promise<Kysely<any>> {
   const { default: Database } = await import("better-sqlite3");
-  const database = new Database(filename);
+  const { lockTimeout, busyTimeout } = timeouts(options);
+  // SQLite's busy handler sleeps on the event loop: a few ms here, the rest of the wait in
+  // LockRetrySqliteDialect (adapters/kysely/sqlite-lock-retry.ts), between timers.
+  const database = new Database(filename, { timeout: busyTimeout });
   if (filename !== ":memory:" && filename !== "") database.pragma("journal_mode = WAL");
   database.pragma("foreign_keys = ON");
-  database.pragma("busy_timeout = 5000");
   // A larger page cache and memory-mapped reads keep index lookups flat as the tables grow
   // (SQLite's default cache is 2 MB).
   database.pragma("cache_size = -32768");
   database.pragma("mmap_size = 268435456");
-  return new Kysely<any>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  return new Kysely<any>({
+    dialect: new LockRetrySqliteDialect(withStatementCache(database), { lockTimeout, inTransaction: () => database.inTransaction }),
+  });
 }
 
 /**
@@ -79,8 +146,23 @@ export async function postgresDatabase(url: string, options: OpenDatabaseOptions
     connectionString = parsed.toString();
   }
   const prepared = (options.preparedStatements ?? true) && !pgbouncer;
-  // A dead server must fail fast rather than queue requests forever.
-  const pool = new Pool({ connectionString, max: options.poolSize ?? 10, connectionTimeoutMillis: 5000 });
+  const t = timeouts(options);
+  // A dead server must fail fast rather than queue requests forever. pg reads 0 (or undefined)
+  // as "no timeout". The server-side timeouts travel in the start-up message: no round trip.
+  // PgBouncer refuses start-up parameters it does not know, so behind it (`?pgbouncer=true`) they
+  // are left to the role's settings (ALTER ROLE … SET statement_timeout), as the README says.
+  const serverSide = pgbouncer ? 0 : t.statementTimeout;
+  const pool = new Pool({
+    connectionString,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: t.connectTimeout,
+    query_timeout: t.queryTimeout || undefined,
+    statement_timeout: serverSide || undefined,
+    idle_in_transaction_session_timeout: serverSide || undefined,
+    keepAlive: t.keepAliveDelay > 0,
+    keepAliveInitialDelayMillis: t.keepAliveDelay,
+  });
+  const timedOut = new WeakSet<object>();
   pool.on("error", () => {
     // An idle client lost its connection; the pool replaces it. Queries report their own errors.
   });
@@ -89,8 +171,9 @@ export async function postgresDatabase(url: string, options: OpenDatabaseOptions
     // would otherwise throw an uncaught exception. Its query is rejected with the same error.
     client.on("error", () => {});
     if (prepared) usePreparedStatements(client as unknown as PgClient);
+    watchPgTimeouts(client as unknown as Parameters<typeof watchPgTimeouts>[0], timedOut);
   });
-  return new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<any>({ dialect: new PostgresDialect({ pool: discardingPgPool(pool as unknown as Parameters<typeof discardingPgPool>[0], timedOut) }) });
 }
 
 interface PgClient {
@@ -141,6 +224,46 @@ function usePreparedStatements(client: PgClient): void {
 export async function mysqlDatabase(uri: string, options: OpenDatabaseOptions = {}): Promise<Kysely<any>> {
   const mysql = await import("mysql2");
   const createPool = mysql.createPool ?? (mysql as unknown as { default: typeof mysql }).default.createPool;
-  const pool = createPool({ uri, connectionLimit: options.poolSize ?? 10, connectTimeout: 5000, supportBigNumbers: true, bigNumberStrings: false });
-  return new Kysely<any>({ dialect: new MysqlDialect({ pool }) });
+  const t = timeouts(options);
+  const pool = createPool({
+    uri,
+    connectionLimit: options.poolSize ?? 10,
+    connectTimeout: t.connectTimeout || undefined,
+    enableKeepAlive: t.keepAliveDelay > 0,
+    keepAliveInitialDelay: t.keepAliveDelay,
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+  });
+  pool.on("connection", (connection) => {
+    // As with pg: an error on a connection nobody is querying must not become uncaught.
+    connection.on("error", () => {});
+    // The server-side limits, once per connection. Queued before the first query of whoever
+    // asked for the connection; its failure (an older server without the variable) only means
+    // the client-side timeout acts alone. Bounded like any query: the caller's query only starts
+    // its own timer after this one.
+    const statement = serverTimeoutsSql(Boolean((connection as unknown as { _isMariaDB?: boolean })._isMariaDB), t.statementTimeout);
+    if (statement) {
+      connection.query({ sql: statement, timeout: t.queryTimeout || undefined }, (error: { code?: string } | null) => {
+        if (error?.code === "PROTOCOL_SEQUENCE_TIMEOUT") {
+          connection.destroy();
+          (connection as unknown as { stream?: { destroy(): void } }).stream?.destroy();
+        }
+      });
+    }
+  });
+  return new Kysely<any>({
+    dialect: new MysqlDialect({
+      pool: timedMysqlPool(pool as unknown as Parameters<typeof timedMysqlPool>[0], { acquireTimeout: t.connectTimeout, queryTimeout: t.queryTimeout }),
+    }),
+  });
+}
+
+/**
+ * MariaDB counts `max_statement_time` in seconds (fractions allowed) and ends a transaction left
+ * idle for `idle_transaction_timeout` seconds; MySQL has `max_execution_time` in ms, for SELECTs.
+ */
+function serverTimeoutsSql(mariadb: boolean, ms: number): string | null {
+  if (ms <= 0) return null;
+  if (mariadb) return `SET SESSION max_statement_time = ${(ms / 1000).toFixed(3)}, idle_transaction_timeout = ${Math.max(1, Math.ceil(ms / 1000))}`;
+  return `SET SESSION max_execution_time = ${ms}`;
 }

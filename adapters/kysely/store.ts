@@ -734,7 +734,9 @@ function toIdentity(r: GatehouseDatabase["identities"]): IdentityRecord {
 
 /**
  * Wraps every method so that a unique violation becomes `StoreConflictError` (named by what
- * collided) and a lost or refused connection becomes `StoreUnavailableError`; other errors pass.
+ * collided) and a lost, refused or timed-out connection, a statement the server cancelled for
+ * its time limit and a database locked past the wait (SQLite) become `StoreUnavailableError`
+ * (503, retry later); other errors pass.
  */
 function translateErrors(store: Store, dialect: SqlDialect): Store {
   const wrapped = {} as Record<string, unknown>;
@@ -766,7 +768,16 @@ const CONNECTION_CODES = new Set([
   "08006",
   "08001",
   "08004",
+  "57014", // query_canceled: statement_timeout (adapters/kysely/connect.ts)
+  "55P03", // lock_not_available
+  "PROTOCOL_SEQUENCE_TIMEOUT", // mysql2: a query outlived its timeout (adapters/kysely/pool-timeouts.ts)
+  "ER_LOCK_WAIT_TIMEOUT",
+  "ER_STATEMENT_TIMEOUT", // MariaDB max_statement_time
+  "ER_QUERY_TIMEOUT", // MySQL max_execution_time
 ]);
+
+/** The same, for drivers that report a number: MySQL lock wait, MariaDB and MySQL statement time. */
+const UNAVAILABLE_ERRNOS = new Set([1205, 1969, 3024]);
 
 function translate(error: unknown, dialect: SqlDialect): unknown {
   if (error instanceof StoreConflictError || error instanceof StoreUnavailableError) return error;
@@ -779,7 +790,11 @@ function translate(error: unknown, dialect: SqlDialect): unknown {
   if (unique) return new StoreConflictError(conflictTarget(`${e.constraint ?? ""} ${message}`));
   if (
     (e?.code && CONNECTION_CODES.has(e.code)) ||
-    /Connection terminated|Cannot use a pool after calling end|connection is closed|Pool is closed|driver has already been destroyed|closed state|not queryable|The database connection is not open/i.test(message)
+    (dialect === "mysql" && e?.errno !== undefined && UNAVAILABLE_ERRNOS.has(e.errno)) ||
+    // SQLite: the file stayed locked by another connection past the retries of
+    // adapters/kysely/sqlite-lock-retry.ts (SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED…).
+    (dialect === "sqlite" && /^SQLITE_(BUSY|LOCKED)/.test(String(e?.code ?? ""))) ||
+    /Connection terminated|Cannot use a pool after calling end|connection is closed|Pool is closed|driver has already been destroyed|closed state|not queryable|The database connection is not open|Query read timeout|timeout exceeded when trying to connect|Postgres connection has been discarded/i.test(message)
   ) {
     return new StoreUnavailableError(message || "database unavailable", { cause: error });
   }
