@@ -7,6 +7,7 @@ import { audit } from "../audit";
 import { operation, ok, requireUser, type Env } from "../operation";
 import { checkHistory, checkPersonalData, nextHistory } from "../passwords";
 import { checkUserLimit, newTarget, newUser } from "../users";
+import { RATE_LIMITS } from "../rate-limits";
 
 const ACCOUNT = "/v1/account";
 
@@ -40,7 +41,7 @@ export const create = operation({
   path: ACCOUNT,
   scope: "sessions.write",
   authMethod: "emailPassword",
-  rateLimit: { limit: 10, keys: ["url:{url},ip:{ip}"] },
+  rateLimit: RATE_LIMITS.createAccount,
   params: { userId: customId, email, password: newPassword, name: withDefault(text(128), "") },
   async run(env, input) {
     const { store, hasher } = env.deps;
@@ -130,7 +131,7 @@ export const updatePassword = operation({
   path: `${ACCOUNT}/password`,
   scope: "account",
   checksTimestamp: true,
-  rateLimit: { limit: 10, keys: ["url:{url},ip:{ip}"] },
+  rateLimit: RATE_LIMITS.updatePassword,
   params: { password: newPassword, oldPassword: optional(password) },
   async run(env, input) {
     const current = requireUser(env);

@@ -7,13 +7,14 @@ import { deliverMail, requireMailer } from "../delivery";
 import { ok, operation } from "../operation";
 import { checkHistory, nextHistory } from "../passwords";
 import { HOUR, issueToken, linkWith, redeemToken, tokenModel } from "../tokens";
+import { RATE_LIMITS } from "../rate-limits";
 
 const ACCOUNT = "/v1/account";
 
 export const createRecovery = operation({
   path: `${ACCOUNT}/recovery`,
   scope: "sessions.write",
-  rateLimit: { limit: 10, keys: ["url:{url},email:{param-email}", "url:{url},ip:{ip}"] },
+  rateLimit: RATE_LIMITS.createRecovery,
   params: { email, url: hostUrl },
   async run(env, input) {
     requireMailer(env, "SMTP Disabled");
@@ -33,7 +34,7 @@ export const createRecovery = operation({
 export const updateRecovery = operation({
   path: `${ACCOUNT}/recovery`,
   scope: "sessions.write",
-  rateLimit: { limit: 10, keys: ["url:{url},userId:{param-userId}"] },
+  rateLimit: RATE_LIMITS.updateRecovery,
   params: { userId: uid, secret: text(256), password: newPassword },
   async run(env, input) {
     const { store, hasher } = env.deps;

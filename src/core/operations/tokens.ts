@@ -13,6 +13,7 @@ import { encodeSessionValue } from "../session-value";
 import { startSession } from "../sessions";
 import { checkUserLimit, newTarget, newUser } from "../users";
 import { HOUR, MINUTE, issueToken, linkWith, redeemToken, tokenModel } from "../tokens";
+import { RATE_LIMITS } from "../rate-limits";
 
 const ACCOUNT = "/v1/account";
 
@@ -50,7 +51,7 @@ export const createEmailToken = operation({
   path: `${ACCOUNT}/tokens/email`,
   scope: "sessions.write",
   authMethod: "emailOtp",
-  rateLimit: { limit: 10, keys: ["url:{url},email:{param-email}"] },
+  rateLimit: RATE_LIMITS.createEmailToken,
   params: { userId: customId, email, phrase: withDefault(boolean, false) },
   async run(env, input) {
     requireMailer(env);
@@ -73,7 +74,7 @@ export const createMagicURLToken = operation({
   path: `${ACCOUNT}/tokens/magic-url`,
   scope: "sessions.write",
   authMethod: "magicUrl",
-  rateLimit: { limit: 60, keys: ["url:{url},email:{param-email}", "url:{url},ip:{ip}"] },
+  rateLimit: RATE_LIMITS.createMagicURLToken,
   params: { userId: customId, email, url: optional(hostUrl), phrase: withDefault(boolean, false) },
   async run(env, input) {
     requireMailer(env);
@@ -100,7 +101,7 @@ export const createPhoneToken = operation({
   path: `${ACCOUNT}/tokens/phone`,
   scope: "sessions.write",
   authMethod: "phone",
-  rateLimit: { limit: 10, keys: ["url:{url},phone:{param-phone}", "url:{url},ip:{ip}"] },
+  rateLimit: RATE_LIMITS.createPhoneToken,
   params: { userId: customId, phone },
   async run(env, input) {
     requireSms(env);
@@ -148,7 +149,7 @@ const tokenSessionRoute = (path: string) =>
     path,
     scope: "sessions.write",
     sessionGroup: true,
-    rateLimit: { limit: 10, keys: ["ip:{ip},userId:{param-userId}"] },
+    rateLimit: RATE_LIMITS.createSession,
     params: { userId: customId, secret: text(256) },
     run: sessionFromToken,
   });
