@@ -7,7 +7,7 @@ import type { Caller, Outcome, RequestContext } from "./context";
 import type { Deps } from "./deps";
 import { hasExtraFactor } from "./factors";
 import type { AuthMethod, Env, OperationSpec, RateLimitRule } from "./operation";
-import { rateLimitKey } from "./rate-limit-key";
+import { keyParam, rateLimitKey } from "./rate-limit-key";
 
 const WINDOW_SECONDS = 3600;
 const FRESH_CHALLENGE_MS = 1800 * 1000;
@@ -126,8 +126,14 @@ async function applyRateLimit<S extends ParamShape, R>(
   // API keys are exempt: they see the headers but are neither counted nor refused.
   const exempt = caller.role === "applications";
   const values = { url: op.path, ip: ctx.ip ?? "", userId: caller.user?.id ?? "" };
+  // Each parameter is validated once, however many keys use it (a huge value costs once).
+  const params = new Map<string, string | null>();
+  const param = (name: string) => {
+    if (!params.has(name)) params.set(name, keyParam(raw, op.params, name));
+    return params.get(name)!;
+  };
   for (const { key: template, limit } of rule.keys) {
-    const key = rateLimitKey(template, values, raw, op.params);
+    const key = rateLimitKey(template, values, param);
     const result = exempt
       ? { ...(await limiter.peek(key, limit, WINDOW_SECONDS, now.getTime())), allowed: true }
       : await limiter.hit(key, limit, WINDOW_SECONDS, now.getTime());

@@ -19,25 +19,33 @@ export interface KeyValues {
  * and lowercases (src/validation/validators.ts `normaliseEmail`), as the stores' e-mail lookup
  * is case-insensitive (src/stores/memory.ts, adapters/kysely/store.ts `email_key`).
  *
- * A value the validator refuses (wrong type, an array or object from `email[…]=`, malformed) is
- * never written into the key: it leaves the literal `{param-<name>}`, the counter Appwrite uses
- * for a missing parameter; the request then fails validation (400) after being counted, as in
- * Appwrite. Every part longer than `MAX_KEY_PART` is hashed, so a key is never longer than its
+ * `param` gives that value (`keyParam`). A value the validator refuses (wrong type, an array or
+ * object from `email[…]=`, malformed) is never written into the key: like a missing one it
+ * leaves the literal `{param-<name>}`, the counter Appwrite uses for a missing parameter; the
+ * request then fails validation (400) after being counted, as in Appwrite. Every part longer than `MAX_KEY_PART` is hashed, so a key is never longer than its
  * template plus 71 characters per placeholder, whatever the request held.
  */
-export function rateLimitKey(template: string, values: KeyValues, raw: Record<string, unknown>, params: ParamShape): string {
+export function rateLimitKey(template: string, values: KeyValues, param: (name: string) => string | null): string {
   return template.replace(/\{(url|ip|userId|param-[A-Za-z0-9_]+)\}/g, (whole, name: string) => {
     if (name === "url") return bounded(values.url);
     if (name === "ip") return bounded(values.ip);
     if (name === "userId") return bounded(values.userId);
-    const param = name.slice("param-".length);
-    const value = Object.hasOwn(raw, param) ? raw[param] : undefined;
-    const schema = Object.hasOwn(params, param) ? params[param] : undefined;
-    if (value === undefined || value === null || value === "" || !schema) return whole;
-    const parsed = schema.safeParse(value);
-    if (!parsed.success || typeof parsed.data !== "string" || parsed.data === "") return whole;
-    return bounded(parsed.data);
+    const value = param(name.slice("param-".length));
+    return value === null ? whole : bounded(value);
   });
+}
+
+/**
+ * The parameter as the route's validator normalises it, or null when it is missing, empty or
+ * refused (or the route declares no such parameter). Own properties only: a polluted prototype
+ * supplies no value.
+ */
+export function keyParam(raw: Record<string, unknown>, params: ParamShape, name: string): string | null {
+  const value = Object.hasOwn(raw, name) ? raw[name] : undefined;
+  const schema = Object.hasOwn(params, name) ? params[name] : undefined;
+  if (value === undefined || value === null || value === "" || !schema) return null;
+  const parsed = schema.safeParse(value);
+  return parsed.success && typeof parsed.data === "string" && parsed.data !== "" ? parsed.data : null;
 }
 
 function bounded(value: string): string {
