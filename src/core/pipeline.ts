@@ -130,7 +130,7 @@ async function applyRateLimit<S extends ParamShape, R>(
   const params = new Map<string, string | null>();
   const param = (name: string) => {
     if (!params.has(name)) params.set(name, keyParam(raw, op.params, name));
-    return params.get(name)!;
+    return params.get(name) ?? null;
   };
   for (const { key: template, limit } of rule.keys) {
     const key = rateLimitKey(template, values, param);
