@@ -2,17 +2,14 @@ import type { ResolvedConfig } from "../config";
 import type { ParamShape, Params } from "../validation/validators";
 import type { Caller, Outcome, RequestContext } from "./context";
 import type { Deps } from "./deps";
+import type { RateLimitRule } from "./rate-limits";
 
 /** The scope a route demands (spec §1.9). */
 export type Scope = "account" | "sessions.write" | "public";
 export type AuthMethod = keyof ResolvedConfig["auth"]["methods"];
 
-export interface RateLimitRule {
-  /** Requests per hour per key. */
-  limit: number;
-  /** Key templates with `{url}`, `{ip}`, `{userId}` and `{param-<name>}` (spec §1.10). */
-  keys: string[];
-}
+/** A route's counters; every route's figures are in src/core/rate-limits.ts. */
+export type { RateLimitRule } from "./rate-limits";
 
 /** What an operation's `run` sees. */
 export interface Env {

@@ -8,6 +8,7 @@ import type { Deps } from "./deps";
 import { hasExtraFactor } from "./factors";
 import { redirectHosts } from "./urls";
 import type { AuthMethod, Env, OperationSpec, RateLimitRule } from "./operation";
+import { keyParam, rateLimitKey } from "./rate-limit-key";
 
 const WINDOW_SECONDS = 3600;
 const FRESH_CHALLENGE_MS = 1800 * 1000;
@@ -34,6 +35,14 @@ export async function execute<S extends ParamShape, R>(
   raw: Record<string, unknown>,
 ): Promise<Outcome<R>> {
   let headers: Record<string, string> = {};
+  // Flags are read only from the spec itself: a polluted Object.prototype (`mfaGroup`,
+  // `sessionGroup`, …) must not switch a check off.
+  const mfaGroup = ownFlag(op, "mfaGroup");
+  const rateLimit = ownFlag(op, "rateLimit");
+  const authMethod = ownFlag(op, "authMethod");
+  const sessionGroup = ownFlag(op, "sessionGroup");
+  const mfaProtected = ownFlag(op, "mfaProtected");
+  const checksTimestamp = ownFlag(op, "checksTimestamp");
   try {
     const now = new Date(deps.clock.now());
     const caller = await authenticate(deps, ctx, now);
@@ -43,16 +52,16 @@ export async function execute<S extends ParamShape, R>(
       throw new AppwriteError("general_unauthorized_scope", `${who} (role: ${caller.role}) missing scope (${op.scope})`);
     }
     if (caller.user && !caller.user.status) throw new AppwriteError("user_blocked");
-    if (!op.mfaGroup && (await needsMoreFactors(deps, caller))) throw new AppwriteError("user_more_factors_required");
+    if (!mfaGroup && (await needsMoreFactors(deps, caller))) throw new AppwriteError("user_more_factors_required");
 
-    if (op.rateLimit && deps.limiter) {
-      headers = await applyRateLimit(deps, op.rateLimit, op.path, ctx, caller, raw, now);
+    if (rateLimit && deps.limiter) {
+      headers = await applyRateLimit(deps, rateLimit, op, ctx, caller, raw, now);
     }
-    if (op.authMethod && caller.role !== "applications" && !deps.config.auth.methods[op.authMethod]) {
-      throw new AppwriteError("user_auth_method_unsupported", METHOD_DISABLED[op.authMethod]);
+    if (authMethod && caller.role !== "applications" && !deps.config.auth.methods[authMethod]) {
+      throw new AppwriteError("user_auth_method_unsupported", METHOD_DISABLED[authMethod]);
     }
-    if (op.sessionGroup && caller.user) throw new AppwriteError("user_session_already_exists");
-    if (op.mfaProtected) {
+    if (sessionGroup && caller.user) throw new AppwriteError("user_session_already_exists");
+    if (mfaProtected) {
       const at = caller.session?.mfaUpdatedAt;
       if (!at || now.getTime() - at.getTime() > FRESH_CHALLENGE_MS) throw new AppwriteError("user_challenge_required");
     }
@@ -61,7 +70,7 @@ export async function execute<S extends ParamShape, R>(
       dictionary: deps.config.auth.passwordDictionary ? deps.passwordDictionary() : null,
       allowedHosts: redirectHosts(deps.config),
     });
-    if (op.checksTimestamp && ctx.timestamp) checkTimestamp(ctx.timestamp, caller);
+    if (checksTimestamp && ctx.timestamp) checkTimestamp(ctx.timestamp, caller);
     const env: Env = { deps, ctx, caller, now, raw };
     const outcome = await op.run(env, input);
     outcome.headers = { ...headers, ...outcome.headers };
@@ -71,6 +80,13 @@ export async function execute<S extends ParamShape, R>(
     appwriteError.headers = { ...headers, ...appwriteError.headers };
     throw appwriteError;
   }
+}
+
+type Flag = "mfaGroup" | "rateLimit" | "authMethod" | "sessionGroup" | "mfaProtected" | "checksTimestamp";
+
+/** An operation flag only if the spec itself declares it, never one inherited from a prototype. */
+function ownFlag<S extends ParamShape, R, K extends Flag>(op: OperationSpec<S, R>, name: K): OperationSpec<S, R>[K] | undefined {
+  return Object.hasOwn(op, name) ? op[name] : undefined;
 }
 
 /** Anything that is not already an Appwrite error is an internal fault: no details leave. */
@@ -94,10 +110,10 @@ async function needsMoreFactors(deps: Deps, caller: Caller): Promise<boolean> {
   return hasExtraFactor(deps, caller);
 }
 
-async function applyRateLimit(
+async function applyRateLimit<S extends ParamShape, R>(
   deps: Deps,
   rule: RateLimitRule,
-  path: string,
+  op: OperationSpec<S, R>,
   ctx: RequestContext,
   caller: Caller,
   raw: Record<string, unknown>,
@@ -107,14 +123,21 @@ async function applyRateLimit(
   let tightest: { limit: number; remaining: number; reset: number } | null = null;
   let denied = false;
   // Keys are checked one after another, as Appwrite does: an earlier key may count a request
-  // that a later key then refuses.
+  // that a later key then refuses (which is why src/core/rate-limits.ts puts ceilings last).
   // API keys are exempt: they see the headers but are neither counted nor refused.
   const exempt = caller.role === "applications";
-  for (const template of rule.keys) {
-    const key = fillKey(template, { url: `${ctx.hostname ?? ""}${path}`, ip: ctx.ip ?? "", userId: caller.user?.id ?? "" }, raw);
+  const values = { url: op.path, ip: ctx.ip ?? "", userId: caller.user?.id ?? "" };
+  // Each parameter is validated once, however many keys use it (a huge value costs once).
+  const params = new Map<string, string | null>();
+  const param = (name: string) => {
+    if (!params.has(name)) params.set(name, keyParam(raw, op.params, name));
+    return params.get(name) ?? null;
+  };
+  for (const { key: template, limit } of rule.keys) {
+    const key = rateLimitKey(template, values, param);
     const result = exempt
-      ? { ...(await limiter.peek(key, rule.limit, WINDOW_SECONDS, now.getTime())), allowed: true }
-      : await limiter.hit(key, rule.limit, WINDOW_SECONDS, now.getTime());
+      ? { ...(await limiter.peek(key, limit, WINDOW_SECONDS, now.getTime())), allowed: true }
+      : await limiter.hit(key, limit, WINDOW_SECONDS, now.getTime());
     if (!tightest || result.remaining < tightest.remaining) tightest = result;
     if (!result.allowed) {
       denied = true;
@@ -134,21 +157,4 @@ async function applyRateLimit(
     throw error;
   }
   return headers;
-}
-
-function fillKey(template: string, values: { url: string; ip: string; userId: string }, raw: Record<string, unknown>): string {
-  return template.replace(/\{(url|ip|userId|param-[A-Za-z0-9_]+)\}/g, (whole, name: string) => {
-    if (name === "url") return values.url;
-    if (name === "ip") return values.ip;
-    if (name === "userId") return values.userId;
-    const value = raw[name.slice("param-".length)];
-    if (value === undefined || value === null || value === "") return whole;
-    if (typeof value === "string") return value;
-    try {
-      return JSON.stringify(value);
-    } catch {
-      // Too deeply nested to encode: validation will refuse the value, so the key need not be exact.
-      return whole;
-    }
-  });
 }

@@ -11,6 +11,12 @@ export interface RateLimitResult {
 /**
  * Fixed-window counters (spec §1.10): a window starts on a multiple of `windowSeconds` since the
  * epoch; `limit` requests pass per window; a rejected request is not counted.
+ *
+ * Keys come from src/core/rate-limit-key.ts: the route template and validated, normalised values,
+ * each part longer than 64 characters replaced by its sha256, so a key is a few hundred characters
+ * at most whatever a client sends. Clients can still make any number of distinct keys (fresh
+ * e-mail addresses, IPs), so an implementation must bound the memory they take: Redis expires each
+ * key with its window; `memoryRateLimiter` holds at most `maxKeys`.
  */
 export interface RateLimiter {
   /** Counts one request against `key` unless the window is already full. */

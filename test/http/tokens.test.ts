@@ -788,25 +788,30 @@ describe("mock numbers (auth.mockNumbers)", () => {
 });
 
 describe("rate limits (§1.10)", () => {
-  it("POST tokens/email: 10 per hour per raw e-mail, with X-RateLimit headers; other spellings count apart; API keys are exempt", async () => {
+  // Gatehouse counts per (IP, normalised e-mail) at Appwrite's 10, plus a per-e-mail ceiling
+  // (src/core/rate-limits.ts; the ceiling and lock-out cases are in test/security/rate-limits.test.ts).
+  it("POST tokens/email: 10 per hour per IP and e-mail, with X-RateLimit headers; other spellings share the counter; another IP has its own; API keys are exempt", async () => {
     const { s, box } = env;
     const email = uniqueEmail("rl-otp");
+    const ip = nextIp();
     for (let i = 0; i < 10; i++) {
-      const res = await call(s, "POST", "/account/tokens/email", { userId: "unique()", email }, { ip: nextIp() });
+      const res = await call(s, "POST", "/account/tokens/email", { userId: "unique()", email }, { ip });
       expect(res.status).toBe(201);
       expectRateHeaders(res, 10, 9 - i, s);
     }
     const sent = box.entries.length;
-    const limited = await call(s, "POST", "/account/tokens/email", { userId: "unique()", email }, { ip: nextIp() });
+    const limited = await call(s, "POST", "/account/tokens/email", { userId: "unique()", email }, { ip });
     expectRawError(limited, 429, "general_rate_limit_exceeded", RATE_LIMITED);
     expectRateHeaders(limited, 10, 0, s);
-    await expectAppwriteError(web(s).use((account) => account.createEmailToken(ID.unique(), email)), "general_rate_limit_exceeded", 429);
+    // The key holds the normalised address: the upper-case spelling is the same counter.
+    const upper = await call(s, "POST", "/account/tokens/email", { userId: "unique()", email: email.toUpperCase() }, { ip });
+    expectRawError(upper, 429, "general_rate_limit_exceeded", RATE_LIMITED);
     expect(box.entries.length).toBe(sent);
 
-    // The key is the raw parameter: the upper-case spelling has its own counter (same user).
-    const upper = await call(s, "POST", "/account/tokens/email", { userId: "unique()", email: email.toUpperCase() });
-    expect(upper.status).toBe(201);
-    expectRateHeaders(upper, 10, 9, s);
+    // Another IP has its own counter (the web SDK comes from 127.0.0.1).
+    const other = await call(s, "POST", "/account/tokens/email", { userId: "unique()", email }, { ip: nextIp() });
+    expect(other.status).toBe(201);
+    expectRateHeaders(other, 10, 9, s);
     // Key callers pass and are not counted.
     expect((await key(s).createEmailToken(ID.unique(), email)).secret).toMatch(/^\d{6}$/);
     const keyed = await call(s, "POST", "/account/tokens/email", { userId: "unique()", email }, { headers: { "x-appwrite-key": API_KEY } });
@@ -818,20 +823,31 @@ describe("rate limits (§1.10)", () => {
     expect((await call(s, "POST", "/account/tokens/email", { userId: "unique()", email })).status).toBe(201);
   });
 
-  it("POST tokens/magic-url: 60 per hour per e-mail (the alias shares the counter), whatever the IP", async () => {
+  it("POST tokens/magic-url: 60 per hour per IP and e-mail (the alias shares the counter), and at most 100 per e-mail whatever the IP", async () => {
     const { s } = env;
     const email = uniqueEmail("rl-magic-email");
+    const ip = nextIp();
     for (let i = 0; i < 60; i++) {
       const path = i % 2 === 0 ? "/account/tokens/magic-url" : "/account/sessions/magic-url";
-      const res = await call(s, "POST", path, { userId: "unique()", email }, { ip: nextIp() });
+      const res = await call(s, "POST", path, { userId: "unique()", email }, { ip });
       expect(res.status).toBe(201);
       expectRateHeaders(res, 60, 59 - i, s);
     }
     for (const path of ["/account/tokens/magic-url", "/account/sessions/magic-url"]) {
-      const res = await call(s, "POST", path, { userId: "unique()", email }, { ip: nextIp() });
+      const res = await call(s, "POST", path, { userId: "unique()", email }, { ip });
       expectRawError(res, 429, "general_rate_limit_exceeded", RATE_LIMITED);
       expectRateHeaders(res, 60, 0, s);
     }
+    // From another IP the address has 40 left of its ceiling of 100 (the tightest key is reported).
+    const second = nextIp();
+    for (let i = 0; i < 40; i++) {
+      const res = await call(s, "POST", "/account/tokens/magic-url", { userId: "unique()", email }, { ip: second });
+      expect(res.status).toBe(201);
+      expectRateHeaders(res, 100, 39 - i, s);
+    }
+    const ceiling = await call(s, "POST", "/account/tokens/magic-url", { userId: "unique()", email }, { ip: nextIp() });
+    expectRawError(ceiling, 429, "general_rate_limit_exceeded", RATE_LIMITED);
+    expectRateHeaders(ceiling, 100, 0, s);
     // Another address is not affected.
     expect((await call(s, "POST", "/account/tokens/magic-url", { userId: "unique()", email: uniqueEmail("rl-magic-other") }, { ip: nextIp() })).status).toBe(201);
   });
@@ -852,18 +868,21 @@ describe("rate limits (§1.10)", () => {
     expect((await call(s, "POST", "/account/tokens/magic-url", { userId: "unique()", email: fresh }, { ip: nextIp() })).status).toBe(201);
   });
 
-  it("POST tokens/phone: 10 per hour per number and per IP (the alias shares the counters)", async () => {
+  it("POST tokens/phone: 10 per hour per IP and number, and per IP (the alias shares the counters)", async () => {
     const { s } = env;
     const phone = uniquePhone();
+    const first = nextIp();
     for (let i = 0; i < 10; i++) {
       const path = i % 2 === 0 ? "/account/tokens/phone" : "/account/sessions/phone";
-      const res = await call(s, "POST", path, { userId: "unique()", phone }, { ip: nextIp() });
+      const res = await call(s, "POST", path, { userId: "unique()", phone }, { ip: first });
       expect(res.status).toBe(201);
       expectRateHeaders(res, 10, 9 - i, s);
     }
-    const byPhone = await call(s, "POST", "/account/tokens/phone", { userId: "unique()", phone }, { ip: nextIp() });
+    const byPhone = await call(s, "POST", "/account/tokens/phone", { userId: "unique()", phone }, { ip: first });
     expectRawError(byPhone, 429, "general_rate_limit_exceeded", RATE_LIMITED);
     expectRateHeaders(byPhone, 10, 0, s);
+    // The number's own ceiling (100) is far off: another IP may still ask for a code.
+    expect((await call(s, "POST", "/account/tokens/phone", { userId: "unique()", phone }, { ip: nextIp() })).status).toBe(201);
 
     const ip = nextIp();
     for (let i = 0; i < 10; i++) {

@@ -120,13 +120,15 @@ describe.skipIf(!hasPostgres || !hasRedis)("three instances sharing PostgreSQL a
     expect(await sessionRows(userId)).toEqual([]);
   });
 
-  it("the per-e-mail login limit counts across instances: the 11th attempt is 429 wherever it lands", async () => {
+  // Login counts per (client IP, e-mail) and, with a ceiling, per e-mail (src/core/rate-limits.ts).
+  it("the login limits count across instances: from one IP the 11th attempt is 429 wherever it lands; the owner at another IP is not locked out", async () => {
     const email = `limited-${tag()}@example.com`;
     await signUp(at(0), email);
+    const attacker = nextIp();
     const attempts: Array<{ instance: number; status: number; remaining: string | null }> = [];
-    // 13 wrong-password attempts, round-robin over the instances, each from another client IP.
+    // 13 wrong-password attempts from one client IP, round-robin over the instances.
     for (let i = 0; i < 13; i++) {
-      const response = await call(at(i), "POST", "/account/sessions/email", { body: { email, password: "wrong-password-123" }, headers: nextIp() });
+      const response = await call(at(i), "POST", "/account/sessions/email", { body: { email, password: "wrong-password-123" }, headers: attacker });
       attempts.push({ instance: i % 3, status: response.status, remaining: response.headers.get("x-ratelimit-remaining") });
       expect(response.headers.get("x-ratelimit-limit")).toBe("10");
     }
@@ -137,15 +139,20 @@ describe.skipIf(!hasPostgres || !hasRedis)("three instances sharing PostgreSQL a
       { instance: 2, status: 429, remaining: "0" },
       { instance: 0, status: 429, remaining: "0" },
     ]);
-    // Even the right password is refused now, on every instance.
+    // Even the right password is refused from that IP, on every instance.
     for (let i = 0; i < 3; i++) {
-      const response = await call(at(i), "POST", "/account/sessions/email", { body: { email, password: PASSWORD }, headers: nextIp() });
+      const response = await call(at(i), "POST", "/account/sessions/email", { body: { email, password: PASSWORD }, headers: attacker });
       expect(response.status).toBe(429);
     }
-    // One counter, in the shared Redis, under the cluster's prefix.
+    // The owner, at another IP, logs in.
+    const owner = await call(at(1), "POST", "/account/sessions/email", { body: { email, password: PASSWORD }, headers: nextIp() });
+    expect(owner.status, owner.text).toBe(201);
+    // The counters live in the shared Redis, under the cluster's prefix: the attacker's (10), the
+    // owner's (1), and the e-mail's ceiling (11: the refused attempts were not counted).
     const keys = (await keysUnder(redis, cluster.redisPrefix)).filter((k) => k.includes(`email:${email}`));
-    expect(keys).toHaveLength(1);
-    expect(await redis.get(keys[0]!)).toBe("10");
+    expect(keys).toHaveLength(3);
+    const counts = await Promise.all(keys.map(async (k) => [k.includes(",ip:") ? "ip+email" : "email", await redis.get(k)]));
+    expect(counts.sort()).toEqual([["email", "11"], ["ip+email", "1"], ["ip+email", "10"]]);
   });
 
   it("the per-user session limit (maxSessions 5) holds across instances: 15 logins spread over them leave exactly 5 sessions", async () => {

@@ -8,6 +8,7 @@ import { operation, ok, requireUser, type Env } from "../operation";
 import { checkHistory, checkPersonalData, nextHistory } from "../passwords";
 import { endSessionsAfterPasswordChange } from "../sessions";
 import { checkUserLimit, newTarget, newUser } from "../users";
+import { RATE_LIMITS } from "../rate-limits";
 
 const ACCOUNT = "/account";
 
@@ -41,7 +42,7 @@ export const create = operation({
   path: ACCOUNT,
   scope: "sessions.write",
   authMethod: "emailPassword",
-  rateLimit: { limit: 10, keys: ["url:{url},ip:{ip}"] },
+  rateLimit: RATE_LIMITS.createAccount,
   params: { userId: customId, email, password: newPassword, name: withDefault(text(128), "") },
   async run(env, input) {
     const { store, hasher } = env.deps;
@@ -134,7 +135,7 @@ export const updatePassword = operation({
   path: `${ACCOUNT}/password`,
   scope: "account",
   checksTimestamp: true,
-  rateLimit: { limit: 10, keys: ["url:{url},ip:{ip}"] },
+  rateLimit: RATE_LIMITS.updatePassword,
   params: { password: newPassword, oldPassword: optional(password) },
   async run(env, input) {
     const current = requireUser(env);

@@ -1,6 +1,7 @@
 import { AppwriteError } from "../../errors";
 import { signSessionJwt } from "../../crypto/jwt";
 import { ok, operation, requireUser } from "../operation";
+import { RATE_LIMITS } from "../rate-limits";
 
 /** Lifetime of an account JWT: 15 minutes (spec §2.6). */
 const JWT_SECONDS = 900;
@@ -9,7 +10,7 @@ export const createJWT = operation({
   path: "/account/jwts",
   scope: "account",
   authMethod: "jwt",
-  rateLimit: { limit: 100, keys: ["url:{url},userId:{userId}"] },
+  rateLimit: RATE_LIMITS.createJWT,
   params: {},
   async run(env) {
     const user = requireUser(env);

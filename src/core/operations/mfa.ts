@@ -12,6 +12,7 @@ import { audit } from "../audit";
 import { deliverMail, deliverSms, requireMailer, requireSms } from "../delivery";
 import { noContent, ok, operation, requireUser, type Env } from "../operation";
 import { HOUR, MAX_CODE_ATTEMPTS } from "../tokens";
+import { RATE_LIMITS } from "../rate-limits";
 
 const MFA = "/account/mfa";
 const RECOVERY_CODE_COUNT = 6;
@@ -130,7 +131,7 @@ export const createMfaChallenge = operation({
   path: `${MFA}/challenge`,
   scope: "account",
   mfaGroup: true,
-  rateLimit: { limit: 10, keys: ["url:{url},userId:{userId}"] },
+  rateLimit: RATE_LIMITS.createMfaChallenge,
   params: { factor: whiteList(["email", "phone", "totp", "recoverycode"]) },
   async run(env, input) {
     const user = requireUser(env);
@@ -169,7 +170,7 @@ export const updateMfaChallenge = operation({
   path: `${MFA}/challenge`,
   scope: "account",
   mfaGroup: true,
-  rateLimit: { limit: 10, keys: ["url:{url},challengeId:{param-challengeId}"] },
+  rateLimit: RATE_LIMITS.updateMfaChallenge,
   params: { challengeId: text(256), otp: text(256) },
   async run(env, input) {
     const user = requireUser(env);

@@ -15,6 +15,7 @@ import { operation, type Env } from "../operation";
 import { startSession } from "../sessions";
 import { issueToken, linkWith } from "../tokens";
 import { checkUserLimit, newTarget, newUser } from "../users";
+import { RATE_LIMITS } from "../rate-limits";
 
 /**
  * OAuth2 login (spec §2.38): the start routes redirect to the provider, the provider comes back to
@@ -27,7 +28,7 @@ import { checkUserLimit, newTarget, newUser } from "../users";
  */
 
 const ACCOUNT = "/account";
-const RATE = { limit: 50, keys: ["ip:{ip}"] };
+const RATE = RATE_LIMITS.oauth2;
 /** How long a started login may take before its state is refused. */
 const STATE_LIFETIME_MS = 60 * 60 * 1000;
 

@@ -9,13 +9,14 @@ import { checkHistory, nextHistory } from "../passwords";
 import { hidesAccounts, hiddenToken, sendLater } from "../enumeration";
 import { endSessionsAfterPasswordChange } from "../sessions";
 import { HOUR, issueToken, linkWith, redeemToken, tokenModel } from "../tokens";
+import { RATE_LIMITS } from "../rate-limits";
 
 const ACCOUNT = "/account";
 
 export const createRecovery = operation({
   path: `${ACCOUNT}/recovery`,
   scope: "sessions.write",
-  rateLimit: { limit: 10, keys: ["url:{url},email:{param-email}", "url:{url},ip:{ip}"] },
+  rateLimit: RATE_LIMITS.createRecovery,
   params: { email, url: hostUrl },
   async run(env, input) {
     requireMailer(env, "SMTP Disabled");
@@ -41,7 +42,7 @@ export const createRecovery = operation({
 export const updateRecovery = operation({
   path: `${ACCOUNT}/recovery`,
   scope: "sessions.write",
-  rateLimit: { limit: 10, keys: ["url:{url},userId:{param-userId}"] },
+  rateLimit: RATE_LIMITS.updateRecovery,
   params: { userId: uid, secret: text(256), password: newPassword },
   async run(env, input) {
     const { store, hasher } = env.deps;

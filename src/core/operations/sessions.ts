@@ -8,6 +8,7 @@ import { noContent, ok, operation, requireUser, type Env } from "../operation";
 import { startSession } from "../sessions";
 import { parseTimestamp } from "../timestamp";
 import { checkUserLimit, newUser } from "../users";
+import { RATE_LIMITS } from "../rate-limits";
 
 const SESSIONS = "/account/sessions";
 
@@ -32,8 +33,8 @@ export const createEmailPasswordSession = operation({
   scope: "sessions.write",
   sessionGroup: true,
   authMethod: "emailPassword",
-  // The raw e-mail as sent is the key (spec §2.28), so differently cased spellings count apart.
-  rateLimit: { limit: 10, keys: ["url:{url},email:{param-email}"] },
+  // Per (IP, normalised e-mail) plus a per-e-mail ceiling: see src/core/rate-limits.ts.
+  rateLimit: RATE_LIMITS.createEmailPasswordSession,
   params: { email, password },
   async run(env, input) {
     const { store, hasher } = env.deps;
@@ -61,7 +62,7 @@ export const createAnonymousSession = operation({
   scope: "sessions.write",
   sessionGroup: true,
   authMethod: "anonymous",
-  rateLimit: { limit: 50, keys: ["ip:{ip}"] },
+  rateLimit: RATE_LIMITS.createAnonymousSession,
   params: {},
   async run(env) {
     const { store } = env.deps;
@@ -99,7 +100,7 @@ export const getSession = operation({
 export const updateSession = operation({
   path: `${SESSIONS}/:sessionId`,
   scope: "account",
-  rateLimit: { limit: 10, keys: ["url:{url},ip:{ip}"] },
+  rateLimit: RATE_LIMITS.updateSession,
   params: { sessionId: uid },
   async run(env, input) {
     const user = requireUser(env);
@@ -117,7 +118,7 @@ export const deleteSession = operation({
   path: `${SESSIONS}/:sessionId`,
   scope: "account",
   mfaGroup: true,
-  rateLimit: { limit: 100, keys: ["url:{url},ip:{ip}"] },
+  rateLimit: RATE_LIMITS.deleteSession,
   params: { sessionId: uid },
   async run(env, input) {
     const user = requireUser(env);
@@ -134,7 +135,7 @@ export const deleteSession = operation({
 export const deleteSessions = operation({
   path: SESSIONS,
   scope: "account",
-  rateLimit: { limit: 100, keys: ["url:{url},ip:{ip}"] },
+  rateLimit: RATE_LIMITS.deleteSessions,
   params: {},
   async run(env) {
     const user = requireUser(env);

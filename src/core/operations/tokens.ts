@@ -15,6 +15,7 @@ import { hiddenToken, hidesAccounts, unsavedToken } from "../enumeration";
 import { checkUserLimit, newTarget, newUser } from "../users";
 import { HOUR, MINUTE, issueToken, linkWith, redeemToken, tokenModel } from "../tokens";
 import { apiOrigin } from "../urls";
+import { RATE_LIMITS } from "../rate-limits";
 
 const ACCOUNT = "/account";
 
@@ -52,7 +53,7 @@ export const createEmailToken = operation({
   path: `${ACCOUNT}/tokens/email`,
   scope: "sessions.write",
   authMethod: "emailOtp",
-  rateLimit: { limit: 10, keys: ["url:{url},email:{param-email}"] },
+  rateLimit: RATE_LIMITS.createEmailToken,
   params: { userId: customId, email, phrase: withDefault(boolean, false) },
   async run(env, input) {
     requireMailer(env);
@@ -83,7 +84,7 @@ export const createMagicURLToken = operation({
   path: `${ACCOUNT}/tokens/magic-url`,
   scope: "sessions.write",
   authMethod: "magicUrl",
-  rateLimit: { limit: 60, keys: ["url:{url},email:{param-email}", "url:{url},ip:{ip}"] },
+  rateLimit: RATE_LIMITS.createMagicURLToken,
   params: { userId: customId, email, url: optional(hostUrl), phrase: withDefault(boolean, false) },
   async run(env, input) {
     requireMailer(env);
@@ -116,7 +117,7 @@ export const createPhoneToken = operation({
   path: `${ACCOUNT}/tokens/phone`,
   scope: "sessions.write",
   authMethod: "phone",
-  rateLimit: { limit: 10, keys: ["url:{url},phone:{param-phone}", "url:{url},ip:{ip}"] },
+  rateLimit: RATE_LIMITS.createPhoneToken,
   params: { userId: customId, phone },
   async run(env, input) {
     requireSms(env);
@@ -164,7 +165,7 @@ const tokenSessionRoute = (path: string) =>
     path,
     scope: "sessions.write",
     sessionGroup: true,
-    rateLimit: { limit: 10, keys: ["ip:{ip},userId:{param-userId}"] },
+    rateLimit: RATE_LIMITS.createSession,
     params: { userId: customId, secret: text(256) },
     run: sessionFromToken,
   });

@@ -6,13 +6,14 @@ import { audit } from "../audit";
 import { deliverMail, deliverSms, requireMailer, requireSms } from "../delivery";
 import { ok, operation, requireUser } from "../operation";
 import { HOUR, issueToken, linkWith, redeemToken, tokenModel } from "../tokens";
+import { RATE_LIMITS } from "../rate-limits";
 
 const ACCOUNT = "/account";
 
 export const createVerification = operation({
   path: `${ACCOUNT}/verification`,
   scope: "account",
-  rateLimit: { limit: 10, keys: ["url:{url},userId:{userId}"] },
+  rateLimit: RATE_LIMITS.createVerification,
   params: { url: hostUrl },
   async run(env, input) {
     requireMailer(env, "SMTP Disabled");
@@ -31,7 +32,7 @@ export const createVerification = operation({
 export const updateVerification = operation({
   path: `${ACCOUNT}/verification`,
   scope: "public",
-  rateLimit: { limit: 10, keys: ["url:{url},userId:{param-userId}"] },
+  rateLimit: RATE_LIMITS.updateVerification,
   params: { userId: uid, secret: text(256) },
   async run(env, input) {
     const { store } = env.deps;
@@ -47,7 +48,7 @@ export const updateVerification = operation({
 export const createPhoneVerification = operation({
   path: `${ACCOUNT}/verification/phone`,
   scope: "account",
-  rateLimit: { limit: 10, keys: ["url:{url},userId:{userId}", "url:{url},ip:{ip}"] },
+  rateLimit: RATE_LIMITS.createPhoneVerification,
   params: {},
   async run(env) {
     requireSms(env);
@@ -66,7 +67,7 @@ export const createPhoneVerification = operation({
 export const updatePhoneVerification = operation({
   path: `${ACCOUNT}/verification/phone`,
   scope: "public",
-  rateLimit: { limit: 10, keys: ["userId:{param-userId}"] },
+  rateLimit: RATE_LIMITS.updatePhoneVerification,
   params: { userId: uid, secret: text(256) },
   async run(env, input) {
     const { store } = env.deps;
