@@ -232,7 +232,7 @@ describe("rate-limit keys are bounded whatever the request holds", () => {
     recorder.keys.length = 0;
     const values = [["a@example.com"], { a: "b".repeat(10_000) }, 12345, [[[["x".repeat(5_000)]]]], true];
     for (const email of values) expectRawError(await post(s, "/account/sessions/email", { email, password: PASSWORD }), 400, "general_argument_invalid");
-    expect(new Set(recorder.keys)).toEqual(new Set(["url:/v1/account/sessions/email,ip:127.0.0.1,email:{param-email}", "url:/v1/account/sessions/email,email:{param-email}"]));
+    expect(new Set(recorder.keys)).toEqual(new Set(["url:/account/sessions/email,ip:127.0.0.1,email:{param-email}", "url:/account/sessions/email,email:{param-email}"]));
   });
 
   it("150 logins with a 1 MB e-mail keep every key short; a long valid address is hashed", async () => {
@@ -246,14 +246,14 @@ describe("rate-limit keys are bounded whatever the request holds", () => {
     expect(recorder.keys.length).toBeGreaterThanOrEqual(150);
     expect(Math.max(...recorder.keys.map((k) => k.length))).toBeLessThanOrEqual(MAX_KEY);
     // The padded address is a valid one once trimmed: it is counted under its normalised form.
-    expect(recorder.keys).toContain("url:/v1/account/sessions/email,ip:127.0.0.1,email:someone@example.com");
+    expect(recorder.keys).toContain("url:/account/sessions/email,ip:127.0.0.1,email:someone@example.com");
 
     recorder.keys.length = 0;
     const long = `${"l".repeat(64)}@${"d".repeat(60)}.${"e".repeat(60)}.example.com`;
     await post(s, "/account/sessions/email", { email: long, password: PASSWORD });
     expect(recorder.keys).toEqual([
-      expect.stringMatching(/^url:\/v1\/account\/sessions\/email,ip:127\.0\.0\.1,email:sha256:[0-9a-f]{64}$/),
-      expect.stringMatching(/^url:\/v1\/account\/sessions\/email,email:sha256:[0-9a-f]{64}$/),
+      expect.stringMatching(/^url:\/account\/sessions\/email,ip:127\.0\.0\.1,email:sha256:[0-9a-f]{64}$/),
+      expect.stringMatching(/^url:\/account\/sessions\/email,email:sha256:[0-9a-f]{64}$/),
     ]);
     expect(recorder.keys.join()).not.toContain("lll");
   });
@@ -281,7 +281,7 @@ describe("the in-memory limiter holds a bounded number of keys", () => {
     const limiter = memoryRateLimiter();
     const fill = async (from: number) => {
       const started = performance.now();
-      for (let i = from; i < from + 100_000; i++) await limiter.hit(`url:/v1/account/sessions/email,ip:10.0.0.1,email:user${i}@example.com`, 10, HOUR, t0);
+      for (let i = from; i < from + 100_000; i++) await limiter.hit(`url:/account/sessions/email,ip:10.0.0.1,email:user${i}@example.com`, 10, HOUR, t0);
       return performance.now() - started;
     };
     const filling = await fill(0);
