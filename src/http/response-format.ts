@@ -188,7 +188,7 @@ export function toCurrentParams(operation: OperationName, params: Params, level:
 function withCurrentQueries(params: Params): Params {
   // As in Appwrite: an absent (or null) `queries` is left as it is.
   if (params.queries === undefined || params.queries === null) return params;
-  return { ...params, queries: convertOldQueries(params.queries) };
+  return copyWith(params, { queries: convertOldQueries(params.queries) });
 }
 
 /**
@@ -206,7 +206,8 @@ const UNREADABLE = "";
  */
 export function convertOldQueries(queries: unknown): unknown {
   if (!Array.isArray(queries)) return queries;
-  return queries.map((query) => (typeof query === "string" ? (oldQueryToJson(query) ?? UNREADABLE) : UNREADABLE));
+  // Array.from, not map: a hole becomes an unreadable query (400), not a hole for later code.
+  return Array.from(queries, (query) => (typeof query === "string" ? (oldQueryToJson(query) ?? UNREADABLE) : UNREADABLE));
 }
 
 export interface OldQuery {
@@ -436,9 +437,17 @@ export function toModelOf14(operation: OperationName, body: unknown): unknown {
 }
 
 function omit(record: Params, ...keys: string[]): Params {
-  const copy = { ...record };
+  const copy = copyWith(record, {});
   for (const key of keys) delete copy[key];
   return copy;
+}
+
+/**
+ * A copy with some keys replaced, as prototype-less as the parsers' output (src/http/params.ts),
+ * so a filtered request is no easier to pollute than an unfiltered one.
+ */
+function copyWith(record: Params, changes: Params): Params {
+  return Object.assign(Object.create(null) as Params, record, changes);
 }
 
 const isRecord = (value: unknown): value is Params => typeof value === "object" && value !== null && !Array.isArray(value);

@@ -605,10 +605,13 @@ describe("body parsing (§1.2)", () => {
       });
       expect(parseBody(null, "a=1")).toEqual({ a: "1" });
     });
-    it("no body is {}; an already-parsed body is taken as is", () => {
+    it("no body is {}; an already-parsed body is copied into prototype-less objects", () => {
       expect(parseBody("application/json", undefined)).toEqual({});
-      const parsed = { email: "x@y.z" };
-      expect(parseBody("application/json", parsed)).toBe(parsed);
+      const parsed = { email: "x@y.z", nested: { a: [1] } };
+      const copy = parseBody("application/json", parsed);
+      expect(copy).toEqual(parsed);
+      expect(Object.getPrototypeOf(copy)).toBeNull();
+      expect(Object.getPrototypeOf(copy.nested)).toBeNull();
     });
   });
 });
