@@ -98,11 +98,22 @@ describe("bracket parser bounds (unit)", () => {
 });
 
 describe("JSON bodies (unit)", () => {
-  it("deep JSON is rebuilt without recursion (no stack overflow), and its depth refused at validation", () => {
-    const deep = `{"prefs":${'{"a":'.repeat(50_000)}1${"}".repeat(50_000)}}`;
-    const parsed = parseBody("application/json", deep);
-    expect(parsed.prefs).toBeTypeOf("object");
-    expect(isSafeValue(parsed.prefs)).toBe(false);
+  it(`JSON nesting: ${INPUT_LIMITS.maxJsonDepth} levels (the body's object included) are read, deeper is refused before decoding`, () => {
+    const body = (levels: number) => `{"prefs":${'{"a":'.repeat(levels - 1)}1${"}".repeat(levels - 1)}}`;
+    expect(parseBody("application/json", body(INPUT_LIMITS.maxJsonDepth)).prefs).toBeTypeOf("object");
+    refused(() => parseBody("application/json", body(INPUT_LIMITS.maxJsonDepth + 1)));
+    // 1 MiB of `[` costs JSON.parse about half a second; refused first, it costs a scan.
+    const started = performance.now();
+    refused(() => parseBody("application/json", `{"a":"}]\\\"[","p":${"[".repeat(INPUT_LIMITS.maxBodyBytes - 30)}}`));
+    refused(() => parseBody("application/json", "[".repeat(INPUT_LIMITS.maxBodyBytes)));
+    expect(performance.now() - started).toBeLessThan(200);
+    expect(() => parseBody("application/json", `{"p":${"[".repeat(50_000)}`)).toThrowError("Invalid `p` param: Value must be nested at most 512 levels deep");
+  });
+
+  it("an already-decoded body (express.json()) is rebuilt without recursion and held to the same depth", () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = { a: deep };
+    expect(() => parseBody("application/json", { prefs: deep } as Record<string, unknown>)).toThrowError("Invalid `prefs` param: Value must be nested at most 512 levels deep");
     const levels = (n: number) => JSON.parse(`${"[".repeat(n)}1${"]".repeat(n)}`) as unknown;
     expect(isSafeValue(levels(INPUT_LIMITS.maxJsonDepth))).toBe(true);
     expect(isSafeValue(levels(INPUT_LIMITS.maxJsonDepth + 1))).toBe(false);
