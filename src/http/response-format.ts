@@ -249,19 +249,32 @@ export function parseOldQuery(filter: string): OldQuery | null {
   const start = [...method].length + 1;
   const raw = splitParams(bytes, start, bytes.length - 1);
 
-  const parsed: unknown[] = [];
-  let shared: unknown[] | undefined;
+  // Every array parameter holds all the array elements read so far (PHP's quirk). Each element is
+  // decoded once, and only the parameters `toQuery` reads (the first three) are built: a copy per
+  // array made `equal("a",[1],[1],…)` quadratic, a second of event loop for 16 KB.
+  const elements: unknown[] = [];
+  const params: Array<{ scalar: unknown } | { upTo: number }> = [];
   for (const param of raw) {
     if (Array.isArray(param)) {
-      for (const element of param) (shared ??= []).push(parseValue(element));
-      parsed.push(shared ? [...shared] : []);
+      for (const element of param) elements.push(parseValue(element));
+      params.push({ upTo: elements.length });
     } else {
-      parsed.push(parseValue(param));
+      params.push({ scalar: parseValue(param) });
     }
   }
-  const decoded = decodeAll(parsed);
-  return decoded === undefined ? null : toQuery(method, decoded);
+  const decodedElements = decodeAll(elements);
+  if (decodedElements === undefined) return null;
+  const decoded: unknown[] = [];
+  for (const param of params) {
+    const value = "upTo" in param ? decodedElements.slice(0, decoded.length < READ_PARAMS ? param.upTo : 0) : decodeOne(param.scalar);
+    if (value === undefined) return null;
+    decoded.push(value);
+  }
+  return toQuery(method, decoded);
 }
+
+/** How many parameters `toQuery` reads (`between` reads three). */
+const READ_PARAMS = 3;
 
 function splitParams(s: string, start: number, end: number): Array<string | string[]> {
   const params: Array<string | string[]> = [];
