@@ -23,7 +23,7 @@ export const INPUT_LIMITS = Object.freeze({
 /**
  * Keys no parameter may carry, at any depth. `__proto__` reaches an object's prototype through
  * assignment, `Object.assign` and most merge helpers; `constructor.prototype` reaches it through
- * a plain object's inherited `constructor`. The parsers build prototype-less objects, where all
+ * a plain object's inherited `constructor`. The parsers build objects that inherit nothing, where all
  * three would be ordinary keys (as PHP keeps them), but a parameter may later be copied into an
  * ordinary object by code that does not expect them; refusing them outright keeps that safe
  * everywhere, at the cost of three preference names no application needs.
