@@ -65,6 +65,8 @@ function headerValue(req: IncomingMessage, name: string): string | null {
   return Array.isArray(value) ? value.join(", ") : value;
 }
 
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
 /** A body a body-parser already consumed is taken as parsed; otherwise the stream is read here. */
 function readBody(req: ExpressRequest, limit: number): Promise<string | Record<string, unknown> | undefined> {
   const parsed = (req as { _body?: boolean; body?: unknown }).body;
@@ -85,7 +87,16 @@ function readBody(req: ExpressRequest, limit: number): Promise<string | Record<s
       }
       chunks.push(chunk);
     });
-    req.on("end", () => resolve(chunks.length ? Buffer.concat(chunks).toString("utf8") : undefined));
+    req.on("end", () => {
+      if (!chunks.length) return resolve(undefined);
+      // Strict UTF-8, as the fetch handler reads bodies (src/http/body.ts): a lenient decode would
+      // store U+FFFD where the client sent other bytes.
+      try {
+        resolve(strictUtf8.decode(Buffer.concat(chunks)));
+      } catch {
+        reject(new AppwriteError("general_argument_invalid", "Request body must be valid UTF-8."));
+      }
+    });
     req.on("error", reject);
   });
 }

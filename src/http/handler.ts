@@ -7,6 +7,8 @@ import { clientIp, normalise } from "./client-ip";
 import { readCookie, serializeCookie } from "./cookies";
 import { isAllowedHost, isSameSite, requestOrigin } from "./origins";
 import { parseBody, parsePhpQuery, type Params } from "./params";
+import { readBodyText } from "./body";
+import { INPUT_LIMITS } from "../validation/input-limits";
 import { compatibility } from "./response-format";
 import { assertProductionSafe } from "../core/production-check";
 import { requestUrl } from "./request-url";
@@ -46,6 +48,11 @@ export interface HandlerOptions {
    * adapters default this to `process.env.NODE_ENV === "production"`. Default here: false.
    */
   production?: boolean;
+  /**
+   * Largest request body `fetch` reads, in bytes; a larger one is a 400. Default 1 MiB (the
+   * Express adapter has its own `bodyLimit`, with the same default).
+   */
+  maxBodyBytes?: number;
 }
 
 export interface GatehouseHandler {
@@ -103,6 +110,7 @@ export function createHandler(service: AccountService, options: HandlerOptions =
   const version = config.version;
   const clock = config.clock ?? systemClock;
   const compatFor = compatibility(version);
+  const maxBodyBytes = options.maxBodyBytes ?? INPUT_LIMITS.maxBodyBytes;
 
   async function handle(request: RawRequest): Promise<RawResponse> {
     const url = requestUrl(request.url, request.headers.get("host"));
@@ -175,15 +183,16 @@ export function createHandler(service: AccountService, options: HandlerOptions =
       };
 
       const outcome = await service.execute(route.operation, ctx, compat ? compat.request(route.operation, params) : params);
-      for (const [name, value] of Object.entries(outcome.headers)) headers.push([name, value]);
+      for (const [name, value] of Object.entries(own(outcome, "headers") ?? {})) headers.push([name, value]);
       applySessionHeaders(outcome, headers, { https: isHttps(request, url), apiHost, sameSite: isSameSite(origin, apiHost), nowMs: clock.now() });
 
-      for (const cookie of outcome.cookies ?? []) {
+      for (const cookie of own(outcome, "cookies") ?? []) {
         const expires = new Date(clock.now() + cookie.maxAge * 1000);
         headers.push(["Set-Cookie", serializeCookie(cookie.name, cookie.value, { expires, maxAge: cookie.maxAge, secure: isHttps(request, url), domain: null, sameSiteNone: false }) + "; SameSite=Lax"]);
       }
-      if (outcome.redirect) {
-        headers.push(["Location", outcome.redirect], ["Cache-Control", "no-store, no-cache, must-revalidate, max-age=0"], ["Pragma", "no-cache"]);
+      const redirect = own(outcome, "redirect");
+      if (redirect) {
+        headers.push(["Location", redirect], ["Cache-Control", "no-store, no-cache, must-revalidate, max-age=0"], ["Pragma", "no-cache"]);
         return { status: 301, headers, body: null };
       }
       if (outcome.status === 204 || outcome.body === null) return { status: outcome.status, headers, body: null };
@@ -248,12 +257,13 @@ export function createHandler(service: AccountService, options: HandlerOptions =
     headers: Array<[string, string]>,
     site: { https: boolean; apiHost: string; sameSite: boolean; nowMs: number },
   ): void {
-    if (!outcome.setSession && !outcome.clearSession) return;
+    const setSession = own(outcome, "setSession");
+    if (!setSession && !own(outcome, "clearSession")) return;
     const domain = isLocalHost(site.apiHost) ? null : `.${site.apiHost}`;
     // The framework Appwrite runs on lowercases cookie names; the fallback keeps the id's case.
     const name = cookieName.toLowerCase();
-    if (outcome.setSession) {
-      const { value, expire } = outcome.setSession;
+    if (setSession) {
+      const { value, expire } = setSession;
       const base = { expires: expire, maxAge: (expire.getTime() - site.nowMs) / 1000, secure: site.https, domain };
       headers.push(["Set-Cookie", serializeCookie(`${name}_legacy`, value, { ...base, sameSiteNone: false })]);
       headers.push(["Set-Cookie", serializeCookie(name, value, { ...base, sameSiteNone: true })]);
@@ -286,7 +296,7 @@ export function createHandler(service: AccountService, options: HandlerOptions =
         method: request.method,
         url: request.url,
         headers: request.headers,
-        body: async () => (request.body ? request.text() : undefined),
+        body: () => readBodyText(request, maxBodyBytes),
         ...(info?.ip ? { ip: info.ip } : {}),
       };
       const response = await handle(raw);
@@ -301,6 +311,14 @@ export function createHandler(service: AccountService, options: HandlerOptions =
 function errorPage(error: AppwriteError, version: string): string {
   const escape = (v: string) => v.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
   return `<!doctype html><html><head><meta charset="utf-8"><title>Error ${error.code}</title></head><body style="font-family:system-ui,sans-serif;max-width:560px;margin:48px auto"><h1>Error ${error.code}</h1><p>${escape(error.publicMessage)}</p><p><code>${escape(error.type)}</code></p><p style="color:#666">Gatehouse ${escape(version)}</p></body></html>`;
+}
+
+/**
+ * An outcome field only when the operation set it: read through the prototype, a key planted in
+ * `Object.prototype` (`redirect`, `cookies`, `setSession`) would act on every answer.
+ */
+function own<K extends keyof Outcome<unknown>>(outcome: Outcome<unknown>, key: K): Outcome<unknown>[K] | undefined {
+  return Object.hasOwn(outcome, key) ? outcome[key] : undefined;
 }
 
 function isLocalHost(host: string): boolean {

@@ -188,7 +188,7 @@ export function toCurrentParams(operation: OperationName, params: Params, level:
 function withCurrentQueries(params: Params): Params {
   // As in Appwrite: an absent (or null) `queries` is left as it is.
   if (params.queries === undefined || params.queries === null) return params;
-  return { ...params, queries: convertOldQueries(params.queries) };
+  return copyWith(params, { queries: convertOldQueries(params.queries) });
 }
 
 /**
@@ -206,7 +206,8 @@ const UNREADABLE = "";
  */
 export function convertOldQueries(queries: unknown): unknown {
   if (!Array.isArray(queries)) return queries;
-  return queries.map((query) => (typeof query === "string" ? (oldQueryToJson(query) ?? UNREADABLE) : UNREADABLE));
+  // Array.from, not map: a hole becomes an unreadable query (400), not a hole for later code.
+  return Array.from(queries, (query) => (typeof query === "string" ? (oldQueryToJson(query) ?? UNREADABLE) : UNREADABLE));
 }
 
 export interface OldQuery {
@@ -248,19 +249,32 @@ export function parseOldQuery(filter: string): OldQuery | null {
   const start = [...method].length + 1;
   const raw = splitParams(bytes, start, bytes.length - 1);
 
-  const parsed: unknown[] = [];
-  let shared: unknown[] | undefined;
+  // Every array parameter holds all the array elements read so far (PHP's quirk). Each element is
+  // decoded once, and only the parameters `toQuery` reads (the first three) are built: a copy per
+  // array made `equal("a",[1],[1],…)` quadratic, a second of event loop for 16 KB.
+  const elements: unknown[] = [];
+  const params: Array<{ scalar: unknown } | { upTo: number }> = [];
   for (const param of raw) {
     if (Array.isArray(param)) {
-      for (const element of param) (shared ??= []).push(parseValue(element));
-      parsed.push(shared ? [...shared] : []);
+      for (const element of param) elements.push(parseValue(element));
+      params.push({ upTo: elements.length });
     } else {
-      parsed.push(parseValue(param));
+      params.push({ scalar: parseValue(param) });
     }
   }
-  const decoded = decodeAll(parsed);
-  return decoded === undefined ? null : toQuery(method, decoded);
+  const decodedElements = decodeAll(elements);
+  if (decodedElements === undefined) return null;
+  const decoded: unknown[] = [];
+  for (const param of params) {
+    const value = "upTo" in param ? decodedElements.slice(0, decoded.length < READ_PARAMS ? param.upTo : 0) : decodeOne(param.scalar);
+    if (value === undefined) return null;
+    decoded.push(value);
+  }
+  return toQuery(method, decoded);
 }
+
+/** How many parameters `toQuery` reads (`between` reads three). */
+const READ_PARAMS = 3;
 
 function splitParams(s: string, start: number, end: number): Array<string | string[]> {
   const params: Array<string | string[]> = [];
@@ -436,9 +450,17 @@ export function toModelOf14(operation: OperationName, body: unknown): unknown {
 }
 
 function omit(record: Params, ...keys: string[]): Params {
-  const copy = { ...record };
+  const copy = copyWith(record, {});
   for (const key of keys) delete copy[key];
   return copy;
+}
+
+/**
+ * A copy with some keys replaced, as prototype-less as the parsers' output (src/http/params.ts),
+ * so a filtered request is no easier to pollute than an unfiltered one.
+ */
+function copyWith(record: Params, changes: Params): Params {
+  return Object.assign(Object.create(null) as Params, record, changes);
 }
 
 const isRecord = (value: unknown): value is Params => typeof value === "object" && value !== null && !Array.isArray(value);

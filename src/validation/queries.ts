@@ -42,7 +42,9 @@ const fail = (reason: string) => invalidParam("queries", reason);
 export function parseQueries(value: unknown, rules: QueryRules): Query[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw fail("Queries must be an array");
-  return value.map((item) => parseOne(item, rules));
+  // Array.from, not map: a hole (possible only from a direct service call) is checked as
+  // `undefined` and refused, where map would leave it for later code to trip over.
+  return Array.from(value, (item) => parseOne(item, rules));
 }
 
 function parseOne(item: unknown, rules: QueryRules): Query {
@@ -64,12 +66,7 @@ function parseOne(item: unknown, rules: QueryRules): Query {
   const query: Query = { method, values: list, ...(typeof attribute === "string" ? { attribute } : {}) };
 
   if (method === "limit" || method === "offset") {
-    const n = Number(list[0]);
-    const min = method === "limit" ? 1 : 0;
-    if (list.length !== 1 || !Number.isInteger(n) || n < min) {
-      throw fail(`Invalid query: Invalid ${method}: Value must be a valid range between ${min} and ${Number.MAX_SAFE_INTEGER}`);
-    }
-    query.values = [n];
+    query.values = [pageValue(method, list[0])];
   } else if (method === "cursorAfter" || method === "cursorBefore") {
     if (list.length !== 1 || typeof list[0] !== "string") throw fail("Invalid query: Invalid cursor");
   } else if (FILTERS.has(method) || method === "orderAsc" || method === "orderDesc") {
@@ -86,6 +83,37 @@ function parseOne(item: unknown, rules: QueryRules): Query {
   }
   return query;
 }
+
+/**
+ * The largest limit or offset: every store binds it as an exact integer (SQLite and MariaDB as a
+ * 64-bit integer, PostgreSQL as bigint), which a JavaScript number is only up to 2^53 - 1. Appwrite's
+ * bound is PHP_INT_MAX; beyond ours, `1e20` reached SQLite as a float ("datatype mismatch", 500).
+ */
+export const MAX_PAGE_VALUE = Number.MAX_SAFE_INTEGER;
+
+/** PHP's `is_numeric` for a string: optional whitespace, a sign, a decimal or exponent number. */
+const NUMERIC = /^[ \t\n\r\v\f]*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?[ \t\n\r\v\f]*$/;
+/** A numeric string that PHP's `$value + 0` makes an integer (no fraction, no exponent). */
+const INTEGER = /^[ \t\n\r\v\f]*[+-]?\d+[ \t\n\r\v\f]*$/;
+
+/**
+ * Appwrite's Limit and Offset validators: a number (else "Value must be a valid number"), then an
+ * integer in range (else the Range validator's text, its bounds printed with thousands separators).
+ */
+function pageValue(method: "limit" | "offset", value: unknown): number {
+  const numeric = typeof value === "number" ? Number.isFinite(value) : typeof value === "string" && NUMERIC.test(value);
+  if (!numeric) throw fail(`Invalid query: Invalid ${method}: Value must be a valid number`);
+  const n = Number(value);
+  const min = method === "limit" ? 1 : 0;
+  const integer = typeof value === "number" ? Number.isInteger(n) : INTEGER.test(value as string);
+  if (!integer || n < min || n > MAX_PAGE_VALUE) {
+    throw fail(`Invalid query: Invalid ${method}: Value must be a valid range between ${thousands(min)} and ${thousands(MAX_PAGE_VALUE)}`);
+  }
+  return n === 0 ? 0 : n; // -0 is 0
+}
+
+/** PHP's number_format for an integer: `9007199254740991` → `9,007,199,254,740,991`. */
+const thousands = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 
 /** limit and offset from parsed queries, with the route's default page size. */
 export function page(parsed: Query[], defaultLimit: number): { limit: number; offset: number } {

@@ -1,6 +1,7 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js/min";
 import { z } from "zod";
 import { AppwriteError, invalidParam, missingParam } from "../errors";
+import { isSafeValue } from "./input-limits";
 
 /**
  * Appwrite's parameter validators (spec §2.0) as zod schemas. Each carries, as its zod
@@ -173,7 +174,8 @@ export function parseParams<S extends ParamShape>(shape: S, raw: Record<string, 
       if (value === undefined) throw missingParam(name);
       throw invalidParam(name, describe(schema));
     }
-    const result = schema.safeParse(value);
+    // Lone surrogates and prototype keys fail every validator: see isSafeValue.
+    const result = isSafeValue(value) ? schema.safeParse(value) : ({ success: false } as const);
     if (hostChecked.has(unwrap(schema))) {
       const hosts = options.allowedHosts ?? [];
       if (!result.success || !hostAllowed(result.data as string, hosts)) {

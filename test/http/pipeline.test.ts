@@ -605,10 +605,14 @@ describe("body parsing (§1.2)", () => {
       });
       expect(parseBody(null, "a=1")).toEqual({ a: "1" });
     });
-    it("no body is {}; an already-parsed body is taken as is", () => {
+    it("no body is {}; an already-parsed body is copied into objects that inherit nothing", () => {
       expect(parseBody("application/json", undefined)).toEqual({});
-      const parsed = { email: "x@y.z" };
-      expect(parseBody("application/json", parsed)).toBe(parsed);
+      const parsed = { email: "x@y.z", nested: { a: [1] } };
+      const copy = parseBody("application/json", parsed);
+      expect(copy).toEqual(parsed);
+      // Nothing inherited: not even Object.prototype's `__proto__` accessor.
+      expect("__proto__" in copy || "toString" in copy).toBe(false);
+      expect("__proto__" in (copy.nested as object) || "toString" in (copy.nested as object)).toBe(false);
     });
   });
 });
@@ -782,7 +786,8 @@ describe("deeply nested values (found by the fuzz above)", () => {
   it("a deeply nested e-mail on login is a 400 about the e-mail, not a 500", async () => {
     for (const nested of [deepArray(50_000), deepObject(20_000)]) {
       const r = await raw(server.endpoint, "POST", "/account/sessions/email", { body: `{"email":${nested},"password":"password123"}` });
-      expectError(r, 400, "general_argument_invalid", "Invalid `email` param: Value must be a valid email address");
+      // Refused by the JSON depth bound (src/validation/input-limits.ts) before it is decoded.
+      expectError(r, 400, "general_argument_invalid", "Invalid `email` param: Value must be nested at most 512 levels deep");
     }
   });
 
