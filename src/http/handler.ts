@@ -154,7 +154,7 @@ export function createHandler(service: AccountService, options: HandlerOptions =
       if (!route) throw new AppwriteError("general_route_not_found");
 
       const key = request.headers.get("x-appwrite-key");
-      if (method !== "GET" && !key && !operations[route.operation].anyOrigin) checkOrigin(request, origin, apiHost);
+      if (method !== "GET" && !key && !own(operations[route.operation], "anyOrigin")) checkOrigin(request, origin, apiHost);
 
       const params: Params =
         method === "GET" ? parsePhpQuery(url.search) : parseBody(request.headers.get("content-type"), await request.body());
@@ -204,7 +204,7 @@ export function createHandler(service: AccountService, options: HandlerOptions =
         onError(error.cause ?? error);
       }
       for (const [name, value] of Object.entries(error.headers ?? {})) headers.push([name, value]);
-      if (route && operations[route.operation].htmlErrors) {
+      if (route && own(operations[route.operation], "htmlErrors")) {
         headers.push(...ERROR_HEADERS, ["Content-Type", "text/html; charset=UTF-8"]);
         return { status: error.code, headers, body: errorPage(error, version) };
       }
@@ -314,11 +314,11 @@ function errorPage(error: AppwriteError, version: string): string {
 }
 
 /**
- * An outcome field only when the operation set it: read through the prototype, a key planted in
- * `Object.prototype` (`redirect`, `cookies`, `setSession`) would act on every answer.
+ * A field only when the outcome or operation set it: read through the prototype, a key planted in
+ * `Object.prototype` (`redirect`, `cookies`, `setSession`, `anyOrigin`) would act on every request.
  */
-function own<K extends keyof Outcome<unknown>>(outcome: Outcome<unknown>, key: K): Outcome<unknown>[K] | undefined {
-  return Object.hasOwn(outcome, key) ? outcome[key] : undefined;
+function own<T extends object, K extends keyof T>(value: T, key: K): T[K] | undefined {
+  return Object.hasOwn(value, key) ? value[key] : undefined;
 }
 
 function isLocalHost(host: string): boolean {
