@@ -26,9 +26,26 @@ export interface Env {
  * The pipeline (`execute`) enforces everything declared here, so handlers hold only the route's
  * own logic.
  */
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** The wire models whose shape changed between Appwrite versions (src/http/response-format.ts). */
+export type ResponseModel = "session" | "sessionList" | "token";
+
 export interface OperationSpec<S extends ParamShape, R> {
-  /** The route's primary path template, relative to the API base (`/account/...`): the `{url}` of rate-limit keys. */
+  /** The HTTP method of the primary route. */
+  method: HttpMethod;
+  /**
+   * The primary route's path template, relative to the API base (`/account/...`, `:name` for a
+   * path parameter): the router's table (src/http/routes.ts) and the `{url}` of rate-limit keys.
+   */
   path: string;
+  /**
+   * More routes to the same operation, as `"METHOD /path"`: older or newer Appwrite names that SDKs
+   * still call. They share the primary route's rate-limit counters.
+   */
+  aliases?: readonly `${HttpMethod} /${string}`[];
+  /** The response's wire model, when older SDKs need it filtered (src/http/response-format.ts). */
+  model?: ResponseModel;
   scope: Scope;
   /** Exempt from the MFA gate (spec §4). */
   mfaGroup?: boolean;

@@ -1,71 +1,24 @@
-import type { OperationName } from "../core/service";
+import { operations, type OperationName } from "../core/service";
+
+export type Route = readonly [method: string, path: string, operation: OperationName];
 
 /**
- * The routes under `/v1`: method, path template, operation. Aliases (spec §1.1) are extra rows
- * pointing at the same operation; the rate-limit `{url}` comes from the operation's own primary
- * path, so an alias shares its counter.
+ * The routes under the API base, read off the operations' own declarations (`method`, `path`,
+ * `aliases` in src/core/operations/*.ts): a route is declared once, where its operation is.
+ * Aliases point at the same operation, and the rate-limit `{url}` is the operation's primary
+ * path, so an alias shares its counters.
  */
-export const routes: ReadonlyArray<readonly [method: string, path: string, operation: OperationName]> = [
-  ["GET", "/account", "get"],
-  ["POST", "/account", "create"],
-  ["PATCH", "/account/email", "updateEmail"],
-  ["PATCH", "/account/name", "updateName"],
-  ["PATCH", "/account/password", "updatePassword"],
-  ["PATCH", "/account/phone", "updatePhone"],
-  ["GET", "/account/prefs", "getPrefs"],
-  ["PATCH", "/account/prefs", "updatePrefs"],
-  ["PATCH", "/account/status", "updateStatus"],
-  ["GET", "/account/sessions", "listSessions"],
-  ["DELETE", "/account/sessions", "deleteSessions"],
-  ["POST", "/account/sessions/email", "createEmailPasswordSession"],
-  ["POST", "/account/sessions", "createEmailPasswordSession"],
-  ["POST", "/account/sessions/anonymous", "createAnonymousSession"],
-  ["POST", "/account/sessions/token", "createSession"],
-  ["PUT", "/account/sessions/magic-url", "updateMagicURLSession"],
-  ["PUT", "/account/sessions/phone", "updatePhoneSession"],
-  ["POST", "/account/tokens/email", "createEmailToken"],
-  ["POST", "/account/tokens/magic-url", "createMagicURLToken"],
-  ["POST", "/account/sessions/magic-url", "createMagicURLToken"],
-  ["POST", "/account/tokens/phone", "createPhoneToken"],
-  ["POST", "/account/sessions/phone", "createPhoneToken"],
-  ["POST", "/account/verification", "createVerification"],
-  ["PUT", "/account/verification", "updateVerification"],
-  ["POST", "/account/verification/phone", "createPhoneVerification"],
-  ["PUT", "/account/verification/phone", "updatePhoneVerification"],
-  // Appwrite 1.8's names for the same routes, which today's SDKs (appwrite 28, node-appwrite 27) call.
-  ["POST", "/account/verifications/email", "createVerification"],
-  ["PUT", "/account/verifications/email", "updateVerification"],
-  ["POST", "/account/verifications/phone", "createPhoneVerification"],
-  ["PUT", "/account/verifications/phone", "updatePhoneVerification"],
-  ["POST", "/account/recovery", "createRecovery"],
-  ["PUT", "/account/recovery", "updateRecovery"],
-  ["PATCH", "/account/mfa", "updateMFA"],
-  ["POST", "/account/mfa/authenticators/:type", "createMfaAuthenticator"],
-  ["PUT", "/account/mfa/authenticators/:type", "updateMfaAuthenticator"],
-  ["DELETE", "/account/mfa/authenticators/:type", "deleteMfaAuthenticator"],
-  ["POST", "/account/mfa/challenge", "createMfaChallenge"],
-  ["PUT", "/account/mfa/challenge", "updateMfaChallenge"],
-  ["POST", "/account/mfa/challenges", "createMfaChallenge"],
-  ["PUT", "/account/mfa/challenges", "updateMfaChallenge"],
-  ["GET", "/account/mfa/factors", "listMfaFactors"],
-  ["POST", "/account/mfa/recovery-codes", "createMfaRecoveryCodes"],
-  ["GET", "/account/mfa/recovery-codes", "getMfaRecoveryCodes"],
-  ["PATCH", "/account/mfa/recovery-codes", "updateMfaRecoveryCodes"],
-  ["POST", "/account/jwts", "createJWT"],
-  ["POST", "/account/jwt", "createJWT"],
-  ["GET", "/account/logs", "listLogs"],
-  ["GET", "/account/identities", "listIdentities"],
-  ["DELETE", "/account/identities/:identityId", "deleteIdentity"],
-  ["GET", "/account/tokens/oauth2/:provider", "createOAuth2Token"],
-  ["GET", "/account/sessions/oauth2/:provider", "createOAuth2Session"],
-  ["GET", "/account/sessions/oauth2/callback/:provider/:projectId", "oauth2Callback"],
-  ["POST", "/account/sessions/oauth2/callback/:provider/:projectId", "oauth2Callback"],
-  ["GET", "/account/sessions/oauth2/:provider/redirect", "oauth2Redirect"],
-  ["GET", "/mock/tests/general/oauth2", "oauth2MockAuthorize"],
-  ["GET", "/account/sessions/:sessionId", "getSession"],
-  ["PATCH", "/account/sessions/:sessionId", "updateSession"],
-  ["DELETE", "/account/sessions/:sessionId", "deleteSession"],
-];
+export const routes: readonly Route[] = Object.entries(operations).flatMap(([name, op]) => {
+  const operation = name as OperationName;
+  const aliases = (Object.hasOwn(op, "aliases") ? op.aliases : undefined) ?? [];
+  return [
+    [op.method, op.path, operation] as const,
+    ...aliases.map((alias) => {
+      const space = alias.indexOf(" ");
+      return [alias.slice(0, space), alias.slice(space + 1), operation] as const;
+    }),
+  ];
+});
 
 export interface RouteMatch {
   operation: OperationName;
@@ -77,10 +30,17 @@ export interface Router {
 }
 
 /** Static paths are one map lookup; templated ones are tried in order after that. */
-export function createRouter(table = routes): Router {
+export function createRouter(table: readonly Route[] = routes): Router {
   const exact = new Map<string, OperationName>();
   const templated: Array<{ method: string; pattern: RegExp; names: string[]; operation: OperationName }> = [];
+  const claimed = new Map<string, OperationName>();
   for (const [method, path, operation] of table) {
+    // Two operations on one route would make the second unreachable; a template's parameter names
+    // do not matter for that, so `/a/:x` and `/a/:y` count as one route.
+    const shape = `${method} ${path.replace(/:[A-Za-z]+/g, ":")}`;
+    const owner = claimed.get(shape);
+    if (owner) throw new Error(`route ${method} ${path} is claimed by both ${owner} and ${operation}`);
+    claimed.set(shape, operation);
     if (!path.includes(":")) {
       exact.set(`${method} ${path}`, operation);
       continue;

@@ -13,7 +13,9 @@ import { outbox, type IdentityRecord } from "gatehouse";
 import { API_KEY, PROJECT, startServer, type TestServer } from "../helpers/server";
 import { browser, raw, serverClient, type Browser, expectRawError, type RawResult } from "../helpers/sdk";
 import { uniqueEmail } from "../helpers/flows";
-import { compatFor, formatLevel, oldQueryToJson, toCurrentParams, toModelOf14, versionCompare } from "../../src/http/response-format";
+import { compatFor, formatLevel, toCurrentParams, toModelOf14 } from "../../src/http/response-format";
+import { versionCompare } from "../../src/http/version-compare";
+import { oldQueryToJson } from "../../src/validation/old-queries";
 import { SESSION_FIELDS } from "../helpers/models";
 
 // ---------------------------------------------------------------------------------------------

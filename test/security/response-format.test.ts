@@ -4,7 +4,7 @@
  * its cost must stay linear in the query string and its output free of holes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { convertOldQueries, oldQueryToJson } from "../../src/http/response-format";
+import { convertOldQueries, oldQueryToJson } from "../../src/validation/old-queries";
 import { startServer, type TestServer } from "../helpers/server";
 import { expectRawError, raw } from "../helpers/sdk";
 

@@ -30,6 +30,7 @@ async function checkCurrentPassword(env: Env, user: UserRecord, given: string): 
 }
 
 export const get = operation({
+  method: "GET",
   path: ACCOUNT,
   scope: "account",
   params: {},
@@ -39,6 +40,7 @@ export const get = operation({
 });
 
 export const create = operation({
+  method: "POST",
   path: ACCOUNT,
   scope: "sessions.write",
   authMethod: "emailPassword",
@@ -83,6 +85,7 @@ export const create = operation({
 });
 
 export const updateName = operation({
+  method: "PATCH",
   path: `${ACCOUNT}/name`,
   scope: "account",
   checksTimestamp: true,
@@ -95,6 +98,7 @@ export const updateName = operation({
 });
 
 export const updateEmail = operation({
+  method: "PATCH",
   path: `${ACCOUNT}/email`,
   scope: "account",
   checksTimestamp: true,
@@ -132,6 +136,7 @@ export const updateEmail = operation({
 });
 
 export const updatePassword = operation({
+  method: "PATCH",
   path: `${ACCOUNT}/password`,
   scope: "account",
   checksTimestamp: true,
@@ -157,6 +162,7 @@ export const updatePassword = operation({
 });
 
 export const updatePhone = operation({
+  method: "PATCH",
   path: `${ACCOUNT}/phone`,
   scope: "account",
   checksTimestamp: true,
@@ -191,6 +197,7 @@ export const updatePhone = operation({
 });
 
 export const getPrefs = operation({
+  method: "GET",
   path: `${ACCOUNT}/prefs`,
   scope: "account",
   params: {},
@@ -200,6 +207,7 @@ export const getPrefs = operation({
 });
 
 export const updatePrefs = operation({
+  method: "PATCH",
   path: `${ACCOUNT}/prefs`,
   scope: "account",
   checksTimestamp: true,
@@ -213,6 +221,7 @@ export const updatePrefs = operation({
 });
 
 export const updateStatus = operation({
+  method: "PATCH",
   path: `${ACCOUNT}/status`,
   scope: "account",
   checksTimestamp: true,

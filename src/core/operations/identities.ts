@@ -57,6 +57,7 @@ function applyQueries(models: ReturnType<typeof toIdentity>[], parsed: Query[]) 
 }
 
 export const listIdentities = operation({
+  method: "GET",
   path: "/account/identities",
   scope: "account",
   params: { queries },
@@ -69,6 +70,7 @@ export const listIdentities = operation({
 });
 
 export const deleteIdentity = operation({
+  method: "DELETE",
   path: "/account/identities/:identityId",
   scope: "account",
   params: { identityId: uid },

@@ -7,7 +7,9 @@ import { RATE_LIMITS } from "../rate-limits";
 const JWT_SECONDS = 900;
 
 export const createJWT = operation({
+  method: "POST",
   path: "/account/jwts",
+  aliases: ["POST /account/jwt"],
   scope: "account",
   authMethod: "jwt",
   rateLimit: RATE_LIMITS.createJWT,

@@ -35,6 +35,7 @@ function toLog(log: LogRecord, locale: string) {
 }
 
 export const listLogs = operation({
+  method: "GET",
   path: "/account/logs",
   scope: "account",
   params: { queries },

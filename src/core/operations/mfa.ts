@@ -44,6 +44,7 @@ function newRecoveryCodes(env: Env, user: UserRecord): { codes: string[]; record
 }
 
 export const updateMFA = operation({
+  method: "PATCH",
   path: MFA,
   scope: "account",
   checksTimestamp: true,
@@ -65,6 +66,7 @@ export const updateMFA = operation({
 });
 
 export const createMfaAuthenticator = operation({
+  method: "POST",
   path: `${MFA}/authenticators/:type`,
   scope: "account",
   params: { type: whiteList(["totp"]) },
@@ -91,6 +93,7 @@ export const createMfaAuthenticator = operation({
 });
 
 export const updateMfaAuthenticator = operation({
+  method: "PUT",
   path: `${MFA}/authenticators/:type`,
   scope: "account",
   params: { type: whiteList(["totp"]), otp: text(256) },
@@ -111,6 +114,7 @@ export const updateMfaAuthenticator = operation({
 });
 
 export const deleteMfaAuthenticator = operation({
+  method: "DELETE",
   path: `${MFA}/authenticators/:type`,
   scope: "account",
   mfaProtected: true,
@@ -128,7 +132,9 @@ function challengeModel(challenge: ChallengeRecord) {
 }
 
 export const createMfaChallenge = operation({
+  method: "POST",
   path: `${MFA}/challenge`,
+  aliases: ["POST /account/mfa/challenges"],
   scope: "account",
   mfaGroup: true,
   rateLimit: RATE_LIMITS.createMfaChallenge,
@@ -167,7 +173,10 @@ export const createMfaChallenge = operation({
 });
 
 export const updateMfaChallenge = operation({
+  method: "PUT",
   path: `${MFA}/challenge`,
+  aliases: ["PUT /account/mfa/challenges"],
+  model: "session",
   scope: "account",
   mfaGroup: true,
   rateLimit: RATE_LIMITS.updateMfaChallenge,
@@ -214,6 +223,7 @@ async function passesChallenge(env: Env, user: UserRecord, challenge: ChallengeR
 }
 
 export const listMfaFactors = operation({
+  method: "GET",
   path: `${MFA}/factors`,
   scope: "account",
   mfaGroup: true,
@@ -230,6 +240,7 @@ export const listMfaFactors = operation({
 });
 
 export const createMfaRecoveryCodes = operation({
+  method: "POST",
   path: `${MFA}/recovery-codes`,
   scope: "account",
   params: {},
@@ -243,6 +254,7 @@ export const createMfaRecoveryCodes = operation({
 });
 
 export const getMfaRecoveryCodes = operation({
+  method: "GET",
   path: `${MFA}/recovery-codes`,
   scope: "account",
   mfaProtected: true,
@@ -262,6 +274,7 @@ export const getMfaRecoveryCodes = operation({
 });
 
 export const updateMfaRecoveryCodes = operation({
+  method: "PATCH",
   path: `${MFA}/recovery-codes`,
   scope: "account",
   mfaProtected: true,

@@ -12,6 +12,7 @@ import { configured, redirectUri } from "../oauth2-providers";
  * no consent, straight back to the callback with a code. Only while `oauth2.mock` is enabled.
  */
 export const oauth2MockAuthorize = operation({
+  method: "GET",
   path: MOCK_AUTHORIZE_PATH,
   scope: "public",
   htmlErrors: true,

@@ -58,6 +58,7 @@ const bindingCookie = (env: Env) => `a_oauth2_${env.deps.config.projectId.toLowe
 
 const startRoute = (path: string, token: boolean) =>
   operation({
+    method: "GET",
     path,
     scope: "sessions.write",
     rateLimit: RATE,
@@ -100,7 +101,9 @@ export const createOAuth2Session = startRoute(`${ACCOUNT}/sessions/oauth2/:provi
  * redirect route on the API's own origin, adding the project (spec §2.38 "callback").
  */
 export const oauth2Callback = operation({
+  method: "GET",
   path: `${ACCOUNT}/sessions/oauth2/callback/:provider/:projectId`,
+  aliases: ["POST /account/sessions/oauth2/callback/:provider/:projectId"],
   scope: "public",
   htmlErrors: true,
   // Apple posts the answer from its own origin; nothing here acts on the caller's credentials.
@@ -132,6 +135,7 @@ function openState(env: Env, value: string | undefined): SealedState | null {
 }
 
 export const oauth2Redirect = operation({
+  method: "GET",
   path: `${ACCOUNT}/sessions/oauth2/:provider/redirect`,
   scope: "public",
   rateLimit: RATE,

@@ -14,7 +14,9 @@ import { RATE_LIMITS } from "../rate-limits";
 const ACCOUNT = "/account";
 
 export const createRecovery = operation({
+  method: "POST",
   path: `${ACCOUNT}/recovery`,
+  model: "token",
   scope: "sessions.write",
   rateLimit: RATE_LIMITS.createRecovery,
   params: { email, url: hostUrl },
@@ -40,7 +42,9 @@ export const createRecovery = operation({
 });
 
 export const updateRecovery = operation({
+  method: "PUT",
   path: `${ACCOUNT}/recovery`,
+  model: "token",
   scope: "sessions.write",
   rateLimit: RATE_LIMITS.updateRecovery,
   params: { userId: uid, secret: text(256), password: newPassword },

@@ -29,7 +29,10 @@ async function findOwnSession(env: Env, sessionId: string): Promise<SessionRecor
 }
 
 export const createEmailPasswordSession = operation({
+  method: "POST",
   path: `${SESSIONS}/email`,
+  aliases: ["POST /account/sessions"],
+  model: "session",
   scope: "sessions.write",
   sessionGroup: true,
   authMethod: "emailPassword",
@@ -58,7 +61,9 @@ export const createEmailPasswordSession = operation({
 });
 
 export const createAnonymousSession = operation({
+  method: "POST",
   path: `${SESSIONS}/anonymous`,
+  model: "session",
   scope: "sessions.write",
   sessionGroup: true,
   authMethod: "anonymous",
@@ -79,7 +84,9 @@ export const createAnonymousSession = operation({
 });
 
 export const listSessions = operation({
+  method: "GET",
   path: SESSIONS,
+  model: "sessionList",
   scope: "account",
   params: {},
   async run(env) {
@@ -89,7 +96,9 @@ export const listSessions = operation({
 });
 
 export const getSession = operation({
+  method: "GET",
   path: `${SESSIONS}/:sessionId`,
+  model: "session",
   scope: "account",
   params: { sessionId: uid },
   async run(env, input) {
@@ -98,7 +107,9 @@ export const getSession = operation({
 });
 
 export const updateSession = operation({
+  method: "PATCH",
   path: `${SESSIONS}/:sessionId`,
+  model: "session",
   scope: "account",
   rateLimit: RATE_LIMITS.updateSession,
   params: { sessionId: uid },
@@ -115,6 +126,7 @@ export const updateSession = operation({
 });
 
 export const deleteSession = operation({
+  method: "DELETE",
   path: `${SESSIONS}/:sessionId`,
   scope: "account",
   mfaGroup: true,
@@ -133,6 +145,7 @@ export const deleteSession = operation({
 });
 
 export const deleteSessions = operation({
+  method: "DELETE",
   path: SESSIONS,
   scope: "account",
   rateLimit: RATE_LIMITS.deleteSessions,

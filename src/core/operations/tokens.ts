@@ -50,7 +50,9 @@ async function passwordlessUser(env: Env, requestedId: string, contact: { email?
 }
 
 export const createEmailToken = operation({
+  method: "POST",
   path: `${ACCOUNT}/tokens/email`,
+  model: "token",
   scope: "sessions.write",
   authMethod: "emailOtp",
   rateLimit: RATE_LIMITS.createEmailToken,
@@ -81,7 +83,10 @@ export const createEmailToken = operation({
 });
 
 export const createMagicURLToken = operation({
+  method: "POST",
   path: `${ACCOUNT}/tokens/magic-url`,
+  aliases: ["POST /account/sessions/magic-url"],
+  model: "token",
   scope: "sessions.write",
   authMethod: "magicUrl",
   rateLimit: RATE_LIMITS.createMagicURLToken,
@@ -114,7 +119,10 @@ export const createMagicURLToken = operation({
 });
 
 export const createPhoneToken = operation({
+  method: "POST",
   path: `${ACCOUNT}/tokens/phone`,
+  aliases: ["POST /account/sessions/phone"],
+  model: "token",
   scope: "sessions.write",
   authMethod: "phone",
   rateLimit: RATE_LIMITS.createPhoneToken,
@@ -160,9 +168,11 @@ async function sessionFromToken(env: Env, input: { userId: string; secret: strin
   return startSession(env, current, { provider: kind.provider, factors: [kind.factor], alert: kind.alert });
 }
 
-const tokenSessionRoute = (path: string) =>
+const tokenSessionRoute = (method: "POST" | "PUT", path: string) =>
   operation({
+    method,
     path,
+    model: "session",
     scope: "sessions.write",
     sessionGroup: true,
     rateLimit: RATE_LIMITS.createSession,
@@ -170,7 +180,7 @@ const tokenSessionRoute = (path: string) =>
     run: sessionFromToken,
   });
 
-export const createSession = tokenSessionRoute(`${ACCOUNT}/sessions/token`);
+export const createSession = tokenSessionRoute("POST", `${ACCOUNT}/sessions/token`);
 /** Deprecated aliases of createSession, kept because older SDK methods call them. */
-export const updateMagicURLSession = tokenSessionRoute(`${ACCOUNT}/sessions/magic-url`);
-export const updatePhoneSession = tokenSessionRoute(`${ACCOUNT}/sessions/phone`);
+export const updateMagicURLSession = tokenSessionRoute("PUT", `${ACCOUNT}/sessions/magic-url`);
+export const updatePhoneSession = tokenSessionRoute("PUT", `${ACCOUNT}/sessions/phone`);

@@ -11,7 +11,10 @@ import { RATE_LIMITS } from "../rate-limits";
 const ACCOUNT = "/account";
 
 export const createVerification = operation({
+  method: "POST",
   path: `${ACCOUNT}/verification`,
+  aliases: ["POST /account/verifications/email"],
+  model: "token",
   scope: "account",
   rateLimit: RATE_LIMITS.createVerification,
   params: { url: hostUrl },
@@ -30,7 +33,10 @@ export const createVerification = operation({
 });
 
 export const updateVerification = operation({
+  method: "PUT",
   path: `${ACCOUNT}/verification`,
+  aliases: ["PUT /account/verifications/email"],
+  model: "token",
   scope: "public",
   rateLimit: RATE_LIMITS.updateVerification,
   params: { userId: uid, secret: text(256) },
@@ -46,7 +52,10 @@ export const updateVerification = operation({
 });
 
 export const createPhoneVerification = operation({
+  method: "POST",
   path: `${ACCOUNT}/verification/phone`,
+  aliases: ["POST /account/verifications/phone"],
+  model: "token",
   scope: "account",
   rateLimit: RATE_LIMITS.createPhoneVerification,
   params: {},
@@ -65,7 +74,10 @@ export const createPhoneVerification = operation({
 });
 
 export const updatePhoneVerification = operation({
+  method: "PUT",
   path: `${ACCOUNT}/verification/phone`,
+  aliases: ["PUT /account/verifications/phone"],
+  model: "token",
   scope: "public",
   rateLimit: RATE_LIMITS.updatePhoneVerification,
   params: { userId: uid, secret: text(256) },
