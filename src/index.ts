@@ -15,6 +15,8 @@ export { argon2Hasher, OWASP_ARGON2 } from "./crypto/argon2-hasher";
 export type { Argon2Options } from "./crypto/argon2-hasher";
 export { uniqueId } from "./crypto/ids";
 export { createHandler } from "./http/handler";
+export { sessionCookieNames, sessionFromJar, firstPartySessionCookie } from "./http/session-cookie";
+export type { SessionCookieNames } from "./http/session-cookie";
 export { assertProductionSafe, productionRefusals } from "./core/production-check";
 export type { HandlerOptions, GatehouseHandler, RawRequest, RawResponse } from "./http/handler";
 export * from "./ports/index";

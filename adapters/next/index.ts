@@ -1,4 +1,4 @@
-import { createHandler, type AccountService, type HandlerOptions, type OperationName, type RequestContext } from "gatehouse";
+import { createHandler, firstPartySessionCookie, sessionCookieNames, sessionFromJar, type AccountService, type HandlerOptions, type OperationName, type RequestContext } from "gatehouse";
 
 export interface NextRouteOptions extends HandlerOptions {
   /**
@@ -53,8 +53,8 @@ export interface ServerAccountOptions {
  * route handler, where `run` copies the new session into the cookie jar.
  */
 export function serverAccount(service: AccountService, jar: CookieJar, options: ServerAccountOptions = {}) {
-  const name = `a_session_${service.config.projectId}`;
-  const session = jar.get(name.toLowerCase())?.value ?? jar.get(name)?.value ?? jar.get(`${name.toLowerCase()}_legacy`)?.value ?? null;
+  const names = sessionCookieNames(service.config.projectId);
+  const session = sessionFromJar(names, (name) => jar.get(name)?.value);
   const context: RequestContext = { ...options.context, session };
   const secure = options.secure ?? process.env.NODE_ENV !== "development";
 
@@ -73,7 +73,7 @@ export function serverAccount(service: AccountService, jar: CookieJar, options: 
         const { value, expire } = outcome.setSession;
         try {
           if (!jar.set) throw new TypeError("the cookie store has no set()");
-          jar.set(name.toLowerCase(), value, { httpOnly: true, secure, sameSite: "lax", path: "/", expires: expire });
+          jar.set(names.cookie, value, firstPartySessionCookie(secure, expire));
         } catch (cause) {
           // Next's read-only store (Server Components) throws here. A session nobody holds would
           // still count against the session limit, so it is ended before reporting.
@@ -81,8 +81,8 @@ export function serverAccount(service: AccountService, jar: CookieJar, options: 
           throw new TypeError("this cookie store is read-only: create sessions in a server action or route handler", { cause });
         }
       } else if (outcome.clearSession) {
-        jar.delete?.(name.toLowerCase());
-        jar.delete?.(`${name.toLowerCase()}_legacy`);
+        jar.delete?.(names.cookie);
+        jar.delete?.(names.legacy);
       }
       return outcome.body as T;
     },

@@ -5,6 +5,7 @@ import { AppwriteError } from "../errors";
 import { systemClock } from "../ports/clock";
 import { clientIp, normalise } from "./client-ip";
 import { readCookie, serializeCookie } from "./cookies";
+import { sessionCookieNames, sessionFromRequest, sessionHeaders } from "./session-cookie";
 import { isAllowedHost, isSameSite, requestOrigin } from "./origins";
 import { parseBody, parsePhpQuery, type Params } from "./params";
 import { readBodyText } from "./body";
@@ -106,7 +107,7 @@ export function createHandler(service: AccountService, options: HandlerOptions =
   const configuredHost = config.endpoint ? new URL(config.endpoint).hostname : null;
   const router = createRouter();
   const onError = options.onError ?? ((error: unknown) => console.error("[gatehouse]", error));
-  const cookieName = `a_session_${config.projectId}`;
+  const cookieNames = sessionCookieNames(config.projectId);
   const version = config.version;
   const clock = config.clock ?? systemClock;
   const compatFor = compatibility(version);
@@ -165,7 +166,7 @@ export function createHandler(service: AccountService, options: HandlerOptions =
         (typeof params.project === "string" && params.project) || route.pathParams.projectId || request.headers.get("x-appwrite-project") || "console";
       if (project !== config.projectId) throw new AppwriteError("project_not_found");
 
-      const { value: session, fromFallback } = sessionValue(request);
+      const { value: session, fromFallback } = sessionFromRequest(cookieNames, (name) => request.headers.get(name));
       headers.push(["X-Debug-Fallback", String(fromFallback)]);
       const ctx: RequestContext = {
         session,
@@ -231,27 +232,6 @@ export function createHandler(service: AccountService, options: HandlerOptions =
     throw new AppwriteError("general_unknown_origin", `Invalid Origin. Register your new client (${host}) as a new ${platform} platform on your project console dashboard`);
   }
 
-  /** Cookie, then `X-Appwrite-Session`, then `X-Fallback-Cookies` (spec §1.5). */
-  function sessionValue(request: RawRequest): { value: string | null; fromFallback: boolean } {
-    const cookieHeader = request.headers.get("cookie");
-    const cookie = readCookie(cookieHeader, cookieName) ?? readCookie(cookieHeader, `${cookieName}_legacy`);
-    if (cookie) return { value: cookie, fromFallback: false };
-    const header = request.headers.get("x-appwrite-session");
-    if (header) return { value: header, fromFallback: false };
-    // From here on Appwrite reports `X-Debug-Fallback: true`, whether or not the header helps.
-    const fallback = request.headers.get("x-fallback-cookies");
-    if (!fallback) return { value: null, fromFallback: true };
-    try {
-      const parsed: unknown = JSON.parse(fallback);
-      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return { value: null, fromFallback: true };
-      const entries = Object.entries(parsed as Record<string, unknown>);
-      const found = entries.find(([name]) => name === cookieName) ?? entries.find(([name]) => name.toLowerCase() === cookieName.toLowerCase());
-      return { value: typeof found?.[1] === "string" && found[1] ? found[1] : null, fromFallback: true };
-    } catch {
-      return { value: null, fromFallback: true };
-    }
-  }
-
   function applySessionHeaders(
     outcome: Outcome<unknown>,
     headers: Array<[string, string]>,
@@ -260,20 +240,7 @@ export function createHandler(service: AccountService, options: HandlerOptions =
     const setSession = own(outcome, "setSession");
     if (!setSession && !own(outcome, "clearSession")) return;
     const domain = isLocalHost(site.apiHost) ? null : `.${site.apiHost}`;
-    // The framework Appwrite runs on lowercases cookie names; the fallback keeps the id's case.
-    const name = cookieName.toLowerCase();
-    if (setSession) {
-      const { value, expire } = setSession;
-      const base = { expires: expire, maxAge: (expire.getTime() - site.nowMs) / 1000, secure: site.https, domain };
-      headers.push(["Set-Cookie", serializeCookie(`${name}_legacy`, value, { ...base, sameSiteNone: false })]);
-      headers.push(["Set-Cookie", serializeCookie(name, value, { ...base, sameSiteNone: true })]);
-      if (!site.sameSite) headers.push(["X-Fallback-Cookies", JSON.stringify({ [cookieName]: value })]);
-    } else {
-      const base = { expires: new Date(0), maxAge: 0, secure: site.https, domain };
-      headers.push(["Set-Cookie", serializeCookie(`${name}_legacy`, "", { ...base, sameSiteNone: false })]);
-      headers.push(["Set-Cookie", serializeCookie(name, "", { ...base, sameSiteNone: true })]);
-      if (!site.sameSite) headers.push(["X-Fallback-Cookies", "[]"]);
-    }
+    headers.push(...sessionHeaders(cookieNames, setSession ?? null, { ...site, domain }));
   }
 
   function badRequest(message: string): RawResponse {
