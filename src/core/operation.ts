@@ -48,11 +48,11 @@ export interface OperationSpec<S extends ParamShape, R> {
   model?: ResponseModel;
   scope: Scope;
   /** Exempt from the MFA gate (spec §4). */
-  mfaGroup?: boolean;
+  skipsMfaGate?: boolean;
   /** Needs an MFA challenge passed in the last 30 minutes. */
-  mfaProtected?: boolean;
+  needsRecentChallenge?: boolean;
   /** Refused when a user is already resolved (`user_session_already_exists`). */
-  sessionGroup?: boolean;
+  guestOnly?: boolean;
   authMethod?: AuthMethod;
   rateLimit?: RateLimitRule;
   /**

@@ -35,13 +35,13 @@ export async function execute<S extends ParamShape, R>(
   raw: Record<string, unknown>,
 ): Promise<Outcome<R>> {
   let headers: Record<string, string> = {};
-  // Flags are read only from the spec itself: a polluted Object.prototype (`mfaGroup`,
-  // `sessionGroup`, …) must not switch a check off.
-  const mfaGroup = ownFlag(op, "mfaGroup");
+  // Flags are read only from the spec itself: a polluted Object.prototype (`skipsMfaGate`,
+  // `guestOnly`, …) must not switch a check off.
+  const skipsMfaGate = ownFlag(op, "skipsMfaGate");
   const rateLimit = ownFlag(op, "rateLimit");
   const authMethod = ownFlag(op, "authMethod");
-  const sessionGroup = ownFlag(op, "sessionGroup");
-  const mfaProtected = ownFlag(op, "mfaProtected");
+  const guestOnly = ownFlag(op, "guestOnly");
+  const needsRecentChallenge = ownFlag(op, "needsRecentChallenge");
   const checksTimestamp = ownFlag(op, "checksTimestamp");
   try {
     const now = new Date(deps.clock.now());
@@ -52,7 +52,7 @@ export async function execute<S extends ParamShape, R>(
       throw new AppwriteError("general_unauthorized_scope", `${who} (role: ${caller.role}) missing scope (${op.scope})`);
     }
     if (caller.user && !caller.user.status) throw new AppwriteError("user_blocked");
-    if (!mfaGroup && (await needsMoreFactors(deps, caller))) throw new AppwriteError("user_more_factors_required");
+    if (!skipsMfaGate && (await needsMoreFactors(deps, caller))) throw new AppwriteError("user_more_factors_required");
 
     if (rateLimit && deps.limiter) {
       headers = await applyRateLimit(deps, rateLimit, op, ctx, caller, raw, now);
@@ -60,8 +60,8 @@ export async function execute<S extends ParamShape, R>(
     if (authMethod && caller.role !== "applications" && !deps.config.auth.methods[authMethod]) {
       throw new AppwriteError("user_auth_method_unsupported", METHOD_DISABLED[authMethod]);
     }
-    if (sessionGroup && caller.user) throw new AppwriteError("user_session_already_exists");
-    if (mfaProtected) {
+    if (guestOnly && caller.user) throw new AppwriteError("user_session_already_exists");
+    if (needsRecentChallenge) {
       const at = caller.session?.mfaUpdatedAt;
       if (!at || now.getTime() - at.getTime() > FRESH_CHALLENGE_MS) throw new AppwriteError("user_challenge_required");
     }
@@ -82,7 +82,7 @@ export async function execute<S extends ParamShape, R>(
   }
 }
 
-type Flag = "mfaGroup" | "rateLimit" | "authMethod" | "sessionGroup" | "mfaProtected" | "checksTimestamp";
+type Flag = "skipsMfaGate" | "rateLimit" | "authMethod" | "guestOnly" | "needsRecentChallenge" | "checksTimestamp";
 
 /** An operation flag only if the spec itself declares it, never one inherited from a prototype. */
 function ownFlag<S extends ParamShape, R, K extends Flag>(op: OperationSpec<S, R>, name: K): OperationSpec<S, R>[K] | undefined {

@@ -152,7 +152,7 @@ export interface RecoveryCodeRecord {
   /** sha256 of the code: what redemption compares against. */
   codeHash: string;
   /**
-   * The code encrypted (AES-GCM) under the service's secret, so the mfaProtected
+   * The code encrypted (AES-GCM) under the service's secret, so the needsRecentChallenge
    * `GET /account/mfa/recovery-codes` can show the remaining codes; never compared against.
    */
   sealedCode: string;

@@ -367,7 +367,7 @@ describe("enabling MFA and the gate (§2.8, §4, §1.8)", () => {
     expect(factors).toEqual({ totp: true, phone: false, email: false, recoveryCode: false });
 
     // Everything outside the mfa group is refused, including DELETE /account/sessions and the
-    // mfaProtected routes (the gate comes first, §1.8).
+    // needsRecentChallenge routes (the gate comes first, §1.8).
     const refused: Array<[string, () => Promise<unknown>]> = [
       ["deleteSessions", () => b2.use((a) => a.deleteSessions())],
       ["listSessions", () => b2.use((a) => a.listSessions())],

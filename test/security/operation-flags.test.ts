@@ -1,7 +1,7 @@
 /**
  * Defence in depth against prototype pollution (issue 11, item 1): the pipeline (src/core/pipeline.ts)
  * reads an operation's flags only from the operation itself. Should anything ever write
- * `mfaGroup`, `sessionGroup`, `rateLimit`, … into `Object.prototype`, no check is switched off
+ * `skipsMfaGate`, `guestOnly`, `rateLimit`, … into `Object.prototype`, no check is switched off
  * or added. Each test pollutes the prototype for one call only.
  */
 import { afterEach, describe, expect, it } from "vitest";
@@ -27,10 +27,10 @@ async function signedIn(overrides: Parameters<typeof makeService>[0] = {}) {
 }
 
 describe("operation flags are own properties only", () => {
-  it("a polluted `mfaGroup` does not open the MFA gate", async () => {
+  it("a polluted `skipsMfaGate` does not open the MFA gate", async () => {
     const { service, store, userId, session } = await signedIn();
     await store.updateUser(userId, { mfa: true, emailVerification: true });
-    pollute("mfaGroup", true);
+    pollute("skipsMfaGate", true);
     await expectAppwriteError(service.execute("get", { session }), "user_more_factors_required", 401);
   });
 
@@ -42,12 +42,12 @@ describe("operation flags are own properties only", () => {
     expect(outcome.headers["X-RateLimit-Limit"]).toBeUndefined();
   });
 
-  it("a polluted `authMethod`, `sessionGroup`, `mfaProtected` or `checksTimestamp` adds no check", async () => {
+  it("a polluted `authMethod`, `guestOnly`, `needsRecentChallenge` or `checksTimestamp` adds no check", async () => {
     const { service, session } = await signedIn({ auth: { methods: { jwt: false } } });
     const flags: [string, unknown][] = [
       ["authMethod", "jwt"],
-      ["sessionGroup", true],
-      ["mfaProtected", true],
+      ["guestOnly", true],
+      ["needsRecentChallenge", true],
       ["checksTimestamp", true],
     ];
     for (const [name, value] of flags) {

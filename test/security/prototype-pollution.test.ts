@@ -55,9 +55,9 @@ function expectRefused(res: RawResult) {
 }
 
 describe("bracket parameters cannot reach Object.prototype", () => {
-  it("GET /v1/account?__proto__[mfaGroup]=1 (no session, no project): refused, and the MFA gate still holds", async () => {
+  it("GET /v1/account?__proto__[skipsMfaGate]=1 (no session, no project): refused, and the MFA gate still holds", async () => {
     const victim = await userWithSession(server, true);
-    const attack = await raw(server.endpoint, "GET", "/account?__proto__[mfaGroup]=1", { project: null });
+    const attack = await raw(server.endpoint, "GET", "/account?__proto__[skipsMfaGate]=1", { project: null });
     expect(prototypeKeys()).toEqual(baseline);
     expectRefused(attack);
     // A password-only session of an MFA user must still be stopped before changing the e-mail.
@@ -113,7 +113,7 @@ describe("bracket parameters cannot reach Object.prototype", () => {
 
 describe("JSON bodies", () => {
   for (const [label, body] of [
-    ["{__proto__: {…}}", `{"__proto__":{"redirect":"${EVIL}","mfaGroup":true}}`],
+    ["{__proto__: {…}}", `{"__proto__":{"redirect":"${EVIL}","skipsMfaGate":true}}`],
     ["{constructor: {prototype: {…}}}", `{"constructor":{"prototype":{"redirect":"${EVIL}"}}}`],
     ["a nested __proto__", `{"extra":[{"__proto__":{"redirect":"${EVIL}"}}]}`],
   ] as const) {

@@ -117,7 +117,7 @@ export const deleteMfaAuthenticator = operation({
   method: "DELETE",
   path: `${MFA}/authenticators/:type`,
   scope: "account",
-  mfaProtected: true,
+  needsRecentChallenge: true,
   params: { type: whiteList(["totp"]) },
   async run(env) {
     const user = requireUser(env);
@@ -136,7 +136,7 @@ export const createMfaChallenge = operation({
   path: `${MFA}/challenge`,
   aliases: ["POST /account/mfa/challenges"],
   scope: "account",
-  mfaGroup: true,
+  skipsMfaGate: true,
   rateLimit: RATE_LIMITS.createMfaChallenge,
   params: { factor: whiteList(["email", "phone", "totp", "recoverycode"]) },
   async run(env, input) {
@@ -178,7 +178,7 @@ export const updateMfaChallenge = operation({
   aliases: ["PUT /account/mfa/challenges"],
   model: "session",
   scope: "account",
-  mfaGroup: true,
+  skipsMfaGate: true,
   rateLimit: RATE_LIMITS.updateMfaChallenge,
   params: { challengeId: text(256), otp: text(256) },
   async run(env, input) {
@@ -226,7 +226,7 @@ export const listMfaFactors = operation({
   method: "GET",
   path: `${MFA}/factors`,
   scope: "account",
-  mfaGroup: true,
+  skipsMfaGate: true,
   params: {},
   async run(env) {
     const user = requireUser(env);
@@ -257,7 +257,7 @@ export const getMfaRecoveryCodes = operation({
   method: "GET",
   path: `${MFA}/recovery-codes`,
   scope: "account",
-  mfaProtected: true,
+  needsRecentChallenge: true,
   params: {},
   async run(env) {
     const user = requireUser(env);
@@ -277,7 +277,7 @@ export const updateMfaRecoveryCodes = operation({
   method: "PATCH",
   path: `${MFA}/recovery-codes`,
   scope: "account",
-  mfaProtected: true,
+  needsRecentChallenge: true,
   params: {},
   async run(env) {
     const user = requireUser(env);

@@ -34,7 +34,7 @@ export const createEmailPasswordSession = operation({
   aliases: ["POST /account/sessions"],
   model: "session",
   scope: "sessions.write",
-  sessionGroup: true,
+  guestOnly: true,
   authMethod: "emailPassword",
   // Per (IP, normalised e-mail) plus a per-e-mail ceiling: see src/core/rate-limits.ts.
   rateLimit: RATE_LIMITS.createEmailPasswordSession,
@@ -65,7 +65,7 @@ export const createAnonymousSession = operation({
   path: `${SESSIONS}/anonymous`,
   model: "session",
   scope: "sessions.write",
-  sessionGroup: true,
+  guestOnly: true,
   authMethod: "anonymous",
   rateLimit: RATE_LIMITS.createAnonymousSession,
   params: {},
@@ -129,7 +129,7 @@ export const deleteSession = operation({
   method: "DELETE",
   path: `${SESSIONS}/:sessionId`,
   scope: "account",
-  mfaGroup: true,
+  skipsMfaGate: true,
   rateLimit: RATE_LIMITS.deleteSession,
   params: { sessionId: uid },
   async run(env, input) {

@@ -174,7 +174,7 @@ const tokenSessionRoute = (method: "POST" | "PUT", path: string) =>
     path,
     model: "session",
     scope: "sessions.write",
-    sessionGroup: true,
+    guestOnly: true,
     rateLimit: RATE_LIMITS.createSession,
     params: { userId: customId, secret: text(256) },
     run: sessionFromToken,
