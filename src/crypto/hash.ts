@@ -1,4 +1,6 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+
+// All hashing and constant-time comparison goes through node:crypto, here: one library, one place.
 
 /** sha256 as lowercase hex: how every session, token, challenge and recovery secret is stored. */
 export function sha256Hex(value: string): string {
@@ -14,4 +16,19 @@ export function constantTimeEqual(a: string, b: string): boolean {
   const right = Buffer.from(b, "utf8");
   if (left.length !== right.length) return false;
   return timingSafeEqual(left, right);
+}
+
+/** Constant-time comparison of two byte strings (a signature against the expected one). */
+export function constantTimeEqualBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** HMAC-SHA256 of `message` under `key`. */
+export function hmacSha256(key: Uint8Array, message: Uint8Array): Uint8Array {
+  return createHmac("sha256", key).update(message).digest();
+}
+
+/** SHA-256 of a text, as bytes (key derivation). */
+export function sha256Bytes(value: string): Uint8Array {
+  return createHash("sha256").update(value, "utf8").digest();
 }

@@ -1,8 +1,5 @@
-import { createHash } from "node:crypto";
-import { hmac } from "@oslojs/crypto/hmac";
-import { SHA256 } from "@oslojs/crypto/sha2";
 import { createJWTSignatureMessage, encodeJWT, parseJWT } from "@oslojs/jwt";
-import { constantTimeEqual } from "@oslojs/crypto/subtle";
+import { constantTimeEqualBytes, hmacSha256, sha256Bytes } from "./hash";
 
 export interface SessionJwtPayload {
   userId: string;
@@ -13,14 +10,14 @@ export interface SessionJwtPayload {
 
 /** The HS256 key: derived from the service secret so one secret can serve several purposes. */
 export function jwtKey(secret: string): Uint8Array {
-  return createHash("sha256").update(`gatehouse:jwt:v1:${secret}`).digest();
+  return sha256Bytes(`gatehouse:jwt:v1:${secret}`);
 }
 
 /** Appwrite's account JWT (spec §2.6): `{"typ":"JWT","alg":"HS256"}`, `{userId, sessionId, exp}`. */
 export function signSessionJwt(payload: SessionJwtPayload, key: Uint8Array): string {
   const header = JSON.stringify({ typ: "JWT", alg: "HS256" });
   const body = JSON.stringify({ userId: payload.userId, sessionId: payload.sessionId, exp: payload.exp });
-  return encodeJWT(header, body, hmac(SHA256, key, createJWTSignatureMessage(header, body)));
+  return encodeJWT(header, body, hmacSha256(key, createJWTSignatureMessage(header, body)));
 }
 
 /** The payload, or the reason it is refused, worded as Appwrite's JWT library words it. */
@@ -33,7 +30,7 @@ export function verifySessionJwt(token: string, key: Uint8Array, nowSeconds: num
   }
   const [header, payload, signature, message] = parsed;
   if ((header as { alg?: unknown }).alg !== "HS256") return { error: "Invalid token: Unsupported algorithm" };
-  if (!constantTimeEqual(signature, hmac(SHA256, key, message))) return { error: "Invalid token: Signature failed" };
+  if (!constantTimeEqualBytes(signature, hmacSha256(key, message))) return { error: "Invalid token: Signature failed" };
   const { userId, sessionId, exp } = payload as Record<string, unknown>;
   if (typeof userId !== "string" || typeof sessionId !== "string" || typeof exp !== "number") return { error: "Invalid token: Invalid payload" };
   // Leeway 0, as Appwrite verifies.
