@@ -46,10 +46,22 @@ export const PER_IP_AND_IDENTIFIER = 10;
 export const MAGIC_URL_PER_IP = 60;
 /** The per-identifier ceiling on those routes, whatever the IP (see the module comment). */
 export const IDENTIFIER_CEILING = 100;
+/**
+ * Requests per IP an hour on routes where Appwrite has no per-IP key but each request costs an
+ * Argon2 verification (password login), creates an account and sends mail (e-mail OTP), or makes
+ * a fresh counter per made-up user id (token sessions, recovery and verification secrets). High
+ * enough for many people behind one NAT; it bounds how much CPU, mail and limiter memory one
+ * client can use (each IP can add only so many counters an hour to src/limiters/memory.ts).
+ */
+export const GUEST_PER_IP = 200;
+/** Changes of the signed-in user's e-mail or phone per hour (each answer says whether the address is taken). */
+export const CONTACT_CHANGES_PER_USER = 10;
 
 const ipAndEmail = "url:{url},ip:{ip},email:{param-email}";
 const email = "url:{url},email:{param-email}";
 const ip = "url:{url},ip:{ip}";
+const ipAndUser = "url:{url},ip:{ip},userId:{param-userId}";
+const user = "url:{url},userId:{param-userId}";
 
 /** `[template, limit]` pairs to a frozen rule, so no later write or polluted prototype changes it. */
 function rule(...keys: [string, number][]): RateLimitRule {
@@ -62,26 +74,32 @@ export const RATE_LIMITS = Object.freeze({
   createAccount: rule([ip, 10]),
   updatePassword: rule([ip, 10]),
   // POST /account/sessions/email: Appwrite keys it per e-mail alone (10).
-  createEmailPasswordSession: rule([ipAndEmail, PER_IP_AND_IDENTIFIER], [email, IDENTIFIER_CEILING]),
+  createEmailPasswordSession: rule([ipAndEmail, PER_IP_AND_IDENTIFIER], [ip, GUEST_PER_IP], [email, IDENTIFIER_CEILING]),
   createAnonymousSession: rule(["ip:{ip}", 50]),
   updateSession: rule([ip, 10]),
   deleteSession: rule([ip, 100]),
   deleteSessions: rule([ip, 100]),
   // POST /account/tokens/email: Appwrite keys it per e-mail alone (10).
-  createEmailToken: rule([ipAndEmail, PER_IP_AND_IDENTIFIER], [email, IDENTIFIER_CEILING]),
+  createEmailToken: rule([ipAndEmail, PER_IP_AND_IDENTIFIER], [ip, MAGIC_URL_PER_IP], [email, IDENTIFIER_CEILING]),
   // POST /account/tokens/magic-url: Appwrite keys it per e-mail (60), then per IP (60).
   createMagicURLToken: rule([ipAndEmail, MAGIC_URL_PER_IP], [ip, MAGIC_URL_PER_IP], [email, IDENTIFIER_CEILING]),
   // POST /account/tokens/phone: Appwrite keys it per phone (10), then per IP (10).
   createPhoneToken: rule(["url:{url},ip:{ip},phone:{param-phone}", PER_IP_AND_IDENTIFIER], [ip, 10], ["url:{url},phone:{param-phone}", IDENTIFIER_CEILING]),
   // POST /account/sessions/token and its aliases: the secret is guessed per user, from one IP.
-  createSession: rule(["ip:{ip},userId:{param-userId}", 10]),
+  createSession: rule(["ip:{ip},userId:{param-userId}", 10], [ip, GUEST_PER_IP]),
   // POST /account/recovery: Appwrite keys it per e-mail (10), then per IP (10).
   createRecovery: rule([ipAndEmail, PER_IP_AND_IDENTIFIER], [ip, 10], [email, IDENTIFIER_CEILING]),
-  updateRecovery: rule(["url:{url},userId:{param-userId}", 10]),
+  // PUT /account/recovery and the verification confirmations: Appwrite keys them per user id
+  // alone (10), which anyone who knows the id can use up; here per (IP, user id), then per IP,
+  // then a per-user ceiling, as on the routes above.
+  updateRecovery: rule([ipAndUser, PER_IP_AND_IDENTIFIER], [ip, GUEST_PER_IP], [user, IDENTIFIER_CEILING]),
   createVerification: rule(["url:{url},userId:{userId}", 10]),
-  updateVerification: rule(["url:{url},userId:{param-userId}", 10]),
+  updateVerification: rule([ipAndUser, PER_IP_AND_IDENTIFIER], [ip, GUEST_PER_IP], [user, IDENTIFIER_CEILING]),
   createPhoneVerification: rule(["url:{url},userId:{userId}", 10], [ip, 10]),
-  updatePhoneVerification: rule(["userId:{param-userId}", 10]),
+  updatePhoneVerification: rule([ipAndUser, PER_IP_AND_IDENTIFIER], [ip, GUEST_PER_IP], [user, IDENTIFIER_CEILING]),
+  // PATCH /account/email and /account/phone (not limited by Appwrite): each answer tells whether
+  // the address is taken, so one session may not probe without bound.
+  updateContact: rule(["url:{url},userId:{userId}", CONTACT_CHANGES_PER_USER], [ip, GUEST_PER_IP]),
   createJWT: rule(["url:{url},userId:{userId}", 100]),
   createMfaChallenge: rule(["url:{url},userId:{userId}", 10]),
   updateMfaChallenge: rule(["url:{url},challengeId:{param-challengeId}", 10]),

@@ -4,7 +4,8 @@ export interface MemoryRateLimiterOptions {
   /**
    * Most counters held at once. Default 100 000. When a new key arrives and the map is full,
    * counters whose window has ended go first, then those whose window started longest ago (a
-   * hundredth of `maxKeys` at a time).
+   * hundredth of `maxKeys` at a time), keeping counters that are full (refusing requests) until
+   * nothing else is left.
    */
   maxKeys?: number;
 }
@@ -20,6 +21,7 @@ interface Counter {
   start: number;
   reset: number;
   count: number;
+  limit: number;
 }
 
 /**
@@ -33,7 +35,9 @@ interface Counter {
  * until its window ended.
  *
  * The trade-off: evicting a live counter resets its count, so a request it would have refused
- * may pass. Since the oldest go first, a counter is evicted only after nearly `maxKeys` newer
+ * may pass. Counters that are full (refusing) are evicted only when every held counter is full,
+ * so a flood of fresh keys cannot reset the counter that is stopping a guesser. Otherwise, since
+ * the oldest go first, a counter is evicted only after nearly `maxKeys` newer
  * keys were made, and a request makes at most three (src/core/rate-limits.ts): an attacker must
  * send some 33 000 requests (50 000 on the login route) to reset one counter, which re-grants at
  * most that key's hourly allowance (10 guesses on the login routes), far costlier than the
@@ -70,9 +74,17 @@ export function memoryRateLimiter(options: MemoryRateLimiterOptions = {}): Memor
    */
   function evictOldest(): void {
     let toEvict = batch;
+    // Counters that are refusing requests right now go last: they are what stands between a
+    // guesser and an account, and a flood of fresh keys (each at count 1) must not wash them out.
+    // Filling one costs its whole allowance, so an attacker cannot cheaply fill the map with them.
+    for (const [key, window] of windows) {
+      if (window.count >= window.limit) continue;
+      windows.delete(key);
+      if (--toEvict === 0) return;
+    }
     for (const key of windows.keys()) {
       windows.delete(key);
-      if (--toEvict === 0) break;
+      if (--toEvict === 0) return;
     }
   }
 
@@ -101,7 +113,7 @@ export function memoryRateLimiter(options: MemoryRateLimiterOptions = {}): Memor
       if (!window || window.start !== start) {
         windows.delete(key);
         if (windows.size >= maxKeys) evictOldest();
-        window = { start, reset, count: 0 };
+        window = { start, reset, count: 0, limit };
         windows.set(key, window);
         nextExpiry = Math.min(nextExpiry, reset);
       }

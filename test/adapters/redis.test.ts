@@ -170,15 +170,13 @@ describe.skipIf(!hasRedis)("redisRateLimiter on the shared Redis", () => {
       const redisSide = seen.map(([r]) => r);
       expect(redisSide.slice(0, 10).map((r) => [r.status, r.remaining])).toEqual(Array.from({ length: 10 }, (_, i) => [401, String(9 - i)]));
       expect(redisSide[10]).toEqual({ status: 429, limit: "10", remaining: "0", reset: String(WINDOW_START + HOUR) });
-      // The counters live in Redis, under the prefix: per (IP, e-mail) and the e-mail's ceiling
-      // (src/core/rate-limits.ts); the refused 11th was counted by neither.
+      // The counters live in Redis, under the prefix: per (IP, e-mail), per IP and the e-mail's
+      // ceiling (src/core/rate-limits.ts); the refused 11th was counted by none.
       const keys = (await keysUnder(client, prefix)).sort();
-      expect(keys).toHaveLength(2);
-      for (const key of keys) {
-        expect(key).toContain(`email:${email}`);
-        expect(await client.get(key)).toBe("10");
-      }
-      expect(keys.filter((k) => k.includes(",ip:"))).toHaveLength(1);
+      expect(keys).toHaveLength(3);
+      expect(keys.filter((key) => key.includes(`email:${email}`))).toHaveLength(2);
+      for (const key of keys) expect(await client.get(key)).toBe("10");
+      expect(keys.filter((k) => k.includes(",ip:"))).toHaveLength(2);
     } finally {
       await withRedis.close();
       await withMemory.close();
@@ -226,7 +224,8 @@ describe.skipIf(!hasRedisServer)("redisRateLimiter while its Redis is down (a re
   it("counts in Redis while it is up", async () => {
     const email = `up-${tag()}@example.com`;
     for (let i = 0; i < 3; i++) expect((await login(server, email)).status).toBe(401);
-    // Two counters per login (src/core/rate-limits.ts): per (IP, e-mail) and the e-mail's ceiling.
+    // Two counters per login name the e-mail (src/core/rate-limits.ts): per (IP, e-mail) and the
+    // e-mail's ceiling (the third is per IP).
     const keys = (await keysUnder(client, "gh:")).filter((k) => k.includes(email));
     expect(keys).toHaveLength(2);
     for (const key of keys) expect(await client.get(key)).toBe("3");

@@ -101,6 +101,7 @@ export const updateEmail = operation({
   method: "PATCH",
   path: `${ACCOUNT}/email`,
   scope: "account",
+  rateLimit: RATE_LIMITS.updateContact,
   checksTimestamp: true,
   params: { email, password },
   async run(env, input) {
@@ -165,6 +166,7 @@ export const updatePhone = operation({
   method: "PATCH",
   path: `${ACCOUNT}/phone`,
   scope: "account",
+  rateLimit: RATE_LIMITS.updateContact,
   checksTimestamp: true,
   params: { phone, password },
   async run(env, input) {

@@ -103,7 +103,16 @@ export const createMagicURLToken = operation({
         if (hidden) return ok(hiddenToken(env, input.email, null, { lifetimeMs: HOUR, phrase }), 201);
         throw new AppwriteError("user_email_already_exists");
       }
-      user = await passwordlessUser(env, input.userId, { email: input.email });
+      try {
+        user = await passwordlessUser(env, input.userId, { email: input.email });
+      } catch (error) {
+        // A requested id that is taken would tell a free address (409) from a registered one
+        // (201, the id ignored): with enumeration protection both get the answer every address gets.
+        if (hidden && error instanceof AppwriteError && error.type === "document_already_exists") {
+          return ok(hiddenToken(env, input.email, null, { lifetimeMs: HOUR, phrase }), 201);
+        }
+        throw error;
+      }
     }
     const secret = randomHex(32);
     const token = await issueToken(env, user, { type: TokenType.magicUrl, secret, lifetimeMs: HOUR, phrase });
