@@ -17,14 +17,14 @@ export const createRecovery = operation({
   params: { email, url: hostUrl },
   async run(env, input) {
     requireMailer(env, "SMTP Disabled");
-    const user = await env.deps.store.getUserByEmail(input.email);
+    const user = await env.deps.store.users.getByEmail(input.email);
     // Appwrite answers 404 for an unknown address (QUIRK §2.23, kept: the SDKs' apps rely on it).
     if (!user) throw new AppwriteError("user_not_found");
     if (!user.status) throw new AppwriteError("user_blocked");
     const secret = randomHex(128);
     const token = await issueToken(env, user, { type: TokenType.recovery, secret, lifetimeMs: HOUR });
     const url = linkWith(input.url, { userId: user.id, secret, expire: token.expire.toISOString().replace("Z", "+00:00") });
-    await deliverMail(env, "recovery", { email: input.email, name: user.name }, { url }, token.expire, () => env.deps.store.consumeToken(token.id));
+    await deliverMail(env, "recovery", { email: input.email, name: user.name }, { url }, token.expire, () => env.deps.store.tokens.consume(token.id));
     await audit(env, "recovery.create", user, `user/${user.id}`);
     return ok(tokenModel(env, token, secret), 201);
   },
@@ -37,7 +37,7 @@ export const updateRecovery = operation({
   params: { userId: uid, secret: text(256), password: newPassword },
   async run(env, input) {
     const { store, hasher } = env.deps;
-    const user = await store.getUser(input.userId);
+    const user = await store.users.get(input.userId);
     if (!user) throw new AppwriteError("user_not_found");
     // The history is checked once the secret matched but before it is spent, so a refused
     // password leaves the link usable.
@@ -46,7 +46,7 @@ export const updateRecovery = operation({
     );
     const hash = await hasher.hash(input.password);
     const updated =
-      (await store.updateUser(user.id, {
+      (await store.users.update(user.id, {
         passwordHash: hash,
         passwordUpdatedAt: env.now,
         passwordHistory: nextHistory(env.deps, user.passwordHistory, hash),
