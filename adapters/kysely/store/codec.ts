@@ -24,7 +24,10 @@ export const textOf = <T extends string>(): ColumnType<T> => text as ColumnType<
 
 /** Drivers return BIGINT as number, string or bigint depending on dialect and size. */
 export const integer: ColumnType<number> = { encode: (v) => v, decode: (raw) => Number(raw) };
-export const nullableInteger: ColumnType<number | null> = { encode: (v) => v, decode: (raw) => (raw === null || raw === undefined ? null : Number(raw)) };
+export const nullableInteger: ColumnType<number | null> = {
+  encode: (v) => v,
+  decode: (raw) => (raw === null || raw === undefined ? null : Number(raw)),
+};
 /** An integer column holding one of a closed set of values. */
 export const integerOf = <T extends number>(): ColumnType<T> => integer as ColumnType<T>;
 

@@ -98,7 +98,22 @@ function clientInfo<Row extends { [C in keyof ClientInfoColumns]: string }>(): {
     countryCode: ["country_code", text],
   } as { [K in keyof ClientInfo]-?: Field<ClientInfo[K], Row> };
 }
-type ClientInfoColumns = Pick<SessionsTable, "os_code" | "os_name" | "os_version" | "client_type" | "client_code" | "client_name" | "client_version" | "client_engine" | "client_engine_version" | "device_name" | "device_brand" | "device_model" | "country_code">;
+type ClientInfoColumns = Pick<
+  SessionsTable,
+  | "os_code"
+  | "os_name"
+  | "os_version"
+  | "client_type"
+  | "client_code"
+  | "client_name"
+  | "client_version"
+  | "client_engine"
+  | "client_engine_version"
+  | "device_name"
+  | "device_brand"
+  | "device_model"
+  | "country_code"
+>;
 
 export const sessions = codec<SessionRecord, SessionsTable>({
   fields: {

@@ -11,7 +11,12 @@ export function identities(ctx: StoreContext): IdentityRepository {
     },
     get: (id) => getById(ctx, "identities", codecs.identities, id),
     async getByProviderUid(provider, providerUid) {
-      const row = await db.selectFrom("identities").selectAll().where("provider", "=", provider).where("provider_uid", "=", providerUid).executeTakeFirst();
+      const row = await db
+        .selectFrom("identities")
+        .selectAll()
+        .where("provider", "=", provider)
+        .where("provider_uid", "=", providerUid)
+        .executeTakeFirst();
       return row ? codecs.identities.fromRow(row) : null;
     },
     async findByEmail(email, exceptUserId) {
@@ -20,7 +25,9 @@ export function identities(ctx: StoreContext): IdentityRepository {
       return (await query.orderBy("created_at").orderBy("id").execute()).map(codecs.identities.fromRow);
     },
     async list(userId) {
-      return (await db.selectFrom("identities").selectAll().where("user_id", "=", userId).orderBy("created_at").orderBy("id").execute()).map(codecs.identities.fromRow);
+      return (
+        await db.selectFrom("identities").selectAll().where("user_id", "=", userId).orderBy("created_at").orderBy("id").execute()
+      ).map(codecs.identities.fromRow);
     },
     update: (id, patch) => updateById(ctx, "identities", codecs.identities, id, patch),
     delete: (id) => deleteById(ctx, "identities", id),

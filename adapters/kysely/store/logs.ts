@@ -22,7 +22,11 @@ export function logs(ctx: StoreContext): LogRepository {
       return rows.map(codecs.logs.fromRow);
     },
     async count(userId) {
-      const row = await db.selectFrom("logs").select((eb) => eb.fn.countAll().as("n")).where("user_id", "=", userId).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom("logs")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .where("user_id", "=", userId)
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     },
   };

@@ -7,7 +7,12 @@ export function mfa(ctx: StoreContext): MfaRepository {
   const { db } = ctx;
   return {
     async getAuthenticator(userId, type) {
-      const row = await db.selectFrom("authenticators").selectAll().where("user_id", "=", userId).where("type", "=", type).executeTakeFirst();
+      const row = await db
+        .selectFrom("authenticators")
+        .selectAll()
+        .where("user_id", "=", userId)
+        .where("type", "=", type)
+        .executeTakeFirst();
       return row ? codecs.authenticators.fromRow(row) : null;
     },
     async putAuthenticator(authenticator) {
@@ -38,7 +43,11 @@ export function mfa(ctx: StoreContext): MfaRepository {
       });
     },
     async countRecoveryCodes(userId) {
-      const row = await db.selectFrom("recovery_codes").select((eb) => eb.fn.countAll().as("n")).where("user_id", "=", userId).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom("recovery_codes")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .where("user_id", "=", userId)
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     },
     async listRecoveryCodes(userId) {
@@ -46,7 +55,9 @@ export function mfa(ctx: StoreContext): MfaRepository {
       return rows.map(codecs.recoveryCodes.fromRow);
     },
     async consumeRecoveryCode(userId, codeHash) {
-      return affected(await db.deleteFrom("recovery_codes").where("user_id", "=", userId).where("code_hash", "=", codeHash).executeTakeFirst());
+      return affected(
+        await db.deleteFrom("recovery_codes").where("user_id", "=", userId).where("code_hash", "=", codeHash).executeTakeFirst(),
+      );
     },
   };
 }

@@ -28,7 +28,13 @@ export async function getById<R>(ctx: StoreContext, table: TableWithId, codec: C
 }
 
 /** Applies the patch's defined fields and returns the updated record, or null when there is no such row. */
-export async function updateById<R>(ctx: StoreContext, table: TableWithId, codec: Codec<R, any>, id: string, patch: NoInfer<Partial<R>>): Promise<R | null> {
+export async function updateById<R>(
+  ctx: StoreContext,
+  table: TableWithId,
+  codec: Codec<R, any>,
+  id: string,
+  patch: NoInfer<Partial<R>>,
+): Promise<R | null> {
   const values = codec.toPatch(patch);
   if (Object.keys(values).length === 0) return getById(ctx, table, codec, id);
   const query = untyped(ctx).updateTable(table).set(values).where("id", "=", id);

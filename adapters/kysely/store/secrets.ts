@@ -16,13 +16,22 @@ function secrets<T extends SecretRecord>(ctx: StoreContext, table: "tokens" | "c
     async addAttempt(id) {
       // The increment and the read of the new count are one atomic step.
       if (ctx.caps.returning) {
-        const row = await db.updateTable(table).set({ attempts: sql`attempts + 1` }).where("id", "=", id).returning("attempts").executeTakeFirst();
+        const row = await db
+          .updateTable(table)
+          .set({ attempts: sql`attempts + 1` })
+          .where("id", "=", id)
+          .returning("attempts")
+          .executeTakeFirst();
         return row ? Number(row.attempts) : 0;
       }
       return ctx.atomic(async (tx) => {
         const row = await tx.selectFrom(table).select("attempts").where("id", "=", id).forUpdate().executeTakeFirst();
         if (!row) return 0;
-        await tx.updateTable(table).set({ attempts: sql`attempts + 1` }).where("id", "=", id).execute();
+        await tx
+          .updateTable(table)
+          .set({ attempts: sql`attempts + 1` })
+          .where("id", "=", id)
+          .execute();
         return Number(row.attempts) + 1;
       });
     },
@@ -34,7 +43,14 @@ export function tokens(ctx: StoreContext): TokenRepository {
   return {
     ...secrets(ctx, "tokens", codecs.tokens),
     async list(userId, now) {
-      const rows = await db.selectFrom("tokens").selectAll().where("user_id", "=", userId).where("expire", ">", now.getTime()).orderBy("created_at").orderBy("id").execute();
+      const rows = await db
+        .selectFrom("tokens")
+        .selectAll()
+        .where("user_id", "=", userId)
+        .where("expire", ">", now.getTime())
+        .orderBy("created_at")
+        .orderBy("id")
+        .execute();
       return rows.map(codecs.tokens.fromRow);
     },
   };

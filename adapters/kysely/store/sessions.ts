@@ -10,7 +10,9 @@ const TARGET = codecs.targets.aliased("targets", "t_");
 export function sessions(ctx: StoreContext): SessionRepository {
   const { db } = ctx;
   const list = async (userId: string) =>
-    (await db.selectFrom("sessions").selectAll().where("user_id", "=", userId).orderBy("created_at").orderBy("id").execute()).map(codecs.sessions.fromRow);
+    (await db.selectFrom("sessions").selectAll().where("user_id", "=", userId).orderBy("created_at").orderBy("id").execute()).map(
+      codecs.sessions.fromRow,
+    );
 
   return {
     async create(session) {
@@ -38,7 +40,12 @@ export function sessions(ctx: StoreContext): SessionRepository {
           .compile();
         ctx.compiled.set("findAuth", query);
       }
-      const { rows } = await db.executeQuery<Record<string, unknown>>({ sql: query.sql, query: query.query, queryId: query.queryId, parameters: [secretHash, userId] });
+      const { rows } = await db.executeQuery<Record<string, unknown>>({
+        sql: query.sql,
+        query: query.query,
+        queryId: query.queryId,
+        parameters: [secretHash, userId],
+      });
       const first = rows[0];
       if (first === undefined) return null;
       const targets: TargetRecord[] = [];
@@ -67,7 +74,13 @@ export function sessions(ctx: StoreContext): SessionRepository {
       // A user has few sessions (the limit is at most 100), so reading their ids is cheap and
       // avoids LIMIT/OFFSET forms the three dialects disagree on. A concurrent trim reads the same
       // surplus and deletes the same rows: the limit holds either way.
-      const ids = await db.selectFrom("sessions").select("id").where("user_id", "=", userId).orderBy("created_at", "desc").orderBy("id", "desc").execute();
+      const ids = await db
+        .selectFrom("sessions")
+        .select("id")
+        .where("user_id", "=", userId)
+        .orderBy("created_at", "desc")
+        .orderBy("id", "desc")
+        .execute();
       const surplus = ids.slice(Math.max(0, keep)).map((row) => row.id);
       if (surplus.length > 0) await db.deleteFrom("sessions").where("id", "in", surplus).execute();
     },

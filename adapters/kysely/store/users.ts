@@ -20,7 +20,10 @@ export function users(ctx: StoreContext): UserRepository {
     },
     update: (id, patch) => updateById(ctx, "users", codecs.users, id, patch),
     async count() {
-      const row = await db.selectFrom("users").select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom("users")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     },
   };

@@ -37,7 +37,14 @@ function found<T, R>(row: T | undefined, copy: (row: T) => R): R | null {
 }
 
 /** Replaces a row with its patched copy and returns another copy, or null when there is no such row. */
-function update<T extends { id: string }>(table: Table<T>, id: string, patch: object, frozen: readonly string[], copy: (row: T) => T, undo: UndoLog): T | null {
+function update<T extends { id: string }>(
+  table: Table<T>,
+  id: string,
+  patch: object,
+  frozen: readonly string[],
+  copy: (row: T) => T,
+  undo: UndoLog,
+): T | null {
   const row = table.get(id);
   if (row === undefined) return null;
   const next = copy(patched(row, patch, frozen));
