@@ -253,7 +253,7 @@ export interface SessionRepository {
   trim(userId: string, keep: number): Promise<void>;
 }
 
-/** What a single-use secret (token, MFA challenge) carries besides its own fields. */
+/** The fields every single-use secret (token, MFA challenge) has. */
 export interface SecretRecord {
   id: string;
   userId: string;
