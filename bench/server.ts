@@ -127,7 +127,7 @@ app.post("/bench/seed", async (req, res) => {
   const far = new Date(now.getTime() + 365 * 24 * 3600 * 1000);
   for (; seeded < total; seeded++) {
     const id = `seed${seeded}`;
-    await store.createUser({
+    await store.users.create({
       id,
       createdAt: now,
       updatedAt: now,
@@ -147,7 +147,7 @@ app.post("/bench/seed", async (req, res) => {
       // Recent, so GET /account does not take the once-a-day accessedAt write path.
       accessedAt: now,
     });
-    await store.createSession({
+    await store.sessions.create({
       id: `sess${seeded}`,
       userId: id,
       createdAt: now,
@@ -180,7 +180,7 @@ app.post("/bench/seed", async (req, res) => {
   }
   // Settle the heap after the burst of allocations, so the first measured run does not pay for it.
   globalThis.gc?.();
-  res.json({ users: await store.countUsers(), session: encodeSessionValue(`seed${probe}`, secretOf(probe)) });
+  res.json({ users: await store.users.count(), session: encodeSessionValue(`seed${probe}`, secretOf(probe)) });
 });
 
 // ---- the system under test ----------------------------------------------------------------

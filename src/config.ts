@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { STORE_METHODS, type Store } from "./ports/store";
+import { STORE_METHOD_PATHS, type Store } from "./ports/store";
 import type { Mailer } from "./ports/mailer";
 import type { Sms } from "./ports/sms";
 import type { Clock } from "./ports/clock";
@@ -10,7 +10,8 @@ import type { Geo } from "./ports/geo";
 /**
  * A port is any object with the named methods; zod checks the shape, TypeScript the types. The
  * message names the methods that are missing, so a hand-written store fails at start-up, not
- * with a 500 on the first request that needs the method.
+ * with a 500 on the first request that needs the method. A method of a group is named by its path
+ * (`sessions.findAuth`).
  */
 function port<T>(name: string, methods: readonly string[]) {
   return z.unknown().check((ctx) => {
@@ -19,7 +20,8 @@ function port<T>(name: string, methods: readonly string[]) {
       ctx.issues.push({ code: "custom", input: v, message: `must be a ${name} object` });
       return;
     }
-    const missing = methods.filter((m) => typeof (v as Record<string, unknown>)[m] !== "function");
+    const at = (path: string) => path.split(".").reduce<unknown>((o, key) => (typeof o === "object" && o !== null ? (o as Record<string, unknown>)[key] : undefined), v);
+    const missing = methods.filter((m) => typeof at(m) !== "function");
     if (missing.length) {
       ctx.issues.push({ code: "custom", input: v, message: `must be a ${name}: missing ${missing.map((m) => `${m}()`).join(", ")}` });
     }
@@ -161,7 +163,7 @@ export const configSchema = z
     projectId: z.string().regex(ID_PATTERN, "must be 1–36 characters of a-z, A-Z, 0-9, period, hyphen or underscore, not starting with a special character"),
     /** Shown in e-mails and TOTP issuer names; defaults to the project id. */
     projectName: z.string().min(1).optional(),
-    store: port<Store>("Store", STORE_METHODS),
+    store: port<Store>("Store", STORE_METHOD_PATHS),
     /**
      * The public base URL of this API as clients reach it, e.g. `https://api.example.com/v1`: its
      * path is the API base. Every link the server makes (the default magic-URL link, the OAuth2

@@ -6,7 +6,7 @@ import { clientInfo } from "./client-info";
 /** Writes one security-log entry (spec §8) for `user`, with a snapshot of their e-mail and name. */
 export async function audit(env: Env, event: string, user: UserRecord, resource: string, info?: ClientInfo): Promise<void> {
   const client = info ?? (await clientInfo(env.deps, env.ctx));
-  await env.deps.store.appendLog({
+  await env.deps.store.logs.append({
     ...client,
     id: uniqueId(env.now.getTime()),
     userId: user.id,

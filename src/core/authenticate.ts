@@ -19,7 +19,7 @@ export async function authenticate(deps: Deps, ctx: RequestContext, now: Date): 
   const { id, secret } = decodeSessionValue(ctx.session);
   if (id && secret) {
     const hash = sha256Hex(secret);
-    const found = await deps.store.findAuthSession(id, hash);
+    const found = await deps.store.sessions.findAuth(id, hash);
     // The store finds the row by an index on the hash; the constant-time comparison here is what
     // the match rests on (a store with a case-insensitive collation must not widen it).
     if (
@@ -39,14 +39,14 @@ export async function authenticate(deps: Deps, ctx: RequestContext, now: Date): 
   if (ctx.jwt) {
     const verified = verifySessionJwt(ctx.jwt, deps.jwtKey, Math.floor(now.getTime() / 1000));
     if ("error" in verified) throw new AppwriteError("user_jwt_invalid", `Failed to verify JWT. ${verified.error}`);
-    const [user, session] = await Promise.all([deps.store.getUser(verified.userId), deps.store.getSession(verified.sessionId)]);
+    const [user, session] = await Promise.all([deps.store.users.get(verified.userId), deps.store.sessions.get(verified.sessionId)]);
     if (user && session && session.userId === user.id && session.expire.getTime() > now.getTime()) {
       // Under a JWT the current session is unknown unless the request also carries that user's session.
       const current = caller.user?.id === user.id ? caller.session : null;
       caller = {
         role: "users",
         user,
-        targets: await deps.store.listTargets(user.id),
+        targets: await deps.store.targets.list(user.id),
         session: current,
         jwtSessionId: session.id,
         scopes: USER_SCOPES,
@@ -71,7 +71,7 @@ export async function authenticate(deps: Deps, ctx: RequestContext, now: Date): 
   const user = caller.user;
   if (user && (!user.accessedAt || now.getTime() - user.accessedAt.getTime() >= DAY_MS)) {
     user.accessedAt = now;
-    await deps.store.updateUser(user.id, { accessedAt: now });
+    await deps.store.users.update(user.id, { accessedAt: now });
   }
   return caller;
 }

@@ -7,6 +7,6 @@ export async function hasExtraFactor(deps: Deps, caller: Caller): Promise<boolea
   if (!user) return false;
   if (user.email && user.emailVerification) return true;
   if (user.phone && user.phoneVerification) return true;
-  if (caller.authenticator === undefined) caller.authenticator = await deps.store.getAuthenticator(user.id, "totp");
+  if (caller.authenticator === undefined) caller.authenticator = await deps.store.mfa.getAuthenticator(user.id, "totp");
   return caller.authenticator?.verified === true;
 }

@@ -48,9 +48,9 @@ export async function startSession(env: Env, user: UserRecord, spec: NewSession)
     factors: spec.factors,
     mfaUpdatedAt: null,
   };
-  await env.deps.store.createSession(session);
+  await env.deps.store.sessions.create(session);
   if (spec.alert && env.deps.config.auth.sessionAlerts) await sendSessionAlert(env, user, session);
-  await env.deps.store.trimSessions(user.id, env.deps.config.auth.maxSessions);
+  await env.deps.store.sessions.trim(user.id, env.deps.config.auth.maxSessions);
   await audit(env, "session.create", user, `user/${user.id}`, info);
 
   const value = encodeSessionValue(user.id, secret);
@@ -72,7 +72,7 @@ export async function startSession(env: Env, user: UserRecord, spec: NewSession)
 async function sendSessionAlert(env: Env, user: UserRecord, session: SessionRecord): Promise<void> {
   const mailer = env.deps.config.mailer;
   if (!mailer || !user.email) return;
-  if ((await env.deps.store.listSessions(user.id)).length === 1) return;
+  if ((await env.deps.store.sessions.list(user.id)).length === 1) return;
   const locale = env.ctx.locale ?? "en";
   const message = renderMail(
     "session-alert",
@@ -121,8 +121,8 @@ function formatUtc(at: Date, locale: string): string {
 export async function endSessionsAfterPasswordChange(env: Env, userId: string, keep: string | null): Promise<string[]> {
   if (!env.deps.config.auth.invalidateSessions) return [];
   const { store } = env.deps;
-  if (keep === null) return (await store.deleteSessions(userId)).map((s) => s.id);
-  const others = (await store.listSessions(userId)).filter((s) => s.id !== keep);
-  const deleted = await Promise.all(others.map(async (s) => ((await store.deleteSession(s.id)) ? s.id : null)));
+  if (keep === null) return store.sessions.deleteAll(userId);
+  const others = (await store.sessions.list(userId)).filter((s) => s.id !== keep);
+  const deleted = await Promise.all(others.map(async (s) => ((await store.sessions.delete(s.id)) ? s.id : null)));
   return deleted.filter((id): id is string => id !== null);
 }

@@ -30,7 +30,7 @@ export async function issueToken(
     userAgent: env.ctx.userAgent ?? "UNKNOWN",
     attempts: 0,
   };
-  await env.deps.store.createToken(token);
+  await env.deps.store.tokens.create(token);
   return token;
 }
 
@@ -50,19 +50,19 @@ export async function redeemToken(
 ): Promise<TokenRecord> {
   const { store } = env.deps;
   const hash = sha256Hex(secret);
-  const candidates = (await store.listTokens(userId, env.now)).filter((t) => t.attempts < MAX_CODE_ATTEMPTS);
+  const candidates = (await store.tokens.list(userId, env.now)).filter((t) => t.attempts < MAX_CODE_ATTEMPTS);
   let match: TokenRecord | null = null;
   for (const token of candidates) if (constantTimeEqual(token.secretHash, hash)) match = token;
 
   if (!match || (types && !types.includes(match.type))) {
     for (const token of candidates) {
       if (!SHORT_CODES.has(token.type) || token === match) continue;
-      if ((await store.addTokenAttempt(token.id)) >= MAX_CODE_ATTEMPTS) await store.consumeToken(token.id);
+      if ((await store.tokens.addAttempt(token.id)) >= MAX_CODE_ATTEMPTS) await store.tokens.consume(token.id);
     }
     throw new AppwriteError("user_invalid_token");
   }
   await beforeConsume?.();
-  if (!(await store.consumeToken(match.id))) throw new AppwriteError("user_invalid_token");
+  if (!(await store.tokens.consume(match.id))) throw new AppwriteError("user_invalid_token");
   return match;
 }
 

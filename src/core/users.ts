@@ -44,5 +44,5 @@ export function newTarget(env: Env, userId: string, providerType: TargetProvider
 /** `auth.userLimit` (0 = none) applies to every route that creates a user. */
 export async function checkUserLimit(env: Env): Promise<void> {
   const limit = env.deps.config.auth.userLimit;
-  if (limit > 0 && (await env.deps.store.countUsers()) >= limit) throw new AppwriteError("user_count_exceeded");
+  if (limit > 0 && (await env.deps.store.users.count()) >= limit) throw new AppwriteError("user_count_exceeded");
 }

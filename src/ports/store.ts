@@ -3,11 +3,13 @@
  * interface and passes the same contract suite in `test/store/`.
  *
  * Design rules:
+ * - The store is grouped per entity (`store.users`, `store.sessions`, ...), one method per use case,
+ *   with one verb set and one return convention (see the repositories below).
  * - Records are plain objects with `Date` times; stores own their encoding.
  * - Uniqueness (user id, email, phone, target identifier, identity provider+uid) is enforced by the
  *   store and reported as `StoreConflictError`, so races are settled by the database, not by a
  *   read-then-write in the core.
- * - Every "consume" method deletes and reports whether *this* call deleted the row, so a
+ * - Every "consume" and "delete" method deletes and reports whether *this* call deleted the row, so a
  *   single-use secret is redeemed exactly once even under concurrency.
  * - `transaction` runs a callback against a transactional view of the store; a thrown error rolls
  *   back every write made through that view.
@@ -152,7 +154,7 @@ export interface RecoveryCodeRecord {
   /** sha256 of the code: what redemption compares against. */
   codeHash: string;
   /**
-   * The code encrypted (AES-GCM) under the service's secret, so the needsRecentChallenge
+   * The code encrypted (AES-GCM) under the service's secret, so that
    * `GET /account/mfa/recovery-codes` can show the remaining codes; never compared against.
    */
   sealedCode: string;
@@ -192,105 +194,144 @@ export interface Page {
   offset: number;
 }
 
-/** What `findAuthSession` returns: the user of a session and the session, in one round trip. */
+/** What `sessions.findAuth` returns: the user of a session and the session, in one round trip. */
 export interface AuthSession {
   user: UserRecord;
   session: SessionRecord;
   targets: TargetRecord[];
 }
 
-export interface Store {
-  // Users
-  createUser(user: UserRecord): Promise<void>;
-  getUser(id: string): Promise<UserRecord | null>;
-  getUserByEmail(email: string): Promise<UserRecord | null>;
-  getUserByPhone(phone: string): Promise<UserRecord | null>;
-  /** Applies the patch and returns the updated user, or null when the user does not exist. */
-  updateUser(id: string, patch: UserPatch): Promise<UserRecord | null>;
-  /**
-   * Deletes a user; their sessions, tokens, challenges, authenticators, codes, identities, targets
-   * and logs go with them (a later user with the same custom id must not inherit any of it).
-   */
-  deleteUser(id: string): Promise<void>;
-  countUsers(): Promise<number>;
+/*
+ * One verb set and one return convention for every group:
+ * - `create(record)` resolves to nothing and rejects with `StoreConflictError` on a taken unique value;
+ * - `get…` resolves to the record or null, `list…`/`find…` to an array (possibly empty);
+ * - `update(id, patch)` applies the defined fields of the patch and resolves to the updated record,
+ *   or null when there is no such record;
+ * - `delete(id)` and `consume(id)` resolve to true only for the one call that removed the row
+ *   (the affected-row count, never a read-then-write), so a single-use secret is redeemed once;
+ * - `count…` resolves to a number.
+ */
 
-  // Messaging targets
-  createTarget(target: TargetRecord): Promise<void>;
-  getTargetByIdentifier(identifier: string): Promise<TargetRecord | null>;
-  listTargets(userId: string): Promise<TargetRecord[]>;
-  updateTarget(id: string, patch: Partial<Pick<TargetRecord, "identifier" | "updatedAt" | "expired">>): Promise<void>;
+export interface UserRepository {
+  create(user: UserRecord): Promise<void>;
+  get(id: string): Promise<UserRecord | null>;
+  /** Case-insensitive: e-mails are unique regardless of letter case. */
+  getByEmail(email: string): Promise<UserRecord | null>;
+  getByPhone(phone: string): Promise<UserRecord | null>;
+  update(id: string, patch: UserPatch): Promise<UserRecord | null>;
+  count(): Promise<number>;
+}
 
-  // Sessions
-  createSession(session: SessionRecord): Promise<void>;
+export type TargetPatch = Partial<Pick<TargetRecord, "identifier" | "updatedAt" | "expired">>;
+
+export interface TargetRepository {
+  create(target: TargetRecord): Promise<void>;
+  getByIdentifier(identifier: string): Promise<TargetRecord | null>;
+  /** The user's targets, oldest first. */
+  list(userId: string): Promise<TargetRecord[]>;
+  update(id: string, patch: TargetPatch): Promise<TargetRecord | null>;
+}
+
+export interface SessionRepository {
+  create(session: SessionRecord): Promise<void>;
   /**
    * The session whose secret hash is `secretHash` and belongs to `userId`, with its user and the
    * user's targets. This is the hot path of every authenticated request: one round trip.
    */
-  findAuthSession(userId: string, secretHash: string): Promise<AuthSession | null>;
-  getSession(id: string): Promise<SessionRecord | null>;
+  findAuth(userId: string, secretHash: string): Promise<AuthSession | null>;
+  get(id: string): Promise<SessionRecord | null>;
   /** All of a user's sessions, expired ones included, oldest first. */
-  listSessions(userId: string): Promise<SessionRecord[]>;
-  updateSession(id: string, patch: SessionPatch): Promise<SessionRecord | null>;
-  /** Returns whether a session was deleted. */
-  deleteSession(id: string): Promise<boolean>;
-  /** Deletes all of a user's sessions and returns the deleted ones. */
-  deleteSessions(userId: string): Promise<SessionRecord[]>;
+  list(userId: string): Promise<SessionRecord[]>;
+  update(id: string, patch: SessionPatch): Promise<SessionRecord | null>;
+  delete(id: string): Promise<boolean>;
+  /** Deletes all of a user's sessions; resolves to the ids this call deleted. */
+  deleteAll(userId: string): Promise<string[]>;
   /**
    * Deletes the user's oldest sessions (by creation time, then id) until at most `keep` remain.
    * Atomic with respect to concurrent calls: the limit holds under concurrent logins.
-   * Returns the ids it deleted.
    */
-  trimSessions(userId: string, keep: number): Promise<string[]>;
+  trim(userId: string, keep: number): Promise<void>;
+}
 
-  // Tokens (magic URL, OTP, verification, recovery, OAuth2)
-  createToken(token: TokenRecord): Promise<void>;
-  /** The user's unexpired tokens at `now`, optionally of one type. */
-  listTokens(userId: string, now: Date, type?: TokenTypeValue): Promise<TokenRecord[]>;
-  /** Deletes the token; true only for the one call that deleted it. */
-  consumeToken(id: string): Promise<boolean>;
-  /** Adds one failed attempt and returns the new count (0 when the token is gone). */
-  addTokenAttempt(id: string): Promise<number>;
+/** The fields every single-use secret (token, MFA challenge) has. */
+export interface SecretRecord {
+  id: string;
+  userId: string;
+  expire: Date;
+  /** Wrong guesses so far. */
+  attempts: number;
+}
 
-  // MFA challenges
-  createChallenge(challenge: ChallengeRecord): Promise<void>;
-  getChallenge(id: string): Promise<ChallengeRecord | null>;
-  consumeChallenge(id: string): Promise<boolean>;
-  addChallengeAttempt(id: string): Promise<number>;
+/** Single-use secrets: tokens and MFA challenges share this shape. */
+export interface SecretRepository<T extends SecretRecord> {
+  create(secret: T): Promise<void>;
+  get(id: string): Promise<T | null>;
+  /** Deletes the secret; true only for the one call that deleted it, however many race. */
+  consume(id: string): Promise<boolean>;
+  /** Adds one failed attempt as one atomic step and returns the new count (0 when the secret is gone). */
+  addAttempt(id: string): Promise<number>;
+}
 
-  // MFA authenticators
+/** Tokens (magic URL, OTP, verification, recovery, OAuth2). */
+export interface TokenRepository extends SecretRepository<TokenRecord> {
+  /** The user's unexpired tokens at `now`, oldest first. */
+  list(userId: string, now: Date): Promise<TokenRecord[]>;
+}
+
+export type ChallengeRepository = SecretRepository<ChallengeRecord>;
+
+export type AuthenticatorStepPatch = Partial<Pick<AuthenticatorRecord, "verified" | "updatedAt">>;
+
+/** Second factors: the TOTP authenticator and the recovery codes. */
+export interface MfaRepository {
   getAuthenticator(userId: string, type: "totp"): Promise<AuthenticatorRecord | null>;
   /** Creates or replaces the user's authenticator of that type. */
   putAuthenticator(authenticator: AuthenticatorRecord): Promise<void>;
   /**
-   * Marks `step` as used if it is above the last used step; false when it was already used.
-   * This is what makes a TOTP code single-use.
+   * Marks `step` as used if it is above the last used step (one conditional update); false when it
+   * was already used. This is what makes a TOTP code single-use.
    */
-  useAuthenticatorStep(id: string, step: number, patch?: Partial<Pick<AuthenticatorRecord, "verified" | "updatedAt">>): Promise<boolean>;
+  useAuthenticatorStep(id: string, step: number, patch?: AuthenticatorStepPatch): Promise<boolean>;
   deleteAuthenticator(id: string): Promise<boolean>;
-
-  // MFA recovery codes
   /** Replaces all of the user's recovery codes. */
   replaceRecoveryCodes(userId: string, codes: RecoveryCodeRecord[]): Promise<void>;
   countRecoveryCodes(userId: string): Promise<number>;
   /** The user's unused codes (hash and sealed form), oldest first. */
   listRecoveryCodes(userId: string): Promise<RecoveryCodeRecord[]>;
+  /** Deletes the code; true only for the one call that deleted it. */
   consumeRecoveryCode(userId: string, codeHash: string): Promise<boolean>;
+}
 
-  // OAuth2 identities
-  createIdentity(identity: IdentityRecord): Promise<void>;
-  getIdentity(id: string): Promise<IdentityRecord | null>;
-  getIdentityByProviderUid(provider: string, providerUid: string): Promise<IdentityRecord | null>;
-  /** Identities with this providerEmail, optionally excluding one user's. */
-  findIdentitiesByEmail(email: string, exceptUserId?: string): Promise<IdentityRecord[]>;
-  listIdentities(userId: string): Promise<IdentityRecord[]>;
-  updateIdentity(id: string, patch: IdentityPatch): Promise<void>;
-  deleteIdentity(id: string): Promise<boolean>;
+/** OAuth2 identities. */
+export interface IdentityRepository {
+  create(identity: IdentityRecord): Promise<void>;
+  get(id: string): Promise<IdentityRecord | null>;
+  getByProviderUid(provider: string, providerUid: string): Promise<IdentityRecord | null>;
+  /** Identities with this providerEmail, optionally excluding one user's, oldest first. */
+  findByEmail(email: string, exceptUserId?: string): Promise<IdentityRecord[]>;
+  /** The user's identities, oldest first. */
+  list(userId: string): Promise<IdentityRecord[]>;
+  update(id: string, patch: IdentityPatch): Promise<IdentityRecord | null>;
+  delete(id: string): Promise<boolean>;
+}
 
-  // Security logs
-  appendLog(log: LogRecord): Promise<void>;
+/** Security logs. */
+export interface LogRepository {
+  append(log: LogRecord): Promise<void>;
   /** Newest first. */
-  listLogs(userId: string, page: Page): Promise<LogRecord[]>;
-  countLogs(userId: string): Promise<number>;
+  list(userId: string, page: Page): Promise<LogRecord[]>;
+  count(userId: string): Promise<number>;
+}
+
+export interface Store {
+  readonly users: UserRepository;
+  readonly targets: TargetRepository;
+  readonly sessions: SessionRepository;
+  readonly tokens: TokenRepository;
+  readonly challenges: ChallengeRepository;
+  readonly mfa: MfaRepository;
+  readonly identities: IdentityRepository;
+  readonly logs: LogRepository;
 
   /** Removes expired sessions, tokens and challenges; returns how many rows went. */
   purgeExpired(now: Date): Promise<number>;
@@ -315,21 +356,36 @@ export class StoreUnavailableError extends Error {
   override readonly name = "StoreUnavailableError";
 }
 
-/** Every method of `Store`, so a config check can name what a custom store lacks. */
-export const STORE_METHODS = [
-  "createUser", "getUser", "getUserByEmail", "getUserByPhone", "updateUser", "deleteUser", "countUsers",
-  "createTarget", "getTargetByIdentifier", "listTargets", "updateTarget",
-  "createSession", "findAuthSession", "getSession", "listSessions", "updateSession", "deleteSession", "deleteSessions", "trimSessions",
-  "createToken", "listTokens", "consumeToken", "addTokenAttempt",
-  "createChallenge", "getChallenge", "consumeChallenge", "addChallengeAttempt",
-  "getAuthenticator", "putAuthenticator", "useAuthenticatorStep", "deleteAuthenticator",
-  "replaceRecoveryCodes", "countRecoveryCodes", "listRecoveryCodes", "consumeRecoveryCode",
-  "createIdentity", "getIdentity", "getIdentityByProviderUid", "findIdentitiesByEmail", "listIdentities", "updateIdentity", "deleteIdentity",
-  "appendLog", "listLogs", "countLogs",
-  "purgeExpired", "transaction",
-] as const satisfies ReadonlyArray<keyof Store>;
+/** The groups of `Store`, each an object of methods. */
+export type StoreGroup = { [K in keyof Store]: Store[K] extends (...args: never[]) => unknown ? never : K }[keyof Store];
+type StoreRootMethod = Exclude<keyof Store, StoreGroup>;
 
-// Fails to compile when a method is added to Store but not to the list above.
-type MissingStoreMethods = Exclude<keyof Store, (typeof STORE_METHODS)[number]>;
-const storeMethodsComplete: [MissingStoreMethods] extends [never] ? true : never = true;
-void storeMethodsComplete;
+/** Every method of `Store`, per group, so a config check can name what a custom store lacks. */
+export const STORE_SHAPE = {
+  users: ["create", "get", "getByEmail", "getByPhone", "update", "count"],
+  targets: ["create", "getByIdentifier", "list", "update"],
+  sessions: ["create", "findAuth", "get", "list", "update", "delete", "deleteAll", "trim"],
+  tokens: ["create", "get", "consume", "addAttempt", "list"],
+  challenges: ["create", "get", "consume", "addAttempt"],
+  mfa: [
+    "getAuthenticator", "putAuthenticator", "useAuthenticatorStep", "deleteAuthenticator",
+    "replaceRecoveryCodes", "countRecoveryCodes", "listRecoveryCodes", "consumeRecoveryCode",
+  ],
+  identities: ["create", "get", "getByProviderUid", "findByEmail", "list", "update", "delete"],
+  logs: ["append", "list", "count"],
+} as const satisfies { [G in StoreGroup]: ReadonlyArray<keyof Store[G]> };
+
+export const STORE_ROOT_METHODS = ["purgeExpired", "transaction"] as const satisfies ReadonlyArray<StoreRootMethod>;
+
+/** Every method as a path (`"sessions.findAuth"`, `"transaction"`), for messages that name one. */
+export const STORE_METHOD_PATHS: readonly string[] = [
+  ...Object.entries(STORE_SHAPE).flatMap(([group, methods]) => methods.map((m) => `${group}.${m}`)),
+  ...STORE_ROOT_METHODS,
+];
+
+// Fails to compile when a method or group is added to Store but not to the lists above.
+type Missing = {
+  [G in StoreGroup]: Exclude<keyof Store[G], (typeof STORE_SHAPE)[G][number]>;
+}[StoreGroup] | Exclude<StoreRootMethod, (typeof STORE_ROOT_METHODS)[number]>;
+const storeShapeComplete: [Missing] extends [never] ? true : never = true;
+void storeShapeComplete;

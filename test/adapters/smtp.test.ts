@@ -226,12 +226,12 @@ describe("smtpMailer delivering through a real SMTP server", () => {
       const error = await expectAppwriteError(account.createMagicURLToken(userId, email, "http://localhost/magic"), "general_server_error", 503);
       expect(error.message).toContain("could not be sent");
       expect(mailsTo(email)).toBe(before);
-      expect(await server.service.config.store.listTokens(userId, new Date())).toEqual([]);
+      expect(await server.service.config.store.tokens.list(userId, new Date())).toEqual([]);
 
       refused.delete(email);
       const token = await account.createMagicURLToken(userId, email, "http://localhost/magic");
       expect(token.userId).toBe(userId);
-      const tokens = await server.service.config.store.listTokens(userId, new Date());
+      const tokens = await server.service.config.store.tokens.list(userId, new Date());
       expect(tokens.map((t) => t.id)).toEqual([token.$id]);
       const { secret } = params(links(lastMailTo(email), "http://localhost/magic").text);
       await account.createSession(userId, secret);
@@ -245,10 +245,10 @@ describe("smtpMailer delivering through a real SMTP server", () => {
     const user = await b.use((account) => account.create(ID.unique(), email, "password123"));
     refused.add(email);
     await b.use((account) => expectAppwriteError(account.createRecovery(email, "http://localhost/reset"), "general_server_error", 503));
-    expect(await server.service.config.store.listTokens(user.$id, new Date())).toEqual([]);
+    expect(await server.service.config.store.tokens.list(user.$id, new Date())).toEqual([]);
     refused.delete(email);
     await b.use((account) => account.createRecovery(email, "http://localhost/reset"));
-    expect(await server.service.config.store.listTokens(user.$id, new Date())).toHaveLength(1);
+    expect(await server.service.config.store.tokens.list(user.$id, new Date())).toHaveLength(1);
     expect(lastMailTo(email).mail.subject).toBe("Password Reset");
   });
 });

@@ -229,8 +229,8 @@ describe("twilioSms behind the Account API, through the web SDK", () => {
     expect(received).toHaveLength(1);
     expectTwilioRequest(received[0], "+14155552673");
     const store = server.service.config.store;
-    expect(await store.getUser(userId)).not.toBeNull(); // the account exists (as in Appwrite) …
-    expect(await store.listTokens(userId, new Date())).toEqual([]); // … but no code nobody received
+    expect(await store.users.get(userId)).not.toBeNull(); // the account exists (as in Appwrite) …
+    expect(await store.tokens.list(userId, new Date())).toEqual([]); // … but no code nobody received
   });
 });
 

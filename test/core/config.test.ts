@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createAccountService } from "../../src/core/service";
 import type { GatehouseConfig } from "../../src/config";
 import { memoryStore } from "../../src/stores/memory";
-import type { Store } from "../../src/ports/store";
+import type { Store, StoreGroup } from "../../src/ports/store";
 
 const base = (): GatehouseConfig => ({ projectId: "my-project", store: memoryStore() });
 
@@ -18,10 +18,14 @@ function rejectionOf(config: unknown): TypeError {
   return thrown as TypeError;
 }
 
-/** A memory store with some methods removed. */
-function storeWithout(...methods: (keyof Store)[]): Store {
-  const store = { ...memoryStore() } as Record<string, unknown>;
-  for (const m of methods) delete store[m];
+/** A memory store with some methods removed, named by path (`"users.update"`). */
+function storeWithout(...paths: `${StoreGroup}.${string}`[]): Store {
+  const store = { ...memoryStore() } as unknown as Record<string, Record<string, unknown>>;
+  for (const path of paths) {
+    const [group, method] = path.split(".") as [string, string];
+    store[group] = { ...store[group] };
+    delete store[group]![method];
+  }
   return store as unknown as Store;
 }
 
@@ -52,16 +56,24 @@ describe("createAccountService config validation", () => {
   it("rejects a store that is not a Store at all", () => {
     const error = rejectionOf({ ...base(), store: {} });
     expect(error.message).toMatch(/store: must be a Store/);
-    expect(error.message).toContain("findAuthSession()");
+    expect(error.message).toContain("sessions.findAuth()");
+    expect(error.message).toContain("transaction()");
   });
 
-  it("rejects a store that lacks methods the service calls (updateUser, trimSessions), naming them", () => {
-    // The service calls updateUser on authenticated requests and trimSessions on every login; a
+  it("rejects a store that lacks methods the service calls (users.update, sessions.trim), naming them by path", () => {
+    // The service calls users.update on authenticated requests and sessions.trim on every login; a
     // store without them is a wrong config and must fail at start-up, not with a 500 later.
-    const error = rejectionOf({ ...base(), store: storeWithout("updateUser", "trimSessions") });
+    const error = rejectionOf({ ...base(), store: storeWithout("users.update", "sessions.trim") });
     expect(error.message).toContain("store");
-    expect(error.message).toContain("updateUser");
-    expect(error.message).toContain("trimSessions");
+    expect(error.message).toContain("users.update()");
+    expect(error.message).toContain("sessions.trim()");
+    expect(error.message).not.toContain("users.get()");
+  });
+
+  it("rejects a store that lacks a whole group, naming each of its methods", () => {
+    const { logs: _logs, ...store } = memoryStore();
+    const error = rejectionOf({ ...base(), store });
+    expect(error.message).toContain("logs.append(), logs.list(), logs.count()");
   });
 
   it.each([[0], [101], [1.5]])("rejects auth.maxSessions: %j, naming the key and the bound", (maxSessions) => {

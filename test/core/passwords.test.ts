@@ -23,7 +23,7 @@ describe("default password hasher", () => {
   it("is what the service uses when no hasher is configured", async () => {
     const { service } = makeService({ passwordHasher: undefined });
     const userId = await signup(service);
-    const user = await service.config.store.getUser(userId);
+    const user = await service.config.store.users.get(userId);
     expect(user!.passwordHash!.startsWith(OWASP_PREFIX)).toBe(true);
   });
 
@@ -79,21 +79,21 @@ describe("rehash on login", () => {
     const store = memoryStore();
     const a = makeService({ store, passwordHasher: hasherA() });
     const userId = await signup(a.service);
-    expect((await store.getUser(userId))!.passwordHash!.startsWith("$argon2id$v=19$m=256,t=1,p=1$")).toBe(true);
+    expect((await store.users.get(userId))!.passwordHash!.startsWith("$argon2id$v=19$m=256,t=1,p=1$")).toBe(true);
 
     const b = makeService({ store, passwordHasher: hasherB() });
     // A failed login does not touch the hash.
     await expectAppwriteError(b.service.createEmailPasswordSession({ email: "jane@example.com", password: "wrong password!" }), "user_invalid_credentials");
-    expect((await store.getUser(userId))!.passwordHash!.startsWith("$argon2id$v=19$m=256,t=1,p=1$")).toBe(true);
+    expect((await store.users.get(userId))!.passwordHash!.startsWith("$argon2id$v=19$m=256,t=1,p=1$")).toBe(true);
 
     const session = await login(b.service);
-    const upgraded = (await store.getUser(userId))!.passwordHash!;
+    const upgraded = (await store.users.get(userId))!.passwordHash!;
     expect(upgraded.startsWith("$argon2id$v=19$m=512,t=1,p=1$")).toBe(true);
     expect((await b.service.get({ session })).$id).toBe(userId);
 
     // The same password still works, and a second login does not rehash again.
     await login(b.service);
-    expect((await store.getUser(userId))!.passwordHash).toBe(upgraded);
+    expect((await store.users.get(userId))!.passwordHash).toBe(upgraded);
     // A wrong password still fails against the new hash.
     await expectAppwriteError(b.service.createEmailPasswordSession({ email: "jane@example.com", password: "wrong password!" }), "user_invalid_credentials");
   });
@@ -108,8 +108,8 @@ describe("unknown e-mail and wrong password take the same path", () => {
     const hasher = countingHasher();
     const { service, store } = makeService({ passwordHasher: hasher });
     const userId = await signup(service, "jane@example.com");
-    const realHash = (await store.getUser(userId))!.passwordHash!;
-    await store.createUser(userRecord({ email: "nopass@example.com", passwordHash: null }));
+    const realHash = (await store.users.get(userId))!.passwordHash!;
+    await store.users.create(userRecord({ email: "nopass@example.com", passwordHash: null }));
 
     hasher.verified.length = 0;
     const unknown = await attempt(service.createEmailPasswordSession({ email: "nobody@example.com", password: PASSWORD }));
@@ -136,7 +136,7 @@ describe("unknown e-mail and wrong password take the same path", () => {
   it("a blocked user with a wrong password sees user_invalid_credentials, with the right one user_blocked", async () => {
     const { service, store } = makeService();
     const userId = await signup(service);
-    await store.updateUser(userId, { status: false });
+    await store.users.update(userId, { status: false });
     await expectAppwriteError(service.createEmailPasswordSession({ email: "jane@example.com", password: "not the password" }), "user_invalid_credentials");
     await expectAppwriteError(service.createEmailPasswordSession({ email: "jane@example.com", password: PASSWORD }), "user_blocked", 401);
   });
@@ -154,7 +154,7 @@ describe("password dictionary (auth.passwordDictionary)", () => {
     const { service, store } = makeService({ auth: { passwordDictionary: true } });
     const error = await expectAppwriteError(service.create({ userId: "unique()", email: "jane@example.com", password: pw }), "general_argument_invalid", 400);
     expect(error.message).toBe(DICTIONARY_MESSAGE);
-    expect(await store.countUsers()).toBe(0);
+    expect(await store.users.count()).toBe(0);
   });
 
   it("accepts a strong password", async () => {
@@ -201,7 +201,7 @@ describe("personal-data check (auth.personalDataCheck)", () => {
       "password_personal_data",
       400,
     );
-    expect(await store.countUsers()).toBe(0);
+    expect(await store.users.count()).toBe(0);
   });
 
   it("accepts an unrelated password, and the check is off by default", async () => {
@@ -251,7 +251,7 @@ describe("password history (auth.passwordHistory)", () => {
     await expectAppwriteError(service.updatePassword({ password: p1, oldPassword: p2 }, { session }), "password_recently_used", 400);
 
     await service.updatePassword({ password: p3, oldPassword: p2 }, { session });
-    expect((await store.getUser(userId))!.passwordHistory).toHaveLength(2);
+    expect((await store.users.get(userId))!.passwordHistory).toHaveLength(2);
     // p1 has left the last-two window.
     await service.updatePassword({ password: p1, oldPassword: p3 }, { session });
     await login(service, "jane@example.com", p1);
@@ -263,7 +263,7 @@ describe("password history (auth.passwordHistory)", () => {
     const ctx = { session: anon.setSession!.value };
     const account = await service.updatePassword({ password: "first password 1" }, ctx);
     expect(account.passwordUpdate).not.toBe("");
-    expect((await store.getUser(account.$id))!.passwordHash).toMatch(/^\$argon2id\$/);
+    expect((await store.users.get(account.$id))!.passwordHash).toMatch(/^\$argon2id\$/);
     // From now on the old password is required.
     await expectAppwriteError(service.updatePassword({ password: "second password 2" }, ctx), "user_invalid_credentials");
   });

@@ -50,7 +50,7 @@ describe("session limit (auth.maxSessions)", () => {
     clock.advance(1_000);
     const third = await login(service);
 
-    const stored = await service.config.store.listSessions(userId);
+    const stored = await service.config.store.sessions.list(userId);
     expect(stored).toHaveLength(2);
     const hashes = stored.map((s) => s.secretHash);
     expect(hashes).toEqual([sha256Hex(decodeSessionValue(second).secret), sha256Hex(decodeSessionValue(third).secret)]);
@@ -64,7 +64,7 @@ describe("session limit (auth.maxSessions)", () => {
     const { service } = makeService({ auth: { maxSessions: 2 } });
     const userId = await signup(service);
     const values = [await login(service), await login(service), await login(service), await login(service)];
-    const kept = (await service.config.store.listSessions(userId)).map((s) => s.secretHash);
+    const kept = (await service.config.store.sessions.list(userId)).map((s) => s.secretHash);
     expect(kept).toEqual(values.slice(2).map((v) => sha256Hex(decodeSessionValue(v).secret)));
     await expectAppwriteError(service.get({ session: values[0] }), "general_unauthorized_scope");
     await expectAppwriteError(service.get({ session: values[1] }), "general_unauthorized_scope");
@@ -94,7 +94,7 @@ describe("session secrets", () => {
     // A guest caller (no API key) never sees the secret in the body.
     expect((outcome.body as { secret: string }).secret).toBe("");
 
-    const sessions = await service.config.store.listSessions(userId);
+    const sessions = await service.config.store.sessions.list(userId);
     expect(sessions).toHaveLength(1);
     const record = sessions[0]!;
     expect(record.secretHash).toBe(sha256Hex(secret));
@@ -106,9 +106,9 @@ describe("session secrets", () => {
     expect(JSON.stringify(record)).not.toContain(secret);
 
     // Nor does anything else the store keeps about the user.
-    const user = await service.config.store.getUser(userId);
+    const user = await service.config.store.users.get(userId);
     expect(JSON.stringify(user)).not.toContain(secret);
-    const logs = await service.config.store.listLogs(userId, { limit: 100, offset: 0 });
+    const logs = await service.config.store.logs.list(userId, { limit: 100, offset: 0 });
     expect(logs.length).toBeGreaterThan(0);
     expect(JSON.stringify(logs)).not.toContain(secret);
   });
@@ -121,7 +121,7 @@ describe("session secrets", () => {
     expect(a.id).toBe(userId);
     expect(b.id).toBe(userId);
     expect(a.secret).not.toBe(b.secret);
-    const ids = (await service.config.store.listSessions(userId)).map((s) => s.id);
+    const ids = (await service.config.store.sessions.list(userId)).map((s) => s.id);
     expect(new Set(ids).size).toBe(2);
   });
 
@@ -148,7 +148,7 @@ describe("store traffic on authenticated reads", () => {
     const { service, clock } = makeService({ store: spy.store });
     const userId = await signup(service);
     const session = await login(service);
-    const writes = () => spy.calls.filter((c) => c === "updateUser").length;
+    const writes = () => spy.calls.filter((c) => c === "users.update").length;
     const start = clock.now();
     const before = writes();
 
@@ -162,7 +162,7 @@ describe("store traffic on authenticated reads", () => {
     const account = await service.get({ session });
     expect(writes() - before).toBe(1);
     expect(account.accessedAt).toBe(new Date(start + DAY).toISOString().replace("Z", "+00:00"));
-    expect((await service.config.store.getUser(userId))!.accessedAt!.getTime()).toBe(start + DAY);
+    expect((await service.config.store.users.get(userId))!.accessedAt!.getTime()).toBe(start + DAY);
 
     await service.get({ session });
     clock.advance(DAY - 1);
@@ -174,7 +174,7 @@ describe("store traffic on authenticated reads", () => {
     expect(writes() - before).toBe(2);
   });
 
-  it("GET /account costs exactly one store call: findAuthSession", async () => {
+  it("GET /account costs exactly one store call: sessions.findAuth", async () => {
     const spy = spyStore(memoryStore());
     const { service } = makeService({ store: spy.store });
     const userId = await signup(service);
@@ -183,7 +183,7 @@ describe("store traffic on authenticated reads", () => {
 
     const account = await service.get({ session });
     expect(account.$id).toBe(userId);
-    expect(spy.calls).toEqual(["findAuthSession"]);
+    expect(spy.calls).toEqual(["sessions.findAuth"]);
   });
 
   it("a guest GET costs no store call at all", async () => {
@@ -204,11 +204,11 @@ describe("purgeExpired", () => {
     clock.advance(31_000); // old expired 1 s ago, fresh has 29 s left
 
     // Expired sessions still show in the store and in GET /account/sessions until purged (spec §5).
-    expect(await service.config.store.listSessions(userId)).toHaveLength(2);
+    expect(await service.config.store.sessions.list(userId)).toHaveLength(2);
     expect((await service.listSessions({ session: fresh })).total).toBe(2);
     expect(await service.purgeExpired()).toBe(1);
 
-    const left = await service.config.store.listSessions(userId);
+    const left = await service.config.store.sessions.list(userId);
     expect(left.map((s) => s.secretHash)).toEqual([sha256Hex(decodeSessionValue(fresh).secret)]);
     expect((await service.get({ session: fresh })).$id).toBe(userId);
     await expectAppwriteError(service.get({ session: old }), "general_unauthorized_scope");
@@ -216,6 +216,6 @@ describe("purgeExpired", () => {
     expect(await service.purgeExpired()).toBe(0);
     clock.advance(30_000);
     expect(await service.purgeExpired()).toBe(1);
-    expect(await service.config.store.listSessions(userId)).toHaveLength(0);
+    expect(await service.config.store.sessions.list(userId)).toHaveLength(0);
   });
 });

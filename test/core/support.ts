@@ -59,17 +59,21 @@ export async function login(service: AccountService, email = "jane@example.com",
  */
 export function spyStore(inner: Store): { store: Store; calls: string[] } {
   const calls: string[] = [];
-  const store = new Proxy(inner, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== "function" || typeof prop !== "string") return value;
-      return (...args: unknown[]) => {
-        calls.push(prop);
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { store, calls };
+  /** Records each method call as its path: `"sessions.findAuth"`, `"purgeExpired"`. */
+  const spy = <T extends object>(target: T, path: string): T =>
+    new Proxy(target, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof prop !== "string") return value;
+        if (typeof value === "object" && value !== null) return spy(value, `${path}${prop}.`);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          calls.push(`${path}${prop}`);
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+  return { store: spy(inner, ""), calls };
 }
 
 /** A hasher that records the hash argument of every `verify` call. */

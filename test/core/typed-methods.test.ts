@@ -1,30 +1,21 @@
 import { describe, expect, it } from "vitest";
 import { AppwriteError } from "../../src/errors";
 import { memoryStore } from "../../src/stores/memory";
-import { StoreUnavailableError, type Store } from "../../src/ports/store";
+import { StoreUnavailableError, type Store, type StoreGroup } from "../../src/ports/store";
 import type { RequestContext } from "../../src/core/context";
 import { expectAppwriteError, login, makeService, PASSWORD, signup } from "./support";
 
 const IP = "203.0.113.7";
 const UA = "GatehouseTest/1.0 (core)";
 
-/** A memory store whose `method` throws `error` once armed. */
-function faultyStore(method: keyof Store, error: Error): { store: Store; arm(): void } {
+/** A memory store whose `group.method` throws `error` once armed. */
+function faultyStore<G extends StoreGroup>(group: G, method: keyof Store[G] & string, error: Error): { store: Store; arm(): void } {
   const inner = memoryStore();
   let armed = false;
-  const store = new Proxy(inner, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (prop === method && typeof value === "function") {
-        return (...args: unknown[]) => {
-          if (armed) return Promise.reject(error);
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      }
-      return value;
-    },
-  });
-  return { store, arm: () => (armed = true) };
+  const repository = inner[group] as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+  const original = repository[method]!;
+  const faulty = { ...repository, [method]: (...args: unknown[]) => (armed ? Promise.reject(error) : original(...args)) };
+  return { store: { ...inner, [group]: faulty }, arm: () => (armed = true) };
 }
 
 describe("typed methods, called directly", () => {
@@ -67,12 +58,12 @@ describe("typed methods, called directly", () => {
     expect(list.sessions.find((s) => s.current)!.$id).toBe(current.$id);
 
     // The request context reached the stored records.
-    const stored = await store.listSessions(created.$id);
+    const stored = await store.sessions.list(created.$id);
     for (const s of stored) {
       expect(s.ip).toBe(IP);
       expect(s.userAgent).toBe(UA);
     }
-    const logs = await store.listLogs(created.$id, { limit: 50, offset: 0 });
+    const logs = await store.logs.list(created.$id, { limit: 50, offset: 0 });
     expect(logs.map((l) => l.event)).toContain("session.create");
     expect(logs.every((l) => l.ip === IP && l.userAgent === UA)).toBe(true);
 
@@ -173,7 +164,7 @@ describe("errors from typed methods", () => {
 
   it("an unexpected store exception becomes general_unknown 500, 'Server Error' on the wire, the original as cause", async () => {
     const boom = new Error("connection to postgres://admin:hunter2@db failed");
-    const faulty = faultyStore("getUserByEmail", boom);
+    const faulty = faultyStore("users", "getByEmail", boom);
     const { service } = makeService({ store: faulty.store });
     await signup(service);
     faulty.arm();
@@ -194,7 +185,7 @@ describe("errors from typed methods", () => {
 
   it("an exception on the authentication path is also general_unknown, not a guest", async () => {
     const boom = new TypeError("undefined is not a function");
-    const faulty = faultyStore("findAuthSession", boom);
+    const faulty = faultyStore("sessions", "findAuth", boom);
     const { service } = makeService({ store: faulty.store });
     await signup(service);
     const session = await login(service);
@@ -205,7 +196,7 @@ describe("errors from typed methods", () => {
 
   it("a StoreUnavailableError becomes general_server_error, the original as cause, no details on the wire", async () => {
     const down = new StoreUnavailableError("pool closed: db.internal:5432");
-    const faulty = faultyStore("getUserByEmail", down);
+    const faulty = faultyStore("users", "getByEmail", down);
     const { service } = makeService({ store: faulty.store });
     await signup(service);
     faulty.arm();
@@ -221,7 +212,7 @@ describe("errors from typed methods", () => {
 
   it("an AppwriteError thrown inside is passed through unchanged", async () => {
     const original = new AppwriteError("user_blocked");
-    const faulty = faultyStore("getUserByEmail", original);
+    const faulty = faultyStore("users", "getByEmail", original);
     const { service } = makeService({ store: faulty.store });
     faulty.arm();
     const error = await expectAppwriteError(service.createEmailPasswordSession({ email: "jane@example.com", password: PASSWORD }), "user_blocked", 401);

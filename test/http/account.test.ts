@@ -101,14 +101,14 @@ function expectRawError(res: RawResult, type: string, code: number, message?: st
 /** The store's view of a user (minus `accessedAt`, which reads may refresh), targets, sessions and log count. */
 async function snapshot(server: TestServer, userId: string) {
   const store = server.service.config.store;
-  const user = await store.getUser(userId);
+  const user = await store.users.get(userId);
   if (!user) throw new Error(`user ${userId} does not exist`);
   const { accessedAt: _accessedAt, ...rest } = user;
   return {
     user: rest,
-    targets: await store.listTargets(userId),
-    sessions: (await store.listSessions(userId)).map((s) => [s.id, s.expire.getTime()]),
-    logs: await store.countLogs(userId),
+    targets: await store.targets.list(userId),
+    sessions: (await store.sessions.list(userId)).map((s) => [s.id, s.expire.getTime()]),
+    logs: await store.logs.count(userId),
   };
 }
 
@@ -215,7 +215,7 @@ function storedUser(server: TestServer, patch: Partial<UserRecord>): UserRecord 
 /** An OAuth identity made directly in the store (no OAuth provider runs in these tests). */
 async function storeIdentity(server: TestServer, userId: string, providerEmail: string): Promise<void> {
   const now = new Date(server.clock.now());
-  await server.service.config.store.createIdentity({
+  await server.service.config.store.identities.create({
     id: uniqueId(now.getTime()),
     userId,
     createdAt: now,
@@ -292,7 +292,7 @@ describe("account routes, default configuration", () => {
       });
       // No session was created: the browser got no fallback cookie, the store holds no session.
       expect(b.storage.has("cookieFallback")).toBe(false);
-      expect(await server.service.config.store.listSessions(user.$id)).toEqual([]);
+      expect(await server.service.config.store.sessions.list(user.$id)).toEqual([]);
       // Secrets never leave.
       expect(JSON.stringify(user)).not.toMatch(/argon2|"password"|"hash"/);
     });
@@ -316,7 +316,7 @@ describe("account routes, default configuration", () => {
       const second = await b.use((account) => account.create(long, uniqueEmail("custom36"), PW));
       expect(first.$id).toBe(short);
       expect(second.$id).toBe(long);
-      expect((await server.service.config.store.getUser(long))?.id).toBe(long);
+      expect((await server.service.config.store.users.get(long))?.id).toBe(long);
     });
 
     it("normalises the e-mail: NFKC, trimmed, lowercased; login then works with the normal form", async () => {
@@ -353,21 +353,21 @@ describe("account routes, default configuration", () => {
         409,
         "A user with the same id, email, or phone already exists in this project.",
       );
-      expect(await server.service.config.store.getUserByEmail(second)).toBeNull();
-      expect(await server.service.config.store.getTargetByIdentifier(second)).toBeNull();
+      expect(await server.service.config.store.users.getByEmail(second)).toBeNull();
+      expect(await server.service.config.store.targets.getByIdentifier(second)).toBeNull();
     });
 
     it("refuses a duplicate e-mail, differently cased, with 409 user_already_exists", async () => {
       const b = browser(server.endpoint);
       const email = uniqueEmail("casedup");
       const original = await b.use((account) => account.create(ID.unique(), email, PW));
-      const count = await server.service.config.store.countUsers();
+      const count = await server.service.config.store.users.count();
       const id = `casedup-${++counter}`;
       await expectError(b.use((account) => account.create(id, email.toUpperCase(), NEW_PW)), "user_already_exists", 409);
-      expect(await server.service.config.store.getUser(id)).toBeNull();
-      expect(await server.service.config.store.countUsers()).toBe(count);
+      expect(await server.service.config.store.users.get(id)).toBeNull();
+      expect(await server.service.config.store.users.count()).toBe(count);
       // The original account is untouched: its password still works, the new one does not.
-      expect((await server.service.config.store.getUserByEmail(email))?.id).toBe(original.$id);
+      expect((await server.service.config.store.users.getByEmail(email))?.id).toBe(original.$id);
       expect(await canLogIn(server, email, NEW_PW)).toBe(false);
     });
 
@@ -377,7 +377,7 @@ describe("account routes, default configuration", () => {
       for (const userId of bad) {
         const email = uniqueEmail("badid");
         await expectError(b.use((account) => account.create(userId, email, PW)), "general_argument_invalid", 400, MSG.customId);
-        expect(await server.service.config.store.getUserByEmail(email)).toBeNull();
+        expect(await server.service.config.store.users.getByEmail(email)).toBeNull();
       }
     });
 
@@ -390,14 +390,14 @@ describe("account routes, default configuration", () => {
 
     it("refuses an e-mail longer than 320 characters as an invalid e-mail (PHP's validator limit)", async () => {
       const email = emailOf321Chars();
-      const count = await server.service.config.store.countUsers();
+      const count = await server.service.config.store.users.count();
       await expectError(
         browser(server.endpoint).use((account) => account.create(ID.unique(), email, PW)),
         "general_argument_invalid",
         400,
         MSG.email,
       );
-      expect(await server.service.config.store.countUsers()).toBe(count);
+      expect(await server.service.config.store.users.count()).toBe(count);
     });
 
     it("counts password length in bytes: 8–256 bytes pass, 7 and 257 bytes fail with the PasswordDictionary message", async () => {
@@ -407,7 +407,7 @@ describe("account routes, default configuration", () => {
       for (const password of [...tooShort, ...tooLong]) {
         const email = uniqueEmail("pwlen");
         await expectError(b.use((account) => account.create(ID.unique(), email, password)), "general_argument_invalid", 400, MSG.passwordDictionary);
-        expect(await server.service.config.store.getUserByEmail(email)).toBeNull();
+        expect(await server.service.config.store.users.getByEmail(email)).toBeNull();
       }
       // 5 characters but 15 bytes; 4 characters but 8 bytes; exactly 256 bytes of 3-byte characters and ASCII.
       for (const password of ["日本語パス", "éééé", "a".repeat(256), "€".repeat(85) + "a"]) {
@@ -423,7 +423,7 @@ describe("account routes, default configuration", () => {
       for (const name of ["", "n".repeat(129), "😀".repeat(129)]) {
         const email = uniqueEmail("badname");
         await expectError(b.use((account) => account.create(ID.unique(), email, PW, name)), "general_argument_invalid", 400, MSG.name);
-        expect(await server.service.config.store.getUserByEmail(email)).toBeNull();
+        expect(await server.service.config.store.users.getByEmail(email)).toBeNull();
       }
     });
 
@@ -439,7 +439,7 @@ describe("account routes, default configuration", () => {
       for (const [body, param] of cases) {
         expectRawError(await raw(server.endpoint, "POST", "/account", { body }), "general_argument_invalid", 400, MSG.missing(param));
       }
-      expect(await server.service.config.store.getUserByEmail(email)).toBeNull();
+      expect(await server.service.config.store.users.getByEmail(email)).toBeNull();
     });
 
     it("treats a malformed JSON body as empty: userId is not optional", async () => {
@@ -466,7 +466,7 @@ describe("account routes, default configuration", () => {
       for (const [body, message] of cases) {
         expectRawError(await raw(server.endpoint, "POST", "/account", { body }), "general_argument_invalid", 400, message);
       }
-      expect(await server.service.config.store.getUserByEmail(email)).toBeNull();
+      expect(await server.service.config.store.users.getByEmail(email)).toBeNull();
     });
 
     it("accepts a form-encoded body (Appwrite form-decodes anything that is not JSON)", async () => {
@@ -487,7 +487,7 @@ describe("account routes, default configuration", () => {
         400,
         "There was an error processing your request. Please check the inputs and try again.",
       );
-      expect(await server.service.config.store.getUserByEmail(email)).toBeNull();
+      expect(await server.service.config.store.users.getByEmail(email)).toBeNull();
     });
 
     it("lets a logged-in user create another account without logging them in or out", async () => {
@@ -501,7 +501,7 @@ describe("account routes, default configuration", () => {
       // Still the first user, with the same session.
       expect(b.storage.get("cookieFallback")).toBe(fallback);
       expect((await b.use((account) => account.get())).$id).toBe(first.id);
-      expect(await server.service.config.store.listSessions(other.$id)).toEqual([]);
+      expect(await server.service.config.store.sessions.list(other.$id)).toEqual([]);
     });
 
     it("lets a guest with a garbage session value sign up (garbage is just a guest)", async () => {
@@ -617,8 +617,8 @@ describe("account routes, default configuration", () => {
     it("changes the e-mail (normalised), resets emailVerification, renames the target, frees the old address", async () => {
       const m = await member(server);
       // Verification routes are out of scope here: arrange a verified address in the store.
-      await server.service.config.store.updateUser(m.id, { emailVerification: true });
-      const targetBefore = (await server.service.config.store.listTargets(m.id))[0]!;
+      await server.service.config.store.users.update(m.id, { emailVerification: true });
+      const targetBefore = (await server.service.config.store.targets.list(m.id))[0]!;
       const b = await webLogin(server, m.email, PW);
       expect((await b.use((account) => account.get())).emailVerification).toBe(true);
 
@@ -660,7 +660,7 @@ describe("account routes, default configuration", () => {
 
     it("QUIRK kept: re-submitting the user's own e-mail (any case) gives 409 user_target_already_exists", async () => {
       const m = await member(server);
-      await server.service.config.store.updateUser(m.id, { emailVerification: true });
+      await server.service.config.store.users.update(m.id, { emailVerification: true });
       const before = await snapshot(server, m.id);
       for (const email of [m.email, m.email.toUpperCase()]) {
         await expectError(m.sdk.updateEmail(email, PW), "user_target_already_exists", 409, "A target with the same ID already exists.");
@@ -682,7 +682,7 @@ describe("account routes, default configuration", () => {
     it("refuses another user's e-mail that has no target with 400 general_bad_request (users-table duplicate)", async () => {
       // A user holding an address without a messaging target cannot be made through the API.
       const holder = uniqueEmail("notarget");
-      await server.service.config.store.createUser(storedUser(server, { email: holder, name: "Holder" }));
+      await server.service.config.store.users.create(storedUser(server, { email: holder, name: "Holder" }));
       const m = await member(server);
       const before = await snapshot(server, m.id);
       await expectError(
@@ -797,7 +797,7 @@ describe("account routes, default configuration", () => {
       await expectError(b2.use((account) => account.get()), "general_unauthorized_scope", 401);
       await expectError(m.sdk.get(), "general_unauthorized_scope", 401);
       // b1's session and the new login.
-      expect(await server.service.config.store.listSessions(m.id)).toHaveLength(2);
+      expect(await server.service.config.store.sessions.list(m.id)).toHaveLength(2);
     });
 
     it("needs oldPassword when the user has a password: missing or wrong gives 401; nothing is written", async () => {
@@ -864,7 +864,7 @@ describe("account routes, default configuration", () => {
   describe("PATCH /account/phone", () => {
     it("sets the phone, resets phoneVerification, creates no SMS target", async () => {
       const m = await member(server);
-      await server.service.config.store.updateUser(m.id, { phoneVerification: true });
+      await server.service.config.store.users.update(m.id, { phoneVerification: true });
       const b = await webLogin(server, m.email, PW);
       const phone = uniquePhone();
       server.clock.advance(1000);
@@ -922,7 +922,7 @@ describe("account routes, default configuration", () => {
         "A user with the same phone number already exists in the current project.",
       );
       expect(await snapshot(server, b.id)).toEqual(before);
-      expect((await server.service.config.store.getUserByPhone(phone))?.id).toBe(a.id);
+      expect((await server.service.config.store.users.getByPhone(phone))?.id).toBe(a.id);
     });
 
     it("lets an anonymous user set phone and password together", async () => {
@@ -1045,18 +1045,18 @@ describe("account routes, default configuration", () => {
       expect(b.storage.get("cookieFallback")).toBe("[]");
       // The browser forgot its session: it is a guest now.
       await expectError(b.use((account) => account.get()), "general_unauthorized_scope", 401, GUEST_SCOPE);
-      expect((await server.service.config.store.getUser(m.id))?.status).toBe(false);
+      expect((await server.service.config.store.users.get(m.id))?.status).toBe(false);
     });
 
     it("keeps the sessions, but every request with them answers 401 user_blocked", async () => {
       const m = await member(server);
       const other = await serverClient(server.endpoint).account.createEmailPasswordSession(m.email, PW);
       const otherSdk = sessionClient(server.endpoint, other.secret).account;
-      const sessionsBefore = await server.service.config.store.listSessions(m.id);
+      const sessionsBefore = await server.service.config.store.sessions.list(m.id);
       expect(sessionsBefore).toHaveLength(2);
 
       expect(((await m.sdk.updateStatus()) as { status: boolean }).status).toBe(false);
-      expect(await server.service.config.store.listSessions(m.id)).toEqual(sessionsBefore);
+      expect(await server.service.config.store.sessions.list(m.id)).toEqual(sessionsBefore);
       const blockedMessage =
         'The current user has been blocked. You can unblock the user by making a request to the User API\'s "Update User Status" endpoint or in the Appwrite Console\'s Auth section.';
       await expectError(m.sdk.get(), "user_blocked", 401, blockedMessage);
@@ -1066,7 +1066,7 @@ describe("account routes, default configuration", () => {
     it("refuses login to a blocked account: right password 401 user_blocked, wrong password 401 user_invalid_credentials", async () => {
       const m = await member(server);
       await m.sdk.updateStatus();
-      const count = (await server.service.config.store.listSessions(m.id)).length;
+      const count = (await server.service.config.store.sessions.list(m.id)).length;
       await expectError(browser(server.endpoint).use((account) => account.createEmailPasswordSession(m.email, PW)), "user_blocked", 401);
       await expectError(
         browser(server.endpoint).use((account) => account.createEmailPasswordSession(m.email, "wrong-password-1")),
@@ -1074,7 +1074,7 @@ describe("account routes, default configuration", () => {
         401,
       );
       await expectError(serverClient(server.endpoint).account.createEmailPasswordSession(m.email, PW), "user_blocked", 401);
-      expect(await server.service.config.store.listSessions(m.id)).toHaveLength(count);
+      expect(await server.service.config.store.sessions.list(m.id)).toHaveLength(count);
     });
 
     it("clears both cookies and sends X-Fallback-Cookies: [] (raw, with X-Appwrite-Session)", async () => {
@@ -1230,7 +1230,7 @@ describe("expired sessions (auth.sessionDuration = 60)", () => {
     );
     expect(await snapshot(server, created.$id)).toEqual(before);
     // Expired sessions are still stored (until purgeExpired) but do not authenticate.
-    expect(await server.service.config.store.listSessions(created.$id)).toHaveLength(2);
+    expect(await server.service.config.store.sessions.list(created.$id)).toHaveLength(2);
 
     // A guest with an expired session can still sign up, and can log in again.
     const fresh = await b.use((account) => account.create(ID.unique(), uniqueEmail("after-expiry"), PW));
@@ -1263,8 +1263,8 @@ describe("user limit (auth.userLimit = 2)", () => {
       "The current project has exceeded the maximum number of users. Please check your user limit in the Appwrite console.",
     );
     await expectError(serverClient(server.endpoint).account.create(ID.unique(), third, PW), "user_count_exceeded", 400);
-    expect(await server.service.config.store.countUsers()).toBe(2);
-    expect(await server.service.config.store.getUserByEmail(third)).toBeNull();
+    expect(await server.service.config.store.users.count()).toBe(2);
+    expect(await server.service.config.store.users.getByEmail(third)).toBeNull();
   });
 });
 
@@ -1281,7 +1281,7 @@ describe("e-mail/password method disabled (auth.methods.emailPassword = false)",
     await expectError(b.use((account) => account.create(ID.unique(), email, PW)), "user_auth_method_unsupported", 501, MSG.methodDisabled);
     // The toggle comes before parameter validation.
     await expectError(b.use((account) => account.create("_bad", "nope", "short")), "user_auth_method_unsupported", 501, MSG.methodDisabled);
-    expect(await server.service.config.store.getUserByEmail(email)).toBeNull();
+    expect(await server.service.config.store.users.getByEmail(email)).toBeNull();
   });
 
   it("lets an API key bypass the toggle", async () => {
@@ -1307,7 +1307,7 @@ describe("password dictionary (auth.passwordDictionary = true)", () => {
     for (const password of ["password", "12345678", "password1"]) {
       const email = uniqueEmail("dict");
       await expectError(b.use((account) => account.create(ID.unique(), email, password)), "general_argument_invalid", 400, MSG.passwordDictionary);
-      expect(await server.service.config.store.getUserByEmail(email)).toBeNull();
+      expect(await server.service.config.store.users.getByEmail(email)).toBeNull();
     }
     const email = uniqueEmail("dict-ok");
     expect((await b.use((account) => account.create(ID.unique(), email, PW))).email).toBe(email);
@@ -1361,7 +1361,7 @@ describe("personal-data check (auth.personalDataCheck = true)", () => {
     ];
     for (const c of cases) {
       await expectError(b.use((account) => account.create(c.id, c.email, c.password, c.name)), "password_personal_data", 400, PERSONAL);
-      expect(await server.service.config.store.getUserByEmail(c.email)).toBeNull();
+      expect(await server.service.config.store.users.getByEmail(c.email)).toBeNull();
     }
     const ok = await b.use((account) => account.create(ID.unique(), `${local}@example.com`, PW, "hercule"));
     expect(ok.email).toBe(`${local}@example.com`);

@@ -514,7 +514,7 @@ async function withIdentities(tag: string) {
       providerRefreshToken: "",
       ...extra,
     };
-    await store.createIdentity(identity);
+    await store.identities.create(identity);
     return identity;
   };
   const expiry = new Date(base + 3_600_000);
@@ -626,13 +626,13 @@ describe("DELETE /account/identities/{identityId}", () => {
     expect(res.status).toBe(204);
     expect(res.text).toBe("");
     expect(res.headers.get("content-type")).toBeNull();
-    expect(await store.getIdentity(mine[1]!.id)).toBeNull();
+    expect(await store.identities.get(mine[1]!.id)).toBeNull();
     const after = await me.b.use((account) => account.listIdentities());
     expect([after.total, after.identities.map((i) => i.$id)]).toEqual([2, [mine[0]!.id, mine[2]!.id]]);
 
     // Through the web SDK as well.
     await me.b.use((account) => account.deleteIdentity(mine[0]!.id));
-    expect(await store.getIdentity(mine[0]!.id)).toBeNull();
+    expect(await store.identities.get(mine[0]!.id)).toBeNull();
 
     const logs = await me.b.use((account) => account.listLogs());
     expect(logs.logs.map((l) => l.event)).toEqual(["identity.delete", "identity.delete", "session.create", "user.create"]);
@@ -643,7 +643,7 @@ describe("DELETE /account/identities/{identityId}", () => {
   it("another user's identity: 401 user_unauthorized, and it stays", async () => {
     const { me, theirs } = await withIdentities("ident-other");
     await expectError(me.b.use((account) => account.deleteIdentity(theirs.id)), "user_unauthorized", 401, "The current user is not authorized to perform the requested action.");
-    expect(await server.service.config.store.getIdentity(theirs.id)).not.toBeNull();
+    expect(await server.service.config.store.identities.get(theirs.id)).not.toBeNull();
     const logs = await me.b.use((account) => account.listLogs());
     expect(logs.logs.map((l) => l.event)).not.toContain("identity.delete");
   });
@@ -658,6 +658,6 @@ describe("DELETE /account/identities/{identityId}", () => {
     const { theirs } = await withIdentities("ident-guest");
     const guest = browser(server.endpoint);
     await expectError(guest.use((account) => account.deleteIdentity(theirs.id)), "general_unauthorized_scope", 401, GUEST_SCOPE);
-    expect(await server.service.config.store.getIdentity(theirs.id)).not.toBeNull();
+    expect(await server.service.config.store.identities.get(theirs.id)).not.toBeNull();
   });
 });

@@ -185,7 +185,7 @@ async function verifyEmailByMail(m: Member): Promise<void> {
 
 /** Marks the e-mail verified directly in the store (the verification flow is tested once above). */
 async function verifyEmailInStore(s: TestServer, m: Member): Promise<void> {
-  await s.service.config.store.updateUser(m.userId, { emailVerification: true });
+  await s.service.config.store.users.update(m.userId, { emailVerification: true });
 }
 
 /** Sets the phone and verifies it through POST/PUT /account/verification/phone with the SMS code. */
@@ -1020,7 +1020,7 @@ describe("more of the MFA contract", () => {
   it("a blocked user gets user_blocked before the MFA gate, on mfa-group routes too (§1.8)", async () => {
     const m = await mfaMember(server, "blocked");
     const b2 = await login(server, m.email);
-    await server.service.config.store.updateUser(m.userId, { status: false });
+    await server.service.config.store.users.update(m.userId, { status: false });
     await expectAppwriteError(b2.use((a) => a.get()), "user_blocked", 401);
     await expectAppwriteError(b2.use((a) => a.listMfaFactors()), "user_blocked", 401);
     await expectAppwriteError(b2.use((a) => a.createMfaChallenge(AuthenticationFactor.Totp)), "user_blocked", 401);
@@ -1055,11 +1055,11 @@ describe("more of the MFA contract", () => {
     const challenge = await m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Email));
     const code = box.lastMail(m.email)!.secret!;
     const store = server.service.config.store;
-    const record = await store.getChallenge(challenge.$id);
+    const record = await store.challenges.get(challenge.$id);
     expect(record).not.toBeNull();
     expect(JSON.stringify(record)).not.toContain(code);
     const { recoveryCodes } = await m.b.use((a) => a.createMfaRecoveryCodes());
-    const stored = JSON.stringify(await store.listRecoveryCodes(m.userId));
+    const stored = JSON.stringify(await store.mfa.listRecoveryCodes(m.userId));
     for (const c of recoveryCodes) expect(stored).not.toContain(c);
   });
 
@@ -1201,7 +1201,7 @@ describe("bad input (§1.2, §1.8, §2.0)", () => {
     expectRawError(await raw(inputs.endpoint, "DELETE", "/account/mfa/authenticators/hotp", { body: {}, headers: as(m.b) }), 401, "user_challenge_required");
     // A gated session gets user_more_factors_required before any validation.
     await m.b.use((a) => a.updateMFA(true));
-    await inputs.service.config.store.updateUser(m.userId, { emailVerification: true });
+    await inputs.service.config.store.users.update(m.userId, { emailVerification: true });
     const b2 = await login(inputs, m.email);
     expectRawError(await raw(inputs.endpoint, "PATCH", "/account/mfa", { body: { mfa: "x" }, headers: as(b2) }), 401, "user_more_factors_required");
     expectRawError(await raw(inputs.endpoint, "POST", "/account/mfa/authenticators/hotp", { body: {}, headers: as(b2) }), 401, "user_more_factors_required");

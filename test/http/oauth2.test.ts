@@ -239,11 +239,11 @@ describe("OAuth2 failures", () => {
   it("a blocked user is sent to the failure URL with user_blocked, and gets no token", async () => {
     const first = await login("erin");
     const userId = first.final!.searchParams.get("userId")!;
-    await gatehouse.service.config.store.updateUser(userId, { status: false });
+    await gatehouse.service.config.store.users.update(userId, { status: false });
     idp.next = { account: "erin" };
     const { final } = await navigate(startUrl("tokens"));
     expect(failureOf(final!)).toMatchObject({ type: "user_blocked", code: 401 });
-    const tokens = await gatehouse.service.config.store.listTokens(userId, new Date(gatehouse.clock.now()));
+    const tokens = await gatehouse.service.config.store.tokens.list(userId, new Date(gatehouse.clock.now()));
     // Only the first login's token (not yet exchanged) exists.
     expect(tokens).toHaveLength(1);
   });

@@ -382,7 +382,7 @@ describe("order of checks (§1.8)", () => {
 
   it("blocked beats validation", async () => {
     const { user, auth } = await loggedInUser(server);
-    await server.service.config.store.updateUser(user.$id, { status: false });
+    await server.service.config.store.users.update(user.$id, { status: false });
     const invalid = await raw(server.endpoint, "PATCH", "/account/name", { body: { name: "" }, headers: auth });
     expectError(invalid, 401, "user_blocked");
     const missing = await raw(server.endpoint, "PATCH", "/account/name", { body: {}, headers: auth });
@@ -391,7 +391,7 @@ describe("order of checks (§1.8)", () => {
 
   it("MFA gate: one factor with a verified e-mail is refused outside the mfa group", async () => {
     const { user, auth } = await loggedInUser(server);
-    await server.service.config.store.updateUser(user.$id, { mfa: true, emailVerification: true });
+    await server.service.config.store.users.update(user.$id, { mfa: true, emailVerification: true });
 
     const get = await raw(server.endpoint, "GET", "/account", { headers: auth });
     expectError(get, 401, "user_more_factors_required", "More factors are required to complete the sign in process.");
@@ -410,7 +410,7 @@ describe("order of checks (§1.8)", () => {
 
   it("MFA gate: mfa on without any verified extra factor lets one factor through", async () => {
     const { user, auth } = await loggedInUser(server);
-    await server.service.config.store.updateUser(user.$id, { mfa: true });
+    await server.service.config.store.users.update(user.$id, { mfa: true });
     const r = await raw(server.endpoint, "GET", "/account", { headers: auth });
     expect(r.status).toBe(200);
     expect(r.json?.mfa).toBe(true);
@@ -477,7 +477,7 @@ describe("order of checks (§1.8)", () => {
   it("MFA gate beats rate limit: refused requests are not counted", async () => {
     await withServer({}, async (s) => {
       const { user, auth } = await loggedInUser(s);
-      await s.service.config.store.updateUser(user.$id, { mfa: true, emailVerification: true });
+      await s.service.config.store.users.update(user.$id, { mfa: true, emailVerification: true });
       for (let i = 0; i < 12; i++) {
         const r = await raw(s.endpoint, "PATCH", "/account/password", { body: {}, headers: auth });
         expectError(r, 401, "user_more_factors_required");

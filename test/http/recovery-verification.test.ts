@@ -166,11 +166,11 @@ describe("POST /account/verification", () => {
     expect(guest.storage.get("cookieFallback")).toBeUndefined(); // no session was created
 
     expect((await m.b.use((account) => account.get())).emailVerification).toBe(true);
-    const events = (await storeOf(s).listLogs(m.userId, { limit: 2, offset: 0 })).map((l) => l.event);
+    const events = (await storeOf(s).logs.list(m.userId, { limit: 2, offset: 0 })).map((l) => l.event);
     expect(events).toEqual(["verification.update", "verification.create"]); // newest first (§8)
     const e = await expectAppwriteError(m.b.use((account) => account.createVerification("http://localhost/verify")), "user_email_already_verified", 409);
     expect(e.message).toBe("User email is already verified");
-    expect(await storeOf(s).listTokens(m.userId, new Date(s.clock.now()))).toHaveLength(0);
+    expect(await storeOf(s).tokens.list(m.userId, new Date(s.clock.now()))).toHaveLength(0);
   });
 
   it("the logged-in user may confirm too", async () => {
@@ -201,7 +201,7 @@ describe("POST /account/verification", () => {
     expectRawError(await call(s, "POST", "/account/verification", { url: 42 }, { session: m.secret }), 400, "general_argument_invalid", `${HOSTS}localhost`);
     expectRawError(await call(s, "POST", "/account/verification", { url: "not a url" }, { session: m.secret }), 400, "general_argument_invalid", `${HOSTS}localhost`);
     expect(box.lastMail(m.email)).toBeUndefined();
-    expect(await storeOf(s).listTokens(m.userId, new Date(s.clock.now()))).toHaveLength(0);
+    expect(await storeOf(s).tokens.list(m.userId, new Date(s.clock.now()))).toHaveLength(0);
   });
 
   it("is limited to 10 per hour per user (url+userId), with X-RateLimit headers; another user from the same IP is not", async () => {
@@ -335,7 +335,7 @@ describe("POST /account/verification/phone", () => {
     expect(Object.keys(done)).toEqual(TOKEN_FIELDS);
     expect(done).toEqual({ $id: token.$id, $createdAt: iso(now), userId: m.userId, secret: "", expire: token.expire, phrase: "" });
     expect(await m.b.use((account) => account.get())).toMatchObject({ phone: m.phone, phoneVerification: true, emailVerification: false });
-    const events = (await storeOf(s).listLogs(m.userId, { limit: 2, offset: 0 })).map((l) => l.event);
+    const events = (await storeOf(s).logs.list(m.userId, { limit: 2, offset: 0 })).map((l) => l.event);
     expect(events).toEqual(["verification.update", "verification.create"]);
     const e = await expectAppwriteError(m.b.use((account) => account.createPhoneVerification()), "user_phone_already_verified", 409);
     expect(e.message).toBe("User phone is already verified");
@@ -531,10 +531,10 @@ describe("POST /account/recovery", () => {
     const { s, box } = env;
     const email = uniqueEmail("recover-blocked");
     const user = await key(s).create(ID.unique(), email, PASSWORD);
-    await storeOf(s).updateUser(user.$id, { status: false });
+    await storeOf(s).users.update(user.$id, { status: false });
     await expectAppwriteError(web(s).use((account) => account.createRecovery(email, "http://localhost/reset")), "user_blocked", 401);
     expect(box.lastMail(email)).toBeUndefined();
-    expect(await storeOf(s).listTokens(user.$id, new Date(s.clock.now()))).toHaveLength(0);
+    expect(await storeOf(s).tokens.list(user.$id, new Date(s.clock.now()))).toHaveLength(0);
   });
 
   it("a foreign host, a missing url and a bad e-mail give 400; nothing is sent", async () => {
@@ -605,16 +605,16 @@ describe("PUT /account/recovery", () => {
 
     // Appwrite 1.6 revokes no session; Gatehouse's default auth.invalidateSessions ends them all
     // (test/security/sessions-after-password.test.ts). No session was added.
-    const me = await storeOf(s).getUser(m.userId);
+    const me = await storeOf(s).users.get(m.userId);
     expect(me).toMatchObject({ emailVerification: true, passwordUpdatedAt: new Date(now + 1000) });
     await expectAppwriteError(m.b.use((account) => account.get()), "general_unauthorized_scope", 401);
     await expectAppwriteError(asSession(s, m.secret).get(), "general_unauthorized_scope", 401);
-    expect(await storeOf(s).listSessions(m.userId)).toHaveLength(0);
+    expect(await storeOf(s).sessions.list(m.userId)).toHaveLength(0);
 
     const old = await expectAppwriteError(key(s).createEmailPasswordSession(m.email, PASSWORD), "user_invalid_credentials", 401);
     expect(old.message).toBe(INVALID_CREDENTIALS);
-    expect(await storeOf(s).listTokens(m.userId, new Date(s.clock.now()))).toHaveLength(0);
-    const events = (await storeOf(s).listLogs(m.userId, { limit: 2, offset: 0 })).map((l) => l.event);
+    expect(await storeOf(s).tokens.list(m.userId, new Date(s.clock.now()))).toHaveLength(0);
+    const events = (await storeOf(s).logs.list(m.userId, { limit: 2, offset: 0 })).map((l) => l.event);
     expect(events).toEqual(["recovery.update", "recovery.create"]);
     expect((await key(s).createEmailPasswordSession(m.email, NEW_PASSWORD)).userId).toBe(m.userId);
   });
@@ -812,7 +812,7 @@ describe("no mailer and no SMS provider configured", () => {
     // The provider check comes before the no-phone check.
     const phone = await expectAppwriteError(m.b.use((account) => account.createPhoneVerification()), "general_phone_disabled", 503);
     expect(phone.message).toBe("Phone provider not configured");
-    expect(await storeOf(s).listTokens(m.userId, new Date(s.clock.now()))).toHaveLength(0);
+    expect(await storeOf(s).tokens.list(m.userId, new Date(s.clock.now()))).toHaveLength(0);
     // SMTP is checked before the address is looked up.
     await expectAppwriteError(web(s).use((account) => account.createRecovery(uniqueEmail("bare-nobody"), "http://localhost/reset")), "general_smtp_disabled", 503);
   });

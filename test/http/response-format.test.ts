@@ -226,7 +226,7 @@ describe("1.4 string queries over HTTP", () => {
         providerAccessTokenExpiry: null,
         providerRefreshToken: "",
       };
-      await server.service.config.store.createIdentity(identity);
+      await server.service.config.store.identities.create(identity);
       return identity.id;
     };
     const github1 = await make("github", 1000);

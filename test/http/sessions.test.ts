@@ -178,7 +178,7 @@ describe("POST /account/sessions/email", () => {
     decodeValue(fallbackValue(b), user.$id);
     const me = await b.use((account) => account.get());
     expect(me.$id).toBe(user.$id);
-    const stored = await storeOf(server).listSessions(user.$id);
+    const stored = await storeOf(server).sessions.list(user.$id);
     expect(stored.map((s) => s.id)).toEqual([session.$id]);
   });
 
@@ -227,7 +227,7 @@ describe("POST /account/sessions/email", () => {
     expect(Object.keys(res.json!)).toEqual(SESSION_FIELDS);
     expect(res.json).toMatchObject({ userId: user.$id, provider: "email", providerUid: email, factors: ["password"], current: true, secret: "" });
     decodeValue(value, user.$id);
-    expect(await storeOf(server).listSessions(user.$id)).toHaveLength(1);
+    expect(await storeOf(server).sessions.list(user.$id)).toHaveLength(1);
   });
 
   it("normalises the e-mail (trim, lowercase) before lookup; providerUid is the stored address", async () => {
@@ -268,7 +268,7 @@ describe("POST /account/sessions/email", () => {
 
     const list = await b.use((account) => account.listSessions());
     expect(list.total).toBe(1);
-    expect(await storeOf(server).listSessions(user.$id)).toHaveLength(1);
+    expect(await storeOf(server).sessions.list(user.$id)).toHaveLength(1);
   });
 
   it("a user without a password (anonymous, given an e-mail) gets 401 user_invalid_credentials", async () => {
@@ -276,18 +276,18 @@ describe("POST /account/sessions/email", () => {
     expect(anon.status).toBe(201);
     const userId = anon.json!.userId as string;
     const email = uniqueEmail("passwordless");
-    await storeOf(server).updateUser(userId, { email });
-    expect((await storeOf(server).getUserByEmail(email))?.passwordHash).toBeNull();
+    await storeOf(server).users.update(userId, { email });
+    expect((await storeOf(server).users.getByEmail(email))?.passwordHash).toBeNull();
 
     const res = await raw(server.endpoint, "POST", "/account/sessions/email", { body: { email, password: PASSWORD } });
     expectRawError(res, 401, "user_invalid_credentials", INVALID_CREDENTIALS);
-    expect(await storeOf(server).listSessions(userId)).toHaveLength(1); // only the anonymous one
+    expect(await storeOf(server).sessions.list(userId)).toHaveLength(1); // only the anonymous one
   });
 
   it("a blocked user gets 401 user_blocked with the right password and user_invalid_credentials with a wrong one; no session is written", async () => {
     const email = uniqueEmail("blocked-login");
     const user = await signUp(server, email);
-    await storeOf(server).updateUser(user.$id, { status: false });
+    await storeOf(server).users.update(user.$id, { status: false });
 
     await expectAppwriteError(browser(server.endpoint).use((account) => account.createEmailPasswordSession(email, PASSWORD)), "user_blocked", 401);
     await expectAppwriteError(
@@ -297,7 +297,7 @@ describe("POST /account/sessions/email", () => {
     );
     // The key caller is refused the same way (credentials and status are not auth-method toggles).
     await expectAppwriteError(keyLogin(server, email), "user_blocked", 401);
-    expect(await storeOf(server).listSessions(user.$id)).toHaveLength(0);
+    expect(await storeOf(server).sessions.list(user.$id)).toHaveLength(0);
   });
 
   it("a logged-in caller gets 401 user_session_already_exists, before parameter validation", async () => {
@@ -318,7 +318,7 @@ describe("POST /account/sessions/email", () => {
     // The same through the alias and an X-Appwrite-Session header, with an empty body.
     const viaHeader = await raw(server.endpoint, "POST", "/account/sessions", { body: {}, headers: { "x-appwrite-session": fallbackValue(b) } });
     expectRawError(viaHeader, 401, "user_session_already_exists");
-    expect(await storeOf(server).listSessions(user.$id)).toHaveLength(1);
+    expect(await storeOf(server).sessions.list(user.$id)).toHaveLength(1);
   });
 
   it("validates email and password (400 general_argument_invalid with Appwrite's texts), writing nothing", async () => {
@@ -327,7 +327,7 @@ describe("POST /account/sessions/email", () => {
     server.clock.set((windowEnd(server.clock.now()) + 1) * 1000);
     const email = uniqueEmail("valid");
     const user = await signUp(server, email);
-    const usersBefore = await storeOf(server).countUsers();
+    const usersBefore = await storeOf(server).users.count();
     const post = (body: string | object, headers?: Record<string, string>) =>
       raw(server.endpoint, "POST", "/account/sessions/email", { body, ...(headers ? { headers } : {}) });
 
@@ -356,8 +356,8 @@ describe("POST /account/sessions/email", () => {
     // A JSON null is a present value: it fails the validator (utopia-php/http validates it).
     expectRawError(await post({ email: null, password: PASSWORD }), 400, "general_argument_invalid", "Invalid `email` param: Value must be a valid email address");
 
-    expect(await storeOf(server).listSessions(user.$id)).toHaveLength(0);
-    expect(await storeOf(server).countUsers()).toBe(usersBefore);
+    expect(await storeOf(server).sessions.list(user.$id)).toHaveLength(0);
+    expect(await storeOf(server).users.count()).toBe(usersBefore);
   });
 
   it("a request for another project gets 404 project_not_found", async () => {
@@ -403,7 +403,7 @@ describe("POST /account/sessions/email rate limit (10 per hour per IP and e-mail
     expect(limited.headers.get("x-ratelimit-remaining")).toBe("0");
     expect(limited.headers.get("x-ratelimit-reset")).toBe(reset);
     await expectAppwriteError(browser(server.endpoint).use((account) => account.createEmailPasswordSession(email, PASSWORD)), "general_rate_limit_exceeded", 429);
-    expect(await storeOf(server).listSessions(user.$id)).toHaveLength(0);
+    expect(await storeOf(server).sessions.list(user.$id)).toHaveLength(0);
 
     // The key holds the normalised e-mail: a differently cased spelling is the same counter.
     expectRawError(await post(email.toUpperCase(), PASSWORD), 429, "general_rate_limit_exceeded", RATE_LIMITED);
@@ -492,10 +492,10 @@ describe("POST /account/sessions/anonymous", () => {
   it("a logged-in caller gets 401 user_session_already_exists and no user is created", async () => {
     const b = browser(server.endpoint);
     await b.use((account) => account.createAnonymousSession());
-    const before = await storeOf(server).countUsers();
+    const before = await storeOf(server).users.count();
     const e = await expectAppwriteError(b.use((account) => account.createAnonymousSession()), "user_session_already_exists", 401);
     expect(e.message).toBe(ALREADY_EXISTS);
-    expect(await storeOf(server).countUsers()).toBe(before);
+    expect(await storeOf(server).users.count()).toBe(before);
   });
 
   it("an API-key caller sees the session value as secret, and setSession with it works", async () => {
@@ -597,8 +597,8 @@ describe("DELETE /account/sessions/{sessionId}", () => {
     }
     expect(cookies[1]!.attributes.get("samesite")).toBe("None");
 
-    expect(await storeOf(server).getSession(session.$id)).toBeNull();
-    expect(await storeOf(server).listSessions(user.$id)).toHaveLength(0);
+    expect(await storeOf(server).sessions.get(session.$id)).toBeNull();
+    expect(await storeOf(server).sessions.list(user.$id)).toHaveLength(0);
     expectRawError(await getAccount(server, { "x-appwrite-session": secret }), 401, "general_unauthorized_scope", GUEST_SCOPE);
   });
 
@@ -660,7 +660,7 @@ describe("DELETE /account/sessions/{sessionId}", () => {
     expect((await asSession(server, b.secret).get()).$id).toBe(b.user.$id);
     expect((await asSession(server, a.secret).get()).$id).toBe(a.user.$id);
     expectRawError(await raw(server.endpoint, "DELETE", `/account/sessions/${a.session.$id}`, { body: {} }), 401, "general_unauthorized_scope");
-    expect(await storeOf(server).getSession(a.session.$id)).not.toBeNull();
+    expect(await storeOf(server).sessions.get(a.session.$id)).not.toBeNull();
   });
 
   it("the path wins over a body sessionId, and a malformed body is ignored", async () => {
@@ -673,12 +673,12 @@ describe("DELETE /account/sessions/{sessionId}", () => {
       headers: { "x-appwrite-session": second.secret },
     });
     expect(res.status).toBe(204);
-    expect(await storeOf(server).getSession(second.$id)).toBeNull();
-    expect(await storeOf(server).getSession(first.$id)).not.toBeNull();
+    expect(await storeOf(server).sessions.get(second.$id)).toBeNull();
+    expect(await storeOf(server).sessions.get(first.$id)).not.toBeNull();
 
     const garbage = await raw(server.endpoint, "DELETE", "/account/sessions/current", { body: "{nope", headers: { "x-appwrite-session": first.secret } });
     expect(garbage.status).toBe(204);
-    expect(await storeOf(server).getSession(first.$id)).toBeNull();
+    expect(await storeOf(server).sessions.get(first.$id)).toBeNull();
   });
 });
 
@@ -700,7 +700,7 @@ describe("DELETE /account/sessions", () => {
       [COOKIE, ""],
     ]);
 
-    expect(await storeOf(server).listSessions(user.$id)).toHaveLength(0);
+    expect(await storeOf(server).sessions.list(user.$id)).toHaveLength(0);
     await expectAppwriteError(b.use((account) => account.get()), "general_unauthorized_scope", 401);
     await expectAppwriteError(asSession(server, k1.secret).get(), "general_unauthorized_scope", 401);
     await expectAppwriteError(asSession(server, k2.secret).listSessions(), "general_unauthorized_scope", 401);
@@ -894,7 +894,7 @@ describe("server API keys (§1.5 step 7, §1.8)", () => {
       "general_unknown_origin",
       "Invalid Origin. Register your new client (evil.example.com) as a new Web platform on your project console dashboard",
     );
-    expect(await storeOf(server).listSessions(user.$id)).toHaveLength(0);
+    expect(await storeOf(server).sessions.list(user.$id)).toHaveLength(0);
 
     const keyed = await raw(server.endpoint, "POST", "/account/sessions/email", {
       body: { email, password: PASSWORD },
@@ -922,7 +922,7 @@ describe("blocked users on session routes", () => {
     expect(blockRes.json!.status).toBe(false);
     expect(blockRes.headers.get("x-fallback-cookies")).toBe("[]");
     expect(setCookies(blockRes).map((c) => c.value)).toEqual(["", ""]);
-    expect(await storeOf(server).listSessions(user.$id)).toHaveLength(2);
+    expect(await storeOf(server).sessions.list(user.$id)).toHaveLength(2);
 
     const account = asSession(server, keyed.secret);
     await expectAppwriteError(account.get(), "user_blocked", 401);
@@ -936,13 +936,13 @@ describe("blocked users on session routes", () => {
     await expectAppwriteError(account.createAnonymousSession(), "user_blocked", 401);
     await expectAppwriteError(browser(server.endpoint).use((a) => a.createEmailPasswordSession(email, PASSWORD)), "user_blocked", 401);
     // Nothing was deleted by the refused calls.
-    expect(await storeOf(server).listSessions(user.$id)).toHaveLength(2);
+    expect(await storeOf(server).sessions.list(user.$id)).toHaveLength(2);
   });
 
   it("a user blocked in the store is refused on the next request", async () => {
     const { user, secret } = await userWithSession(server, "store-block");
     expect((await asSession(server, secret).get()).$id).toBe(user.$id);
-    await storeOf(server).updateUser(user.$id, { status: false });
+    await storeOf(server).users.update(user.$id, { status: false });
     await expectAppwriteError(asSession(server, secret).listSessions(), "user_blocked", 401);
   });
 });
@@ -993,11 +993,11 @@ describe("PATCH /account/sessions/{sessionId}", () => {
   it("unknown or foreign ids give 404 user_session_not_found and change nothing; malformed ids give 400; guests 401", async () => {
     const a = await userWithSession(s, "patch-a");
     const b = await userWithSession(s, "patch-b");
-    const before = (await storeOf(s).getSession(b.session.$id))!.expire.getTime();
+    const before = (await storeOf(s).sessions.get(b.session.$id))!.expire.getTime();
     s.clock.advance(1000);
     const e = await expectAppwriteError(asSession(s, a.secret).updateSession(b.session.$id), "user_session_not_found", 404);
     expect(e.message).toBe(SESSION_NOT_FOUND);
-    expect((await storeOf(s).getSession(b.session.$id))!.expire.getTime()).toBe(before);
+    expect((await storeOf(s).sessions.get(b.session.$id))!.expire.getTime()).toBe(before);
     await expectAppwriteError(asSession(s, a.secret).updateSession(UNKNOWN_ID), "user_session_not_found", 404);
     const bad = await raw(s.endpoint, "PATCH", `/account/sessions/${"x".repeat(37)}`, { body: {}, headers: { "x-appwrite-session": a.secret } });
     expectRawError(bad, 400, "general_argument_invalid", INVALID_SESSION_ID);
@@ -1063,7 +1063,7 @@ describe("expired sessions (auth.sessionDuration 3600)", () => {
     // An expired session does not block a new login either (the caller is a guest).
     const again = await b.use((account) => account.createEmailPasswordSession(email, PASSWORD));
     expect(again.userId).toBe(user.$id);
-    expect(await storeOf(s).listSessions(user.$id)).toHaveLength(3);
+    expect(await storeOf(s).sessions.list(user.$id)).toHaveLength(3);
   });
 
   it("an own expired session can be read, extended (then it works again) and deleted from a live one", async () => {
@@ -1107,7 +1107,7 @@ describe("session limit (auth.maxSessions 3)", () => {
       s.clock.advance(1000);
     }
     const ids = sessions.map((x) => x.$id);
-    expect((await storeOf(s).listSessions(user.$id)).map((x) => x.id)).toEqual(ids.slice(2));
+    expect((await storeOf(s).sessions.list(user.$id)).map((x) => x.id)).toEqual(ids.slice(2));
 
     const newest = sessions[4]!;
     const list = await asSession(s, newest.secret).listSessions();
@@ -1133,7 +1133,7 @@ describe("session limit (auth.maxSessions 3)", () => {
     expect(list.total).toBe(3);
     expect(list.sessions.at(-1)!.$id).toBe(current.$id);
     expect(list.sessions.at(-1)!.current).toBe(true);
-    expect(await storeOf(s).listSessions(user.$id)).toHaveLength(3);
+    expect(await storeOf(s).sessions.list(user.$id)).toHaveLength(3);
   });
 
   it("expired sessions count towards the limit", async () => {
@@ -1149,8 +1149,8 @@ describe("session limit (auth.maxSessions 3)", () => {
     const list = await asSession(short, fourth.secret).listSessions();
     expect(list.total).toBe(3);
     expect(list.sessions.map((x) => x.$id)).toEqual([second.$id, third.$id, fourth.$id]);
-    expect(await storeOf(short).getSession(first.$id)).toBeNull();
-    expect(await storeOf(short).listSessions(user.$id)).toHaveLength(3);
+    expect(await storeOf(short).sessions.get(first.$id)).toBeNull();
+    expect(await storeOf(short).sessions.list(user.$id)).toHaveLength(3);
   });
 });
 
@@ -1178,17 +1178,17 @@ describe("auth methods switched off", () => {
     );
     // The auth-method check precedes parameter validation.
     expectRawError(await raw(s.endpoint, "POST", "/account/sessions/email", { body: "{}" }), 501, "user_auth_method_unsupported");
-    expect(await storeOf(s).listSessions(user.$id)).toHaveLength(0);
+    expect(await storeOf(s).sessions.list(user.$id)).toHaveLength(0);
 
     const keyed = await keyLogin(s, email);
     expect(keyed.userId).toBe(user.$id);
   });
 
   it("anonymous login gives 501 'Anonymous authentication is disabled for this project'; a key caller is exempt", async () => {
-    const before = await storeOf(s).countUsers();
+    const before = await storeOf(s).users.count();
     const e = await expectAppwriteError(browser(s.endpoint).use((account) => account.createAnonymousSession()), "user_auth_method_unsupported", 501);
     expect(e.message).toBe("Anonymous authentication is disabled for this project");
-    expect(await storeOf(s).countUsers()).toBe(before);
+    expect(await storeOf(s).users.count()).toBe(before);
     const keyed = await serverClient(s.endpoint).account.createAnonymousSession();
     expect(keyed.provider).toBe("anonymous");
   });
@@ -1212,14 +1212,14 @@ describe("anonymous rate limit (50 per hour per IP)", () => {
       remaining.push(res.headers.get("x-ratelimit-remaining") ?? "missing");
     }
     expect(remaining).toEqual(Array.from({ length: 50 }, (_, i) => String(49 - i)));
-    const users = await storeOf(s).countUsers();
+    const users = await storeOf(s).users.count();
 
     const limited = await raw(s.endpoint, "POST", "/account/sessions/anonymous", { body: {} });
     expectRawError(limited, 429, "general_rate_limit_exceeded", RATE_LIMITED);
     expect(limited.headers.get("x-ratelimit-limit")).toBe("50");
     expect(limited.headers.get("x-ratelimit-remaining")).toBe("0");
     await expectAppwriteError(browser(s.endpoint).use((account) => account.createAnonymousSession()), "general_rate_limit_exceeded", 429);
-    expect(await storeOf(s).countUsers()).toBe(users);
+    expect(await storeOf(s).users.count()).toBe(users);
 
     const keyed = await serverClient(s.endpoint).account.createAnonymousSession();
     expect(keyed.provider).toBe("anonymous");
@@ -1248,7 +1248,7 @@ describe("API key expiry", () => {
     const user = await signUp(s, email);
     const e = await expectAppwriteError(serverClient(s.endpoint, EXPIRED_KEY).account.createEmailPasswordSession(email, PASSWORD), "project_key_expired", 401);
     expect(e.message).toBe("The project key has expired. Please generate a new key using the Appwrite console.");
-    expect(await storeOf(s).listSessions(user.$id)).toHaveLength(0);
+    expect(await storeOf(s).sessions.list(user.$id)).toHaveLength(0);
 
     const ok = await serverClient(s.endpoint, SOON_KEY).account.createEmailPasswordSession(email, PASSWORD);
     decodeValue(ok.secret, user.$id);

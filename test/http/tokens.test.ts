@@ -143,7 +143,7 @@ async function phoneOtp(env: Env, phone = uniquePhone(), userId = ID.unique()) {
 }
 
 async function usersCount(s: TestServer) {
-  return storeOf(s).countUsers();
+  return storeOf(s).users.count();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -168,7 +168,7 @@ describe("POST /account/tokens/email (e-mail OTP)", () => {
 
     const token = await b.use((account) => account.createEmailToken(userId, email));
     expectToken(token, { userId, now, lifetimeMs: 15 * MINUTE });
-    expect(await storeOf(s).getUser(userId)).toMatchObject({ id: userId, email, emailVerification: false, passwordHash: null, status: true });
+    expect(await storeOf(s).users.get(userId)).toMatchObject({ id: userId, email, emailVerification: false, passwordHash: null, status: true });
 
     const mail = mailTo(box, email);
     expect(mail).toMatchObject({ kind: "email-otp", to: email, subject: "OTP for Test Project Login" });
@@ -181,7 +181,7 @@ describe("POST /account/tokens/email (e-mail OTP)", () => {
     const me = await b.use((account) => account.get());
     expect(me).toMatchObject({ $id: userId, email, emailVerification: true, phoneVerification: false, passwordUpdate: "" });
     // Single use: the token is gone.
-    expect(await storeOf(s).listTokens(userId, new Date(s.clock.now()))).toHaveLength(0);
+    expect(await storeOf(s).tokens.list(userId, new Date(s.clock.now()))).toHaveLength(0);
   });
 
   it("known address: the userId param is ignored and the response userId is the existing user's; the response shape equals the unknown-address one", async () => {
@@ -194,7 +194,7 @@ describe("POST /account/tokens/email (e-mail OTP)", () => {
     const forKnown = await b.use((account) => account.createEmailToken(ignoredId, known));
     const forUnknown = await b.use((account) => account.createEmailToken(ID.unique(), uniqueEmail("otp-unknown")));
     expect(forKnown.userId).toBe(user.$id);
-    expect(await storeOf(s).getUser(ignoredId)).toBeNull();
+    expect(await storeOf(s).users.get(ignoredId)).toBeNull();
     expect(forUnknown.userId).toMatch(/^[0-9a-f]{20}$/);
     expect(forUnknown.userId).not.toBe(user.$id);
     // Same fields, same hidden secret, same phrase, same lifetime: nothing tells the two apart.
@@ -256,7 +256,7 @@ describe("POST /account/tokens/email (e-mail OTP)", () => {
     const existing = await signUp(s, uniqueEmail("taken"));
     const email = uniqueEmail("otp-taken");
     await expectAppwriteError(web(s).use((account) => account.createEmailToken(existing.$id, email)), "document_already_exists", 409);
-    expect(await storeOf(s).getUserByEmail(email)).toBeNull();
+    expect(await storeOf(s).users.getByEmail(email)).toBeNull();
     expect(box.lastMail(email)).toBeUndefined();
   });
 
@@ -290,7 +290,7 @@ describe("e-mail OTP codes: lifetime, wrong, reused, foreign, attempt limit", ()
     s.clock.advance(15 * MINUTE + 1000);
     const e = await expectAppwriteError(web(s).use((account) => account.createSession(second.userId, second.code)), "user_invalid_token", 401);
     expect(e.message).toBe(INVALID_TOKEN);
-    expect(await storeOf(s).listSessions(second.userId)).toHaveLength(0);
+    expect(await storeOf(s).sessions.list(second.userId)).toHaveLength(0);
   });
 
   it("a wrong code, another user's code and a reused code each give 401 user_invalid_token and write no session", async () => {
@@ -302,14 +302,14 @@ describe("e-mail OTP codes: lifetime, wrong, reused, foreign, attempt limit", ()
 
     await expectAppwriteError(guest.use((account) => account.createSession(a.userId, wrongCode(a.code))), "user_invalid_token", 401);
     await expectAppwriteError(guest.use((account) => account.createSession(a.userId, b.code)), "user_invalid_token", 401);
-    expect(await storeOf(s).listSessions(a.userId)).toHaveLength(0);
+    expect(await storeOf(s).sessions.list(a.userId)).toHaveLength(0);
     // An unknown user is the same 401, not a 404.
     await expectAppwriteError(guest.use((account) => account.createSession(uniqueId("nobody"), a.code)), "user_invalid_token", 401);
     await expectAppwriteError(guest.use((account) => account.createSession("unique()", a.code)), "user_invalid_token", 401);
 
     expect((await web(s).use((account) => account.createSession(a.userId, a.code))).userId).toBe(a.userId);
     await expectAppwriteError(web(s).use((account) => account.createSession(a.userId, a.code)), "user_invalid_token", 401);
-    expect(await storeOf(s).listSessions(a.userId)).toHaveLength(1);
+    expect(await storeOf(s).sessions.list(a.userId)).toHaveLength(1);
     // B's code was not touched by the attempt against A.
     expect((await web(s).use((account) => account.createSession(b.userId, b.code))).userId).toBe(b.userId);
   });
@@ -321,8 +321,8 @@ describe("e-mail OTP codes: lifetime, wrong, reused, foreign, attempt limit", ()
       await expectAppwriteError(web(s).use((account) => account.createSession(otp.userId, wrongCode(otp.code, i))), "user_invalid_token", 401);
     }
     await expectAppwriteError(web(s).use((account) => account.createSession(otp.userId, otp.code)), "user_invalid_token", 401);
-    expect(await storeOf(s).listSessions(otp.userId)).toHaveLength(0);
-    expect(await storeOf(s).listTokens(otp.userId, new Date(s.clock.now()))).toHaveLength(0);
+    expect(await storeOf(s).sessions.list(otp.userId)).toHaveLength(0);
+    expect(await storeOf(s).tokens.list(otp.userId, new Date(s.clock.now()))).toHaveLength(0);
   });
 
   it("4 wrong attempts leave the code usable", async () => {
@@ -346,7 +346,7 @@ describe("POST /account/tokens/magic-url (magic link)", () => {
 
     const token = await b.use((account) => account.createMagicURLToken(userId, email, "http://localhost/auth/callback?ref=abc&lang=en"));
     expectToken(token, { userId, now, lifetimeMs: HOUR });
-    expect(await storeOf(s).getUser(userId)).toMatchObject({ email, emailVerification: false, passwordHash: null });
+    expect(await storeOf(s).users.get(userId)).toMatchObject({ email, emailVerification: false, passwordHash: null });
 
     const mail = mailTo(box, email);
     expect(mail).toMatchObject({ kind: "magic-url", to: email, subject: "Test Project Login" });
@@ -397,7 +397,7 @@ describe("POST /account/tokens/magic-url (magic link)", () => {
     const forUnknown = await b.use((account) => account.createMagicURLToken(ID.unique(), uniqueEmail("magic-unknown"), "http://localhost/cb"));
     expect(forKnown.userId).toBe(user.$id);
     expect(magicLink(box, known).searchParams.get("userId")).toBe(user.$id);
-    expect(await storeOf(s).getUser(ignoredId)).toBeNull();
+    expect(await storeOf(s).users.get(ignoredId)).toBeNull();
     expect(Object.keys(forKnown)).toEqual(Object.keys(forUnknown));
     expect({ secret: forKnown.secret, phrase: forKnown.phrase, life: lifetime(forKnown) }).toEqual({
       secret: forUnknown.secret,
@@ -468,7 +468,7 @@ describe("POST /account/tokens/magic-url (magic link)", () => {
     const guest = web(s);
     await expectAppwriteError(guest.use((account) => account.updateMagicURLSession(a.userId, "0".repeat(64))), "user_invalid_token", 401);
     await expectAppwriteError(guest.use((account) => account.updateMagicURLSession(a.userId, b.secret)), "user_invalid_token", 401);
-    expect(await storeOf(s).listSessions(a.userId)).toHaveLength(0);
+    expect(await storeOf(s).sessions.list(a.userId)).toHaveLength(0);
 
     s.clock.advance(HOUR - 1000);
     expect((await web(s).use((account) => account.updateMagicURLSession(a.userId, a.secret))).userId).toBe(a.userId);
@@ -477,7 +477,7 @@ describe("POST /account/tokens/magic-url (magic link)", () => {
 
     s.clock.advance(2000); // b is now 1 h + 1 s old
     await expectAppwriteError(web(s).use((account) => account.updateMagicURLSession(b.userId, b.secret)), "user_invalid_token", 401);
-    expect(await storeOf(s).listSessions(b.userId)).toHaveLength(0);
+    expect(await storeOf(s).sessions.list(b.userId)).toHaveLength(0);
   });
 
   it("a 64-hex secret has no attempt limit: 6 wrong tries, then the link still works", async () => {
@@ -494,7 +494,7 @@ describe("POST /account/tokens/magic-url (magic link)", () => {
     const existing = await signUp(s, uniqueEmail("magic-taken"));
     const email = uniqueEmail("magic-taken-new");
     await expectAppwriteError(web(s).use((account) => account.createMagicURLToken(existing.$id, email)), "document_already_exists", 409);
-    expect(await storeOf(s).getUserByEmail(email)).toBeNull();
+    expect(await storeOf(s).users.getByEmail(email)).toBeNull();
     expect(box.lastMail(email)).toBeUndefined();
   });
 });
@@ -509,7 +509,7 @@ describe("POST /account/tokens/phone (SMS OTP)", () => {
 
     const token = await b.use((account) => account.createPhoneToken(userId, phone));
     expectToken(token, { userId, now, lifetimeMs: 15 * MINUTE });
-    expect(await storeOf(s).getUser(userId)).toMatchObject({ phone, email: null, phoneVerification: false, passwordHash: null });
+    expect(await storeOf(s).users.get(userId)).toMatchObject({ phone, email: null, phoneVerification: false, passwordHash: null });
 
     const sms = smsTo(box, phone);
     expect(sms.kind).toBe("phone-login");
@@ -531,7 +531,7 @@ describe("POST /account/tokens/phone (SMS OTP)", () => {
     const again = await web(s).use((account) => account.createPhoneToken(ignoredId, first.phone));
     const other = await web(s).use((account) => account.createPhoneToken(ID.unique(), uniquePhone()));
     expect(again.userId).toBe(first.userId);
-    expect(await storeOf(s).getUser(ignoredId)).toBeNull();
+    expect(await storeOf(s).users.get(ignoredId)).toBeNull();
     expect(Object.keys(again)).toEqual(Object.keys(other));
     expect({ secret: again.secret, phrase: again.phrase, life: lifetime(again) }).toEqual({ secret: other.secret, phrase: other.phrase, life: lifetime(other) });
 
@@ -578,8 +578,8 @@ describe("POST /account/tokens/phone (SMS OTP)", () => {
     await expectAppwriteError(web(s).use((account) => account.updatePhoneSession(a.userId, a.code)), "user_invalid_token", 401);
     s.clock.advance(2000);
     await expectAppwriteError(web(s).use((account) => account.updatePhoneSession(b.userId, b.code)), "user_invalid_token", 401);
-    expect(await storeOf(s).listSessions(b.userId)).toHaveLength(0);
-    expect(await storeOf(s).listSessions(a.userId)).toHaveLength(1);
+    expect(await storeOf(s).sessions.list(b.userId)).toHaveLength(0);
+    expect(await storeOf(s).sessions.list(a.userId)).toHaveLength(1);
   });
 
   it("an SMS code dies after 5 wrong attempts (A.2)", async () => {
@@ -589,7 +589,7 @@ describe("POST /account/tokens/phone (SMS OTP)", () => {
       await expectAppwriteError(web(s).use((account) => account.updatePhoneSession(otp.userId, wrongCode(otp.code, i))), "user_invalid_token", 401);
     }
     await expectAppwriteError(web(s).use((account) => account.updatePhoneSession(otp.userId, otp.code)), "user_invalid_token", 401);
-    expect(await storeOf(s).listSessions(otp.userId)).toHaveLength(0);
+    expect(await storeOf(s).sessions.list(otp.userId)).toHaveLength(0);
   });
 
   it("a new number with a taken userId gives 409 document_already_exists; no SMS", async () => {
@@ -597,7 +597,7 @@ describe("POST /account/tokens/phone (SMS OTP)", () => {
     const existing = await signUp(s, uniqueEmail("phone-taken"));
     const phone = uniquePhone();
     await expectAppwriteError(web(s).use((account) => account.createPhoneToken(existing.$id, phone)), "document_already_exists", 409);
-    expect(await storeOf(s).getUserByPhone(phone)).toBeNull();
+    expect(await storeOf(s).users.getByPhone(phone)).toBeNull();
     expect(box.lastSms(phone)).toBeUndefined();
   });
 });
@@ -650,7 +650,7 @@ describe("POST /account/sessions/token, PUT /account/sessions/magic-url, PUT /ac
     ]) {
       await expectAppwriteError(web(s).use(exchange), "user_invalid_token", 401);
     }
-    expect(await storeOf(s).listSessions(user.$id)).toHaveLength(1); // only the password login
+    expect(await storeOf(s).sessions.list(user.$id)).toHaveLength(1); // only the password login
     const done = await web(s).use((account) => account.updateVerification(user.$id, secret));
     expect(done.userId).toBe(user.$id);
   });
@@ -663,7 +663,7 @@ describe("POST /account/sessions/token, PUT /account/sessions/magic-url, PUT /ac
     expect(token.secret).toMatch(/^[0-9a-f]{256}$/);
     await expectAppwriteError(web(s).use((account) => account.createSession(user.$id, token.secret)), "user_invalid_token", 401);
     await expectAppwriteError(key(s).createSession(user.$id, token.secret), "user_invalid_token", 401);
-    expect(await storeOf(s).listSessions(user.$id)).toHaveLength(0);
+    expect(await storeOf(s).sessions.list(user.$id)).toHaveLength(0);
     await web(s).use((account) => account.updateRecovery(user.$id, token.secret, "new-password-456"));
     expect((await key(s).createEmailPasswordSession(email, "new-password-456")).userId).toBe(user.$id);
   });
@@ -671,11 +671,11 @@ describe("POST /account/sessions/token, PUT /account/sessions/magic-url, PUT /ac
   it("a blocked user can still exchange a token, but the session then answers 401 user_blocked", async () => {
     const { s } = env;
     const o = await emailOtp(env);
-    await storeOf(s).updateUser(o.userId, { status: false });
+    await storeOf(s).users.update(o.userId, { status: false });
     const b = web(s);
     const session = await b.use((account) => account.createSession(o.userId, o.code));
     expect(session.userId).toBe(o.userId);
-    expect(await storeOf(s).listSessions(o.userId)).toHaveLength(1);
+    expect(await storeOf(s).sessions.list(o.userId)).toHaveLength(1);
     await expectAppwriteError(b.use((account) => account.get()), "user_blocked", 401);
   });
 
@@ -694,7 +694,7 @@ describe("POST /account/sessions/token, PUT /account/sessions/magic-url, PUT /ac
       const e = await expectAppwriteError(b.use(exchange), "user_session_already_exists", 401);
       expect(e.message).toBe(ALREADY_EXISTS);
     }
-    expect(await storeOf(s).listSessions(o.userId)).toHaveLength(0);
+    expect(await storeOf(s).sessions.list(o.userId)).toHaveLength(0);
     // The code was not spent.
     expect((await web(s).use((account) => account.createSession(o.userId, o.code))).userId).toBe(o.userId);
   });
@@ -716,14 +716,14 @@ describe("single use under concurrency, audit names, link details", () => {
     });
     expect(statuses.filter((code) => code === 201)).toHaveLength(1);
     expect(statuses.filter((code) => code === 401)).toHaveLength(2);
-    expect(await storeOf(s).listSessions(o.userId)).toHaveLength(1);
+    expect(await storeOf(s).sessions.list(o.userId)).toHaveLength(1);
   });
 
   it("token creation and the exchange are both audited as session.create (spec §8)", async () => {
     const { s } = env;
     const m = await magicUrl(env);
     await web(s).use((account) => account.updateMagicURLSession(m.userId, m.secret));
-    const events = (await storeOf(s).listLogs(m.userId, { limit: 10, offset: 0 })).map((l) => l.event);
+    const events = (await storeOf(s).logs.list(m.userId, { limit: 10, offset: 0 })).map((l) => l.event);
     expect(events).toEqual(["session.create", "session.create"]);
   });
 
@@ -864,7 +864,7 @@ describe("rate limits (§1.10)", () => {
     const limited = await call(s, "POST", "/account/sessions/magic-url", { userId: "unique()", email: fresh }, { ip });
     expectRawError(limited, 429, "general_rate_limit_exceeded");
     expectRateHeaders(limited, 60, 0, s);
-    expect(await storeOf(s).getUserByEmail(fresh)).toBeNull();
+    expect(await storeOf(s).users.getByEmail(fresh)).toBeNull();
     expect((await call(s, "POST", "/account/tokens/magic-url", { userId: "unique()", email: fresh }, { ip: nextIp() })).status).toBe(201);
   });
 
@@ -891,7 +891,7 @@ describe("rate limits (§1.10)", () => {
     const fresh = uniquePhone();
     const byIp = await call(s, "POST", "/account/tokens/phone", { userId: "unique()", phone: fresh }, { ip });
     expectRawError(byIp, 429, "general_rate_limit_exceeded");
-    expect(await storeOf(s).getUserByPhone(fresh)).toBeNull();
+    expect(await storeOf(s).users.getByPhone(fresh)).toBeNull();
     // The web SDK (its own IP, 127.0.0.1) is limited only by its own counter.
     expect((await web(s).use((account) => account.createPhoneToken(ID.unique(), fresh))).secret).toBe("");
   });
@@ -916,7 +916,7 @@ describe("rate limits (§1.10)", () => {
       expectRawError(res, 429, "general_rate_limit_exceeded", RATE_LIMITED);
       expectRateHeaders(res, 10, 0, s);
     }
-    expect(await storeOf(s).listSessions(m.userId)).toHaveLength(0);
+    expect(await storeOf(s).sessions.list(m.userId)).toHaveLength(0);
     // Another user from the same IP, and the same user from another IP, are not limited.
     const other = await magicUrl(env);
     expect((await call(s, "POST", "/account/sessions/token", { userId: other.userId, secret: other.secret }, { ip })).status).toBe(201);
@@ -1136,7 +1136,7 @@ describe("bad input (never 500, nothing written)", () => {
       // 256 characters (counted as characters, not bytes) pass validation and are just wrong.
       expectRawError(await call(s, method, p, { userId: o.userId, secret: "é".repeat(256) }, { ip: nextIp() }), 401, "user_invalid_token");
     }
-    expect(await storeOf(s).listSessions(o.userId)).toHaveLength(0);
+    expect(await storeOf(s).sessions.list(o.userId)).toHaveLength(0);
     expect((await web(s).use((account) => account.createSession(o.userId, o.code))).userId).toBe(o.userId);
   });
 });

@@ -175,14 +175,14 @@ describe("a malformed Host is a JSON 400, not a 500", () => {
 
   it.each(MALFORMED_HOSTS)("handler.fetch: Host %j → 400 general_argument_invalid; onError is not called; nothing is written", async (host) => {
     const handler = createHandler(handlerService, { onError: (e) => faults.push(e) });
-    const before = await handlerService.config.store.countUsers();
+    const before = await handlerService.config.store.users.count();
     const response = await handler.fetch(
       new Request("http://localhost/v1/account/sessions/anonymous", { method: "POST", headers: { host, "x-appwrite-project": PROJECT, "content-type": "application/json" }, body: "{}" }),
     );
     expect(response.status).toBe(400);
     expect(response.headers.get("content-type")).toMatch(/^application\/json/);
     expect(await response.json()).toMatchObject({ code: 400, type: "general_argument_invalid" });
-    expect(await handlerService.config.store.countUsers()).toBe(before);
+    expect(await handlerService.config.store.users.count()).toBe(before);
     expect(faults).toEqual([]);
   });
 

@@ -56,7 +56,7 @@ async function identityAddress(s: TestServer): Promise<string> {
   const owner = await member(s);
   const address = uniqueEmail("oauth-only");
   const now = new Date(s.clock.now());
-  await storeOf(s).createIdentity({
+  await storeOf(s).identities.create({
     id: newId(now.getTime()),
     userId: owner.userId,
     createdAt: now,
@@ -132,9 +132,9 @@ describe("auth.enumerationProtection: true", () => {
       expect(mailsTo(env, known.email)).toBe(1);
       expect(mailsTo(env, unknown)).toBe(0);
       expect(mailsTo(env, blocked.email)).toBe(0);
-      expect(await storeOf(s).listTokens(known.userId, new Date(s.clock.now()))).toHaveLength(1);
-      expect(await storeOf(s).listTokens(blocked.userId, new Date(s.clock.now()))).toHaveLength(0);
-      expect(await storeOf(s).getUserByEmail(unknown)).toBeNull();
+      expect(await storeOf(s).tokens.list(known.userId, new Date(s.clock.now()))).toHaveLength(1);
+      expect(await storeOf(s).tokens.list(blocked.userId, new Date(s.clock.now()))).toHaveLength(0);
+      expect(await storeOf(s).users.getByEmail(unknown)).toBeNull();
     });
 
     it("repeated calls for one address answer the same userId, known or not", async () => {
@@ -191,7 +191,7 @@ describe("auth.enumerationProtection: true", () => {
       // Neither the existing id nor the requested one (which the new account got) comes back.
       expect(answers[0]!.userId).not.toBe(known.userId);
       expect(answers[1]!.userId).not.toBe(requested);
-      expect((await storeOf(s).getUserByEmail(fresh))!.id).toBe(requested);
+      expect((await storeOf(s).users.getByEmail(fresh))!.id).toBe(requested);
 
       // The links log in through the SDK with the real ids.
       for (const [email, userId] of [[known.email, known.userId], [fresh, requested]] as const) {
@@ -202,7 +202,7 @@ describe("auth.enumerationProtection: true", () => {
       }
       // The OAuth-only address got nothing, and no account was made for it.
       expect(mailsTo(env, oauthOnly)).toBe(0);
-      expect(await storeOf(s).getUserByEmail(oauthOnly)).toBeNull();
+      expect(await storeOf(s).users.getByEmail(oauthOnly)).toBeNull();
     });
 
     it("the placeholder is stable per address and the phrase is still shown when asked for", async () => {
@@ -228,8 +228,8 @@ describe("auth.enumerationProtection: true", () => {
       expect(Object.keys(token)).toEqual(TOKEN_FIELDS);
       expect(token).toMatchObject({ userId: requested, $createdAt: iso(now), secret: "", expire: iso(now + 15 * 60_000), phrase: "" });
       expect(mailsTo(env, oauthOnly)).toBe(0);
-      expect(await storeOf(s).getUserByEmail(oauthOnly)).toBeNull();
-      expect(await storeOf(s).getUser(requested)).toBeNull();
+      expect(await storeOf(s).users.getByEmail(oauthOnly)).toBeNull();
+      expect(await storeOf(s).users.get(requested)).toBeNull();
       // Trying a code answers what a wrong code answers.
       await expectAppwriteError(web(s).use((account) => account.createSession(requested, "123456")), "user_invalid_token", 401);
     });
@@ -259,7 +259,7 @@ describe("auth.enumerationProtection: true", () => {
       await settle(() => reported.length > 0);
       expect(reported).toHaveLength(1);
       expect(String((reported[0] as Error).message)).toContain("recovery");
-      expect(await storeOf(failing.s).listTokens(known.userId, new Date(failing.s.clock.now()))).toHaveLength(0);
+      expect(await storeOf(failing.s).tokens.list(known.userId, new Date(failing.s.clock.now()))).toHaveLength(0);
     } finally {
       await failing.s.close();
     }
@@ -340,7 +340,7 @@ describe("password work does not depend on the address", () => {
     const known = await member(s);
     const passwordless = uniqueEmail("passwordless");
     await web(s).use((account) => account.createMagicURLToken(ID.unique(), passwordless, MAGIC_URL));
-    expect((await storeOf(s).getUserByEmail(passwordless))!.passwordHash).toBeNull();
+    expect((await storeOf(s).users.getByEmail(passwordless))!.passwordHash).toBeNull();
 
     const attempts: Array<[string, string, string | null]> = [
       [uniqueEmail("nobody"), PASSWORD, "user_invalid_credentials"],

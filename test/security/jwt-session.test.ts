@@ -46,7 +46,7 @@ describe("a JWT whose session ended", () => {
     const error = await expectAppwriteError(m.viaJwt.get(), "general_unauthorized_scope", 401);
     expect(error.message).toBe(GUEST_SCOPE);
     await expectAppwriteError(m.viaJwt.updateName("changed"), "general_unauthorized_scope", 401);
-    expect((await s.service.config.store.getUser(m.userId))!.name).toBe("");
+    expect((await s.service.config.store.users.get(m.userId))!.name).toBe("");
   });
 
   it("session expiring at exactly this instant counts as expired", async () => {

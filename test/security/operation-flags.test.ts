@@ -29,7 +29,7 @@ async function signedIn(overrides: Parameters<typeof makeService>[0] = {}) {
 describe("operation flags are own properties only", () => {
   it("a polluted `skipsMfaGate` does not open the MFA gate", async () => {
     const { service, store, userId, session } = await signedIn();
-    await store.updateUser(userId, { mfa: true, emailVerification: true });
+    await store.users.update(userId, { mfa: true, emailVerification: true });
     pollute("skipsMfaGate", true);
     await expectAppwriteError(service.execute("get", { session }), "user_more_factors_required", 401);
   });

@@ -255,11 +255,11 @@ describe("through HTTP: text must be valid Unicode", () => {
     const { account } = sessionClient(server.endpoint, session);
     const error = await expectAppwriteError(account.updateName(name), "general_argument_invalid", 400);
     expect(error.message).toBe("Invalid `name` param: Value must be a valid string and at least 1 chars and no longer than 128 chars");
-    expect((await server.service.config.store.getUser(user.$id))?.name).toBe("Before");
+    expect((await server.service.config.store.users.get(user.$id))?.name).toBe("Before");
   });
 
   it("sign-up with a lone surrogate in the name, password, e-mail or userId creates no user", async () => {
-    const before = await server.service.config.store.countUsers();
+    const before = await server.service.config.store.users.count();
     for (const body of [
       { userId: "unique()", email: uniqueEmail("lone"), password: PASSWORD, name: `x${LONE}` },
       { userId: "unique()", email: uniqueEmail("lone"), password: `${PASSWORD}${LONE}` },
@@ -269,7 +269,7 @@ describe("through HTTP: text must be valid Unicode", () => {
       const res = await raw(server.endpoint, "POST", "/account", { body, headers: { "x-forwarded-for": "10.0.0.1" } });
       expectRefused(res);
     }
-    expect(await server.service.config.store.countUsers()).toBe(before);
+    expect(await server.service.config.store.users.count()).toBe(before);
   });
 
   it("prefs with a lone surrogate in a key or a nested value are refused and not stored", async () => {
@@ -277,7 +277,7 @@ describe("through HTTP: text must be valid Unicode", () => {
     for (const prefs of [{ [`k${LONE}`]: 1 }, { a: { b: [LONE] } }]) {
       expectRefused(await raw(server.endpoint, "PATCH", "/account/prefs", { body: { prefs }, headers: auth }), "Invalid `prefs` param: Value must be a valid object.");
     }
-    expect((await server.service.config.store.getUser(user.$id))?.prefs).toEqual({});
+    expect((await server.service.config.store.users.get(user.$id))?.prefs).toEqual({});
   });
 
   it("a body with bytes that are not UTF-8 is refused, not stored with U+FFFD", async () => {
@@ -290,14 +290,14 @@ describe("through HTTP: text must be valid Unicode", () => {
     });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ type: "general_argument_invalid", message: "Request body must be valid UTF-8." });
-    expect((await server.service.config.store.getUser(user.$id))?.name).toBe("Before");
+    expect((await server.service.config.store.users.get(user.$id))?.name).toBe("Before");
   });
 
   it("a percent-encoded form value that is not UTF-8 is refused", async () => {
     const { user, auth } = await userWithSession(server);
     const res = await raw(server.endpoint, "PATCH", "/account/name", { body: "name=ab%FFcd", headers: { ...auth, "content-type": "application/x-www-form-urlencoded" } });
     expectRefused(res, "Request parameters must be valid UTF-8.");
-    expect((await server.service.config.store.getUser(user.$id))?.name).toBe("Before");
+    expect((await server.service.config.store.users.get(user.$id))?.name).toBe("Before");
   });
 });
 
@@ -330,7 +330,7 @@ describe("the fetch handler's body limit and decoding", () => {
       } as RequestInit),
     );
     expect(streamed.status).toBe(400);
-    expect(await service.config.store.countUsers()).toBe(0);
+    expect(await service.config.store.users.count()).toBe(0);
     const small = await handler.fetch(post("{}"));
     expect(small.status).toBe(201);
   });
@@ -348,6 +348,6 @@ describe("the fetch handler's body limit and decoding", () => {
     const res = await handler.fetch(post(new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc3, 0x22, 0x7d])));
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ message: "Request body must be valid UTF-8." });
-    expect(await service.config.store.countUsers()).toBe(0);
+    expect(await service.config.store.users.count()).toBe(0);
   });
 });

@@ -42,7 +42,7 @@ afterEach(restorePrototype);
 async function userWithSession(s: TestServer, mfa = false) {
   const email = uniqueEmail("proto");
   const user = await s.service.create({ userId: "unique()", email, password: PASSWORD }, { key: API_KEY });
-  if (mfa) await s.service.config.store.updateUser(user.$id, { mfa: true, emailVerification: true });
+  if (mfa) await s.service.config.store.users.update(user.$id, { mfa: true, emailVerification: true });
   const login = await raw(s.endpoint, "POST", "/account/sessions/email", { body: { email, password: PASSWORD } });
   expect(login.status).toBe(201);
   const session = (JSON.parse(login.headers.get("x-fallback-cookies") ?? "{}") as Record<string, string>)[COOKIE]!;
@@ -118,12 +118,12 @@ describe("JSON bodies", () => {
     ["a nested __proto__", `{"extra":[{"__proto__":{"redirect":"${EVIL}"}}]}`],
   ] as const) {
     it(`${label}: refused before anything runs, no session created, no redirect`, async () => {
-      const before = await server.service.config.store.countUsers();
+      const before = await server.service.config.store.users.count();
       const attack = await raw(server.endpoint, "POST", "/account/sessions/anonymous", { body });
       expect(prototypeKeys()).toEqual(baseline);
       expectRefused(attack);
       expect(attack.headers.get("location")).toBeNull();
-      expect(await server.service.config.store.countUsers()).toBe(before);
+      expect(await server.service.config.store.users.count()).toBe(before);
     });
   }
 
@@ -137,7 +137,7 @@ describe("JSON bodies", () => {
     // A typed call (no HTTP parser in between), with JSON.parse's own "__proto__" key.
     const typed = server.service.updatePrefs({ prefs: JSON.parse(prefs).prefs }, { session: auth["x-appwrite-session"] });
     await expect(typed).rejects.toMatchObject({ type: "general_argument_invalid", message: "Invalid `prefs` param: Value must be a valid object." });
-    const stored = await server.service.config.store.getUser(user.$id);
+    const stored = await server.service.config.store.users.get(user.$id);
     expect(Object.keys(stored!.prefs)).toEqual([]);
     expect(prototypeKeys()).toEqual(baseline);
   });

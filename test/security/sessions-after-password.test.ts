@@ -65,7 +65,7 @@ describe("auth.invalidateSessions on (the default)", () => {
     expect(await who(m.b1.use((account) => account.get()))).toBe(m.userId);
     expect(await who(m.b2.use((account) => account.get()))).toBe(GUEST);
     expect(await who(m.server.get())).toBe(GUEST);
-    expect((await storeOf(s).listSessions(m.userId)).map((x) => x.id)).toEqual([mine.$id]);
+    expect((await storeOf(s).sessions.list(m.userId)).map((x) => x.id)).toEqual([mine.$id]);
     // A new login with the new password works as usual.
     expect((await key(s).createEmailPasswordSession(m.email, NEW_PASSWORD)).userId).toBe(m.userId);
   });
@@ -79,7 +79,7 @@ describe("auth.invalidateSessions on (the default)", () => {
 
     await viaJwt.updatePassword(NEW_PASSWORD, PASSWORD);
 
-    expect((await storeOf(s).listSessions(m.userId)).map((x) => x.id)).toEqual([origin.$id]);
+    expect((await storeOf(s).sessions.list(m.userId)).map((x) => x.id)).toEqual([origin.$id]);
     expect(await who(viaJwt.get())).toBe(m.userId);
     expect(await who(m.b2.use((account) => account.get()))).toBe(m.userId);
     expect(await who(m.b1.use((account) => account.get()))).toBe(GUEST);
@@ -90,7 +90,7 @@ describe("auth.invalidateSessions on (the default)", () => {
     const { s } = env;
     const m = await member(s);
     await expectAppwriteError(m.b1.use((account) => account.updatePassword(NEW_PASSWORD, "wrong-password-1")), "user_invalid_credentials", 401);
-    expect(await storeOf(s).listSessions(m.userId)).toHaveLength(3);
+    expect(await storeOf(s).sessions.list(m.userId)).toHaveLength(3);
     expect(await who(m.b2.use((account) => account.get()))).toBe(m.userId);
   });
 
@@ -100,7 +100,7 @@ describe("auth.invalidateSessions on (the default)", () => {
     const { userId, secret } = await recover(env, m.email);
     await web(s).use((account) => account.updateRecovery(userId, secret, NEW_PASSWORD));
 
-    expect(await storeOf(s).listSessions(m.userId)).toHaveLength(0);
+    expect(await storeOf(s).sessions.list(m.userId)).toHaveLength(0);
     expect(await who(m.b1.use((account) => account.get()))).toBe(GUEST);
     expect(await who(m.b2.use((account) => account.get()))).toBe(GUEST);
     expect(await who(m.server.get())).toBe(GUEST);
@@ -114,7 +114,7 @@ describe("auth.invalidateSessions on (the default)", () => {
     expect(m.b1.storage.get("cookieFallback")).toContain(`a_session_${PROJECT}`);
     await m.b1.use((account) => account.updateRecovery(userId, secret, NEW_PASSWORD));
 
-    expect(await storeOf(s).listSessions(m.userId)).toHaveLength(0);
+    expect(await storeOf(s).sessions.list(m.userId)).toHaveLength(0);
     expect(m.b1.storage.get("cookieFallback")).toBe("[]");
     expect(await who(m.b2.use((account) => account.get()))).toBe(GUEST);
   });
@@ -126,7 +126,7 @@ describe("auth.invalidateSessions on (the default)", () => {
     await a.b1.use((account) => account.updatePassword(NEW_PASSWORD, PASSWORD));
     const { userId, secret } = await recover(env, a.email);
     await web(s).use((account) => account.updateRecovery(userId, secret, "another-new-password-2"));
-    expect(await storeOf(s).listSessions(b.userId)).toHaveLength(3);
+    expect(await storeOf(s).sessions.list(b.userId)).toHaveLength(3);
     expect(await who(b.server.get())).toBe(b.userId);
   });
 });
@@ -143,11 +143,11 @@ describe("auth.invalidateSessions: false (Appwrite 1.6's behaviour)", () => {
     const { s } = env;
     const m = await member(s);
     await m.b1.use((account) => account.updatePassword(NEW_PASSWORD, PASSWORD));
-    expect(await storeOf(s).listSessions(m.userId)).toHaveLength(3);
+    expect(await storeOf(s).sessions.list(m.userId)).toHaveLength(3);
 
     const { userId, secret } = await recover(env, m.email);
     await m.b1.use((account) => account.updateRecovery(userId, secret, "another-new-password-2"));
-    expect(await storeOf(s).listSessions(m.userId)).toHaveLength(3);
+    expect(await storeOf(s).sessions.list(m.userId)).toHaveLength(3);
     for (const call of [m.b1.use((account) => account.get()), m.b2.use((account) => account.get()), m.server.get()]) {
       expect(await who(call)).toBe(m.userId);
     }

@@ -119,7 +119,7 @@ function concurrencySuite(label: string, open: () => Promise<Setup>) {
 
       const rows = await setup.database.db.selectFrom(table("sessions")).select("id").where("user_id", "=", userId).execute();
       expect(rows).toHaveLength(MAX_SESSIONS);
-      const stored = await store.listSessions(userId);
+      const stored = await store.sessions.list(userId);
       expect(stored.map((s) => s.id).sort()).toEqual([...newest].sort());
       // The stored creation times are the ones the API answered with.
       for (const s of stored) expect(s.createdAt.getTime()).toBe(returned.find((r) => r.id === s.id)!.createdAt);
@@ -129,43 +129,43 @@ function concurrencySuite(label: string, open: () => Promise<Setup>) {
       let userId: string;
       beforeAll(async () => {
         const user = makeUser();
-        await store.createUser(user);
+        await store.users.create(user);
         userId = user.id;
       });
 
       const race = (attempt: () => Promise<boolean>) => Promise.all(Array.from({ length: REDEMPTIONS }, attempt));
 
-      it("consumeToken", async () => {
+      it("tokens.consume", async () => {
         const token = makeToken(userId);
-        await store.createToken(token);
-        const results = await race(() => store.consumeToken(token.id));
+        await store.tokens.create(token);
+        const results = await race(() => store.tokens.consume(token.id));
         expect(results.filter(Boolean)).toHaveLength(1);
-        expect(await store.listTokens(userId, new Date(token.createdAt.getTime()))).toEqual([]);
+        expect(await store.tokens.list(userId, new Date(token.createdAt.getTime()))).toEqual([]);
       });
 
-      it("consumeRecoveryCode", async () => {
+      it("mfa.consumeRecoveryCode", async () => {
         const codes = [makeRecoveryCode(userId), makeRecoveryCode(userId)];
-        await store.replaceRecoveryCodes(userId, codes);
-        const results = await race(() => store.consumeRecoveryCode(userId, codes[0]!.codeHash));
+        await store.mfa.replaceRecoveryCodes(userId, codes);
+        const results = await race(() => store.mfa.consumeRecoveryCode(userId, codes[0]!.codeHash));
         expect(results.filter(Boolean)).toHaveLength(1);
         // Only the redeemed code went; the other is untouched.
-        expect((await store.listRecoveryCodes(userId)).map((c) => c.codeHash)).toEqual([codes[1]!.codeHash]);
+        expect((await store.mfa.listRecoveryCodes(userId)).map((c) => c.codeHash)).toEqual([codes[1]!.codeHash]);
       });
 
-      it("consumeChallenge", async () => {
+      it("challenges.consume", async () => {
         const challenge = makeChallenge(userId);
-        await store.createChallenge(challenge);
-        const results = await race(() => store.consumeChallenge(challenge.id));
+        await store.challenges.create(challenge);
+        const results = await race(() => store.challenges.consume(challenge.id));
         expect(results.filter(Boolean)).toHaveLength(1);
-        expect(await store.getChallenge(challenge.id)).toBeNull();
+        expect(await store.challenges.get(challenge.id)).toBeNull();
       });
 
-      it("useAuthenticatorStep with one step", async () => {
+      it("mfa.useAuthenticatorStep with one step", async () => {
         const authenticator = makeAuthenticator(userId, { lastUsedStep: 1000 });
-        await store.putAuthenticator(authenticator);
-        const results = await race(() => store.useAuthenticatorStep(authenticator.id, 1001));
+        await store.mfa.putAuthenticator(authenticator);
+        const results = await race(() => store.mfa.useAuthenticatorStep(authenticator.id, 1001));
         expect(results.filter(Boolean)).toHaveLength(1);
-        expect((await store.getAuthenticator(userId, "totp"))?.lastUsedStep).toBe(1001);
+        expect((await store.mfa.getAuthenticator(userId, "totp"))?.lastUsedStep).toBe(1001);
       });
     });
 
@@ -176,42 +176,42 @@ function concurrencySuite(label: string, open: () => Promise<Setup>) {
         const seenInside: unknown[] = [];
         await expect(
           store.transaction(async (tx) => {
-            await tx.createUser(user);
-            await tx.createSession(session);
-            seenInside.push(await tx.getUser(user.id), await tx.getSession(session.id));
+            await tx.users.create(user);
+            await tx.sessions.create(session);
+            seenInside.push(await tx.users.get(user.id), await tx.sessions.get(session.id));
             throw new Error("boom after two writes");
           }),
         ).rejects.toThrow("boom after two writes");
         // The writes did happen inside the transaction...
         expect(seenInside.map((r) => (r as { id: string } | null)?.id)).toEqual([user.id, session.id]);
         // ...and are gone after it.
-        expect(await store.getUser(user.id)).toBeNull();
-        expect(await store.getSession(session.id)).toBeNull();
-        expect(await store.getUserByEmail(user.email!)).toBeNull();
+        expect(await store.users.get(user.id)).toBeNull();
+        expect(await store.sessions.get(session.id)).toBeNull();
+        expect(await store.users.getByEmail(user.email!)).toBeNull();
       });
 
       it("a unique violation on the second insert rolls back the first and surfaces StoreConflictError", async () => {
         const owner = makeUser();
         const existing = makeSession(owner.id);
-        await store.createUser(owner);
-        await store.createSession(existing);
+        await store.users.create(owner);
+        await store.sessions.create(existing);
 
         const user = makeUser();
         const duplicate = makeSession(user.id, { secretHash: existing.secretHash });
         const failure = await store
           .transaction(async (tx) => {
-            await tx.createUser(user);
-            await tx.createSession(duplicate);
+            await tx.users.create(user);
+            await tx.sessions.create(duplicate);
           })
           .then(
             () => null,
             (error: unknown) => error,
           );
         expect(failure).toBeInstanceOf(StoreConflictError);
-        expect(await store.getUser(user.id)).toBeNull();
-        expect(await store.getSession(duplicate.id)).toBeNull();
+        expect(await store.users.get(user.id)).toBeNull();
+        expect(await store.sessions.get(duplicate.id)).toBeNull();
         // The row it collided with is untouched.
-        expect((await store.getSession(existing.id))?.userId).toBe(owner.id);
+        expect((await store.sessions.get(existing.id))?.userId).toBe(owner.id);
       });
     });
   });

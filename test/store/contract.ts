@@ -3,6 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { StoreConflictError, TokenType } from "../../src/ports/store";
 import type {
   AuthenticatorRecord,
+  SecretRecord,
+  SecretRepository,
   ChallengeRecord,
   ClientInfo,
   IdentityRecord,
@@ -252,17 +254,17 @@ export function storeContract(
 
     const seedUser = async (overrides: Partial<UserRecord> = {}): Promise<UserRecord> => {
       const user = makeUser(overrides);
-      await store.createUser(user);
+      await store.users.create(user);
       return user;
     };
 
-    describe("users", () => {
+    describe("store.users", () => {
       it("round-trips every field by id, e-mail and phone", async () => {
         const user = makeUser();
-        await store.createUser(user);
-        expect(await store.getUser(user.id)).toEqual(user);
-        expect(await store.getUserByEmail(user.email!)).toEqual(user);
-        expect(await store.getUserByPhone(user.phone!)).toEqual(user);
+        await store.users.create(user);
+        expect(await store.users.get(user.id)).toEqual(user);
+        expect(await store.users.getByEmail(user.email!)).toEqual(user);
+        expect(await store.users.getByPhone(user.phone!)).toEqual(user);
       });
 
       it("round-trips nulls and empty collections", async () => {
@@ -278,58 +280,58 @@ export function storeContract(
           status: false,
           mfa: true,
         });
-        await store.createUser(user);
-        expect(await store.getUser(user.id)).toEqual(user);
+        await store.users.create(user);
+        expect(await store.users.get(user.id)).toEqual(user);
       });
 
       it("returns null for unknown users", async () => {
-        expect(await store.getUser(newId("missing"))).toBeNull();
-        expect(await store.getUserByEmail(newEmail())).toBeNull();
-        expect(await store.getUserByPhone(newPhone())).toBeNull();
+        expect(await store.users.get(newId("missing"))).toBeNull();
+        expect(await store.users.getByEmail(newEmail())).toBeNull();
+        expect(await store.users.getByPhone(newPhone())).toBeNull();
       });
 
       it("counts users", async () => {
-        const before = await store.countUsers();
+        const before = await store.users.count();
         await seedUser();
         await seedUser({ email: null, phone: null });
-        expect(await store.countUsers()).toBe(before + 2);
+        expect(await store.users.count()).toBe(before + 2);
       });
 
       it("refuses a duplicate id", async () => {
         const user = await seedUser();
-        expect(await conflictOf(store.createUser(makeUser({ id: user.id })))).toBe("id");
-        expect(await store.getUser(user.id)).toEqual(user);
+        expect(await conflictOf(store.users.create(makeUser({ id: user.id })))).toBe("id");
+        expect(await store.users.get(user.id)).toEqual(user);
       });
 
       it("refuses a duplicate e-mail and keeps nothing of the refused user", async () => {
         const user = await seedUser();
         const dup = makeUser({ email: user.email });
-        expect(await conflictOf(store.createUser(dup))).toBe("email");
-        expect(await store.getUser(dup.id)).toBeNull();
-        expect(await store.getUserByPhone(dup.phone!)).toBeNull();
+        expect(await conflictOf(store.users.create(dup))).toBe("email");
+        expect(await store.users.get(dup.id)).toBeNull();
+        expect(await store.users.getByPhone(dup.phone!)).toBeNull();
       });
 
       it("compares e-mails case-insensitively for uniqueness", async () => {
         const user = await seedUser();
-        expect(await conflictOf(store.createUser(makeUser({ email: user.email!.toUpperCase() })))).toBe("email");
+        expect(await conflictOf(store.users.create(makeUser({ email: user.email!.toUpperCase() })))).toBe("email");
       });
 
       it("refuses a duplicate phone", async () => {
         const user = await seedUser();
-        expect(await conflictOf(store.createUser(makeUser({ phone: user.phone })))).toBe("phone");
+        expect(await conflictOf(store.users.create(makeUser({ phone: user.phone })))).toBe("phone");
       });
 
       it("allows many users without e-mail or phone", async () => {
         const a = await seedUser({ email: null, phone: null });
         const b = await seedUser({ email: null, phone: null });
-        expect(await store.getUser(a.id)).toEqual(a);
-        expect(await store.getUser(b.id)).toEqual(b);
+        expect(await store.users.get(a.id)).toEqual(a);
+        expect(await store.users.get(b.id)).toEqual(b);
       });
 
       it("settles concurrent sign-ups with one e-mail: exactly one wins", async () => {
         const email = newEmail();
         const results = await Promise.allSettled(
-          Array.from({ length: 8 }, () => store.createUser(makeUser({ email }))),
+          Array.from({ length: 8 }, () => store.users.create(makeUser({ email }))),
         );
         expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
         for (const r of results) {
@@ -352,112 +354,55 @@ export function storeContract(
           accessedAt: null,
         };
         const expected = { ...user, ...patch };
-        expect(await store.updateUser(user.id, patch)).toEqual(expected);
-        expect(await store.getUser(user.id)).toEqual(expected);
+        expect(await store.users.update(user.id, patch)).toEqual(expected);
+        expect(await store.users.get(user.id)).toEqual(expected);
       });
 
       it("returns null when updating an unknown user", async () => {
-        expect(await store.updateUser(newId("missing"), { name: "x" })).toBeNull();
+        expect(await store.users.update(newId("missing"), { name: "x" })).toBeNull();
       });
 
       it("moves the e-mail and phone indexes on update", async () => {
         const user = await seedUser();
         const email = newEmail();
         const phone = newPhone();
-        await store.updateUser(user.id, { email, phone });
-        expect((await store.getUserByEmail(email))?.id).toBe(user.id);
-        expect((await store.getUserByPhone(phone))?.id).toBe(user.id);
-        expect(await store.getUserByEmail(user.email!)).toBeNull();
-        expect(await store.getUserByPhone(user.phone!)).toBeNull();
+        await store.users.update(user.id, { email, phone });
+        expect((await store.users.getByEmail(email))?.id).toBe(user.id);
+        expect((await store.users.getByPhone(phone))?.id).toBe(user.id);
+        expect(await store.users.getByEmail(user.email!)).toBeNull();
+        expect(await store.users.getByPhone(user.phone!)).toBeNull();
         // The old values are free again.
         const other = await seedUser({ email: user.email, phone: user.phone });
-        expect((await store.getUserByEmail(user.email!))?.id).toBe(other.id);
+        expect((await store.users.getByEmail(user.email!))?.id).toBe(other.id);
       });
 
       it("frees an e-mail set to null", async () => {
         const user = await seedUser();
-        await store.updateUser(user.id, { email: null, phone: null });
+        await store.users.update(user.id, { email: null, phone: null });
         const other = await seedUser({ email: user.email, phone: user.phone });
-        expect((await store.getUserByEmail(user.email!))?.id).toBe(other.id);
-        expect((await store.getUserByPhone(user.phone!))?.id).toBe(other.id);
+        expect((await store.users.getByEmail(user.email!))?.id).toBe(other.id);
+        expect((await store.users.getByPhone(user.phone!))?.id).toBe(other.id);
       });
 
       it("allows updating a user to its own e-mail and phone", async () => {
         const user = await seedUser();
-        const updated = await store.updateUser(user.id, { email: user.email, phone: user.phone, name: "same" });
+        const updated = await store.users.update(user.id, { email: user.email, phone: user.phone, name: "same" });
         expect(updated).toEqual({ ...user, name: "same" });
       });
 
       it("refuses an update to a taken e-mail or phone and leaves the user unchanged", async () => {
         const a = await seedUser();
         const b = await seedUser();
-        expect(await conflictOf(store.updateUser(b.id, { email: a.email!.toUpperCase(), name: "changed" }))).toBe("email");
-        expect(await conflictOf(store.updateUser(b.id, { phone: a.phone, name: "changed" }))).toBe("phone");
-        expect(await store.getUser(b.id)).toEqual(b);
-        expect((await store.getUserByEmail(b.email!))?.id).toBe(b.id);
-        expect((await store.getUserByEmail(a.email!))?.id).toBe(a.id);
+        expect(await conflictOf(store.users.update(b.id, { email: a.email!.toUpperCase(), name: "changed" }))).toBe("email");
+        expect(await conflictOf(store.users.update(b.id, { phone: a.phone, name: "changed" }))).toBe("phone");
+        expect(await store.users.get(b.id)).toEqual(b);
+        expect((await store.users.getByEmail(b.email!))?.id).toBe(b.id);
+        expect((await store.users.getByEmail(a.email!))?.id).toBe(a.id);
       });
 
-      it("deletes a user and everything that belongs to them", async () => {
-        const user = await seedUser();
-        const other = await seedUser();
-        const target = makeTarget(user.id);
-        const session = makeSession(user.id);
-        const token = makeToken(user.id);
-        const challenge = makeChallenge(user.id);
-        const authenticator = makeAuthenticator(user.id);
-        const identity = makeIdentity(user.id);
-        await store.createTarget(target);
-        await store.createSession(session);
-        await store.createToken(token);
-        await store.createChallenge(challenge);
-        await store.putAuthenticator(authenticator);
-        await store.replaceRecoveryCodes(user.id, [makeRecoveryCode(user.id), makeRecoveryCode(user.id)]);
-        await store.createIdentity(identity);
-        await store.appendLog(makeLog(user.id));
-
-        const otherSession = makeSession(other.id);
-        const otherTarget = makeTarget(other.id);
-        await store.createSession(otherSession);
-        await store.createTarget(otherTarget);
-        await store.replaceRecoveryCodes(other.id, [makeRecoveryCode(other.id)]);
-
-        await store.deleteUser(user.id);
-
-        expect(await store.getUser(user.id)).toBeNull();
-        expect(await store.getUserByEmail(user.email!)).toBeNull();
-        expect(await store.getUserByPhone(user.phone!)).toBeNull();
-        expect(await store.listTargets(user.id)).toEqual([]);
-        expect(await store.getTargetByIdentifier(target.identifier)).toBeNull();
-        expect(await store.getSession(session.id)).toBeNull();
-        expect(await store.listSessions(user.id)).toEqual([]);
-        expect(await store.findAuthSession(user.id, session.secretHash)).toBeNull();
-        expect(await store.listTokens(user.id, at(0))).toEqual([]);
-        expect(await store.getChallenge(challenge.id)).toBeNull();
-        expect(await store.getAuthenticator(user.id, "totp")).toBeNull();
-        expect(await store.countRecoveryCodes(user.id)).toBe(0);
-        expect(await store.listLogs(user.id, { limit: 10, offset: 0 })).toEqual([]);
-        expect(await store.getIdentity(identity.id)).toBeNull();
-        expect(await store.getIdentityByProviderUid(identity.provider, identity.providerUid)).toBeNull();
-        expect(await store.listIdentities(user.id)).toEqual([]);
-
-        expect(await store.getUser(other.id)).toEqual(other);
-        expect(await store.getSession(otherSession.id)).toEqual(otherSession);
-        expect(await store.listTargets(other.id)).toEqual([otherTarget]);
-        expect(await store.countRecoveryCodes(other.id)).toBe(1);
-
-        // Unique values of the deleted user are free again.
-        await store.createUser(makeUser({ email: user.email, phone: user.phone }));
-        await store.createTarget(makeTarget(other.id, { identifier: target.identifier }));
-        await store.createIdentity(makeIdentity(other.id, { provider: identity.provider, providerUid: identity.providerUid }));
-      });
-
-      it("deleting an unknown user is a no-op", async () => {
-        await expect(store.deleteUser(newId("missing"))).resolves.toBeUndefined();
-      });
     });
 
-    describe("targets", () => {
+    describe("store.targets", () => {
       it("round-trips every field and lists only the user's targets", async () => {
         const user = await seedUser();
         const other = await seedUser();
@@ -470,55 +415,65 @@ export function storeContract(
           expired: true,
           createdAt: at(MIN),
         });
-        await store.createTarget(email);
-        await store.createTarget(sms);
-        await store.createTarget(makeTarget(other.id));
-        expect(byId(await store.listTargets(user.id))).toEqual(byId([email, sms]));
-        expect(await store.getTargetByIdentifier(sms.identifier)).toEqual(sms);
-        expect(await store.getTargetByIdentifier(newEmail())).toBeNull();
-        expect(await store.listTargets(newId("missing"))).toEqual([]);
+        await store.targets.create(email);
+        await store.targets.create(sms);
+        await store.targets.create(makeTarget(other.id));
+        expect(byId(await store.targets.list(user.id))).toEqual(byId([email, sms]));
+        expect(await store.targets.getByIdentifier(sms.identifier)).toEqual(sms);
+        expect(await store.targets.getByIdentifier(newEmail())).toBeNull();
+        expect(await store.targets.list(newId("missing"))).toEqual([]);
       });
 
       it("refuses a duplicate identifier, even for another user", async () => {
         const user = await seedUser();
         const other = await seedUser();
         const target = makeTarget(user.id);
-        await store.createTarget(target);
-        expect(await conflictOf(store.createTarget(makeTarget(other.id, { identifier: target.identifier })))).toBe("target");
-        expect(await store.listTargets(other.id)).toEqual([]);
+        await store.targets.create(target);
+        expect(await conflictOf(store.targets.create(makeTarget(other.id, { identifier: target.identifier })))).toBe("target");
+        expect(await store.targets.list(other.id)).toEqual([]);
       });
 
-      it("updates identifier, updatedAt and expired", async () => {
+      it("updates identifier, updatedAt and expired, and returns the updated target", async () => {
         const user = await seedUser();
         const target = makeTarget(user.id);
-        await store.createTarget(target);
+        await store.targets.create(target);
         const identifier = newEmail();
-        await store.updateTarget(target.id, { identifier, updatedAt: at(DAY), expired: true });
         const expected = { ...target, identifier, updatedAt: at(DAY), expired: true };
-        expect(await store.getTargetByIdentifier(identifier)).toEqual(expected);
-        expect(await store.getTargetByIdentifier(target.identifier)).toBeNull();
-        expect(await store.listTargets(user.id)).toEqual([expected]);
+        expect(await store.targets.update(target.id, { identifier, updatedAt: at(DAY), expired: true })).toEqual(expected);
+        expect(await store.targets.getByIdentifier(identifier)).toEqual(expected);
+        expect(await store.targets.getByIdentifier(target.identifier)).toBeNull();
+        expect(await store.targets.list(user.id)).toEqual([expected]);
         // The old identifier is free again.
-        await store.createTarget(makeTarget(user.id, { identifier: target.identifier }));
+        await store.targets.create(makeTarget(user.id, { identifier: target.identifier }));
       });
 
       it("refuses an update to a taken identifier and leaves the target unchanged", async () => {
         const user = await seedUser();
         const a = makeTarget(user.id);
         const b = makeTarget(user.id);
-        await store.createTarget(a);
-        await store.createTarget(b);
-        expect(await conflictOf(store.updateTarget(b.id, { identifier: a.identifier, expired: true }))).toBe("target");
-        expect(await store.getTargetByIdentifier(b.identifier)).toEqual(b);
-        expect(await store.getTargetByIdentifier(a.identifier)).toEqual(a);
+        await store.targets.create(a);
+        await store.targets.create(b);
+        expect(await conflictOf(store.targets.update(b.id, { identifier: a.identifier, expired: true }))).toBe("target");
+        expect(await store.targets.getByIdentifier(b.identifier)).toEqual(b);
+        expect(await store.targets.getByIdentifier(a.identifier)).toEqual(a);
       });
 
-      it("updating an unknown target is a no-op", async () => {
-        await expect(store.updateTarget(newId("missing"), { expired: true })).resolves.toBeUndefined();
+      it("returns null when updating an unknown target", async () => {
+        expect(await store.targets.update(newId("missing"), { expired: true })).toBeNull();
+      });
+
+      it("ignores fields a target patch cannot set, even smuggled in at run time", async () => {
+        const user = await seedUser();
+        const other = await seedUser();
+        const target = makeTarget(user.id);
+        await store.targets.create(target);
+        const smuggled = { expired: true, userId: other.id, name: "changed", providerType: "sms" } as Parameters<Store["targets"]["update"]>[1];
+        expect(await store.targets.update(target.id, smuggled)).toEqual({ ...target, expired: true });
+        expect(await store.targets.list(other.id)).toEqual([]);
       });
     });
 
-    describe("sessions", () => {
+    describe("store.sessions", () => {
       it("round-trips every field", async () => {
         const user = await seedUser();
         const session = makeSession(user.id, {
@@ -531,17 +486,17 @@ export function storeContract(
           mfaUpdatedAt: at(42),
           ...client({ countryCode: "--", deviceName: "smartphone", clientName: "Safari Móvil" }),
         });
-        await store.createSession(session);
-        expect(await store.getSession(session.id)).toEqual(session);
-        expect(await store.getSession(newId("missing"))).toBeNull();
+        await store.sessions.create(session);
+        expect(await store.sessions.get(session.id)).toEqual(session);
+        expect(await store.sessions.get(newId("missing"))).toBeNull();
       });
 
       it("refuses a duplicate id", async () => {
         const user = await seedUser();
         const session = makeSession(user.id);
-        await store.createSession(session);
-        expect(await conflictOf(store.createSession(makeSession(user.id, { id: session.id })))).toBe("id");
-        expect(await store.getSession(session.id)).toEqual(session);
+        await store.sessions.create(session);
+        expect(await conflictOf(store.sessions.create(makeSession(user.id, { id: session.id })))).toBe("id");
+        expect(await store.sessions.get(session.id)).toEqual(session);
       });
 
       it("finds the auth session with its user and targets", async () => {
@@ -549,11 +504,11 @@ export function storeContract(
         const session = makeSession(user.id);
         const target = makeTarget(user.id);
         const target2 = makeTarget(user.id, { providerType: "sms", identifier: newPhone() });
-        await store.createSession(session);
-        await store.createSession(makeSession(user.id));
-        await store.createTarget(target);
-        await store.createTarget(target2);
-        const found = await store.findAuthSession(user.id, session.secretHash);
+        await store.sessions.create(session);
+        await store.sessions.create(makeSession(user.id));
+        await store.targets.create(target);
+        await store.targets.create(target2);
+        const found = await store.sessions.findAuth(user.id, session.secretHash);
         expect(found).not.toBeNull();
         expect(found!.user).toEqual(user);
         expect(found!.session).toEqual(session);
@@ -563,21 +518,21 @@ export function storeContract(
       it("finds the auth session of a user without targets", async () => {
         const user = await seedUser();
         const session = makeSession(user.id);
-        await store.createSession(session);
-        expect(await store.findAuthSession(user.id, session.secretHash)).toEqual({ user, session, targets: [] });
+        await store.sessions.create(session);
+        expect(await store.sessions.findAuth(user.id, session.secretHash)).toEqual({ user, session, targets: [] });
       });
 
       it("does not find a session under another user or another hash", async () => {
         const user = await seedUser();
         const other = await seedUser();
         const session = makeSession(user.id);
-        await store.createSession(session);
-        await store.createSession(makeSession(other.id));
-        expect(await store.findAuthSession(other.id, session.secretHash)).toBeNull();
-        expect(await store.findAuthSession(user.id, newHash())).toBeNull();
-        expect(await store.findAuthSession(newId("missing"), session.secretHash)).toBeNull();
-        await store.deleteSession(session.id);
-        expect(await store.findAuthSession(user.id, session.secretHash)).toBeNull();
+        await store.sessions.create(session);
+        await store.sessions.create(makeSession(other.id));
+        expect(await store.sessions.findAuth(other.id, session.secretHash)).toBeNull();
+        expect(await store.sessions.findAuth(user.id, newHash())).toBeNull();
+        expect(await store.sessions.findAuth(newId("missing"), session.secretHash)).toBeNull();
+        await store.sessions.delete(session.id);
+        expect(await store.sessions.findAuth(user.id, session.secretHash)).toBeNull();
       });
 
       it("lists sessions oldest first, by creation time then id, expired ones included", async () => {
@@ -587,16 +542,16 @@ export function storeContract(
         const tieB = makeSession(user.id, { id: `${base}c`, createdAt: at(MIN) });
         const tieA = makeSession(user.id, { id: `${base}b`, createdAt: at(MIN) });
         const expired = makeSession(user.id, { id: `${base}d`, createdAt: at(0), expire: at(1) });
-        for (const s of [newest, tieB, tieA, expired]) await store.createSession(s);
-        await store.createSession(makeSession((await seedUser()).id));
-        expect(await store.listSessions(user.id)).toEqual([expired, tieA, tieB, newest]);
-        expect(await store.listSessions(newId("missing"))).toEqual([]);
+        for (const s of [newest, tieB, tieA, expired]) await store.sessions.create(s);
+        await store.sessions.create(makeSession((await seedUser()).id));
+        expect(await store.sessions.list(user.id)).toEqual([expired, tieA, tieB, newest]);
+        expect(await store.sessions.list(newId("missing"))).toEqual([]);
       });
 
       it("updates a session and returns it", async () => {
         const user = await seedUser();
         const session = makeSession(user.id);
-        await store.createSession(session);
+        await store.sessions.create(session);
         const patch = {
           updatedAt: at(DAY),
           expire: at(2 * DAY),
@@ -607,33 +562,42 @@ export function storeContract(
           countryCode: "fr",
         };
         const expected = { ...session, ...patch };
-        expect(await store.updateSession(session.id, patch)).toEqual(expected);
-        expect(await store.getSession(session.id)).toEqual(expected);
-        expect(await store.findAuthSession(user.id, session.secretHash)).toMatchObject({ session: expected });
-        expect(await store.updateSession(newId("missing"), { factors: [] })).toBeNull();
+        expect(await store.sessions.update(session.id, patch)).toEqual(expected);
+        expect(await store.sessions.get(session.id)).toEqual(expected);
+        expect(await store.sessions.findAuth(user.id, session.secretHash)).toMatchObject({ session: expected });
+        expect(await store.sessions.update(newId("missing"), { factors: [] })).toBeNull();
       });
 
       it("deletes a session exactly once", async () => {
         const user = await seedUser();
         const session = makeSession(user.id);
-        await store.createSession(session);
-        const results = await Promise.all(Array.from({ length: 20 }, () => store.deleteSession(session.id)));
+        await store.sessions.create(session);
+        const results = await Promise.all(Array.from({ length: 20 }, () => store.sessions.delete(session.id)));
         expect(results.filter(Boolean)).toHaveLength(1);
-        expect(await store.deleteSession(session.id)).toBe(false);
-        expect(await store.getSession(session.id)).toBeNull();
+        expect(await store.sessions.delete(session.id)).toBe(false);
+        expect(await store.sessions.get(session.id)).toBeNull();
       });
 
-      it("deletes all of a user's sessions and returns them", async () => {
+      it("deletes all of a user's sessions and returns their ids", async () => {
         const user = await seedUser();
         const other = await seedUser();
         const a = makeSession(user.id, { createdAt: at(0) });
         const b = makeSession(user.id, { createdAt: at(MIN) });
         const keep = makeSession(other.id);
-        for (const s of [a, b, keep]) await store.createSession(s);
-        expect(byId(await store.deleteSessions(user.id))).toEqual(byId([a, b]));
-        expect(await store.listSessions(user.id)).toEqual([]);
-        expect(await store.listSessions(other.id)).toEqual([keep]);
-        expect(await store.deleteSessions(user.id)).toEqual([]);
+        for (const s of [a, b, keep]) await store.sessions.create(s);
+        expect([...(await store.sessions.deleteAll(user.id))].sort()).toEqual([a.id, b.id].sort());
+        expect(await store.sessions.list(user.id)).toEqual([]);
+        expect(await store.sessions.list(other.id)).toEqual([keep]);
+        expect(await store.sessions.deleteAll(user.id)).toEqual([]);
+      });
+
+      it("deletes all of a user's sessions exactly once under concurrency", async () => {
+        const user = await seedUser();
+        const sessions = Array.from({ length: 4 }, () => makeSession(user.id));
+        for (const s of sessions) await store.sessions.create(s);
+        const deleted = (await Promise.all(Array.from({ length: 5 }, () => store.sessions.deleteAll(user.id)))).flat();
+        expect([...deleted].sort()).toEqual(sessions.map((s) => s.id).sort());
+        expect(await store.sessions.list(user.id)).toEqual([]);
       });
 
       it("trims the oldest sessions, by creation time then id", async () => {
@@ -646,22 +610,22 @@ export function storeContract(
           makeSession(user.id, { id: `${base}c`, createdAt: at(2 * MIN) }),
           makeSession(user.id, { id: `${base}d`, createdAt: at(3 * MIN) }),
         ];
-        for (const s of [...sessions].reverse()) await store.createSession(s);
-        expect(await store.trimSessions(user.id, 10)).toEqual([]);
-        expect(await store.trimSessions(user.id, 5)).toEqual([]);
-        expect([...(await store.trimSessions(user.id, 2))].sort()).toEqual([`${base}a`, `${base}b`, `${base}e`]);
-        expect(await store.listSessions(user.id)).toEqual(sessions.slice(3));
-        expect(await store.trimSessions(user.id, 0)).toHaveLength(2);
-        expect(await store.listSessions(user.id)).toEqual([]);
+        for (const s of [...sessions].reverse()) await store.sessions.create(s);
+        await store.sessions.trim(user.id, 10);
+        await store.sessions.trim(user.id, 5);
+        expect(await store.sessions.list(user.id)).toEqual(sessions);
+        await store.sessions.trim(user.id, 2);
+        expect(await store.sessions.list(user.id)).toEqual(sessions.slice(3));
+        await store.sessions.trim(user.id, 0);
+        expect(await store.sessions.list(user.id)).toEqual([]);
       });
 
       it("trims atomically under concurrent calls", async () => {
         const user = await seedUser();
         const sessions = Array.from({ length: 8 }, (_, i) => makeSession(user.id, { createdAt: at(i * MIN) }));
-        for (const s of sessions) await store.createSession(s);
-        const deleted = (await Promise.all(Array.from({ length: 5 }, () => store.trimSessions(user.id, 3)))).flat();
-        expect([...deleted].sort()).toEqual(sessions.slice(0, 5).map((s) => s.id).sort());
-        expect(await store.listSessions(user.id)).toEqual(sessions.slice(5));
+        for (const s of sessions) await store.sessions.create(s);
+        await Promise.all(Array.from({ length: 5 }, () => store.sessions.trim(user.id, 3)));
+        expect(await store.sessions.list(user.id)).toEqual(sessions.slice(5));
       });
 
       it("trims only the given user's sessions", async () => {
@@ -669,15 +633,68 @@ export function storeContract(
         const other = await seedUser();
         const mine = makeSession(user.id);
         const theirs = makeSession(other.id);
-        await store.createSession(mine);
-        await store.createSession(theirs);
-        expect(await store.trimSessions(user.id, 0)).toEqual([mine.id]);
-        expect(await store.listSessions(other.id)).toEqual([theirs]);
+        await store.sessions.create(mine);
+        await store.sessions.create(theirs);
+        await store.sessions.trim(user.id, 0);
+        expect(await store.sessions.list(user.id)).toEqual([]);
+        expect(await store.sessions.list(other.id)).toEqual([theirs]);
       });
     });
 
-    describe("tokens", () => {
-      it("round-trips and lists only unexpired tokens, optionally by type", async () => {
+    // Tokens and MFA challenges share one repository shape, so they share these tests.
+    const secretKinds = [
+      { group: "tokens", make: (userId: string, overrides: Partial<SecretRecord> = {}): SecretRecord => makeToken(userId, overrides) },
+      { group: "challenges", make: (userId: string, overrides: Partial<SecretRecord> = {}): SecretRecord => makeChallenge(userId, overrides) },
+    ] as const;
+    for (const { group, make } of secretKinds) {
+      const repo = (): SecretRepository<SecretRecord> => store[group] as unknown as SecretRepository<SecretRecord>;
+
+      describe(`store.${group} (single-use secrets)`, () => {
+        it("round-trips every field", async () => {
+          const user = await seedUser();
+          const secret = make(user.id, { attempts: 1 });
+          await repo().create(secret);
+          expect(await repo().get(secret.id)).toEqual(secret);
+          expect(await repo().get(newId("missing"))).toBeNull();
+        });
+
+        it("refuses a duplicate id", async () => {
+          const user = await seedUser();
+          const secret = make(user.id);
+          await repo().create(secret);
+          expect(await conflictOf(repo().create(make(user.id, { id: secret.id })))).toBe("id");
+          expect(await repo().get(secret.id)).toEqual(secret);
+        });
+
+        it("consumes exactly once under concurrency", async () => {
+          const user = await seedUser();
+          const secret = make(user.id);
+          await repo().create(secret);
+          const results = await Promise.all(Array.from({ length: 20 }, () => repo().consume(secret.id)));
+          expect(results.filter((r) => r === true)).toHaveLength(1);
+          expect(await repo().consume(secret.id)).toBe(false);
+          expect(await repo().get(secret.id)).toBeNull();
+          expect(await repo().consume(newId("missing"))).toBe(false);
+        });
+
+        it("counts attempts atomically and reports 0 once the secret is gone", async () => {
+          const user = await seedUser();
+          const secret = make(user.id);
+          await repo().create(secret);
+          expect(await repo().addAttempt(secret.id)).toBe(1);
+          expect(await repo().addAttempt(secret.id)).toBe(2);
+          const counts = await Promise.all(Array.from({ length: 5 }, () => repo().addAttempt(secret.id)));
+          expect([...counts].sort((a, b) => a - b)).toEqual([3, 4, 5, 6, 7]);
+          expect(await repo().get(secret.id)).toEqual({ ...secret, attempts: 7 });
+          await repo().consume(secret.id);
+          expect(await repo().addAttempt(secret.id)).toBe(0);
+          expect(await repo().addAttempt(newId("missing"))).toBe(0);
+        });
+      });
+    }
+
+    describe("store.tokens", () => {
+      it("lists only the user's unexpired tokens, oldest first", async () => {
         const user = await seedUser();
         const other = await seedUser();
         const now = at(0);
@@ -685,205 +702,131 @@ export function storeContract(
         const email = makeToken(user.id, { type: TokenType.email, expire: at(2 * MIN), phrase: "", createdAt: at(-MIN) });
         const atNow = makeToken(user.id, { type: TokenType.magicUrl, expire: now });
         const past = makeToken(user.id, { type: TokenType.recovery, expire: at(-1) });
-        for (const t of [magic, email, atNow, past]) await store.createToken(t);
-        await store.createToken(makeToken(other.id));
+        for (const t of [magic, email, atNow, past]) await store.tokens.create(t);
+        await store.tokens.create(makeToken(other.id));
 
-        expect(byId(await store.listTokens(user.id, now))).toEqual(byId([magic, email]));
-        expect(await store.listTokens(user.id, now, TokenType.magicUrl)).toEqual([magic]);
-        expect(await store.listTokens(user.id, now, TokenType.email)).toEqual([email]);
-        expect(await store.listTokens(user.id, now, TokenType.recovery)).toEqual([]);
-        expect(await store.listTokens(user.id, at(-10))).toHaveLength(4);
-        expect(await store.listTokens(user.id, at(2 * MIN))).toEqual([]);
-      });
-
-      it("refuses a duplicate id", async () => {
-        const user = await seedUser();
-        const token = makeToken(user.id);
-        await store.createToken(token);
-        expect(await conflictOf(store.createToken(makeToken(user.id, { id: token.id })))).toBe("id");
-        expect(await store.listTokens(user.id, at(0))).toEqual([token]);
-      });
-
-      it("consumes a token exactly once under concurrency", async () => {
-        const user = await seedUser();
-        const token = makeToken(user.id);
-        await store.createToken(token);
-        const results = await Promise.all(Array.from({ length: 20 }, () => store.consumeToken(token.id)));
-        expect(results.filter((r) => r === true)).toHaveLength(1);
-        expect(await store.consumeToken(token.id)).toBe(false);
-        expect(await store.listTokens(user.id, at(0))).toEqual([]);
-        expect(await store.consumeToken(newId("missing"))).toBe(false);
-      });
-
-      it("counts attempts and reports 0 once the token is gone", async () => {
-        const user = await seedUser();
-        const token = makeToken(user.id);
-        await store.createToken(token);
-        expect(await store.addTokenAttempt(token.id)).toBe(1);
-        expect(await store.addTokenAttempt(token.id)).toBe(2);
-        const counts = await Promise.all(Array.from({ length: 5 }, () => store.addTokenAttempt(token.id)));
-        expect([...counts].sort((a, b) => a - b)).toEqual([3, 4, 5, 6, 7]);
-        expect(await store.listTokens(user.id, at(0))).toEqual([{ ...token, attempts: 7 }]);
-        await store.consumeToken(token.id);
-        expect(await store.addTokenAttempt(token.id)).toBe(0);
-        expect(await store.addTokenAttempt(newId("missing"))).toBe(0);
+        expect(await store.tokens.list(user.id, now)).toEqual([email, magic]);
+        expect(await store.tokens.list(user.id, at(-10))).toHaveLength(4);
+        expect(await store.tokens.list(user.id, at(2 * MIN))).toEqual([]);
+        expect(await store.tokens.list(newId("missing"), now)).toEqual([]);
       });
     });
 
-    describe("challenges", () => {
-      it("round-trips every field", async () => {
-        const user = await seedUser();
-        const challenge = makeChallenge(user.id, { type: "totp", codeHash: "", attempts: 1 });
-        await store.createChallenge(challenge);
-        expect(await store.getChallenge(challenge.id)).toEqual(challenge);
-        expect(await store.getChallenge(newId("missing"))).toBeNull();
-      });
-
-      it("refuses a duplicate id", async () => {
-        const user = await seedUser();
-        const challenge = makeChallenge(user.id);
-        await store.createChallenge(challenge);
-        expect(await conflictOf(store.createChallenge(makeChallenge(user.id, { id: challenge.id })))).toBe("id");
-        expect(await store.getChallenge(challenge.id)).toEqual(challenge);
-      });
-
-      it("consumes a challenge exactly once under concurrency", async () => {
-        const user = await seedUser();
-        const challenge = makeChallenge(user.id);
-        await store.createChallenge(challenge);
-        const results = await Promise.all(Array.from({ length: 20 }, () => store.consumeChallenge(challenge.id)));
-        expect(results.filter((r) => r === true)).toHaveLength(1);
-        expect(await store.getChallenge(challenge.id)).toBeNull();
-        expect(await store.consumeChallenge(challenge.id)).toBe(false);
-      });
-
-      it("counts attempts and reports 0 once the challenge is gone", async () => {
-        const user = await seedUser();
-        const challenge = makeChallenge(user.id);
-        await store.createChallenge(challenge);
-        expect(await store.addChallengeAttempt(challenge.id)).toBe(1);
-        expect(await store.addChallengeAttempt(challenge.id)).toBe(2);
-        expect(await store.getChallenge(challenge.id)).toEqual({ ...challenge, attempts: 2 });
-        await store.consumeChallenge(challenge.id);
-        expect(await store.addChallengeAttempt(challenge.id)).toBe(0);
-      });
-    });
-
-    describe("authenticators", () => {
+    describe("store.mfa: authenticators", () => {
       it("puts, gets and replaces the user's authenticator", async () => {
         const user = await seedUser();
         const other = await seedUser();
-        expect(await store.getAuthenticator(user.id, "totp")).toBeNull();
+        expect(await store.mfa.getAuthenticator(user.id, "totp")).toBeNull();
 
         const first = makeAuthenticator(user.id);
-        await store.putAuthenticator(first);
-        expect(await store.getAuthenticator(user.id, "totp")).toEqual(first);
+        await store.mfa.putAuthenticator(first);
+        expect(await store.mfa.getAuthenticator(user.id, "totp")).toEqual(first);
 
         const theirs = makeAuthenticator(other.id, { verified: true, lastUsedStep: 7 });
-        await store.putAuthenticator(theirs);
+        await store.mfa.putAuthenticator(theirs);
 
         const second = makeAuthenticator(user.id, { secret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", createdAt: at(MIN) });
-        await store.putAuthenticator(second);
-        expect(await store.getAuthenticator(user.id, "totp")).toEqual(second);
-        expect(await store.deleteAuthenticator(first.id)).toBe(false);
+        await store.mfa.putAuthenticator(second);
+        expect(await store.mfa.getAuthenticator(user.id, "totp")).toEqual(second);
+        expect(await store.mfa.deleteAuthenticator(first.id)).toBe(false);
 
         const same = { ...second, verified: true, updatedAt: at(2 * MIN), lastUsedStep: 99 };
-        await store.putAuthenticator(same);
-        expect(await store.getAuthenticator(user.id, "totp")).toEqual(same);
-        expect(await store.getAuthenticator(other.id, "totp")).toEqual(theirs);
+        await store.mfa.putAuthenticator(same);
+        expect(await store.mfa.getAuthenticator(user.id, "totp")).toEqual(same);
+        expect(await store.mfa.getAuthenticator(other.id, "totp")).toEqual(theirs);
       });
 
       it("uses each time step at most once", async () => {
         const user = await seedUser();
         const authenticator = makeAuthenticator(user.id);
-        await store.putAuthenticator(authenticator);
+        await store.mfa.putAuthenticator(authenticator);
 
-        expect(await store.useAuthenticatorStep(authenticator.id, 1000, { verified: true, updatedAt: at(MIN) })).toBe(true);
+        expect(await store.mfa.useAuthenticatorStep(authenticator.id, 1000, { verified: true, updatedAt: at(MIN) })).toBe(true);
         const afterFirst = { ...authenticator, lastUsedStep: 1000, verified: true, updatedAt: at(MIN) };
-        expect(await store.getAuthenticator(user.id, "totp")).toEqual(afterFirst);
+        expect(await store.mfa.getAuthenticator(user.id, "totp")).toEqual(afterFirst);
 
         // A replayed or older step changes nothing, patch included.
-        expect(await store.useAuthenticatorStep(authenticator.id, 1000, { updatedAt: at(2 * MIN) })).toBe(false);
-        expect(await store.useAuthenticatorStep(authenticator.id, 999, { updatedAt: at(2 * MIN) })).toBe(false);
-        expect(await store.getAuthenticator(user.id, "totp")).toEqual(afterFirst);
+        expect(await store.mfa.useAuthenticatorStep(authenticator.id, 1000, { updatedAt: at(2 * MIN) })).toBe(false);
+        expect(await store.mfa.useAuthenticatorStep(authenticator.id, 999, { updatedAt: at(2 * MIN) })).toBe(false);
+        expect(await store.mfa.getAuthenticator(user.id, "totp")).toEqual(afterFirst);
 
-        expect(await store.useAuthenticatorStep(authenticator.id, 1001)).toBe(true);
-        expect(await store.getAuthenticator(user.id, "totp")).toEqual({ ...afterFirst, lastUsedStep: 1001 });
-        expect(await store.useAuthenticatorStep(newId("missing"), 5)).toBe(false);
+        expect(await store.mfa.useAuthenticatorStep(authenticator.id, 1001)).toBe(true);
+        expect(await store.mfa.getAuthenticator(user.id, "totp")).toEqual({ ...afterFirst, lastUsedStep: 1001 });
+        expect(await store.mfa.useAuthenticatorStep(newId("missing"), 5)).toBe(false);
       });
 
       it("accepts step 0 as a first use", async () => {
         const user = await seedUser();
         const authenticator = makeAuthenticator(user.id);
-        await store.putAuthenticator(authenticator);
-        expect(await store.useAuthenticatorStep(authenticator.id, 0)).toBe(true);
-        expect(await store.useAuthenticatorStep(authenticator.id, 0)).toBe(false);
+        await store.mfa.putAuthenticator(authenticator);
+        expect(await store.mfa.useAuthenticatorStep(authenticator.id, 0)).toBe(true);
+        expect(await store.mfa.useAuthenticatorStep(authenticator.id, 0)).toBe(false);
       });
 
       it("accepts a step exactly once under concurrency", async () => {
         const user = await seedUser();
         const authenticator = makeAuthenticator(user.id, { lastUsedStep: 10 });
-        await store.putAuthenticator(authenticator);
-        const results = await Promise.all(Array.from({ length: 20 }, () => store.useAuthenticatorStep(authenticator.id, 11)));
+        await store.mfa.putAuthenticator(authenticator);
+        const results = await Promise.all(Array.from({ length: 20 }, () => store.mfa.useAuthenticatorStep(authenticator.id, 11)));
         expect(results.filter((r) => r === true)).toHaveLength(1);
-        expect((await store.getAuthenticator(user.id, "totp"))?.lastUsedStep).toBe(11);
+        expect((await store.mfa.getAuthenticator(user.id, "totp"))?.lastUsedStep).toBe(11);
       });
 
       it("deletes an authenticator exactly once", async () => {
         const user = await seedUser();
         const authenticator = makeAuthenticator(user.id);
-        await store.putAuthenticator(authenticator);
-        expect(await store.deleteAuthenticator(authenticator.id)).toBe(true);
-        expect(await store.deleteAuthenticator(authenticator.id)).toBe(false);
-        expect(await store.getAuthenticator(user.id, "totp")).toBeNull();
+        await store.mfa.putAuthenticator(authenticator);
+        expect(await store.mfa.deleteAuthenticator(authenticator.id)).toBe(true);
+        expect(await store.mfa.deleteAuthenticator(authenticator.id)).toBe(false);
+        expect(await store.mfa.getAuthenticator(user.id, "totp")).toBeNull();
       });
     });
 
-    describe("recovery codes", () => {
+    describe("store.mfa: recovery codes", () => {
       it("replaces, counts and consumes codes", async () => {
         const user = await seedUser();
         const other = await seedUser();
-        expect(await store.countRecoveryCodes(user.id)).toBe(0);
+        expect(await store.mfa.countRecoveryCodes(user.id)).toBe(0);
 
         const first = Array.from({ length: 3 }, () => makeRecoveryCode(user.id));
-        await store.replaceRecoveryCodes(user.id, first);
-        await store.replaceRecoveryCodes(other.id, [makeRecoveryCode(other.id)]);
-        expect(await store.countRecoveryCodes(user.id)).toBe(3);
+        await store.mfa.replaceRecoveryCodes(user.id, first);
+        await store.mfa.replaceRecoveryCodes(other.id, [makeRecoveryCode(other.id)]);
+        expect(await store.mfa.countRecoveryCodes(user.id)).toBe(3);
 
-        expect(await store.consumeRecoveryCode(user.id, first[0]!.codeHash)).toBe(true);
-        expect(await store.consumeRecoveryCode(user.id, first[0]!.codeHash)).toBe(false);
-        expect(await store.consumeRecoveryCode(user.id, newHash())).toBe(false);
-        expect(await store.consumeRecoveryCode(other.id, first[1]!.codeHash)).toBe(false);
-        expect(await store.countRecoveryCodes(user.id)).toBe(2);
-        const remaining = await store.listRecoveryCodes(user.id);
+        expect(await store.mfa.consumeRecoveryCode(user.id, first[0]!.codeHash)).toBe(true);
+        expect(await store.mfa.consumeRecoveryCode(user.id, first[0]!.codeHash)).toBe(false);
+        expect(await store.mfa.consumeRecoveryCode(user.id, newHash())).toBe(false);
+        expect(await store.mfa.consumeRecoveryCode(other.id, first[1]!.codeHash)).toBe(false);
+        expect(await store.mfa.countRecoveryCodes(user.id)).toBe(2);
+        const remaining = await store.mfa.listRecoveryCodes(user.id);
         expect(remaining.map((c) => c.codeHash).sort()).toEqual([first[1]!.codeHash, first[2]!.codeHash].sort());
         expect(remaining.map((c) => c.sealedCode).sort()).toEqual([first[1]!.sealedCode, first[2]!.sealedCode].sort());
-        expect(await store.listRecoveryCodes(other.id)).toHaveLength(1);
+        expect(await store.mfa.listRecoveryCodes(other.id)).toHaveLength(1);
 
         const second = Array.from({ length: 2 }, () => makeRecoveryCode(user.id, { createdAt: at(DAY) }));
-        await store.replaceRecoveryCodes(user.id, second);
-        expect(await store.countRecoveryCodes(user.id)).toBe(2);
-        expect(await store.consumeRecoveryCode(user.id, first[1]!.codeHash)).toBe(false);
-        expect(await store.consumeRecoveryCode(user.id, second[1]!.codeHash)).toBe(true);
+        await store.mfa.replaceRecoveryCodes(user.id, second);
+        expect(await store.mfa.countRecoveryCodes(user.id)).toBe(2);
+        expect(await store.mfa.consumeRecoveryCode(user.id, first[1]!.codeHash)).toBe(false);
+        expect(await store.mfa.consumeRecoveryCode(user.id, second[1]!.codeHash)).toBe(true);
 
-        await store.replaceRecoveryCodes(user.id, []);
-        expect(await store.countRecoveryCodes(user.id)).toBe(0);
-        expect(await store.countRecoveryCodes(other.id)).toBe(1);
+        await store.mfa.replaceRecoveryCodes(user.id, []);
+        expect(await store.mfa.countRecoveryCodes(user.id)).toBe(0);
+        expect(await store.mfa.countRecoveryCodes(other.id)).toBe(1);
       });
 
       it("consumes a code exactly once under concurrency", async () => {
         const user = await seedUser();
         const codes = Array.from({ length: 10 }, () => makeRecoveryCode(user.id));
-        await store.replaceRecoveryCodes(user.id, codes);
+        await store.mfa.replaceRecoveryCodes(user.id, codes);
         const results = await Promise.all(
-          Array.from({ length: 20 }, () => store.consumeRecoveryCode(user.id, codes[4]!.codeHash)),
+          Array.from({ length: 20 }, () => store.mfa.consumeRecoveryCode(user.id, codes[4]!.codeHash)),
         );
         expect(results.filter((r) => r === true)).toHaveLength(1);
-        expect(await store.countRecoveryCodes(user.id)).toBe(9);
+        expect(await store.mfa.countRecoveryCodes(user.id)).toBe(9);
       });
     });
 
-    describe("identities", () => {
+    describe("store.identities", () => {
       it("round-trips by id, provider uid and user", async () => {
         const user = await seedUser();
         const github = makeIdentity(user.id);
@@ -893,34 +836,34 @@ export function storeContract(
           providerRefreshToken: "",
           createdAt: at(MIN),
         });
-        await store.createIdentity(github);
-        await store.createIdentity(google);
-        expect(await store.getIdentity(github.id)).toEqual(github);
-        expect(await store.getIdentityByProviderUid("github", github.providerUid)).toEqual(github);
-        expect(await store.getIdentityByProviderUid("google", google.providerUid)).toEqual(google);
-        expect(await store.getIdentityByProviderUid("google", github.providerUid)).toBeNull();
-        expect(byId(await store.listIdentities(user.id))).toEqual(byId([github, google]));
-        expect(await store.getIdentity(newId("missing"))).toBeNull();
-        expect(await store.listIdentities(newId("missing"))).toEqual([]);
+        await store.identities.create(github);
+        await store.identities.create(google);
+        expect(await store.identities.get(github.id)).toEqual(github);
+        expect(await store.identities.getByProviderUid("github", github.providerUid)).toEqual(github);
+        expect(await store.identities.getByProviderUid("google", google.providerUid)).toEqual(google);
+        expect(await store.identities.getByProviderUid("google", github.providerUid)).toBeNull();
+        expect(byId(await store.identities.list(user.id))).toEqual(byId([github, google]));
+        expect(await store.identities.get(newId("missing"))).toBeNull();
+        expect(await store.identities.list(newId("missing"))).toEqual([]);
       });
 
       it("refuses a duplicate provider uid, even for another user, but not across providers", async () => {
         const user = await seedUser();
         const other = await seedUser();
         const identity = makeIdentity(user.id);
-        await store.createIdentity(identity);
+        await store.identities.create(identity);
         expect(
-          await conflictOf(store.createIdentity(makeIdentity(other.id, { provider: "github", providerUid: identity.providerUid }))),
+          await conflictOf(store.identities.create(makeIdentity(other.id, { provider: "github", providerUid: identity.providerUid }))),
         ).toBe("identity");
-        await store.createIdentity(makeIdentity(other.id, { provider: "gitlab", providerUid: identity.providerUid }));
-        expect(await store.getIdentityByProviderUid("github", identity.providerUid)).toEqual(identity);
+        await store.identities.create(makeIdentity(other.id, { provider: "gitlab", providerUid: identity.providerUid }));
+        expect(await store.identities.getByProviderUid("github", identity.providerUid)).toEqual(identity);
       });
 
       it("refuses a duplicate id", async () => {
         const user = await seedUser();
         const identity = makeIdentity(user.id);
-        await store.createIdentity(identity);
-        expect(await conflictOf(store.createIdentity(makeIdentity(user.id, { id: identity.id })))).toBe("id");
+        await store.identities.create(identity);
+        expect(await conflictOf(store.identities.create(makeIdentity(user.id, { id: identity.id })))).toBe("id");
       });
 
       it("finds identities by provider e-mail, optionally excluding a user", async () => {
@@ -929,19 +872,19 @@ export function storeContract(
         const email = newEmail();
         const ofA = makeIdentity(a.id, { providerEmail: email });
         const ofB = makeIdentity(b.id, { providerEmail: email, provider: "google" });
-        await store.createIdentity(ofA);
-        await store.createIdentity(ofB);
-        await store.createIdentity(makeIdentity(a.id));
-        expect(byId(await store.findIdentitiesByEmail(email))).toEqual(byId([ofA, ofB]));
-        expect(await store.findIdentitiesByEmail(email, a.id)).toEqual([ofB]);
-        expect(await store.findIdentitiesByEmail(email, b.id)).toEqual([ofA]);
-        expect(await store.findIdentitiesByEmail(newEmail())).toEqual([]);
+        await store.identities.create(ofA);
+        await store.identities.create(ofB);
+        await store.identities.create(makeIdentity(a.id));
+        expect(byId(await store.identities.findByEmail(email))).toEqual(byId([ofA, ofB]));
+        expect(await store.identities.findByEmail(email, a.id)).toEqual([ofB]);
+        expect(await store.identities.findByEmail(email, b.id)).toEqual([ofA]);
+        expect(await store.identities.findByEmail(newEmail())).toEqual([]);
       });
 
-      it("updates an identity", async () => {
+      it("updates an identity and returns it", async () => {
         const user = await seedUser();
         const identity = makeIdentity(user.id);
-        await store.createIdentity(identity);
+        await store.identities.create(identity);
         const patch = {
           providerEmail: newEmail(),
           providerAccessToken: "rotated",
@@ -949,28 +892,28 @@ export function storeContract(
           providerRefreshToken: "rotated-refresh",
           updatedAt: at(DAY),
         };
-        await store.updateIdentity(identity.id, patch);
         const expected = { ...identity, ...patch };
-        expect(await store.getIdentity(identity.id)).toEqual(expected);
-        expect(await store.getIdentityByProviderUid(identity.provider, identity.providerUid)).toEqual(expected);
-        expect(await store.findIdentitiesByEmail(patch.providerEmail)).toEqual([expected]);
-        expect(await store.findIdentitiesByEmail(identity.providerEmail)).toEqual([]);
-        await expect(store.updateIdentity(newId("missing"), { providerAccessToken: "x" })).resolves.toBeUndefined();
+        expect(await store.identities.update(identity.id, patch)).toEqual(expected);
+        expect(await store.identities.get(identity.id)).toEqual(expected);
+        expect(await store.identities.getByProviderUid(identity.provider, identity.providerUid)).toEqual(expected);
+        expect(await store.identities.findByEmail(patch.providerEmail)).toEqual([expected]);
+        expect(await store.identities.findByEmail(identity.providerEmail)).toEqual([]);
+        expect(await store.identities.update(newId("missing"), { providerAccessToken: "x" })).toBeNull();
       });
 
       it("deletes an identity exactly once and frees its provider uid", async () => {
         const user = await seedUser();
         const identity = makeIdentity(user.id);
-        await store.createIdentity(identity);
-        expect(await store.deleteIdentity(identity.id)).toBe(true);
-        expect(await store.deleteIdentity(identity.id)).toBe(false);
-        expect(await store.getIdentity(identity.id)).toBeNull();
-        expect(await store.getIdentityByProviderUid(identity.provider, identity.providerUid)).toBeNull();
-        await store.createIdentity(makeIdentity(user.id, { provider: identity.provider, providerUid: identity.providerUid }));
+        await store.identities.create(identity);
+        expect(await store.identities.delete(identity.id)).toBe(true);
+        expect(await store.identities.delete(identity.id)).toBe(false);
+        expect(await store.identities.get(identity.id)).toBeNull();
+        expect(await store.identities.getByProviderUid(identity.provider, identity.providerUid)).toBeNull();
+        await store.identities.create(makeIdentity(user.id, { provider: identity.provider, providerUid: identity.providerUid }));
       });
     });
 
-    describe("logs", () => {
+    describe("store.logs", () => {
       it("round-trips every field", async () => {
         const user = await seedUser();
         const log = makeLog(user.id, {
@@ -978,31 +921,31 @@ export function storeContract(
           mode: "admin",
           ...client({ countryCode: "--", osName: "Windows", clientName: "Édge" }),
         });
-        await store.appendLog(log);
-        expect(await store.listLogs(user.id, { limit: 25, offset: 0 })).toEqual([log]);
+        await store.logs.append(log);
+        expect(await store.logs.list(user.id, { limit: 25, offset: 0 })).toEqual([log]);
       });
 
       it("lists newest first with limit and offset, and counts", async () => {
         const user = await seedUser();
         const other = await seedUser();
         const logs = [0, 4, 2, 1, 3].map((n) => makeLog(user.id, { time: at(n * MIN), event: `event.${n}` }));
-        for (const log of logs) await store.appendLog(log);
-        await store.appendLog(makeLog(other.id));
+        for (const log of logs) await store.logs.append(log);
+        await store.logs.append(makeLog(other.id));
         const newestFirst = [...logs].sort((a, b) => b.time.getTime() - a.time.getTime());
 
-        expect(await store.listLogs(user.id, { limit: 25, offset: 0 })).toEqual(newestFirst);
-        expect(await store.listLogs(user.id, { limit: 2, offset: 0 })).toEqual(newestFirst.slice(0, 2));
-        expect(await store.listLogs(user.id, { limit: 2, offset: 2 })).toEqual(newestFirst.slice(2, 4));
-        expect(await store.listLogs(user.id, { limit: 10, offset: 4 })).toEqual(newestFirst.slice(4));
-        expect(await store.listLogs(user.id, { limit: 10, offset: 5 })).toEqual([]);
-        expect(await store.countLogs(user.id)).toBe(5);
-        expect(await store.countLogs(other.id)).toBe(1);
-        expect(await store.countLogs(newId("missing"))).toBe(0);
-        expect(await store.listLogs(newId("missing"), { limit: 10, offset: 0 })).toEqual([]);
+        expect(await store.logs.list(user.id, { limit: 25, offset: 0 })).toEqual(newestFirst);
+        expect(await store.logs.list(user.id, { limit: 2, offset: 0 })).toEqual(newestFirst.slice(0, 2));
+        expect(await store.logs.list(user.id, { limit: 2, offset: 2 })).toEqual(newestFirst.slice(2, 4));
+        expect(await store.logs.list(user.id, { limit: 10, offset: 4 })).toEqual(newestFirst.slice(4));
+        expect(await store.logs.list(user.id, { limit: 10, offset: 5 })).toEqual([]);
+        expect(await store.logs.count(user.id)).toBe(5);
+        expect(await store.logs.count(other.id)).toBe(1);
+        expect(await store.logs.count(newId("missing"))).toBe(0);
+        expect(await store.logs.list(newId("missing"), { limit: 10, offset: 0 })).toEqual([]);
       });
     });
 
-    describe("purgeExpired", () => {
+    describe("store.purgeExpired", () => {
       it("removes expired sessions, tokens and challenges, and counts them", async () => {
         // An era no other test writes in, so a shared database cannot skew the count.
         const now = new Date(Date.UTC(2001, 5, 1, 12, 0, 0, 500));
@@ -1014,40 +957,40 @@ export function storeContract(
           makeSession(user.id, { ...old, expire: now }),
         ];
         const kept = makeSession(user.id, { ...old, expire: ms(1) });
-        for (const s of [...gone, kept]) await store.createSession(s);
+        for (const s of [...gone, kept]) await store.sessions.create(s);
         const goneToken = makeToken(user.id, { ...old, expire: now });
         const keptToken = makeToken(user.id, { ...old, expire: ms(MIN) });
-        await store.createToken(goneToken);
-        await store.createToken(keptToken);
+        await store.tokens.create(goneToken);
+        await store.tokens.create(keptToken);
         const goneChallenge = makeChallenge(user.id, { ...old, expire: ms(-MIN) });
         const keptChallenge = makeChallenge(user.id, { ...old, expire: ms(1) });
-        await store.createChallenge(goneChallenge);
-        await store.createChallenge(keptChallenge);
+        await store.challenges.create(goneChallenge);
+        await store.challenges.create(keptChallenge);
 
         expect(await store.purgeExpired(now)).toBe(4);
 
-        expect(await store.listSessions(user.id)).toEqual([kept]);
-        expect(await store.listTokens(user.id, ms(-DAY))).toEqual([keptToken]);
-        expect(await store.getChallenge(goneChallenge.id)).toBeNull();
-        expect(await store.getChallenge(keptChallenge.id)).toEqual(keptChallenge);
-        expect(await store.getUser(user.id)).toEqual(user);
+        expect(await store.sessions.list(user.id)).toEqual([kept]);
+        expect(await store.tokens.list(user.id, ms(-DAY))).toEqual([keptToken]);
+        expect(await store.challenges.get(goneChallenge.id)).toBeNull();
+        expect(await store.challenges.get(keptChallenge.id)).toEqual(keptChallenge);
+        expect(await store.users.get(user.id)).toEqual(user);
         expect(await store.purgeExpired(now)).toBe(0);
       });
     });
 
-    describe("transactions", () => {
+    describe("store.transaction", () => {
       it("commits writes and returns the callback's value", async () => {
         const user = makeUser();
         const session = makeSession(user.id);
         const result = await store.transaction(async (tx) => {
-          await tx.createUser(user);
-          await tx.createSession(session);
-          expect(await tx.getUser(user.id)).toEqual(user);
+          await tx.users.create(user);
+          await tx.sessions.create(session);
+          expect(await tx.users.get(user.id)).toEqual(user);
           return "committed";
         });
         expect(result).toBe("committed");
-        expect(await store.getUser(user.id)).toEqual(user);
-        expect(await store.findAuthSession(user.id, session.secretHash)).toEqual({ user, session, targets: [] });
+        expect(await store.users.get(user.id)).toEqual(user);
+        expect(await store.sessions.findAuth(user.id, session.secretHash)).toEqual({ user, session, targets: [] });
       });
 
       it("rolls back creations when the callback throws, and rethrows", async () => {
@@ -1056,20 +999,20 @@ export function storeContract(
         const boom = new Error("boom");
         const error = await rejectionOf(
           store.transaction(async (tx) => {
-            await tx.createUser(user);
-            await tx.createSession(session);
+            await tx.users.create(user);
+            await tx.sessions.create(session);
             throw boom;
           }),
         );
         expect(error).toBe(boom);
-        expect(await store.getUser(user.id)).toBeNull();
-        expect(await store.getUserByEmail(user.email!)).toBeNull();
-        expect(await store.getSession(session.id)).toBeNull();
-        expect(await store.listSessions(user.id)).toEqual([]);
-        expect(await store.findAuthSession(user.id, session.secretHash)).toBeNull();
+        expect(await store.users.get(user.id)).toBeNull();
+        expect(await store.users.getByEmail(user.email!)).toBeNull();
+        expect(await store.sessions.get(session.id)).toBeNull();
+        expect(await store.sessions.list(user.id)).toEqual([]);
+        expect(await store.sessions.findAuth(user.id, session.secretHash)).toBeNull();
         // Nothing of the rolled-back rows still holds a unique value.
-        await store.createUser(user);
-        await store.createSession(session);
+        await store.users.create(user);
+        await store.sessions.create(session);
       });
 
       it("rolls back updates and deletions", async () => {
@@ -1081,66 +1024,70 @@ export function storeContract(
         const codes = [makeRecoveryCode(user.id), makeRecoveryCode(user.id)];
         const identity = makeIdentity(user.id);
         const target = makeTarget(user.id);
-        await store.createSession(session);
-        await store.createToken(token);
-        await store.createChallenge(challenge);
-        await store.putAuthenticator(authenticator);
-        await store.replaceRecoveryCodes(user.id, codes);
-        await store.createIdentity(identity);
-        await store.createTarget(target);
+        await store.sessions.create(session);
+        await store.tokens.create(token);
+        await store.challenges.create(challenge);
+        await store.mfa.putAuthenticator(authenticator);
+        await store.mfa.replaceRecoveryCodes(user.id, codes);
+        await store.identities.create(identity);
+        await store.targets.create(target);
         const newEmailValue = newEmail();
 
         await rejectionOf(
           store.transaction(async (tx) => {
-            await tx.updateUser(user.id, { email: newEmailValue, name: "changed", labels: [] });
-            await tx.updateSession(session.id, { factors: [] });
-            await tx.addTokenAttempt(token.id);
-            await tx.consumeToken(token.id);
-            await tx.consumeChallenge(challenge.id);
-            await tx.useAuthenticatorStep(authenticator.id, 5, { verified: true });
-            await tx.consumeRecoveryCode(user.id, codes[0]!.codeHash);
-            await tx.updateIdentity(identity.id, { providerEmail: newEmail() });
-            await tx.updateTarget(target.id, { identifier: newEmail() });
-            await tx.deleteSession(session.id);
+            await tx.users.update(user.id, { email: newEmailValue, name: "changed", labels: [] });
+            await tx.sessions.update(session.id, { factors: [] });
+            await tx.tokens.addAttempt(token.id);
+            await tx.tokens.consume(token.id);
+            await tx.challenges.consume(challenge.id);
+            await tx.mfa.useAuthenticatorStep(authenticator.id, 5, { verified: true });
+            await tx.mfa.consumeRecoveryCode(user.id, codes[0]!.codeHash);
+            await tx.identities.update(identity.id, { providerEmail: newEmail() });
+            await tx.targets.update(target.id, { identifier: newEmail() });
+            await tx.sessions.delete(session.id);
             throw new Error("abort");
           }),
         );
 
-        expect(await store.getUser(user.id)).toEqual(user);
-        expect((await store.getUserByEmail(user.email!))?.id).toBe(user.id);
-        expect(await store.getUserByEmail(newEmailValue)).toBeNull();
-        expect(await store.getSession(session.id)).toEqual(session);
-        expect(await store.findAuthSession(user.id, session.secretHash)).toEqual({ user, session, targets: [target] });
-        expect(await store.listTokens(user.id, at(0))).toEqual([token]);
-        expect(await store.getChallenge(challenge.id)).toEqual(challenge);
-        expect(await store.getAuthenticator(user.id, "totp")).toEqual(authenticator);
-        expect(await store.countRecoveryCodes(user.id)).toBe(2);
-        expect(await store.getIdentity(identity.id)).toEqual(identity);
-        expect(await store.findIdentitiesByEmail(identity.providerEmail)).toEqual([identity]);
-        expect(await store.getTargetByIdentifier(target.identifier)).toEqual(target);
+        expect(await store.users.get(user.id)).toEqual(user);
+        expect((await store.users.getByEmail(user.email!))?.id).toBe(user.id);
+        expect(await store.users.getByEmail(newEmailValue)).toBeNull();
+        expect(await store.sessions.get(session.id)).toEqual(session);
+        expect(await store.sessions.findAuth(user.id, session.secretHash)).toEqual({ user, session, targets: [target] });
+        expect(await store.tokens.list(user.id, at(0))).toEqual([token]);
+        expect(await store.challenges.get(challenge.id)).toEqual(challenge);
+        expect(await store.mfa.getAuthenticator(user.id, "totp")).toEqual(authenticator);
+        expect(await store.mfa.countRecoveryCodes(user.id)).toBe(2);
+        expect(await store.identities.get(identity.id)).toEqual(identity);
+        expect(await store.identities.findByEmail(identity.providerEmail)).toEqual([identity]);
+        expect(await store.targets.getByIdentifier(target.identifier)).toEqual(target);
       });
 
-      it("rolls back a cascading user deletion", async () => {
+      it("rolls back bulk deletions and the store's own multi-step writes made inside it", async () => {
+        // putAuthenticator and replaceRecoveryCodes are several statements each: inside a
+        // transaction they must join it, not commit on their own.
         const user = await seedUser();
-        const session = makeSession(user.id);
-        const target = makeTarget(user.id);
-        const identity = makeIdentity(user.id);
-        await store.createSession(session);
-        await store.createTarget(target);
-        await store.createIdentity(identity);
-        await store.replaceRecoveryCodes(user.id, [makeRecoveryCode(user.id)]);
+        const sessions = [makeSession(user.id, { createdAt: at(0) }), makeSession(user.id, { createdAt: at(MIN) })];
+        for (const s of sessions) await store.sessions.create(s);
+        const authenticator = makeAuthenticator(user.id);
+        await store.mfa.putAuthenticator(authenticator);
+        const codes = [makeRecoveryCode(user.id)];
+        await store.mfa.replaceRecoveryCodes(user.id, codes);
 
         await rejectionOf(
           store.transaction(async (tx) => {
-            await tx.deleteUser(user.id);
-            expect(await tx.getUser(user.id)).toBeNull();
+            expect([...(await tx.sessions.deleteAll(user.id))].sort()).toEqual(sessions.map((s) => s.id).sort());
+            await tx.mfa.putAuthenticator(makeAuthenticator(user.id, { verified: true }));
+            await tx.mfa.replaceRecoveryCodes(user.id, [makeRecoveryCode(user.id), makeRecoveryCode(user.id)]);
+            await tx.sessions.trim(user.id, 0);
+            expect(await tx.sessions.list(user.id)).toEqual([]);
             throw new Error("abort");
           }),
         );
 
-        expect(await store.findAuthSession(user.id, session.secretHash)).toEqual({ user, session, targets: [target] });
-        expect(await store.getIdentityByProviderUid(identity.provider, identity.providerUid)).toEqual(identity);
-        expect(await store.countRecoveryCodes(user.id)).toBe(1);
+        expect(await store.sessions.list(user.id)).toEqual(sessions);
+        expect(await store.mfa.getAuthenticator(user.id, "totp")).toEqual(authenticator);
+        expect(await store.mfa.listRecoveryCodes(user.id)).toEqual(codes);
       });
 
       it("rolls back when a write inside fails with a conflict", async () => {
@@ -1148,29 +1095,29 @@ export function storeContract(
         const fresh = makeUser();
         const error = await rejectionOf(
           store.transaction(async (tx) => {
-            await tx.createUser(fresh);
-            await tx.createUser(makeUser({ email: existing.email }));
+            await tx.users.create(fresh);
+            await tx.users.create(makeUser({ email: existing.email }));
           }),
         );
         expect(error).toBeInstanceOf(StoreConflictError);
         expect((error as StoreConflictError).target).toBe("email");
-        expect(await store.getUser(fresh.id)).toBeNull();
-        expect(await store.getUser(existing.id)).toEqual(existing);
+        expect(await store.users.get(fresh.id)).toBeNull();
+        expect(await store.users.get(existing.id)).toEqual(existing);
       });
 
       it("runs a nested transaction inline, committing with the outer one", async () => {
         const a = makeUser();
         const b = makeUser();
         const result = await store.transaction(async (tx) => {
-          await tx.createUser(a);
+          await tx.users.create(a);
           return tx.transaction(async (inner) => {
-            await inner.createUser(b);
-            return (await inner.getUser(a.id))?.id;
+            await inner.users.create(b);
+            return (await inner.users.get(a.id))?.id;
           });
         });
         expect(result).toBe(a.id);
-        expect(await store.getUser(a.id)).toEqual(a);
-        expect(await store.getUser(b.id)).toEqual(b);
+        expect(await store.users.get(a.id)).toEqual(a);
+        expect(await store.users.get(b.id)).toEqual(b);
       });
 
       it("rolls back everything when a nested transaction throws through the outer one", async () => {
@@ -1179,16 +1126,16 @@ export function storeContract(
         const boom = new Error("nested boom");
         const error = await rejectionOf(
           store.transaction(async (tx) => {
-            await tx.createUser(a);
+            await tx.users.create(a);
             await tx.transaction(async (inner) => {
-              await inner.createUser(b);
+              await inner.users.create(b);
               throw boom;
             });
           }),
         );
         expect(error).toBe(boom);
-        expect(await store.getUser(a.id)).toBeNull();
-        expect(await store.getUser(b.id)).toBeNull();
+        expect(await store.users.get(a.id)).toBeNull();
+        expect(await store.users.get(b.id)).toBeNull();
       });
 
       it("commits concurrent transactions independently", async () => {
@@ -1197,8 +1144,8 @@ export function storeContract(
         const results = await Promise.allSettled(
           users.map((user, i) =>
             store.transaction(async (tx) => {
-              await tx.createUser(user);
-              await tx.createSession(makeSession(user.id));
+              await tx.users.create(user);
+              await tx.sessions.create(makeSession(user.id));
               if (i === 2) throw boom;
               return user.id;
             }),
@@ -1206,8 +1153,8 @@ export function storeContract(
         );
         expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled", "fulfilled"]);
         for (const [i, user] of users.entries()) {
-          if (i === 2) expect(await store.getUser(user.id)).toBeNull();
-          else expect(await store.getUser(user.id)).toEqual(user);
+          if (i === 2) expect(await store.users.get(user.id)).toBeNull();
+          else expect(await store.users.get(user.id)).toEqual(user);
         }
       });
     });
@@ -1216,26 +1163,26 @@ export function storeContract(
       it("stores a copy of what it is given", async () => {
         const user = makeUser();
         const expected = structuredClone(user);
-        await store.createUser(user);
+        await store.users.create(user);
         user.name = "mutated";
         user.labels.push("mutated");
         user.passwordHistory.length = 0;
         (user.prefs["nested"] as { list: unknown[] }).list.push("mutated");
         user.createdAt.setTime(0);
-        expect(await store.getUser(expected.id)).toEqual(expected);
+        expect(await store.users.get(expected.id)).toEqual(expected);
 
         const session = makeSession(expected.id);
         const expectedSession = structuredClone(session);
-        await store.createSession(session);
+        await store.sessions.create(session);
         session.factors.push("mutated");
         session.expire.setTime(0);
-        expect(await store.getSession(session.id)).toEqual(expectedSession);
+        expect(await store.sessions.get(session.id)).toEqual(expectedSession);
 
         const patch = { labels: ["x"], prefs: { deep: { value: 1 } } };
-        await store.updateUser(expected.id, patch);
+        await store.users.update(expected.id, patch);
         patch.labels.push("mutated");
         patch.prefs.deep.value = 2;
-        expect(await store.getUser(expected.id)).toMatchObject({ labels: ["x"], prefs: { deep: { value: 1 } } });
+        expect(await store.users.get(expected.id)).toMatchObject({ labels: ["x"], prefs: { deep: { value: 1 } } });
       });
 
       it("returns copies that callers may mutate freely", async () => {
@@ -1246,37 +1193,37 @@ export function storeContract(
         const identity = makeIdentity(user.id);
         const log = makeLog(user.id);
         const authenticator = makeAuthenticator(user.id);
-        await store.createSession(session);
-        await store.createTarget(target);
-        await store.createToken(token);
-        await store.createIdentity(identity);
-        await store.appendLog(log);
-        await store.putAuthenticator(authenticator);
+        await store.sessions.create(session);
+        await store.targets.create(target);
+        await store.tokens.create(token);
+        await store.identities.create(identity);
+        await store.logs.append(log);
+        await store.mfa.putAuthenticator(authenticator);
 
-        const gotUser = (await store.getUser(user.id))!;
+        const gotUser = (await store.users.get(user.id))!;
         gotUser.labels.push("mutated");
         gotUser.updatedAt.setTime(0);
         (gotUser.prefs["nested"] as { deeper: { emoji: string } }).deeper.emoji = "mutated";
-        const updated = (await store.updateUser(user.id, { name: user.name }))!;
+        const updated = (await store.users.update(user.id, { name: user.name }))!;
         updated.passwordHistory.push("mutated");
 
-        const auth = (await store.findAuthSession(user.id, session.secretHash))!;
+        const auth = (await store.sessions.findAuth(user.id, session.secretHash))!;
         auth.user.name = "mutated";
         auth.session.factors.push("mutated");
         auth.targets[0]!.identifier = "mutated";
-        (await store.listSessions(user.id))[0]!.expire.setTime(0);
-        (await store.getSession(session.id))!.createdAt.setTime(0);
-        (await store.listTokens(user.id, at(0)))[0]!.expire.setTime(0);
-        (await store.getIdentity(identity.id))!.providerAccessTokenExpiry!.setTime(0);
-        (await store.listLogs(user.id, { limit: 1, offset: 0 }))[0]!.time.setTime(0);
-        (await store.getAuthenticator(user.id, "totp"))!.updatedAt.setTime(0);
+        (await store.sessions.list(user.id))[0]!.expire.setTime(0);
+        (await store.sessions.get(session.id))!.createdAt.setTime(0);
+        (await store.tokens.list(user.id, at(0)))[0]!.expire.setTime(0);
+        (await store.identities.get(identity.id))!.providerAccessTokenExpiry!.setTime(0);
+        (await store.logs.list(user.id, { limit: 1, offset: 0 }))[0]!.time.setTime(0);
+        (await store.mfa.getAuthenticator(user.id, "totp"))!.updatedAt.setTime(0);
 
-        expect(await store.getUser(user.id)).toEqual(user);
-        expect(await store.findAuthSession(user.id, session.secretHash)).toEqual({ user, session, targets: [target] });
-        expect(await store.listTokens(user.id, at(0))).toEqual([token]);
-        expect(await store.getIdentity(identity.id)).toEqual(identity);
-        expect(await store.listLogs(user.id, { limit: 1, offset: 0 })).toEqual([log]);
-        expect(await store.getAuthenticator(user.id, "totp")).toEqual(authenticator);
+        expect(await store.users.get(user.id)).toEqual(user);
+        expect(await store.sessions.findAuth(user.id, session.secretHash)).toEqual({ user, session, targets: [target] });
+        expect(await store.tokens.list(user.id, at(0))).toEqual([token]);
+        expect(await store.identities.get(identity.id)).toEqual(identity);
+        expect(await store.logs.list(user.id, { limit: 1, offset: 0 })).toEqual([log]);
+        expect(await store.mfa.getAuthenticator(user.id, "totp")).toEqual(authenticator);
       });
     });
   });

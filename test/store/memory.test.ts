@@ -16,50 +16,51 @@ describe("memoryStore specifics", () => {
           active++;
           peak = Math.max(peak, active);
           await new Promise((resolve) => setTimeout(resolve, 2));
-          await tx.createUser(makeUser());
+          await tx.users.create(makeUser());
           active--;
         }),
       ),
     );
     expect(peak).toBe(1);
-    expect(await store.countUsers()).toBe(5);
+    expect(await store.users.count()).toBe(5);
   });
 
   it("lets plain calls proceed while a transaction is open", async () => {
     const store = memoryStore();
     const user = makeUser();
     await store.transaction(async () => {
-      await store.createUser(user);
+      await store.users.create(user);
     });
-    expect(await store.getUser(user.id)).toEqual(user);
+    expect(await store.users.get(user.id)).toEqual(user);
   });
 
   it("lists logs with equal times newest-inserted first", async () => {
     const store = memoryStore();
     const user = makeUser();
-    await store.createUser(user);
+    await store.users.create(user);
     const time = new Date(Date.UTC(2024, 0, 1));
     const logs = Array.from({ length: 4 }, (_, i) => makeLog(user.id, { time, event: `e${i}` }));
-    for (const log of logs) await store.appendLog(log);
-    expect(await store.listLogs(user.id, { limit: 10, offset: 0 })).toEqual([...logs].reverse());
-    expect(await store.listLogs(user.id, { limit: 2, offset: 1 })).toEqual([logs[2], logs[1]]);
+    for (const log of logs) await store.logs.append(log);
+    expect(await store.logs.list(user.id, { limit: 10, offset: 0 })).toEqual([...logs].reverse());
+    expect(await store.logs.list(user.id, { limit: 2, offset: 1 })).toEqual([logs[2], logs[1]]);
   });
 
-  it("deletes a user's logs with the user and restores them on rollback", async () => {
+  it("rolls back appended logs, freeing their ids", async () => {
     const store = memoryStore();
     const user = makeUser();
-    await store.createUser(user);
-    const log = makeLog(user.id);
-    await store.appendLog(log);
+    await store.users.create(user);
+    const kept = makeLog(user.id);
+    await store.logs.append(kept);
+    const dropped = makeLog(user.id);
     await store
       .transaction(async (tx) => {
-        await tx.deleteUser(user.id);
+        await tx.logs.append(dropped);
         throw new Error("abort");
       })
       .catch(() => undefined);
-    expect(await store.listLogs(user.id, { limit: 10, offset: 0 })).toEqual([log]);
-    await store.deleteUser(user.id);
-    expect(await store.countLogs(user.id)).toBe(0);
+    expect(await store.logs.list(user.id, { limit: 10, offset: 0 })).toEqual([kept]);
+    await store.logs.append(dropped);
+    expect(await store.logs.count(user.id)).toBe(2);
   });
 
   it("rolls back only a nested transaction whose error the outer one catches", async () => {
@@ -67,26 +68,26 @@ describe("memoryStore specifics", () => {
     const outer = makeUser();
     const inner = makeUser();
     await store.transaction(async (tx) => {
-      await tx.createUser(outer);
+      await tx.users.create(outer);
       await tx
         .transaction(async (nested) => {
-          await nested.createUser(inner);
+          await nested.users.create(inner);
           throw new Error("nested");
         })
         .catch(() => undefined);
     });
-    expect(await store.getUser(outer.id)).toEqual(outer);
-    expect(await store.getUser(inner.id)).toBeNull();
-    expect(await store.getUserByEmail(inner.email!)).toBeNull();
+    expect(await store.users.get(outer.id)).toEqual(outer);
+    expect(await store.users.get(inner.id)).toBeNull();
+    expect(await store.users.getByEmail(inner.email!)).toBeNull();
   });
 
   it("finds the right session among many users", async () => {
     const store = memoryStore();
     const users = Array.from({ length: 2000 }, () => makeUser());
-    for (const user of users) await store.createUser(user);
+    for (const user of users) await store.users.create(user);
     const sessions = users.map((user) => makeSession(user.id));
-    for (const session of sessions) await store.createSession(session);
+    for (const session of sessions) await store.sessions.create(session);
     const target = sessions[1234]!;
-    expect((await store.findAuthSession(target.userId, target.secretHash))?.session).toEqual(target);
+    expect((await store.sessions.findAuth(target.userId, target.secretHash))?.session).toEqual(target);
   });
 });

@@ -184,8 +184,8 @@ describe("gatehouse CLI", () => {
       try {
         expect(await prefixedTables(db, "gh_")).toEqual(expectedTables("gh_"));
         const store = kyselyStore(db, { prefix: "gh_" });
-        await store.createUser(user);
-        expect(await store.getUser(user.id)).toMatchObject({ id: user.id, email: user.email, name: user.name });
+        await store.users.create(user);
+        expect(await store.users.get(user.id)).toMatchObject({ id: user.id, email: user.email, name: user.name });
       } finally {
         await db.destroy();
       }
@@ -195,7 +195,7 @@ describe("gatehouse CLI", () => {
       expect(second).toEqual({ code: 0, out: "already up to date\n", err: "" });
       db = await sqliteDatabase(file);
       try {
-        expect(await kyselyStore(db, { prefix: "gh_" }).getUser(user.id)).toMatchObject({ id: user.id });
+        expect(await kyselyStore(db, { prefix: "gh_" }).users.get(user.id)).toMatchObject({ id: user.id });
         expect(await db.selectFrom("gh_gatehouse_migration").select("name").execute()).toEqual([{ name: "0001_initial" }]);
       } finally {
         await db.destroy();
@@ -240,11 +240,11 @@ describe("gatehouse CLI", () => {
           expect(await prefixedTables(db, prefix)).toEqual(expectedTables(prefix));
           const user = makeUser();
           const store = kyselyStore(db, { prefix });
-          await store.createUser(user);
-          expect(await store.getUser(user.id)).toMatchObject({ id: user.id, email: user.email });
+          await store.users.create(user);
+          expect(await store.users.get(user.id)).toMatchObject({ id: user.id, email: user.email });
 
           expect(await cli("migrate", "--url", url, "--prefix", prefix)).toEqual({ code: 0, out: "already up to date\n", err: "" });
-          expect(await store.getUser(user.id)).toMatchObject({ id: user.id });
+          expect(await store.users.get(user.id)).toMatchObject({ id: user.id });
 
           expect(await cli("migrate", "--down", "--url", url, "--prefix", prefix)).toEqual({ code: 0, out: "undone: 0001_initial\n", err: "" });
           expect(await prefixedTables(db, prefix)).toEqual([]);
@@ -270,8 +270,8 @@ for (const kind of ["postgres", "mysql"] as const) {
         expect(await prefixedTables(dbs[0]!, prefix)).toEqual(expectedTables(prefix));
         expect(await dbs[1]!.selectFrom(`${prefix}gatehouse_migration`).select("name").execute()).toEqual([{ name: "0001_initial" }]);
         const user = makeUser();
-        await kyselyStore(dbs[2]!, { prefix }).createUser(user);
-        expect(await kyselyStore(dbs[3]!, { prefix }).getUser(user.id)).toMatchObject({ id: user.id });
+        await kyselyStore(dbs[2]!, { prefix }).users.create(user);
+        expect(await kyselyStore(dbs[3]!, { prefix }).users.get(user.id)).toMatchObject({ id: user.id });
 
         await dropAll(dbs[0]!, prefix);
         expect(await prefixedTables(dbs[0]!, prefix)).toEqual([]);

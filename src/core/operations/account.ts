@@ -17,7 +17,7 @@ function account(env: Env, user: UserRecord, targets = env.caller.targets) {
 }
 
 async function saveUser(env: Env, id: string, patch: UserPatch): Promise<UserRecord> {
-  const updated = await env.deps.store.updateUser(id, { ...patch, updatedAt: env.now });
+  const updated = await env.deps.store.users.update(id, { ...patch, updatedAt: env.now });
   if (!updated) throw new AppwriteError("user_not_found");
   return updated;
 }
@@ -54,7 +54,7 @@ export const create = operation({
     // so the time taken tells no more than the answer does.
     const hash = await hasher.hash(input.password);
     // An address already used by an OAuth identity is not revealed: a generic 400.
-    if ((await store.findIdentitiesByEmail(input.email)).length > 0) throw new AppwriteError("general_bad_request");
+    if ((await store.identities.findByEmail(input.email)).length > 0) throw new AppwriteError("general_bad_request");
 
     const id = input.userId === "unique()" ? uniqueId(env.now.getTime()) : input.userId;
     checkPersonalData(env.deps, input.password, { id, email: input.email, name: input.name, phone: null });
@@ -69,11 +69,11 @@ export const create = operation({
     const target = newTarget(env, id, "email", input.email);
     // Another user's target with this address cannot be attached to a new account. Checked
     // before the transaction: a failed insert inside it would abort the whole PostgreSQL transaction.
-    const targets: TargetRecord[] = (await store.getTargetByIdentifier(input.email)) ? [] : [target];
+    const targets: TargetRecord[] = (await store.targets.getByIdentifier(input.email)) ? [] : [target];
     try {
       await store.transaction(async (tx) => {
-        await tx.createUser(user);
-        for (const t of targets) await tx.createTarget(t);
+        await tx.users.create(user);
+        for (const t of targets) await tx.targets.create(t);
       });
     } catch (error) {
       if (error instanceof StoreConflictError) throw new AppwriteError("user_already_exists");
@@ -108,9 +108,9 @@ export const updateEmail = operation({
     const { store, hasher } = env.deps;
     const current = requireUser(env);
     await checkCurrentPassword(env, current, input.password);
-    if ((await store.findIdentitiesByEmail(input.email, current.id)).length > 0) throw new AppwriteError("general_bad_request");
+    if ((await store.identities.findByEmail(input.email, current.id)).length > 0) throw new AppwriteError("general_bad_request");
     // Appwrite refuses any existing target with this address, the user's own included (QUIRK kept).
-    if (await store.getTargetByIdentifier(input.email)) throw new AppwriteError("user_target_already_exists");
+    if (await store.targets.getByIdentifier(input.email)) throw new AppwriteError("user_target_already_exists");
 
     const patch: UserPatch = { email: input.email, emailVerification: false };
     if (!current.passwordHash) {
@@ -121,9 +121,9 @@ export const updateEmail = operation({
     const oldTarget = current.email ? env.caller.targets.find((t) => t.providerType === "email" && t.identifier === current.email) : undefined;
     const user = await store
       .transaction(async (tx) => {
-        const updated = await tx.updateUser(current.id, { ...patch, updatedAt: env.now });
+        const updated = await tx.users.update(current.id, { ...patch, updatedAt: env.now });
         if (!updated) throw new AppwriteError("user_not_found");
-        if (oldTarget) await tx.updateTarget(oldTarget.id, { identifier: input.email, updatedAt: env.now });
+        if (oldTarget) await tx.targets.update(oldTarget.id, { identifier: input.email, updatedAt: env.now });
         return updated;
       })
       .catch((error: unknown) => {
@@ -173,7 +173,7 @@ export const updatePhone = operation({
     const { store, hasher } = env.deps;
     const current = requireUser(env);
     await checkCurrentPassword(env, current, input.password);
-    if (await store.getTargetByIdentifier(input.phone)) throw new AppwriteError("user_target_already_exists");
+    if (await store.targets.getByIdentifier(input.phone)) throw new AppwriteError("user_target_already_exists");
 
     const patch: UserPatch = { phone: input.phone, phoneVerification: false };
     if (!current.passwordHash) {
@@ -183,9 +183,9 @@ export const updatePhone = operation({
     const oldTarget = current.phone ? env.caller.targets.find((t) => t.providerType === "sms" && t.identifier === current.phone) : undefined;
     const user = await store
       .transaction(async (tx) => {
-        const updated = await tx.updateUser(current.id, { ...patch, updatedAt: env.now });
+        const updated = await tx.users.update(current.id, { ...patch, updatedAt: env.now });
         if (!updated) throw new AppwriteError("user_not_found");
-        if (oldTarget) await tx.updateTarget(oldTarget.id, { identifier: input.phone, updatedAt: env.now });
+        if (oldTarget) await tx.targets.update(oldTarget.id, { identifier: input.phone, updatedAt: env.now });
         return updated;
       })
       .catch((error: unknown) => {

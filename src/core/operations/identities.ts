@@ -64,7 +64,7 @@ export const listIdentities = operation({
   async run(env, input) {
     const user = requireUser(env);
     const parsed = parseQueries(input.queries, IDENTITY_QUERIES);
-    const identities = (await env.deps.store.listIdentities(user.id)).map(toIdentity);
+    const identities = (await env.deps.store.identities.list(user.id)).map(toIdentity);
     return ok(applyQueries(identities, parsed));
   },
 });
@@ -76,11 +76,11 @@ export const deleteIdentity = operation({
   params: { identityId: uid },
   async run(env, input) {
     const user = requireUser(env);
-    const identity = await env.deps.store.getIdentity(input.identityId);
+    const identity = await env.deps.store.identities.get(input.identityId);
     if (!identity) throw new AppwriteError("user_identity_not_found");
     // Identities are visible to anyone in Appwrite, but only their owner may delete them.
     if (identity.userId !== user.id) throw new AppwriteError("user_unauthorized");
-    if (!(await env.deps.store.deleteIdentity(identity.id))) throw new AppwriteError("user_identity_not_found");
+    if (!(await env.deps.store.identities.delete(identity.id))) throw new AppwriteError("user_identity_not_found");
     await audit(env, "identity.delete", user, `identity/${identity.id}`);
     return noContent();
   },

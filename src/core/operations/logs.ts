@@ -42,7 +42,7 @@ export const listLogs = operation({
   async run(env, input) {
     const user = requireUser(env);
     const range = page(parseQueries(input.queries, LOG_QUERIES), DEFAULT_LIMIT);
-    const [logs, total] = await Promise.all([env.deps.store.listLogs(user.id, range), env.deps.store.countLogs(user.id)]);
+    const [logs, total] = await Promise.all([env.deps.store.logs.list(user.id, range), env.deps.store.logs.count(user.id)]);
     // `total` counts all of the user's entries, whatever the page (the SDK pages with it).
     return ok({ total, logs: logs.map((l) => toLog(l, env.ctx.locale ?? "en")) });
   },

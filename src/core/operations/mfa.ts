@@ -25,7 +25,7 @@ function currentSession(env: Env): SessionRecord {
 }
 
 async function authenticator(env: Env, user: UserRecord) {
-  if (env.caller.authenticator === undefined) env.caller.authenticator = await env.deps.store.getAuthenticator(user.id, "totp");
+  if (env.caller.authenticator === undefined) env.caller.authenticator = await env.deps.store.mfa.getAuthenticator(user.id, "totp");
   return env.caller.authenticator;
 }
 
@@ -33,7 +33,7 @@ async function authenticator(env: Env, user: UserRecord) {
 async function addFactors(env: Env, session: SessionRecord, factors: string[], challenged: boolean): Promise<SessionRecord> {
   const merged = [...new Set([...session.factors, ...factors])];
   const patch = { factors: merged, updatedAt: env.now, ...(challenged ? { mfaUpdatedAt: env.now } : {}) };
-  return (await env.deps.store.updateSession(session.id, patch)) ?? { ...session, ...patch };
+  return (await env.deps.store.sessions.update(session.id, patch)) ?? { ...session, ...patch };
 }
 
 /** Six codes of 10 lowercase hex characters (spec §4): hashed for redemption, sealed for display. */
@@ -51,7 +51,7 @@ export const updateMFA = operation({
   params: { mfa: boolean },
   async run(env, input) {
     const current = requireUser(env);
-    const user = (await env.deps.store.updateUser(current.id, { mfa: input.mfa, updatedAt: env.now })) ?? current;
+    const user = (await env.deps.store.users.update(current.id, { mfa: input.mfa, updatedAt: env.now })) ?? current;
     if (input.mfa && env.caller.session) {
       // The session that turns MFA on keeps working: it is credited with every factor the user has.
       const factors: string[] = [];
@@ -76,7 +76,7 @@ export const createMfaAuthenticator = operation({
     if (existing?.verified) throw new AppwriteError("user_authenticator_already_verified");
     const secret = newTotpSecret();
     // An unverified authenticator is replaced: the user scans a new code.
-    await env.deps.store.putAuthenticator({
+    await env.deps.store.mfa.putAuthenticator({
       id: uniqueId(env.now.getTime()),
       userId: user.id,
       createdAt: env.now,
@@ -104,7 +104,7 @@ export const updateMfaAuthenticator = operation({
     if (found.verified) throw new AppwriteError("user_authenticator_already_verified");
     const step = totpStep(env.now.getTime());
     // Only the current step's code is accepted (spec §4), and that step only once.
-    if (!verifyTotp(found.secret, step, input.otp) || !(await env.deps.store.useAuthenticatorStep(found.id, step, { verified: true, updatedAt: env.now }))) {
+    if (!verifyTotp(found.secret, step, input.otp) || !(await env.deps.store.mfa.useAuthenticatorStep(found.id, step, { verified: true, updatedAt: env.now }))) {
       throw new AppwriteError("user_invalid_token");
     }
     if (env.caller.session) await addFactors(env, env.caller.session, ["totp"], false);
@@ -122,7 +122,7 @@ export const deleteMfaAuthenticator = operation({
   async run(env) {
     const user = requireUser(env);
     const found = await authenticator(env, user);
-    if (!found || !(await env.deps.store.deleteAuthenticator(found.id))) throw new AppwriteError("user_authenticator_not_found");
+    if (!found || !(await env.deps.store.mfa.deleteAuthenticator(found.id))) throw new AppwriteError("user_authenticator_not_found");
     return noContent();
   },
 });
@@ -163,8 +163,8 @@ export const createMfaChallenge = operation({
       attempts: 0,
     };
     const { store } = env.deps;
-    await store.createChallenge(challenge);
-    const undo = () => store.consumeChallenge(challenge.id);
+    await store.challenges.create(challenge);
+    const undo = () => store.challenges.consume(challenge.id);
     if (factor === "phone") await deliverSms(env, "mfa-otp", user.phone!, code, undo);
     if (factor === "email") await deliverMail(env, "mfa-otp", { email: user.email!, name: user.name }, { secret: code }, challenge.expire, undo);
     await audit(env, "challenge.create", user, `user/${user.id}`);
@@ -185,16 +185,16 @@ export const updateMfaChallenge = operation({
     const user = requireUser(env);
     const session = currentSession(env);
     const { store } = env.deps;
-    const challenge = await store.getChallenge(input.challengeId);
+    const challenge = await store.challenges.get(input.challengeId);
     // Gatehouse decision A.2: expiry, ownership and an attempt limit are enforced.
     if (!challenge || challenge.userId !== user.id || challenge.expire.getTime() <= env.now.getTime() || challenge.attempts >= MAX_CODE_ATTEMPTS) {
       throw new AppwriteError("user_invalid_token");
     }
     if (!(await passesChallenge(env, user, challenge, input.otp))) {
-      if ((await store.addChallengeAttempt(challenge.id)) >= MAX_CODE_ATTEMPTS) await store.consumeChallenge(challenge.id);
+      if ((await store.challenges.addAttempt(challenge.id)) >= MAX_CODE_ATTEMPTS) await store.challenges.consume(challenge.id);
       throw new AppwriteError("user_invalid_token");
     }
-    if (!(await store.consumeChallenge(challenge.id))) throw new AppwriteError("user_invalid_token");
+    if (!(await store.challenges.consume(challenge.id))) throw new AppwriteError("user_invalid_token");
     const updated = await addFactors(env, session, [challenge.type], true);
     await audit(env, "challenges.update", user, `user/${user.id}`);
     // Gatehouse decision A.2: `current` and `countryName` are computed, datetimes are ISO.
@@ -210,13 +210,13 @@ async function passesChallenge(env: Env, user: UserRecord, challenge: ChallengeR
       if (!found?.verified) return false;
       const step = totpStep(env.now.getTime());
       // A code accepted once is refused for the rest of its step (replay protection).
-      return verifyTotp(found.secret, step, otp) && store.useAuthenticatorStep(found.id, step, { updatedAt: env.now });
+      return verifyTotp(found.secret, step, otp) && store.mfa.useAuthenticatorStep(found.id, step, { updatedAt: env.now });
     }
     case "email":
     case "phone":
       return constantTimeEqual(challenge.codeHash, sha256Hex(otp));
     case "recoverycode":
-      return store.consumeRecoveryCode(user.id, sha256Hex(otp.trim().toLowerCase()));
+      return store.mfa.consumeRecoveryCode(user.id, sha256Hex(otp.trim().toLowerCase()));
     default:
       return false;
   }
@@ -234,7 +234,7 @@ export const listMfaFactors = operation({
       totp: (await authenticator(env, user))?.verified === true,
       phone: Boolean(user.phone && user.phoneVerification),
       email: Boolean(user.email && user.emailVerification),
-      recoveryCode: (await env.deps.store.countRecoveryCodes(user.id)) > 0,
+      recoveryCode: (await env.deps.store.mfa.countRecoveryCodes(user.id)) > 0,
     });
   },
 });
@@ -246,9 +246,9 @@ export const createMfaRecoveryCodes = operation({
   params: {},
   async run(env) {
     const user = requireUser(env);
-    if ((await env.deps.store.countRecoveryCodes(user.id)) > 0) throw new AppwriteError("user_recovery_codes_already_exists");
+    if ((await env.deps.store.mfa.countRecoveryCodes(user.id)) > 0) throw new AppwriteError("user_recovery_codes_already_exists");
     const { codes, records } = newRecoveryCodes(env, user);
-    await env.deps.store.replaceRecoveryCodes(user.id, records);
+    await env.deps.store.mfa.replaceRecoveryCodes(user.id, records);
     return ok({ recoveryCodes: codes });
   },
 });
@@ -261,7 +261,7 @@ export const getMfaRecoveryCodes = operation({
   params: {},
   async run(env) {
     const user = requireUser(env);
-    const records = await env.deps.store.listRecoveryCodes(user.id);
+    const records = await env.deps.store.mfa.listRecoveryCodes(user.id);
     if (records.length === 0) throw new AppwriteError("user_recovery_codes_not_found");
     const codes = records.map((r) => env.deps.seal.open(r.sealedCode));
     if (codes.some((c) => c === null)) {
@@ -281,9 +281,9 @@ export const updateMfaRecoveryCodes = operation({
   params: {},
   async run(env) {
     const user = requireUser(env);
-    if ((await env.deps.store.countRecoveryCodes(user.id)) === 0) throw new AppwriteError("user_recovery_codes_not_found");
+    if ((await env.deps.store.mfa.countRecoveryCodes(user.id)) === 0) throw new AppwriteError("user_recovery_codes_not_found");
     const { codes, records } = newRecoveryCodes(env, user);
-    await env.deps.store.replaceRecoveryCodes(user.id, records);
+    await env.deps.store.mfa.replaceRecoveryCodes(user.id, records);
     return ok({ recoveryCodes: codes });
   },
 });

@@ -202,7 +202,7 @@ async function complete(env: Env, name: string, state: SealedState, input: { cod
 
   // A session upgrade replaces the caller's session (spec §2.38 step 9).
   const upgraded = env.caller.session;
-  if (upgraded) await env.deps.store.deleteSession(upgraded.id);
+  if (upgraded) await env.deps.store.sessions.delete(upgraded.id);
 
   if (state.t) {
     const secret = randomHex(32);
@@ -233,30 +233,30 @@ const providerEmail = (result: Exchanged) => {
 async function resolveUser(env: Env, name: string, result: Exchanged): Promise<UserRecord> {
   const { store } = env.deps;
   const email = providerEmail(result);
-  const identity = await store.getIdentityByProviderUid(name, result.profile.id);
+  const identity = await store.identities.getByProviderUid(name, result.profile.id);
 
   const caller = env.caller.user;
   if (caller) {
     if (identity && identity.userId !== caller.id) throw new AppwriteError("user_already_exists");
     if (email) {
-      const owner = await store.getUserByEmail(email);
+      const owner = await store.users.getByEmail(email);
       if (owner && owner.id !== caller.id) throw new AppwriteError("user_already_exists");
-      if ((await store.findIdentitiesByEmail(email, caller.id)).length > 0) throw new AppwriteError("user_already_exists");
+      if ((await store.identities.findByEmail(email, caller.id)).length > 0) throw new AppwriteError("user_already_exists");
     }
     return caller;
   }
 
   if (identity) {
-    const owner = await store.getUser(identity.userId);
+    const owner = await store.users.get(identity.userId);
     if (owner) return owner;
   }
   if (!email) throw new AppwriteError("user_unauthorized", "OAuth provider failed to return email.");
-  const byEmail = await store.getUserByEmail(email);
+  const byEmail = await store.users.getByEmail(email);
   if (byEmail) {
     if (!result.profile.emailVerified) throw new AppwriteError("user_already_exists");
     return byEmail;
   }
-  if ((await store.findIdentitiesByEmail(email)).length > 0) throw new AppwriteError("general_bad_request");
+  if ((await store.identities.findByEmail(email)).length > 0) throw new AppwriteError("general_bad_request");
   return createUser(env, email, result);
 }
 
@@ -267,8 +267,8 @@ async function createUser(env: Env, email: string, result: Exchanged): Promise<U
   const user = newUser(env, { id: uniqueId(env.now.getTime()), name: result.profile.name, email, emailVerification: result.profile.emailVerified });
   try {
     await store.transaction(async (tx) => {
-      await tx.createUser(user);
-      if (!(await tx.getTargetByIdentifier(email))) await tx.createTarget(newTarget(env, user.id, "email", email));
+      await tx.users.create(user);
+      if (!(await tx.targets.getByIdentifier(email))) await tx.targets.create(newTarget(env, user.id, "email", email));
     });
   } catch (error) {
     if (error instanceof StoreConflictError) throw new AppwriteError("user_already_exists");
@@ -282,15 +282,15 @@ async function saveIdentity(env: Env, user: UserRecord, name: string, result: Ex
   const { store } = env.deps;
   const email = providerEmail(result);
   const tokens = { providerAccessToken: result.accessToken, providerRefreshToken: result.refreshToken, providerAccessTokenExpiry: result.accessTokenExpiry };
-  const existing = await store.getIdentityByProviderUid(name, result.profile.id);
+  const existing = await store.identities.getByProviderUid(name, result.profile.id);
   if (existing) {
-    await store.updateIdentity(existing.id, { ...tokens, providerEmail: email, updatedAt: env.now });
+    await store.identities.update(existing.id, { ...tokens, providerEmail: email, updatedAt: env.now });
     return;
   }
-  if (email && (await store.findIdentitiesByEmail(email, user.id)).length > 0) throw new AppwriteError("general_bad_request");
+  if (email && (await store.identities.findByEmail(email, user.id)).length > 0) throw new AppwriteError("general_bad_request");
   const identity: IdentityRecord = { id: uniqueId(env.now.getTime()), userId: user.id, createdAt: env.now, updatedAt: env.now, provider: name, providerUid: result.profile.id, providerEmail: email, ...tokens };
   try {
-    await store.createIdentity(identity);
+    await store.identities.create(identity);
   } catch (error) {
     // The same identity linked a moment ago by a concurrent login.
     if (error instanceof StoreConflictError) throw new AppwriteError("user_already_exists");
@@ -309,8 +309,8 @@ async function fillProfile(env: Env, user: UserRecord, result: Exchanged): Promi
   if (!user.name && result.profile.name) patch.name = result.profile.name;
   if (Object.keys(patch).length === 0) return user;
   try {
-    const updated = await env.deps.store.updateUser(user.id, { ...patch, updatedAt: env.now });
-    if (patch.email && !(await env.deps.store.getTargetByIdentifier(email))) await env.deps.store.createTarget(newTarget(env, user.id, "email", email));
+    const updated = await env.deps.store.users.update(user.id, { ...patch, updatedAt: env.now });
+    if (patch.email && !(await env.deps.store.targets.getByIdentifier(email))) await env.deps.store.targets.create(newTarget(env, user.id, "email", email));
     return updated ?? user;
   } catch (error) {
     if (error instanceof StoreConflictError) throw new AppwriteError("user_already_exists");

@@ -22,7 +22,7 @@ export const createRecovery = operation({
   params: { email, url: hostUrl },
   async run(env, input) {
     requireMailer(env, "SMTP Disabled");
-    const user = await env.deps.store.getUserByEmail(input.email);
+    const user = await env.deps.store.users.getByEmail(input.email);
     const hidden = hidesAccounts(env);
     // With enumeration protection an unknown or blocked address gets the answer a known one gets,
     // and nothing is stored or sent (src/core/enumeration.ts).
@@ -33,7 +33,7 @@ export const createRecovery = operation({
     const secret = randomHex(128);
     const token = await issueToken(env, user, { type: TokenType.recovery, secret, lifetimeMs: HOUR });
     const url = linkWith(input.url, { userId: user.id, secret, expire: token.expire.toISOString().replace("Z", "+00:00") });
-    const send = () => deliverMail(env, "recovery", { email: input.email, name: user.name }, { url }, token.expire, () => env.deps.store.consumeToken(token.id));
+    const send = () => deliverMail(env, "recovery", { email: input.email, name: user.name }, { url }, token.expire, () => env.deps.store.tokens.consume(token.id));
     if (hidden) sendLater(env, "recovery", send);
     else await send();
     await audit(env, "recovery.create", user, `user/${user.id}`);
@@ -50,7 +50,7 @@ export const updateRecovery = operation({
   params: { userId: uid, secret: text(256), password: newPassword },
   async run(env, input) {
     const { store, hasher } = env.deps;
-    const user = await store.getUser(input.userId);
+    const user = await store.users.get(input.userId);
     if (!user) throw new AppwriteError("user_not_found");
     // The history is checked once the secret matched but before it is spent, so a refused
     // password leaves the link usable.
@@ -59,7 +59,7 @@ export const updateRecovery = operation({
     );
     const hash = await hasher.hash(input.password);
     const updated =
-      (await store.updateUser(user.id, {
+      (await store.users.update(user.id, {
         passwordHash: hash,
         passwordUpdatedAt: env.now,
         passwordHistory: nextHistory(env.deps, user.passwordHistory, hash),

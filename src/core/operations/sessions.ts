@@ -23,7 +23,7 @@ async function findOwnSession(env: Env, sessionId: string): Promise<SessionRecor
     if (env.caller.session) return env.caller.session;
     throw new AppwriteError("user_session_not_found");
   }
-  const session = await env.deps.store.getSession(sessionId);
+  const session = await env.deps.store.sessions.get(sessionId);
   if (!session || session.userId !== user.id) throw new AppwriteError("user_session_not_found");
   return session;
 }
@@ -41,7 +41,7 @@ export const createEmailPasswordSession = operation({
   params: { email, password },
   async run(env, input) {
     const { store, hasher } = env.deps;
-    const user = await store.getUserByEmail(input.email);
+    const user = await store.users.getByEmail(input.email);
     // An unknown address or a passwordless account costs one full hash verification too, so the
     // response time does not tell which addresses have accounts.
     const hash = user?.passwordHash ?? (await env.deps.dummyHash());
@@ -54,7 +54,7 @@ export const createEmailPasswordSession = operation({
       // Parameters changed since this hash was made: upgrade it while the password is at hand.
       const upgraded = await hasher.hash(input.password);
       const history = user.passwordHistory.map((h) => (h === user.passwordHash ? upgraded : h));
-      current = (await store.updateUser(user.id, { passwordHash: upgraded, passwordHistory: history })) ?? user;
+      current = (await store.users.update(user.id, { passwordHash: upgraded, passwordHistory: history })) ?? user;
     }
     return startSession(env, current, { provider: "email", providerUid: current.email ?? "", factors: ["password"], alert: true });
   },
@@ -74,7 +74,7 @@ export const createAnonymousSession = operation({
     await checkUserLimit(env);
     const user = newUser(env, { id: uniqueId(env.now.getTime()) });
     try {
-      await store.createUser(user);
+      await store.users.create(user);
     } catch (error) {
       if (error instanceof StoreConflictError) throw new AppwriteError("user_already_exists");
       throw error;
@@ -90,7 +90,7 @@ export const listSessions = operation({
   scope: "account",
   params: {},
   async run(env) {
-    const sessions = await env.deps.store.listSessions(requireUser(env).id);
+    const sessions = await env.deps.store.sessions.list(requireUser(env).id);
     return ok({ total: sessions.length, sessions: sessions.map((s) => view(env, s)) });
   },
 });
@@ -117,7 +117,7 @@ export const updateSession = operation({
     const user = requireUser(env);
     const session = await findOwnSession(env, input.sessionId);
     const expire = new Date(env.now.getTime() + env.deps.config.auth.sessionDuration * 1000);
-    const updated = await env.deps.store.updateSession(session.id, { expire, updatedAt: env.now });
+    const updated = await env.deps.store.sessions.update(session.id, { expire, updatedAt: env.now });
     if (!updated) throw new AppwriteError("user_session_not_found");
     await audit(env, "session.update", user, `user/${user.id}`);
     // Gatehouse decision A.2: ISO datetime and a true `current`, where Appwrite returns neither.
@@ -138,7 +138,7 @@ export const deleteSession = operation({
     const since = env.ctx.timestamp ? parseTimestamp(env.ctx.timestamp) : null;
     const session = await findOwnSession(env, input.sessionId);
     if (since !== null && session.updatedAt.getTime() > since) throw new AppwriteError("document_update_conflict");
-    if (!(await env.deps.store.deleteSession(session.id))) throw new AppwriteError("user_session_not_found");
+    if (!(await env.deps.store.sessions.delete(session.id))) throw new AppwriteError("user_session_not_found");
     await audit(env, "session.delete", user, `user/${user.id}`);
     return noContent({ clearSession: session.id === env.caller.session?.id });
   },
@@ -152,7 +152,7 @@ export const deleteSessions = operation({
   params: {},
   async run(env) {
     const user = requireUser(env);
-    const deleted = await env.deps.store.deleteSessions(user.id);
+    const deleted = await env.deps.store.sessions.deleteAll(user.id);
     await audit(env, "session.delete", user, `user/${user.id}`);
     return noContent({ clearSession: deleted.length > 0 });
   },

@@ -30,19 +30,19 @@ async function passwordlessUser(env: Env, requestedId: string, contact: { email?
   });
   try {
     await store.transaction(async (tx) => {
-      await tx.createUser(user);
+      await tx.users.create(user);
       if (contact.phone) {
         // Phone sign-up creates an SMS messaging target, as Appwrite does; e-mail token sign-up does not.
         const target = newTarget(env, user.id, "sms", contact.phone);
         // A target with this number can only be left over from an account that no longer has
         // the number; it is not attached (and a failed insert would abort a PostgreSQL transaction).
-        if (!(await tx.getTargetByIdentifier(contact.phone))) await tx.createTarget(target);
+        if (!(await tx.targets.getByIdentifier(contact.phone))) await tx.targets.create(target);
       }
     });
   } catch (error) {
     if (!(error instanceof StoreConflictError)) throw error;
     // Someone registered the same address a moment ago: use that account, as the lookup would have.
-    const existing = contact.email ? await store.getUserByEmail(contact.email) : await store.getUserByPhone(contact.phone!);
+    const existing = contact.email ? await store.users.getByEmail(contact.email) : await store.users.getByPhone(contact.phone!);
     if (existing && error.target !== "id") return existing;
     throw new AppwriteError("document_already_exists");
   }
@@ -60,10 +60,10 @@ export const createEmailToken = operation({
   async run(env, input) {
     requireMailer(env);
     const { store } = env.deps;
-    let user = await store.getUserByEmail(input.email);
+    let user = await store.users.getByEmail(input.email);
     const phrase = input.phrase ? securityPhrase() : "";
     if (!user) {
-      if ((await store.findIdentitiesByEmail(input.email)).length > 0) {
+      if ((await store.identities.findByEmail(input.email)).length > 0) {
         // With enumeration protection, the answer a new address gets (its id, as yet unused):
         // no account, no token, no e-mail (src/core/enumeration.ts).
         if (hidesAccounts(env)) {
@@ -76,7 +76,7 @@ export const createEmailToken = operation({
     }
     const code = randomDigits(6);
     const token = await issueToken(env, user, { type: TokenType.email, secret: code, lifetimeMs: 15 * MINUTE, phrase });
-    await deliverMail(env, "email-otp", { email: input.email, name: user.name }, { secret: code, phrase }, token.expire, () => store.consumeToken(token.id));
+    await deliverMail(env, "email-otp", { email: input.email, name: user.name }, { secret: code, phrase }, token.expire, () => store.tokens.consume(token.id));
     await audit(env, "session.create", user, `user/${user.id}`);
     return ok(tokenModel(env, token, code), 201);
   },
@@ -95,10 +95,10 @@ export const createMagicURLToken = operation({
     requireMailer(env);
     const { store } = env.deps;
     const hidden = hidesAccounts(env);
-    let user = await store.getUserByEmail(input.email);
+    let user = await store.users.getByEmail(input.email);
     const phrase = input.phrase ? securityPhrase() : "";
     if (!user) {
-      if ((await store.findIdentitiesByEmail(input.email)).length > 0) {
+      if ((await store.identities.findByEmail(input.email)).length > 0) {
         // With enumeration protection, the answer every address gets; no token, no e-mail.
         if (hidden) return ok(hiddenToken(env, input.email, null, { lifetimeMs: HOUR, phrase }), 201);
         throw new AppwriteError("user_email_already_exists");
@@ -120,7 +120,7 @@ export const createMagicURLToken = operation({
     // scanner following a GET logs nobody in).
     const base = input.url ?? `${apiOrigin(env)}/console/auth/magic-url`;
     const url = linkWith(base, { userId: user.id, secret, expire: token.expire.toISOString().replace("Z", "+00:00"), project: env.deps.config.projectId });
-    await deliverMail(env, "magic-url", { email: input.email, name: user.name }, { url, phrase }, token.expire, () => store.consumeToken(token.id));
+    await deliverMail(env, "magic-url", { email: input.email, name: user.name }, { url, phrase }, token.expire, () => store.tokens.consume(token.id));
     await audit(env, "session.create", user, `user/${user.id}`);
     // The link carries the real user id; the answer need not (src/core/enumeration.ts).
     return ok(hidden ? hiddenToken(env, input.email, token, { lifetimeMs: HOUR }) : tokenModel(env, token, secret), 201);
@@ -139,11 +139,11 @@ export const createPhoneToken = operation({
   async run(env, input) {
     requireSms(env);
     const { store, config } = env.deps;
-    const user = (await store.getUserByPhone(input.phone)) ?? (await passwordlessUser(env, input.userId, { phone: input.phone }));
+    const user = (await store.users.getByPhone(input.phone)) ?? (await passwordlessUser(env, input.userId, { phone: input.phone }));
     const mock = config.auth.mockNumbers.find((m) => m.phone === input.phone);
     const code = mock?.otp ?? randomDigits(6);
     const token = await issueToken(env, user, { type: TokenType.phone, secret: code, lifetimeMs: 15 * MINUTE });
-    if (!mock) await deliverSms(env, "phone-login", input.phone, code, () => store.consumeToken(token.id));
+    if (!mock) await deliverSms(env, "phone-login", input.phone, code, () => store.tokens.consume(token.id));
     await audit(env, "session.create", user, `user/${user.id}`);
     // API-key callers get the session-style encoding of {userId, code} (spec §2.39).
     return ok(tokenModel(env, token, encodeSessionValue(user.id, code)), 201);
@@ -163,15 +163,15 @@ const SESSION_TOKEN_TYPES = Object.keys(SESSION_BY_TOKEN_TYPE).map(Number) as To
 
 async function sessionFromToken(env: Env, input: { userId: string; secret: string }): Promise<Outcome<SessionModel>> {
   const { store } = env.deps;
-  const user = await store.getUser(input.userId);
+  const user = await store.users.get(input.userId);
   if (!user) throw new AppwriteError("user_invalid_token");
   const token = await redeemToken(env, user.id, input.secret, SESSION_TOKEN_TYPES);
   const kind = SESSION_BY_TOKEN_TYPE[token.type]!;
   let current = user;
   if (kind.verifies === "email" && !user.emailVerification) {
-    current = (await store.updateUser(user.id, { emailVerification: true, updatedAt: env.now })) ?? user;
+    current = (await store.users.update(user.id, { emailVerification: true, updatedAt: env.now })) ?? user;
   } else if (kind.verifies === "phone" && !user.phoneVerification) {
-    current = (await store.updateUser(user.id, { phoneVerification: true, updatedAt: env.now })) ?? user;
+    current = (await store.users.update(user.id, { phoneVerification: true, updatedAt: env.now })) ?? user;
   }
   // A blocked user gets the session, but every later request with it answers user_blocked.
   return startSession(env, current, { provider: kind.provider, factors: [kind.factor], alert: kind.alert });

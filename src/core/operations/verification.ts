@@ -26,7 +26,7 @@ export const createVerification = operation({
     const secret = randomHex(128);
     const token = await issueToken(env, user, { type: TokenType.verification, secret, lifetimeMs: HOUR });
     const url = linkWith(input.url, { userId: user.id, secret, expire: token.expire.toISOString().replace("Z", "+00:00") });
-    await deliverMail(env, "verification", { email: user.email, name: user.name }, { url }, token.expire, () => env.deps.store.consumeToken(token.id));
+    await deliverMail(env, "verification", { email: user.email, name: user.name }, { url }, token.expire, () => env.deps.store.tokens.consume(token.id));
     await audit(env, "verification.create", user, `user/${user.id}`);
     return ok(tokenModel(env, token, secret), 201);
   },
@@ -42,10 +42,10 @@ export const updateVerification = operation({
   params: { userId: uid, secret: text(256) },
   async run(env, input) {
     const { store } = env.deps;
-    const user = await store.getUser(input.userId);
+    const user = await store.users.get(input.userId);
     if (!user) throw new AppwriteError("user_not_found");
     const token = await redeemToken(env, user.id, input.secret, [TokenType.verification]);
-    const updated = (await store.updateUser(user.id, { emailVerification: true, updatedAt: env.now })) ?? user;
+    const updated = (await store.users.update(user.id, { emailVerification: true, updatedAt: env.now })) ?? user;
     await audit(env, "verification.update", updated, `user/${user.id}`);
     return ok(tokenModel(env, token, ""));
   },
@@ -67,7 +67,7 @@ export const createPhoneVerification = operation({
     const mock = env.deps.config.auth.mockNumbers.find((m) => m.phone === user.phone);
     const code = mock?.otp ?? randomDigits(6);
     const token = await issueToken(env, user, { type: TokenType.phone, secret: code, lifetimeMs: HOUR });
-    if (!mock) await deliverSms(env, "phone-verification", user.phone, code, () => env.deps.store.consumeToken(token.id));
+    if (!mock) await deliverSms(env, "phone-verification", user.phone, code, () => env.deps.store.tokens.consume(token.id));
     await audit(env, "verification.create", user, `user/${user.id}`);
     return ok(tokenModel(env, token, code), 201);
   },
@@ -83,13 +83,13 @@ export const updatePhoneVerification = operation({
   params: { userId: uid, secret: text(256) },
   async run(env, input) {
     const { store } = env.deps;
-    const user = await store.getUser(input.userId);
+    const user = await store.users.get(input.userId);
     if (!user) throw new AppwriteError("user_not_found");
     // Appwrite checks the code against the *caller's* tokens (§2.43), so only that user, signed
     // in, can confirm; a guest or another user gets 401 whatever the code.
     if (env.caller.user?.id !== user.id) throw new AppwriteError("user_invalid_token");
     const token = await redeemToken(env, user.id, input.secret, [TokenType.phone]);
-    const updated = (await store.updateUser(user.id, { phoneVerification: true, updatedAt: env.now })) ?? user;
+    const updated = (await store.users.update(user.id, { phoneVerification: true, updatedAt: env.now })) ?? user;
     await audit(env, "verification.update", updated, `user/${user.id}`);
     return ok(tokenModel(env, token, ""));
   },

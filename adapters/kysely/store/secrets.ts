@@ -1,0 +1,61 @@
+import { sql } from "kysely";
+import type { ChallengeRepository, SecretRecord, SecretRepository, TokenRepository } from "gatehouse";
+import type { Codec } from "./codec";
+import * as codecs from "./codecs";
+import type { StoreContext } from "./context";
+import { deleteById, getById, insertRow } from "./rows";
+
+/** The single-use secret shape over one table (tokens, challenges). */
+function secrets<T extends SecretRecord>(ctx: StoreContext, table: "tokens" | "challenges", codec: Codec<T, any>): SecretRepository<T> {
+  const { db } = ctx;
+  return {
+    create: (secret) => insertRow(ctx, table, codec, secret),
+    get: (id) => getById(ctx, table, codec, id),
+    // A DELETE whose affected-row count says who won: works the same on all three dialects.
+    consume: (id) => deleteById(ctx, table, id),
+    async addAttempt(id) {
+      // The increment and the read of the new count are one atomic step.
+      if (ctx.caps.returning) {
+        const row = await db
+          .updateTable(table)
+          .set({ attempts: sql`attempts + 1` })
+          .where("id", "=", id)
+          .returning("attempts")
+          .executeTakeFirst();
+        return row ? Number(row.attempts) : 0;
+      }
+      return ctx.atomic(async (tx) => {
+        const row = await tx.selectFrom(table).select("attempts").where("id", "=", id).forUpdate().executeTakeFirst();
+        if (!row) return 0;
+        await tx
+          .updateTable(table)
+          .set({ attempts: sql`attempts + 1` })
+          .where("id", "=", id)
+          .execute();
+        return Number(row.attempts) + 1;
+      });
+    },
+  };
+}
+
+export function tokens(ctx: StoreContext): TokenRepository {
+  const { db } = ctx;
+  return {
+    ...secrets(ctx, "tokens", codecs.tokens),
+    async list(userId, now) {
+      const rows = await db
+        .selectFrom("tokens")
+        .selectAll()
+        .where("user_id", "=", userId)
+        .where("expire", ">", now.getTime())
+        .orderBy("created_at")
+        .orderBy("id")
+        .execute();
+      return rows.map(codecs.tokens.fromRow);
+    },
+  };
+}
+
+export function challenges(ctx: StoreContext): ChallengeRepository {
+  return secrets(ctx, "challenges", codecs.challenges);
+}

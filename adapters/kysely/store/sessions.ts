@@ -1,0 +1,88 @@
+import type { AuthSession, SessionRepository, TargetRecord } from "gatehouse";
+import * as codecs from "./codecs";
+import type { StoreContext } from "./context";
+import { affected, deleteById, getById, updateById } from "./rows";
+
+/** The joined hot query's aliases, built once (template strings per row cost more than the query). */
+const USER = codecs.users.aliased("users", "u_");
+const TARGET = codecs.targets.aliased("targets", "t_");
+
+export function sessions(ctx: StoreContext): SessionRepository {
+  const { db } = ctx;
+  const list = async (userId: string) =>
+    (await db.selectFrom("sessions").selectAll().where("user_id", "=", userId).orderBy("created_at").orderBy("id").execute()).map(
+      codecs.sessions.fromRow,
+    );
+
+  return {
+    async create(session) {
+      await db.insertInto("sessions").values(codecs.sessions.toRow(session)).execute();
+    },
+
+    async findAuth(userId, secretHash) {
+      // The hot path of every authenticated request: session, user and the user's targets in one
+      // query (a LEFT JOIN gives one row per target, or one row with null target columns). The
+      // SQL is compiled once per store and only the parameters change: building and prefixing
+      // the query tree cost more than running it.
+      let query = ctx.compiled.get("findAuth");
+      if (query === undefined) {
+        query = db
+          .selectFrom("sessions")
+          .innerJoin("users", "users.id", "sessions.user_id")
+          .leftJoin("targets", "targets.user_id", "users.id")
+          .selectAll("sessions")
+          .select(USER.selections as any)
+          .select(TARGET.selections as any)
+          .where("sessions.secret_hash", "=", "")
+          .where("sessions.user_id", "=", "")
+          .orderBy("targets.created_at")
+          .orderBy("targets.id")
+          .compile();
+        ctx.compiled.set("findAuth", query);
+      }
+      const { rows } = await db.executeQuery<Record<string, unknown>>({
+        sql: query.sql,
+        query: query.query,
+        queryId: query.queryId,
+        parameters: [secretHash, userId],
+      });
+      const first = rows[0];
+      if (first === undefined) return null;
+      const targets: TargetRecord[] = [];
+      for (const row of rows) if (row.t_id !== null && row.t_id !== undefined) targets.push(TARGET.read(row));
+      const found: AuthSession = { session: codecs.sessions.fromRow(first), user: USER.read(first), targets };
+      return found;
+    },
+
+    get: (id) => getById(ctx, "sessions", codecs.sessions, id),
+    list,
+    update: (id, patch) => updateById(ctx, "sessions", codecs.sessions, id, patch),
+    delete: (id) => deleteById(ctx, "sessions", id),
+
+    async deleteAll(userId) {
+      if (ctx.caps.returning) {
+        return (await db.deleteFrom("sessions").where("user_id", "=", userId).returning("id").execute()).map((row) => row.id);
+      }
+      // Without RETURNING, one DELETE per id: the affected-row count says which this call removed.
+      const ids = await db.selectFrom("sessions").select("id").where("user_id", "=", userId).execute();
+      const deleted: string[] = [];
+      for (const { id } of ids) if (affected(await db.deleteFrom("sessions").where("id", "=", id).executeTakeFirst())) deleted.push(id);
+      return deleted;
+    },
+
+    async trim(userId, keep) {
+      // A user has few sessions (the limit is at most 100), so reading their ids is cheap and
+      // avoids LIMIT/OFFSET forms the three dialects disagree on. A concurrent trim reads the same
+      // surplus and deletes the same rows: the limit holds either way.
+      const ids = await db
+        .selectFrom("sessions")
+        .select("id")
+        .where("user_id", "=", userId)
+        .orderBy("created_at", "desc")
+        .orderBy("id", "desc")
+        .execute();
+      const surplus = ids.slice(Math.max(0, keep)).map((row) => row.id);
+      if (surplus.length > 0) await db.deleteFrom("sessions").where("id", "in", surplus).execute();
+    },
+  };
+}

@@ -1,0 +1,275 @@
+import { StoreConflictError } from "../../ports/store";
+import type {
+  ChallengeRepository,
+  IdentityRepository,
+  LogRepository,
+  MfaRepository,
+  SecretRecord,
+  SecretRepository,
+  SessionRepository,
+  TargetRepository,
+  TokenRepository,
+  UserRepository,
+} from "../../ports/store";
+import {
+  copyAuthenticator,
+  copyChallenge,
+  copyIdentity,
+  copyLog,
+  copyRecoveryCode,
+  copySession,
+  copyTarget,
+  copyToken,
+  copyUser,
+} from "./copies";
+import type { Database } from "./database";
+import { byCreation, patched, slot, type Table, type UndoLog } from "./engine";
+
+/*
+ * The port's repositories over the memory engine, each bound to an undo log: the root store
+ * passes `null` (writes are final), a transaction its own log. Closures rather than classes so
+ * that methods survive being destructured off the store.
+ */
+
+/** The row's copy, or null. */
+function found<T, R>(row: T | undefined, copy: (row: T) => R): R | null {
+  return row === undefined ? null : copy(row);
+}
+
+/** Replaces a row with its patched copy and returns another copy, or null when there is no such row. */
+function update<T extends { id: string }>(
+  table: Table<T>,
+  id: string,
+  patch: object,
+  frozen: readonly string[],
+  copy: (row: T) => T,
+  undo: UndoLog,
+): T | null {
+  const row = table.get(id);
+  if (row === undefined) return null;
+  const next = copy(patched(row, patch, frozen));
+  table.replace(next, undo);
+  return copy(next);
+}
+
+export function users(db: Database, undo: UndoLog): UserRepository {
+  return {
+    async create(user) {
+      db.users.insert(copyUser(user), undo);
+    },
+    async get(id) {
+      return found(db.users.get(id), copyUser);
+    },
+    async getByEmail(email) {
+      return found(db.users.find(db.usersByEmail, email.toLowerCase()), copyUser);
+    },
+    async getByPhone(phone) {
+      return found(db.users.find(db.usersByPhone, phone), copyUser);
+    },
+    async update(id, patch) {
+      return update(db.users, id, patch, ["id", "createdAt"], copyUser, undo);
+    },
+    async count() {
+      return db.users.size;
+    },
+  };
+}
+
+export function targets(db: Database, undo: UndoLog): TargetRepository {
+  return {
+    async create(target) {
+      db.targets.insert(copyTarget(target), undo);
+    },
+    async getByIdentifier(identifier) {
+      return found(db.targets.find(db.targetsByIdentifier, identifier), copyTarget);
+    },
+    async list(userId) {
+      return db.targets.select(db.targetsByUser, userId).sort(byCreation).map(copyTarget);
+    },
+    async update(id, patch) {
+      const allowed = { identifier: patch.identifier, updatedAt: patch.updatedAt, expired: patch.expired };
+      return update(db.targets, id, allowed, [], copyTarget, undo);
+    },
+  };
+}
+
+export function sessions(db: Database, undo: UndoLog): SessionRepository {
+  const listRows = (userId: string) => db.sessions.select(db.sessionsByUser, userId).sort(byCreation);
+  return {
+    async create(session) {
+      db.sessions.insert(copySession(session), undo);
+    },
+    async findAuth(userId, secretHash) {
+      // Hashes are effectively unique, so this loop runs once: O(1) however many users exist.
+      for (const session of db.sessions.select(db.sessionsBySecret, secretHash)) {
+        if (session.userId !== userId) continue;
+        const user = db.users.get(userId);
+        if (user === undefined) return null;
+        const targets = db.targets.select(db.targetsByUser, userId).sort(byCreation).map(copyTarget);
+        return { user: copyUser(user), session: copySession(session), targets };
+      }
+      return null;
+    },
+    async get(id) {
+      return found(db.sessions.get(id), copySession);
+    },
+    async list(userId) {
+      return listRows(userId).map(copySession);
+    },
+    async update(id, patch) {
+      return update(db.sessions, id, patch, ["id", "userId", "createdAt", "secretHash"], copySession, undo);
+    },
+    async delete(id) {
+      return db.sessions.remove(id, undo) !== undefined;
+    },
+    async deleteAll(userId) {
+      const deleted: string[] = [];
+      for (const session of listRows(userId)) if (db.sessions.remove(session.id, undo) !== undefined) deleted.push(session.id);
+      return deleted;
+    },
+    async trim(userId, keep) {
+      const rows = listRows(userId);
+      for (const session of rows.slice(0, Math.max(0, rows.length - Math.max(0, keep)))) db.sessions.remove(session.id, undo);
+    },
+  };
+}
+
+/** The single-use secret shape over one table. */
+function secrets<T extends SecretRecord>(table: Table<T>, copy: (row: T) => T, undo: UndoLog): SecretRepository<T> {
+  return {
+    async create(secret) {
+      table.insert(copy(secret), undo);
+    },
+    async get(id) {
+      return found(table.get(id), copy);
+    },
+    async consume(id) {
+      return table.remove(id, undo) !== undefined;
+    },
+    async addAttempt(id) {
+      const row = table.get(id);
+      if (row === undefined) return 0;
+      const attempts = row.attempts + 1;
+      table.replace({ ...row, attempts }, undo);
+      return attempts;
+    },
+  };
+}
+
+export function tokens(db: Database, undo: UndoLog): TokenRepository {
+  return {
+    ...secrets(db.tokens, copyToken, undo),
+    async list(userId, now) {
+      const at = now.getTime();
+      return db.tokens
+        .select(db.tokensByUser, userId)
+        .filter((t) => t.expire.getTime() > at)
+        .sort(byCreation)
+        .map(copyToken);
+    },
+  };
+}
+
+export function challenges(db: Database, undo: UndoLog): ChallengeRepository {
+  return secrets(db.challenges, copyChallenge, undo);
+}
+
+export function mfa(db: Database, undo: UndoLog): MfaRepository {
+  return {
+    async getAuthenticator(userId, type) {
+      return found(db.authenticators.select(db.authenticatorsBySlot, slot(userId, type))[0], copyAuthenticator);
+    },
+    async putAuthenticator(authenticator) {
+      const next = copyAuthenticator(authenticator);
+      // Check the id before removing the current one, so a conflict changes nothing.
+      const holder = db.authenticators.get(next.id);
+      if (holder !== undefined && (holder.userId !== next.userId || holder.type !== next.type)) {
+        throw new StoreConflictError("id");
+      }
+      for (const current of db.authenticators.select(db.authenticatorsBySlot, slot(next.userId, next.type))) {
+        db.authenticators.remove(current.id, undo);
+      }
+      db.authenticators.insert(next, undo);
+    },
+    async useAuthenticatorStep(id, step, patch) {
+      const authenticator = db.authenticators.get(id);
+      if (authenticator === undefined) return false;
+      if (authenticator.lastUsedStep !== null && step <= authenticator.lastUsedStep) return false;
+      const allowed = { verified: patch?.verified, updatedAt: patch?.updatedAt };
+      db.authenticators.replace(copyAuthenticator(patched({ ...authenticator, lastUsedStep: step }, allowed, [])), undo);
+      return true;
+    },
+    async deleteAuthenticator(id) {
+      return db.authenticators.remove(id, undo) !== undefined;
+    },
+    async replaceRecoveryCodes(userId, codes) {
+      // The codes belong to `userId` by definition of this call, whatever their own field says.
+      db.recoveryCodes.set(
+        userId,
+        codes.map((c) => ({ ...copyRecoveryCode(c), userId })),
+        undo,
+      );
+    },
+    async countRecoveryCodes(userId) {
+      return db.recoveryCodes.get(userId).length;
+    },
+    async listRecoveryCodes(userId) {
+      return db.recoveryCodes.get(userId).map(copyRecoveryCode);
+    },
+    async consumeRecoveryCode(userId, codeHash) {
+      const codes = db.recoveryCodes.get(userId);
+      const index = codes.findIndex((c) => c.codeHash === codeHash);
+      if (index === -1) return false;
+      db.recoveryCodes.set(
+        userId,
+        codes.filter((_, i) => i !== index),
+        undo,
+      );
+      return true;
+    },
+  };
+}
+
+export function identities(db: Database, undo: UndoLog): IdentityRepository {
+  return {
+    async create(identity) {
+      db.identities.insert(copyIdentity(identity), undo);
+    },
+    async get(id) {
+      return found(db.identities.get(id), copyIdentity);
+    },
+    async getByProviderUid(provider, providerUid) {
+      return found(db.identities.find(db.identitiesByProviderUid, slot(provider, providerUid)), copyIdentity);
+    },
+    async findByEmail(email, exceptUserId) {
+      return db.identities
+        .select(db.identitiesByEmail, email)
+        .filter((i) => exceptUserId === undefined || i.userId !== exceptUserId)
+        .sort(byCreation)
+        .map(copyIdentity);
+    },
+    async list(userId) {
+      return db.identities.select(db.identitiesByUser, userId).sort(byCreation).map(copyIdentity);
+    },
+    async update(id, patch) {
+      return update(db.identities, id, patch, ["id", "userId", "createdAt", "provider", "providerUid"], copyIdentity, undo);
+    },
+    async delete(id) {
+      return db.identities.remove(id, undo) !== undefined;
+    },
+  };
+}
+
+export function logs(db: Database, undo: UndoLog): LogRepository {
+  return {
+    async append(log) {
+      db.logs.insert(copyLog(log), undo);
+    },
+    async list(userId, page) {
+      return db.logs.page(userId, page.offset, page.limit).map(copyLog);
+    },
+    async count(userId) {
+      return db.logs.count(userId);
+    },
+  };
+}
