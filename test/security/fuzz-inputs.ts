@@ -104,7 +104,7 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
   { weight: 6, arbitrary: fc.string({ unit, maxLength: 24 }) },
   { weight: 4, arbitrary: fc.constantFrom(...SPECIAL_STRINGS) },
   { weight: 1, arbitrary: fc.string({ unit, minLength: 100, maxLength: 600 }) },
-  // Now and then a big one (up to ~70 KB, up to ~280 KB of UTF-8 for astral characters).
+  // Now and then a big one: up to 60 000 UTF-16 units (at most ~180 KB of UTF-8).
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom("x", "é", "😀", "\ud800", "[", "%", "a@b."), fc.integer({ min: 1_000, max: 70_000 })).map(([c, n]) => c.repeat(n)) },
 );
 
@@ -246,7 +246,7 @@ const PLAUSIBLE: Record<string, readonly Value[]> = {
   failure: ["http://localhost/no", "https://evil.example/no"],
   secret: ["0".repeat(64), "123456"],
   otp: ["123456", "000000"],
-  prefs: [{ o: [["theme", "dark"]] }, { o: [["__proto__", { o: [["mfaGroup", true]] }]] }],
+  prefs: [{ o: [["theme", "dark"]] }, { o: [["nested", { o: [["a", [1, 2]]] }]] }],
   mfa: [true, false, "true"],
   factor: ["email", "totp", "phone", "recoverycode"],
   challengeId: ["abc"],
@@ -261,17 +261,26 @@ const PLAUSIBLE: Record<string, readonly Value[]> = {
   client_id: ["mock-client"],
   redirect_uri: ["http://localhost/v1/account/sessions/oauth2/callback/mock/fuzz-project"],
   project: [PROJECT, "other"],
-  locale: ["en", "de", "__proto__"],
+  locale: ["en", "de", "xx"],
 };
 
 function paramEntry(operation: OperationName, maxNest: number): fc.Arbitrary<[string, Value]> {
   const names = [...paramNames(operation), "project", "locale", "queries"];
   const name = fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...names) }, { weight: 1, arbitrary: hostileKey });
   return name.chain((n) => {
-    const plausible = PLAUSIBLE[n];
+    // Own keys only: a generated name may well be "constructor".
+    const plausible = Object.hasOwn(PLAUSIBLE, n) ? PLAUSIBLE[n] : undefined;
     const value = plausible ? fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...plausible) }, { weight: 3, arbitrary: hostileValue(maxNest) }) : hostileValue(maxNest);
     return value.map((v): [string, Value] => [n, v]);
   });
+}
+
+/** Only the route's own parameters, with plausible values: requests that get as far as the store. */
+export function plausibleEntries(operation: OperationName): fc.Arbitrary<Array<[string, Value]>> {
+  const names = paramNames(operation).filter((n) => Object.hasOwn(PLAUSIBLE, n));
+  return fc.tuple(...names.map((n) => fc.option(fc.constantFrom(...PLAUSIBLE[n]!), { freq: 4, nil: undefined }).map((v) => [n, v] as const))).map((pairs) =>
+    pairs.filter((p): p is readonly [string, Value] => p[1] !== undefined).map(([n, v]): [string, Value] => [n, v]),
+  );
 }
 
 export function paramEntries(operation: OperationName, maxNest = 2_000): fc.Arbitrary<Array<[string, Value]>> {
@@ -365,7 +374,7 @@ function pathValue(name: string): fc.Arbitrary<string> {
     identityId: ["abc", "$USER_ID"],
   };
   return fc.oneof(
-    { weight: 3, arbitrary: fc.constantFrom(...(known[name] ?? ["x"])) },
+    { weight: 3, arbitrary: fc.constantFrom(...(Object.hasOwn(known, name) ? known[name]! : ["x"])) },
     { weight: 2, arbitrary: hostileString.filter((s) => s.length > 0 && s.length < 5_000).map((s) => pct(s)) },
     { weight: 1, arbitrary: fc.constantFrom("%", "%E0%A4%A", "%FF", "%2F..%2F", "__proto__", "constructor", "..") },
   );

@@ -282,6 +282,14 @@ export async function sendChecked(h: Harness, spec: FuzzRequest, options: CheckO
     const changed = restorePrototypes(before);
     if (changed.length) fail(spec, answer, [`prototype changed: ${changed.join(", ")}`]);
   }
+  // A slow answer is measured again before it counts: the machine is shared, and one GC pause or
+  // a neighbour's test run must not read as a defect. A real one (quadratic parsing) is slow twice.
+  const bound = options.timeBoundMs ?? TIME_BOUND_MS;
+  if (answer.ms > bound) {
+    const again = await send(h, spec, options.fault ?? null);
+    restorePrototypes(before);
+    answer.ms = Math.min(answer.ms, again.ms);
+  }
   const problems = answerProblems(spec, answer, options);
   if (problems.length) fail(spec, answer, problems);
   return answer;
