@@ -70,9 +70,10 @@ import { answerProblems, errorType, fail, restorePrototypes, sendChecked, snapsh
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x11_5ec);
 /** Runs of P1 per route; every other property scales from it. */
-const RUNS = Number(process.env.FUZZ_RUNS ?? 12);
-const scaled = (ciRuns: number) => Math.max(1, Math.round((ciRuns * RUNS) / 12));
-const TEST_TIMEOUT = 60_000 * Math.max(1, RUNS / 12);
+const CI_RUNS = 20;
+const RUNS = Number(process.env.FUZZ_RUNS ?? CI_RUNS);
+const scaled = (ciRuns: number) => Math.max(1, Math.round((ciRuns * RUNS) / CI_RUNS));
+const TEST_TIMEOUT = 60_000 * Math.max(1, RUNS / CI_RUNS);
 
 /** fast-check options: seeded, and a replay path when FUZZ_PATH is given. */
 function params(runs: number, offset = 0): fc.Parameters<unknown> {
@@ -169,7 +170,7 @@ describe("P2: prototype keys change no prototype and no answer", () => {
         if (cookies.includes(SENTINEL_COOKIE) || (answer.headers.get("x-fallback-cookies") ?? "").includes(SENTINEL_COOKIE)) problems.push("set the attacker's session cookie");
         if (problems.length) fail(spec, answer, problems);
       }),
-      params(scaled(150), 1000),
+      params(scaled(300), 1000),
     );
   }, TEST_TIMEOUT);
 });
@@ -406,7 +407,7 @@ describe("P7: no link points at a host the request chose", () => {
         if (answer.status < 300 && answer.text.toLowerCase().includes(hostname)) problems.push(`the answer names ${hostname}`);
         if (problems.length) fail(spec, answer, problems);
       }),
-      params(scaled(40), 6000),
+      params(scaled(80), 6000),
     );
   }, TEST_TIMEOUT);
 });
@@ -688,7 +689,7 @@ describe("P11: store outages", () => {
         const spec = buildRequest(route, { entries, raw: [], encoding: "json", credential, headers: [], pathValues: pathDefaults(route[1]), origin: "http://localhost", ip: "203.0.113.7", project: "header", strayQuery: false });
         await sendChecked(h, spec, { allowUnavailable: true, fault: { at, all } });
       }),
-      params(scaled(120), 10_000),
+      params(scaled(300), 10_000),
     );
   }, TEST_TIMEOUT);
 
