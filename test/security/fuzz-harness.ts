@@ -158,6 +158,8 @@ export interface Fixture {
 
 export interface Harness {
   handler: GatehouseHandler;
+  /** A new handler over the same service (its per-handler memos start empty). */
+  makeHandler(): GatehouseHandler;
   service: AccountService;
   store: ReturnType<typeof recordingStore>;
   limiter: ReturnType<typeof recordingLimiter>;
@@ -204,7 +206,8 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   };
   if (endpointOptionSupported()) (config as Record<string, unknown>).endpoint = ENDPOINT;
   const service = createAccountService(config);
-  const handler = createHandler(service, { onError: (error) => faults.push(error) });
+  const makeHandler = () => createHandler(service, { onError: (error) => faults.push(error) });
+  const handler = makeHandler();
 
   // The owner, signed in once through the service; its rows are then copied into every reset store.
   const ctx = { ip: "127.0.0.1", hostname: PLATFORM_HOST, userAgent: "fuzz" };
@@ -223,6 +226,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
 
   const harness: Harness = {
     handler,
+    makeHandler,
     service,
     store,
     limiter,
