@@ -47,9 +47,16 @@ export function compatibility(serverVersion: string): (format: string) => Compat
   };
 }
 
+/**
+ * Longest header value compared. A version is a dozen characters; PHP's comparison canonicalises
+ * the whole string first, and a client could send megabytes of it to the fetch handler (which,
+ * unlike Node's HTTP server, may have no header size limit): a longer value is treated as absent.
+ */
+export const MAX_FORMAT_LENGTH = 64;
+
 export function compatFor(format: string, serverVersion: string): Compat | null {
   // Appwrite tests the header with PHP truthiness (`if ($responseFormat)`): "" and "0" mean current.
-  if (format === "" || format === "0") return null;
+  if (format === "" || format === "0" || format.length > MAX_FORMAT_LENGTH) return null;
   // Malformed values are compared as PHP's version_compare compares them: "abc" is below any
   // dotted number ("a" sorts as "alpha"; an unknown word sorts lowest), so it gets the 1.4
   // filters; a leading "p"/"pl" ("patch level") sorts above any number, so "preview" is *newer*

@@ -6,7 +6,8 @@
  * limiter between runs for the cost of a few Map inserts (no hashing, no I/O).
  */
 import {
-  STORE_METHODS,
+  STORE_METHOD_PATHS,
+  STORE_SHAPE,
   configSchema,
   createAccountService,
   createHandler,
@@ -42,12 +43,14 @@ const START_MS = Date.parse("2026-01-01T00:30:00.000Z");
 
 /**
  * Store methods that change data: everything but the reads (named get/list/count/find) and
- * `transaction` (whose writes go through the wrapped view and are recorded there). Derived from
- * STORE_METHODS in src/ports/store.ts, so a new write method is watched without editing this file.
+ * `transaction` (whose writes go through the wrapped view and are recorded there), as paths such
+ * as `sessions.create`. Derived from STORE_METHOD_PATHS in src/ports/store.ts, so a new write
+ * method is watched without editing this file.
  */
 export const WRITE_METHODS: ReadonlySet<string> = new Set(
-  STORE_METHODS.filter((name) => name !== "transaction" && !/^(get|list|count|find)/.test(name)),
+  STORE_METHOD_PATHS.filter((path) => path !== "transaction" && !/^(get|list|count|find)/.test(path.slice(path.indexOf(".") + 1))),
 );
+const GROUPS: ReadonlySet<string> = new Set(Object.keys(STORE_SHAPE));
 
 /** Whether the config schema has the public `endpoint` option that issue 11 item 5 adds. */
 export function endpointOptionSupported(): boolean {
@@ -67,22 +70,40 @@ function recordingStore(initial: Store) {
   let calls = 0;
   let fault: StoreFault | null = null;
 
+  /** One method of the store (or of a group of it), counted, fault-injected and recorded by path. */
+  const method =
+    (owner: () => Record<string, unknown>, path: string, target: () => Store) =>
+    (...args: unknown[]) => {
+      const call = calls++;
+      if (fault && (fault.all || fault.at === call)) return Promise.reject(new StoreUnavailableError("injected outage"));
+      if (WRITE_METHODS.has(path)) writes.push(path);
+      if (path === "transaction") {
+        const fn = args[0] as (tx: Store) => Promise<unknown>;
+        return target().transaction((tx) => fn(wrap(() => tx)));
+      }
+      const self = owner();
+      return (self[path.slice(path.lastIndexOf(".") + 1)] as (...a: unknown[]) => unknown).apply(self, args);
+    };
+
   const wrap = (target: () => Store): Store =>
     new Proxy({} as Store, {
       get(_, property) {
         const name = String(property);
+        if (GROUPS.has(name)) {
+          const group = () => (target() as unknown as Record<string, Record<string, unknown>>)[name]!;
+          return new Proxy(
+            {},
+            {
+              get(__, member) {
+                const value = group()[String(member)];
+                return typeof value === "function" ? method(group, `${name}.${String(member)}`, target) : value;
+              },
+            },
+          );
+        }
         const value = (target() as unknown as Record<string, unknown>)[name];
         if (typeof value !== "function") return value;
-        return (...args: unknown[]) => {
-          const call = calls++;
-          if (fault && (fault.all || fault.at === call)) return Promise.reject(new StoreUnavailableError("injected outage"));
-          if (WRITE_METHODS.has(name)) writes.push(name);
-          if (name === "transaction") {
-            const fn = args[0] as (tx: Store) => Promise<unknown>;
-            return target().transaction((tx) => fn(wrap(() => tx)));
-          }
-          return (value as (...a: unknown[]) => unknown).apply(target(), args);
-        };
+        return method(() => target() as unknown as Record<string, unknown>, name, target);
       },
     });
 
@@ -218,10 +239,10 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const jwt = (jwtOutcome.body as { jwt: string }).jwt;
   const seedStore = store.inner;
   const seed: Seed = {
-    user: (await seedStore.getUser(OWNER.userId))!,
-    targets: await seedStore.listTargets(OWNER.userId),
-    session: (await seedStore.listSessions(OWNER.userId))[0]!,
-    logs: await seedStore.listLogs(OWNER.userId, { limit: 100, offset: 0 }),
+    user: (await seedStore.users.get(OWNER.userId))!,
+    targets: await seedStore.targets.list(OWNER.userId),
+    session: (await seedStore.sessions.list(OWNER.userId))[0]!,
+    logs: await seedStore.logs.list(OWNER.userId, { limit: 100, offset: 0 }),
   };
 
   const harness: Harness = {
@@ -237,10 +258,10 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     async reset() {
       const fresh = options.store ?? memoryStore();
       if (!options.store) {
-        await fresh.createUser(structuredClone(seed.user));
-        for (const target of seed.targets) await fresh.createTarget(structuredClone(target));
-        await fresh.createSession(structuredClone(seed.session));
-        for (const log of seed.logs) await fresh.appendLog(structuredClone(log));
+        await fresh.users.create(structuredClone(seed.user));
+        for (const target of seed.targets) await fresh.targets.create(structuredClone(target));
+        await fresh.sessions.create(structuredClone(seed.session));
+        for (const log of seed.logs) await fresh.logs.append(structuredClone(log));
       }
       store.swap(fresh);
       limiter.reset();

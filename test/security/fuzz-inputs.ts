@@ -184,12 +184,26 @@ export function jsonBody(entries: Array<[string, Value]>): string | Uint8Array {
 /** Percent-encodes the UTF-8 of `text` (lone surrogates become U+FFFD's bytes, as a browser sends them). */
 export function pct(text: string, keepBrackets = false): string {
   let out = "";
-  for (const byte of Buffer.from(text, "utf8")) {
+  for (const byte of wtf8(text)) {
     const c = String.fromCharCode(byte);
     if (/[A-Za-z0-9\-_.~]/.test(c) || (keepBrackets && (c === "[" || c === "]"))) out += c;
     else out += `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
   }
   return out;
+}
+
+/**
+ * UTF-8 bytes, except that a lone surrogate becomes its own three bytes (WTF-8) instead of U+FFFD:
+ * the only way a client can put one on the wire in a form, and invalid UTF-8 the server must refuse.
+ */
+function wtf8(text: string): number[] {
+  const bytes: number[] = [];
+  for (const char of text) {
+    const unit = char.charCodeAt(0);
+    if (char.length === 1 && unit >= 0xd800 && unit <= 0xdfff) bytes.push(0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f));
+    else bytes.push(...Buffer.from(char, "utf8"));
+  }
+  return bytes;
 }
 
 const pctBytes = (bytes: readonly number[]) => bytes.map((b) => `%${b.toString(16).toUpperCase().padStart(2, "0")}`).join("");
