@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs the SDK-driven HTTP suites again on a real store: `node test/run-on-store.mjs sqlite|postgres`.
-// A PostgreSQL that cannot be reached skips with a message, or fails when
+// Runs the SDK-driven HTTP and security suites again on a real store: `node test/run-on-store.mjs sqlite|postgres|mysql`.
+// A PostgreSQL or MariaDB that cannot be reached skips with a message, or fails when
 // GATEHOUSE_REQUIRE_SERVICES=1 (as .ci/run sets it).
 import { spawnSync } from "node:child_process";
 import net from "node:net";
@@ -42,7 +42,12 @@ if (kind !== "sqlite" && !(await reachable(urls[kind]))) {
 }
 
 console.log(`\nHTTP suites through the SDKs on the ${kind} store`);
-const result = spawnSync("npx", ["vitest", "run", "test/http", "test/adapters"], {
+// The security suites too (issue 11's reproductions must fail on every store), except those that
+// pick their own stores or need none: the fuzzer (memory, in process), the database faults (all
+// three databases in one file) and the attacker's findings (memory limiter and store).
+const suites = ["test/http", "test/adapters", "test/security"];
+const ownStores = ["test/security/fuzz.test.ts", "test/security/database-faults.test.ts", "test/security/attack-findings.test.ts"];
+const result = spawnSync("npx", ["vitest", "run", ...suites, ...ownStores.flatMap((file) => ["--exclude", file])], {
   stdio: "inherit",
   env: { ...process.env, GATEHOUSE_TEST_STORE: kind },
 });

@@ -148,6 +148,8 @@ function splitParams(s: string, start: number, end: number): Array<string | stri
 const ESCAPABLE = new Set([",", "]", "[", '"', "'"]);
 
 /** PHP's `trim` set (not `\f`); `is_numeric` also allows `\f` and `\v` around the number. */
+// PHP's trim set includes the vertical tab (\x0B) and NUL, on purpose.
+// eslint-disable-next-line no-control-regex
 const TRIM = /^[ \t\n\r\0\x0B]+|[ \t\n\r\0\x0B]+$/g;
 const NUMERIC = /^[ \t\n\r\v\f]*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?[ \t\n\r\v\f]*$/;
 

@@ -99,7 +99,7 @@ export async function expectAppwriteError(promise: Promise<unknown>, type: strin
   } catch (error) {
     const e = error as { type?: string; code?: number; message?: string };
     if (e.type !== type || e.code !== code) {
-      throw new Error(`expected ${code} ${type}, got ${e.code} ${e.type}: ${e.message}`);
+      throw new Error(`expected ${code} ${type}, got ${e.code} ${e.type}: ${e.message}`, { cause: error });
     }
     return e;
   }
