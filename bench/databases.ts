@@ -161,7 +161,10 @@ export async function openBenchDatabase(kind: DbKind): Promise<BenchDatabase | {
   });
 
   const countUsers = async () => {
-    const row = await db.selectFrom(table("users")).select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom(table("users"))
+      .select((eb) => eb.fn.countAll().as("n"))
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   };
 
@@ -247,7 +250,11 @@ export async function openBenchDatabase(kind: DbKind): Promise<BenchDatabase | {
         // Older than anything the API creates, so trimming removes these first.
         Array.from({ length: count }, (_, i) => sessionRow(uniqueId(now), userId, "", now - DAY_MS + i, now + 365 * DAY_MS)),
       );
-      for (let i = 0; i < rows.length; i += BATCH) await db.insertInto(table("sessions")).values(rows.slice(i, i + BATCH)).execute();
+      for (let i = 0; i < rows.length; i += BATCH)
+        await db
+          .insertInto(table("sessions"))
+          .values(rows.slice(i, i + BATCH))
+          .execute();
     },
     backendCpu,
     drop,

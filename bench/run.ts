@@ -219,7 +219,9 @@ async function load(spec: Load): Promise<Run> {
     (r) => r.requests.total,
   );
   if (result.errors || result.timeouts || result.non2xx) {
-    throw new Error(`${spec.path ?? spec.requests?.[0]?.path}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx`);
+    throw new Error(
+      `${spec.path ?? spec.requests?.[0]?.path}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx`,
+    );
   }
   return { rps: result.requests.average, p99: result.latency.p99, ...cpu };
 }
@@ -252,7 +254,12 @@ interface Row {
 }
 
 /** Runs `a` then `b`, ROUNDS times over (callers warm up first); returns every run of each side. */
-async function alternate(labels: [string, string], a: () => Promise<Run>, b: () => Promise<Run>, units: [string, string] = ["req/s", "req/s"]) {
+async function alternate(
+  labels: [string, string],
+  a: () => Promise<Run>,
+  b: () => Promise<Run>,
+  units: [string, string] = ["req/s", "req/s"],
+) {
   const runs: [Run[], Run[]] = [[], []];
   for (let i = 1; i <= ROUNDS; i++) {
     for (const [side, fn] of [a, b].entries()) {
@@ -294,7 +301,11 @@ async function memoryScenariosOn(server: Server, rows: Row[]): Promise<void> {
   // /bare answers the very Account JSON this user gets, so both sides serialise the same object.
   const accountJson = await json<unknown>(await call("GET", "/v1/account", { session }));
   const bare = await json<{ bytes: number }>(
-    await fetch(`${base}/bench/bare`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(accountJson) }),
+    await fetch(`${base}/bench/bare`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(accountJson),
+    }),
   );
   console.log(`seeded ${LOGIN_USERS} users and a session via the API; Account JSON is ${bare.bytes} bytes`);
 
@@ -304,7 +315,11 @@ async function memoryScenariosOn(server: Server, rows: Row[]): Promise<void> {
   const accountLoad: Load = { path: "/v1/account", headers: accountHeaders };
   await load({ ...bareLoad, seconds: WARMUP_SECONDS });
   await load({ ...accountLoad, seconds: WARMUP_SECONDS });
-  const [bareRuns, accountRuns] = await alternate(["bare", "gatehouse"], () => load(bareLoad), () => load(accountLoad));
+  const [bareRuns, accountRuns] = await alternate(
+    ["bare", "gatehouse"],
+    () => load(bareLoad),
+    () => load(accountLoad),
+  );
   const [bareBest, accountBest] = [best(bareRuns), best(accountRuns)];
   rows.push({
     scenario: "1 GET /account vs bare",
@@ -317,7 +332,9 @@ async function memoryScenariosOn(server: Server, rows: Row[]): Promise<void> {
   });
 
   // ---- 2 + 3. login vs raw Argon2id verify; event-loop delay during both -------------------
-  console.log(`\n[2] POST /v1/account/sessions/email vs raw @node-rs/argon2 verify, OWASP m=19456,t=2,p=1, concurrency ${LOGIN_CONCURRENCY}`);
+  console.log(
+    `\n[2] POST /v1/account/sessions/email vs raw @node-rs/argon2 verify, OWASP m=19456,t=2,p=1, concurrency ${LOGIN_CONCURRENCY}`,
+  );
   // Bodies round-robin over several users (rate limits are off, so the per-email key is moot anyway).
   const loginLoad: Load = {
     connections: LOGIN_CONCURRENCY,
@@ -378,8 +395,12 @@ async function memoryScenariosOn(server: Server, rows: Row[]): Promise<void> {
   const worstP99 = (loops: Loop[]) => Math.max(...loops.map((l) => l.p99));
   const [loginP99, rawP99] = [worstP99(loginLoops), worstP99(rawLoops)];
   console.log(`\n[3] event-loop delay, worst p99 per run kind (server-side monitorEventLoopDelay, 1 ms resolution)`);
-  console.log(`  idle ${fmt(idleLoops[0]!.p99, 2)} ms, raw verify ${fmt(rawP99, 2)} ms, login ${fmt(loginP99, 2)} ms; one verify takes ${fmt(verifyMs)} ms`);
-  console.log(`  max during login ${fmt(Math.max(...loginLoops.map((l) => l.max)), 1)} ms, during raw verify ${fmt(Math.max(...rawLoops.map((l) => l.max)), 1)} ms`);
+  console.log(
+    `  idle ${fmt(idleLoops[0]!.p99, 2)} ms, raw verify ${fmt(rawP99, 2)} ms, login ${fmt(loginP99, 2)} ms; one verify takes ${fmt(verifyMs)} ms`,
+  );
+  console.log(
+    `  max during login ${fmt(Math.max(...loginLoops.map((l) => l.max)), 1)} ms, during raw verify ${fmt(Math.max(...rawLoops.map((l) => l.max)), 1)} ms`,
+  );
   // What the loop delay is made of: the main thread's own work per login, against its waits for a core.
   const mean = (runs: Run[], key: "mainUs" | "waitMsPerS") => runs.reduce((sum, r) => sum + r[key], 0) / runs.length;
   console.log(
@@ -403,7 +424,9 @@ async function memoryScenariosOn(server: Server, rows: Row[]): Promise<void> {
   // The store only grows, so 1k and 100k cannot be alternated. Each size is instead alternated with
   // /bare, and gatehouse/bare at 100k over gatehouse/bare at 1k cancels the machine's drift between
   // the two halves; the plain 100k/1k ratio is printed too.
-  console.log(`\n[4] GET /v1/account for one seeded user's session at 1,000 and 100,000 users (each alternated with /bare), ${CONNECTIONS} connections`);
+  console.log(
+    `\n[4] GET /v1/account for one seeded user's session at 1,000 and 100,000 users (each alternated with /bare), ${CONNECTIONS} connections`,
+  );
   const bySize: Array<[Run[], Run[]]> = [];
   for (const total of [1_000, 100_000]) {
     const started = Date.now();
@@ -413,7 +436,13 @@ async function memoryScenariosOn(server: Server, rows: Row[]): Promise<void> {
     const sized: Load = { path: "/v1/account", headers: { "x-appwrite-project": PROJECT, "x-appwrite-session": seed.session } };
     await load({ ...sized, seconds: WARMUP_SECONDS });
     const label = `${total.toLocaleString("en")} users`;
-    bySize.push(await alternate([label, "bare"], () => load(sized), () => load(bareLoad)));
+    bySize.push(
+      await alternate(
+        [label, "bare"],
+        () => load(sized),
+        () => load(bareLoad),
+      ),
+    );
   }
   const [[smallRuns, smallBare], [largeRuns, largeBare]] = bySize as [[Run[], Run[]], [Run[], Run[]]];
   const [small, large] = [best(smallRuns), best(largeRuns)];
@@ -456,12 +485,15 @@ const MAX_SESSIONS = 100;
  * one session each, for GET; login users), then seed rows up to `total` users.
  */
 async function prepareSize(database: BenchDatabase, mount: string, total: number) {
-  const api = (method: string, path: string, options: { body?: unknown; session?: string } = {}) => call(method, `${mount}/v1${path}`, options);
+  const api = (method: string, path: string, options: { body?: unknown; session?: string } = {}) =>
+    call(method, `${mount}/v1${path}`, options);
   const readers = Array.from({ length: GET_USERS }, (_, i) => `reader${i}@bench.test`);
   const logins = Array.from({ length: LOGIN_USERS }, (_, i) => `login${i}@bench.test`);
   const loginIds: string[] = [];
   for (const email of [...readers, ...logins]) {
-    const user = await json<{ $id: string }>(await api("POST", "/account", { body: { userId: "unique()", email, password: PASSWORD, name: "Bench User" } }));
+    const user = await json<{ $id: string }>(
+      await api("POST", "/account", { body: { userId: "unique()", email, password: PASSWORD, name: "Bench User" } }),
+    );
     if (logins.includes(email)) loginIds.push(user.$id);
   }
   const sessions: string[] = [];
@@ -482,7 +514,11 @@ async function prepareSize(database: BenchDatabase, mount: string, total: number
   );
   const accountLoad: Load = {
     seconds: DB_SECONDS,
-    requests: sessions.map((session) => ({ method: "GET", path: `${mount}/v1/account`, headers: { "x-appwrite-project": PROJECT, "x-appwrite-session": session } })),
+    requests: sessions.map((session) => ({
+      method: "GET",
+      path: `${mount}/v1/account`,
+      headers: { "x-appwrite-project": PROJECT, "x-appwrite-session": session },
+    })),
   };
   const loginLoad: Load = {
     seconds: DB_SECONDS,
@@ -561,8 +597,18 @@ async function databaseScenario(kind: DbKind, notes: string[]): Promise<Database
     const [smallLoads, largeLoads] = [await prepareSize(small, mounts[0]!, DB_SIZES[0]), await prepareSize(large, mounts[1]!, DB_SIZES[1])];
     // /bare answers the Account JSON of a reader, so both sides serialise the same object.
     const accountJson = await json<unknown>(await call("GET", `${mounts[0]}/v1/account`, { session: smallLoads.session }));
-    await json(await fetch(`${base}/bench/bare`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(accountJson) }));
-    const bareLoad: Load = { path: "/bare", headers: { "x-appwrite-project": PROJECT, "x-appwrite-session": smallLoads.session }, seconds: DB_SECONDS };
+    await json(
+      await fetch(`${base}/bench/bare`, {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(accountJson),
+      }),
+    );
+    const bareLoad: Load = {
+      path: "/bare",
+      headers: { "x-appwrite-project": PROJECT, "x-appwrite-session": smallLoads.session },
+      seconds: DB_SECONDS,
+    };
 
     const sides: Array<[string, Load]> = [
       ["bare", bareLoad],
@@ -594,7 +640,11 @@ const fmtRatio = (r: number) => `${r >= 0.1 || r === 0 ? fmt(r, 2) : r.toPrecisi
 
 function printTable(header: string[], cells: string[][], right: Set<number> = new Set()): void {
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) => c.map((v, i) => (right.has(i) ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join("  ").trimEnd();
+  const line = (c: string[]) =>
+    c
+      .map((v, i) => (right.has(i) ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
   console.log(line(header));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   for (const c of cells) console.log(line(c));
@@ -607,21 +657,49 @@ function reportDatabases(outcomes: DatabaseOutcome[], rows: Row[]): void {
       `\n    CPU per op from each side's leanest run: "cpu" all threads, "main" the main thread alone (for login: all but the Argon2 hashing);` +
       `\n    PostgreSQL's figures include its backends' CPU. "cpu" and "main" ratios are 1k ÷ 100k (1.0 = same cost at 100k).`,
   );
-  const header = ["store", "operation", "1k req/s", "÷ bare", "p99", "cpu µs", "main µs", "100k req/s", "÷ bare", "p99", "cpu µs", "main µs", "100k/1k", "cpu", "main"];
+  const header = [
+    "store",
+    "operation",
+    "1k req/s",
+    "÷ bare",
+    "p99",
+    "cpu µs",
+    "main µs",
+    "100k req/s",
+    "÷ bare",
+    "p99",
+    "cpu µs",
+    "main µs",
+    "100k/1k",
+    "cpu",
+    "main",
+  ];
   const cells: string[][] = [];
   const us = (runs: Run[]) => [fmt(leanest(runs), 0), fmt(leanestMain(runs), 0)];
   for (const { label, bare, small, large } of outcomes) {
     const b = best(bare);
     cells.push([label, "bare Express", fmt(b.rps), "", `${b.p99} ms`, ...us(bare), "(the same runs)", "", "", "", "", "", "", ""]);
-    for (const [name, key] of [["GET /v1/account", "account"], ["login", "login"]] as const) {
+    for (const [name, key] of [
+      ["GET /v1/account", "account"],
+      ["login", "login"],
+    ] as const) {
       const [s, l] = [best(small[key]), best(large[key])];
       const cpu = leanest(small[key]) / leanest(large[key]);
       const main = leanestMain(small[key]) / leanestMain(large[key]);
       cells.push([
-        label, name,
-        fmt(s.rps), fmtRatio(s.rps / b.rps), `${s.p99} ms`, ...us(small[key]),
-        fmt(l.rps), fmtRatio(l.rps / b.rps), `${l.p99} ms`, ...us(large[key]),
-        fmtRatio(l.rps / s.rps), fmtRatio(cpu), fmtRatio(main),
+        label,
+        name,
+        fmt(s.rps),
+        fmtRatio(s.rps / b.rps),
+        `${s.p99} ms`,
+        ...us(small[key]),
+        fmt(l.rps),
+        fmtRatio(l.rps / b.rps),
+        `${l.p99} ms`,
+        ...us(large[key]),
+        fmtRatio(l.rps / s.rps),
+        fmtRatio(cpu),
+        fmtRatio(main),
       ]);
       rows.push({
         scenario: `5 ${label} ${key === "login" ? "login" : "GET /account"} 100k vs 1k`,

@@ -43,13 +43,23 @@ try {
   const endpoints = cluster.instances.map((i) => i.endpoint);
   console.log(`  ${endpoints.join("\n  ")}`);
   console.log(`Creating ${USERS} users, each with one session…`);
-  const users = (await Promise.all(Array.from({ length: 4 }, (_, i) => createUsers(endpoints[i % endpoints.length]!, USERS / 4, `bench${i}`)))).flat();
+  const users = (
+    await Promise.all(Array.from({ length: 4 }, (_, i) => createUsers(endpoints[i % endpoints.length]!, USERS / 4, `bench${i}`)))
+  ).flat();
   const table = (name: string) => `${cluster.tablePrefix}${name}`;
   const before = (await db.selectFrom(table("sessions")).select("id").execute()).map((r) => r.id as string);
 
   console.log(`Traffic: ${workers} workers for ${seconds} s, spread round-robin over ${count} instances…`);
   const started = performance.now();
-  const results = await runTraffic({ endpoints, users, durationMs: seconds * 1000, workers, timeoutMs: 10_000, maxLoginsPerUser: LOGINS_PER_USER, label: "bench" });
+  const results = await runTraffic({
+    endpoints,
+    users,
+    durationMs: seconds * 1000,
+    workers,
+    timeoutMs: 10_000,
+    maxLoginsPerUser: LOGINS_PER_USER,
+    label: "bench",
+  });
   const elapsed = (performance.now() - started) / 1000;
 
   const ok = (op: Op, status: number) =>
@@ -57,9 +67,13 @@ try {
   const errors = results.filter((r) => r.failure || !ok(r.op, r.status));
   const latencies = results.filter((r) => !r.failure).map((r) => r.ms);
   console.log(`\nRequests: ${results.length} in ${elapsed.toFixed(1)} s → ${(results.length / elapsed).toFixed(0)} req/s`);
-  console.log(`Latency (ms): p50 ${percentile(latencies, 50).toFixed(1)}, p90 ${percentile(latencies, 90).toFixed(1)}, p99 ${percentile(latencies, 99).toFixed(1)}, max ${Math.max(...latencies).toFixed(1)}`);
+  console.log(
+    `Latency (ms): p50 ${percentile(latencies, 50).toFixed(1)}, p90 ${percentile(latencies, 90).toFixed(1)}, p99 ${percentile(latencies, 99).toFixed(1)}, max ${Math.max(...latencies).toFixed(1)}`,
+  );
   console.log(`Statuses: ${JSON.stringify(statusCounts(results))}`);
-  console.log(`Errors (unexpected status or no answer): ${errors.length}${errors.length ? ` e.g. ${JSON.stringify(errors.slice(0, 3))}` : ""}`);
+  console.log(
+    `Errors (unexpected status or no answer): ${errors.length}${errors.length ? ` e.g. ${JSON.stringify(errors.slice(0, 3))}` : ""}`,
+  );
   console.log("\nop          count   req/s    p50     p99   statuses");
   for (const op of ["login", "badLogin", "account", "sessions", "signUp"] as Op[]) {
     const mine = results.filter((r) => r.op === op);
@@ -78,7 +92,8 @@ try {
   const created = results.filter((r) => r.op === "login" && r.status === 201).map((r) => r.sessionId!);
   const lost = [...before, ...created].filter((id) => !have.has(id));
   if (lost.length) problems.push(`${lost.length} sessions lost`);
-  if (sessions.length !== before.length + created.length) problems.push(`${sessions.length} session rows, expected ${before.length + created.length}`);
+  if (sessions.length !== before.length + created.length)
+    problems.push(`${sessions.length} session rows, expected ${before.length + created.length}`);
   const duplicates = await db
     .selectFrom(table("users"))
     .select(["email_key", db.fn.countAll().as("n")])
@@ -98,7 +113,9 @@ try {
   const dead = cluster.instances.filter((i) => !i.alive());
   if (dead.length) problems.push(`${dead.length} instances died`);
 
-  console.log(`\nInvariants: sessions ${sessions.length} = ${before.length} before + ${created.length} created (lost ${lost.length}); users ${userRows} = ${USERS} + ${signedUp} signed up, duplicate e-mails ${duplicates.length}; Redis counters ${keys.length}, negative/overfull ${bad.length}, without TTL ${noTtl}`);
+  console.log(
+    `\nInvariants: sessions ${sessions.length} = ${before.length} before + ${created.length} created (lost ${lost.length}); users ${userRows} = ${USERS} + ${signedUp} signed up, duplicate e-mails ${duplicates.length}; Redis counters ${keys.length}, negative/overfull ${bad.length}, without TTL ${noTtl}`,
+  );
   if (problems.length || errors.length) {
     failed = true;
     console.log(`FAILED: ${[...problems, ...(errors.length ? [`${errors.length} errors`] : [])].join("; ")}`);

@@ -187,7 +187,11 @@ app.post("/bench/seed", async (req, res) => {
 
 const onError = (e: unknown) => console.error("[gatehouse]", e);
 app.use("/v1", accountRouter(service, { onError }));
-for (const { mount, url, prefix } of JSON.parse(process.env.BENCH_DATABASES ?? "[]") as Array<{ mount: string; url: string; prefix: string }>) {
+for (const { mount, url, prefix } of JSON.parse(process.env.BENCH_DATABASES ?? "[]") as Array<{
+  mount: string;
+  url: string;
+  prefix: string;
+}>) {
   // The driver's default pool (10 connections for PostgreSQL), as an application would have it.
   app.use(`${mount}/v1`, accountRouter(benchService(kyselyStore(await openDatabase(url), { prefix })), { onError }));
 }

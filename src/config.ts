@@ -20,7 +20,10 @@ function port<T>(name: string, methods: readonly string[]) {
       ctx.issues.push({ code: "custom", input: v, message: `must be a ${name} object` });
       return;
     }
-    const at = (path: string) => path.split(".").reduce<unknown>((o, key) => (typeof o === "object" && o !== null ? (o as Record<string, unknown>)[key] : undefined), v);
+    const at = (path: string) =>
+      path
+        .split(".")
+        .reduce<unknown>((o, key) => (typeof o === "object" && o !== null ? (o as Record<string, unknown>)[key] : undefined), v);
     const missing = methods.filter((m) => typeof at(m) !== "function");
     if (missing.length) {
       ctx.issues.push({ code: "custom", input: v, message: `must be a ${name}: missing ${missing.map((m) => `${m}()`).join(", ")}` });
@@ -33,18 +36,21 @@ const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,35}$/;
 const APP_ID_PATTERN = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 const HOSTNAME_PATTERN = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[[0-9a-fA-F:]+\]$/;
 
-const apiKeySchema = z.union([
-  z.string().min(16, "an API key must be at least 16 characters"),
-  z.object({
-    secret: z.string().min(16, "an API key must be at least 16 characters"),
-    /** Scopes the key holds; only `sessions.write` matters to the Account API. */
-    scopes: z.array(z.string()).default(["sessions.write"]),
-    expire: z.date().optional(),
-  }),
-], {
-  // A key read from an unset environment variable arrives as undefined: say what was expected.
-  error: "must be a string of at least 16 characters, or { secret, scopes?, expire? } (is the environment variable holding it set?)",
-});
+const apiKeySchema = z.union(
+  [
+    z.string().min(16, "an API key must be at least 16 characters"),
+    z.object({
+      secret: z.string().min(16, "an API key must be at least 16 characters"),
+      /** Scopes the key holds; only `sessions.write` matters to the Account API. */
+      scopes: z.array(z.string()).default(["sessions.write"]),
+      expire: z.date().optional(),
+    }),
+  ],
+  {
+    // A key read from an unset environment variable arrives as undefined: say what was expected.
+    error: "must be a string of at least 16 characters, or { secret, scopes?, expire? } (is the environment variable holding it set?)",
+  },
+);
 
 const methodsSchema = z
   .object({
@@ -146,10 +152,13 @@ const endpointSchema = z
       return;
     }
     const problem =
-      url.protocol !== "http:" && url.protocol !== "https:" ? "must be an http or https URL"
-      : url.username || url.password ? "must not hold a user name or password"
-      : url.search || url.hash || ctx.value.includes("?") || ctx.value.includes("#") ? "must not hold a query or fragment"
-      : null;
+      url.protocol !== "http:" && url.protocol !== "https:"
+        ? "must be an http or https URL"
+        : url.username || url.password
+          ? "must not hold a user name or password"
+          : url.search || url.hash || ctx.value.includes("?") || ctx.value.includes("#")
+            ? "must not hold a query or fragment"
+            : null;
     if (problem) ctx.issues.push({ code: "custom", input: ctx.value, message: `${problem} (e.g. https://api.example.com/v1)` });
   })
   .transform((value) => {
@@ -160,7 +169,9 @@ const endpointSchema = z
 export const configSchema = z
   .object({
     /** The one project this service answers for (`X-Appwrite-Project`). */
-    projectId: z.string().regex(ID_PATTERN, "must be 1–36 characters of a-z, A-Z, 0-9, period, hyphen or underscore, not starting with a special character"),
+    projectId: z
+      .string()
+      .regex(ID_PATTERN, "must be 1–36 characters of a-z, A-Z, 0-9, period, hyphen or underscore, not starting with a special character"),
     /** Shown in e-mails and TOTP issuer names; defaults to the project id. */
     projectName: z.string().min(1).optional(),
     store: port<Store>("Store", STORE_METHOD_PATHS),
@@ -212,7 +223,9 @@ export const configSchema = z
      */
     messages: z
       .object({
-        mail: z.record(z.string(), z.record(z.string(), z.object({ subject: z.string(), text: z.string(), html: z.string() }).partial())).optional(),
+        mail: z
+          .record(z.string(), z.record(z.string(), z.object({ subject: z.string(), text: z.string(), html: z.string() }).partial()))
+          .optional(),
         sms: z.record(z.string(), z.record(z.string(), z.string())).optional(),
       })
       .strict()

@@ -1,6 +1,14 @@
 import type { IncomingMessage } from "node:http";
 import type { NextFunction, Request as ExpressRequest, Response as ExpressResponse } from "express";
-import { AppwriteError, assertProductionSafe, createHandler, type AccountService, type GatehouseHandler, type HandlerOptions, type RawRequest } from "gatehouse";
+import {
+  AppwriteError,
+  assertProductionSafe,
+  createHandler,
+  type AccountService,
+  type GatehouseHandler,
+  type HandlerOptions,
+  type RawRequest,
+} from "gatehouse";
 
 export interface AccountRouterOptions extends Omit<HandlerOptions, "basePath"> {
   /** Largest request body read, in bytes. Default 1 MiB. */
@@ -71,7 +79,9 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 function readBody(req: ExpressRequest, limit: number): Promise<string | Record<string, unknown> | undefined> {
   const parsed = (req as { _body?: boolean; body?: unknown }).body;
   if ((req as { _body?: boolean })._body || req.readableEnded) {
-    return Promise.resolve(typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {});
+    return Promise.resolve(
+      typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {},
+    );
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

@@ -65,9 +65,7 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
 }
 
 type Command =
-  | { kind: "help" }
-  | { kind: "print"; dialect: SqlDialect; prefix: string }
-  | { kind: "up" | "down"; url: string; prefix: string };
+  { kind: "help" } | { kind: "print"; dialect: SqlDialect; prefix: string } | { kind: "up" | "down"; url: string; prefix: string };
 
 function parse(argv: string[]): Command {
   let parsed;
@@ -101,7 +99,8 @@ function parse(argv: string[]): Command {
     if (values.down) throw new UsageError("--print and --down cannot be combined");
     if (values.url !== undefined) throw new UsageError("--print connects to nothing: pass --dialect instead of --url");
     if (values.dialect === undefined) throw new UsageError("--print needs --dialect sqlite|postgres|mysql");
-    if (!DIALECTS.includes(values.dialect as SqlDialect)) throw new UsageError(`unknown dialect "${values.dialect}" (expected sqlite, postgres or mysql)`);
+    if (!DIALECTS.includes(values.dialect as SqlDialect))
+      throw new UsageError(`unknown dialect "${values.dialect}" (expected sqlite, postgres or mysql)`);
     return { kind: "print", dialect: values.dialect as SqlDialect, prefix };
   }
   if (values.dialect !== undefined) throw new UsageError("--dialect is only used with --print; the dialect follows from --url");
@@ -156,7 +155,8 @@ function withInstallHint(error: unknown): unknown {
   const code = (error as { code?: unknown } | null)?.code;
   if (code !== "ERR_MODULE_NOT_FOUND" && code !== "MODULE_NOT_FOUND") return error;
   const missing = /(?:package|module) '([^']+)'/.exec(String((error as Error).message))?.[1];
-  const advice = missing && missing !== "kysely" ? `npm install ${missing}` : "npm install kysely, plus better-sqlite3, pg or mysql2 for your database";
+  const advice =
+    missing && missing !== "kysely" ? `npm install ${missing}` : "npm install kysely, plus better-sqlite3, pg or mysql2 for your database";
   return new Error(`${missing ?? "a dependency"} is not installed (${advice})`);
 }
 
@@ -166,7 +166,11 @@ function oneLine(error: unknown): string {
   let text = "";
   if (error instanceof Error) {
     text = error.message;
-    if (!text && error instanceof AggregateError) text = error.errors.map((e) => (e as Error)?.message ?? String(e)).filter(Boolean).join("; ");
+    if (!text && error instanceof AggregateError)
+      text = error.errors
+        .map((e) => (e as Error)?.message ?? String(e))
+        .filter(Boolean)
+        .join("; ");
     if (!text) text = String((error as { code?: unknown }).code ?? error.name);
   } else {
     text = String(error);

@@ -71,7 +71,8 @@ const DEFAULTS = {
 
 /** The options with defaults filled in; negative or missing values become the defaults. */
 function timeouts(options: OpenDatabaseOptions) {
-  const pick = (value: number | undefined, fallback: number) => (value !== undefined && Number.isFinite(value) && value >= 0 ? Math.floor(value) : fallback);
+  const pick = (value: number | undefined, fallback: number) =>
+    value !== undefined && Number.isFinite(value) && value >= 0 ? Math.floor(value) : fallback;
   const queryTimeout = pick(options.queryTimeout, DEFAULTS.queryTimeout);
   return {
     connectTimeout: pick(options.connectTimeout, DEFAULTS.connectTimeout),
@@ -89,7 +90,10 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
   return sqliteDatabase(url.replace(/^(sqlite|file):(\/\/)?/, ""), options);
 }
 
-export async function sqliteDatabase(filename: string, options: Pick<OpenDatabaseOptions, "lockTimeout" | "busyTimeout"> = {}): Promise<Kysely<any>> {
+export async function sqliteDatabase(
+  filename: string,
+  options: Pick<OpenDatabaseOptions, "lockTimeout" | "busyTimeout"> = {},
+): Promise<Kysely<any>> {
   const { default: Database } = await import("better-sqlite3");
   const { lockTimeout, busyTimeout } = timeouts(options);
   // SQLite's busy handler sleeps on the event loop: a few ms here, the rest of the wait in
@@ -173,7 +177,9 @@ export async function postgresDatabase(url: string, options: OpenDatabaseOptions
     if (prepared) usePreparedStatements(client as unknown as PgClient);
     watchPgTimeouts(client as unknown as Parameters<typeof watchPgTimeouts>[0], timedOut);
   });
-  return new Kysely<any>({ dialect: new PostgresDialect({ pool: discardingPgPool(pool as unknown as Parameters<typeof discardingPgPool>[0], timedOut) }) });
+  return new Kysely<any>({
+    dialect: new PostgresDialect({ pool: discardingPgPool(pool as unknown as Parameters<typeof discardingPgPool>[0], timedOut) }),
+  });
 }
 
 interface PgClient {
@@ -253,7 +259,10 @@ export async function mysqlDatabase(uri: string, options: OpenDatabaseOptions = 
   });
   return new Kysely<any>({
     dialect: new MysqlDialect({
-      pool: timedMysqlPool(pool as unknown as Parameters<typeof timedMysqlPool>[0], { acquireTimeout: t.connectTimeout, queryTimeout: t.queryTimeout }),
+      pool: timedMysqlPool(pool as unknown as Parameters<typeof timedMysqlPool>[0], {
+        acquireTimeout: t.connectTimeout,
+        queryTimeout: t.queryTimeout,
+      }),
     }),
   });
 }
@@ -264,6 +273,7 @@ export async function mysqlDatabase(uri: string, options: OpenDatabaseOptions = 
  */
 function serverTimeoutsSql(mariadb: boolean, ms: number): string | null {
   if (ms <= 0) return null;
-  if (mariadb) return `SET SESSION max_statement_time = ${(ms / 1000).toFixed(3)}, idle_transaction_timeout = ${Math.max(1, Math.ceil(ms / 1000))}`;
+  if (mariadb)
+    return `SET SESSION max_statement_time = ${(ms / 1000).toFixed(3)}, idle_transaction_timeout = ${Math.max(1, Math.ceil(ms / 1000))}`;
   return `SET SESSION max_execution_time = ${ms}`;
 }

@@ -1,4 +1,19 @@
-import { DummyDriver, Kysely, sql, Migrator, MysqlAdapter, MysqlIntrospector, MysqlQueryCompiler, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, type MigrationResultSet } from "kysely";
+import {
+  DummyDriver,
+  Kysely,
+  sql,
+  Migrator,
+  MysqlAdapter,
+  MysqlIntrospector,
+  MysqlQueryCompiler,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  type MigrationResultSet,
+} from "kysely";
 import { gatehouseMigrations } from "./migrations";
 import type { SqlDialect } from "./schema";
 

@@ -9,7 +9,7 @@ import { TablePrefixPlugin } from "./prefix";
  */
 export function gatehouseMigrations(dialect: SqlDialect, prefix: string): Record<string, Migration> {
   const json: ColumnDataType = dialect === "sqlite" ? "text" : "json";
-  const longText: ColumnDataType = dialect === "mysql" ? sql`mediumtext` as unknown as ColumnDataType : "text";
+  const longText: ColumnDataType = dialect === "mysql" ? (sql`mediumtext` as unknown as ColumnDataType) : "text";
   const millis: ColumnDataType = "bigint";
   const flag: ColumnDataType = "integer";
   const index = (name: string) => `${prefix}${name}`;
@@ -66,114 +66,135 @@ export function gatehouseMigrations(dialect: SqlDialect, prefix: string): Record
       ).execute();
 
       await finish(
-        ownedBy("targets", db.schema
-          .createTable("targets")
-          .addColumn("id", "varchar(36)", (c) => c.primaryKey())
-          .addColumn("user_id", "varchar(36)", userRef)
-          .addColumn("created_at", millis, (c) => c.notNull())
-          .addColumn("updated_at", millis, (c) => c.notNull())
-          .addColumn("provider_type", "varchar(16)", (c) => c.notNull())
-          .addColumn("identifier", "varchar(320)", (c) => c.notNull().unique())
-          .addColumn("name", "varchar(255)", (c) => c.notNull())
-          .addColumn("provider_id", "varchar(36)")
-          .addColumn("expired", flag, (c) => c.notNull())),
-      ).execute();
-      await db.schema.createIndex(index("targets_user")).on("targets").column("user_id").execute();
-
-      await finish(
-        ownedBy("sessions", clientInfo(
+        ownedBy(
+          "targets",
           db.schema
-            .createTable("sessions")
+            .createTable("targets")
             .addColumn("id", "varchar(36)", (c) => c.primaryKey())
             .addColumn("user_id", "varchar(36)", userRef)
             .addColumn("created_at", millis, (c) => c.notNull())
             .addColumn("updated_at", millis, (c) => c.notNull())
-            .addColumn("expire", millis, (c) => c.notNull())
-            .addColumn("provider", "varchar(128)", (c) => c.notNull())
-            .addColumn("provider_uid", "varchar(320)", (c) => c.notNull())
-            .addColumn("provider_access_token", longText, (c) => c.notNull())
-            .addColumn("provider_access_token_expiry", millis)
-            .addColumn("provider_refresh_token", longText, (c) => c.notNull())
-            .addColumn("secret_hash", "varchar(64)", (c) => c.notNull().unique())
-            .addColumn("ip", "varchar(64)", (c) => c.notNull())
-            .addColumn("user_agent", "text", (c) => c.notNull())
-            .addColumn("factors", json, (c) => c.notNull())
-            .addColumn("mfa_updated_at", millis),
-        )),
+            .addColumn("provider_type", "varchar(16)", (c) => c.notNull())
+            .addColumn("identifier", "varchar(320)", (c) => c.notNull().unique())
+            .addColumn("name", "varchar(255)", (c) => c.notNull())
+            .addColumn("provider_id", "varchar(36)")
+            .addColumn("expired", flag, (c) => c.notNull()),
+        ),
+      ).execute();
+      await db.schema.createIndex(index("targets_user")).on("targets").column("user_id").execute();
+
+      await finish(
+        ownedBy(
+          "sessions",
+          clientInfo(
+            db.schema
+              .createTable("sessions")
+              .addColumn("id", "varchar(36)", (c) => c.primaryKey())
+              .addColumn("user_id", "varchar(36)", userRef)
+              .addColumn("created_at", millis, (c) => c.notNull())
+              .addColumn("updated_at", millis, (c) => c.notNull())
+              .addColumn("expire", millis, (c) => c.notNull())
+              .addColumn("provider", "varchar(128)", (c) => c.notNull())
+              .addColumn("provider_uid", "varchar(320)", (c) => c.notNull())
+              .addColumn("provider_access_token", longText, (c) => c.notNull())
+              .addColumn("provider_access_token_expiry", millis)
+              .addColumn("provider_refresh_token", longText, (c) => c.notNull())
+              .addColumn("secret_hash", "varchar(64)", (c) => c.notNull().unique())
+              .addColumn("ip", "varchar(64)", (c) => c.notNull())
+              .addColumn("user_agent", "text", (c) => c.notNull())
+              .addColumn("factors", json, (c) => c.notNull())
+              .addColumn("mfa_updated_at", millis),
+          ),
+        ),
       ).execute();
       await db.schema.createIndex(index("sessions_user_created")).on("sessions").columns(["user_id", "created_at"]).execute();
       await db.schema.createIndex(index("sessions_expire")).on("sessions").column("expire").execute();
 
       await finish(
-        ownedBy("tokens", db.schema
-          .createTable("tokens")
-          .addColumn("id", "varchar(36)", (c) => c.primaryKey())
-          .addColumn("user_id", "varchar(36)", userRef)
-          .addColumn("created_at", millis, (c) => c.notNull())
-          .addColumn("type", "integer", (c) => c.notNull())
-          .addColumn("secret_hash", "varchar(64)", (c) => c.notNull())
-          .addColumn("expire", millis, (c) => c.notNull())
-          .addColumn("phrase", "varchar(255)", (c) => c.notNull())
-          .addColumn("ip", "varchar(64)", (c) => c.notNull())
-          .addColumn("user_agent", "text", (c) => c.notNull())
-          .addColumn("attempts", "integer", (c) => c.notNull())),
+        ownedBy(
+          "tokens",
+          db.schema
+            .createTable("tokens")
+            .addColumn("id", "varchar(36)", (c) => c.primaryKey())
+            .addColumn("user_id", "varchar(36)", userRef)
+            .addColumn("created_at", millis, (c) => c.notNull())
+            .addColumn("type", "integer", (c) => c.notNull())
+            .addColumn("secret_hash", "varchar(64)", (c) => c.notNull())
+            .addColumn("expire", millis, (c) => c.notNull())
+            .addColumn("phrase", "varchar(255)", (c) => c.notNull())
+            .addColumn("ip", "varchar(64)", (c) => c.notNull())
+            .addColumn("user_agent", "text", (c) => c.notNull())
+            .addColumn("attempts", "integer", (c) => c.notNull()),
+        ),
       ).execute();
       await db.schema.createIndex(index("tokens_user_type")).on("tokens").columns(["user_id", "type"]).execute();
       await db.schema.createIndex(index("tokens_expire")).on("tokens").column("expire").execute();
 
       await finish(
-        ownedBy("challenges", db.schema
-          .createTable("challenges")
-          .addColumn("id", "varchar(36)", (c) => c.primaryKey())
-          .addColumn("user_id", "varchar(36)", userRef)
-          .addColumn("created_at", millis, (c) => c.notNull())
-          .addColumn("type", "varchar(32)", (c) => c.notNull())
-          .addColumn("code_hash", "varchar(64)", (c) => c.notNull())
-          .addColumn("expire", millis, (c) => c.notNull())
-          .addColumn("attempts", "integer", (c) => c.notNull())),
+        ownedBy(
+          "challenges",
+          db.schema
+            .createTable("challenges")
+            .addColumn("id", "varchar(36)", (c) => c.primaryKey())
+            .addColumn("user_id", "varchar(36)", userRef)
+            .addColumn("created_at", millis, (c) => c.notNull())
+            .addColumn("type", "varchar(32)", (c) => c.notNull())
+            .addColumn("code_hash", "varchar(64)", (c) => c.notNull())
+            .addColumn("expire", millis, (c) => c.notNull())
+            .addColumn("attempts", "integer", (c) => c.notNull()),
+        ),
       ).execute();
       await db.schema.createIndex(index("challenges_user")).on("challenges").column("user_id").execute();
       await db.schema.createIndex(index("challenges_expire")).on("challenges").column("expire").execute();
 
       await finish(
-        ownedBy("authenticators", db.schema
-          .createTable("authenticators")
-          .addColumn("id", "varchar(36)", (c) => c.primaryKey())
-          .addColumn("user_id", "varchar(36)", userRef)
-          .addColumn("created_at", millis, (c) => c.notNull())
-          .addColumn("updated_at", millis, (c) => c.notNull())
-          .addColumn("type", "varchar(16)", (c) => c.notNull())
-          .addColumn("verified", flag, (c) => c.notNull())
-          .addColumn("secret", "varchar(255)", (c) => c.notNull())
-          .addColumn("last_used_step", millis)
-          .addUniqueConstraint(index("authenticators_user_type"), ["user_id", "type"])),
+        ownedBy(
+          "authenticators",
+          db.schema
+            .createTable("authenticators")
+            .addColumn("id", "varchar(36)", (c) => c.primaryKey())
+            .addColumn("user_id", "varchar(36)", userRef)
+            .addColumn("created_at", millis, (c) => c.notNull())
+            .addColumn("updated_at", millis, (c) => c.notNull())
+            .addColumn("type", "varchar(16)", (c) => c.notNull())
+            .addColumn("verified", flag, (c) => c.notNull())
+            .addColumn("secret", "varchar(255)", (c) => c.notNull())
+            .addColumn("last_used_step", millis)
+            .addUniqueConstraint(index("authenticators_user_type"), ["user_id", "type"]),
+        ),
       ).execute();
 
       await finish(
-        ownedBy("recovery_codes", db.schema
-          .createTable("recovery_codes")
-          .addColumn("user_id", "varchar(36)", userRef)
-          .addColumn("code_hash", "varchar(64)", (c) => c.notNull())
-          .addColumn("sealed_code", "text", (c) => c.notNull())
-          .addColumn("created_at", millis, (c) => c.notNull())
-          .addColumn("position", "integer", (c) => c.notNull())
-          .addPrimaryKeyConstraint(index("recovery_codes_pk"), ["user_id", "code_hash"])),
+        ownedBy(
+          "recovery_codes",
+          db.schema
+            .createTable("recovery_codes")
+            .addColumn("user_id", "varchar(36)", userRef)
+            .addColumn("code_hash", "varchar(64)", (c) => c.notNull())
+            .addColumn("sealed_code", "text", (c) => c.notNull())
+            .addColumn("created_at", millis, (c) => c.notNull())
+            .addColumn("position", "integer", (c) => c.notNull())
+            .addPrimaryKeyConstraint(index("recovery_codes_pk"), ["user_id", "code_hash"]),
+        ),
       ).execute();
 
       await finish(
-        ownedBy("identities", db.schema
-          .createTable("identities")
-          .addColumn("id", "varchar(36)", (c) => c.primaryKey())
-          .addColumn("user_id", "varchar(36)", userRef)
-          .addColumn("created_at", millis, (c) => c.notNull())
-          .addColumn("updated_at", millis, (c) => c.notNull())
-          .addColumn("provider", "varchar(128)", (c) => c.notNull())
-          .addColumn("provider_uid", "varchar(255)", (c) => c.notNull())
-          .addColumn("provider_email", "varchar(320)", (c) => c.notNull())
-          .addColumn("provider_access_token", longText, (c) => c.notNull())
-          .addColumn("provider_access_token_expiry", millis)
-          .addColumn("provider_refresh_token", longText, (c) => c.notNull())
-          .addUniqueConstraint(index("identities_provider_uid"), ["provider", "provider_uid"])),
+        ownedBy(
+          "identities",
+          db.schema
+            .createTable("identities")
+            .addColumn("id", "varchar(36)", (c) => c.primaryKey())
+            .addColumn("user_id", "varchar(36)", userRef)
+            .addColumn("created_at", millis, (c) => c.notNull())
+            .addColumn("updated_at", millis, (c) => c.notNull())
+            .addColumn("provider", "varchar(128)", (c) => c.notNull())
+            .addColumn("provider_uid", "varchar(255)", (c) => c.notNull())
+            .addColumn("provider_email", "varchar(320)", (c) => c.notNull())
+            .addColumn("provider_access_token", longText, (c) => c.notNull())
+            .addColumn("provider_access_token_expiry", millis)
+            .addColumn("provider_refresh_token", longText, (c) => c.notNull())
+            .addUniqueConstraint(index("identities_provider_uid"), ["provider", "provider_uid"]),
+        ),
       ).execute();
       await db.schema.createIndex(index("identities_user")).on("identities").column("user_id").execute();
       await db.schema.createIndex(index("identities_email")).on("identities").column("provider_email").execute();
@@ -186,26 +207,39 @@ export function gatehouseMigrations(dialect: SqlDialect, prefix: string): Record
             : // SQLite: the rowid orders inserts already; a plain column keeps the row shape alike.
               (t: CreateTableBuilder<"logs", never>) => t.addColumn("seq", "integer");
       await finish(
-        ownedBy("logs", clientInfo(
-          seq(db.schema.createTable("logs") as unknown as CreateTableBuilder<"logs", never>)
-            .addColumn("id", "varchar(36)", (c) => c.primaryKey())
-            .addColumn("user_id", "varchar(36)", userRef)
-            .addColumn("event", "varchar(64)", (c) => c.notNull())
-            .addColumn("resource", "varchar(255)", (c) => c.notNull())
-            .addColumn("user_email", "varchar(320)", (c) => c.notNull())
-            .addColumn("user_name", "varchar(512)", (c) => c.notNull())
-            .addColumn("mode", "varchar(16)", (c) => c.notNull())
-            .addColumn("ip", "varchar(64)", (c) => c.notNull())
-            .addColumn("time", millis, (c) => c.notNull())
-            .addColumn("user_agent", "text", (c) => c.notNull()),
-        )),
+        ownedBy(
+          "logs",
+          clientInfo(
+            seq(db.schema.createTable("logs") as unknown as CreateTableBuilder<"logs", never>)
+              .addColumn("id", "varchar(36)", (c) => c.primaryKey())
+              .addColumn("user_id", "varchar(36)", userRef)
+              .addColumn("event", "varchar(64)", (c) => c.notNull())
+              .addColumn("resource", "varchar(255)", (c) => c.notNull())
+              .addColumn("user_email", "varchar(320)", (c) => c.notNull())
+              .addColumn("user_name", "varchar(512)", (c) => c.notNull())
+              .addColumn("mode", "varchar(16)", (c) => c.notNull())
+              .addColumn("ip", "varchar(64)", (c) => c.notNull())
+              .addColumn("time", millis, (c) => c.notNull())
+              .addColumn("user_agent", "text", (c) => c.notNull()),
+          ),
+        ),
       ).execute();
       await db.schema.createIndex(index("logs_user_time")).on("logs").columns(["user_id", "time"]).execute();
     },
 
     async down(raw) {
       const db = withPrefix(raw);
-      for (const table of ["logs", "identities", "recovery_codes", "authenticators", "challenges", "tokens", "sessions", "targets", "users"]) {
+      for (const table of [
+        "logs",
+        "identities",
+        "recovery_codes",
+        "authenticators",
+        "challenges",
+        "tokens",
+        "sessions",
+        "targets",
+        "users",
+      ]) {
         await db.schema.dropTable(table).ifExists().execute();
       }
     },

@@ -1,4 +1,14 @@
-import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type QueryCompiler, type QueryResult, type SqliteDatabase, type TransactionSettings } from "kysely";
+import {
+  CompiledQuery,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Driver,
+  type QueryCompiler,
+  type QueryResult,
+  type SqliteDatabase,
+  type TransactionSettings,
+} from "kysely";
 
 /**
  * SQLite with another process holding the write lock (a backup, a CLI, a second instance): a

@@ -24,7 +24,8 @@ export interface MmdbLookup {
 export async function maxmindGeo(source: string | Buffer | MmdbLookup, options: MaxmindGeoOptions = {}): Promise<Geo> {
   const reader: MmdbLookup =
     typeof source === "string" ? await open(source, options) : Buffer.isBuffer(source) ? new Reader(source) : source;
-  if (typeof reader?.get !== "function") throw new TypeError("maxmindGeo expects a path to an .mmdb file, its contents, or a maxmind Reader");
+  if (typeof reader?.get !== "function")
+    throw new TypeError("maxmindGeo expects a path to an .mmdb file, its contents, or a maxmind Reader");
   return {
     country(ip: string): string | null {
       const address = normaliseIp(ip);

@@ -1,4 +1,13 @@
-import { createHandler, firstPartySessionCookie, sessionCookieNames, sessionFromJar, type AccountService, type HandlerOptions, type OperationName, type RequestContext } from "gatehouse";
+import {
+  createHandler,
+  firstPartySessionCookie,
+  sessionCookieNames,
+  sessionFromJar,
+  type AccountService,
+  type HandlerOptions,
+  type OperationName,
+  type RequestContext,
+} from "gatehouse";
 
 export interface NextRouteOptions extends HandlerOptions {
   /**

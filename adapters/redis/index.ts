@@ -62,7 +62,8 @@ export function redisRateLimiter(redis: Redis, options: RedisRateLimiterOptions 
     throw new TypeError(`redisRateLimiter: onUnavailable must be "memory", "deny" or "allow", not ${JSON.stringify(policy)}`);
   }
   const timeoutMs = options.timeoutMs ?? 500;
-  if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) throw new TypeError(`redisRateLimiter: timeoutMs must be a positive number of milliseconds`);
+  if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs))
+    throw new TypeError(`redisRateLimiter: timeoutMs must be a positive number of milliseconds`);
   const fallback = memoryRateLimiter();
   redis.defineCommand("gatehouseHit", { numberOfKeys: 1, lua: HIT });
   // Before the first connection, commands may wait (bounded) for it; after it, a client that is

@@ -45,20 +45,24 @@ const address = line("an e-mail address").refine((v) => v.includes("@"), "must b
 
 const OTHER_TRANSPORTS = ["jsonTransport", "streamTransport", "sendmail", "SES", "transport"];
 
-const isTransporter = (v: unknown): v is Transporter => typeof v === "object" && v !== null && typeof (v as Transporter).sendMail === "function";
+const isTransporter = (v: unknown): v is Transporter =>
+  typeof v === "object" && v !== null && typeof (v as Transporter).sendMail === "function";
 
 const optionsSchema = z
   .object({
     from: address,
-    transport: z.union([
-      z.custom<Transporter>(isTransporter),
-      z.looseObject({
-        host: z.string().min(1, "must be a host name").optional(),
-        port: z.number().int("must be a port number").min(1, "must be a port number").max(65535, "must be a port number").optional(),
-        secure: z.boolean().optional(),
-        auth: z.looseObject({}).optional(),
-      }),
-    ], { error: "must be nodemailer SMTP options or a Transporter" }),
+    transport: z.union(
+      [
+        z.custom<Transporter>(isTransporter),
+        z.looseObject({
+          host: z.string().min(1, "must be a host name").optional(),
+          port: z.number().int("must be a port number").min(1, "must be a port number").max(65535, "must be a port number").optional(),
+          secure: z.boolean().optional(),
+          auth: z.looseObject({}).optional(),
+        }),
+      ],
+      { error: "must be nodemailer SMTP options or a Transporter" },
+    ),
     replyTo: address.optional(),
     headers: z.record(z.string().regex(/^[!-9;-~]+$/, "must be a header name"), line("a header value")).optional(),
   })

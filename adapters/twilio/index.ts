@@ -46,10 +46,11 @@ const optionsSchema = z
     accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, "must be a Twilio account SID: AC followed by 32 hex digits"),
     authToken: z.string().regex(/^[\x21-\x7e]+$/, "must be the account's auth token"),
     from: z.string().min(1, "must be a phone number, short code or sender ID").optional(),
-    messagingServiceSid: z.string().regex(/^MG[0-9a-fA-F]{32}$/, "must be a Messaging Service SID: MG followed by 32 hex digits").optional(),
-    baseUrl: z
-      .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
-      .default("https://api.twilio.com"),
+    messagingServiceSid: z
+      .string()
+      .regex(/^MG[0-9a-fA-F]{32}$/, "must be a Messaging Service SID: MG followed by 32 hex digits")
+      .optional(),
+    baseUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).default("https://api.twilio.com"),
     fetch: z.custom<typeof fetch>((v) => typeof v === "function", "must be a function").optional(),
     timeoutMs: z.number().int().positive().default(10_000),
   })
@@ -59,7 +60,12 @@ const optionsSchema = z
     if (from === undefined && messagingServiceSid === undefined) {
       ctx.issues.push({ code: "custom", input: ctx.value, path: ["from"], message: "pass either from or messagingServiceSid" });
     } else if (from !== undefined && messagingServiceSid !== undefined) {
-      ctx.issues.push({ code: "custom", input: ctx.value, path: ["messagingServiceSid"], message: "pass either from or messagingServiceSid, not both" });
+      ctx.issues.push({
+        code: "custom",
+        input: ctx.value,
+        path: ["messagingServiceSid"],
+        message: "pass either from or messagingServiceSid, not both",
+      });
     }
   });
 
@@ -108,7 +114,8 @@ export function twilioSms(options: TwilioSmsOptions): Sms {
         // Not JSON (a proxy's error page, say): report the status alone.
       }
       const code = typeof body.code === "number" ? body.code : undefined;
-      const detail = typeof body.message === "string" ? body.message : `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`;
+      const detail =
+        typeof body.message === "string" ? body.message : `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`;
       throw new TwilioError(
         `Twilio refused the message${code !== undefined ? ` (error ${code})` : ""}: ${detail}`,
         response.status,

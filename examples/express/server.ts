@@ -36,7 +36,8 @@ const databaseUrl = process.env.DATABASE_URL ?? "sqlite:./gatehouse-demo.sqlite"
 function devOutbox(): Outbox | null {
   const flag = process.env.GATEHOUSE_DEV_OUTBOX;
   if (flag === undefined || flag === "" || flag === "0") return null;
-  if (flag !== "1") throw new Error(`GATEHOUSE_DEV_OUTBOX must be 1 (enable the development outbox) or unset, not ${JSON.stringify(flag)}.`);
+  if (flag !== "1")
+    throw new Error(`GATEHOUSE_DEV_OUTBOX must be 1 (enable the development outbox) or unset, not ${JSON.stringify(flag)}.`);
   if (process.env.NODE_ENV === "production") {
     throw new Error(
       "Refusing to start: GATEHOUSE_DEV_OUTBOX=1 is set with NODE_ENV=production. The development outbox shows every " +
@@ -54,7 +55,10 @@ async function smtpFromEnv() {
   const url = process.env.SMTP_URL;
   if (box || !url) return null;
   const { smtpMailer } = await import("gatehouse/smtp");
-  return smtpMailer({ from: process.env.SMTP_FROM ?? `"${process.env.PROJECT_NAME ?? "Gatehouse demo"}" <no-reply@localhost>`, transport: { url } });
+  return smtpMailer({
+    from: process.env.SMTP_FROM ?? `"${process.env.PROJECT_NAME ?? "Gatehouse demo"}" <no-reply@localhost>`,
+    transport: { url },
+  });
 }
 
 const smtp = await smtpFromEnv();
@@ -87,8 +91,13 @@ const server = app.listen(port, () => {
   // The outbox line comes first: tools (and the tests) treat the "listening on" line as "ready".
   if (smtp) console.log(`E-mail goes out through SMTP_URL (${process.env.SMTP_URL!.replace(/\/\/[^@/]*@/, "//…@")})`);
   if (box) console.log(`Development outbox (GATEHOUSE_DEV_OUTBOX=1, never in production): http://localhost:${port}/dev/outbox/`);
-  if (box) console.log(`Mock OAuth2 login: http://localhost:${port}/v1/account/tokens/oauth2/mock?project=${projectId}&success=http://localhost:${port}/`);
-  console.log(`Gatehouse demo listening on http://localhost:${port}/v1 (project "${projectId}", store ${databaseUrl.replace(/\/\/[^@/]*@/, "//…@")})`);
+  if (box)
+    console.log(
+      `Mock OAuth2 login: http://localhost:${port}/v1/account/tokens/oauth2/mock?project=${projectId}&success=http://localhost:${port}/`,
+    );
+  console.log(
+    `Gatehouse demo listening on http://localhost:${port}/v1 (project "${projectId}", store ${databaseUrl.replace(/\/\/[^@/]*@/, "//…@")})`,
+  );
 });
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -64,7 +64,13 @@ export async function authenticate(deps: Deps, ctx: RequestContext, now: Date): 
     for (const key of deps.apiKeys) if (constantTimeEqual(key.hash, hash)) match = key;
     if (!match) throw new AppwriteError("user_unauthorized");
     if (match.expire && match.expire.getTime() <= now.getTime()) throw new AppwriteError("project_key_expired");
-    caller = { role: "applications", user: null, targets: [], session: null, scopes: new Set([...match.scopes, "global", "health.read", "graphql"]) };
+    caller = {
+      role: "applications",
+      user: null,
+      targets: [],
+      session: null,
+      scopes: new Set([...match.scopes, "global", "health.read", "graphql"]),
+    };
   }
 
   // accessedAt is written at most once a day per user (spec A.3): reads stay read-only.

@@ -12,7 +12,10 @@ export function configured(env: Env, name: string): { provider: Provider; settin
   const key = Object.keys(all).find((k) => k.toLowerCase() === name.toLowerCase());
   const settings = key ? all[key] : undefined;
   if (!settings || !settings.enabled) {
-    throw new AppwriteError("project_provider_disabled", "This provider is disabled. Please enable the provider from your Appwrite console to continue.");
+    throw new AppwriteError(
+      "project_provider_disabled",
+      "This provider is disabled. Please enable the provider from your Appwrite console to continue.",
+    );
   }
   if (!settings.clientId || !settings.clientSecret) {
     throw new AppwriteError(
@@ -23,12 +26,15 @@ export function configured(env: Env, name: string): { provider: Provider; settin
   const provider = providers[name];
   if (!provider) throw new AppwriteError("project_provider_unsupported");
   if (provider.kind === "oidc" && !provider.issuer(settings)) {
-    throw new AppwriteError("project_provider_disabled", "This provider is disabled. Please configure the provider issuer URL to continue.");
+    throw new AppwriteError(
+      "project_provider_disabled",
+      "This provider is disabled. Please configure the provider issuer URL to continue.",
+    );
   }
   return { provider, settings };
 }
 
 /** The OAuth2 callback on this API, which the provider is told to come back to. */
-export const redirectUri = (env: Env, name: string) => apiUrl(env, `/account/sessions/oauth2/callback/${name}/${env.deps.config.projectId}`);
+export const redirectUri = (env: Env, name: string) =>
+  apiUrl(env, `/account/sessions/oauth2/callback/${name}/${env.deps.config.projectId}`);
 export const apiLocation = (env: Env) => ({ endpoint: apiEndpoint(env.deps.config, env.ctx), projectId: env.deps.config.projectId });
-

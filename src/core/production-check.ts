@@ -9,10 +9,15 @@ export function productionRefusals(config: ResolvedConfig): string[] {
   const refusals: string[] = [];
   // Without it links would be built from the request's Host, which the sender chooses (core/urls.ts).
   if (!config.endpoint) {
-    refusals.push("endpoint is not set: give the public API base URL, e.g. endpoint: \"https://api.example.com/v1\". Links in e-mails and the OAuth2 redirect_uri are built from it.");
+    refusals.push(
+      'endpoint is not set: give the public API base URL, e.g. endpoint: "https://api.example.com/v1". Links in e-mails and the OAuth2 redirect_uri are built from it.',
+    );
   }
   const mock = Object.entries(config.oauth2).some(([name, settings]) => name.toLowerCase() === "mock" && settings.enabled);
-  if (mock) refusals.push("oauth2.mock is enabled: the test OAuth2 provider signs anyone in as its mock user. Remove it from the production config.");
+  if (mock)
+    refusals.push(
+      "oauth2.mock is enabled: the test OAuth2 provider signs anyone in as its mock user. Remove it from the production config.",
+    );
   return refusals;
 }
 

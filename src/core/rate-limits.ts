@@ -84,7 +84,11 @@ export const RATE_LIMITS = Object.freeze({
   // POST /account/tokens/magic-url: Appwrite keys it per e-mail (60), then per IP (60).
   createMagicURLToken: rule([ipAndEmail, MAGIC_URL_PER_IP], [ip, MAGIC_URL_PER_IP], [email, IDENTIFIER_CEILING]),
   // POST /account/tokens/phone: Appwrite keys it per phone (10), then per IP (10).
-  createPhoneToken: rule(["url:{url},ip:{ip},phone:{param-phone}", PER_IP_AND_IDENTIFIER], [ip, 10], ["url:{url},phone:{param-phone}", IDENTIFIER_CEILING]),
+  createPhoneToken: rule(
+    ["url:{url},ip:{ip},phone:{param-phone}", PER_IP_AND_IDENTIFIER],
+    [ip, 10],
+    ["url:{url},phone:{param-phone}", IDENTIFIER_CEILING],
+  ),
   // POST /account/sessions/token and its aliases: the secret is guessed per user, from one IP.
   createSession: rule(["ip:{ip},userId:{param-userId}", 10], [ip, GUEST_PER_IP]),
   // POST /account/recovery: Appwrite keys it per e-mail (10), then per IP (10).

@@ -26,7 +26,19 @@ import * as oauth2Ops from "./operations/oauth2";
 import * as oauth2MockOps from "./operations/oauth2-mock";
 
 /** Every operation the service offers, by method name. */
-export const operations = { ...accountOps, ...sessionOps, ...tokenOps, ...verificationOps, ...recoveryOps, ...mfaOps, ...jwtOps, ...logOps, ...identityOps, ...oauth2Ops, ...oauth2MockOps };
+export const operations = {
+  ...accountOps,
+  ...sessionOps,
+  ...tokenOps,
+  ...verificationOps,
+  ...recoveryOps,
+  ...mfaOps,
+  ...jwtOps,
+  ...logOps,
+  ...identityOps,
+  ...oauth2Ops,
+  ...oauth2MockOps,
+};
 export type OperationName = keyof typeof operations;
 
 type InputOf<S extends ParamShape> = z.input<z.ZodObject<S>>;

@@ -42,4 +42,3 @@ export function redirectHosts(config: ResolvedConfig): readonly string[] {
   }
   return hosts;
 }
-

@@ -32,7 +32,8 @@ export function verifySessionJwt(token: string, key: Uint8Array, nowSeconds: num
   if ((header as { alg?: unknown }).alg !== "HS256") return { error: "Invalid token: Unsupported algorithm" };
   if (!constantTimeEqualBytes(signature, hmacSha256(key, message))) return { error: "Invalid token: Signature failed" };
   const { userId, sessionId, exp } = payload as Record<string, unknown>;
-  if (typeof userId !== "string" || typeof sessionId !== "string" || typeof exp !== "number") return { error: "Invalid token: Invalid payload" };
+  if (typeof userId !== "string" || typeof sessionId !== "string" || typeof exp !== "number")
+    return { error: "Invalid token: Invalid payload" };
   // Leeway 0, as Appwrite verifies.
   if (exp <= nowSeconds) return { error: "Invalid token: Expired" };
   return { userId, sessionId, exp };

@@ -6,7 +6,10 @@
 export function clientIp(peer: string | undefined, forwardedFor: string | null, trustedProxies: readonly string[]): string {
   const socketIp = normalise(peer ?? "");
   if (!forwardedFor || !trustedProxies.includes(socketIp)) return socketIp;
-  const hops = forwardedFor.split(",").map((s) => normalise(s.trim())).filter(Boolean);
+  const hops = forwardedFor
+    .split(",")
+    .map((s) => normalise(s.trim()))
+    .filter(Boolean);
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = hops[i]!;
     if (!trustedProxies.includes(hop)) return hop;

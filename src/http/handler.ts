@@ -163,7 +163,10 @@ export function createHandler(service: AccountService, options: HandlerOptions =
 
       // The OAuth2 callback names its project in the path: the provider sends no project.
       const project =
-        (typeof params.project === "string" && params.project) || route.pathParams.projectId || request.headers.get("x-appwrite-project") || "console";
+        (typeof params.project === "string" && params.project) ||
+        route.pathParams.projectId ||
+        request.headers.get("x-appwrite-project") ||
+        "console";
       if (project !== config.projectId) throw new AppwriteError("project_not_found");
 
       const { value: session, fromFallback } = sessionFromRequest(cookieNames, (name) => request.headers.get(name));
@@ -185,11 +188,25 @@ export function createHandler(service: AccountService, options: HandlerOptions =
 
       const outcome = await service.execute(route.operation, ctx, compat ? compat.request(route.operation, params) : params);
       for (const [name, value] of Object.entries(own(outcome, "headers") ?? {})) headers.push([name, value]);
-      applySessionHeaders(outcome, headers, { https: isHttps(request, url), apiHost, sameSite: isSameSite(origin, apiHost), nowMs: clock.now() });
+      applySessionHeaders(outcome, headers, {
+        https: isHttps(request, url),
+        apiHost,
+        sameSite: isSameSite(origin, apiHost),
+        nowMs: clock.now(),
+      });
 
       for (const cookie of own(outcome, "cookies") ?? []) {
         const expires = new Date(clock.now() + cookie.maxAge * 1000);
-        headers.push(["Set-Cookie", serializeCookie(cookie.name, cookie.value, { expires, maxAge: cookie.maxAge, secure: isHttps(request, url), domain: null, sameSiteNone: false }) + "; SameSite=Lax"]);
+        headers.push([
+          "Set-Cookie",
+          serializeCookie(cookie.name, cookie.value, {
+            expires,
+            maxAge: cookie.maxAge,
+            secure: isHttps(request, url),
+            domain: null,
+            sameSiteNone: false,
+          }) + "; SameSite=Lax",
+        ]);
       }
       const redirect = own(outcome, "redirect");
       if (redirect) {
@@ -198,7 +215,11 @@ export function createHandler(service: AccountService, options: HandlerOptions =
       }
       if (outcome.status === 204 || outcome.body === null) return { status: outcome.status, headers, body: null };
       headers.push(["Content-Type", JSON_TYPE]);
-      return { status: outcome.status, headers, body: JSON.stringify(compat ? compat.response(route.operation, outcome.body) : outcome.body) };
+      return {
+        status: outcome.status,
+        headers,
+        body: JSON.stringify(compat ? compat.response(route.operation, outcome.body) : outcome.body),
+      };
     } catch (thrown) {
       const error = toAppwriteError(thrown);
       if (error.code >= 500 && error.type !== "general_smtp_disabled" && error.type !== "general_phone_disabled") {
@@ -229,7 +250,10 @@ export function createHandler(service: AccountService, options: HandlerOptions =
     if (host && origin!.protocol.startsWith("appwrite-") && isAllowedHost(host, config.nativeApps, "")) return;
     const platform = origin ? PLATFORM_BY_SCHEME[origin.protocol.slice(0, -1)] : undefined;
     if (!platform) throw new AppwriteError("general_unknown_origin", "Unsupported platform");
-    throw new AppwriteError("general_unknown_origin", `Invalid Origin. Register your new client (${host}) as a new ${platform} platform on your project console dashboard`);
+    throw new AppwriteError(
+      "general_unknown_origin",
+      `Invalid Origin. Register your new client (${host}) as a new ${platform} platform on your project console dashboard`,
+    );
   }
 
   function applySessionHeaders(

@@ -31,7 +31,8 @@ export function parseJsonBody(text: string): Params {
   if (!text) return emptyParams();
   // Before JSON.parse, which spends half a second on a 1 MiB body of `[[[[…`.
   const deep = tooDeep(text, INPUT_LIMITS.maxJsonDepth);
-  if (deep === "") throw new AppwriteError("general_argument_invalid", `Request body must be nested at most ${INPUT_LIMITS.maxJsonDepth} levels deep.`);
+  if (deep === "")
+    throw new AppwriteError("general_argument_invalid", `Request body must be nested at most ${INPUT_LIMITS.maxJsonDepth} levels deep.`);
   if (deep !== null) throw invalidParam(deep, `Value must be nested at most ${INPUT_LIMITS.maxJsonDepth} levels deep`);
   let value: unknown;
   try {
@@ -291,7 +292,8 @@ function sanitise(body: Params): Params {
   const pending: Pending[] = [{ name: "", from: body, to: root, depth: 1 }];
   while (pending.length > 0) {
     const { name, from, to, depth } = pending.pop()!;
-    if (depth > INPUT_LIMITS.maxJsonDepth) throw invalidParam(name, `Value must be nested at most ${INPUT_LIMITS.maxJsonDepth} levels deep`);
+    if (depth > INPUT_LIMITS.maxJsonDepth)
+      throw invalidParam(name, `Value must be nested at most ${INPUT_LIMITS.maxJsonDepth} levels deep`);
     if (Array.isArray(from)) {
       // A decoded body's arrays are dense and shorter than the body; a pre-parsed one may be sparse.
       if (from.length > INPUT_LIMITS.maxBodyBytes) throw invalidParam(name, "Value is too long");

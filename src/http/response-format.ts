@@ -84,7 +84,6 @@ export function newerThanServer(format: string, serverVersion: string): string |
   return `The current SDK is built for Appwrite ${format}. However, the current Appwrite server version is ${serverVersion}. Please downgrade your SDK to match the Appwrite version: https://appwrite.io/docs/sdks`;
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Request filters
 // ---------------------------------------------------------------------------------------------
@@ -117,7 +116,6 @@ function withCurrentQueries(params: Params): Params {
   return copyWith(params, { queries: convertOldQueries(params.queries) });
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Response filters
 // ---------------------------------------------------------------------------------------------
@@ -125,7 +123,10 @@ function withCurrentQueries(params: Params): Params {
 /** Appwrite response filter V17 (1.5 → 1.4), its Account models. */
 const TO_1_4: { readonly [M in ResponseModel]: (body: Params) => Params } = {
   session: (body) => omit(body, "factors", "secret"),
-  sessionList: (body) => (Array.isArray(body.sessions) ? { ...body, sessions: body.sessions.map((s: unknown) => (isRecord(s) ? omit(s, "factors", "secret") : s)) } : body),
+  sessionList: (body) =>
+    Array.isArray(body.sessions)
+      ? { ...body, sessions: body.sessions.map((s: unknown) => (isRecord(s) ? omit(s, "factors", "secret") : s)) }
+      : body,
   token: (body) => omit(body, "phrase"),
 };
 

@@ -1,9 +1,7 @@
 import type { Mailer, MailMessage } from "../ports/mailer";
 import type { Sms, SmsMessage } from "../ports/sms";
 
-export type OutboxEntry =
-  | { channel: "mail"; at: Date; message: MailMessage }
-  | { channel: "sms"; at: Date; message: SmsMessage };
+export type OutboxEntry = { channel: "mail"; at: Date; message: MailMessage } | { channel: "sms"; at: Date; message: SmsMessage };
 
 export interface Outbox {
   /** A Mailer that keeps messages instead of sending them. */
@@ -43,7 +41,9 @@ export function outbox(options: OutboxOptions = {}): Outbox {
     mailer: {
       async send(message) {
         add({ channel: "mail", at: new Date(), message });
-        print?.(`[outbox] mail to ${message.to}: ${message.subject}${message.url ? ` ${message.url}` : ""}${message.secret && !message.url ? ` code ${message.secret}` : ""}`);
+        print?.(
+          `[outbox] mail to ${message.to}: ${message.subject}${message.url ? ` ${message.url}` : ""}${message.secret && !message.url ? ` code ${message.secret}` : ""}`,
+        );
       },
     },
     sms: {
@@ -54,13 +54,11 @@ export function outbox(options: OutboxOptions = {}): Outbox {
     },
     entries,
     lastMail: (to) =>
-      entries
-        .filter((e): e is Extract<OutboxEntry, { channel: "mail" }> => e.channel === "mail" && (!to || e.message.to === to))
-        .at(-1)?.message,
+      entries.filter((e): e is Extract<OutboxEntry, { channel: "mail" }> => e.channel === "mail" && (!to || e.message.to === to)).at(-1)
+        ?.message,
     lastSms: (to) =>
-      entries
-        .filter((e): e is Extract<OutboxEntry, { channel: "sms" }> => e.channel === "sms" && (!to || e.message.to === to))
-        .at(-1)?.message,
+      entries.filter((e): e is Extract<OutboxEntry, { channel: "sms" }> => e.channel === "sms" && (!to || e.message.to === to)).at(-1)
+        ?.message,
     clear: () => {
       entries.length = 0;
     },

@@ -38,38 +38,51 @@ const button = (label: string) =>
   `<p><a href="{{url}}" style="display:inline-block;padding:10px 18px;background:#1a1a1a;color:#fff;text-decoration:none;border-radius:6px">${label}</a></p><p style="font-size:13px;color:#666">Or open this link: <a href="{{url}}">{{url}}</a></p>`;
 
 const phrase = "{{#phrase}}\nSecurity phrase: {{phrase}} (check that it matches the one shown where you signed in)\n{{/phrase}}";
-const phraseHtml = "{{#phrase}}<p>Security phrase: <strong>{{phrase}}</strong> (check that it matches the one shown where you signed in)</p>{{/phrase}}";
+const phraseHtml =
+  "{{#phrase}}<p>Security phrase: <strong>{{phrase}}</strong> (check that it matches the one shown where you signed in)</p>{{/phrase}}";
 
 export const defaultMailTemplates: Record<MailKind, MailTemplate> = {
   verification: {
     subject: "Account Verification",
     text: "Hello {{name}},\n\nFollow this link to verify your email address for {{project}}:\n{{url}}\n\nThe link works until {{expire}}. If you did not ask to verify this address, you can ignore this message.\n\nThanks,\n{{project}} team\n",
-    html: layout(`<p>Hello {{name}},</p><p>Follow this link to verify your email address for {{project}}.</p>${button("Verify email")}<p>The link works until {{expire}}. If you did not ask to verify this address, you can ignore this message.</p>`),
+    html: layout(
+      `<p>Hello {{name}},</p><p>Follow this link to verify your email address for {{project}}.</p>${button("Verify email")}<p>The link works until {{expire}}. If you did not ask to verify this address, you can ignore this message.</p>`,
+    ),
   },
   recovery: {
     subject: "Password Reset",
     text: "Hello {{name}},\n\nFollow this link to reset your {{project}} password:\n{{url}}\n\nThe link works until {{expire}}. If you did not ask to reset your password, you can ignore this message.\n\nThanks,\n{{project}} team\n",
-    html: layout(`<p>Hello {{name}},</p><p>Follow this link to reset your {{project}} password.</p>${button("Reset password")}<p>The link works until {{expire}}. If you did not ask to reset your password, you can ignore this message.</p>`),
+    html: layout(
+      `<p>Hello {{name}},</p><p>Follow this link to reset your {{project}} password.</p>${button("Reset password")}<p>The link works until {{expire}}. If you did not ask to reset your password, you can ignore this message.</p>`,
+    ),
   },
   "magic-url": {
     subject: "{{project}} Login",
     text: `Hello {{name}},\n\nFollow this link to sign in to {{project}}:\n{{url}}\n${phrase}\nThe link works until {{expire}}. If you did not ask to sign in, you can ignore this message.\n\nThanks,\n{{project}} team\n`,
-    html: layout(`<p>Hello {{name}},</p><p>Follow this link to sign in to {{project}}.</p>${button("Sign in")}${phraseHtml}<p>The link works until {{expire}}. If you did not ask to sign in, you can ignore this message.</p>`),
+    html: layout(
+      `<p>Hello {{name}},</p><p>Follow this link to sign in to {{project}}.</p>${button("Sign in")}${phraseHtml}<p>The link works until {{expire}}. If you did not ask to sign in, you can ignore this message.</p>`,
+    ),
   },
   "email-otp": {
     subject: "OTP for {{project}} Login",
     text: `Hello {{name}},\n\nEnter this code to sign in to {{project}}:\n\n{{secret}}\n${phrase}\nThe code works until {{expire}}. If you did not ask to sign in, you can ignore this message.\n\nThanks,\n{{project}} team\n`,
-    html: layout(`<p>Hello {{name}},</p><p>Enter this code to sign in to {{project}}:</p><p style="font-size:28px;letter-spacing:4px;font-weight:bold">{{secret}}</p>${phraseHtml}<p>The code works until {{expire}}. If you did not ask to sign in, you can ignore this message.</p>`),
+    html: layout(
+      `<p>Hello {{name}},</p><p>Enter this code to sign in to {{project}}:</p><p style="font-size:28px;letter-spacing:4px;font-weight:bold">{{secret}}</p>${phraseHtml}<p>The code works until {{expire}}. If you did not ask to sign in, you can ignore this message.</p>`,
+    ),
   },
   "mfa-otp": {
     subject: "Verification Code for {{project}}",
     text: "Hello {{name}},\n\nEnter this code to confirm it is you signing in to {{project}}:\n\n{{secret}}\n\nThe code works until {{expire}}. If you are not signing in, someone may know your password: change it.\n\nThanks,\n{{project}} team\n",
-    html: layout(`<p>Hello {{name}},</p><p>Enter this code to confirm it is you signing in to {{project}}:</p><p style="font-size:28px;letter-spacing:4px;font-weight:bold">{{secret}}</p><p>The code works until {{expire}}. If you are not signing in, someone may know your password: change it.</p>`),
+    html: layout(
+      `<p>Hello {{name}},</p><p>Enter this code to confirm it is you signing in to {{project}}:</p><p style="font-size:28px;letter-spacing:4px;font-weight:bold">{{secret}}</p><p>The code works until {{expire}}. If you are not signing in, someone may know your password: change it.</p>`,
+    ),
   },
   "session-alert": {
     subject: "Security alert: new session on your {{project}} account",
     text: "Hello {{name}},\n\nA new session was started on your {{project}} account on {{date}}.\n\nDevice: {{device}}\nIP address: {{ip}}\nCountry: {{country}}\n\nIf this was you, there is nothing to do. If it was not, change your password and end the sessions you do not recognise.\n\nThanks,\n{{project}} team\n",
-    html: layout(`<p>Hello {{name}},</p><p>A new session was started on your {{project}} account on <strong>{{date}}</strong>.</p><ul><li>Device: <strong>{{device}}</strong></li><li>IP address: <strong>{{ip}}</strong></li><li>Country: <strong>{{country}}</strong></li></ul><p>If this was you, there is nothing to do. If it was not, change your password and end the sessions you do not recognise.</p>`),
+    html: layout(
+      `<p>Hello {{name}},</p><p>A new session was started on your {{project}} account on <strong>{{date}}</strong>.</p><ul><li>Device: <strong>{{device}}</strong></li><li>IP address: <strong>{{ip}}</strong></li><li>Country: <strong>{{country}}</strong></li></ul><p>If this was you, there is nothing to do. If it was not, change your password and end the sessions you do not recognise.</p>`,
+    ),
   },
 };
 
@@ -92,15 +105,10 @@ function pick<T>(sets: Partial<Record<string, T>> | undefined, locale: string): 
   return found;
 }
 
-export function renderMail(
-  kind: MailKind,
-  to: string,
-  locale: string,
-  vars: MessageVariables,
-  overrides?: MailTemplates,
-): MailMessage {
+export function renderMail(kind: MailKind, to: string, locale: string, vars: MessageVariables, overrides?: MailTemplates): MailMessage {
   const chain = pick(overrides, locale);
-  const field = (name: keyof MailTemplate) => chain.map((set) => set[kind]?.[name]).find((v) => v !== undefined) ?? defaultMailTemplates[kind][name];
+  const field = (name: keyof MailTemplate) =>
+    chain.map((set) => set[kind]?.[name]).find((v) => v !== undefined) ?? defaultMailTemplates[kind][name];
   const values = { ...vars, name: vars.name || "there" };
   return {
     kind,
@@ -116,7 +124,10 @@ export function renderMail(
 }
 
 export function renderSms(kind: SmsKind, locale: string, vars: MessageVariables, overrides?: SmsTemplates): string {
-  const template = pick(overrides, locale).map((set) => set[kind]).find((v) => v !== undefined) ?? defaultSmsTemplates[kind];
+  const template =
+    pick(overrides, locale)
+      .map((set) => set[kind])
+      .find((v) => v !== undefined) ?? defaultSmsTemplates[kind];
   return interpolate(template, { ...vars }, false);
 }
 

@@ -42,14 +42,21 @@ function discover(issuer: string, fetchFn: typeof fetch, options: Options): Prom
   const cached = discovered.get(issuer);
   if (cached && Date.now() - cached.at < DISCOVERY_TTL_MS) return cached.as;
   const url = new URL(issuer);
-  const as = oauth.discoveryRequest(url, { algorithm: "oidc", ...options }).then((response) => oauth.processDiscoveryResponse(url, response));
+  const as = oauth
+    .discoveryRequest(url, { algorithm: "oidc", ...options })
+    .then((response) => oauth.processDiscoveryResponse(url, response));
   as.catch(() => discovered!.delete(issuer));
   discovered.set(issuer, { at: Date.now(), as });
   return as;
 }
 
 /** Builds the flow for a configured provider; provider faults become `user_oauth2_provider_error`. */
-export async function flowFor(provider: Provider, settings: ProviderSettings, api: ApiLocation, configuredFetch: typeof fetch): Promise<Flow> {
+export async function flowFor(
+  provider: Provider,
+  settings: ProviderSettings,
+  api: ApiLocation,
+  configuredFetch: typeof fetch,
+): Promise<Flow> {
   const inProcess = provider.kind === "oauth2" ? provider.fetch?.(settings) : undefined;
   const fetchFn = inProcess ?? configuredFetch;
   const options: Options = { [oauth.customFetch]: fetchFn };
@@ -100,7 +107,10 @@ export function basicAuth(clientId: string, clientSecret: string): oauth.ClientA
 }
 
 /** The provider's authorization URL for this request, and what to remember for the callback. */
-export async function authorizationUrl(flow: Flow, request: { redirectUri: string; state: (pending: PendingAuth) => string; scopes: string[] }): Promise<string> {
+export async function authorizationUrl(
+  flow: Flow,
+  request: { redirectUri: string; state: (pending: PendingAuth) => string; scopes: string[] },
+): Promise<string> {
   const pending: PendingAuth = {};
   const url = new URL(flow.as.authorization_endpoint!);
   url.searchParams.set("client_id", flow.client.client_id);
@@ -132,14 +142,28 @@ export interface Exchanged {
  * Trades the code for tokens and reads the user. `callback` holds the parameters the provider
  * sent (code, state, iss…); the state has been checked already, so it is expected as sent.
  */
-export async function exchange(flow: Flow, callback: URLSearchParams, redirectUri: string, pending: PendingAuth, now: Date): Promise<Exchanged> {
+export async function exchange(
+  flow: Flow,
+  callback: URLSearchParams,
+  redirectUri: string,
+  pending: PendingAuth,
+  now: Date,
+): Promise<Exchanged> {
   const { as, client, provider } = flow;
   let tokens: oauth.TokenEndpointResponse;
   try {
     const params = oauth.validateAuthResponse(as, client, callback, callback.get("state") ?? oauth.expectNoState);
     // Token answers are brought into RFC 6749 shape first (see `tokenAnswer`).
     const options = { ...flow.options, [oauth.customFetch]: tokenAnswer(flow.fetch, provider) };
-    const response = await oauth.authorizationCodeGrantRequest(as, client, flow.clientAuth, params, redirectUri, pending.codeVerifier ?? oauth.nopkce, options);
+    const response = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      flow.clientAuth,
+      params,
+      redirectUri,
+      pending.codeVerifier ?? oauth.nopkce,
+      options,
+    );
     tokens = await oauth.processAuthorizationCodeResponse(as, client, response, {
       expectedNonce: pending.nonce ?? oauth.expectNoNonce,
       requireIdToken: flow.oidc && provider.scopes.includes("openid"),
@@ -167,7 +191,12 @@ async function oidcProfile(flow: Flow, tokens: oauth.TokenEndpointResponse): Pro
   let claims = idClaims;
   if (flow.as.userinfo_endpoint) {
     const response = await oauth.userInfoRequest(flow.as, flow.client, tokens.access_token, flow.options);
-    const info = await oauth.processUserInfoResponse(flow.as, flow.client, typeof idClaims.sub === "string" ? idClaims.sub : oauth.skipSubjectCheck, response);
+    const info = await oauth.processUserInfoResponse(
+      flow.as,
+      flow.client,
+      typeof idClaims.sub === "string" ? idClaims.sub : oauth.skipSubjectCheck,
+      response,
+    );
     claims = { ...idClaims, ...info };
   }
   const str = (v: unknown) => (typeof v === "string" ? v : "");
@@ -196,7 +225,14 @@ function profileContext(flow: Flow, tokens: oauth.TokenEndpointResponse): Profil
         if (!headers.has("authorization")) headers.set("authorization", `${init.scheme} ${tokens.access_token}`);
         response = await flow.fetch(url, { method, headers, ...(init.body === undefined ? {} : { body: init.body }) });
       } else {
-        response = await oauth.protectedResourceRequest(tokens.access_token, method, new URL(url), headers, init.body ?? null, flow.options);
+        response = await oauth.protectedResourceRequest(
+          tokens.access_token,
+          method,
+          new URL(url),
+          headers,
+          init.body ?? null,
+          flow.options,
+        );
       }
       if (!response.ok) throw new Error(`${new URL(url).pathname} answered ${response.status}`);
       return response.json();
@@ -246,7 +282,8 @@ function tokenError(provider: Provider, error: unknown): AppwriteError {
   const prefix = `Failed to obtain access token. The ${provider.name} OAuth2 provider returned an error: `;
   if (error instanceof oauth.ResponseBodyError) {
     const detail = error.error_description ? `${error.error}: ${error.error_description}` : error.error;
-    const type = error.status === 400 ? "user_oauth2_bad_request" : error.status === 401 ? "user_oauth2_unauthorized" : "user_oauth2_provider_error";
+    const type =
+      error.status === 400 ? "user_oauth2_bad_request" : error.status === 401 ? "user_oauth2_unauthorized" : "user_oauth2_provider_error";
     return new AppwriteError(type, prefix + detail, { cause: error });
   }
   return new AppwriteError("user_oauth2_provider_error", prefix + describe(error), { cause: error });

@@ -29,7 +29,8 @@ export function mockUser(settings: ProviderSettings): ProviderProfile {
 /** Appwrite's fixed code: the page and the in-process token endpoint must agree on it. */
 export const mockCode = () => CODE;
 
-const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
 /** The provider's token and user endpoints, as a fetch that never leaves the process. */
 function mockFetch(settings: ProviderSettings): typeof fetch {
@@ -37,7 +38,9 @@ function mockFetch(settings: ProviderSettings): typeof fetch {
     const url = new URL(input instanceof Request ? input.url : String(input));
     const headers = new Headers(init?.headers);
     if (url.pathname.endsWith(`${MOCK_AUTHORIZE_PATH}/token`)) {
-      const form = new URLSearchParams(typeof init?.body === "string" ? init.body : init?.body instanceof URLSearchParams ? init.body : undefined);
+      const form = new URLSearchParams(
+        typeof init?.body === "string" ? init.body : init?.body instanceof URLSearchParams ? init.body : undefined,
+      );
       const idOk = constantTimeEqual(form.get("client_id") ?? "", settings.clientId ?? "");
       const secretOk = constantTimeEqual(form.get("client_secret") ?? "", settings.clientSecret ?? "");
       if (!idOk || !secretOk) return json(401, { error: "invalid_client", error_description: "Invalid client ID or secret" });

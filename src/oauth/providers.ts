@@ -114,11 +114,22 @@ function simple(
     ...(extra.tokenResponse ? { tokenResponse: extra.tokenResponse } : {}),
     authorization: () => endpoints.authorization,
     token: () => endpoints.token,
-    profile: async (ctx) => map(await ctx.json(endpoints.profile, { headers: extra.headers?.(ctx.settings) ?? {}, ...(extra.scheme ? { scheme: extra.scheme } : {}) })),
+    profile: async (ctx) =>
+      map(
+        await ctx.json(endpoints.profile, {
+          headers: extra.headers?.(ctx.settings) ?? {},
+          ...(extra.scheme ? { scheme: extra.scheme } : {}),
+        }),
+      ),
   };
 }
 
-function oidc(name: string, issuer: (s: ProviderSettings) => string | null, scopes = ["openid", "email", "profile"], extra: Partial<Common> = {}): OidcProvider {
+function oidc(
+  name: string,
+  issuer: (s: ProviderSettings) => string | null,
+  scopes = ["openid", "email", "profile"],
+  extra: Partial<Common> = {},
+): OidcProvider {
   return { kind: "oidc", name, issuer, scopes, ...extra };
 }
 const fromSettings = (s: ProviderSettings) => s.issuer ?? null;
@@ -132,7 +143,11 @@ function primary<T>(list: T[] | undefined, isPrimary: (e: T) => boolean, address
 function tradeshift(name: string, host: string): OAuth2Provider {
   return simple(
     name,
-    { authorization: `${host}/tradeshift/auth/login`, token: `${host}/tradeshift/auth/token`, profile: `${host}/tradeshift/rest/external/account/info/user` },
+    {
+      authorization: `${host}/tradeshift/auth/login`,
+      token: `${host}/tradeshift/auth/token`,
+      profile: `${host}/tradeshift/rest/external/account/info/user`,
+    },
     ["offline"],
     (u) => ({ id: str(u.Id), email: str(u.Username), emailVerified: false, name: [u.FirstName, u.LastName].filter(Boolean).join(" ") }),
     // Tradeshift's token endpoint authenticates the app with HTTP Basic (client id : secret).
@@ -143,9 +158,23 @@ function tradeshift(name: string, host: string): OAuth2Provider {
 function paypal(name: string, web: string, api: string): OAuth2Provider {
   return simple(
     name,
-    { authorization: `${web}/signin/authorize`, token: `${api}/v1/oauth2/token`, profile: `${api}/v1/identity/oauth2/userinfo?schema=paypalv1.1`, issuer: web },
+    {
+      authorization: `${web}/signin/authorize`,
+      token: `${api}/v1/oauth2/token`,
+      profile: `${api}/v1/identity/oauth2/userinfo?schema=paypalv1.1`,
+      issuer: web,
+    },
     ["openid", "profile", "email"],
-    (u) => ({ id: str(u.user_id ?? u.payer_id), ...primary<Json>(u.emails, (e) => truthy(e.primary), (e) => str(e.value), (e) => truthy(e.confirmed)), name: str(u.name) }),
+    (u) => ({
+      id: str(u.user_id ?? u.payer_id),
+      ...primary<Json>(
+        u.emails,
+        (e) => truthy(e.primary),
+        (e) => str(e.value),
+        (e) => truthy(e.confirmed),
+      ),
+      name: str(u.name),
+    }),
     { clientAuth: "basic" },
   );
 }
@@ -153,7 +182,11 @@ function paypal(name: string, web: string, api: string): OAuth2Provider {
 export const providers: Record<string, Provider> = {
   amazon: simple(
     "Amazon",
-    { authorization: "https://www.amazon.com/ap/oa", token: "https://api.amazon.com/auth/o2/token", profile: "https://api.amazon.com/user/profile" },
+    {
+      authorization: "https://www.amazon.com/ap/oa",
+      token: "https://api.amazon.com/auth/o2/token",
+      profile: "https://api.amazon.com/user/profile",
+    },
     ["profile"],
     (u) => ({ id: str(u.user_id), email: str(u.email), emailVerified: false, name: str(u.name) }),
     { pkce: true },
@@ -168,7 +201,10 @@ export const providers: Record<string, Provider> = {
     nameFromCallback(params) {
       try {
         const name = (JSON.parse(str(params.user)) as Json).name ?? {};
-        return [name.firstName, name.lastName].filter((part) => typeof part === "string" && part).join(" ").slice(0, 128);
+        return [name.firstName, name.lastName]
+          .filter((part) => typeof part === "string" && part)
+          .join(" ")
+          .slice(0, 128);
       } catch {
         return "";
       }
@@ -178,7 +214,11 @@ export const providers: Record<string, Provider> = {
   authentik: oidc("Authentik", fromSettings),
   autodesk: simple(
     "Autodesk",
-    { authorization: "https://developer.api.autodesk.com/authentication/v2/authorize", token: "https://developer.api.autodesk.com/authentication/v2/token", profile: "https://api.userprofile.autodesk.com/userinfo" },
+    {
+      authorization: "https://developer.api.autodesk.com/authentication/v2/authorize",
+      token: "https://developer.api.autodesk.com/authentication/v2/token",
+      profile: "https://api.userprofile.autodesk.com/userinfo",
+    },
     ["user-profile:read"],
     (u) => ({ id: str(u.sub), email: str(u.email), emailVerified: truthy(u.email_verified), name: str(u.name) }),
     { pkce: true, clientAuth: "basic" },
@@ -194,25 +234,58 @@ export const providers: Record<string, Provider> = {
     token: () => "https://bitbucket.org/site/oauth2/access_token",
     // The account and its addresses are two resources; only a confirmed primary address counts.
     async profile(ctx) {
-      const [user, emails] = await Promise.all([ctx.json("https://api.bitbucket.org/2.0/user"), ctx.json("https://api.bitbucket.org/2.0/user/emails")]);
-      return { id: str(user.uuid ?? user.account_id), ...primary<Json>(emails.values, (e) => truthy(e.is_primary), (e) => str(e.email), (e) => truthy(e.is_confirmed)), name: str(user.display_name) };
+      const [user, emails] = await Promise.all([
+        ctx.json("https://api.bitbucket.org/2.0/user"),
+        ctx.json("https://api.bitbucket.org/2.0/user/emails"),
+      ]);
+      return {
+        id: str(user.uuid ?? user.account_id),
+        ...primary<Json>(
+          emails.values,
+          (e) => truthy(e.is_primary),
+          (e) => str(e.email),
+          (e) => truthy(e.is_confirmed),
+        ),
+        name: str(user.display_name),
+      };
     },
   },
   bitly: simple(
     "Bitly",
-    { authorization: "https://bitly.com/oauth/authorize", token: "https://api-ssl.bitly.com/oauth/access_token", profile: "https://api-ssl.bitly.com/v4/user" },
+    {
+      authorization: "https://bitly.com/oauth/authorize",
+      token: "https://api-ssl.bitly.com/oauth/access_token",
+      profile: "https://api-ssl.bitly.com/v4/user",
+    },
     [],
-    (u) => ({ id: str(u.login), ...primary<Json>(u.emails, (e) => truthy(e.is_primary), (e) => str(e.email), (e) => truthy(e.is_verified)), name: str(u.name) }),
+    (u) => ({
+      id: str(u.login),
+      ...primary<Json>(
+        u.emails,
+        (e) => truthy(e.is_primary),
+        (e) => str(e.email),
+        (e) => truthy(e.is_verified),
+      ),
+      name: str(u.name),
+    }),
   ),
   box: simple(
     "Box",
-    { authorization: "https://account.box.com/api/oauth2/authorize", token: "https://api.box.com/oauth2/token", profile: "https://api.box.com/2.0/users/me" },
+    {
+      authorization: "https://account.box.com/api/oauth2/authorize",
+      token: "https://api.box.com/oauth2/token",
+      profile: "https://api.box.com/2.0/users/me",
+    },
     ["manage_app_users"],
     (u) => ({ id: str(u.id), email: str(u.login), emailVerified: false, name: str(u.name) }),
   ),
   dailymotion: simple(
     "Dailymotion",
-    { authorization: "https://www.dailymotion.com/oauth/authorize", token: "https://api.dailymotion.com/oauth/token", profile: "https://api.dailymotion.com/user/me?fields=id,email,fullname,screenname" },
+    {
+      authorization: "https://www.dailymotion.com/oauth/authorize",
+      token: "https://api.dailymotion.com/oauth/token",
+      profile: "https://api.dailymotion.com/user/me?fields=id,email,fullname,screenname",
+    },
     ["userinfo", "email"],
     // The user field `verified` means "a verified partner", not a confirmed e-mail: Dailymotion
     // states nothing about the address, so it is never taken as verified.
@@ -220,7 +293,11 @@ export const providers: Record<string, Provider> = {
   ),
   discord: simple(
     "Discord",
-    { authorization: "https://discord.com/oauth2/authorize", token: "https://discord.com/api/oauth2/token", profile: "https://discord.com/api/users/@me" },
+    {
+      authorization: "https://discord.com/oauth2/authorize",
+      token: "https://discord.com/api/oauth2/token",
+      profile: "https://discord.com/api/users/@me",
+    },
     ["identify", "email"],
     (u) => ({ id: str(u.id), email: str(u.email), emailVerified: truthy(u.verified), name: str(u.global_name ?? u.username) }),
     { pkce: true },
@@ -235,7 +312,11 @@ export const providers: Record<string, Provider> = {
     token: () => "https://disqus.com/api/oauth/2.0/access_token/",
     // Disqus wants the token and the app's keys in the query, not in a header.
     async profile(ctx) {
-      const q = new URLSearchParams({ access_token: ctx.accessToken, api_key: str(ctx.settings.clientId), api_secret: str(ctx.settings.clientSecret) });
+      const q = new URLSearchParams({
+        access_token: ctx.accessToken,
+        api_key: str(ctx.settings.clientId),
+        api_secret: str(ctx.settings.clientSecret),
+      });
       const { response: u = {} } = await ctx.json(`https://disqus.com/api/3.0/users/details.json?${q}`);
       return { id: str(u.id), email: str(u.email), emailVerified: false, name: str(u.name ?? u.username) };
     },
@@ -249,7 +330,11 @@ export const providers: Record<string, Provider> = {
     token: () => "https://api.dropboxapi.com/oauth2/token",
     // Dropbox's RPC endpoints are POSTs with a JSON body of `null`.
     async profile(ctx) {
-      const u = await ctx.json("https://api.dropboxapi.com/2/users/get_current_account", { method: "POST", headers: { "content-type": "application/json" }, body: "null" });
+      const u = await ctx.json("https://api.dropboxapi.com/2/users/get_current_account", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "null",
+      });
       return { id: str(u.account_id), email: str(u.email), emailVerified: truthy(u.email_verified), name: str(u.name?.display_name) };
     },
   },
@@ -266,12 +351,21 @@ export const providers: Record<string, Provider> = {
       const headers = { "x-api-key": `${str(ctx.settings.clientId)}:${str(ctx.settings.clientSecret)}` };
       const me = await ctx.json("https://api.etsy.com/v3/application/users/me", { headers });
       const u = await ctx.json(`https://api.etsy.com/v3/application/users/${encodeURIComponent(str(me.user_id))}`, { headers });
-      return { id: str(me.user_id), email: str(u.primary_email), emailVerified: false, name: [u.first_name, u.last_name].filter(Boolean).join(" ") };
+      return {
+        id: str(me.user_id),
+        email: str(u.primary_email),
+        emailVerified: false,
+        name: [u.first_name, u.last_name].filter(Boolean).join(" "),
+      };
     },
   },
   facebook: simple(
     "Facebook",
-    { authorization: "https://www.facebook.com/v19.0/dialog/oauth", token: "https://graph.facebook.com/v19.0/oauth/access_token", profile: "https://graph.facebook.com/v19.0/me?fields=id,name,email" },
+    {
+      authorization: "https://www.facebook.com/v19.0/dialog/oauth",
+      token: "https://graph.facebook.com/v19.0/oauth/access_token",
+      profile: "https://graph.facebook.com/v19.0/me?fields=id,name,email",
+    },
     ["email"],
     (u) => ({ id: str(u.id), email: str(u.email), emailVerified: false, name: str(u.name) }),
   ),
@@ -292,7 +386,16 @@ export const providers: Record<string, Provider> = {
     // `/user` shows only a public address; `/user/emails` says which one is primary and verified.
     async profile(ctx) {
       const [user, emails] = await Promise.all([ctx.json("https://api.github.com/user"), ctx.json("https://api.github.com/user/emails")]);
-      return { id: str(user.id), ...primary<Json>(emails, (e) => truthy(e.primary), (e) => str(e.email), (e) => truthy(e.verified)), name: str(user.name ?? user.login) };
+      return {
+        id: str(user.id),
+        ...primary<Json>(
+          emails,
+          (e) => truthy(e.primary),
+          (e) => str(e.email),
+          (e) => truthy(e.verified),
+        ),
+        name: str(user.name ?? user.login),
+      };
     },
   },
   gitlab: {
@@ -308,16 +411,28 @@ export const providers: Record<string, Provider> = {
       return { id: str(u.id), email: str(u.email), emailVerified: Boolean(u.confirmed_at), name: str(u.name) };
     },
   },
-  google: oidc("Google", () => "https://accounts.google.com", ["openid", "email", "profile"], { authParams: { access_type: "offline", prompt: "consent" } }),
+  google: oidc("Google", () => "https://accounts.google.com", ["openid", "email", "profile"], {
+    authParams: { access_type: "offline", prompt: "consent" },
+  }),
   // LinkedIn's OpenID Connect is used as plain OAuth2 with fixed endpoints: its ID tokens carry
   // no `nonce` (an OIDC client that sends one must refuse them) and its web-app token endpoint
   // refuses PKCE (`invalid_client`). The ID token is still checked (issuer, audience, expiry);
   // the user comes from the userinfo endpoint, which states `email_verified`.
   linkedin: simple(
     "LinkedIn",
-    { authorization: "https://www.linkedin.com/oauth/v2/authorization", token: "https://www.linkedin.com/oauth/v2/accessToken", profile: "https://api.linkedin.com/v2/userinfo", issuer: "https://www.linkedin.com/oauth" },
+    {
+      authorization: "https://www.linkedin.com/oauth/v2/authorization",
+      token: "https://www.linkedin.com/oauth/v2/accessToken",
+      profile: "https://api.linkedin.com/v2/userinfo",
+      issuer: "https://www.linkedin.com/oauth",
+    },
     ["openid", "profile", "email"],
-    (u) => ({ id: str(u.sub), email: str(u.email), emailVerified: truthy(u.email_verified), name: str(u.name) || [u.given_name, u.family_name].filter(Boolean).join(" ") }),
+    (u) => ({
+      id: str(u.sub),
+      email: str(u.email),
+      emailVerified: truthy(u.email_verified),
+      name: str(u.name) || [u.given_name, u.family_name].filter(Boolean).join(" "),
+    }),
   ),
   microsoft: {
     kind: "oauth2",
@@ -367,7 +482,11 @@ export const providers: Record<string, Provider> = {
   slack: oidc("Slack", () => "https://slack.com"),
   spotify: simple(
     "Spotify",
-    { authorization: "https://accounts.spotify.com/authorize", token: "https://accounts.spotify.com/api/token", profile: "https://api.spotify.com/v1/me" },
+    {
+      authorization: "https://accounts.spotify.com/authorize",
+      token: "https://accounts.spotify.com/api/token",
+      profile: "https://api.spotify.com/v1/me",
+    },
     ["user-read-email"],
     (u) => ({ id: str(u.id), email: str(u.email), emailVerified: false, name: str(u.display_name) }),
     // Spotify's token request requires the client credentials in an HTTP Basic header.
@@ -383,7 +502,9 @@ export const providers: Record<string, Provider> = {
     // The connected account is in the token answer; its details are read with the app's secret key.
     async profile(ctx) {
       const id = str(ctx.tokens.stripe_user_id);
-      const u = await ctx.json(`https://api.stripe.com/v1/accounts/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${str(ctx.settings.clientSecret)}` } });
+      const u = await ctx.json(`https://api.stripe.com/v1/accounts/${encodeURIComponent(id)}`, {
+        headers: { authorization: `Bearer ${str(ctx.settings.clientSecret)}` },
+      });
       return { id, email: str(u.email), emailVerified: false, name: str(u.business_profile?.name ?? u.settings?.dashboard?.display_name) };
     },
   },
@@ -391,7 +512,11 @@ export const providers: Record<string, Provider> = {
   tradeshiftBox: tradeshift("Tradeshift Sandbox", "https://api-sandbox.tradeshift.com"),
   twitch: simple(
     "Twitch",
-    { authorization: "https://id.twitch.tv/oauth2/authorize", token: "https://id.twitch.tv/oauth2/token", profile: "https://api.twitch.tv/helix/users" },
+    {
+      authorization: "https://id.twitch.tv/oauth2/authorize",
+      token: "https://id.twitch.tv/oauth2/token",
+      profile: "https://api.twitch.tv/helix/users",
+    },
     ["user:read:email"],
     (u) => {
       const user = (u.data as Json[] | undefined)?.[0] ?? {};
@@ -405,7 +530,11 @@ export const providers: Record<string, Provider> = {
   ),
   wordpress: simple(
     "WordPress",
-    { authorization: "https://public-api.wordpress.com/oauth2/authorize", token: "https://public-api.wordpress.com/oauth2/token", profile: "https://public-api.wordpress.com/rest/v1/me" },
+    {
+      authorization: "https://public-api.wordpress.com/oauth2/authorize",
+      token: "https://public-api.wordpress.com/oauth2/token",
+      profile: "https://public-api.wordpress.com/rest/v1/me",
+    },
     ["auth"],
     (u) => ({ id: str(u.ID), email: str(u.email), emailVerified: truthy(u.email_verified), name: str(u.display_name ?? u.username) }),
   ),
@@ -418,7 +547,8 @@ export const providers: Record<string, Provider> = {
     authorization: () => "https://www.yammer.com/oauth2/authorize",
     token: () => "https://www.yammer.com/oauth2/access_token",
     // Yammer wraps the token in an object (`access_token.token`) beside the user and network.
-    tokenResponse: (answer) => (answer.access_token && typeof answer.access_token === "object" ? { ...answer, access_token: str(answer.access_token.token) } : answer),
+    tokenResponse: (answer) =>
+      answer.access_token && typeof answer.access_token === "object" ? { ...answer, access_token: str(answer.access_token.token) } : answer,
     async profile(ctx) {
       const u = await ctx.json("https://www.yammer.com/api/v1/users/current.json");
       const primaryAddress = (u.contact?.email_addresses as Json[] | undefined)?.find((e) => e.type === "primary")?.address;
@@ -427,7 +557,11 @@ export const providers: Record<string, Provider> = {
   },
   yandex: simple(
     "Yandex",
-    { authorization: "https://oauth.yandex.com/authorize", token: "https://oauth.yandex.com/token", profile: "https://login.yandex.ru/info?format=json" },
+    {
+      authorization: "https://oauth.yandex.com/authorize",
+      token: "https://oauth.yandex.com/token",
+      profile: "https://login.yandex.ru/info?format=json",
+    },
     ["login:email", "login:info"],
     (u) => ({ id: str(u.id), email: str(u.default_email), emailVerified: false, name: str(u.real_name ?? u.display_name) }),
     { pkce: true, scheme: "OAuth" },
@@ -453,7 +587,12 @@ export const providers: Record<string, Provider> = {
     "Zoom",
     { authorization: "https://zoom.us/oauth/authorize", token: "https://zoom.us/oauth/token", profile: "https://api.zoom.us/v2/users/me" },
     [],
-    (u) => ({ id: str(u.id), email: str(u.email), emailVerified: truthy(u.verified), name: str(u.display_name ?? [u.first_name, u.last_name].filter(Boolean).join(" ")) }),
+    (u) => ({
+      id: str(u.id),
+      email: str(u.email),
+      emailVerified: truthy(u.verified),
+      name: str(u.display_name ?? [u.first_name, u.last_name].filter(Boolean).join(" ")),
+    }),
     { pkce: true, clientAuth: "basic" },
   ),
 };

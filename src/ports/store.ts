@@ -368,8 +368,14 @@ export const STORE_SHAPE = {
   tokens: ["create", "get", "consume", "addAttempt", "list"],
   challenges: ["create", "get", "consume", "addAttempt"],
   mfa: [
-    "getAuthenticator", "putAuthenticator", "useAuthenticatorStep", "deleteAuthenticator",
-    "replaceRecoveryCodes", "countRecoveryCodes", "listRecoveryCodes", "consumeRecoveryCode",
+    "getAuthenticator",
+    "putAuthenticator",
+    "useAuthenticatorStep",
+    "deleteAuthenticator",
+    "replaceRecoveryCodes",
+    "countRecoveryCodes",
+    "listRecoveryCodes",
+    "consumeRecoveryCode",
   ],
   identities: ["create", "get", "getByProviderUid", "findByEmail", "list", "update", "delete"],
   logs: ["append", "list", "count"],
@@ -384,8 +390,10 @@ export const STORE_METHOD_PATHS: readonly string[] = [
 ];
 
 // Fails to compile when a method or group is added to Store but not to the lists above.
-type Missing = {
-  [G in StoreGroup]: Exclude<keyof Store[G], (typeof STORE_SHAPE)[G][number]>;
-}[StoreGroup] | Exclude<StoreRootMethod, (typeof STORE_ROOT_METHODS)[number]>;
+type Missing =
+  | {
+      [G in StoreGroup]: Exclude<keyof Store[G], (typeof STORE_SHAPE)[G][number]>;
+    }[StoreGroup]
+  | Exclude<StoreRootMethod, (typeof STORE_ROOT_METHODS)[number]>;
 const storeShapeComplete: [Missing] extends [never] ? true : never = true;
 void storeShapeComplete;

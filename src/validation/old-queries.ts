@@ -187,7 +187,20 @@ function decodeOne(value: unknown): unknown {
   }
 }
 
-const FILTERS = new Set(["equal", "notEqual", "lessThan", "lessThanEqual", "greaterThan", "greaterThanEqual", "contains", "search", "isNull", "isNotNull", "startsWith", "endsWith"]);
+const FILTERS = new Set([
+  "equal",
+  "notEqual",
+  "lessThan",
+  "lessThanEqual",
+  "greaterThan",
+  "greaterThanEqual",
+  "contains",
+  "search",
+  "isNull",
+  "isNotNull",
+  "startsWith",
+  "endsWith",
+]);
 const PAGING = new Set(["limit", "offset", "cursorAfter", "cursorBefore"]);
 
 /** V17's `switch ($method)`; null where `new Query(...)` throws a TypeError. */

@@ -70,12 +70,17 @@ function parseOne(item: unknown, rules: QueryRules): Query {
   } else if (method === "cursorAfter" || method === "cursorBefore") {
     if (list.length !== 1 || typeof list[0] !== "string") throw fail("Invalid query: Invalid cursor");
   } else if (FILTERS.has(method) || method === "orderAsc" || method === "orderDesc") {
-    if (method !== "orderAsc" && method !== "orderDesc" || attribute !== undefined) {
-      if (typeof attribute !== "string" || !rules.attributes?.has(attribute)) throw fail(`Invalid query: Attribute not found in schema: ${String(attribute ?? "")}`);
+    if ((method !== "orderAsc" && method !== "orderDesc") || attribute !== undefined) {
+      if (typeof attribute !== "string" || !rules.attributes?.has(attribute))
+        throw fail(`Invalid query: Attribute not found in schema: ${String(attribute ?? "")}`);
     }
-    if ((method === "equal" || method === "notEqual" || method === "contains") && list.length < 1) throw fail(`Invalid query: ${method} queries require at least one value.`);
+    if ((method === "equal" || method === "notEqual" || method === "contains") && list.length < 1)
+      throw fail(`Invalid query: ${method} queries require at least one value.`);
     if (method === "between" && list.length !== 2) throw fail("Invalid query: between queries require exactly two values.");
-    if (["lessThan", "lessThanEqual", "greaterThan", "greaterThanEqual", "search", "startsWith", "endsWith"].includes(method) && list.length !== 1) {
+    if (
+      ["lessThan", "lessThanEqual", "greaterThan", "greaterThanEqual", "search", "startsWith", "endsWith"].includes(method) &&
+      list.length !== 1
+    ) {
       throw fail(`Invalid query: ${method} queries require exactly one value.`);
     }
   } else if (method === "and" || method === "or") {
@@ -153,7 +158,11 @@ function matchOne(record: Record<string, unknown>, q: Query): boolean {
       return cmp(value, first) >= 0;
     case "contains":
     case "search":
-      return q.values.some((v) => String(value ?? "").toLowerCase().includes(String(v).toLowerCase()));
+      return q.values.some((v) =>
+        String(value ?? "")
+          .toLowerCase()
+          .includes(String(v).toLowerCase()),
+      );
     case "isNull":
       return value === null || value === undefined || value === "";
     case "isNotNull":
@@ -168,4 +177,3 @@ function matchOne(record: Record<string, unknown>, q: Query): boolean {
       return true;
   }
 }
-

@@ -23,7 +23,10 @@ export const customId = z
   .describe(customIdDescription);
 
 /** An existing record's ID. */
-export const uid = z.string().refine((v) => ID_PATTERN.test(v)).describe(uidDescription);
+export const uid = z
+  .string()
+  .refine((v) => ID_PATTERN.test(v))
+  .describe(uidDescription);
 
 /** Gatehouse decision A.2: NFKC, trim, lowercase, on every route, before validation. */
 export function normaliseEmail(value: string): string {
@@ -44,11 +47,7 @@ export function isEmail(value: string): boolean {
   return EMAIL_LOCAL.test(local) && (EMAIL_DOMAIN.test(domain) || EMAIL_IP_LITERAL.test(domain));
 }
 
-export const email = z
-  .string()
-  .transform(normaliseEmail)
-  .refine(isEmail)
-  .describe("Value must be a valid email address");
+export const email = z.string().transform(normaliseEmail).refine(isEmail).describe("Value must be a valid email address");
 
 const byteLength = (v: string) => Buffer.byteLength(v, "utf8");
 

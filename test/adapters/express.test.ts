@@ -216,7 +216,9 @@ describe("Express adapter", () => {
 
   it("(f) the default limit (1 MiB) refuses a 2 MiB body", async () => {
     const s = await start();
-    const huge = await raw(s.endpoint, "POST", "/account/sessions/email", { body: { email: "a@example.com", password: "p".repeat(2 * 1024 * 1024) } });
+    const huge = await raw(s.endpoint, "POST", "/account/sessions/email", {
+      body: { email: "a@example.com", password: "p".repeat(2 * 1024 * 1024) },
+    });
     expect(huge.status).toBe(400);
     expect(huge.json?.type).toBe("general_argument_invalid");
     const after = await raw(s.endpoint, "POST", "/account/sessions/anonymous", { body: {} });

@@ -139,7 +139,10 @@ describe("sessions and logs carry the GeoIP country", () => {
     expect(session.userId).toBe(user.$id);
 
     // The stored country is translated per request: German, English, French.
-    expect(await userClient(server, session.secret, "de").getSession("current")).toMatchObject({ countryCode: "de", countryName: "Deutschland" });
+    expect(await userClient(server, session.secret, "de").getSession("current")).toMatchObject({
+      countryCode: "de",
+      countryName: "Deutschland",
+    });
     expect(await userClient(server, session.secret).getSession("current")).toMatchObject({ countryCode: "de", countryName: "Germany" });
     const list = await userClient(server, session.secret, "fr").listSessions();
     expect(list.sessions.map((s) => [s.countryCode, s.countryName])).toEqual([["de", "Allemagne"]]);

@@ -82,7 +82,9 @@ describe("accountRoutes (App Router route handlers)", () => {
 
   it("login returns Set-Cookie and X-Fallback-Cookies; the cookie then authenticates GET /v1/account", async () => {
     const user = await signUp("cookie@example.com");
-    const login = await routes.POST(request("POST", "/account/sessions/email", { body: { email: "cookie@example.com", password: PASSWORD } }));
+    const login = await routes.POST(
+      request("POST", "/account/sessions/email", { body: { email: "cookie@example.com", password: PASSWORD } }),
+    );
     expect(login.status).toBe(201);
     const session = await json(login);
     expect(session.userId).toBe(user.$id);
@@ -121,7 +123,9 @@ describe("accountRoutes (App Router route handlers)", () => {
     const unknown = await routes.GET(request("GET", "/nope"));
     expect(unknown.status).toBe(404);
     expect((await json(unknown)).type).toBe("general_route_not_found");
-    const foreign = await routes.POST(request("POST", "/account/sessions/anonymous", { body: {}, headers: { origin: "https://evil.example" } }));
+    const foreign = await routes.POST(
+      request("POST", "/account/sessions/anonymous", { body: {}, headers: { origin: "https://evil.example" } }),
+    );
     expect(foreign.status).toBe(403);
     expect((await json(foreign)).type).toBe("general_unknown_origin");
   });
@@ -145,13 +149,17 @@ describe("accountRoutes (App Router route handlers)", () => {
       request("POST", "/account/sessions/anonymous", { body: {}, headers: { "x-forwarded-for": "198.51.100.99, 203.0.113.8" } }),
     );
     expect(limited.status).toBe(429);
-    const other = await routes.POST(request("POST", "/account/sessions/anonymous", { body: {}, headers: { "x-forwarded-for": "203.0.113.9" } }));
+    const other = await routes.POST(
+      request("POST", "/account/sessions/anonymous", { body: {}, headers: { "x-forwarded-for": "203.0.113.9" } }),
+    );
     expect(other.status).toBe(201);
   });
 
   it("a custom clientIp option is used", async () => {
     const custom = accountRoutes(service, { onError: () => {}, clientIp: () => "192.0.2.55" });
-    const response = await custom.POST(request("POST", "/account/sessions/anonymous", { body: {}, headers: { "x-forwarded-for": "203.0.113.7" } }));
+    const response = await custom.POST(
+      request("POST", "/account/sessions/anonymous", { body: {}, headers: { "x-forwarded-for": "203.0.113.7" } }),
+    );
     expect((await json(response)).ip).toBe("192.0.2.55");
   });
 });
@@ -183,7 +191,9 @@ describe("serverAccount (Server Components and server actions)", () => {
 
   it("the cookie set by the route handler is read by serverAccount (same value, URL-decoded by the jar)", async () => {
     await signUp("both@example.com");
-    const login = await routes.POST(request("POST", "/account/sessions/email", { body: { email: "both@example.com", password: PASSWORD } }));
+    const login = await routes.POST(
+      request("POST", "/account/sessions/email", { body: { email: "both@example.com", password: PASSWORD } }),
+    );
     const main = login.headers.getSetCookie().find((c) => c.startsWith(`${COOKIE}=`))!;
     const value = decodeURIComponent(main.split(";")[0]!.slice(COOKIE.length + 1));
     const me = await serverAccount(service, mapJar({ [COOKIE]: value })).run<{ email: string }>("get");
@@ -205,7 +215,9 @@ describe("serverAccount (Server Components and server actions)", () => {
     expect(after.hasSession).toBe(false);
     await expect(after.run("get")).rejects.toMatchObject({ type: "general_unauthorized_scope", code: 401 });
     // The old value no longer works either: the session is gone, not only the cookie.
-    await expect(serverAccount(service, mapJar({ [COOKIE]: value })).run("get")).rejects.toMatchObject({ type: "general_unauthorized_scope" });
+    await expect(serverAccount(service, mapJar({ [COOKIE]: value })).run("get")).rejects.toMatchObject({
+      type: "general_unauthorized_scope",
+    });
   });
 
   it("errors are AppwriteErrors with the Appwrite type", async () => {
@@ -230,7 +242,10 @@ describe("serverAccount (Server Components and server actions)", () => {
   it("the secure option is passed to the jar", async () => {
     await signUp("insecure@example.com");
     const jar = mapJar();
-    await serverAccount(service, jar, { secure: false }).run("createEmailPasswordSession", { email: "insecure@example.com", password: PASSWORD });
+    await serverAccount(service, jar, { secure: false }).run("createEmailPasswordSession", {
+      email: "insecure@example.com",
+      password: PASSWORD,
+    });
     expect(jar.cookies.get(COOKIE.toLowerCase())?.options?.secure).toBe(false);
   });
 });

@@ -5,7 +5,16 @@ import { memoryRateLimiter, type RateLimiter, type RateLimitResult } from "gateh
 import { redisRateLimiter } from "gatehouse/redis";
 import type { Redis } from "ioredis";
 import { servicesRequired } from "../helpers/databases";
-import { deleteKeysUnder, keysUnder, ownRedis, randomPrefix, redisAvailable, redisClient, whenReady, type OwnRedis } from "../helpers/redis";
+import {
+  deleteKeysUnder,
+  keysUnder,
+  ownRedis,
+  randomPrefix,
+  redisAvailable,
+  redisClient,
+  whenReady,
+  type OwnRedis,
+} from "../helpers/redis";
 import { raw } from "../helpers/sdk";
 import { startServer, type TestServer } from "../helpers/server";
 
@@ -114,7 +123,12 @@ describe.skipIf(!hasRedis)("redisRateLimiter on the shared Redis", () => {
       expect(results.filter((r) => r.allowed)).toHaveLength(50);
       expect(results.filter((r) => !r.allowed)).toHaveLength(150);
       // Every allowed request saw a distinct remaining count: 49 … 0, once each.
-      expect(results.filter((r) => r.allowed).map((r) => r.remaining).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+      expect(
+        results
+          .filter((r) => r.allowed)
+          .map((r) => r.remaining)
+          .sort((a, b) => a - b),
+      ).toEqual(Array.from({ length: 50 }, (_, i) => i));
       expect(await client.get(`${prefix}hot:${WINDOW_START}`)).toBe("50");
     } finally {
       for (const c of clients) c.disconnect();
@@ -145,7 +159,8 @@ describe.skipIf(!hasRedis)("redisRateLimiter on the shared Redis", () => {
   it("peek reports the window without counting", async () => {
     const prefix = fresh("peek");
     const limiter = redisRateLimiter(client, { prefix });
-    for (let i = 0; i < 5; i++) expect(await limiter.peek("p", 3, HOUR, T0)).toEqual({ allowed: true, limit: 3, remaining: 2, reset: WINDOW_START + HOUR });
+    for (let i = 0; i < 5; i++)
+      expect(await limiter.peek("p", 3, HOUR, T0)).toEqual({ allowed: true, limit: 3, remaining: 2, reset: WINDOW_START + HOUR });
     expect(await client.exists(`${prefix}p:${WINDOW_START}`)).toBe(0);
     await limiter.hit("p", 3, HOUR, T0);
     await limiter.hit("p", 3, HOUR, T0);
@@ -168,7 +183,9 @@ describe.skipIf(!hasRedis)("redisRateLimiter on the shared Redis", () => {
       for (let i = 0; i < 11; i++) seen.push([rateHeaders(await login(withRedis, email)), rateHeaders(await login(withMemory, email))]);
       for (const [fromRedis, fromMemory] of seen) expect(fromRedis).toEqual(fromMemory);
       const redisSide = seen.map(([r]) => r);
-      expect(redisSide.slice(0, 10).map((r) => [r.status, r.remaining])).toEqual(Array.from({ length: 10 }, (_, i) => [401, String(9 - i)]));
+      expect(redisSide.slice(0, 10).map((r) => [r.status, r.remaining])).toEqual(
+        Array.from({ length: 10 }, (_, i) => [401, String(9 - i)]),
+      );
       expect(redisSide[10]).toEqual({ status: 429, limit: "10", remaining: "0", reset: String(WINDOW_START + HOUR) });
       // The counters live in Redis, under the prefix: per (IP, e-mail), per IP and the e-mail's
       // ceiling (src/core/rate-limits.ts); the refused 11th was counted by none.
@@ -212,7 +229,9 @@ describe.skipIf(!hasRedisServer)("redisRateLimiter while its Redis is down (a re
     own = await ownRedis();
     client = redisClient(own.url);
     await whenReady(client);
-    server = await startServer({ rateLimiter: redisRateLimiter(client, { prefix: "gh:", timeoutMs: TIMEOUT_MS, onError: (e) => errors.push(e) }) });
+    server = await startServer({
+      rateLimiter: redisRateLimiter(client, { prefix: "gh:", timeoutMs: TIMEOUT_MS, onError: (e) => errors.push(e) }),
+    });
   });
 
   afterAll(async () => {

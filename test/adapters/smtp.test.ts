@@ -90,7 +90,15 @@ function links(d: Delivered, prefix: string): { text: string; html: string } {
   const text = d.mail.text?.match(new RegExp(`${escaped}\\?\\S+`))?.[0];
   const href = typeof d.mail.html === "string" ? d.mail.html.match(new RegExp(`href="(${escaped}\\?[^"]+)"`))?.[1] : undefined;
   if (!text || !href) throw new Error(`no ${prefix} link in both parts:\n${d.mail.text}\n${d.mail.html}`);
-  return { text, html: href.replace(/&amp;/g, "&").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">") };
+  return {
+    text,
+    html: href
+      .replace(/&amp;/g, "&")
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">"),
+  };
 }
 
 function params(link: string) {
@@ -223,7 +231,11 @@ describe("smtpMailer delivering through a real SMTP server", () => {
     const b = browser(server.endpoint);
     await b.use(async (account) => {
       const before = mailsTo(email);
-      const error = await expectAppwriteError(account.createMagicURLToken(userId, email, "http://localhost/magic"), "general_server_error", 503);
+      const error = await expectAppwriteError(
+        account.createMagicURLToken(userId, email, "http://localhost/magic"),
+        "general_server_error",
+        503,
+      );
       expect(error.message).toContain("could not be sent");
       expect(mailsTo(email)).toBe(before);
       expect(await server.service.config.store.tokens.list(userId, new Date())).toEqual([]);
@@ -334,7 +346,9 @@ describe("smtpMailer options", () => {
 
   it("passes options for another nodemailer transport as given (no SMTP pool forced on them)", async () => {
     const json = smtpMailer({ from: FROM, transport: { jsonTransport: true } as never });
-    await expect(json.send({ kind: "recovery", to: "json@example.com", subject: "s", text: "t", html: "h", locale: "en" })).resolves.toBeUndefined();
+    await expect(
+      json.send({ kind: "recovery", to: "json@example.com", subject: "s", text: "t", html: "h", locale: "en" }),
+    ).resolves.toBeUndefined();
     await json.close();
   });
 
@@ -349,9 +363,13 @@ describe("smtpMailer options", () => {
     expect(bad({ from: FROM, transport: { host: "x", port: 70000 } })).toThrow(/transport\.port: must be a port number/);
     expect(bad({ from: FROM, transport: { host: "x", secure: "yes" } })).toThrow(/transport\.secure: /);
     expect(bad({ from: FROM, transport, replyTo: "nope" })).toThrow(/replyTo: must be an e-mail address/);
-    expect(bad({ from: FROM, transport, headers: { "X-A": "1\r\nBcc: evil@example.com" } })).toThrow(/headers\.X-A: must be a header value without line breaks/);
+    expect(bad({ from: FROM, transport, headers: { "X-A": "1\r\nBcc: evil@example.com" } })).toThrow(
+      /headers\.X-A: must be a header value without line breaks/,
+    );
     expect(bad({ from: FROM, transport, headers: { "Bad Name": "1" } })).toThrow(/headers\.Bad Name: must be a header name/);
     expect(bad({ from: FROM, transport, form: "typo" })).toThrow(/form: unknown option/);
-    expect(bad({ from: `"A"\r\nBcc: evil@example.com <a@example.com>`, transport })).toThrow(/from: must be an e-mail address without line breaks/);
+    expect(bad({ from: `"A"\r\nBcc: evil@example.com <a@example.com>`, transport })).toThrow(
+      /from: must be an e-mail address without line breaks/,
+    );
   });
 });

@@ -80,7 +80,11 @@ const sms = (extra: Partial<Parameters<typeof twilioSms>[0]> = {}) =>
   twilioSms({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, from: FROM, baseUrl: twilioUrl, ...extra });
 
 /** Everything Twilio documents for "send an SMS", checked on one recorded request. */
-function expectTwilioRequest(r: Received | undefined, to: string, sender: { From: string } | { MessagingServiceSid: string } = { From: FROM }) {
+function expectTwilioRequest(
+  r: Received | undefined,
+  to: string,
+  sender: { From: string } | { MessagingServiceSid: string } = { From: FROM },
+) {
   expect(r).toBeDefined();
   expect(r!.method).toBe("POST");
   expect(r!.path).toBe(`/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`);
@@ -108,7 +112,12 @@ describe("twilioSms: the port on its own", () => {
   it("throws a TwilioError with Twilio's code and message on a non-2xx answer", async () => {
     reply = () => ({
       status: 400,
-      body: { code: 21211, message: "The 'To' number is not a valid phone number.", more_info: "https://www.twilio.com/docs/errors/21211", status: 400 },
+      body: {
+        code: 21211,
+        message: "The 'To' number is not a valid phone number.",
+        more_info: "https://www.twilio.com/docs/errors/21211",
+        status: 400,
+      },
     });
     const error = await sms()
       .send({ to: "+1", kind: "phone-login", text: "1", secret: "1" })
@@ -156,11 +165,13 @@ describe("twilioSms: the port on its own", () => {
     expect(() => twilioSms({ ...good, authToken: "" })).toThrow(/authToken:/);
     expect(() => twilioSms({ ...good, baseUrl: "ftp://example.com" })).toThrow(/baseUrl: must be an http\(s\) URL/);
     expect(() => twilioSms({ ...good, fetch: "nope" as unknown as typeof fetch })).toThrow(/fetch: must be a function/);
-    expect(() => twilioSms({ ...good, messagingServiceSid: SERVICE_SID })).toThrow(/messagingServiceSid: pass either from or messagingServiceSid, not both/);
-    expect(() => twilioSms({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN })).toThrow(/from: pass either from or messagingServiceSid/);
-    expect(() => twilioSms({ ...good, messagingServiceSid: undefined, from: undefined, messagingServiceSId: SERVICE_SID } as never)).toThrow(
-      /messagingServiceSId: unknown option/,
+    expect(() => twilioSms({ ...good, messagingServiceSid: SERVICE_SID })).toThrow(
+      /messagingServiceSid: pass either from or messagingServiceSid, not both/,
     );
+    expect(() => twilioSms({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN })).toThrow(/from: pass either from or messagingServiceSid/);
+    expect(() =>
+      twilioSms({ ...good, messagingServiceSid: undefined, from: undefined, messagingServiceSId: SERVICE_SID } as never),
+    ).toThrow(/messagingServiceSId: unknown option/);
     expect(() => twilioSms({ ...good, accountSid: "SK123" })).toThrow(TypeError);
   });
 });

@@ -8,7 +8,9 @@ const eslint = new ESLint({ cwd: new URL("../..", import.meta.url).pathname });
 
 async function restricted(filePath: string, source: string): Promise<string[]> {
   const [result] = await eslint.lintText(source, { filePath });
-  return (result?.messages ?? []).filter((m) => m.ruleId === "no-restricted-imports" || m.ruleId === "no-restricted-globals").map((m) => m.message);
+  return (result?.messages ?? [])
+    .filter((m) => m.ruleId === "no-restricted-imports" || m.ruleId === "no-restricted-globals")
+    .map((m) => m.message);
 }
 
 describe("layering", () => {

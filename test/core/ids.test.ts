@@ -64,7 +64,7 @@ describe("uniqueId layout", () => {
 });
 
 describe("session value encoding", () => {
-  it("is base64 of {\"id\",\"secret\"} in that key order, and round-trips", () => {
+  it('is base64 of {"id","secret"} in that key order, and round-trips', () => {
     const secret = "ab".repeat(128);
     const value = encodeSessionValue("user_1", secret);
     expect(Buffer.from(value, "base64").toString("utf8")).toBe(`{"id":"user_1","secret":"${secret}"}`);

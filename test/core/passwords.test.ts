@@ -83,7 +83,10 @@ describe("rehash on login", () => {
 
     const b = makeService({ store, passwordHasher: hasherB() });
     // A failed login does not touch the hash.
-    await expectAppwriteError(b.service.createEmailPasswordSession({ email: "jane@example.com", password: "wrong password!" }), "user_invalid_credentials");
+    await expectAppwriteError(
+      b.service.createEmailPasswordSession({ email: "jane@example.com", password: "wrong password!" }),
+      "user_invalid_credentials",
+    );
     expect((await store.users.get(userId))!.passwordHash!.startsWith("$argon2id$v=19$m=256,t=1,p=1$")).toBe(true);
 
     const session = await login(b.service);
@@ -95,7 +98,10 @@ describe("rehash on login", () => {
     await login(b.service);
     expect((await store.users.get(userId))!.passwordHash).toBe(upgraded);
     // A wrong password still fails against the new hash.
-    await expectAppwriteError(b.service.createEmailPasswordSession({ email: "jane@example.com", password: "wrong password!" }), "user_invalid_credentials");
+    await expectAppwriteError(
+      b.service.createEmailPasswordSession({ email: "jane@example.com", password: "wrong password!" }),
+      "user_invalid_credentials",
+    );
   });
 });
 
@@ -127,7 +133,14 @@ describe("unknown e-mail and wrong password take the same path", () => {
     const wrong = await attempt(service.createEmailPasswordSession({ email: "jane@example.com", password: "not the password" }));
     expect(hasher.verified).toEqual([realHash]);
 
-    const shape = (e: AppwriteError) => ({ name: e.name, ctor: e.constructor, type: e.type, code: e.code, message: e.message, wire: e.toJSON("1.6.2") });
+    const shape = (e: AppwriteError) => ({
+      name: e.name,
+      ctor: e.constructor,
+      type: e.type,
+      code: e.code,
+      message: e.message,
+      wire: e.toJSON("1.6.2"),
+    });
     expect(shape(unknown)).toEqual(shape(wrong));
     expect(shape(passwordless)).toEqual(shape(wrong));
     expect(wrong.message).toBe("Invalid credentials. Please check the email and password.");
@@ -137,7 +150,10 @@ describe("unknown e-mail and wrong password take the same path", () => {
     const { service, store } = makeService();
     const userId = await signup(service);
     await store.users.update(userId, { status: false });
-    await expectAppwriteError(service.createEmailPasswordSession({ email: "jane@example.com", password: "not the password" }), "user_invalid_credentials");
+    await expectAppwriteError(
+      service.createEmailPasswordSession({ email: "jane@example.com", password: "not the password" }),
+      "user_invalid_credentials",
+    );
     await expectAppwriteError(service.createEmailPasswordSession({ email: "jane@example.com", password: PASSWORD }), "user_blocked", 401);
   });
 
@@ -152,7 +168,11 @@ describe("unknown e-mail and wrong password take the same path", () => {
 describe("password dictionary (auth.passwordDictionary)", () => {
   it.each([["password"], ["12345678"]])("refuses %j on signup with the '265' message", async (pw) => {
     const { service, store } = makeService({ auth: { passwordDictionary: true } });
-    const error = await expectAppwriteError(service.create({ userId: "unique()", email: "jane@example.com", password: pw }), "general_argument_invalid", 400);
+    const error = await expectAppwriteError(
+      service.create({ userId: "unique()", email: "jane@example.com", password: pw }),
+      "general_argument_invalid",
+      400,
+    );
     expect(error.message).toBe(DICTIONARY_MESSAGE);
     expect(await store.users.count()).toBe(0);
   });
@@ -165,14 +185,19 @@ describe("password dictionary (auth.passwordDictionary)", () => {
 
   it("is off by default", async () => {
     const { service } = makeService();
-    await expect(service.create({ userId: "unique()", email: "jane@example.com", password: "password" })).resolves.toMatchObject({ email: "jane@example.com" });
+    await expect(service.create({ userId: "unique()", email: "jane@example.com", password: "password" })).resolves.toMatchObject({
+      email: "jane@example.com",
+    });
   });
 
   it("also applies to PATCH /account/password", async () => {
     const { service } = makeService({ auth: { passwordDictionary: true } });
     await signup(service);
     const session = await login(service);
-    const error = await expectAppwriteError(service.updatePassword({ password: "12345678", oldPassword: PASSWORD }, { session }), "general_argument_invalid");
+    const error = await expectAppwriteError(
+      service.updatePassword({ password: "12345678", oldPassword: PASSWORD }, { session }),
+      "general_argument_invalid",
+    );
     expect(error.message).toBe(DICTIONARY_MESSAGE);
   });
 
@@ -220,8 +245,14 @@ describe("personal-data check (auth.personalDataCheck)", () => {
     await signup(service);
     const session = await login(service);
     await service.updatePhone({ phone: "+14155550123", password: PASSWORD }, { session });
-    await expectAppwriteError(service.updatePassword({ password: "pw+14155550123", oldPassword: PASSWORD }, { session }), "password_personal_data");
-    await expectAppwriteError(service.updatePassword({ password: "pw14155550123", oldPassword: PASSWORD }, { session }), "password_personal_data");
+    await expectAppwriteError(
+      service.updatePassword({ password: "pw+14155550123", oldPassword: PASSWORD }, { session }),
+      "password_personal_data",
+    );
+    await expectAppwriteError(
+      service.updatePassword({ password: "pw14155550123", oldPassword: PASSWORD }, { session }),
+      "password_personal_data",
+    );
     await expect(service.updatePassword({ password: "Tr0ub4dor&3-horse", oldPassword: PASSWORD }, { session })).resolves.toBeTruthy();
   });
 });
@@ -279,7 +310,11 @@ describe("password history (auth.passwordHistory)", () => {
     const { service } = makeService();
     await signup(service);
     const session = await login(service);
-    await expectAppwriteError(service.updatePassword({ password: "brand new pass", oldPassword: "not the password" }, { session }), "user_invalid_credentials", 401);
+    await expectAppwriteError(
+      service.updatePassword({ password: "brand new pass", oldPassword: "not the password" }, { session }),
+      "user_invalid_credentials",
+      401,
+    );
     await expectAppwriteError(service.updatePassword({ password: "brand new pass" }, { session }), "user_invalid_credentials", 401);
   });
 });

@@ -9,7 +9,11 @@ describe("session expiry (auth.sessionDuration)", () => {
     const { service, clock } = makeService({ auth: { sessionDuration: 60 } });
     const userId = await signup(service);
     const start = clock.now();
-    const outcome = await service.execute("createEmailPasswordSession", {}, { email: "jane@example.com", password: "correct horse battery staple" });
+    const outcome = await service.execute(
+      "createEmailPasswordSession",
+      {},
+      { email: "jane@example.com", password: "correct horse battery staple" },
+    );
     const session = outcome.setSession!.value;
     expect(outcome.setSession!.expire.getTime()).toBe(start + 60_000);
 
@@ -85,7 +89,11 @@ describe("session secrets", () => {
   it("the session value decodes to the user id and a 256-hex-char secret; only its sha256 is stored", async () => {
     const { service } = makeService();
     const userId = await signup(service);
-    const outcome = await service.execute("createEmailPasswordSession", {}, { email: "jane@example.com", password: "correct horse battery staple" });
+    const outcome = await service.execute(
+      "createEmailPasswordSession",
+      {},
+      { email: "jane@example.com", password: "correct horse battery staple" },
+    );
     const value = outcome.setSession!.value;
     const { id, secret } = decodeSessionValue(value);
     expect(id).toBe(userId);

@@ -46,7 +46,12 @@ export async function signup(service: AccountService, email = "jane@example.com"
 }
 
 /** Logs in and returns the session value (what a cookie or `X-Appwrite-Session` carries). */
-export async function login(service: AccountService, email = "jane@example.com", password = PASSWORD, ctx: RequestContext = {}): Promise<string> {
+export async function login(
+  service: AccountService,
+  email = "jane@example.com",
+  password = PASSWORD,
+  ctx: RequestContext = {},
+): Promise<string> {
   const outcome = await service.execute("createEmailPasswordSession", ctx, { email, password });
   expect(outcome.status).toBe(201);
   expect(outcome.setSession?.value).toBeTypeOf("string");

@@ -21,7 +21,10 @@ function faultyStore<G extends StoreGroup>(group: G, method: keyof Store[G] & st
 describe("typed methods, called directly", () => {
   it("run a whole account flow with a ctx carrying session, ip and userAgent", async () => {
     const { service, store } = makeService();
-    const created = await service.create({ userId: "unique()", email: "Jane@Example.com", password: PASSWORD, name: "Jane" }, { ip: IP, userAgent: UA });
+    const created = await service.create(
+      { userId: "unique()", email: "Jane@Example.com", password: PASSWORD, name: "Jane" },
+      { ip: IP, userAgent: UA },
+    );
     expect(created.$id).toMatch(/^[0-9a-f]{20}$/);
     expect(created.email).toBe("jane@example.com");
     expect(created.name).toBe("Jane");
@@ -71,7 +74,7 @@ describe("typed methods, called directly", () => {
     await expectAppwriteError(service.get(ctx), "general_unauthorized_scope", 401);
   });
 
-  it("optional inputs take their defaults (name → \"\")", async () => {
+  it('optional inputs take their defaults (name → "")', async () => {
     const { service } = makeService();
     const account = await service.create({ userId: "jane-1", email: "jane@example.com", password: PASSWORD });
     expect(account.$id).toBe("jane-1");
@@ -157,9 +160,13 @@ describe("errors from typed methods", () => {
     const { service } = makeService();
     await signup(service);
     await expectAppwriteError(signup(service), "user_already_exists", 409);
-    await expectAppwriteError(service.create({ userId: "same-id", email: "a@example.com", password: PASSWORD }).then(() =>
-      service.create({ userId: "same-id", email: "b@example.com", password: PASSWORD }),
-    ), "user_already_exists", 409);
+    await expectAppwriteError(
+      service
+        .create({ userId: "same-id", email: "a@example.com", password: PASSWORD })
+        .then(() => service.create({ userId: "same-id", email: "b@example.com", password: PASSWORD })),
+      "user_already_exists",
+      409,
+    );
   });
 
   it("an unexpected store exception becomes general_unknown 500, 'Server Error' on the wire, the original as cause", async () => {
@@ -169,7 +176,11 @@ describe("errors from typed methods", () => {
     await signup(service);
     faulty.arm();
 
-    const error = await expectAppwriteError(service.createEmailPasswordSession({ email: "jane@example.com", password: PASSWORD }), "general_unknown", 500);
+    const error = await expectAppwriteError(
+      service.createEmailPasswordSession({ email: "jane@example.com", password: PASSWORD }),
+      "general_unknown",
+      500,
+    );
     expect(error.cause).toBe(boom);
     expect(error.toJSON("1.6.2")).toEqual({ message: "Server Error", code: 500, type: "general_unknown", version: "1.6.2" });
     expect(error.publicMessage).toBe("Server Error");
@@ -177,7 +188,9 @@ describe("errors from typed methods", () => {
     expect(JSON.stringify(error.toJSON("1.6.2"))).not.toContain("hunter2");
 
     // execute rejects the same way.
-    await expect(service.execute("createEmailPasswordSession", {}, { email: "jane@example.com", password: PASSWORD })).rejects.toMatchObject({
+    await expect(
+      service.execute("createEmailPasswordSession", {}, { email: "jane@example.com", password: PASSWORD }),
+    ).rejects.toMatchObject({
       type: "general_unknown",
       cause: boom,
     });
@@ -201,7 +214,10 @@ describe("errors from typed methods", () => {
     await signup(service);
     faulty.arm();
 
-    const error = await expectAppwriteError(service.createEmailPasswordSession({ email: "jane@example.com", password: PASSWORD }), "general_server_error");
+    const error = await expectAppwriteError(
+      service.createEmailPasswordSession({ email: "jane@example.com", password: PASSWORD }),
+      "general_server_error",
+    );
     expect(error).toBeInstanceOf(AppwriteError);
     expect(error.cause).toBe(down);
     const wire = error.toJSON("1.6.2");
@@ -215,7 +231,11 @@ describe("errors from typed methods", () => {
     const faulty = faultyStore("users", "getByEmail", original);
     const { service } = makeService({ store: faulty.store });
     faulty.arm();
-    const error = await expectAppwriteError(service.createEmailPasswordSession({ email: "jane@example.com", password: PASSWORD }), "user_blocked", 401);
+    const error = await expectAppwriteError(
+      service.createEmailPasswordSession({ email: "jane@example.com", password: PASSWORD }),
+      "user_blocked",
+      401,
+    );
     expect(error).toBe(original);
   });
 });

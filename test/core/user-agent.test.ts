@@ -11,7 +11,8 @@ const FIREFOX_UBUNTU = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:121.0) Gecko/
 const CHROME_LINUX = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
 const SAFARI_IPHONE =
   "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1";
-const SAFARI_IPAD = "Mozilla/5.0 (iPad; CPU OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.6 Mobile/15E148 Safari/604.1";
+const SAFARI_IPAD =
+  "Mozilla/5.0 (iPad; CPU OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.6 Mobile/15E148 Safari/604.1";
 const CHROME_ANDROID =
   "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.144 Mobile Safari/537.36";
 const EDGE_WINDOWS = `${CHROME_WINDOWS} Edg/120.0.2210.91`;
@@ -58,17 +59,79 @@ describe("parseUserAgent", () => {
   });
 
   it.each([
-    [SAFARI_MAC, { osCode: "MAC", osName: "Mac", osVersion: "10.15.7", clientCode: "SF", clientName: "Safari", clientVersion: "17.2", clientEngine: "WebKit", deviceName: "desktop", deviceBrand: "Apple" }],
-    [FIREFOX_UBUNTU, { osCode: "UBT", osName: "Ubuntu", clientCode: "FF", clientName: "Firefox", clientVersion: "121.0", clientEngine: "Gecko", clientEngineVersion: "121.0", deviceName: "desktop" }],
+    [
+      SAFARI_MAC,
+      {
+        osCode: "MAC",
+        osName: "Mac",
+        osVersion: "10.15.7",
+        clientCode: "SF",
+        clientName: "Safari",
+        clientVersion: "17.2",
+        clientEngine: "WebKit",
+        deviceName: "desktop",
+        deviceBrand: "Apple",
+      },
+    ],
+    [
+      FIREFOX_UBUNTU,
+      {
+        osCode: "UBT",
+        osName: "Ubuntu",
+        clientCode: "FF",
+        clientName: "Firefox",
+        clientVersion: "121.0",
+        clientEngine: "Gecko",
+        clientEngineVersion: "121.0",
+        deviceName: "desktop",
+      },
+    ],
     [CHROME_LINUX, { osCode: "LIN", osName: "GNU/Linux", clientCode: "CH", deviceName: "desktop" }],
     [CHROME_OS, { osCode: "COS", osName: "Chrome OS", clientCode: "CH", deviceName: "desktop" }],
-    [EDGE_WINDOWS, { osCode: "WIN", clientCode: "PS", clientName: "Microsoft Edge", clientVersion: "120.0.2210.91", clientEngine: "Blink" }],
+    [
+      EDGE_WINDOWS,
+      { osCode: "WIN", clientCode: "PS", clientName: "Microsoft Edge", clientVersion: "120.0.2210.91", clientEngine: "Blink" },
+    ],
     [OPERA_WINDOWS, { clientCode: "OP", clientName: "Opera", clientVersion: "106.0.0.0" }],
-    [SAFARI_IPHONE, { osCode: "IOS", osName: "iOS", osVersion: "17.2", clientCode: "MF", clientName: "Mobile Safari", deviceName: "smartphone", deviceBrand: "Apple", deviceModel: "iPhone" }],
+    [
+      SAFARI_IPHONE,
+      {
+        osCode: "IOS",
+        osName: "iOS",
+        osVersion: "17.2",
+        clientCode: "MF",
+        clientName: "Mobile Safari",
+        deviceName: "smartphone",
+        deviceBrand: "Apple",
+        deviceModel: "iPhone",
+      },
+    ],
     [SAFARI_IPAD, { osCode: "IOS", osVersion: "16.6", deviceName: "tablet", deviceBrand: "Apple", deviceModel: "iPad" }],
-    [CHROME_ANDROID, { osCode: "AND", osName: "Android", osVersion: "14", clientCode: "CM", clientName: "Chrome Mobile", deviceName: "smartphone", deviceBrand: "Samsung", deviceModel: "SM-S918B" }],
+    [
+      CHROME_ANDROID,
+      {
+        osCode: "AND",
+        osName: "Android",
+        osVersion: "14",
+        clientCode: "CM",
+        clientName: "Chrome Mobile",
+        deviceName: "smartphone",
+        deviceBrand: "Samsung",
+        deviceModel: "SM-S918B",
+      },
+    ],
     [CHROME_IOS, { osCode: "IOS", clientCode: "CI", clientName: "Chrome Mobile iOS", clientEngine: "WebKit", deviceName: "smartphone" }],
-    [SAMSUNG_TABLET, { osCode: "AND", clientCode: "SB", clientName: "Samsung Browser", clientVersion: "23.0", deviceName: "tablet", deviceBrand: "Samsung" }],
+    [
+      SAMSUNG_TABLET,
+      {
+        osCode: "AND",
+        clientCode: "SB",
+        clientName: "Samsung Browser",
+        clientVersion: "23.0",
+        deviceName: "tablet",
+        deviceBrand: "Samsung",
+      },
+    ],
   ])("browsers map to Matomo codes and names: %s", (ua, expected) => {
     expect(parseUserAgent(ua)).toMatchObject({ clientType: "browser", ...expected });
   });
@@ -99,7 +162,11 @@ describe("parseUserAgent", () => {
   });
 
   it("an unknown client keeps what is known: the Appwrite Node SDK reports its OS", () => {
-    expect(parseUserAgent("AppwriteNodeJSSDK/16.0.0 (linux; x64) Node.js/v20.20.2")).toEqual({ ...EMPTY, osCode: "LIN", osName: "GNU/Linux" });
+    expect(parseUserAgent("AppwriteNodeJSSDK/16.0.0 (linux; x64) Node.js/v20.20.2")).toEqual({
+      ...EMPTY,
+      osCode: "LIN",
+      osName: "GNU/Linux",
+    });
   });
 
   it("a very long header is parsed from its first 500 characters and does not grow the cache per variant", () => {
@@ -119,5 +186,4 @@ describe("parseUserAgent", () => {
     expect(userAgentCacheSize()).toBe(CACHE_SIZE);
     expect(parseUserAgent("curl/3.0")).toMatchObject({ clientName: "curl", clientVersion: "3.0" });
   });
-
 });

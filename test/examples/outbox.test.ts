@@ -281,7 +281,15 @@ describe("outboxRoutes escapes what it shows", () => {
       secret: `<b>123</b>`,
       locale: "en",
     });
-    await box.mailer.send({ kind: "verification", to: "b@example.com", subject: "Verify", text: "t", html: "h", url: "javascript:alert(1)", locale: "en" });
+    await box.mailer.send({
+      kind: "verification",
+      to: "b@example.com",
+      subject: "Verify",
+      text: "t",
+      html: "h",
+      url: "javascript:alert(1)",
+      locale: "en",
+    });
     await box.sms.send({ to: "+14155550001", kind: "mfa-otp", text: "<i>999999</i>", secret: "<i>999999</i>" });
 
     const app = express();

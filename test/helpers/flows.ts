@@ -64,7 +64,10 @@ export interface OutboxServer {
 }
 
 /** A server whose mail and SMS land in an outbox; X-Forwarded-For from loopback is believed. */
-export async function startWithOutbox(overrides: Partial<GatehouseConfig> = {}, transports = { mail: true, sms: true }): Promise<OutboxServer> {
+export async function startWithOutbox(
+  overrides: Partial<GatehouseConfig> = {},
+  transports = { mail: true, sms: true },
+): Promise<OutboxServer> {
   const box = outbox();
   const s = await startServer({
     ...(transports.mail ? { mailer: box.mailer } : {}),

@@ -23,21 +23,24 @@ export function hostRequest(
   };
   return new Promise((resolve, reject) => {
     // setHost: false, or Node replaces an empty Host with its own.
-    const req = httpRequest({ host: "127.0.0.1", port, method: options.method ?? "GET", path: options.path, headers, setHost: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        let json: Record<string, any> | null = null;
-        try {
-          json = text ? (JSON.parse(text) as Record<string, any>) : null;
-        } catch {
-          json = null;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-      res.on("error", reject);
-    });
+    const req = httpRequest(
+      { host: "127.0.0.1", port, method: options.method ?? "GET", path: options.path, headers, setHost: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let json: Record<string, any> | null = null;
+          try {
+            json = text ? (JSON.parse(text) as Record<string, any>) : null;
+          } catch {
+            json = null;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        });
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });

@@ -27,9 +27,9 @@ export async function followRedirects(url: string, stopAt: string, jar: CookieJa
     }
     jar.set(current.host, cookies);
     const location = response.headers.get("location");
-    if (response.status < 300 || response.status >= 400 || !location) return { final: null, hops, jar, response, body: await response.text() };
+    if (response.status < 300 || response.status >= 400 || !location)
+      return { final: null, hops, jar, response, body: await response.text() };
     current = new URL(location, current);
   }
   throw new Error("too many redirects");
 }
-

@@ -50,43 +50,45 @@ export async function startOidcServer(accounts: Record<string, OidcAccount>): Pr
   };
 
   // Made on the first request, once the test knows the redirect URI.
-  const makeProvider = () => new Provider(issuer, {
-    clients: [
-      {
-        client_id: state.clientId,
-        client_secret: state.clientSecret,
-        redirect_uris: [state.redirectUri],
-        grant_types: ["authorization_code"],
-        response_types: ["code"],
-        token_endpoint_auth_method: "client_secret_post",
+  const makeProvider = () =>
+    new Provider(issuer, {
+      clients: [
+        {
+          client_id: state.clientId,
+          client_secret: state.clientSecret,
+          redirect_uris: [state.redirectUri],
+          grant_types: ["authorization_code"],
+          response_types: ["code"],
+          token_endpoint_auth_method: "client_secret_post",
+        },
+      ],
+      claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
+      cookies: { keys: ["oidc-test-cookie-key"] },
+      ttl: { Interaction: 600, Grant: 600, Session: 600, AccessToken: 600, IdToken: 600 },
+      features: { devInteractions: { enabled: false } },
+      interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+      async findAccount(_ctx: unknown, id: string) {
+        const account = Object.values(accounts).find((a) => a.sub === id);
+        return account ? { accountId: id, claims: async () => ({ ...account }) } : undefined;
       },
-    ],
-    claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name"] },
-    cookies: { keys: ["oidc-test-cookie-key"] },
-    ttl: { Interaction: 600, Grant: 600, Session: 600, AccessToken: 600, IdToken: 600 },
-    features: { devInteractions: { enabled: false } },
-    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
-    async findAccount(_ctx: unknown, id: string) {
-      const account = Object.values(accounts).find((a) => a.sub === id);
-      return account ? { accountId: id, claims: async () => ({ ...account }) } : undefined;
-    },
-    // First-party client: every requested scope is granted without a consent screen.
-    async loadExistingGrant(ctx: any) {
-      const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
-      if (grantId) return ctx.oidc.provider.Grant.find(grantId);
-      const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
-      grant.addOIDCScope("openid email profile");
-      await grant.save();
-      return grant;
-    },
-  });
+      // First-party client: every requested scope is granted without a consent screen.
+      async loadExistingGrant(ctx: any) {
+        const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
+        if (grantId) return ctx.oidc.provider.Grant.find(grantId);
+        const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId });
+        grant.addOIDCScope("openid email profile");
+        await grant.save();
+        return grant;
+      },
+    });
 
   async function interaction(req: any, res: any) {
     await provider.interactionDetails(req, res);
     const next = state.next;
-    const result = "deny" in next
-      ? { error: "access_denied", error_description: "End-User aborted interaction" }
-      : { login: { accountId: accounts[next.account]!.sub } };
+    const result =
+      "deny" in next
+        ? { error: "access_denied", error_description: "End-User aborted interaction" }
+        : { login: { accountId: accounts[next.account]!.sub } };
     await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
   }
 

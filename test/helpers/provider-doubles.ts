@@ -121,25 +121,30 @@ export class ProviderDouble {
   redeem(request: Recorded, client: ClientCredentials): Grant | Response {
     const refuse = (error: string, description: string, status = 400) => json({ error, error_description: description }, status);
     if (request.method !== "POST") return refuse("invalid_request", `token endpoint wants POST, got ${request.method}`);
-    if (!(request.headers.get("content-type") ?? "").startsWith("application/x-www-form-urlencoded")) return refuse("invalid_request", "token request is not form-encoded");
+    if (!(request.headers.get("content-type") ?? "").startsWith("application/x-www-form-urlencoded"))
+      return refuse("invalid_request", "token request is not form-encoded");
     const form = new URLSearchParams(request.body);
     const basic = basicCredentials(request.headers.get("authorization"));
     if (client.auth === "basic") {
-      if (!basic || basic.id !== client.clientId || basic.secret !== client.clientSecret) return refuse("invalid_client", "HTTP Basic client authentication failed", 401);
+      if (!basic || basic.id !== client.clientId || basic.secret !== client.clientSecret)
+        return refuse("invalid_client", "HTTP Basic client authentication failed", 401);
       if (form.has("client_secret")) return refuse("invalid_request", "client_secret must not be in the body");
     } else {
       if (request.headers.has("authorization")) return refuse("invalid_request", "client credentials belong in the body");
-      if (form.get("client_id") !== client.clientId || form.get("client_secret") !== client.clientSecret) return refuse("invalid_client", "client_id/client_secret in the body are wrong", 401);
+      if (form.get("client_id") !== client.clientId || form.get("client_secret") !== client.clientSecret)
+        return refuse("invalid_client", "client_id/client_secret in the body are wrong", 401);
     }
     if (form.get("grant_type") !== "authorization_code") return refuse("unsupported_grant_type", `grant_type ${form.get("grant_type")}`);
     const grant = this.grants.get(form.get("code") ?? "");
     if (!grant) return refuse("invalid_grant", "unknown or used code");
     this.grants.delete(grant.code);
     if (grant.clientId !== client.clientId) return refuse("invalid_grant", "code issued to another client");
-    if (form.get("redirect_uri") !== grant.redirectUri) return refuse("invalid_grant", "redirect_uri does not match the authorization request");
+    if (form.get("redirect_uri") !== grant.redirectUri)
+      return refuse("invalid_grant", "redirect_uri does not match the authorization request");
     const verifier = form.get("code_verifier");
     if (grant.codeChallenge) {
-      if (grant.codeChallengeMethod !== "S256" || !verifier || s256(verifier) !== grant.codeChallenge) return refuse("invalid_grant", "PKCE verification failed");
+      if (grant.codeChallengeMethod !== "S256" || !verifier || s256(verifier) !== grant.codeChallenge)
+        return refuse("invalid_grant", "PKCE verification failed");
     } else if (verifier !== null) {
       return refuse("invalid_request", "code_verifier sent without a code_challenge");
     }

@@ -16,7 +16,12 @@ export const REDIS_URL = process.env.GATEHOUSE_REDIS_URL ?? "redis://127.0.0.1:6
  * The client settings the Redis rate limiter is meant to get: fail at once while Redis is down
  * (no per-command retries, no offline queue), and keep reconnecting every 200 ms.
  */
-export const FAIL_FAST: RedisOptions = { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 200, connectTimeout: 1000 };
+export const FAIL_FAST: RedisOptions = {
+  maxRetriesPerRequest: 0,
+  enableOfflineQueue: false,
+  retryStrategy: () => 200,
+  connectTimeout: 1000,
+};
 
 /** A client with the fail-fast settings; reconnect errors are expected in the outage tests and dropped. */
 export function redisClient(url = REDIS_URL, options: RedisOptions = {}): Redis {
@@ -46,7 +51,13 @@ let reachability: Promise<string | null> | null = null;
 /** null when the shared Redis answers PING, else the reason. */
 function probe(): Promise<string | null> {
   reachability ??= (async () => {
-    const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: 2000 });
+    const client = new Redis(REDIS_URL, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+      connectTimeout: 2000,
+    });
     client.on("error", () => {});
     try {
       await client.connect();

@@ -32,7 +32,10 @@ export interface TestServer {
 }
 
 /** An Express app with the Account router on a loopback port, on the store GATEHOUSE_TEST_STORE names. */
-export async function startServer(overrides: Partial<GatehouseConfig> = {}, configure?: (app: express.Express) => void): Promise<TestServer> {
+export async function startServer(
+  overrides: Partial<GatehouseConfig> = {},
+  configure?: (app: express.Express) => void,
+): Promise<TestServer> {
   const clock = manualClock(Date.now());
   const own = overrides.store ? null : await defaultStore();
   const service = createAccountService({

@@ -123,7 +123,10 @@ interface Member {
 }
 
 /** A signed-up user with one session, arranged through node-appwrite with the API key (no rate limits). */
-async function member(server: TestServer, options: { name?: string; password?: string; email?: string; id?: string } = {}): Promise<Member> {
+async function member(
+  server: TestServer,
+  options: { name?: string; password?: string; email?: string; id?: string } = {},
+): Promise<Member> {
   const email = options.email ?? uniqueEmail();
   const password = options.password ?? PW;
   const { account } = serverClient(server.endpoint);
@@ -363,7 +366,11 @@ describe("account routes, default configuration", () => {
       const original = await b.use((account) => account.create(ID.unique(), email, PW));
       const count = await server.service.config.store.users.count();
       const id = `casedup-${++counter}`;
-      await expectError(b.use((account) => account.create(id, email.toUpperCase(), NEW_PW)), "user_already_exists", 409);
+      await expectError(
+        b.use((account) => account.create(id, email.toUpperCase(), NEW_PW)),
+        "user_already_exists",
+        409,
+      );
       expect(await server.service.config.store.users.get(id)).toBeNull();
       expect(await server.service.config.store.users.count()).toBe(count);
       // The original account is untouched: its password still works, the new one does not.
@@ -376,7 +383,12 @@ describe("account routes, default configuration", () => {
       const bad = ["_leading", ".leading", "-leading", "a".repeat(37), "has space", "ünïcode", "semi;colon", ""];
       for (const userId of bad) {
         const email = uniqueEmail("badid");
-        await expectError(b.use((account) => account.create(userId, email, PW)), "general_argument_invalid", 400, MSG.customId);
+        await expectError(
+          b.use((account) => account.create(userId, email, PW)),
+          "general_argument_invalid",
+          400,
+          MSG.customId,
+        );
         expect(await server.service.config.store.users.getByEmail(email)).toBeNull();
       }
     });
@@ -384,7 +396,12 @@ describe("account routes, default configuration", () => {
     it("refuses invalid e-mail addresses", async () => {
       const b = browser(server.endpoint);
       for (const email of ["not-an-email", "two@@example.com", "@example.com", "user@", "user@localhost", "spa ce@example.com"]) {
-        await expectError(b.use((account) => account.create(ID.unique(), email, PW)), "general_argument_invalid", 400, MSG.email);
+        await expectError(
+          b.use((account) => account.create(ID.unique(), email, PW)),
+          "general_argument_invalid",
+          400,
+          MSG.email,
+        );
       }
     });
 
@@ -406,7 +423,12 @@ describe("account routes, default configuration", () => {
       const tooLong = ["a".repeat(257), "€".repeat(86)]; // 257 bytes; 86 characters but 258 bytes
       for (const password of [...tooShort, ...tooLong]) {
         const email = uniqueEmail("pwlen");
-        await expectError(b.use((account) => account.create(ID.unique(), email, password)), "general_argument_invalid", 400, MSG.passwordDictionary);
+        await expectError(
+          b.use((account) => account.create(ID.unique(), email, password)),
+          "general_argument_invalid",
+          400,
+          MSG.passwordDictionary,
+        );
         expect(await server.service.config.store.users.getByEmail(email)).toBeNull();
       }
       // 5 characters but 15 bytes; 4 characters but 8 bytes; exactly 256 bytes of 3-byte characters and ASCII.
@@ -422,12 +444,17 @@ describe("account routes, default configuration", () => {
       const b = browser(server.endpoint);
       for (const name of ["", "n".repeat(129), "😀".repeat(129)]) {
         const email = uniqueEmail("badname");
-        await expectError(b.use((account) => account.create(ID.unique(), email, PW, name)), "general_argument_invalid", 400, MSG.name);
+        await expectError(
+          b.use((account) => account.create(ID.unique(), email, PW, name)),
+          "general_argument_invalid",
+          400,
+          MSG.name,
+        );
         expect(await server.service.config.store.users.getByEmail(email)).toBeNull();
       }
     });
 
-    it("reports missing fields, in declaration order, as `Param \"x\" is not optional.`", async () => {
+    it('reports missing fields, in declaration order, as `Param "x" is not optional.`', async () => {
       const email = uniqueEmail("missing");
       const cases: Array<[object, string]> = [
         [{}, "userId"],
@@ -472,7 +499,10 @@ describe("account routes, default configuration", () => {
     it("accepts a form-encoded body (Appwrite form-decodes anything that is not JSON)", async () => {
       const email = uniqueEmail("form");
       const body = new URLSearchParams({ userId: "unique()", email, password: PW, name: "Form" }).toString();
-      const res = await raw(server.endpoint, "POST", "/account", { body, headers: { "content-type": "application/x-www-form-urlencoded" } });
+      const res = await raw(server.endpoint, "POST", "/account", {
+        body,
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+      });
       expect(res.status).toBe(201);
       expect(res.json).toMatchObject({ email, name: "Form" });
     });
@@ -540,7 +570,12 @@ describe("account routes, default configuration", () => {
     });
 
     it("answers a guest with 401 general_unauthorized_scope and the exact message", async () => {
-      await expectError(browser(server.endpoint).use((account) => account.get()), "general_unauthorized_scope", 401, GUEST_SCOPE);
+      await expectError(
+        browser(server.endpoint).use((account) => account.get()),
+        "general_unauthorized_scope",
+        401,
+        GUEST_SCOPE,
+      );
       expectRawError(await raw(server.endpoint, "GET", "/account"), "general_unauthorized_scope", 401, GUEST_SCOPE);
     });
 
@@ -599,14 +634,22 @@ describe("account routes, default configuration", () => {
         expectRawError(await raw(server.endpoint, "PATCH", "/account/name", { body, headers }), "general_argument_invalid", 400, MSG.name);
       }
       for (const body of [{}, { nom: "x" }, "{not json", "[]"]) {
-        const res = await raw(server.endpoint, "PATCH", "/account/name", { body, headers: { ...headers, "content-type": "application/json" } });
+        const res = await raw(server.endpoint, "PATCH", "/account/name", {
+          body,
+          headers: { ...headers, "content-type": "application/json" },
+        });
         expectRawError(res, "general_argument_invalid", 400, MSG.missing("name"));
       }
       expect(await snapshot(server, m.id)).toEqual(before);
     });
 
     it("answers a guest with 401 scope even when the name is invalid (scope is checked before parameters)", async () => {
-      await expectError(browser(server.endpoint).use((account) => account.updateName("")), "general_unauthorized_scope", 401, GUEST_SCOPE);
+      await expectError(
+        browser(server.endpoint).use((account) => account.updateName("")),
+        "general_unauthorized_scope",
+        401,
+        GUEST_SCOPE,
+      );
     });
   });
 
@@ -730,7 +773,11 @@ describe("account routes, default configuration", () => {
       const session = await other.use((account) => account.createEmailPasswordSession(email, PW));
       expect(session.userId).toBe(anon.$id);
       // From now on the password is required to change the e-mail again.
-      await expectError(b.use((account) => account.updateEmail(uniqueEmail("again"), "wrong-password-1")), "user_invalid_credentials", 401);
+      await expectError(
+        b.use((account) => account.updateEmail(uniqueEmail("again"), "wrong-password-1")),
+        "user_invalid_credentials",
+        401,
+      );
     });
 
     it("refuses invalid e-mails and passwords (Password validator, 8–256 bytes); nothing is written", async () => {
@@ -794,7 +841,11 @@ describe("account routes, default configuration", () => {
       // 1.5/1.6 revoke nothing; Gatehouse's default auth.invalidateSessions ends the other sessions
       // (test/security/sessions-after-password.test.ts covers it and the option's off state).
       expect((await b1.use((account) => account.get())).$id).toBe(m.id);
-      await expectError(b2.use((account) => account.get()), "general_unauthorized_scope", 401);
+      await expectError(
+        b2.use((account) => account.get()),
+        "general_unauthorized_scope",
+        401,
+      );
       await expectError(m.sdk.get(), "general_unauthorized_scope", 401);
       // b1's session and the new login.
       expect(await server.service.config.store.sessions.list(m.id)).toHaveLength(2);
@@ -803,7 +854,12 @@ describe("account routes, default configuration", () => {
     it("needs oldPassword when the user has a password: missing or wrong gives 401; nothing is written", async () => {
       const m = await member(server);
       const before = await snapshot(server, m.id);
-      await expectError(m.sdk.updatePassword(NEW_PW), "user_invalid_credentials", 401, "Invalid credentials. Please check the email and password.");
+      await expectError(
+        m.sdk.updatePassword(NEW_PW),
+        "user_invalid_credentials",
+        401,
+        "Invalid credentials. Please check the email and password.",
+      );
       await expectError(m.sdk.updatePassword(NEW_PW, "wrong-password-1"), "user_invalid_credentials", 401);
       expect(await snapshot(server, m.id)).toEqual(before);
       expect(await canLogIn(server, m.email, PW)).toBe(true);
@@ -852,7 +908,12 @@ describe("account routes, default configuration", () => {
         ["{not json", MSG.missing("password")],
       ];
       for (const [body, message] of cases) {
-        expectRawError(await raw(server.endpoint, "PATCH", "/account/password", { body, headers }), "general_argument_invalid", 400, message);
+        expectRawError(
+          await raw(server.endpoint, "PATCH", "/account/password", { body, headers }),
+          "general_argument_invalid",
+          400,
+          message,
+        );
       }
       expect(await snapshot(server, m.id)).toEqual(before);
     });
@@ -991,8 +1052,8 @@ describe("account routes, default configuration", () => {
       const prefs = {
         greeting: "héllo wörld",
         "emoji 🎉": "",
-        nested: { "ключ": ["日本語", "😀", { deep: [1, 2.5, -3, true, false, null] }], empty: {}, list: [] },
-        slash: "a/b\\c\"d",
+        nested: { ключ: ["日本語", "😀", { deep: [1, 2.5, -3, true, false, null] }], empty: {}, list: [] },
+        slash: 'a/b\\c"d',
       };
       expect(((await m.sdk.updatePrefs(prefs)) as { prefs: unknown }).prefs).toEqual(prefs);
       expect(await m.sdk.getPrefs()).toEqual(prefs);
@@ -1044,7 +1105,12 @@ describe("account routes, default configuration", () => {
       expect(blocked.$updatedAt).toBe(iso(server.clock.now()));
       expect(b.storage.get("cookieFallback")).toBe("[]");
       // The browser forgot its session: it is a guest now.
-      await expectError(b.use((account) => account.get()), "general_unauthorized_scope", 401, GUEST_SCOPE);
+      await expectError(
+        b.use((account) => account.get()),
+        "general_unauthorized_scope",
+        401,
+        GUEST_SCOPE,
+      );
       expect((await server.service.config.store.users.get(m.id))?.status).toBe(false);
     });
 
@@ -1058,7 +1124,7 @@ describe("account routes, default configuration", () => {
       expect(((await m.sdk.updateStatus()) as { status: boolean }).status).toBe(false);
       expect(await server.service.config.store.sessions.list(m.id)).toEqual(sessionsBefore);
       const blockedMessage =
-        'The current user has been blocked. You can unblock the user by making a request to the User API\'s "Update User Status" endpoint or in the Appwrite Console\'s Auth section.';
+        "The current user has been blocked. You can unblock the user by making a request to the User API's \"Update User Status\" endpoint or in the Appwrite Console's Auth section.";
       await expectError(m.sdk.get(), "user_blocked", 401, blockedMessage);
       await expectError(otherSdk.get(), "user_blocked", 401, blockedMessage);
     });
@@ -1067,7 +1133,11 @@ describe("account routes, default configuration", () => {
       const m = await member(server);
       await m.sdk.updateStatus();
       const count = (await server.service.config.store.sessions.list(m.id)).length;
-      await expectError(browser(server.endpoint).use((account) => account.createEmailPasswordSession(m.email, PW)), "user_blocked", 401);
+      await expectError(
+        browser(server.endpoint).use((account) => account.createEmailPasswordSession(m.email, PW)),
+        "user_blocked",
+        401,
+      );
       await expectError(
         browser(server.endpoint).use((account) => account.createEmailPasswordSession(m.email, "wrong-password-1")),
         "user_invalid_credentials",
@@ -1141,8 +1211,18 @@ describe("account routes, default configuration", () => {
     it("a web browser whose fallback holds a garbage session is a guest", async () => {
       const b = browser(server.endpoint);
       b.storage.set("cookieFallback", JSON.stringify({ [COOKIE]: "garbage" }));
-      await expectError(b.use((account) => account.get()), "general_unauthorized_scope", 401, GUEST_SCOPE);
-      await expectError(b.use((account) => account.updatePrefs({ a: 1 })), "general_unauthorized_scope", 401, GUEST_SCOPE);
+      await expectError(
+        b.use((account) => account.get()),
+        "general_unauthorized_scope",
+        401,
+        GUEST_SCOPE,
+      );
+      await expectError(
+        b.use((account) => account.updatePrefs({ a: 1 })),
+        "general_unauthorized_scope",
+        401,
+        GUEST_SCOPE,
+      );
     });
 
     it("a session deleted by logout no longer authenticates", async () => {
@@ -1223,7 +1303,10 @@ describe("expired sessions (auth.sessionDuration = 60)", () => {
       }
     }
     expectRawError(
-      await raw(server.endpoint, "PATCH", "/account/name", { body: { name: "Late" }, headers: { "x-appwrite-session": keySession.secret } }),
+      await raw(server.endpoint, "PATCH", "/account/name", {
+        body: { name: "Late" },
+        headers: { "x-appwrite-session": keySession.secret },
+      }),
       "general_unauthorized_scope",
       401,
       GUEST_SCOPE,
@@ -1278,9 +1361,19 @@ describe("e-mail/password method disabled (auth.methods.emailPassword = false)",
   it("refuses signup with 501 user_auth_method_unsupported, before validating parameters", async () => {
     const b = browser(server.endpoint);
     const email = uniqueEmail("disabled");
-    await expectError(b.use((account) => account.create(ID.unique(), email, PW)), "user_auth_method_unsupported", 501, MSG.methodDisabled);
+    await expectError(
+      b.use((account) => account.create(ID.unique(), email, PW)),
+      "user_auth_method_unsupported",
+      501,
+      MSG.methodDisabled,
+    );
     // The toggle comes before parameter validation.
-    await expectError(b.use((account) => account.create("_bad", "nope", "short")), "user_auth_method_unsupported", 501, MSG.methodDisabled);
+    await expectError(
+      b.use((account) => account.create("_bad", "nope", "short")),
+      "user_auth_method_unsupported",
+      501,
+      MSG.methodDisabled,
+    );
     expect(await server.service.config.store.users.getByEmail(email)).toBeNull();
   });
 
@@ -1289,7 +1382,11 @@ describe("e-mail/password method disabled (auth.methods.emailPassword = false)",
     const user = await serverClient(server.endpoint).account.create(ID.unique(), email, PW);
     expect(user.email).toBe(email);
     // E-mail/password login is the same method: refused for clients, allowed for the key.
-    await expectError(browser(server.endpoint).use((account) => account.createEmailPasswordSession(email, PW)), "user_auth_method_unsupported", 501);
+    await expectError(
+      browser(server.endpoint).use((account) => account.createEmailPasswordSession(email, PW)),
+      "user_auth_method_unsupported",
+      501,
+    );
     const session = await serverClient(server.endpoint).account.createEmailPasswordSession(email, PW);
     expect(((await sessionClient(server.endpoint, session.secret).account.get()) as { $id: string }).$id).toBe(user.$id);
   });
@@ -1302,11 +1399,16 @@ describe("password dictionary (auth.passwordDictionary = true)", () => {
   });
   afterAll(() => server.close());
 
-  it("refuses a common password at signup with the \"265\" message; an uncommon one passes", async () => {
+  it('refuses a common password at signup with the "265" message; an uncommon one passes', async () => {
     const b = browser(server.endpoint);
     for (const password of ["password", "12345678", "password1"]) {
       const email = uniqueEmail("dict");
-      await expectError(b.use((account) => account.create(ID.unique(), email, password)), "general_argument_invalid", 400, MSG.passwordDictionary);
+      await expectError(
+        b.use((account) => account.create(ID.unique(), email, password)),
+        "general_argument_invalid",
+        400,
+        MSG.passwordDictionary,
+      );
       expect(await server.service.config.store.users.getByEmail(email)).toBeNull();
     }
     const email = uniqueEmail("dict-ok");
@@ -1360,7 +1462,12 @@ describe("personal-data check (auth.personalDataCheck = true)", () => {
       { id: `poirot${n}x`, email: uniqueEmail("pd-id"), password: `my-POIROT${n}X-pass` },
     ];
     for (const c of cases) {
-      await expectError(b.use((account) => account.create(c.id, c.email, c.password, c.name)), "password_personal_data", 400, PERSONAL);
+      await expectError(
+        b.use((account) => account.create(c.id, c.email, c.password, c.name)),
+        "password_personal_data",
+        400,
+        PERSONAL,
+      );
       expect(await server.service.config.store.users.getByEmail(c.email)).toBeNull();
     }
     const ok = await b.use((account) => account.create(ID.unique(), `${local}@example.com`, PW, "hercule"));

@@ -13,7 +13,13 @@ import { raw } from "../helpers/sdk";
 let server: import("node:http").Server;
 let endpoint = "";
 beforeAll(async () => {
-  const service = createAccountService({ projectId: PROJECT, store: memoryStore(), platforms: ["localhost"], passwordHasher: cheapHasher(), trustedProxies: ["127.0.0.1"] });
+  const service = createAccountService({
+    projectId: PROJECT,
+    store: memoryStore(),
+    platforms: ["localhost"],
+    passwordHasher: cheapHasher(),
+    trustedProxies: ["127.0.0.1"],
+  });
   const app = express();
   app.use("/v1", accountRouter(service));
   server = await new Promise((resolve) => {
@@ -33,7 +39,10 @@ describe("X-Forwarded-Proto from a trusted proxy on a dual-stack socket", () => 
   });
 
   it("leaves them without `secure` for plain http", async () => {
-    const response = await raw(endpoint, "POST", "/account/sessions/anonymous", { body: {}, headers: { "x-forwarded-proto": "http", "x-forwarded-for": "203.0.113.9" } });
+    const response = await raw(endpoint, "POST", "/account/sessions/anonymous", {
+      body: {},
+      headers: { "x-forwarded-proto": "http", "x-forwarded-for": "203.0.113.9" },
+    });
     expect(response.status).toBe(201);
     for (const cookie of response.headers.getSetCookie()) expect(cookie).not.toMatch(/; secure/);
   });

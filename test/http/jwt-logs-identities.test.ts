@@ -26,7 +26,6 @@ const CHROME_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/53
 const FIREFOX_UBUNTU = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0";
 const UNKNOWN_ID = "0123456789abcdef0123";
 
-
 /** Spec §3.5: the Identity model's fields, in order. */
 const IDENTITY_FIELDS = [
   "$id",
@@ -117,8 +116,6 @@ function segments(jwt: string) {
 const b64url = (text: string) => Buffer.from(text, "utf8").toString("base64url");
 const unb64url = (segment: string) => Buffer.from(segment, "base64url").toString("utf8");
 
-
-
 async function expectError(promise: Promise<unknown>, type: string, code: number, message?: string) {
   const e = await expectAppwriteError(promise, type, code);
   if (message !== undefined) expect(e.message).toBe(message);
@@ -198,13 +195,28 @@ describe("POST /account/jwts", () => {
     const forged = unb64url(payload).replace(a.user.$id, other.user.$id);
     expect(forged).toContain(other.user.$id);
     const withForgedPayload = `${header}.${b64url(forged)}.${signature}`;
-    await expectError(jwtAccount(server, withForgedPayload).get(), "user_jwt_invalid", 401, "Failed to verify JWT. Invalid token: Signature failed");
+    await expectError(
+      jwtAccount(server, withForgedPayload).get(),
+      "user_jwt_invalid",
+      401,
+      "Failed to verify JWT. Invalid token: Signature failed",
+    );
     // A later expiry, same signature.
     const extended = unb64url(payload).replace(/"exp":\d+/, '"exp":9999999999');
-    await expectError(jwtAccount(server, `${header}.${b64url(extended)}.${signature}`).get(), "user_jwt_invalid", 401, "Failed to verify JWT. Invalid token: Signature failed");
+    await expectError(
+      jwtAccount(server, `${header}.${b64url(extended)}.${signature}`).get(),
+      "user_jwt_invalid",
+      401,
+      "Failed to verify JWT. Invalid token: Signature failed",
+    );
     // One changed signature character.
     const flipped = (signature[0] === "A" ? "B" : "A") + signature.slice(1);
-    await expectError(jwtAccount(server, `${header}.${payload}.${flipped}`).get(), "user_jwt_invalid", 401, "Failed to verify JWT. Invalid token: Signature failed");
+    await expectError(
+      jwtAccount(server, `${header}.${payload}.${flipped}`).get(),
+      "user_jwt_invalid",
+      401,
+      "Failed to verify JWT. Invalid token: Signature failed",
+    );
     // A token signed with another key (another server's secret).
     const elsewhere = await startServer({ secret: "another-server-secret-0123456789abcdef" });
     try {
@@ -213,7 +225,12 @@ describe("POST /account/jwts", () => {
       const eb = browser(elsewhere.endpoint);
       await eb.use((account) => account.createEmailPasswordSession(email, PASSWORD));
       const foreign = await eb.use((account) => account.createJWT());
-      await expectError(jwtAccount(server, foreign.jwt).get(), "user_jwt_invalid", 401, "Failed to verify JWT. Invalid token: Signature failed");
+      await expectError(
+        jwtAccount(server, foreign.jwt).get(),
+        "user_jwt_invalid",
+        401,
+        "Failed to verify JWT. Invalid token: Signature failed",
+      );
     } finally {
       await elsewhere.close();
     }
@@ -221,7 +238,12 @@ describe("POST /account/jwts", () => {
 
   it("garbage without segments fails with 'Invalid token: Incomplete segments'", async () => {
     for (const garbage of ["garbage", "not-a-jwt-at-all", "only.two"]) {
-      await expectError(jwtAccount(server, garbage).get(), "user_jwt_invalid", 401, "Failed to verify JWT. Invalid token: Incomplete segments");
+      await expectError(
+        jwtAccount(server, garbage).get(),
+        "user_jwt_invalid",
+        401,
+        "Failed to verify JWT. Invalid token: Incomplete segments",
+      );
     }
   });
 
@@ -248,7 +270,11 @@ describe("POST /account/jwts", () => {
       expect((await jwtAccount(short, jwt).get()).$id).toBe(user.$id);
       short.clock.advance(120 * 1000);
       // The session is expired for its own secret, and the JWT (exp 900 s) that names it with it.
-      expectRawError(await raw(short.endpoint, "GET", "/account", { headers: { "x-appwrite-session": value } }), 401, "general_unauthorized_scope");
+      expectRawError(
+        await raw(short.endpoint, "GET", "/account", { headers: { "x-appwrite-session": value } }),
+        401,
+        "general_unauthorized_scope",
+      );
       await expectError(jwtAccount(short, jwt).get(), "general_unauthorized_scope", 401, GUEST_SCOPE);
     } finally {
       await short.close();
@@ -320,18 +346,23 @@ describe("POST /account/jwts", () => {
     const first = await create(a.value);
     expect(first.status).toBe(201);
     const reset = Math.floor(server.clock.now() / 1000 / 3600) * 3600 + 3600;
-    expect([first.headers.get("x-ratelimit-limit"), first.headers.get("x-ratelimit-remaining"), first.headers.get("x-ratelimit-reset")]).toEqual([
-      "100",
-      "99",
-      String(reset),
-    ]);
+    expect([
+      first.headers.get("x-ratelimit-limit"),
+      first.headers.get("x-ratelimit-remaining"),
+      first.headers.get("x-ratelimit-reset"),
+    ]).toEqual(["100", "99", String(reset)]);
     for (let i = 2; i <= 100; i++) {
       const res = await create(a.value);
       expect(res.status, `request ${i}`).toBe(201);
       if (i === 100) expect(res.headers.get("x-ratelimit-remaining")).toBe("0");
     }
     const over = await create(a.value);
-    expectRawError(over, 429, "general_rate_limit_exceeded", "Rate limit for the current endpoint has been exceeded. Please try again after some time.");
+    expectRawError(
+      over,
+      429,
+      "general_rate_limit_exceeded",
+      "Rate limit for the current endpoint has been exceeded. Please try again after some time.",
+    );
     // Another user on the same IP has their own counter.
     const theirs = await create(other.value);
     expect(theirs.status).toBe(201);
@@ -340,7 +371,12 @@ describe("POST /account/jwts", () => {
 
   it("a guest gets 401 general_unauthorized_scope", async () => {
     const guest = browser(server.endpoint);
-    await expectError(guest.use((account) => account.createJWT()), "general_unauthorized_scope", 401, GUEST_SCOPE);
+    await expectError(
+      guest.use((account) => account.createJWT()),
+      "general_unauthorized_scope",
+      401,
+      GUEST_SCOPE,
+    );
   });
 });
 
@@ -353,7 +389,12 @@ describe("POST /account/jwts with the jwt auth method off", () => {
 
   it("answers 501 user_auth_method_unsupported 'JWT authentication is disabled for this project'", async () => {
     const { b } = await loggedIn(off, "jwt-off");
-    await expectError(b.use((account) => account.createJWT()), "user_auth_method_unsupported", 501, "JWT authentication is disabled for this project");
+    await expectError(
+      b.use((account) => account.createJWT()),
+      "user_auth_method_unsupported",
+      501,
+      "JWT authentication is disabled for this project",
+    );
     // The rest of the account still works.
     expect((await b.use((account) => account.get())).email).toContain("jwt-off");
   });
@@ -420,7 +461,12 @@ describe("GET /account/logs", () => {
     const { logs } = await chrome.use((account) => account.listLogs());
     const [deleted, firefoxLogin, prefs, rename, chromeLogin, created] = logs;
     // The name before and after the rename.
-    expect([created!.userName, chromeLogin!.userName, rename!.userName, prefs!.userName]).toEqual(["Ada", "Ada", "Ada Lovelace", "Ada Lovelace"]);
+    expect([created!.userName, chromeLogin!.userName, rename!.userName, prefs!.userName]).toEqual([
+      "Ada",
+      "Ada",
+      "Ada Lovelace",
+      "Ada Lovelace",
+    ]);
     for (const log of [created, chromeLogin, rename, prefs, deleted]) expect(log).toMatchObject(CHROME_FIELDS);
     expect(firefoxLogin).toMatchObject(FIREFOX_FIELDS);
   });
@@ -449,21 +495,44 @@ describe("GET /account/logs", () => {
       [Query.cursorAfter(UNKNOWN_ID), "cursorAfter"],
       [Query.select(["event"]), "select"],
     ] as const) {
-      await expectError(chrome.use((account) => account.listLogs([query])), "general_argument_invalid", 400, `Invalid \`queries\` param: Invalid query method: ${method}`);
+      await expectError(
+        chrome.use((account) => account.listLogs([query])),
+        "general_argument_invalid",
+        400,
+        `Invalid \`queries\` param: Invalid query method: ${method}`,
+      );
     }
   });
 
   it("limit below 1 or a negative offset: 400 invalid limit / offset", async () => {
-    const zero = await expectError(chrome.use((account) => account.listLogs([Query.limit(0)])), "general_argument_invalid", 400);
+    const zero = await expectError(
+      chrome.use((account) => account.listLogs([Query.limit(0)])),
+      "general_argument_invalid",
+      400,
+    );
     expect(zero.message).toMatch(/^Invalid `queries` param: Invalid query: Invalid limit: /);
-    const negative = await expectError(chrome.use((account) => account.listLogs([Query.offset(-1)])), "general_argument_invalid", 400);
+    const negative = await expectError(
+      chrome.use((account) => account.listLogs([Query.offset(-1)])),
+      "general_argument_invalid",
+      400,
+    );
     expect(negative.message).toMatch(/^Invalid `queries` param: Invalid query: Invalid offset: /);
   });
 
   it("malformed queries over raw HTTP: not an array, not JSON, the old string syntax", async () => {
     const headers = { "x-appwrite-session": sessionValue(chrome) };
-    expectRawError(await raw(server.endpoint, "GET", "/account/logs?queries=x", { headers }), 400, "general_argument_invalid", "Invalid `queries` param: Queries must be an array");
-    expectRawError(await raw(server.endpoint, "GET", "/account/logs?queries[]=x", { headers }), 400, "general_argument_invalid", "Invalid `queries` param: Invalid query: Syntax error");
+    expectRawError(
+      await raw(server.endpoint, "GET", "/account/logs?queries=x", { headers }),
+      400,
+      "general_argument_invalid",
+      "Invalid `queries` param: Queries must be an array",
+    );
+    expectRawError(
+      await raw(server.endpoint, "GET", "/account/logs?queries[]=x", { headers }),
+      400,
+      "general_argument_invalid",
+      "Invalid `queries` param: Invalid query: Syntax error",
+    );
     expectRawError(
       await raw(server.endpoint, "GET", `/account/logs?queries[]=${encodeURIComponent("limit(2)")}`, { headers }),
       400,
@@ -474,7 +543,12 @@ describe("GET /account/logs", () => {
 
   it("a guest gets 401 general_unauthorized_scope, not 400, even with invalid queries (§1.8)", async () => {
     const guest = browser(server.endpoint);
-    await expectError(guest.use((account) => account.listLogs([Query.equal("event", ["x"])])), "general_unauthorized_scope", 401, GUEST_SCOPE);
+    await expectError(
+      guest.use((account) => account.listLogs([Query.equal("event", ["x"])])),
+      "general_unauthorized_scope",
+      401,
+      GUEST_SCOPE,
+    );
     expectRawError(await raw(server.endpoint, "GET", "/account/logs?queries=x"), 401, "general_unauthorized_scope", GUEST_SCOPE);
   });
 
@@ -484,7 +558,10 @@ describe("GET /account/logs", () => {
     expect(viaJwt.logs.map((l) => l.event)).toEqual(EVENTS);
     const stranger = await loggedIn(server, "logs-stranger");
     const theirs = await stranger.b.use((account) => account.listLogs());
-    expect(theirs.logs.map((l) => [l.event, l.userId])).toEqual([["session.create", stranger.user.$id], ["user.create", stranger.user.$id]]);
+    expect(theirs.logs.map((l) => [l.event, l.userId])).toEqual([
+      ["session.create", stranger.user.$id],
+      ["user.create", stranger.user.$id],
+    ]);
   });
 });
 
@@ -601,20 +678,50 @@ describe("GET /account/identities", () => {
   });
 
   it("an unknown cursor: 400 general_cursor_not_found \"Identity '<id>' for the 'cursor' value not found.\"", async () => {
-    await expectError(list([Query.cursorAfter(UNKNOWN_ID)]), "general_cursor_not_found", 400, `Identity '${UNKNOWN_ID}' for the 'cursor' value not found.`);
-    await expectError(list([Query.cursorBefore(UNKNOWN_ID)]), "general_cursor_not_found", 400, `Identity '${UNKNOWN_ID}' for the 'cursor' value not found.`);
+    await expectError(
+      list([Query.cursorAfter(UNKNOWN_ID)]),
+      "general_cursor_not_found",
+      400,
+      `Identity '${UNKNOWN_ID}' for the 'cursor' value not found.`,
+    );
+    await expectError(
+      list([Query.cursorBefore(UNKNOWN_ID)]),
+      "general_cursor_not_found",
+      400,
+      `Identity '${UNKNOWN_ID}' for the 'cursor' value not found.`,
+    );
   });
 
   it("Query.select is not allowed, nor an attribute outside the identity schema: 400", async () => {
-    await expectError(list([Query.select(["provider"])]), "general_argument_invalid", 400, "Invalid `queries` param: Invalid query method: select");
-    await expectError(list([Query.equal("providerAccessToken", ["x"])]), "general_argument_invalid", 400, "Invalid `queries` param: Invalid query: Attribute not found in schema: providerAccessToken");
-    await expectError(list([Query.orderAsc("secret")]), "general_argument_invalid", 400, "Invalid `queries` param: Invalid query: Attribute not found in schema: secret");
+    await expectError(
+      list([Query.select(["provider"])]),
+      "general_argument_invalid",
+      400,
+      "Invalid `queries` param: Invalid query method: select",
+    );
+    await expectError(
+      list([Query.equal("providerAccessToken", ["x"])]),
+      "general_argument_invalid",
+      400,
+      "Invalid `queries` param: Invalid query: Attribute not found in schema: providerAccessToken",
+    );
+    await expectError(
+      list([Query.orderAsc("secret")]),
+      "general_argument_invalid",
+      400,
+      "Invalid `queries` param: Invalid query: Attribute not found in schema: secret",
+    );
     await expectError(list(["{not json"]), "general_argument_invalid", 400, "Invalid `queries` param: Invalid query: Syntax error");
   });
 
   it("a guest gets 401 general_unauthorized_scope", async () => {
     const guest = browser(server.endpoint);
-    await expectError(guest.use((account) => account.listIdentities([Query.select(["x"])])), "general_unauthorized_scope", 401, GUEST_SCOPE);
+    await expectError(
+      guest.use((account) => account.listIdentities([Query.select(["x"])])),
+      "general_unauthorized_scope",
+      401,
+      GUEST_SCOPE,
+    );
   });
 });
 
@@ -622,7 +729,10 @@ describe("DELETE /account/identities/{identityId}", () => {
   it("deletes the caller's own identity: 204 with no body, gone from the list and the store, audited as identity.delete", async () => {
     const { me, mine } = await withIdentities("ident-del");
     const store = server.service.config.store;
-    const res = await raw(server.endpoint, "DELETE", `/account/identities/${mine[1]!.id}`, { body: {}, headers: { "x-appwrite-session": me.value } });
+    const res = await raw(server.endpoint, "DELETE", `/account/identities/${mine[1]!.id}`, {
+      body: {},
+      headers: { "x-appwrite-session": me.value },
+    });
     expect(res.status).toBe(204);
     expect(res.text).toBe("");
     expect(res.headers.get("content-type")).toBeNull();
@@ -642,7 +752,12 @@ describe("DELETE /account/identities/{identityId}", () => {
 
   it("another user's identity: 401 user_unauthorized, and it stays", async () => {
     const { me, theirs } = await withIdentities("ident-other");
-    await expectError(me.b.use((account) => account.deleteIdentity(theirs.id)), "user_unauthorized", 401, "The current user is not authorized to perform the requested action.");
+    await expectError(
+      me.b.use((account) => account.deleteIdentity(theirs.id)),
+      "user_unauthorized",
+      401,
+      "The current user is not authorized to perform the requested action.",
+    );
     expect(await server.service.config.store.identities.get(theirs.id)).not.toBeNull();
     const logs = await me.b.use((account) => account.listLogs());
     expect(logs.logs.map((l) => l.event)).not.toContain("identity.delete");
@@ -650,14 +765,28 @@ describe("DELETE /account/identities/{identityId}", () => {
 
   it("an unknown identity: 404 user_identity_not_found; an invalid id: 400", async () => {
     const { me } = await withIdentities("ident-unknown");
-    await expectError(me.b.use((account) => account.deleteIdentity(UNKNOWN_ID)), "user_identity_not_found", 404, IDENTITY_NOT_FOUND);
-    await expectError(me.b.use((account) => account.deleteIdentity("_bad")), "general_argument_invalid", 400);
+    await expectError(
+      me.b.use((account) => account.deleteIdentity(UNKNOWN_ID)),
+      "user_identity_not_found",
+      404,
+      IDENTITY_NOT_FOUND,
+    );
+    await expectError(
+      me.b.use((account) => account.deleteIdentity("_bad")),
+      "general_argument_invalid",
+      400,
+    );
   });
 
   it("a guest gets 401 general_unauthorized_scope", async () => {
     const { theirs } = await withIdentities("ident-guest");
     const guest = browser(server.endpoint);
-    await expectError(guest.use((account) => account.deleteIdentity(theirs.id)), "general_unauthorized_scope", 401, GUEST_SCOPE);
+    await expectError(
+      guest.use((account) => account.deleteIdentity(theirs.id)),
+      "general_unauthorized_scope",
+      401,
+      GUEST_SCOPE,
+    );
     expect(await server.service.config.store.identities.get(theirs.id)).not.toBeNull();
   });
 });

@@ -231,7 +231,14 @@ describe("TOTP authenticator (§2.9, §2.10, §4)", () => {
     const parsed = OTPAuth.URI.parse(type.uri);
     expect(parsed).toBeInstanceOf(OTPAuth.TOTP);
     const app = parsed as OTPAuth.TOTP;
-    expect({ issuer: app.issuer, label: app.label, secret: app.secret.base32, algorithm: app.algorithm, digits: app.digits, period: app.period }).toEqual({
+    expect({
+      issuer: app.issuer,
+      label: app.label,
+      secret: app.secret.base32,
+      algorithm: app.algorithm,
+      digits: app.digits,
+      period: app.period,
+    }).toEqual({
       issuer: PROJECT_NAME,
       label: m.email,
       secret: type.secret,
@@ -257,7 +264,11 @@ describe("TOTP authenticator (§2.9, §2.10, §4)", () => {
     expect(next).not.toBe(right);
 
     for (const otp of [wrongCode(right), previous, next, "12345", "abcdef", `${right} `]) {
-      const e = await expectAppwriteError(m.b.use((a) => a.updateMfaAuthenticator(AuthenticatorType.Totp, otp)), "user_invalid_token", 401);
+      const e = await expectAppwriteError(
+        m.b.use((a) => a.updateMfaAuthenticator(AuthenticatorType.Totp, otp)),
+        "user_invalid_token",
+        401,
+      );
       expect(e.message).toBe(INVALID_TOKEN);
     }
     // Failed attempts leave it unverified.
@@ -276,7 +287,11 @@ describe("TOTP authenticator (§2.9, §2.10, §4)", () => {
   it("a verified authenticator: a second POST and a second PUT answer 409 user_authenticator_already_verified", async () => {
     const m = await member(server, "totp-twice");
     const secret = await addTotp(server, m);
-    const e = await expectAppwriteError(m.b.use((a) => a.createMfaAuthenticator(AuthenticatorType.Totp)), "user_authenticator_already_verified", 409);
+    const e = await expectAppwriteError(
+      m.b.use((a) => a.createMfaAuthenticator(AuthenticatorType.Totp)),
+      "user_authenticator_already_verified",
+      409,
+    );
     expect(e.message).toBe(ALREADY_VERIFIED);
     await expectAppwriteError(
       m.b.use((a) => a.updateMfaAuthenticator(AuthenticatorType.Totp, totpAt(server, secret))),
@@ -296,7 +311,11 @@ describe("TOTP authenticator (§2.9, §2.10, §4)", () => {
     const oldCode = totpAt(server, first.secret);
     const newCode = totpAt(server, second.secret);
     expect(oldCode).not.toBe(newCode);
-    await expectAppwriteError(m.b.use((a) => a.updateMfaAuthenticator(AuthenticatorType.Totp, oldCode)), "user_invalid_token", 401);
+    await expectAppwriteError(
+      m.b.use((a) => a.updateMfaAuthenticator(AuthenticatorType.Totp, oldCode)),
+      "user_invalid_token",
+      401,
+    );
     await m.b.use((a) => a.updateMfaAuthenticator(AuthenticatorType.Totp, newCode));
     expect((await m.b.use((a) => a.listMfaFactors())).totp).toBe(true);
     nextStep(server);
@@ -304,7 +323,11 @@ describe("TOTP authenticator (§2.9, §2.10, §4)", () => {
 
   it("PUT without any authenticator answers 404 user_authenticator_not_found", async () => {
     const m = await member(server, "totp-none");
-    const e = await expectAppwriteError(m.b.use((a) => a.updateMfaAuthenticator(AuthenticatorType.Totp, "123456")), "user_authenticator_not_found", 404);
+    const e = await expectAppwriteError(
+      m.b.use((a) => a.updateMfaAuthenticator(AuthenticatorType.Totp, "123456")),
+      "user_authenticator_not_found",
+      404,
+    );
     expect(e.message).toBe(AUTHENTICATOR_NOT_FOUND);
   });
 
@@ -316,8 +339,16 @@ describe("TOTP authenticator (§2.9, §2.10, §4)", () => {
     await m.b.use((a) => a.updateMFA(true));
     const b2 = await login(server, m.email);
     const challenge = await b2.use((a) => a.createMfaChallenge(AuthenticationFactor.Totp));
-    await expectAppwriteError(b2.use((a) => a.updateMfaChallenge(challenge.$id, used)), "user_invalid_token", 401);
-    await expectAppwriteError(b2.use((a) => a.get()), "user_more_factors_required", 401);
+    await expectAppwriteError(
+      b2.use((a) => a.updateMfaChallenge(challenge.$id, used)),
+      "user_invalid_token",
+      401,
+    );
+    await expectAppwriteError(
+      b2.use((a) => a.get()),
+      "user_more_factors_required",
+      401,
+    );
     nextStep(server);
     const session = await b2.use((a) => a.updateMfaChallenge(challenge.$id, totpAt(server, secret)));
     expect(session.factors).toEqual(["password", "totp"]);
@@ -350,7 +381,11 @@ describe("enabling MFA and the gate (§2.8, §4, §1.8)", () => {
 
     // A new login has one factor: gated.
     const b3 = await login(server, m.email);
-    const e = await expectAppwriteError(b3.use((a) => a.get()), "user_more_factors_required", 401);
+    const e = await expectAppwriteError(
+      b3.use((a) => a.get()),
+      "user_more_factors_required",
+      401,
+    );
     expect(e.message).toBe(MORE_FACTORS);
     // node-appwrite with a session (SSR) is gated the same way.
     const ssr = await serverClient(server.endpoint).account.createEmailPasswordSession(m.email, PASSWORD);
@@ -360,7 +395,11 @@ describe("enabling MFA and the gate (§2.8, §4, §1.8)", () => {
   it("a gated session may list factors, create and complete challenges and log itself out, and nothing else", async () => {
     const m = await mfaMember(server, "gate");
     const b2 = await login(server, m.email);
-    await expectAppwriteError(b2.use((a) => a.get()), "user_more_factors_required", 401);
+    await expectAppwriteError(
+      b2.use((a) => a.get()),
+      "user_more_factors_required",
+      401,
+    );
 
     const factors = await b2.use((a) => a.listMfaFactors());
     expect(Object.keys(factors)).toEqual(FACTOR_FIELDS);
@@ -395,7 +434,11 @@ describe("enabling MFA and the gate (§2.8, §4, §1.8)", () => {
     expect(Object.keys(challenge)).toEqual(CHALLENGE_FIELDS);
     expect(challenge.$id).toMatch(ID_FORMAT);
     expect(challenge).toMatchObject({ userId: m.userId, $createdAt: iso(at), expire: iso(at + HOUR_MS) });
-    await expectAppwriteError(b2.use((a) => a.updateMfaChallenge(challenge.$id, wrongCode(totpAt(server, m.secret)))), "user_invalid_token", 401);
+    await expectAppwriteError(
+      b2.use((a) => a.updateMfaChallenge(challenge.$id, wrongCode(totpAt(server, m.secret)))),
+      "user_invalid_token",
+      401,
+    );
     const session = await b2.use((a) => a.updateMfaChallenge(challenge.$id, totpAt(server, m.secret)));
     expect(session.factors).toEqual(["password", "totp"]);
     expect((await b2.use((a) => a.get())).$id).toBe(m.userId);
@@ -406,7 +449,11 @@ describe("enabling MFA and the gate (§2.8, §4, §1.8)", () => {
     const b3Id = (await m.b.use((a) => a.listSessions())).sessions.find((s) => !s.current && s.factors.length === 1)?.$id;
     expect(b3Id).toBeTruthy();
     await b3.use((a) => a.deleteSession("current"));
-    await expectAppwriteError(b3.use((a) => a.get()), "general_unauthorized_scope", 401);
+    await expectAppwriteError(
+      b3.use((a) => a.get()),
+      "general_unauthorized_scope",
+      401,
+    );
     const left = (await m.b.use((a) => a.listSessions())).sessions.map((s) => s.$id);
     expect(left).not.toContain(b3Id);
   });
@@ -430,7 +477,11 @@ describe("enabling MFA and the gate (§2.8, §4, §1.8)", () => {
 
     await m.b.use((a) => a.updateMfaAuthenticator(AuthenticatorType.Totp, totpAt(server, secret)));
     nextStep(server);
-    await expectAppwriteError(b2.use((a) => a.get()), "user_more_factors_required", 401);
+    await expectAppwriteError(
+      b2.use((a) => a.get()),
+      "user_more_factors_required",
+      401,
+    );
     // The session that verified the authenticator holds totp.
     expect((await m.b.use((a) => a.get())).$id).toBe(m.userId);
   });
@@ -438,7 +489,11 @@ describe("enabling MFA and the gate (§2.8, §4, §1.8)", () => {
   it("disabling MFA lifts the gate for other sessions", async () => {
     const m = await mfaMember(server, "disable");
     const b2 = await login(server, m.email);
-    await expectAppwriteError(b2.use((a) => a.get()), "user_more_factors_required", 401);
+    await expectAppwriteError(
+      b2.use((a) => a.get()),
+      "user_more_factors_required",
+      401,
+    );
     const account = await m.b.use((a) => a.updateMFA(false));
     expect(account.mfa).toBe(false);
     expect((await b2.use((a) => a.get())).mfa).toBe(false);
@@ -462,7 +517,14 @@ describe("completing a challenge by each factor (§2.12, §2.13, §4)", () => {
     const at = server.clock.now();
     const session = await b2.use((a) => a.updateMfaChallenge(challenge.$id, totpAt(server, m.secret)));
     expect(Object.keys(session)).toEqual(SESSION_FIELDS);
-    expect(session).toMatchObject({ userId: m.userId, factors: ["password", "totp"], mfaUpdatedAt: iso(at), current: true, secret: "", provider: "email" });
+    expect(session).toMatchObject({
+      userId: m.userId,
+      factors: ["password", "totp"],
+      mfaUpdatedAt: iso(at),
+      current: true,
+      secret: "",
+      provider: "email",
+    });
     expect(session.expire).toMatch(ISO);
     expect(session.$updatedAt).toMatch(ISO);
 
@@ -477,7 +539,11 @@ describe("completing a challenge by each factor (§2.12, §2.13, §4)", () => {
     // The challenge is gone once used: in the next step, with that step's valid code, it is refused.
     nextStep(server);
     const later = totpAt(server, m.secret);
-    await expectAppwriteError(b2.use((a) => a.updateMfaChallenge(challenge.$id, later)), "user_invalid_token", 401);
+    await expectAppwriteError(
+      b2.use((a) => a.updateMfaChallenge(challenge.$id, later)),
+      "user_invalid_token",
+      401,
+    );
     // That code was not spent: a new challenge takes it.
     const next = await b2.use((a) => a.createMfaChallenge(AuthenticationFactor.Totp));
     await b2.use((a) => a.updateMfaChallenge(next.$id, later));
@@ -493,7 +559,11 @@ describe("completing a challenge by each factor (§2.12, §2.13, §4)", () => {
     expect((await m.b.use((a) => a.getSession("current"))).factors).toEqual(["password", "email"]);
 
     const b2 = await login(server, m.email);
-    await expectAppwriteError(b2.use((a) => a.get()), "user_more_factors_required", 401);
+    await expectAppwriteError(
+      b2.use((a) => a.get()),
+      "user_more_factors_required",
+      401,
+    );
     const at = server.clock.now();
     const challenge = await b2.use((a) => a.createMfaChallenge(AuthenticationFactor.Email));
     expect(challenge.expire).toBe(iso(at + HOUR_MS));
@@ -503,7 +573,11 @@ describe("completing a challenge by each factor (§2.12, §2.13, §4)", () => {
     expect(mail!.text).toContain(mail!.secret!);
     expect(mail!.html).toContain(mail!.secret!);
 
-    await expectAppwriteError(b2.use((a) => a.updateMfaChallenge(challenge.$id, wrongCode(mail!.secret!))), "user_invalid_token", 401);
+    await expectAppwriteError(
+      b2.use((a) => a.updateMfaChallenge(challenge.$id, wrongCode(mail!.secret!))),
+      "user_invalid_token",
+      401,
+    );
     const session = await b2.use((a) => a.updateMfaChallenge(challenge.$id, mail!.secret!));
     expect(session.factors).toEqual(["password", "email"]);
     expect(session.mfaUpdatedAt).toBe(iso(server.clock.now()));
@@ -522,7 +596,11 @@ describe("completing a challenge by each factor (§2.12, §2.13, §4)", () => {
     expect((await m.b.use((a) => a.getSession("current"))).factors).toEqual(["password", "phone"]);
 
     const b2 = await login(server, m.email);
-    await expectAppwriteError(b2.use((a) => a.get()), "user_more_factors_required", 401);
+    await expectAppwriteError(
+      b2.use((a) => a.get()),
+      "user_more_factors_required",
+      401,
+    );
     await b2.use((a) => a.createMfaChallenge(AuthenticationFactor.Phone));
     const sms = box.lastSms(phone);
     expect(sms).toMatchObject({ kind: "mfa-otp", to: phone });
@@ -549,12 +627,20 @@ describe("completing a challenge by each factor (§2.12, §2.13, §4)", () => {
     expect(session.mfaUpdatedAt).toBe(iso(server.clock.now()));
     expect((await b2.use((a) => a.get())).$id).toBe(m.userId);
     // The challenge is gone once used, whatever code comes with it.
-    await expectAppwriteError(b2.use((a) => a.updateMfaChallenge(challenge.$id, codes[2]!)), "user_invalid_token", 401);
+    await expectAppwriteError(
+      b2.use((a) => a.updateMfaChallenge(challenge.$id, codes[2]!)),
+      "user_invalid_token",
+      401,
+    );
 
     // The same code on another browser is refused; the next one works.
     const b3 = await login(server, m.email);
     const again = await b3.use((a) => a.createMfaChallenge(AuthenticationFactor.Recoverycode));
-    await expectAppwriteError(b3.use((a) => a.updateMfaChallenge(again.$id, codes[0]!)), "user_invalid_token", 401);
+    await expectAppwriteError(
+      b3.use((a) => a.updateMfaChallenge(again.$id, codes[0]!)),
+      "user_invalid_token",
+      401,
+    );
     await b3.use((a) => a.updateMfaChallenge(again.$id, codes[1]!));
     expect((await b3.use((a) => a.get())).$id).toBe(m.userId);
     // codes[2] was not spent on the dead challenge above.
@@ -580,11 +666,23 @@ describe("recovery codes (§2.15–2.17, §4)", () => {
     expect(new Set(codes).size).toBe(6);
     expect((await m.b.use((a) => a.listMfaFactors())).recoveryCode).toBe(true);
 
-    const e = await expectAppwriteError(m.b.use((a) => a.createMfaRecoveryCodes()), "user_recovery_codes_already_exists", 409);
+    const e = await expectAppwriteError(
+      m.b.use((a) => a.createMfaRecoveryCodes()),
+      "user_recovery_codes_already_exists",
+      409,
+    );
     expect(e.message).toBe(CODES_EXIST);
-    const g = await expectAppwriteError(m.b.use((a) => a.getMfaRecoveryCodes()), "user_challenge_required", 401);
+    const g = await expectAppwriteError(
+      m.b.use((a) => a.getMfaRecoveryCodes()),
+      "user_challenge_required",
+      401,
+    );
     expect(g.message).toBe(CHALLENGE_REQUIRED);
-    await expectAppwriteError(m.b.use((a) => a.updateMfaRecoveryCodes()), "user_challenge_required", 401);
+    await expectAppwriteError(
+      m.b.use((a) => a.updateMfaRecoveryCodes()),
+      "user_challenge_required",
+      401,
+    );
   });
 
   it("GET shows the remaining codes while the last challenge is at most 30 minutes old; 30 min + 1 s later it needs a new one", async () => {
@@ -597,9 +695,21 @@ describe("recovery codes (§2.15–2.17, §4)", () => {
     server.clock.advance(30 * MINUTE_MS);
     expect((await m.b.use((a) => a.getMfaRecoveryCodes())).recoveryCodes).toHaveLength(5);
     server.clock.advance(1_000);
-    await expectAppwriteError(m.b.use((a) => a.getMfaRecoveryCodes()), "user_challenge_required", 401);
-    await expectAppwriteError(m.b.use((a) => a.updateMfaRecoveryCodes()), "user_challenge_required", 401);
-    await expectAppwriteError(m.b.use((a) => a.deleteMfaAuthenticator(AuthenticatorType.Totp)), "user_challenge_required", 401);
+    await expectAppwriteError(
+      m.b.use((a) => a.getMfaRecoveryCodes()),
+      "user_challenge_required",
+      401,
+    );
+    await expectAppwriteError(
+      m.b.use((a) => a.updateMfaRecoveryCodes()),
+      "user_challenge_required",
+      401,
+    );
+    await expectAppwriteError(
+      m.b.use((a) => a.deleteMfaAuthenticator(AuthenticatorType.Totp)),
+      "user_challenge_required",
+      401,
+    );
 
     // A new challenge makes it fresh again.
     await passRecoveryCode(m.b, codes[1]!);
@@ -614,13 +724,25 @@ describe("recovery codes (§2.15–2.17, §4)", () => {
       expect(session.factors).toContain("recoverycode");
     }
     const challenge = await m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Recoverycode));
-    await expectAppwriteError(m.b.use((a) => a.updateMfaChallenge(challenge.$id, codes[5]!)), "user_invalid_token", 401);
+    await expectAppwriteError(
+      m.b.use((a) => a.updateMfaChallenge(challenge.$id, codes[5]!)),
+      "user_invalid_token",
+      401,
+    );
 
     // The last pass was just now, so these are past the freshness check.
-    const e = await expectAppwriteError(m.b.use((a) => a.getMfaRecoveryCodes()), "user_recovery_codes_not_found", 404);
+    const e = await expectAppwriteError(
+      m.b.use((a) => a.getMfaRecoveryCodes()),
+      "user_recovery_codes_not_found",
+      404,
+    );
     expect(e.message).toBe(CODES_NOT_FOUND);
     expect((await m.b.use((a) => a.listMfaFactors())).recoveryCode).toBe(false);
-    await expectAppwriteError(m.b.use((a) => a.updateMfaRecoveryCodes()), "user_recovery_codes_not_found", 404);
+    await expectAppwriteError(
+      m.b.use((a) => a.updateMfaRecoveryCodes()),
+      "user_recovery_codes_not_found",
+      404,
+    );
 
     const fresh = await m.b.use((a) => a.createMfaRecoveryCodes());
     expect(fresh.recoveryCodes).toHaveLength(6);
@@ -640,7 +762,11 @@ describe("recovery codes (§2.15–2.17, §4)", () => {
     expect([...(await m.b.use((a) => a.getMfaRecoveryCodes())).recoveryCodes].sort()).toEqual([...renewed].sort());
 
     const challenge = await m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Recoverycode));
-    await expectAppwriteError(m.b.use((a) => a.updateMfaChallenge(challenge.$id, old[1]!)), "user_invalid_token", 401);
+    await expectAppwriteError(
+      m.b.use((a) => a.updateMfaChallenge(challenge.$id, old[1]!)),
+      "user_invalid_token",
+      401,
+    );
     await m.b.use((a) => a.updateMfaChallenge(challenge.$id, renewed[0]!));
     expect((await m.b.use((a) => a.getMfaRecoveryCodes())).recoveryCodes).toHaveLength(5);
   });
@@ -651,7 +777,11 @@ describe("recovery codes (§2.15–2.17, §4)", () => {
     const { recoveryCodes: codesA } = await a.b.use((x) => x.createMfaRecoveryCodes());
     await b.b.use((x) => x.createMfaRecoveryCodes());
     const challenge = await b.b.use((x) => x.createMfaChallenge(AuthenticationFactor.Recoverycode));
-    await expectAppwriteError(b.b.use((x) => x.updateMfaChallenge(challenge.$id, codesA[0]!)), "user_invalid_token", 401);
+    await expectAppwriteError(
+      b.b.use((x) => x.updateMfaChallenge(challenge.$id, codesA[0]!)),
+      "user_invalid_token",
+      401,
+    );
     // A's code is still unused.
     await passRecoveryCode(a.b, codesA[0]!);
   });
@@ -665,7 +795,11 @@ describe("removing the authenticator (§2.11)", () => {
   it("needs a fresh challenge; then 204, totp false, a second delete 404; mfa stays on but one-factor sessions pass", async () => {
     const m = await mfaMember(server, "delete-totp");
     // Two factors, but no challenge passed yet.
-    const e = await expectAppwriteError(m.b.use((a) => a.deleteMfaAuthenticator(AuthenticatorType.Totp)), "user_challenge_required", 401);
+    const e = await expectAppwriteError(
+      m.b.use((a) => a.deleteMfaAuthenticator(AuthenticatorType.Totp)),
+      "user_challenge_required",
+      401,
+    );
     expect(e.message).toBe(CHALLENGE_REQUIRED);
 
     await passTotp(server, m.b, m.secret);
@@ -675,7 +809,11 @@ describe("removing the authenticator (§2.11)", () => {
     expect(res.headers.get("content-type") ?? "").not.toContain("application/json");
 
     expect((await m.b.use((a) => a.listMfaFactors())).totp).toBe(false);
-    const again = await expectAppwriteError(m.b.use((a) => a.deleteMfaAuthenticator(AuthenticatorType.Totp)), "user_authenticator_not_found", 404);
+    const again = await expectAppwriteError(
+      m.b.use((a) => a.deleteMfaAuthenticator(AuthenticatorType.Totp)),
+      "user_authenticator_not_found",
+      404,
+    );
     expect(again.message).toBe(AUTHENTICATOR_NOT_FOUND);
 
     // user.mfa and the session's factors are left as they were (§2.11) ...
@@ -687,7 +825,11 @@ describe("removing the authenticator (§2.11)", () => {
 
     // The old secret's codes no longer pass a challenge.
     const challenge = await b2.use((a) => a.createMfaChallenge(AuthenticationFactor.Totp));
-    await expectAppwriteError(b2.use((a) => a.updateMfaChallenge(challenge.$id, totpAt(server, m.secret))), "user_invalid_token", 401);
+    await expectAppwriteError(
+      b2.use((a) => a.updateMfaChallenge(challenge.$id, totpAt(server, m.secret))),
+      "user_invalid_token",
+      401,
+    );
 
     // A new authenticator can be set up, with a new secret.
     const next = await m.b.use((a) => a.createMfaAuthenticator(AuthenticatorType.Totp));
@@ -715,10 +857,18 @@ describe("challenge failures (A.2, §2.13, §4)", () => {
     const challenge = await b2.use((a) => a.createMfaChallenge(AuthenticationFactor.Totp));
     const right = totpAt(server, m.secret);
     for (const otp of [wrongCode(right), "abcdef", "1234567"]) {
-      const e = await expectAppwriteError(b2.use((a) => a.updateMfaChallenge(challenge.$id, otp)), "user_invalid_token", 401);
+      const e = await expectAppwriteError(
+        b2.use((a) => a.updateMfaChallenge(challenge.$id, otp)),
+        "user_invalid_token",
+        401,
+      );
       expect(e.message).toBe(INVALID_TOKEN);
     }
-    await expectAppwriteError(b2.use((a) => a.get()), "user_more_factors_required", 401);
+    await expectAppwriteError(
+      b2.use((a) => a.get()),
+      "user_more_factors_required",
+      401,
+    );
     await b2.use((a) => a.updateMfaChallenge(challenge.$id, right));
     expect((await b2.use((a) => a.get())).$id).toBe(m.userId);
     nextStep(server);
@@ -727,8 +877,16 @@ describe("challenge failures (A.2, §2.13, §4)", () => {
   it("an unknown challenge id is refused", async () => {
     const m = await mfaMember(server, "unknown-challenge");
     const b2 = await login(server, m.email);
-    await expectAppwriteError(b2.use((a) => a.updateMfaChallenge("0123456789abcdef0123", totpAt(server, m.secret))), "user_invalid_token", 401);
-    await expectAppwriteError(b2.use((a) => a.get()), "user_more_factors_required", 401);
+    await expectAppwriteError(
+      b2.use((a) => a.updateMfaChallenge("0123456789abcdef0123", totpAt(server, m.secret))),
+      "user_invalid_token",
+      401,
+    );
+    await expectAppwriteError(
+      b2.use((a) => a.get()),
+      "user_more_factors_required",
+      401,
+    );
   });
 
   it("a challenge expires one hour after creation: at 59:59 it works, at 1 h + 1 s it is refused (A.2)", async () => {
@@ -745,8 +903,16 @@ describe("challenge failures (A.2, §2.13, §4)", () => {
     expect(late.expire).toBe(iso(created + HOUR_MS));
     server.clock.advance(HOUR_MS + 1_000);
     const code = totpAt(server, m.secret);
-    await expectAppwriteError(b3.use((a) => a.updateMfaChallenge(late.$id, code)), "user_invalid_token", 401);
-    await expectAppwriteError(b3.use((a) => a.get()), "user_more_factors_required", 401);
+    await expectAppwriteError(
+      b3.use((a) => a.updateMfaChallenge(late.$id, code)),
+      "user_invalid_token",
+      401,
+    );
+    await expectAppwriteError(
+      b3.use((a) => a.get()),
+      "user_more_factors_required",
+      401,
+    );
     // The same code in a new challenge works: only the expiry was in the way.
     const fresh = await b3.use((a) => a.createMfaChallenge(AuthenticationFactor.Totp));
     await b3.use((a) => a.updateMfaChallenge(fresh.$id, code));
@@ -762,8 +928,16 @@ describe("challenge failures (A.2, §2.13, §4)", () => {
     const challenge = await b2.use((a) => a.createMfaChallenge(AuthenticationFactor.Email));
     const code = box.lastMail(m.email)!.secret!;
     server.clock.advance(HOUR_MS + 1_000);
-    await expectAppwriteError(b2.use((a) => a.updateMfaChallenge(challenge.$id, code)), "user_invalid_token", 401);
-    await expectAppwriteError(b2.use((a) => a.get()), "user_more_factors_required", 401);
+    await expectAppwriteError(
+      b2.use((a) => a.updateMfaChallenge(challenge.$id, code)),
+      "user_invalid_token",
+      401,
+    );
+    await expectAppwriteError(
+      b2.use((a) => a.get()),
+      "user_more_factors_required",
+      401,
+    );
   });
 
   it("a TOTP code accepted once is refused in a second challenge within the same step, accepted codes of the next step pass (A.2)", async () => {
@@ -775,11 +949,23 @@ describe("challenge failures (A.2, §2.13, §4)", () => {
     await b2.use((a) => a.updateMfaChallenge(first.$id, code));
 
     const second = await b3.use((a) => a.createMfaChallenge(AuthenticationFactor.Totp));
-    await expectAppwriteError(b3.use((a) => a.updateMfaChallenge(second.$id, code)), "user_invalid_token", 401);
+    await expectAppwriteError(
+      b3.use((a) => a.updateMfaChallenge(second.$id, code)),
+      "user_invalid_token",
+      401,
+    );
     // Later in the same step, still refused.
     server.clock.set(Math.floor(server.clock.now() / STEP_MS) * STEP_MS + STEP_MS - 1);
-    await expectAppwriteError(b3.use((a) => a.updateMfaChallenge(second.$id, totpAt(server, m.secret))), "user_invalid_token", 401);
-    await expectAppwriteError(b3.use((a) => a.get()), "user_more_factors_required", 401);
+    await expectAppwriteError(
+      b3.use((a) => a.updateMfaChallenge(second.$id, totpAt(server, m.secret))),
+      "user_invalid_token",
+      401,
+    );
+    await expectAppwriteError(
+      b3.use((a) => a.get()),
+      "user_more_factors_required",
+      401,
+    );
     // The next step's code passes the same challenge.
     server.clock.advance(1);
     await b3.use((a) => a.updateMfaChallenge(second.$id, totpAt(server, m.secret)));
@@ -795,7 +981,11 @@ describe("challenge failures (A.2, §2.13, §4)", () => {
     for (const offset of [-STEP_MS, STEP_MS, -2 * STEP_MS]) {
       const otp = totpAt(server, m.secret, offset);
       expect(otp).not.toBe(right);
-      await expectAppwriteError(b2.use((a) => a.updateMfaChallenge(challenge.$id, otp)), "user_invalid_token", 401);
+      await expectAppwriteError(
+        b2.use((a) => a.updateMfaChallenge(challenge.$id, otp)),
+        "user_invalid_token",
+        401,
+      );
     }
     await b2.use((a) => a.updateMfaChallenge(challenge.$id, right));
     nextStep(server);
@@ -810,14 +1000,30 @@ describe("challenge failures (A.2, §2.13, §4)", () => {
 
     // TOTP: B's own valid code against A's challenge.
     const totpChallenge = await a2.use((x) => x.createMfaChallenge(AuthenticationFactor.Totp));
-    await expectAppwriteError(b2.use((x) => x.updateMfaChallenge(totpChallenge.$id, totpAt(server, b.secret))), "user_invalid_token", 401);
-    await expectAppwriteError(b2.use((x) => x.get()), "user_more_factors_required", 401);
+    await expectAppwriteError(
+      b2.use((x) => x.updateMfaChallenge(totpChallenge.$id, totpAt(server, b.secret))),
+      "user_invalid_token",
+      401,
+    );
+    await expectAppwriteError(
+      b2.use((x) => x.get()),
+      "user_more_factors_required",
+      401,
+    );
 
     // E-mail: A's code, stolen, against A's challenge from B's session.
     const emailChallenge = await a2.use((x) => x.createMfaChallenge(AuthenticationFactor.Email));
     const code = box.lastMail(a.email)!.secret!;
-    await expectAppwriteError(b2.use((x) => x.updateMfaChallenge(emailChallenge.$id, code)), "user_invalid_token", 401);
-    await expectAppwriteError(b2.use((x) => x.get()), "user_more_factors_required", 401);
+    await expectAppwriteError(
+      b2.use((x) => x.updateMfaChallenge(emailChallenge.$id, code)),
+      "user_invalid_token",
+      401,
+    );
+    await expectAppwriteError(
+      b2.use((x) => x.get()),
+      "user_more_factors_required",
+      401,
+    );
 
     // A can still complete both.
     await a2.use((x) => x.updateMfaChallenge(emailChallenge.$id, code));
@@ -835,15 +1041,31 @@ describe("challenge failures (A.2, §2.13, §4)", () => {
     const right = totpAt(server, m.secret);
     const dead = await b2.use((a) => a.createMfaChallenge(AuthenticationFactor.Totp));
     for (let i = 0; i < 5; i += 1) {
-      await expectAppwriteError(b2.use((a) => a.updateMfaChallenge(dead.$id, wrongCode(right))), "user_invalid_token", 401);
+      await expectAppwriteError(
+        b2.use((a) => a.updateMfaChallenge(dead.$id, wrongCode(right))),
+        "user_invalid_token",
+        401,
+      );
     }
-    await expectAppwriteError(b2.use((a) => a.updateMfaChallenge(dead.$id, right)), "user_invalid_token", 401);
-    await expectAppwriteError(b2.use((a) => a.get()), "user_more_factors_required", 401);
+    await expectAppwriteError(
+      b2.use((a) => a.updateMfaChallenge(dead.$id, right)),
+      "user_invalid_token",
+      401,
+    );
+    await expectAppwriteError(
+      b2.use((a) => a.get()),
+      "user_more_factors_required",
+      401,
+    );
 
     // Four wrong codes leave the challenge alive (and the refused right code above was not spent).
     const alive = await b2.use((a) => a.createMfaChallenge(AuthenticationFactor.Totp));
     for (let i = 0; i < 4; i += 1) {
-      await expectAppwriteError(b2.use((a) => a.updateMfaChallenge(alive.$id, wrongCode(right))), "user_invalid_token", 401);
+      await expectAppwriteError(
+        b2.use((a) => a.updateMfaChallenge(alive.$id, wrongCode(right))),
+        "user_invalid_token",
+        401,
+      );
     }
     await b2.use((a) => a.updateMfaChallenge(alive.$id, right));
     expect((await b2.use((a) => a.get())).$id).toBe(m.userId);
@@ -858,10 +1080,22 @@ describe("challenge failures (A.2, §2.13, §4)", () => {
     const challenge = await b2.use((a) => a.createMfaChallenge(AuthenticationFactor.Email));
     const code = box.lastMail(m.email)!.secret!;
     for (let i = 0; i < 5; i += 1) {
-      await expectAppwriteError(b2.use((a) => a.updateMfaChallenge(challenge.$id, wrongCode(code))), "user_invalid_token", 401);
+      await expectAppwriteError(
+        b2.use((a) => a.updateMfaChallenge(challenge.$id, wrongCode(code))),
+        "user_invalid_token",
+        401,
+      );
     }
-    await expectAppwriteError(b2.use((a) => a.updateMfaChallenge(challenge.$id, code)), "user_invalid_token", 401);
-    await expectAppwriteError(b2.use((a) => a.get()), "user_more_factors_required", 401);
+    await expectAppwriteError(
+      b2.use((a) => a.updateMfaChallenge(challenge.$id, code)),
+      "user_invalid_token",
+      401,
+    );
+    await expectAppwriteError(
+      b2.use((a) => a.get()),
+      "user_more_factors_required",
+      401,
+    );
   });
 });
 
@@ -873,9 +1107,17 @@ describe("challenge preconditions (A.2, §2.12)", () => {
   it("without SMTP an e-mail challenge is 503 general_smtp_disabled; without an SMS provider a phone challenge is 503 general_phone_disabled", async () => {
     const m = await member(bare, "no-delivery");
     await verifyEmailInStore(bare, m);
-    const e = await expectAppwriteError(m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Email)), "general_smtp_disabled", 503);
+    const e = await expectAppwriteError(
+      m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Email)),
+      "general_smtp_disabled",
+      503,
+    );
     expect(e.message).toBe("SMTP disabled");
-    const p = await expectAppwriteError(m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Phone)), "general_phone_disabled", 503);
+    const p = await expectAppwriteError(
+      m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Phone)),
+      "general_phone_disabled",
+      503,
+    );
     expect(p.message).toBe("Phone provider not configured");
     // TOTP needs no delivery.
     const secret = await addTotp(bare, m);
@@ -885,24 +1127,40 @@ describe("challenge preconditions (A.2, §2.12)", () => {
   it("a phone challenge without a phone is 400 user_phone_not_found; with an unverified phone 400 user_phone_not_verified", async () => {
     const m = await member(server, "phone-missing");
     const sent = box.entries.length;
-    const e = await expectAppwriteError(m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Phone)), "user_phone_not_found", 400);
+    const e = await expectAppwriteError(
+      m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Phone)),
+      "user_phone_not_found",
+      400,
+    );
     expect(e.message).toBe(PHONE_NOT_FOUND);
     const phone = uniqueMfaPhone();
     await m.b.use((a) => a.updatePhone(phone, PASSWORD));
-    const u = await expectAppwriteError(m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Phone)), "user_phone_not_verified", 400);
+    const u = await expectAppwriteError(
+      m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Phone)),
+      "user_phone_not_verified",
+      400,
+    );
     expect(u.message).toBe("User phone is not verified");
     expect(box.entries.length).toBe(sent);
   });
 
   it("an e-mail challenge with an unverified address is 400 user_email_not_verified; without an address 400 user_email_not_found", async () => {
     const m = await member(server, "email-unverified");
-    const e = await expectAppwriteError(m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Email)), "user_email_not_verified", 400);
+    const e = await expectAppwriteError(
+      m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Email)),
+      "user_email_not_verified",
+      400,
+    );
     expect(e.message).toBe("User email is not verified");
     expect(box.lastMail(m.email)).toBeUndefined();
 
     const anonymous = browser(server.endpoint);
     await anonymous.use((a) => a.createAnonymousSession());
-    const n = await expectAppwriteError(anonymous.use((a) => a.createMfaChallenge(AuthenticationFactor.Email)), "user_email_not_found", 400);
+    const n = await expectAppwriteError(
+      anonymous.use((a) => a.createMfaChallenge(AuthenticationFactor.Email)),
+      "user_email_not_found",
+      400,
+    );
     expect(n.message).toBe("User email could not be found.");
   });
 
@@ -919,7 +1177,11 @@ describe("challenge preconditions (A.2, §2.12)", () => {
   it("a TOTP challenge without an authenticator can be created but never completed", async () => {
     const m = await member(server, "totp-missing");
     const challenge = await m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Totp));
-    await expectAppwriteError(m.b.use((a) => a.updateMfaChallenge(challenge.$id, "123456")), "user_invalid_token", 401);
+    await expectAppwriteError(
+      m.b.use((a) => a.updateMfaChallenge(challenge.$id, "123456")),
+      "user_invalid_token",
+      401,
+    );
     expect((await m.b.use((a) => a.getSession("current"))).factors).toEqual(["password"]);
   });
 });
@@ -937,10 +1199,18 @@ describe("rate limits (§1.10, §2.12, §2.13)", () => {
     const first = await raw(server.endpoint, "POST", "/account/mfa/challenge", { body: { factor: "totp" }, headers: as(m.b) });
     expect(first.status).toBe(200);
     const reset = String(windowEnd(server.clock.now()));
-    expect([first.headers.get("x-ratelimit-limit"), first.headers.get("x-ratelimit-remaining"), first.headers.get("x-ratelimit-reset")]).toEqual(["10", "9", reset]);
+    expect([
+      first.headers.get("x-ratelimit-limit"),
+      first.headers.get("x-ratelimit-remaining"),
+      first.headers.get("x-ratelimit-reset"),
+    ]).toEqual(["10", "9", reset]);
     for (let i = 2; i <= 10; i += 1) await m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Totp));
 
-    const e = await expectAppwriteError(m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Totp)), "general_rate_limit_exceeded", 429);
+    const e = await expectAppwriteError(
+      m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Totp)),
+      "general_rate_limit_exceeded",
+      429,
+    );
     expect(e.message).toBe(RATE_LIMITED);
     const refused = await raw(server.endpoint, "POST", "/account/mfa/challenge", { body: { factor: "totp" }, headers: as(m.b) });
     expectRawError(refused, 429, "general_rate_limit_exceeded");
@@ -957,10 +1227,22 @@ describe("rate limits (§1.10, §2.12, §2.13)", () => {
     server.clock.set(windowEnd(server.clock.now()) * 1000);
     const m = await member(server, "limit-count");
     for (let i = 0; i < 5; i += 1) {
-      await expectAppwriteError(m.b.use((a) => a.createMfaChallenge("sms" as unknown as AuthenticationFactor)), "general_argument_invalid", 400);
-      await expectAppwriteError(m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Phone)), "user_phone_not_found", 400);
+      await expectAppwriteError(
+        m.b.use((a) => a.createMfaChallenge("sms" as unknown as AuthenticationFactor)),
+        "general_argument_invalid",
+        400,
+      );
+      await expectAppwriteError(
+        m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Phone)),
+        "user_phone_not_found",
+        400,
+      );
     }
-    await expectAppwriteError(m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Totp)), "general_rate_limit_exceeded", 429);
+    await expectAppwriteError(
+      m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Totp)),
+      "general_rate_limit_exceeded",
+      429,
+    );
   });
 
   it("PUT challenge: 10 per hour per challenge id", async () => {
@@ -970,9 +1252,17 @@ describe("rate limits (§1.10, §2.12, §2.13)", () => {
     const challenge = await b2.use((a) => a.createMfaChallenge(AuthenticationFactor.Totp));
     const wrong = wrongCode(totpAt(server, m.secret));
     for (let i = 0; i < 10; i += 1) {
-      await expectAppwriteError(b2.use((a) => a.updateMfaChallenge(challenge.$id, wrong)), "user_invalid_token", 401);
+      await expectAppwriteError(
+        b2.use((a) => a.updateMfaChallenge(challenge.$id, wrong)),
+        "user_invalid_token",
+        401,
+      );
     }
-    await expectAppwriteError(b2.use((a) => a.updateMfaChallenge(challenge.$id, wrong)), "general_rate_limit_exceeded", 429);
+    await expectAppwriteError(
+      b2.use((a) => a.updateMfaChallenge(challenge.$id, wrong)),
+      "general_rate_limit_exceeded",
+      429,
+    );
     // Another challenge id has its own counter.
     const other = await b2.use((a) => a.createMfaChallenge(AuthenticationFactor.Totp));
     await b2.use((a) => a.updateMfaChallenge(other.$id, totpAt(server, m.secret)));
@@ -998,7 +1288,14 @@ describe("more of the MFA contract", () => {
     await m.b.use((a) => a.deleteMfaAuthenticator(AuthenticatorType.Totp)); // no audit
     const logs = await m.b.use((a) => a.listLogs());
     // Newest first; signup and login made the oldest entries.
-    expect(logs.logs.map((l) => l.event)).toEqual(["challenges.update", "challenge.create", "user.update", "user.update", "session.create", "user.create"]);
+    expect(logs.logs.map((l) => l.event)).toEqual([
+      "challenges.update",
+      "challenge.create",
+      "user.update",
+      "user.update",
+      "session.create",
+      "user.create",
+    ]);
     expect(logs.logs.every((l) => l.userId === m.userId)).toBe(true);
   });
 
@@ -1007,12 +1304,21 @@ describe("more of the MFA contract", () => {
     await m.b.use((a) => a.updateMFA(true));
     const changed = server.clock.now();
     server.clock.advance(1_000);
-    const stale = await raw(server.endpoint, "PATCH", "/account/mfa", { body: { mfa: false }, headers: { ...as(m.b), "x-appwrite-timestamp": iso(changed - 1) } });
+    const stale = await raw(server.endpoint, "PATCH", "/account/mfa", {
+      body: { mfa: false },
+      headers: { ...as(m.b), "x-appwrite-timestamp": iso(changed - 1) },
+    });
     expectRawError(stale, 409, "document_update_conflict", "Remote document is newer than local.");
-    const bad = await raw(server.endpoint, "PATCH", "/account/mfa", { body: { mfa: false }, headers: { ...as(m.b), "x-appwrite-timestamp": "yesterday-ish" } });
+    const bad = await raw(server.endpoint, "PATCH", "/account/mfa", {
+      body: { mfa: false },
+      headers: { ...as(m.b), "x-appwrite-timestamp": "yesterday-ish" },
+    });
     expectRawError(bad, 400, "general_argument_invalid", "Invalid X-Appwrite-Timestamp header value");
     expect((await m.b.use((a) => a.get())).mfa).toBe(true);
-    const fresh = await raw(server.endpoint, "PATCH", "/account/mfa", { body: { mfa: false }, headers: { ...as(m.b), "x-appwrite-timestamp": iso(changed) } });
+    const fresh = await raw(server.endpoint, "PATCH", "/account/mfa", {
+      body: { mfa: false },
+      headers: { ...as(m.b), "x-appwrite-timestamp": iso(changed) },
+    });
     expect(fresh.status).toBe(200);
     expect(fresh.json!.mfa).toBe(false);
   });
@@ -1021,15 +1327,30 @@ describe("more of the MFA contract", () => {
     const m = await mfaMember(server, "blocked");
     const b2 = await login(server, m.email);
     await server.service.config.store.users.update(m.userId, { status: false });
-    await expectAppwriteError(b2.use((a) => a.get()), "user_blocked", 401);
-    await expectAppwriteError(b2.use((a) => a.listMfaFactors()), "user_blocked", 401);
-    await expectAppwriteError(b2.use((a) => a.createMfaChallenge(AuthenticationFactor.Totp)), "user_blocked", 401);
+    await expectAppwriteError(
+      b2.use((a) => a.get()),
+      "user_blocked",
+      401,
+    );
+    await expectAppwriteError(
+      b2.use((a) => a.listMfaFactors()),
+      "user_blocked",
+      401,
+    );
+    await expectAppwriteError(
+      b2.use((a) => a.createMfaChallenge(AuthenticationFactor.Totp)),
+      "user_blocked",
+      401,
+    );
   });
 
   it("a 1.5 SDK's DELETE with an otp body is handled as in 1.6: the otp is ignored and a fresh challenge is needed (§1.14, §9)", async () => {
     const m = await mfaMember(server, "delete-15");
     const headers = { ...as(m.b), "x-appwrite-response-format": "1.5.0" };
-    const refused = await raw(server.endpoint, "DELETE", "/account/mfa/authenticators/totp", { body: { otp: totpAt(server, m.secret) }, headers });
+    const refused = await raw(server.endpoint, "DELETE", "/account/mfa/authenticators/totp", {
+      body: { otp: totpAt(server, m.secret) },
+      headers,
+    });
     expectRawError(refused, 401, "user_challenge_required");
     await passTotp(server, m.b, m.secret);
     const res = await raw(server.endpoint, "DELETE", "/account/mfa/authenticators/totp", { body: { otp: "not-a-code" }, headers });
@@ -1071,7 +1392,8 @@ describe("more of the MFA contract", () => {
     const b3 = await login(server, m.email);
     const challenge = await b2.use((a) => a.createMfaChallenge(AuthenticationFactor.Email));
     const otp = box.lastMail(m.email)!.secret!;
-    const put = (b: Browser) => raw(server.endpoint, "PUT", "/account/mfa/challenge", { body: { challengeId: challenge.$id, otp }, headers: as(b) });
+    const put = (b: Browser) =>
+      raw(server.endpoint, "PUT", "/account/mfa/challenge", { body: { challengeId: challenge.$id, otp }, headers: as(b) });
     const results = await Promise.all([put(b2), put(b3)]);
     expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
   });
@@ -1125,11 +1447,24 @@ describe("bad input (§1.2, §1.8, §2.0)", () => {
     for (const [method, path] of ROUTES) {
       const body = method === "GET" ? undefined : {};
       expectRawError(await raw(inputs.endpoint, method, path, { body }), 401, "general_unauthorized_scope", GUEST_SCOPE);
-      expectRawError(await raw(inputs.endpoint, method, path, { body, headers: { "x-appwrite-key": API_KEY } }), 401, "general_unauthorized_scope", KEY_SCOPE);
+      expectRawError(
+        await raw(inputs.endpoint, method, path, { body, headers: { "x-appwrite-key": API_KEY } }),
+        401,
+        "general_unauthorized_scope",
+        KEY_SCOPE,
+      );
     }
   });
 
-  type Case = [method: string, path: string, body: string | object | undefined, status: number, type: string | null, message?: string, contentType?: string];
+  type Case = [
+    method: string,
+    path: string,
+    body: string | object | undefined,
+    status: number,
+    type: string | null,
+    message?: string,
+    contentType?: string,
+  ];
   const CASES: Case[] = [
     // PATCH /account/mfa
     ["PATCH", "/account/mfa", "{", 400, "general_argument_invalid", MSG.mfaMissing],
@@ -1183,7 +1518,10 @@ describe("bad input (§1.2, §1.8, §2.0)", () => {
   ];
 
   it.each(CASES)("%s %s %j → %i %s", async (method, path, body, status, type, message, contentType) => {
-    const res = await raw(inputs.endpoint, method, path, { body, headers: { ...headers, ...(contentType ? { "content-type": contentType } : {}) } });
+    const res = await raw(inputs.endpoint, method, path, {
+      body,
+      headers: { ...headers, ...(contentType ? { "content-type": contentType } : {}) },
+    });
     expect(res.status).not.toBe(500);
     if (type) expectRawError(res, status, type, message);
     else expect(res.status).toBe(status);
@@ -1198,20 +1536,41 @@ describe("bad input (§1.2, §1.8, §2.0)", () => {
   it("pipeline order: the fresh-challenge check comes before parameter validation; the gate before both", async () => {
     const m = await member(inputs, "input-order");
     // No challenge passed: DELETE with a bad type is refused for the challenge first (§1.8 step 5 before 6).
-    expectRawError(await raw(inputs.endpoint, "DELETE", "/account/mfa/authenticators/hotp", { body: {}, headers: as(m.b) }), 401, "user_challenge_required");
+    expectRawError(
+      await raw(inputs.endpoint, "DELETE", "/account/mfa/authenticators/hotp", { body: {}, headers: as(m.b) }),
+      401,
+      "user_challenge_required",
+    );
     // A gated session gets user_more_factors_required before any validation.
     await m.b.use((a) => a.updateMFA(true));
     await inputs.service.config.store.users.update(m.userId, { emailVerification: true });
     const b2 = await login(inputs, m.email);
-    expectRawError(await raw(inputs.endpoint, "PATCH", "/account/mfa", { body: { mfa: "x" }, headers: as(b2) }), 401, "user_more_factors_required");
-    expectRawError(await raw(inputs.endpoint, "POST", "/account/mfa/authenticators/hotp", { body: {}, headers: as(b2) }), 401, "user_more_factors_required");
+    expectRawError(
+      await raw(inputs.endpoint, "PATCH", "/account/mfa", { body: { mfa: "x" }, headers: as(b2) }),
+      401,
+      "user_more_factors_required",
+    );
+    expectRawError(
+      await raw(inputs.endpoint, "POST", "/account/mfa/authenticators/hotp", { body: {}, headers: as(b2) }),
+      401,
+      "user_more_factors_required",
+    );
     // mfa-group routes validate normally.
-    expectRawError(await raw(inputs.endpoint, "POST", "/account/mfa/challenge", { body: { factor: "sms" }, headers: as(b2) }), 400, "general_argument_invalid", MSG.factor);
+    expectRawError(
+      await raw(inputs.endpoint, "POST", "/account/mfa/challenge", { body: { factor: "sms" }, headers: as(b2) }),
+      400,
+      "general_argument_invalid",
+      MSG.factor,
+    );
   });
 
   it("DELETE with a malformed body still removes the authenticator (no body parameters in 1.6)", async () => {
     const res = await raw(inputs.endpoint, "DELETE", "/account/mfa/authenticators/totp", { body: "{", headers });
     expect(res.status).toBe(204);
-    expectRawError(await raw(inputs.endpoint, "DELETE", "/account/mfa/authenticators/totp", { body: "{", headers }), 404, "user_authenticator_not_found");
+    expectRawError(
+      await raw(inputs.endpoint, "DELETE", "/account/mfa/authenticators/totp", { body: "{", headers }),
+      404,
+      "user_authenticator_not_found",
+    );
   });
 });

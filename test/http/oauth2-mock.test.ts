@@ -64,7 +64,9 @@ describe("the mock provider", () => {
   });
 
   it("the mock user is configurable (settings.user), and an unverified e-mail is stored unverified", async () => {
-    const server = await serve({ oauth2: { mock: { ...MOCK, user: { id: "m-42", email: "Tester@Example.com", name: "Tess", emailVerified: false } } } });
+    const server = await serve({
+      oauth2: { mock: { ...MOCK, user: { id: "m-42", email: "Tester@Example.com", name: "Tess", emailVerified: false } } },
+    });
     const { final } = await followRedirects(startUrl(server), APP);
     const b = browser(server.endpoint);
     await b.use((account) => account.createSession(final!.searchParams.get("userId")!, final!.searchParams.get("secret")!));
@@ -76,7 +78,10 @@ describe("the mock provider", () => {
     const start = await fetch(startUrl(server), { redirect: "manual" });
     expect(start.status).toBe(412);
     expect(await start.text()).toContain("project_provider_disabled");
-    const page = await fetch(`http://localhost:${server.port}/v1/mock/tests/general/oauth2?project=${PROJECT}&client_id=x&redirect_uri=http://localhost/`, { redirect: "manual" });
+    const page = await fetch(
+      `http://localhost:${server.port}/v1/mock/tests/general/oauth2?project=${PROJECT}&client_id=x&redirect_uri=http://localhost/`,
+      { redirect: "manual" },
+    );
     expect(page.status).toBe(412);
     expect(page.headers.get("location")).toBeNull();
   });
@@ -85,7 +90,10 @@ describe("the mock provider", () => {
     const server = await serve();
     const own = `http://localhost:${server.port}/v1/account/sessions/oauth2/callback/mock/${PROJECT}`;
     const page = (clientId: string, redirectUri: string) =>
-      fetch(`http://localhost:${server.port}/v1/mock/tests/general/oauth2?${new URLSearchParams({ project: PROJECT, client_id: clientId, redirect_uri: redirectUri, state: "s" })}`, { redirect: "manual" });
+      fetch(
+        `http://localhost:${server.port}/v1/mock/tests/general/oauth2?${new URLSearchParams({ project: PROJECT, client_id: clientId, redirect_uri: redirectUri, state: "s" })}`,
+        { redirect: "manual" },
+      );
     const evil = await page(MOCK.clientId, "https://evil.example/steal");
     expect(evil.status).toBe(400);
     expect(evil.headers.get("location")).toBeNull();
@@ -127,7 +135,10 @@ describe("sign-up refusals through OAuth2 (spec §2.38 steps 8 and 10)", () => {
     await browser(full.endpoint).use((account) => account.create(ID.unique(), "first@example.com", "password123"));
     const refused = await followRedirects(startUrl(full), APP);
     expect(failureOf(refused.final)).toMatchObject({ type: "user_count_exceeded", code: 400 });
-    const r = await raw(full.endpoint, "POST", "/account/sessions/email", { body: { email: "useroauth@localhost.test", password: "password123" }, headers: { origin: "http://localhost" } });
+    const r = await raw(full.endpoint, "POST", "/account/sessions/email", {
+      body: { email: "useroauth@localhost.test", password: "password123" },
+      headers: { origin: "http://localhost" },
+    });
     expect(r.json).toMatchObject({ type: "user_invalid_credentials" });
   });
 });
@@ -139,7 +150,17 @@ describe("the mock provider never serves production", () => {
   it("createHandler({ production: true }) refuses a config with oauth2.mock; without mock it starts", () => {
     expect(() => createHandler(withMock(), { production: true })).toThrow(/Refusing to serve in production:\n {2}oauth2\.mock is enabled/);
     expect(() => createHandler(withMock())).not.toThrow();
-    expect(() => createHandler(createAccountService({ projectId: PROJECT, store: memoryStore(), endpoint: ENDPOINT, oauth2: { mock: { ...MOCK, enabled: false } } }), { production: true })).not.toThrow();
+    expect(() =>
+      createHandler(
+        createAccountService({
+          projectId: PROJECT,
+          store: memoryStore(),
+          endpoint: ENDPOINT,
+          oauth2: { mock: { ...MOCK, enabled: false } },
+        }),
+        { production: true },
+      ),
+    ).not.toThrow();
   });
 
   it("the Express and Next adapters refuse it when NODE_ENV=production, unless told otherwise", () => {

@@ -28,7 +28,16 @@ import { providers } from "../../src/oauth/providers";
 import { PROJECT, startServer, type TestServer } from "../helpers/server";
 import { browser } from "../helpers/sdk";
 import { followRedirects } from "../helpers/navigate";
-import { basicCredentials, discoveryUrl, json, ProviderDouble, s256, type Answer, type Grant, type Recorded } from "../helpers/provider-doubles";
+import {
+  basicCredentials,
+  discoveryUrl,
+  json,
+  ProviderDouble,
+  s256,
+  type Answer,
+  type Grant,
+  type Recorded,
+} from "../helpers/provider-doubles";
 
 const APP = "http://localhost/app";
 const SUCCESS = `${APP}/success`;
@@ -91,7 +100,11 @@ const bearer = (c: Ctx) => ({ authorization: `Bearer ${c.accessToken}` });
 const now = () => Math.floor(Date.now() / 1000);
 
 /** A discovery document's usual fixed members. */
-const discoveryBase = { response_types_supported: ["code"], subject_types_supported: ["public"], id_token_signing_alg_values_supported: ["RS256"] };
+const discoveryBase = {
+  response_types_supported: ["code"],
+  subject_types_supported: ["public"],
+  id_token_signing_alg_values_supported: ["RS256"],
+};
 
 function paypalCase(name: "paypal" | "paypalSandbox", web: string, api: string, who: { id: string; email: string; name: string }): Case {
   return {
@@ -104,7 +117,15 @@ function paypalCase(name: "paypal" | "paypalSandbox", web: string, api: string, 
       url: `${api}/v1/oauth2/token`,
       auth: "basic",
       accessToken: `A21AAFs9e4p0Zz1P_${name}`,
-      answer: () => ({ scope: "openid profile email", access_token: `A21AAFs9e4p0Zz1P_${name}`, token_type: "Bearer", app_id: "APP-80W284485P519543T", expires_in: 28800, refresh_token: "R23AAFFdT1", nonce: "2024-01-01T00:00:00ZsZBRY" }),
+      answer: () => ({
+        scope: "openid profile email",
+        access_token: `A21AAFs9e4p0Zz1P_${name}`,
+        token_type: "Bearer",
+        app_id: "APP-80W284485P519543T",
+        expires_in: 28800,
+        refresh_token: "R23AAFFdT1",
+        nonce: "2024-01-01T00:00:00ZsZBRY",
+      }),
     },
     // https://developer.paypal.com/docs/api/identity/v1/ (GET /v1/identity/oauth2/userinfo?schema=paypalv1.1)
     api: [
@@ -141,13 +162,27 @@ function tradeshiftCase(name: "tradeshift" | "tradeshiftBox", host: string, who:
       url: `${host}/tradeshift/auth/token`,
       auth: "basic",
       accessToken: `ts-access-${name}`,
-      answer: () => ({ access_token: `ts-access-${name}`, token_type: "bearer", expires_in: 3599, refresh_token: `ts-refresh-${name}`, scope: "offline" }),
+      answer: () => ({
+        access_token: `ts-access-${name}`,
+        token_type: "bearer",
+        expires_in: 3599,
+        refresh_token: `ts-refresh-${name}`,
+        scope: "offline",
+      }),
     },
     api: [
       {
         url: `${host}/tradeshift/rest/external/account/info/user`,
         headers: bearer,
-        answer: { Id: who.id, CompanyAccountId: "0f4d7a3c-1111-4a4a-9d9d-000000000001", Username: who.email, FirstName: "Tess", LastName: "Trader", Language: "en", State: "ACTIVE" },
+        answer: {
+          Id: who.id,
+          CompanyAccountId: "0f4d7a3c-1111-4a4a-9d9d-000000000001",
+          Username: who.email,
+          FirstName: "Tess",
+          LastName: "Trader",
+          Language: "en",
+          State: "ACTIVE",
+        },
       },
     ],
     expect: { ...who, emailVerified: false, name: "Tess Trader" },
@@ -166,9 +201,20 @@ const CASES: Case[] = [
       url: "https://api.amazon.com/auth/o2/token",
       auth: "post",
       accessToken: "Atza|IQEBLjAsAhRmHjNgHpi0U-Dme37rR6CuUpSR",
-      answer: () => ({ access_token: "Atza|IQEBLjAsAhRmHjNgHpi0U-Dme37rR6CuUpSR", token_type: "bearer", expires_in: 3600, refresh_token: "Atzr|IQEBLzAtAhRPpMJxdwVz2Nn6f2y-tpJX2DeX" }),
+      answer: () => ({
+        access_token: "Atza|IQEBLjAsAhRmHjNgHpi0U-Dme37rR6CuUpSR",
+        token_type: "bearer",
+        expires_in: 3600,
+        refresh_token: "Atzr|IQEBLzAtAhRPpMJxdwVz2Nn6f2y-tpJX2DeX",
+      }),
     },
-    api: [{ url: "https://api.amazon.com/user/profile", headers: bearer, answer: { email: "johndoe@amazon.example", name: "John Doe", user_id: "amzn1.account.K2LI23KL2LK2" } }],
+    api: [
+      {
+        url: "https://api.amazon.com/user/profile",
+        headers: bearer,
+        answer: { email: "johndoe@amazon.example", name: "John Doe", user_id: "amzn1.account.K2LI23KL2LK2" },
+      },
+    ],
     expect: { id: "amzn1.account.K2LI23KL2LK2", email: "johndoe@amazon.example", emailVerified: false, name: "John Doe" },
   },
   {
@@ -176,7 +222,9 @@ const CASES: Case[] = [
     // https://developer.apple.com/documentation/signinwithapple/authenticating-users-with-sign-in-with-apple
     // Apple puts no name in the ID token: it posts `user` (JSON) once, beside the code.
     name: "apple",
-    callback: { user: JSON.stringify({ name: { firstName: "Jane", lastName: "Appleseed" }, email: "k7qv2x9h3m@privaterelay.appleid.com" }) },
+    callback: {
+      user: JSON.stringify({ name: { firstName: "Jane", lastName: "Appleseed" }, email: "k7qv2x9h3m@privaterelay.appleid.com" }),
+    },
     authorize: "https://appleid.apple.com/auth/authorize",
     scope: "name email",
     pkce: false,
@@ -194,7 +242,20 @@ const CASES: Case[] = [
         subject_types_supported: ["pairwise"],
         scopes_supported: ["openid", "email", "name"],
         token_endpoint_auth_methods_supported: ["client_secret_post"],
-        claims_supported: ["aud", "email", "email_verified", "exp", "iat", "is_private_email", "iss", "nonce", "nonce_supported", "real_user_status", "sub", "transfer_sub"],
+        claims_supported: [
+          "aud",
+          "email",
+          "email_verified",
+          "exp",
+          "iat",
+          "is_private_email",
+          "iss",
+          "nonce",
+          "nonce_supported",
+          "real_user_status",
+          "sub",
+          "transfer_sub",
+        ],
       },
     },
     token: {
@@ -207,11 +268,24 @@ const CASES: Case[] = [
         expires_in: 3600,
         refresh_token: "r0f7a2c1.0.mrut.apple-refresh",
         // Apple sends email_verified as the string "true" (or a boolean).
-        id_token: t.idToken({ sub: "001234.5e201aec537347aeb79d23cbc345170a.1321", c_hash: "X8tM9gqbCz3p0ZQ8lVJ0rQ", email: "k7qv2x9h3m@privaterelay.appleid.com", email_verified: "true", is_private_email: "true", auth_time: now(), nonce_supported: true }),
+        id_token: t.idToken({
+          sub: "001234.5e201aec537347aeb79d23cbc345170a.1321",
+          c_hash: "X8tM9gqbCz3p0ZQ8lVJ0rQ",
+          email: "k7qv2x9h3m@privaterelay.appleid.com",
+          email_verified: "true",
+          is_private_email: "true",
+          auth_time: now(),
+          nonce_supported: true,
+        }),
       }),
     },
     api: [],
-    expect: { id: "001234.5e201aec537347aeb79d23cbc345170a.1321", email: "k7qv2x9h3m@privaterelay.appleid.com", emailVerified: true, name: "Jane Appleseed" },
+    expect: {
+      id: "001234.5e201aec537347aeb79d23cbc345170a.1321",
+      email: "k7qv2x9h3m@privaterelay.appleid.com",
+      emailVerified: true,
+      name: "Jane Appleseed",
+    },
   },
   {
     // Auth0 tenant discovery (issuer ends with "/"): https://auth0.com/docs/get-started/applications/configure-applications-with-oidc-discovery
@@ -231,16 +305,58 @@ const CASES: Case[] = [
         jwks_uri: "https://auth0.idp.test/.well-known/jwks.json",
         code_challenge_methods_supported: ["S256", "plain"],
         token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt"],
-        scopes_supported: ["openid", "profile", "offline_access", "name", "given_name", "family_name", "nickname", "email", "email_verified", "picture", "created_at", "identities", "phone", "address"],
+        scopes_supported: [
+          "openid",
+          "profile",
+          "offline_access",
+          "name",
+          "given_name",
+          "family_name",
+          "nickname",
+          "email",
+          "email_verified",
+          "picture",
+          "created_at",
+          "identities",
+          "phone",
+          "address",
+        ],
       },
     },
     token: {
       url: "https://auth0.idp.test/oauth/token",
       auth: "post",
       accessToken: "eyJhbGciOi.auth0-access",
-      answer: (t) => ({ access_token: "eyJhbGciOi.auth0-access", token_type: "Bearer", expires_in: 86400, scope: "openid profile email", id_token: t.idToken({ sub: "auth0|5f7c8ec7c33c6c004bbafe82", name: "Jane Auth0", nickname: "jane", email: "jane@auth0.example", email_verified: true, sid: "zBRYbKy" }) }),
+      answer: (t) => ({
+        access_token: "eyJhbGciOi.auth0-access",
+        token_type: "Bearer",
+        expires_in: 86400,
+        scope: "openid profile email",
+        id_token: t.idToken({
+          sub: "auth0|5f7c8ec7c33c6c004bbafe82",
+          name: "Jane Auth0",
+          nickname: "jane",
+          email: "jane@auth0.example",
+          email_verified: true,
+          sid: "zBRYbKy",
+        }),
+      }),
     },
-    api: [{ url: "https://auth0.idp.test/userinfo", headers: bearer, answer: { sub: "auth0|5f7c8ec7c33c6c004bbafe82", name: "Jane Auth0", nickname: "jane", picture: "https://s.gravatar.com/avatar/x.png", updated_at: "2024-01-01T00:00:00.000Z", email: "jane@auth0.example", email_verified: true } }],
+    api: [
+      {
+        url: "https://auth0.idp.test/userinfo",
+        headers: bearer,
+        answer: {
+          sub: "auth0|5f7c8ec7c33c6c004bbafe82",
+          name: "Jane Auth0",
+          nickname: "jane",
+          picture: "https://s.gravatar.com/avatar/x.png",
+          updated_at: "2024-01-01T00:00:00.000Z",
+          email: "jane@auth0.example",
+          email_verified: true,
+        },
+      },
+    ],
     expect: { id: "auth0|5f7c8ec7c33c6c004bbafe82", email: "jane@auth0.example", emailVerified: true, name: "Jane Auth0" },
   },
   {
@@ -270,9 +386,36 @@ const CASES: Case[] = [
       url: "https://authentik.idp.test/application/o/token/",
       auth: "post",
       accessToken: "authentik-access-token",
-      answer: (t) => ({ access_token: "authentik-access-token", token_type: "Bearer", scope: "openid email profile", expires_in: 300, id_token: t.idToken({ sub: "5c4a3f0e9d2b8a7c6e1f", email: "akadmin@authentik.example", email_verified: false, name: "authentik Default Admin", preferred_username: "akadmin" }) }),
+      answer: (t) => ({
+        access_token: "authentik-access-token",
+        token_type: "Bearer",
+        scope: "openid email profile",
+        expires_in: 300,
+        id_token: t.idToken({
+          sub: "5c4a3f0e9d2b8a7c6e1f",
+          email: "akadmin@authentik.example",
+          email_verified: false,
+          name: "authentik Default Admin",
+          preferred_username: "akadmin",
+        }),
+      }),
     },
-    api: [{ url: "https://authentik.idp.test/application/o/userinfo/", headers: bearer, answer: { sub: "5c4a3f0e9d2b8a7c6e1f", email: "akadmin@authentik.example", email_verified: false, name: "authentik Default Admin", given_name: "authentik Default Admin", preferred_username: "akadmin", nickname: "akadmin", groups: ["authentik Admins"] } }],
+    api: [
+      {
+        url: "https://authentik.idp.test/application/o/userinfo/",
+        headers: bearer,
+        answer: {
+          sub: "5c4a3f0e9d2b8a7c6e1f",
+          email: "akadmin@authentik.example",
+          email_verified: false,
+          name: "authentik Default Admin",
+          given_name: "authentik Default Admin",
+          preferred_username: "akadmin",
+          nickname: "akadmin",
+          groups: ["authentik Admins"],
+        },
+      },
+    ],
     expect: { id: "5c4a3f0e9d2b8a7c6e1f", email: "akadmin@authentik.example", emailVerified: false, name: "authentik Default Admin" },
   },
   {
@@ -285,13 +428,30 @@ const CASES: Case[] = [
       url: "https://developer.api.autodesk.com/authentication/v2/token",
       auth: "basic",
       accessToken: "eyJhbGciOiJSUzI1NiIsImtpZCI6.autodesk",
-      answer: () => ({ access_token: "eyJhbGciOiJSUzI1NiIsImtpZCI6.autodesk", token_type: "Bearer", expires_in: 3599, refresh_token: "uQm6s3hWLiH5xQUbhFDWGaKNQIKzIJWRSyDz0dXs5N" }),
+      answer: () => ({
+        access_token: "eyJhbGciOiJSUzI1NiIsImtpZCI6.autodesk",
+        token_type: "Bearer",
+        expires_in: 3599,
+        refresh_token: "uQm6s3hWLiH5xQUbhFDWGaKNQIKzIJWRSyDz0dXs5N",
+      }),
     },
     api: [
       {
         url: "https://api.userprofile.autodesk.com/userinfo",
         headers: bearer,
-        answer: { sub: "NBVMKXFS9LXT", name: "John Doe", given_name: "John", family_name: "Doe", preferred_username: "johndoe", email: "john.doe@autodesk.example", email_verified: true, profile: "https://profile.autodesk.com", picture: "https://images.profile.autodesk.com/x.png", locale: "en-US", updated_at: 1658219425 },
+        answer: {
+          sub: "NBVMKXFS9LXT",
+          name: "John Doe",
+          given_name: "John",
+          family_name: "Doe",
+          preferred_username: "johndoe",
+          email: "john.doe@autodesk.example",
+          email_verified: true,
+          profile: "https://profile.autodesk.com",
+          picture: "https://images.profile.autodesk.com/x.png",
+          locale: "en-US",
+          updated_at: 1658219425,
+        },
       },
     ],
     expect: { id: "NBVMKXFS9LXT", email: "john.doe@autodesk.example", emailVerified: true, name: "John Doe" },
@@ -307,10 +467,28 @@ const CASES: Case[] = [
       url: "https://bitbucket.org/site/oauth2/access_token",
       auth: "basic",
       accessToken: "bb-access-token",
-      answer: () => ({ access_token: "bb-access-token", scopes: "account email", expires_in: 7200, refresh_token: "bb-refresh-token", token_type: "bearer", state: "authorization_code" }),
+      answer: () => ({
+        access_token: "bb-access-token",
+        scopes: "account email",
+        expires_in: 7200,
+        refresh_token: "bb-refresh-token",
+        token_type: "bearer",
+        state: "authorization_code",
+      }),
     },
     api: [
-      { url: "https://api.bitbucket.org/2.0/user", headers: bearer, answer: { type: "user", uuid: "{d301aafa-d676-4ee0-88be-962be7417567}", account_id: "557058:c0b72ad0-1cb5-4018-9cdc-0cde8492c443", display_name: "Jane Bitbucket", nickname: "janebb", created_on: "2018-02-01T12:00:00+00:00" } },
+      {
+        url: "https://api.bitbucket.org/2.0/user",
+        headers: bearer,
+        answer: {
+          type: "user",
+          uuid: "{d301aafa-d676-4ee0-88be-962be7417567}",
+          account_id: "557058:c0b72ad0-1cb5-4018-9cdc-0cde8492c443",
+          display_name: "Jane Bitbucket",
+          nickname: "janebb",
+          created_on: "2018-02-01T12:00:00+00:00",
+        },
+      },
       {
         url: "https://api.bitbucket.org/2.0/user/emails",
         headers: bearer,
@@ -338,7 +516,11 @@ const CASES: Case[] = [
       url: "https://api-ssl.bitly.com/oauth/access_token",
       auth: "post",
       accessToken: "e663e30818201d28dd07803e57333bed4f15803a",
-      answer: () => ({ access_token: "e663e30818201d28dd07803e57333bed4f15803a", login: "bitlyapiuser", apiKey: "R_0da49e0a9118ff35f52f629d2d71bf07" }),
+      answer: () => ({
+        access_token: "e663e30818201d28dd07803e57333bed4f15803a",
+        login: "bitlyapiuser",
+        apiKey: "R_0da49e0a9118ff35f52f629d2d71bf07",
+      }),
     },
     api: [
       {
@@ -372,9 +554,30 @@ const CASES: Case[] = [
       url: "https://api.box.com/oauth2/token",
       auth: "post",
       accessToken: "c3FIOG9vSGV4VHz8QiE",
-      answer: () => ({ access_token: "c3FIOG9vSGV4VHz8QiE", expires_in: 3600, issued_token_type: "urn:ietf:params:oauth:token-type:access_token", refresh_token: "c3FIOG9vSGV4VHz8QiEdGhpcyBpcyBh", restricted_to: [], token_type: "bearer" }),
+      answer: () => ({
+        access_token: "c3FIOG9vSGV4VHz8QiE",
+        expires_in: 3600,
+        issued_token_type: "urn:ietf:params:oauth:token-type:access_token",
+        refresh_token: "c3FIOG9vSGV4VHz8QiEdGhpcyBpcyBh",
+        restricted_to: [],
+        token_type: "bearer",
+      }),
     },
-    api: [{ url: "https://api.box.com/2.0/users/me", headers: bearer, answer: { id: "11446498", type: "user", name: "Aaron Levie", login: "ceo@box.example", created_at: "2012-12-12T10:53:43-08:00", status: "active", job_title: "CEO" } }],
+    api: [
+      {
+        url: "https://api.box.com/2.0/users/me",
+        headers: bearer,
+        answer: {
+          id: "11446498",
+          type: "user",
+          name: "Aaron Levie",
+          login: "ceo@box.example",
+          created_at: "2012-12-12T10:53:43-08:00",
+          status: "active",
+          job_title: "CEO",
+        },
+      },
+    ],
     expect: { id: "11446498", email: "ceo@box.example", emailVerified: false, name: "Aaron Levie" },
   },
   {
@@ -389,14 +592,27 @@ const CASES: Case[] = [
       url: "https://api.dailymotion.com/oauth/token",
       auth: "post",
       accessToken: "dm-access-token",
-      answer: () => ({ access_token: "dm-access-token", expires_in: 36000, refresh_token: "dm-refresh-token", scope: "userinfo email", uid: "x1fz4ii" }),
+      answer: () => ({
+        access_token: "dm-access-token",
+        expires_in: 36000,
+        refresh_token: "dm-refresh-token",
+        scope: "userinfo email",
+        uid: "x1fz4ii",
+      }),
     },
     api: [
       {
         url: "https://api.dailymotion.com/user/me?fields=id,email,fullname,screenname",
         headers: bearer,
         answer: (request) => {
-          const record: Record<string, unknown> = { id: "x1fz4ii", email: "api@dailymotion.example", fullname: "Dailymotion API", screenname: "DailymotionAPI", verified: true, username: "DailymotionAPI" };
+          const record: Record<string, unknown> = {
+            id: "x1fz4ii",
+            email: "api@dailymotion.example",
+            fullname: "Dailymotion API",
+            screenname: "DailymotionAPI",
+            verified: true,
+            username: "DailymotionAPI",
+          };
           const fields = (request.url.searchParams.get("fields") ?? "id").split(",");
           return Object.fromEntries(fields.map((f) => [f, record[f] ?? null]));
         },
@@ -414,13 +630,34 @@ const CASES: Case[] = [
       url: "https://discord.com/api/oauth2/token",
       auth: "post",
       accessToken: "6qrZcUqja7812RVdnEKjpzOL4CvHBFG",
-      answer: () => ({ access_token: "6qrZcUqja7812RVdnEKjpzOL4CvHBFG", token_type: "Bearer", expires_in: 604800, refresh_token: "D43f5y0ahjqew82jZ4NViEr2YafMKhue", scope: "identify email" }),
+      answer: () => ({
+        access_token: "6qrZcUqja7812RVdnEKjpzOL4CvHBFG",
+        token_type: "Bearer",
+        expires_in: 604800,
+        refresh_token: "D43f5y0ahjqew82jZ4NViEr2YafMKhue",
+        scope: "identify email",
+      }),
     },
     api: [
       {
         url: "https://discord.com/api/users/@me",
         headers: bearer,
-        answer: { id: "80351110224678912", username: "nelly", discriminator: "0", global_name: "Nelly", avatar: "8342729096ea3675442027381ff50dfe", verified: true, email: "nelly@discord.example", flags: 64, banner: null, accent_color: 16711680, premium_type: 1, public_flags: 64, mfa_enabled: true, locale: "en-US" },
+        answer: {
+          id: "80351110224678912",
+          username: "nelly",
+          discriminator: "0",
+          global_name: "Nelly",
+          avatar: "8342729096ea3675442027381ff50dfe",
+          verified: true,
+          email: "nelly@discord.example",
+          flags: 64,
+          banner: null,
+          accent_color: 16711680,
+          premium_type: 1,
+          public_flags: 64,
+          mfa_enabled: true,
+          locale: "en-US",
+        },
       },
     ],
     expect: { id: "80351110224678912", email: "nelly@discord.example", emailVerified: true, name: "Nelly" },
@@ -436,13 +673,35 @@ const CASES: Case[] = [
       url: "https://disqus.com/api/oauth/2.0/access_token/",
       auth: "post",
       accessToken: "f5e4a9d2c1b0a9f8e7d6c5b4a3f2e1d0",
-      answer: () => ({ username: "disqus_api", user_id: 21483624, access_token: "f5e4a9d2c1b0a9f8e7d6c5b4a3f2e1d0", expires_in: 2592000, token_type: "Bearer", state: "", scope: "read,email", refresh_token: "0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a" }),
+      answer: () => ({
+        username: "disqus_api",
+        user_id: 21483624,
+        access_token: "f5e4a9d2c1b0a9f8e7d6c5b4a3f2e1d0",
+        expires_in: 2592000,
+        token_type: "Bearer",
+        state: "",
+        scope: "read,email",
+        refresh_token: "0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a",
+      }),
     },
     api: [
       {
         url: "https://disqus.com/api/3.0/users/details.json",
         query: (c) => ({ access_token: c.accessToken, api_key: c.clientId, api_secret: c.clientSecret }),
-        answer: { code: 0, response: { id: "21483624", username: "disqus_api", name: "Disqus API", email: "api@disqus.example", about: "", isPrivate: false, isPrimary: true, joinedAt: "2016-03-31T19:13:49", profileUrl: "https://disqus.com/by/disqus_api/" } },
+        answer: {
+          code: 0,
+          response: {
+            id: "21483624",
+            username: "disqus_api",
+            name: "Disqus API",
+            email: "api@disqus.example",
+            about: "",
+            isPrivate: false,
+            isPrimary: true,
+            joinedAt: "2016-03-31T19:13:49",
+            profileUrl: "https://disqus.com/by/disqus_api/",
+          },
+        },
       },
     ],
     expect: { id: "21483624", email: "api@disqus.example", emailVerified: false, name: "Disqus API" },
@@ -458,7 +717,14 @@ const CASES: Case[] = [
       url: "https://api.dropboxapi.com/oauth2/token",
       auth: "post",
       accessToken: "sl.u.AbX9y6Fe3AuH5o66-gmJpR032jwAwQPIVVzWXZNkdzcYT02akC2de219dZi6gxYPVnYPrpvISRSf9lxKWJzYLjtMPH",
-      answer: () => ({ access_token: "sl.u.AbX9y6Fe3AuH5o66-gmJpR032jwAwQPIVVzWXZNkdzcYT02akC2de219dZi6gxYPVnYPrpvISRSf9lxKWJzYLjtMPH", expires_in: 14400, token_type: "bearer", scope: "account_info.read", account_id: "dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc", uid: "12345" }),
+      answer: () => ({
+        access_token: "sl.u.AbX9y6Fe3AuH5o66-gmJpR032jwAwQPIVVzWXZNkdzcYT02akC2de219dZi6gxYPVnYPrpvISRSf9lxKWJzYLjtMPH",
+        expires_in: 14400,
+        token_type: "bearer",
+        scope: "account_info.read",
+        account_id: "dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc",
+        uid: "12345",
+      }),
     },
     api: [
       {
@@ -468,7 +734,13 @@ const CASES: Case[] = [
         body: "null",
         answer: {
           account_id: "dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc",
-          name: { given_name: "Franz", surname: "Ferdinand", familiar_name: "Franz", display_name: "Franz Ferdinand (Personal)", abbreviated_name: "FF" },
+          name: {
+            given_name: "Franz",
+            surname: "Ferdinand",
+            familiar_name: "Franz",
+            display_name: "Franz Ferdinand (Personal)",
+            abbreviated_name: "FF",
+          },
           email: "franz@dropbox.example",
           email_verified: true,
           disabled: false,
@@ -481,7 +753,12 @@ const CASES: Case[] = [
         },
       },
     ],
-    expect: { id: "dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc", email: "franz@dropbox.example", emailVerified: true, name: "Franz Ferdinand (Personal)" },
+    expect: {
+      id: "dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc",
+      email: "franz@dropbox.example",
+      emailVerified: true,
+      name: "Franz Ferdinand (Personal)",
+    },
   },
   {
     // https://developers.etsy.com/documentation/essentials/authentication (PKCE, token answer
@@ -495,11 +772,24 @@ const CASES: Case[] = [
       url: "https://api.etsy.com/v3/public/oauth/token",
       auth: "post",
       accessToken: "12345678.O1zLuwveeKjpIqCQFfmR-PaMMpBmagH6DljRAkK9qt05OtRKiANJOyZlMx3WQ_o2FdComQGuoiAWy3dxyGI4Ke_76PR",
-      answer: () => ({ access_token: "12345678.O1zLuwveeKjpIqCQFfmR-PaMMpBmagH6DljRAkK9qt05OtRKiANJOyZlMx3WQ_o2FdComQGuoiAWy3dxyGI4Ke_76PR", token_type: "Bearer", expires_in: 3600, refresh_token: "12345678.JNGIJtvLmwfDMhlYoOJl8aLR1BWottyHC6yhNcET-eC7RogSR5e1GTIXGrgrelWZalvh3YvvyLfKYYqvymd-u37Sjtx" }),
+      answer: () => ({
+        access_token: "12345678.O1zLuwveeKjpIqCQFfmR-PaMMpBmagH6DljRAkK9qt05OtRKiANJOyZlMx3WQ_o2FdComQGuoiAWy3dxyGI4Ke_76PR",
+        token_type: "Bearer",
+        expires_in: 3600,
+        refresh_token: "12345678.JNGIJtvLmwfDMhlYoOJl8aLR1BWottyHC6yhNcET-eC7RogSR5e1GTIXGrgrelWZalvh3YvvyLfKYYqvymd-u37Sjtx",
+      }),
     },
     api: [
-      { url: "https://api.etsy.com/v3/application/users/me", headers: (c) => ({ ...bearer(c), "x-api-key": `${c.clientId}:${c.clientSecret}` }), answer: { user_id: 12345678, shop_id: 87654321 } },
-      { url: "https://api.etsy.com/v3/application/users/12345678", headers: (c) => ({ ...bearer(c), "x-api-key": `${c.clientId}:${c.clientSecret}` }), answer: { user_id: 12345678, primary_email: "seller@etsy.example", first_name: "Jane", last_name: "Maker", image_url_75x75: null } },
+      {
+        url: "https://api.etsy.com/v3/application/users/me",
+        headers: (c) => ({ ...bearer(c), "x-api-key": `${c.clientId}:${c.clientSecret}` }),
+        answer: { user_id: 12345678, shop_id: 87654321 },
+      },
+      {
+        url: "https://api.etsy.com/v3/application/users/12345678",
+        headers: (c) => ({ ...bearer(c), "x-api-key": `${c.clientId}:${c.clientSecret}` }),
+        answer: { user_id: 12345678, primary_email: "seller@etsy.example", first_name: "Jane", last_name: "Maker", image_url_75x75: null },
+      },
     ],
     expect: { id: "12345678", email: "seller@etsy.example", emailVerified: false, name: "Jane Maker" },
   },
@@ -515,7 +805,14 @@ const CASES: Case[] = [
       accessToken: "EAAGm0PX4ZCpsBAKZCfacebook",
       answer: () => ({ access_token: "EAAGm0PX4ZCpsBAKZCfacebook", token_type: "bearer", expires_in: 5183944 }),
     },
-    api: [{ url: "https://graph.facebook.com/v19.0/me?fields=id,name,email", headers: bearer, query: () => ({ fields: "id,name,email" }), answer: { id: "10158301257887382", name: "Jane Facebook", email: "jane@facebook.example" } }],
+    api: [
+      {
+        url: "https://graph.facebook.com/v19.0/me?fields=id,name,email",
+        headers: bearer,
+        query: () => ({ fields: "id,name,email" }),
+        answer: { id: "10158301257887382", name: "Jane Facebook", email: "jane@facebook.example" },
+      },
+    ],
     expect: { id: "10158301257887382", email: "jane@facebook.example", emailVerified: false, name: "Jane Facebook" },
   },
   {
@@ -529,9 +826,27 @@ const CASES: Case[] = [
       url: "https://api.figma.com/v1/oauth/token",
       auth: "basic",
       accessToken: "figu_ZCPp8iH0p5uH2r0JFigma",
-      answer: () => ({ user_id_string: "1093746482375", user_id: 1093746482375, access_token: "figu_ZCPp8iH0p5uH2r0JFigma", token_type: "bearer", expires_in: 7776000, refresh_token: "figur_refresh" }),
+      answer: () => ({
+        user_id_string: "1093746482375",
+        user_id: 1093746482375,
+        access_token: "figu_ZCPp8iH0p5uH2r0JFigma",
+        token_type: "bearer",
+        expires_in: 7776000,
+        refresh_token: "figur_refresh",
+      }),
     },
-    api: [{ url: "https://api.figma.com/v1/me", headers: bearer, answer: { id: "1093746482375", email: "designer@figma.example", handle: "Dee Signer", img_url: "https://s3-alpha.figma.com/profile/x" } }],
+    api: [
+      {
+        url: "https://api.figma.com/v1/me",
+        headers: bearer,
+        answer: {
+          id: "1093746482375",
+          email: "designer@figma.example",
+          handle: "Dee Signer",
+          img_url: "https://s3-alpha.figma.com/profile/x",
+        },
+      },
+    ],
     expect: { id: "1093746482375", email: "designer@figma.example", emailVerified: false, name: "Dee Signer" },
   },
   {
@@ -550,7 +865,21 @@ const CASES: Case[] = [
     },
     api: [
       // The public e-mail on /user (null here) is not what counts: the primary one on /user/emails is.
-      { url: "https://api.github.com/user", headers: bearer, answer: { login: "octocat", id: 1, node_id: "MDQ6VXNlcjE=", type: "User", site_admin: false, name: "monalisa octocat", company: "GitHub", email: null, created_at: "2008-01-14T04:33:35Z" } },
+      {
+        url: "https://api.github.com/user",
+        headers: bearer,
+        answer: {
+          login: "octocat",
+          id: 1,
+          node_id: "MDQ6VXNlcjE=",
+          type: "User",
+          site_admin: false,
+          name: "monalisa octocat",
+          company: "GitHub",
+          email: null,
+          created_at: "2008-01-14T04:33:35Z",
+        },
+      },
       {
         url: "https://api.github.com/user/emails",
         headers: bearer,
@@ -572,9 +901,33 @@ const CASES: Case[] = [
       url: "https://gitlab.com/oauth/token",
       auth: "post",
       accessToken: "de6780bc506a0446309bd9362820ba8aed28aa506c71eedbe1c5c4f9dd350e54",
-      answer: () => ({ access_token: "de6780bc506a0446309bd9362820ba8aed28aa506c71eedbe1c5c4f9dd350e54", token_type: "Bearer", expires_in: 7200, refresh_token: "8257e65c97202ed1726cf9571600918f3bffb2544b26e00a61df9897668c33a1", scope: "read_user", created_at: 1607635748 }),
+      answer: () => ({
+        access_token: "de6780bc506a0446309bd9362820ba8aed28aa506c71eedbe1c5c4f9dd350e54",
+        token_type: "Bearer",
+        expires_in: 7200,
+        refresh_token: "8257e65c97202ed1726cf9571600918f3bffb2544b26e00a61df9897668c33a1",
+        scope: "read_user",
+        created_at: 1607635748,
+      }),
     },
-    api: [{ url: "https://gitlab.com/api/v4/user", headers: bearer, answer: { id: 1, username: "john_smith", name: "John Smith", state: "active", locked: false, web_url: "http://localhost:3000/john_smith", created_at: "2012-05-23T08:00:58Z", email: "john@gitlab.example", confirmed_at: "2012-05-23T09:05:22Z", two_factor_enabled: true } }],
+    api: [
+      {
+        url: "https://gitlab.com/api/v4/user",
+        headers: bearer,
+        answer: {
+          id: 1,
+          username: "john_smith",
+          name: "John Smith",
+          state: "active",
+          locked: false,
+          web_url: "http://localhost:3000/john_smith",
+          created_at: "2012-05-23T08:00:58Z",
+          email: "john@gitlab.example",
+          confirmed_at: "2012-05-23T09:05:22Z",
+          two_factor_enabled: true,
+        },
+      },
+    ],
     expect: { id: "1", email: "john@gitlab.example", emailVerified: true, name: "John Smith" },
   },
   {
@@ -596,12 +949,26 @@ const CASES: Case[] = [
         userinfo_endpoint: "https://openidconnect.googleapis.com/v1/userinfo",
         revocation_endpoint: "https://oauth2.googleapis.com/revoke",
         jwks_uri: "https://www.googleapis.com/oauth2/v3/certs",
-        response_types_supported: ["code", "token", "id_token", "code token", "code id_token", "token id_token", "code token id_token", "none"],
+        response_types_supported: [
+          "code",
+          "token",
+          "id_token",
+          "code token",
+          "code id_token",
+          "token id_token",
+          "code token id_token",
+          "none",
+        ],
         scopes_supported: ["openid", "email", "profile"],
         token_endpoint_auth_methods_supported: ["client_secret_post", "client_secret_basic"],
         claims_supported: ["aud", "email", "email_verified", "exp", "family_name", "given_name", "iat", "iss", "name", "picture", "sub"],
         code_challenge_methods_supported: ["plain", "S256"],
-        grant_types_supported: ["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code", "urn:ietf:params:oauth:grant-type:jwt-bearer"],
+        grant_types_supported: [
+          "authorization_code",
+          "refresh_token",
+          "urn:ietf:params:oauth:grant-type:device_code",
+          "urn:ietf:params:oauth:grant-type:jwt-bearer",
+        ],
       },
     },
     token: {
@@ -614,10 +981,34 @@ const CASES: Case[] = [
         refresh_token: "1//0gdrgoogle",
         scope: "openid https://www.googleapis.com/auth/userinfo.email https://www.googleapis.com/auth/userinfo.profile",
         token_type: "Bearer",
-        id_token: t.idToken({ azp: t.clientId, sub: "110169484474386276334", email: "jane.google@gmail.example", email_verified: true, at_hash: "HK6E_P6Dh8Y93mRNtsDB1Q", name: "Jane Google", picture: "https://lh3.googleusercontent.com/a/x", given_name: "Jane", family_name: "Google" }),
+        id_token: t.idToken({
+          azp: t.clientId,
+          sub: "110169484474386276334",
+          email: "jane.google@gmail.example",
+          email_verified: true,
+          at_hash: "HK6E_P6Dh8Y93mRNtsDB1Q",
+          name: "Jane Google",
+          picture: "https://lh3.googleusercontent.com/a/x",
+          given_name: "Jane",
+          family_name: "Google",
+        }),
       }),
     },
-    api: [{ url: "https://openidconnect.googleapis.com/v1/userinfo", headers: bearer, answer: { sub: "110169484474386276334", name: "Jane Google", given_name: "Jane", family_name: "Google", picture: "https://lh3.googleusercontent.com/a/x", email: "jane.google@gmail.example", email_verified: true } }],
+    api: [
+      {
+        url: "https://openidconnect.googleapis.com/v1/userinfo",
+        headers: bearer,
+        answer: {
+          sub: "110169484474386276334",
+          name: "Jane Google",
+          given_name: "Jane",
+          family_name: "Google",
+          picture: "https://lh3.googleusercontent.com/a/x",
+          email: "jane.google@gmail.example",
+          email_verified: true,
+        },
+      },
+    ],
     expect: { id: "110169484474386276334", email: "jane.google@gmail.example", emailVerified: true, name: "Jane Google" },
   },
   {
@@ -638,10 +1029,34 @@ const CASES: Case[] = [
         expires_in: 5183999,
         scope: "email,openid,profile",
         token_type: "Bearer",
-        id_token: t.idToken({ iss: "https://www.linkedin.com/oauth", sub: "782bbtaQ", name: "Jane LinkedIn", given_name: "Jane", family_name: "LinkedIn", email: "jane@linkedin.example", email_verified: true, locale: "en-US" }),
+        id_token: t.idToken({
+          iss: "https://www.linkedin.com/oauth",
+          sub: "782bbtaQ",
+          name: "Jane LinkedIn",
+          given_name: "Jane",
+          family_name: "LinkedIn",
+          email: "jane@linkedin.example",
+          email_verified: true,
+          locale: "en-US",
+        }),
       }),
     },
-    api: [{ url: "https://api.linkedin.com/v2/userinfo", headers: bearer, answer: { sub: "782bbtaQ", email_verified: true, name: "Jane LinkedIn", locale: { country: "US", language: "en" }, given_name: "Jane", family_name: "LinkedIn", email: "jane@linkedin.example", picture: "https://media.licdn.com/dms/image/x" } }],
+    api: [
+      {
+        url: "https://api.linkedin.com/v2/userinfo",
+        headers: bearer,
+        answer: {
+          sub: "782bbtaQ",
+          email_verified: true,
+          name: "Jane LinkedIn",
+          locale: { country: "US", language: "en" },
+          given_name: "Jane",
+          family_name: "LinkedIn",
+          email: "jane@linkedin.example",
+          picture: "https://media.licdn.com/dms/image/x",
+        },
+      },
+    ],
     expect: { id: "782bbtaQ", email: "jane@linkedin.example", emailVerified: true, name: "Jane LinkedIn" },
   },
   {
@@ -655,13 +1070,33 @@ const CASES: Case[] = [
       url: "https://login.microsoftonline.com/common/oauth2/v2.0/token",
       auth: "post",
       accessToken: "eyJ0eXAiOiJKV1QiLCJhbGciOi.microsoft",
-      answer: () => ({ token_type: "Bearer", scope: "offline_access User.Read", expires_in: 3599, ext_expires_in: 3599, access_token: "eyJ0eXAiOiJKV1QiLCJhbGciOi.microsoft", refresh_token: "AwABAAAAvPM1KaPlrEqdFSBzjqfTGBCmLdgfSTLEMPGYuNHSUYBrq" }),
+      answer: () => ({
+        token_type: "Bearer",
+        scope: "offline_access User.Read",
+        expires_in: 3599,
+        ext_expires_in: 3599,
+        access_token: "eyJ0eXAiOiJKV1QiLCJhbGciOi.microsoft",
+        refresh_token: "AwABAAAAvPM1KaPlrEqdFSBzjqfTGBCmLdgfSTLEMPGYuNHSUYBrq",
+      }),
     },
     api: [
       {
         url: "https://graph.microsoft.com/v1.0/me",
         headers: bearer,
-        answer: { "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users/$entity", businessPhones: ["+1 425 555 0109"], displayName: "Adele Vance", givenName: "Adele", jobTitle: "Retail Manager", mail: "AdeleV@Contoso.example", mobilePhone: null, officeLocation: "18/2111", preferredLanguage: "en-US", surname: "Vance", userPrincipalName: "AdeleV@contoso.example", id: "87d349ed-44d7-43e1-9a83-5f2406dee5bd" },
+        answer: {
+          "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users/$entity",
+          businessPhones: ["+1 425 555 0109"],
+          displayName: "Adele Vance",
+          givenName: "Adele",
+          jobTitle: "Retail Manager",
+          mail: "AdeleV@Contoso.example",
+          mobilePhone: null,
+          officeLocation: "18/2111",
+          preferredLanguage: "en-US",
+          surname: "Vance",
+          userPrincipalName: "AdeleV@contoso.example",
+          id: "87d349ed-44d7-43e1-9a83-5f2406dee5bd",
+        },
       },
     ],
     expect: { id: "87d349ed-44d7-43e1-9a83-5f2406dee5bd", email: "adelev@contoso.example", emailVerified: false, name: "Adele Vance" },
@@ -686,7 +1121,17 @@ const CASES: Case[] = [
         workspace_name: "Ada's Notion Workspace",
         workspace_icon: "https://website.domain/images/image.png",
         workspace_id: "f5ea1a2c-0b7e-4b6e-9e5b-1b2d3f4a5b6c",
-        owner: { type: "user", user: { object: "user", id: "e79a0b74-3aba-4149-9f74-0bb5791a6ee6", name: "Ada Lovelace", avatar_url: null, type: "person", person: { email: "ada@notion.example" } } },
+        owner: {
+          type: "user",
+          user: {
+            object: "user",
+            id: "e79a0b74-3aba-4149-9f74-0bb5791a6ee6",
+            name: "Ada Lovelace",
+            avatar_url: null,
+            type: "person",
+            person: { email: "ada@notion.example" },
+          },
+        },
         duplicated_template_id: null,
         request_id: "6b1d7c2e-4b4b-4c2c-9a1a-7f7e7d7c7b7a",
       }),
@@ -705,13 +1150,30 @@ const CASES: Case[] = [
     pkce: false,
     oidc: {
       issuer: "https://oidc.idp.test",
-      discovery: { ...discoveryBase, issuer: "https://oidc.idp.test", authorization_endpoint: "https://oidc.idp.test/authorize", token_endpoint: "https://oidc.idp.test/token", jwks_uri: "https://oidc.idp.test/jwks" },
+      discovery: {
+        ...discoveryBase,
+        issuer: "https://oidc.idp.test",
+        authorization_endpoint: "https://oidc.idp.test/authorize",
+        token_endpoint: "https://oidc.idp.test/token",
+        jwks_uri: "https://oidc.idp.test/jwks",
+      },
     },
     token: {
       url: "https://oidc.idp.test/token",
       auth: "basic",
       accessToken: "oidc-access-token",
-      answer: (t) => ({ access_token: "oidc-access-token", token_type: "Bearer", expires_in: 3600, id_token: t.idToken({ sub: "248289761001", given_name: "Jane", family_name: "Doe", email: "janedoe@oidc.example", email_verified: true }) }),
+      answer: (t) => ({
+        access_token: "oidc-access-token",
+        token_type: "Bearer",
+        expires_in: 3600,
+        id_token: t.idToken({
+          sub: "248289761001",
+          given_name: "Jane",
+          family_name: "Doe",
+          email: "janedoe@oidc.example",
+          email_verified: true,
+        }),
+      }),
     },
     api: [],
     expect: { id: "248289761001", email: "janedoe@oidc.example", emailVerified: true, name: "Jane Doe" },
@@ -733,7 +1195,13 @@ const CASES: Case[] = [
         userinfo_endpoint: "https://okta.idp.test/oauth2/default/v1/userinfo",
         jwks_uri: "https://okta.idp.test/oauth2/default/v1/keys",
         response_types_supported: ["code", "id_token", "code id_token", "code token", "id_token token", "code id_token token"],
-        token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none"],
+        token_endpoint_auth_methods_supported: [
+          "client_secret_basic",
+          "client_secret_post",
+          "client_secret_jwt",
+          "private_key_jwt",
+          "none",
+        ],
         code_challenge_methods_supported: ["S256"],
       },
     },
@@ -741,13 +1209,54 @@ const CASES: Case[] = [
       url: "https://okta.idp.test/oauth2/default/v1/token",
       auth: "post",
       accessToken: "eyJraWQiOi.okta-access",
-      answer: (t) => ({ token_type: "Bearer", expires_in: 3600, access_token: "eyJraWQiOi.okta-access", scope: "openid email profile", id_token: t.idToken({ sub: "00uid4BxXw6I6TV4m0g3", name: "John Doe", email: "john.doe@okta.example", ver: 1, jti: "ID.4eAWJOCMB3SX8XewDfVR", amr: ["pwd"], idp: "00ok1u7AsAkrwdZL3z0g3", preferred_username: "john.doe@okta.example", auth_time: now() }) }),
+      answer: (t) => ({
+        token_type: "Bearer",
+        expires_in: 3600,
+        access_token: "eyJraWQiOi.okta-access",
+        scope: "openid email profile",
+        id_token: t.idToken({
+          sub: "00uid4BxXw6I6TV4m0g3",
+          name: "John Doe",
+          email: "john.doe@okta.example",
+          ver: 1,
+          jti: "ID.4eAWJOCMB3SX8XewDfVR",
+          amr: ["pwd"],
+          idp: "00ok1u7AsAkrwdZL3z0g3",
+          preferred_username: "john.doe@okta.example",
+          auth_time: now(),
+        }),
+      }),
     },
-    api: [{ url: "https://okta.idp.test/oauth2/default/v1/userinfo", headers: bearer, answer: { sub: "00uid4BxXw6I6TV4m0g3", name: "John Doe", locale: "en-US", email: "john.doe@okta.example", preferred_username: "john.doe@okta.example", given_name: "John", family_name: "Doe", zoneinfo: "America/Los_Angeles", updated_at: 1490198843, email_verified: true } }],
+    api: [
+      {
+        url: "https://okta.idp.test/oauth2/default/v1/userinfo",
+        headers: bearer,
+        answer: {
+          sub: "00uid4BxXw6I6TV4m0g3",
+          name: "John Doe",
+          locale: "en-US",
+          email: "john.doe@okta.example",
+          preferred_username: "john.doe@okta.example",
+          given_name: "John",
+          family_name: "Doe",
+          zoneinfo: "America/Los_Angeles",
+          updated_at: 1490198843,
+          email_verified: true,
+        },
+      },
+    ],
     expect: { id: "00uid4BxXw6I6TV4m0g3", email: "john.doe@okta.example", emailVerified: true, name: "John Doe" },
   },
-  paypalCase("paypal", "https://www.paypal.com", "https://api-m.paypal.com", { id: "https://www.paypal.com/webapps/auth/identity/user/mWq6_1sU85v5EG9yHdPxJRrhGHrnMJ-1PQKtX6pcsmA", email: "buyer@paypal.example", name: "Pat Paypal" }),
-  paypalCase("paypalSandbox", "https://www.sandbox.paypal.com", "https://api-m.sandbox.paypal.com", { id: "https://www.paypal.com/webapps/auth/identity/user/sandboxUser1234", email: "sb-buyer@paypal.example", name: "Sandy Box" }),
+  paypalCase("paypal", "https://www.paypal.com", "https://api-m.paypal.com", {
+    id: "https://www.paypal.com/webapps/auth/identity/user/mWq6_1sU85v5EG9yHdPxJRrhGHrnMJ-1PQKtX6pcsmA",
+    email: "buyer@paypal.example",
+    name: "Pat Paypal",
+  }),
+  paypalCase("paypalSandbox", "https://www.sandbox.paypal.com", "https://api-m.sandbox.paypal.com", {
+    id: "https://www.paypal.com/webapps/auth/identity/user/sandboxUser1234",
+    email: "sb-buyer@paypal.example",
+    name: "Sandy Box",
+  }),
   {
     // https://developers.podio.com/authentication/server_side, https://developers.podio.com/doc/users
     name: "podio",
@@ -758,11 +1267,33 @@ const CASES: Case[] = [
       url: "https://api.podio.com/oauth/token",
       auth: "post",
       accessToken: "podio-access-token",
-      answer: () => ({ access_token: "podio-access-token", token_type: "bearer", expires_in: 28800, refresh_token: "podio-refresh-token", scope: "global:all", ref: { type: "user", id: 1234567 } }),
+      answer: () => ({
+        access_token: "podio-access-token",
+        token_type: "bearer",
+        expires_in: 28800,
+        refresh_token: "podio-refresh-token",
+        scope: "global:all",
+        ref: { type: "user", id: 1234567 },
+      }),
     },
     api: [
-      { url: "https://api.podio.com/user", headers: bearer, answer: { user_id: 1234567, mail: "worker@podio.example", status: "active", locale: "en_US", timezone: "Europe/Copenhagen", created_on: "2012-01-01 00:00:00" } },
-      { url: "https://api.podio.com/user/profile", headers: bearer, answer: { profile_id: 7654321, user_id: 1234567, name: "Wanda Worker", avatar: null, title: ["Engineer"] } },
+      {
+        url: "https://api.podio.com/user",
+        headers: bearer,
+        answer: {
+          user_id: 1234567,
+          mail: "worker@podio.example",
+          status: "active",
+          locale: "en_US",
+          timezone: "Europe/Copenhagen",
+          created_on: "2012-01-01 00:00:00",
+        },
+      },
+      {
+        url: "https://api.podio.com/user/profile",
+        headers: bearer,
+        answer: { profile_id: 7654321, user_id: 1234567, name: "Wanda Worker", avatar: null, title: ["Engineer"] },
+      },
     ],
     expect: { id: "1234567", email: "worker@podio.example", emailVerified: false, name: "Wanda Worker" },
   },
@@ -801,17 +1332,44 @@ const CASES: Case[] = [
         id: "https://login.salesforce.com/id/00Dxx0000001gPLEAY/005xx000001SwiUAAS",
         token_type: "Bearer",
         issued_at: "1278448101416",
-        id_token: t.idToken({ sub: "https://login.salesforce.com/id/00Dxx0000001gPLEAY/005xx000001SwiUAAS", at_hash: "H8m3Pq", name: "Admin User", email: "admin@salesforce.example", email_verified: true }),
+        id_token: t.idToken({
+          sub: "https://login.salesforce.com/id/00Dxx0000001gPLEAY/005xx000001SwiUAAS",
+          at_hash: "H8m3Pq",
+          name: "Admin User",
+          email: "admin@salesforce.example",
+          email_verified: true,
+        }),
       }),
     },
     api: [
       {
         url: "https://login.salesforce.com/services/oauth2/userinfo",
         headers: bearer,
-        answer: { sub: "https://login.salesforce.com/id/00Dxx0000001gPLEAY/005xx000001SwiUAAS", user_id: "005xx000001SwiUAAS", organization_id: "00Dxx0000001gPLEAY", preferred_username: "admin@salesforce.example", nickname: "admin", name: "Admin User", email: "admin@salesforce.example", email_verified: true, given_name: "Admin", family_name: "User", zoneinfo: "America/Los_Angeles", active: true, user_type: "STANDARD", language: "en_US", locale: "en_US" },
+        answer: {
+          sub: "https://login.salesforce.com/id/00Dxx0000001gPLEAY/005xx000001SwiUAAS",
+          user_id: "005xx000001SwiUAAS",
+          organization_id: "00Dxx0000001gPLEAY",
+          preferred_username: "admin@salesforce.example",
+          nickname: "admin",
+          name: "Admin User",
+          email: "admin@salesforce.example",
+          email_verified: true,
+          given_name: "Admin",
+          family_name: "User",
+          zoneinfo: "America/Los_Angeles",
+          active: true,
+          user_type: "STANDARD",
+          language: "en_US",
+          locale: "en_US",
+        },
       },
     ],
-    expect: { id: "https://login.salesforce.com/id/00Dxx0000001gPLEAY/005xx000001SwiUAAS", email: "admin@salesforce.example", emailVerified: true, name: "Admin User" },
+    expect: {
+      id: "https://login.salesforce.com/id/00Dxx0000001gPLEAY/005xx000001SwiUAAS",
+      email: "admin@salesforce.example",
+      emailVerified: true,
+      name: "Admin User",
+    },
   },
   {
     // https://docs.slack.dev/authentication/sign-in-with-slack/ (discovery at https://slack.com,
@@ -842,13 +1400,46 @@ const CASES: Case[] = [
       url: "https://slack.com/api/openid.connect.token",
       auth: "post",
       accessToken: "xoxp-1234567890-slack",
-      answer: (t) => ({ ok: true, access_token: "xoxp-1234567890-slack", token_type: "Bearer", id_token: t.idToken({ sub: "U0R7JM", "https://slack.com/user_id": "U0R7JM", "https://slack.com/team_id": "T0R7GR", email: "krane@slack.example", email_verified: true, date_email_verified: 1622128723, locale: "en-US", name: "krane", given_name: "Bront", family_name: "Labradoodle", auth_time: now(), at_hash: "abc" }) }),
+      answer: (t) => ({
+        ok: true,
+        access_token: "xoxp-1234567890-slack",
+        token_type: "Bearer",
+        id_token: t.idToken({
+          sub: "U0R7JM",
+          "https://slack.com/user_id": "U0R7JM",
+          "https://slack.com/team_id": "T0R7GR",
+          email: "krane@slack.example",
+          email_verified: true,
+          date_email_verified: 1622128723,
+          locale: "en-US",
+          name: "krane",
+          given_name: "Bront",
+          family_name: "Labradoodle",
+          auth_time: now(),
+          at_hash: "abc",
+        }),
+      }),
     },
     api: [
       {
         url: "https://slack.com/api/openid.connect.userInfo",
         headers: bearer,
-        answer: { ok: true, sub: "U0R7JM", "https://slack.com/user_id": "U0R7JM", "https://slack.com/team_id": "T0R7GR", email: "krane@slack.example", email_verified: true, date_email_verified: 1622128723, name: "krane", picture: "https://secure.gravatar.com/avatar/x.jpg", given_name: "Bront", family_name: "Labradoodle", locale: "en-US", "https://slack.com/team_name": "kraneflannel", "https://slack.com/team_domain": "kraneflannel" },
+        answer: {
+          ok: true,
+          sub: "U0R7JM",
+          "https://slack.com/user_id": "U0R7JM",
+          "https://slack.com/team_id": "T0R7GR",
+          email: "krane@slack.example",
+          email_verified: true,
+          date_email_verified: 1622128723,
+          name: "krane",
+          picture: "https://secure.gravatar.com/avatar/x.jpg",
+          given_name: "Bront",
+          family_name: "Labradoodle",
+          locale: "en-US",
+          "https://slack.com/team_name": "kraneflannel",
+          "https://slack.com/team_domain": "kraneflannel",
+        },
       },
     ],
     expect: { id: "U0R7JM", email: "krane@slack.example", emailVerified: true, name: "krane" },
@@ -864,13 +1455,32 @@ const CASES: Case[] = [
       url: "https://accounts.spotify.com/api/token",
       auth: "basic",
       accessToken: "NgCXRKc-spotify-MzYjw",
-      answer: () => ({ access_token: "NgCXRKc-spotify-MzYjw", token_type: "Bearer", scope: "user-read-email", expires_in: 3600, refresh_token: "NgAagA-spotify-Um_SHo" }),
+      answer: () => ({
+        access_token: "NgCXRKc-spotify-MzYjw",
+        token_type: "Bearer",
+        scope: "user-read-email",
+        expires_in: 3600,
+        refresh_token: "NgAagA-spotify-Um_SHo",
+      }),
     },
     api: [
       {
         url: "https://api.spotify.com/v1/me",
         headers: bearer,
-        answer: { country: "SE", display_name: "JM Wizzler", email: "wizzler@spotify.example", explicit_content: { filter_enabled: false, filter_locked: false }, external_urls: { spotify: "https://open.spotify.com/user/wizzler" }, followers: { href: null, total: 3829 }, href: "https://api.spotify.com/v1/users/wizzler", id: "wizzler", images: [], product: "premium", type: "user", uri: "spotify:user:wizzler" },
+        answer: {
+          country: "SE",
+          display_name: "JM Wizzler",
+          email: "wizzler@spotify.example",
+          explicit_content: { filter_enabled: false, filter_locked: false },
+          external_urls: { spotify: "https://open.spotify.com/user/wizzler" },
+          followers: { href: null, total: 3829 },
+          href: "https://api.spotify.com/v1/users/wizzler",
+          id: "wizzler",
+          images: [],
+          product: "premium",
+          type: "user",
+          uri: "spotify:user:wizzler",
+        },
       },
     ],
     expect: { id: "wizzler", email: "wizzler@spotify.example", emailVerified: false, name: "JM Wizzler" },
@@ -886,19 +1496,46 @@ const CASES: Case[] = [
       url: "https://connect.stripe.com/oauth/token",
       auth: "post",
       accessToken: "sk_test_connected_account_token",
-      answer: () => ({ token_type: "bearer", stripe_publishable_key: "pk_test_connected", scope: "read_write", livemode: false, stripe_user_id: "acct_1032D82eZvKYlo2C", refresh_token: "rt_H5gUmFtmj4YOmNpUarJwfxsUNVsOLb", access_token: "sk_test_connected_account_token" }),
+      answer: () => ({
+        token_type: "bearer",
+        stripe_publishable_key: "pk_test_connected",
+        scope: "read_write",
+        livemode: false,
+        stripe_user_id: "acct_1032D82eZvKYlo2C",
+        refresh_token: "rt_H5gUmFtmj4YOmNpUarJwfxsUNVsOLb",
+        access_token: "sk_test_connected_account_token",
+      }),
     },
     api: [
       {
         url: "https://api.stripe.com/v1/accounts/acct_1032D82eZvKYlo2C",
         headers: (c) => ({ authorization: `Bearer ${c.clientSecret}` }),
-        answer: { id: "acct_1032D82eZvKYlo2C", object: "account", business_profile: { mcc: null, name: "Stripe.com", url: "https://stripe.com" }, business_type: "company", charges_enabled: true, country: "US", created: 1385798567, default_currency: "usd", details_submitted: true, email: "site@stripe.example", settings: { dashboard: { display_name: "Stripe.com", timezone: "US/Pacific" } }, type: "standard" },
+        answer: {
+          id: "acct_1032D82eZvKYlo2C",
+          object: "account",
+          business_profile: { mcc: null, name: "Stripe.com", url: "https://stripe.com" },
+          business_type: "company",
+          charges_enabled: true,
+          country: "US",
+          created: 1385798567,
+          default_currency: "usd",
+          details_submitted: true,
+          email: "site@stripe.example",
+          settings: { dashboard: { display_name: "Stripe.com", timezone: "US/Pacific" } },
+          type: "standard",
+        },
       },
     ],
     expect: { id: "acct_1032D82eZvKYlo2C", email: "site@stripe.example", emailVerified: false, name: "Stripe.com" },
   },
-  tradeshiftCase("tradeshift", "https://api.tradeshift.com", { id: "a8c1f4ff-32ce-4f0b-9a5e-3d3e1f6e9a01", email: "tess@tradeshift.example" }),
-  tradeshiftCase("tradeshiftBox", "https://api-sandbox.tradeshift.com", { id: "b9d2e5aa-43df-4a1c-8b6f-4e4f2a7f0b02", email: "tess@sandbox.tradeshift.example" }),
+  tradeshiftCase("tradeshift", "https://api.tradeshift.com", {
+    id: "a8c1f4ff-32ce-4f0b-9a5e-3d3e1f6e9a01",
+    email: "tess@tradeshift.example",
+  }),
+  tradeshiftCase("tradeshiftBox", "https://api-sandbox.tradeshift.com", {
+    id: "b9d2e5aa-43df-4a1c-8b6f-4e4f2a7f0b02",
+    email: "tess@sandbox.tradeshift.example",
+  }),
   {
     // https://dev.twitch.tv/docs/authentication/getting-tokens-oauth/#authorization-code-grant-flow
     // (the token answer's `scope` is a JSON array), https://dev.twitch.tv/docs/api/reference/#get-users
@@ -912,13 +1549,35 @@ const CASES: Case[] = [
       url: "https://id.twitch.tv/oauth2/token",
       auth: "post",
       accessToken: "rfx2uswqe8l4g1mkagrvg5tv0ks3",
-      answer: () => ({ access_token: "rfx2uswqe8l4g1mkagrvg5tv0ks3", expires_in: 14124, refresh_token: "5b93chm6hdve3mycz05zfzatkfdenfspp1h1ar2xxdalen01", scope: ["user:read:email"], token_type: "bearer" }),
+      answer: () => ({
+        access_token: "rfx2uswqe8l4g1mkagrvg5tv0ks3",
+        expires_in: 14124,
+        refresh_token: "5b93chm6hdve3mycz05zfzatkfdenfspp1h1ar2xxdalen01",
+        scope: ["user:read:email"],
+        token_type: "bearer",
+      }),
     },
     api: [
       {
         url: "https://api.twitch.tv/helix/users",
         headers: (c) => ({ ...bearer(c), "client-id": c.clientId }),
-        answer: { data: [{ id: "141981764", login: "twitchdev", display_name: "TwitchDev", type: "", broadcaster_type: "partner", description: "Supporting third-party developers", profile_image_url: "https://static-cdn.jtvnw.net/x.png", offline_image_url: "https://static-cdn.jtvnw.net/y.png", view_count: 5980557, email: "dev@twitch.example", created_at: "2016-12-14T20:32:28Z" }] },
+        answer: {
+          data: [
+            {
+              id: "141981764",
+              login: "twitchdev",
+              display_name: "TwitchDev",
+              type: "",
+              broadcaster_type: "partner",
+              description: "Supporting third-party developers",
+              profile_image_url: "https://static-cdn.jtvnw.net/x.png",
+              offline_image_url: "https://static-cdn.jtvnw.net/y.png",
+              view_count: 5980557,
+              email: "dev@twitch.example",
+              created_at: "2016-12-14T20:32:28Z",
+            },
+          ],
+        },
       },
     ],
     expect: { id: "141981764", email: "dev@twitch.example", emailVerified: false, name: "TwitchDev" },
@@ -935,7 +1594,26 @@ const CASES: Case[] = [
       accessToken: "wp-access-token",
       answer: () => ({ access_token: "wp-access-token", blog_id: "0", blog_url: "", token_type: "bearer", scope: "auth" }),
     },
-    api: [{ url: "https://public-api.wordpress.com/rest/v1/me", headers: bearer, answer: { ID: 12345678, display_name: "Jane WordPress", username: "janewp", email: "jane@wordpress.example", primary_blog: 87654321, language: "en", avatar_URL: "https://0.gravatar.com/avatar/x", profile_URL: "https://en.gravatar.com/janewp", verified: true, email_verified: true, date: "2015-01-01T00:00:00+00:00", site_count: 1 } }],
+    api: [
+      {
+        url: "https://public-api.wordpress.com/rest/v1/me",
+        headers: bearer,
+        answer: {
+          ID: 12345678,
+          display_name: "Jane WordPress",
+          username: "janewp",
+          email: "jane@wordpress.example",
+          primary_blog: 87654321,
+          language: "en",
+          avatar_URL: "https://0.gravatar.com/avatar/x",
+          profile_URL: "https://en.gravatar.com/janewp",
+          verified: true,
+          email_verified: true,
+          date: "2015-01-01T00:00:00+00:00",
+          site_count: 1,
+        },
+      },
+    ],
     expect: { id: "12345678", email: "jane@wordpress.example", emailVerified: true, name: "Jane WordPress" },
   },
   {
@@ -966,9 +1644,44 @@ const CASES: Case[] = [
       url: "https://api.login.yahoo.com/oauth2/get_token",
       auth: "post",
       accessToken: "yahoo-access-token",
-      answer: (t) => ({ access_token: "yahoo-access-token", token_type: "bearer", expires_in: 3600, refresh_token: "yahoo-refresh-token", xoauth_yahoo_guid: "JT4FACLQZI2OCE", id_token: t.idToken({ sub: "FSVIDUW3D7FSVIDUW3D72F2F", auth_time: now(), at_hash: "abc", name: "Jane Yahoo", given_name: "Jane", family_name: "Yahoo", email: "jane@yahoo.example", email_verified: true }) }),
+      answer: (t) => ({
+        access_token: "yahoo-access-token",
+        token_type: "bearer",
+        expires_in: 3600,
+        refresh_token: "yahoo-refresh-token",
+        xoauth_yahoo_guid: "JT4FACLQZI2OCE",
+        id_token: t.idToken({
+          sub: "FSVIDUW3D7FSVIDUW3D72F2F",
+          auth_time: now(),
+          at_hash: "abc",
+          name: "Jane Yahoo",
+          given_name: "Jane",
+          family_name: "Yahoo",
+          email: "jane@yahoo.example",
+          email_verified: true,
+        }),
+      }),
     },
-    api: [{ url: "https://api.login.yahoo.com/openid/v1/userinfo", headers: bearer, answer: { sub: "FSVIDUW3D7FSVIDUW3D72F2F", name: "Jane Yahoo", given_name: "Jane", family_name: "Yahoo", locale: "en-US", email: "jane@yahoo.example", email_verified: true, birthdate: "1994", profile_images: {}, picture: "https://s.yimg.com/x.png", preferred_username: "jane", nickname: "Jane" } }],
+    api: [
+      {
+        url: "https://api.login.yahoo.com/openid/v1/userinfo",
+        headers: bearer,
+        answer: {
+          sub: "FSVIDUW3D7FSVIDUW3D72F2F",
+          name: "Jane Yahoo",
+          given_name: "Jane",
+          family_name: "Yahoo",
+          locale: "en-US",
+          email: "jane@yahoo.example",
+          email_verified: true,
+          birthdate: "1994",
+          profile_images: {},
+          picture: "https://s.yimg.com/x.png",
+          preferred_username: "jane",
+          nickname: "Jane",
+        },
+      },
+    ],
     expect: { id: "FSVIDUW3D7FSVIDUW3D72F2F", email: "jane@yahoo.example", emailVerified: true, name: "Jane Yahoo" },
   },
   {
@@ -983,7 +1696,23 @@ const CASES: Case[] = [
       auth: "post",
       accessToken: "yammer-abcdefghijklmn",
       answer: () => ({
-        access_token: { user_id: 1488374, network_id: 104604, network_permalink: "yammerdeveloperstestnetwork", network_name: "Yammer Developers Test Network", token: "yammer-abcdefghijklmn", view_members: true, view_groups: true, view_messages: true, view_subscriptions: true, modify_subscriptions: true, view_tags: true, modify_messages: true, created_at: "2011/03/28 16:44:46 +0000", authorized_at: "2011/03/28 16:44:46 +0000", expires_at: null },
+        access_token: {
+          user_id: 1488374,
+          network_id: 104604,
+          network_permalink: "yammerdeveloperstestnetwork",
+          network_name: "Yammer Developers Test Network",
+          token: "yammer-abcdefghijklmn",
+          view_members: true,
+          view_groups: true,
+          view_messages: true,
+          view_subscriptions: true,
+          modify_subscriptions: true,
+          view_tags: true,
+          modify_messages: true,
+          created_at: "2011/03/28 16:44:46 +0000",
+          authorized_at: "2011/03/28 16:44:46 +0000",
+          expires_at: null,
+        },
         user: { type: "user", id: 1488374, full_name: "Jane Yammer", name: "janey" },
         network: { type: "network", id: 104604, name: "Yammer Developers Test Network", permalink: "yammerdeveloperstestnetwork" },
       }),
@@ -992,7 +1721,21 @@ const CASES: Case[] = [
       {
         url: "https://www.yammer.com/api/v1/users/current.json",
         headers: bearer,
-        answer: { type: "user", id: 1488374, network_id: 104604, state: "active", full_name: "Jane Yammer", name: "janey", email: "jane@yammer.example", job_title: "Developer", contact: { email_addresses: [{ type: "primary", address: "jane@yammer.example" }], phone_numbers: [], im: { provider: "", username: "" } } },
+        answer: {
+          type: "user",
+          id: 1488374,
+          network_id: 104604,
+          state: "active",
+          full_name: "Jane Yammer",
+          name: "janey",
+          email: "jane@yammer.example",
+          job_title: "Developer",
+          contact: {
+            email_addresses: [{ type: "primary", address: "jane@yammer.example" }],
+            phone_numbers: [],
+            im: { provider: "", username: "" },
+          },
+        },
       },
     ],
     expect: { id: "1488374", email: "jane@yammer.example", emailVerified: false, name: "Jane Yammer" },
@@ -1007,14 +1750,31 @@ const CASES: Case[] = [
       url: "https://oauth.yandex.com/token",
       auth: "post",
       accessToken: "AQAAAACy1C6ZAAAAfa6vDLuItEy8pg-iIpnDxIs",
-      answer: () => ({ token_type: "bearer", access_token: "AQAAAACy1C6ZAAAAfa6vDLuItEy8pg-iIpnDxIs", expires_in: 124234123534, refresh_token: "1:GN686QVt0mmakDd9:A4pYuW9LGk0_UnlrMIWklkAuJkUWbq27loFekJVmSYrdfzdePBy7:A-2dHOmBxiXgajnD-kYOwQ" }),
+      answer: () => ({
+        token_type: "bearer",
+        access_token: "AQAAAACy1C6ZAAAAfa6vDLuItEy8pg-iIpnDxIs",
+        expires_in: 124234123534,
+        refresh_token: "1:GN686QVt0mmakDd9:A4pYuW9LGk0_UnlrMIWklkAuJkUWbq27loFekJVmSYrdfzdePBy7:A-2dHOmBxiXgajnD-kYOwQ",
+      }),
     },
     api: [
       {
         url: "https://login.yandex.ru/info?format=json",
         headers: (c) => ({ authorization: `OAuth ${c.accessToken}` }),
         query: () => ({ format: "json" }),
-        answer: { login: "ivan", id: "1000034426", client_id: "4760187d81bc4b7799476b42b5103713", display_name: "Ivan", real_name: "Ivan Ivanov", first_name: "Ivan", last_name: "Ivanov", sex: "male", default_email: "ivan@yandex.example", emails: ["ivan@yandex.example", "other-ivan@yandex.example"], psuid: "1.AAceCw.tbHgw5DtJ9_zeqPrk-Ba2w.qPWSRC5v2t2IaksPJgnge" },
+        answer: {
+          login: "ivan",
+          id: "1000034426",
+          client_id: "4760187d81bc4b7799476b42b5103713",
+          display_name: "Ivan",
+          real_name: "Ivan Ivanov",
+          first_name: "Ivan",
+          last_name: "Ivanov",
+          sex: "male",
+          default_email: "ivan@yandex.example",
+          emails: ["ivan@yandex.example", "other-ivan@yandex.example"],
+          psuid: "1.AAceCw.tbHgw5DtJ9_zeqPrk-Ba2w.qPWSRC5v2t2IaksPJgnge",
+        },
       },
     ],
     expect: { id: "1000034426", email: "ivan@yandex.example", emailVerified: false, name: "Ivan Ivanov" },
@@ -1031,9 +1791,21 @@ const CASES: Case[] = [
       url: "https://accounts.zoho.com/oauth/v2/token",
       auth: "post",
       accessToken: "1000.2370ff****.zoho",
-      answer: () => ({ access_token: "1000.2370ff****.zoho", refresh_token: "1000.2afabf****.zoho", api_domain: "https://www.zohoapis.com", token_type: "Bearer", expires_in: 3600 }),
+      answer: () => ({
+        access_token: "1000.2370ff****.zoho",
+        refresh_token: "1000.2afabf****.zoho",
+        api_domain: "https://www.zohoapis.com",
+        token_type: "Bearer",
+        expires_in: 3600,
+      }),
     },
-    api: [{ url: "https://accounts.zoho.com/oauth/user/info", headers: (c) => ({ authorization: `Zoho-oauthtoken ${c.accessToken}` }), answer: { First_Name: "Zara", Email: "zara@zoho.example", Last_Name: "Zoho", Display_Name: "zara.zoho", ZUID: 12345678 } }],
+    api: [
+      {
+        url: "https://accounts.zoho.com/oauth/user/info",
+        headers: (c) => ({ authorization: `Zoho-oauthtoken ${c.accessToken}` }),
+        answer: { First_Name: "Zara", Email: "zara@zoho.example", Last_Name: "Zoho", Display_Name: "zara.zoho", ZUID: 12345678 },
+      },
+    ],
     expect: { id: "12345678", email: "zara@zoho.example", emailVerified: false, name: "zara.zoho" },
   },
   {
@@ -1046,13 +1818,38 @@ const CASES: Case[] = [
       url: "https://zoom.us/oauth/token",
       auth: "basic",
       accessToken: "eyJzdiI6IjAwMDAwMSIsImFsZyI6IkhTNTEyIn0.zoom",
-      answer: () => ({ access_token: "eyJzdiI6IjAwMDAwMSIsImFsZyI6IkhTNTEyIn0.zoom", token_type: "bearer", refresh_token: "eyJzdiI6IjAwMDAwMSIsImFsZyI6IkhTNTEyIn0.zoom-refresh", expires_in: 3599, scope: "user:read:user", api_url: "https://api.zoom.us" }),
+      answer: () => ({
+        access_token: "eyJzdiI6IjAwMDAwMSIsImFsZyI6IkhTNTEyIn0.zoom",
+        token_type: "bearer",
+        refresh_token: "eyJzdiI6IjAwMDAwMSIsImFsZyI6IkhTNTEyIn0.zoom-refresh",
+        expires_in: 3599,
+        scope: "user:read:user",
+        api_url: "https://api.zoom.us",
+      }),
     },
     api: [
       {
         url: "https://api.zoom.us/v2/users/me",
         headers: bearer,
-        answer: { id: "KDcuGIm1QgePTO8WbOqwIQ", first_name: "Jill", last_name: "Chill", display_name: "Jill Chill", email: "jchill@zoom.example", type: 1, role_name: "Owner", pmi: 3542471135, use_pmi: false, timezone: "Asia/Shanghai", verified: 1, dept: "", created_at: "2019-06-01T07:58:03Z", last_login_time: "2019-06-01T07:58:03Z", language: "en-US", status: "active", account_id: "q6gBJVO5TzexKYTb_I2rpg" },
+        answer: {
+          id: "KDcuGIm1QgePTO8WbOqwIQ",
+          first_name: "Jill",
+          last_name: "Chill",
+          display_name: "Jill Chill",
+          email: "jchill@zoom.example",
+          type: 1,
+          role_name: "Owner",
+          pmi: 3542471135,
+          use_pmi: false,
+          timezone: "Asia/Shanghai",
+          verified: 1,
+          dept: "",
+          created_at: "2019-06-01T07:58:03Z",
+          last_login_time: "2019-06-01T07:58:03Z",
+          language: "en-US",
+          status: "active",
+          account_id: "q6gBJVO5TzexKYTb_I2rpg",
+        },
       },
     ],
     expect: { id: "KDcuGIm1QgePTO8WbOqwIQ", email: "jchill@zoom.example", emailVerified: true, name: "Jill Chill" },
@@ -1113,7 +1910,20 @@ const LINKEDIN_DISCOVERY = {
   jwks_uri: "https://www.linkedin.com/oauth/openid/jwks",
   subject_types_supported: ["pairwise"],
   scopes_supported: ["openid", "profile", "email"],
-  claims_supported: ["iss", "aud", "iat", "exp", "sub", "name", "given_name", "family_name", "picture", "email", "email_verified", "locale"],
+  claims_supported: [
+    "iss",
+    "aud",
+    "iat",
+    "exp",
+    "sub",
+    "name",
+    "given_name",
+    "family_name",
+    "picture",
+    "email",
+    "email_verified",
+    "locale",
+  ],
 };
 
 beforeAll(async () => {
@@ -1138,7 +1948,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-const startUrl = (name: string) => `${server.endpoint}/account/tokens/oauth2/${name}?${new URLSearchParams({ project: PROJECT, success: SUCCESS, failure: FAILURE })}`;
+const startUrl = (name: string) =>
+  `${server.endpoint}/account/tokens/oauth2/${name}?${new URLSearchParams({ project: PROJECT, success: SUCCESS, failure: FAILURE })}`;
 const callbackUrl = (name: string) => `http://localhost:${server.port}/v1/account/sessions/oauth2/callback/${name}/${PROJECT}`;
 const endpointOf = (url: URL) => `${url.origin}${url.pathname}`;
 
@@ -1173,108 +1984,166 @@ function failureOf(final: URL | null) {
 
 describe("provider data against documentation-shaped provider doubles", () => {
   it("covers every provider except mock (which has its own test)", () => {
-    expect(CASES.map((c) => c.name).sort()).toEqual(Object.keys(providers).filter((name) => name !== "mock").sort());
+    expect(CASES.map((c) => c.name).sort()).toEqual(
+      Object.keys(providers)
+        .filter((name) => name !== "mock")
+        .sort(),
+    );
   });
 
-  it.each(CASES.map((c) => [c.name, c] as const))("%s: authorization URL, token request, profile requests and the resulting user", async (name, c) => {
-    const provider = providers[name]!;
-    // OpenID providers (found by discovery) are exactly the cases with a discovery document.
-    expect(provider.kind).toBe(c.oidc ? "oidc" : "oauth2");
-    const { clientId, clientSecret } = credentials(name);
-    const { final, hops, requests, seen, failure, body } = await login(name, c.callback);
+  it.each(CASES.map((c) => [c.name, c] as const))(
+    "%s: authorization URL, token request, profile requests and the resulting user",
+    async (name, c) => {
+      const provider = providers[name]!;
+      // OpenID providers (found by discovery) are exactly the cases with a discovery document.
+      expect(provider.kind).toBe(c.oidc ? "oidc" : "oauth2");
+      const { clientId, clientSecret } = credentials(name);
+      const { final, hops, requests, seen, failure, body } = await login(name, c.callback);
 
-    // 1. The start route redirects to the documented authorization endpoint.
-    expect(hops[0]!.status).toBe(301);
-    const authorize = new URL(hops[0]!.headers.get("location")!);
-    expect(endpointOf(authorize)).toBe(c.authorize);
-    expect(seen.authorize?.href).toBe(authorize.href);
-    const q = authorize.searchParams;
-    expect(q.get("client_id")).toBe(clientId);
-    expect(q.get("redirect_uri")).toBe(callbackUrl(name));
-    expect(q.get("response_type")).toBe("code");
-    expect(q.get("scope")).toBe(c.scope);
-    expect(q.get("state")!.length).toBeGreaterThan(20);
-    // PKCE exactly as documented, and as the data says (OpenID: as the discovery document says).
-    const dataSaysPkce = provider.kind === "oidc" ? ((c.oidc?.discovery.code_challenge_methods_supported as string[] | undefined) ?? []).includes("S256") : provider.pkce;
-    expect(dataSaysPkce).toBe(c.pkce);
-    if (c.pkce) {
-      expect(q.get("code_challenge")).toMatch(/^[A-Za-z0-9_-]{43}$/);
-      expect(q.get("code_challenge_method")).toBe("S256");
-    }
-    // OpenID providers get a nonce; nobody else does.
-    if (provider.kind === "oidc") expect(q.get("nonce")!.length).toBeGreaterThan(20);
-    for (const [key, value] of Object.entries(c.params ?? {})) expect(q.get(key), key).toBe(value);
-    const expectedKeys = ["client_id", "redirect_uri", "response_type", "state", ...(c.scope === null ? [] : ["scope"]), ...(c.pkce ? ["code_challenge", "code_challenge_method"] : []), ...(provider.kind === "oidc" ? ["nonce"] : []), ...Object.keys(c.params ?? {})];
-    expect([...q.keys()].sort()).toEqual(expectedKeys.sort());
+      // 1. The start route redirects to the documented authorization endpoint.
+      expect(hops[0]!.status).toBe(301);
+      const authorize = new URL(hops[0]!.headers.get("location")!);
+      expect(endpointOf(authorize)).toBe(c.authorize);
+      expect(seen.authorize?.href).toBe(authorize.href);
+      const q = authorize.searchParams;
+      expect(q.get("client_id")).toBe(clientId);
+      expect(q.get("redirect_uri")).toBe(callbackUrl(name));
+      expect(q.get("response_type")).toBe("code");
+      expect(q.get("scope")).toBe(c.scope);
+      expect(q.get("state")!.length).toBeGreaterThan(20);
+      // PKCE exactly as documented, and as the data says (OpenID: as the discovery document says).
+      const dataSaysPkce =
+        provider.kind === "oidc"
+          ? ((c.oidc?.discovery.code_challenge_methods_supported as string[] | undefined) ?? []).includes("S256")
+          : provider.pkce;
+      expect(dataSaysPkce).toBe(c.pkce);
+      if (c.pkce) {
+        expect(q.get("code_challenge")).toMatch(/^[A-Za-z0-9_-]{43}$/);
+        expect(q.get("code_challenge_method")).toBe("S256");
+      }
+      // OpenID providers get a nonce; nobody else does.
+      if (provider.kind === "oidc") expect(q.get("nonce")!.length).toBeGreaterThan(20);
+      for (const [key, value] of Object.entries(c.params ?? {})) expect(q.get(key), key).toBe(value);
+      const expectedKeys = [
+        "client_id",
+        "redirect_uri",
+        "response_type",
+        "state",
+        ...(c.scope === null ? [] : ["scope"]),
+        ...(c.pkce ? ["code_challenge", "code_challenge_method"] : []),
+        ...(provider.kind === "oidc" ? ["nonce"] : []),
+        ...Object.keys(c.params ?? {}),
+      ];
+      expect([...q.keys()].sort()).toEqual(expectedKeys.sort());
 
-    // 2. The flow reaches the app's success URL with a token.
-    expect(final && endpointOf(final), `flow failed: ${failure ?? body ?? hops.at(-1)?.url}`).toBe(SUCCESS);
-    const userId = final!.searchParams.get("userId")!;
-    const secret = final!.searchParams.get("secret")!;
-    expect(userId).toBeTruthy();
-    expect(secret).toMatch(/^[0-9a-f]{64}$/);
+      // 2. The flow reaches the app's success URL with a token.
+      expect(final && endpointOf(final), `flow failed: ${failure ?? body ?? hops.at(-1)?.url}`).toBe(SUCCESS);
+      const userId = final!.searchParams.get("userId")!;
+      const secret = final!.searchParams.get("secret")!;
+      expect(userId).toBeTruthy();
+      expect(secret).toMatch(/^[0-9a-f]{64}$/);
 
-    // 3. The token request, as documented and as the data says.
-    // Plain OAuth2: the data says; OpenID: the discovery document's methods (post when listed).
-    const methods = (c.oidc?.discovery.token_endpoint_auth_methods_supported as string[] | undefined) ?? ["client_secret_basic"];
-    expect(provider.kind === "oidc" ? (methods.includes("client_secret_post") ? "post" : "basic") : (provider.clientAuth ?? "post")).toBe(c.token.auth);
-    const tokenRequests = requests.filter((r) => endpointOf(r.url) === c.token.url);
-    expect(tokenRequests).toHaveLength(1);
-    const token = tokenRequests[0]!;
-    expect(token.method).toBe("POST");
-    expect(token.headers.get("content-type")).toMatch(/^application\/x-www-form-urlencoded/);
-    const form = new URLSearchParams(token.body);
-    expect(form.get("grant_type")).toBe("authorization_code");
-    expect(form.get("code")).toBe(seen.code);
-    expect(form.get("redirect_uri")).toBe(callbackUrl(name));
-    if (c.token.auth === "basic") {
-      expect(basicCredentials(token.headers.get("authorization"))).toEqual({ id: clientId, secret: clientSecret });
-      expect(form.has("client_secret")).toBe(false);
-    } else {
-      expect(form.get("client_id")).toBe(clientId);
-      expect(form.get("client_secret")).toBe(clientSecret);
-      expect(token.headers.has("authorization")).toBe(false);
-    }
-    if (c.pkce) expect(s256(form.get("code_verifier")!)).toBe(q.get("code_challenge"));
-    else expect(form.has("code_verifier")).toBe(false);
+      // 3. The token request, as documented and as the data says.
+      // Plain OAuth2: the data says; OpenID: the discovery document's methods (post when listed).
+      const methods = (c.oidc?.discovery.token_endpoint_auth_methods_supported as string[] | undefined) ?? ["client_secret_basic"];
+      expect(provider.kind === "oidc" ? (methods.includes("client_secret_post") ? "post" : "basic") : (provider.clientAuth ?? "post")).toBe(
+        c.token.auth,
+      );
+      const tokenRequests = requests.filter((r) => endpointOf(r.url) === c.token.url);
+      expect(tokenRequests).toHaveLength(1);
+      const token = tokenRequests[0]!;
+      expect(token.method).toBe("POST");
+      expect(token.headers.get("content-type")).toMatch(/^application\/x-www-form-urlencoded/);
+      const form = new URLSearchParams(token.body);
+      expect(form.get("grant_type")).toBe("authorization_code");
+      expect(form.get("code")).toBe(seen.code);
+      expect(form.get("redirect_uri")).toBe(callbackUrl(name));
+      if (c.token.auth === "basic") {
+        expect(basicCredentials(token.headers.get("authorization"))).toEqual({ id: clientId, secret: clientSecret });
+        expect(form.has("client_secret")).toBe(false);
+      } else {
+        expect(form.get("client_id")).toBe(clientId);
+        expect(form.get("client_secret")).toBe(clientSecret);
+        expect(token.headers.has("authorization")).toBe(false);
+      }
+      if (c.pkce) expect(s256(form.get("code_verifier")!)).toBe(q.get("code_challenge"));
+      else expect(form.has("code_verifier")).toBe(false);
 
-    // The profile requests carry the token the documented way; nothing else was asked.
-    const ctx: Ctx = { accessToken: c.token.accessToken, clientId, clientSecret };
-    for (const api of c.api) {
-      const calls = requests.filter((r) => endpointOf(r.url) === endpointOf(new URL(api.url)));
-      expect(calls, api.url).toHaveLength(1);
-      const call = calls[0]!;
-      expect(call.method).toBe(api.method ?? "GET");
-      for (const [header, value] of Object.entries(api.headers?.(ctx) ?? {})) expect(call.headers.get(header), `${api.url} ${header}`).toBe(value);
-      for (const [param, value] of Object.entries(api.query?.(ctx) ?? {})) expect(call.url.searchParams.get(param), `${api.url} ?${param}`).toBe(value);
-      if (api.body !== undefined) expect(call.body).toBe(api.body);
-    }
-    const allowed = new Set([c.token.url, ...c.api.map((api) => endpointOf(new URL(api.url))), ...(c.oidc ? [discoveryUrl(c.oidc.issuer)] : [])]);
-    expect(requests.map((r) => endpointOf(r.url)).filter((url) => !allowed.has(url))).toEqual([]);
+      // The profile requests carry the token the documented way; nothing else was asked.
+      const ctx: Ctx = { accessToken: c.token.accessToken, clientId, clientSecret };
+      for (const api of c.api) {
+        const calls = requests.filter((r) => endpointOf(r.url) === endpointOf(new URL(api.url)));
+        expect(calls, api.url).toHaveLength(1);
+        const call = calls[0]!;
+        expect(call.method).toBe(api.method ?? "GET");
+        for (const [header, value] of Object.entries(api.headers?.(ctx) ?? {}))
+          expect(call.headers.get(header), `${api.url} ${header}`).toBe(value);
+        for (const [param, value] of Object.entries(api.query?.(ctx) ?? {}))
+          expect(call.url.searchParams.get(param), `${api.url} ?${param}`).toBe(value);
+        if (api.body !== undefined) expect(call.body).toBe(api.body);
+      }
+      const allowed = new Set([
+        c.token.url,
+        ...c.api.map((api) => endpointOf(new URL(api.url))),
+        ...(c.oidc ? [discoveryUrl(c.oidc.issuer)] : []),
+      ]);
+      expect(requests.map((r) => endpointOf(r.url)).filter((url) => !allowed.has(url))).toEqual([]);
 
-    // 4. Through the SDK: the user and the identity the sample answers imply.
-    const b = browser(server.endpoint);
-    await b.use((account) => account.createSession(userId, secret));
-    const me = await b.use((account) => account.get());
-    expect({ email: me.email, name: me.name, emailVerification: me.emailVerification }).toEqual({ email: c.expect.email, name: c.expect.name, emailVerification: c.expect.emailVerified });
-    const { identities } = await b.use((account) => account.listIdentities());
-    expect(identities).toHaveLength(1);
-    expect(identities[0]).toMatchObject({ provider: name, providerUid: c.expect.id, providerEmail: c.expect.email, providerAccessToken: c.token.accessToken });
-  });
+      // 4. Through the SDK: the user and the identity the sample answers imply.
+      const b = browser(server.endpoint);
+      await b.use((account) => account.createSession(userId, secret));
+      const me = await b.use((account) => account.get());
+      expect({ email: me.email, name: me.name, emailVerification: me.emailVerification }).toEqual({
+        email: c.expect.email,
+        name: c.expect.name,
+        emailVerification: c.expect.emailVerified,
+      });
+      const { identities } = await b.use((account) => account.listIdentities());
+      expect(identities).toHaveLength(1);
+      expect(identities[0]).toMatchObject({
+        provider: name,
+        providerUid: c.expect.id,
+        providerEmail: c.expect.email,
+        providerAccessToken: c.token.accessToken,
+      });
+    },
+  );
 });
 
 describe("token answers that are not RFC 6749 JSON (tokenAnswer in src/oauth/client.ts)", () => {
   const github = byName.get("github")!;
 
   it("a form-encoded token answer (older GitHub apps) is read", async () => {
-    double.answerOnce("POST", github.token.url, tokenHandler(github, () => new Response(`access_token=${github.token.accessToken}&scope=user%3Aemail&token_type=bearer`, { status: 200, headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" } })));
+    double.answerOnce(
+      "POST",
+      github.token.url,
+      tokenHandler(
+        github,
+        () =>
+          new Response(`access_token=${github.token.accessToken}&scope=user%3Aemail&token_type=bearer`, {
+            status: 200,
+            headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" },
+          }),
+      ),
+    );
     const { final, failure } = await login("github");
     expect(final && endpointOf(final), failure ?? "").toBe(SUCCESS);
   });
 
   it("a text/plain form answer (legacy Facebook) is read too", async () => {
     const facebook = byName.get("facebook")!;
-    double.answerOnce("POST", facebook.token.url, tokenHandler(facebook, () => new Response(`access_token=${facebook.token.accessToken}&expires=5183944`, { status: 200, headers: { "content-type": "text/plain; charset=UTF-8" } })));
+    double.answerOnce(
+      "POST",
+      facebook.token.url,
+      tokenHandler(
+        facebook,
+        () =>
+          new Response(`access_token=${facebook.token.accessToken}&expires=5183944`, {
+            status: 200,
+            headers: { "content-type": "text/plain; charset=UTF-8" },
+          }),
+      ),
+    );
     const { final, failure } = await login("facebook");
     expect(final && endpointOf(final), failure ?? "").toBe(SUCCESS);
   });
@@ -1293,7 +2162,12 @@ describe("token answers that are not RFC 6749 JSON (tokenAnswer in src/oauth/cli
   });
 
   it("GitHub's HTTP 200 answer with an `error` goes to the failure URL as 400 user_oauth2_bad_request", async () => {
-    double.answerOnce("POST", github.token.url, () => ({ error: "bad_verification_code", error_description: "The code passed is incorrect or expired.", error_uri: "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/#bad-verification-code" }));
+    double.answerOnce("POST", github.token.url, () => ({
+      error: "bad_verification_code",
+      error_description: "The code passed is incorrect or expired.",
+      error_uri:
+        "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/#bad-verification-code",
+    }));
     const { final, requests } = await login("github");
     const error = failureOf(final);
     expect(error).toMatchObject({ type: "user_oauth2_bad_request", code: 400 });

@@ -100,7 +100,11 @@ describe("OAuth2 token flow with a real OpenID provider", () => {
     expect(me.emailVerification).toBe(true);
     expect(me.name).toBe("Alice Example");
     // The token is single-use.
-    await expectAppwriteError(browser(gatehouse.endpoint).use((account) => account.createSession(userId, secret)), "user_invalid_token", 401);
+    await expectAppwriteError(
+      browser(gatehouse.endpoint).use((account) => account.createSession(userId, secret)),
+      "user_invalid_token",
+      401,
+    );
   });
 
   it("a second login with the same identity reuses the user; identities are listed and can be deleted once", async () => {
@@ -118,7 +122,11 @@ describe("OAuth2 token flow with a real OpenID provider", () => {
     expect(identity.providerAccessToken).not.toBe("");
 
     await b.use((account) => account.deleteIdentity(identity.$id));
-    await expectAppwriteError(b.use((account) => account.deleteIdentity(identity.$id)), "user_identity_not_found", 404);
+    await expectAppwriteError(
+      b.use((account) => account.deleteIdentity(identity.$id)),
+      "user_identity_not_found",
+      404,
+    );
     expect((await b.use((account) => account.listIdentities())).total).toBe(0);
   });
 
@@ -136,8 +144,14 @@ describe("OAuth2 token flow with a real OpenID provider", () => {
   });
 
   it("an OAuth2 login while an anonymous session is active converts that account (spec §5)", async () => {
-    const anon = await raw(gatehouse.endpoint, "POST", "/account/sessions/anonymous", { body: {}, headers: { origin: "http://localhost" } });
-    const cookie = anon.headers.getSetCookie().find((c) => c.startsWith(`a_session_${PROJECT}=`))!.split(";")[0]!;
+    const anon = await raw(gatehouse.endpoint, "POST", "/account/sessions/anonymous", {
+      body: {},
+      headers: { origin: "http://localhost" },
+    });
+    const cookie = anon.headers
+      .getSetCookie()
+      .find((c) => c.startsWith(`a_session_${PROJECT}=`))!
+      .split(";")[0]!;
     const anonymousId = anon.json!.userId as string;
     const gatehouseHost = new URL(gatehouse.endpoint).host;
     const jar = new Map([[gatehouseHost, new Map([[cookie.split("=")[0]!, cookie.slice(cookie.indexOf("=") + 1)]])]]);
@@ -176,7 +190,10 @@ describe("OAuth2 failures", () => {
   });
 
   it("a tampered state is refused with an HTML error page (no trustworthy failure URL)", async () => {
-    const r = await fetch(`${gatehouse.endpoint}/account/sessions/oauth2/oidc/redirect?code=abc&state=v1.tampered.state.x&project=${PROJECT}`, { redirect: "manual" });
+    const r = await fetch(
+      `${gatehouse.endpoint}/account/sessions/oauth2/oidc/redirect?code=abc&state=v1.tampered.state.x&project=${PROJECT}`,
+      { redirect: "manual" },
+    );
     expect(r.status).toBe(400);
     expect(r.headers.get("content-type")).toBe("text/html; charset=UTF-8");
     expect(await r.text()).toContain("general_argument_invalid");
@@ -198,8 +215,14 @@ describe("OAuth2 failures", () => {
   it("a callback link from a flow someone else started does not link their identity to a signed-in victim", async () => {
     const victim = browser(gatehouse.endpoint);
     await victim.use((account) => account.create(ID.unique(), "victim@example.com", "password123"));
-    const login = await raw(gatehouse.endpoint, "POST", "/account/sessions/email", { body: { email: "victim@example.com", password: "password123" }, headers: { origin: "http://localhost" } });
-    const cookie = login.headers.getSetCookie().find((c) => c.startsWith(`a_session_${PROJECT}=`))!.split(";")[0]!;
+    const login = await raw(gatehouse.endpoint, "POST", "/account/sessions/email", {
+      body: { email: "victim@example.com", password: "password123" },
+      headers: { origin: "http://localhost" },
+    });
+    const cookie = login.headers
+      .getSetCookie()
+      .find((c) => c.startsWith(`a_session_${PROJECT}=`))!
+      .split(";")[0]!;
     idp.next = { account: "alice" };
     // The attacker runs the flow as a guest; the victim's browser (with its cookie) opens the last hop.
     const jar = new Map<string, Map<string, string>>();
@@ -253,8 +276,14 @@ describe("OAuth2 failures", () => {
     await owner.use((account) => account.create(ID.unique(), "frank-owner@example.com", "password123"));
     const caller = browser(gatehouse.endpoint);
     await caller.use((account) => account.create(ID.unique(), "frank-caller@example.com", "password123"));
-    const login = await raw(gatehouse.endpoint, "POST", "/account/sessions/email", { body: { email: "frank-caller@example.com", password: "password123" }, headers: { origin: "http://localhost" } });
-    const cookie = login.headers.getSetCookie().find((c) => c.startsWith(`a_session_${PROJECT}=`))!.split(";")[0]!;
+    const login = await raw(gatehouse.endpoint, "POST", "/account/sessions/email", {
+      body: { email: "frank-caller@example.com", password: "password123" },
+      headers: { origin: "http://localhost" },
+    });
+    const cookie = login.headers
+      .getSetCookie()
+      .find((c) => c.startsWith(`a_session_${PROJECT}=`))!
+      .split(";")[0]!;
     const jar = new Map([[`localhost:${gatehouse.port}`, new Map([[cookie.split("=")[0]!, cookie.slice(cookie.indexOf("=") + 1)]])]]);
     idp.next = { account: "frank" };
     const { final } = await navigate(startUrl("tokens"), jar);

@@ -147,9 +147,15 @@ describe("CORS headers on normal responses (§1.11)", () => {
       expect(lookalike.headers.get("access-control-allow-origin")).toBe("https://localhost");
 
       // The origin check uses the same list.
-      const subWrite = await raw(s.endpoint, "POST", "/account/sessions/anonymous", { body: {}, headers: { origin: "https://app.example.com" } });
+      const subWrite = await raw(s.endpoint, "POST", "/account/sessions/anonymous", {
+        body: {},
+        headers: { origin: "https://app.example.com" },
+      });
       expect(subWrite.status).toBe(201);
-      const rootWrite = await raw(s.endpoint, "POST", "/account/sessions/anonymous", { body: {}, headers: { origin: "https://example.com" } });
+      const rootWrite = await raw(s.endpoint, "POST", "/account/sessions/anonymous", {
+        body: {},
+        headers: { origin: "https://example.com" },
+      });
       expectError(
         rootWrite,
         403,
@@ -273,7 +279,10 @@ describe("project resolution (§1.4)", () => {
   });
 
   it("on POST, the body's project wins over the header, and the query string is ignored", async () => {
-    const right = await raw(server.endpoint, "POST", "/account/sessions/anonymous", { body: { project: PROJECT }, project: "other-project" });
+    const right = await raw(server.endpoint, "POST", "/account/sessions/anonymous", {
+      body: { project: PROJECT },
+      project: "other-project",
+    });
     expect(right.status).toBe(201);
     const wrong = await raw(server.endpoint, "POST", "/account/sessions/anonymous", { body: { project: "other-project" } });
     expectError(wrong, 404, "project_not_found");
@@ -371,7 +380,10 @@ describe("order of checks (§1.8)", () => {
     });
     expectError(keyAndSession, 404, "project_not_found");
     // The same request in the right project gets as far as the key check.
-    const right = await raw(server.endpoint, "POST", "/account/sessions/anonymous", { body: {}, headers: { "x-appwrite-key": API_KEY, ...auth } });
+    const right = await raw(server.endpoint, "POST", "/account/sessions/anonymous", {
+      body: {},
+      headers: { "x-appwrite-key": API_KEY, ...auth },
+    });
     expectError(right, 403, "user_key_and_session_set");
   });
 
@@ -419,7 +431,10 @@ describe("order of checks (§1.8)", () => {
 
   it("session group beats validation: logged in + bad e-mail is 401 user_session_already_exists", async () => {
     const { auth } = await loggedInUser(server);
-    const r = await raw(server.endpoint, "POST", "/account/sessions/email", { body: { email: "not-an-email", password: "x" }, headers: auth });
+    const r = await raw(server.endpoint, "POST", "/account/sessions/email", {
+      body: { email: "not-an-email", password: "x" },
+      headers: auth,
+    });
     expectError(r, 401, "user_session_already_exists", "Creation of a session is prohibited when a session is active.");
     const anonymous = await raw(server.endpoint, "POST", "/account/sessions/anonymous", { body: {}, headers: auth });
     expectError(anonymous, 401, "user_session_already_exists");
@@ -452,13 +467,22 @@ describe("order of checks (§1.8)", () => {
     await withServer({}, async (s) => {
       const { auth } = await loggedInUser(s);
       for (let i = 0; i < 10; i++) {
-        const r = await raw(s.endpoint, "POST", "/account/sessions/email", { body: { email: "same@example.com", password: PASSWORD }, headers: auth });
+        const r = await raw(s.endpoint, "POST", "/account/sessions/email", {
+          body: { email: "same@example.com", password: PASSWORD },
+          headers: auth,
+        });
         expectError(r, 401, "user_session_already_exists");
       }
-      const eleventh = await raw(s.endpoint, "POST", "/account/sessions/email", { body: { email: "same@example.com", password: PASSWORD }, headers: auth });
+      const eleventh = await raw(s.endpoint, "POST", "/account/sessions/email", {
+        body: { email: "same@example.com", password: PASSWORD },
+        headers: auth,
+      });
       expectError(eleventh, 429, "general_rate_limit_exceeded");
       // The key is the e-mail: another address still reaches the session-group check.
-      const other = await raw(s.endpoint, "POST", "/account/sessions/email", { body: { email: "other@example.com", password: PASSWORD }, headers: auth });
+      const other = await raw(s.endpoint, "POST", "/account/sessions/email", {
+        body: { email: "other@example.com", password: PASSWORD },
+        headers: auth,
+      });
       expectError(other, 401, "user_session_already_exists");
     });
   });
@@ -515,7 +539,7 @@ describe("body parsing (§1.2)", () => {
       const noPassword = await raw(s.endpoint, "POST", "/account", { body: { userId: "unique()", email: freshEmail() } });
       expectError(noPassword, 400, "general_argument_invalid", 'Param "password" is not optional.');
     });
-    const login = await raw(server.endpoint, "POST", "/account/sessions/email", { body: "{\"email\":" });
+    const login = await raw(server.endpoint, "POST", "/account/sessions/email", { body: '{"email":' });
     expectError(login, 400, "general_argument_invalid", 'Param "email" is not optional.');
   });
 
@@ -543,7 +567,9 @@ describe("body parsing (§1.2)", () => {
   it("for POST the query string is ignored", async () => {
     const email = freshEmail();
     await makeUser(server, email);
-    const r = await raw(server.endpoint, "POST", `/account/sessions/email?email=${encodeURIComponent(email)}&password=${PASSWORD}`, { body: {} });
+    const r = await raw(server.endpoint, "POST", `/account/sessions/email?email=${encodeURIComponent(email)}&password=${PASSWORD}`, {
+      body: {},
+    });
     expectError(r, 400, "general_argument_invalid", 'Param "email" is not optional.');
   });
 
@@ -659,7 +685,9 @@ function randomValue(r: ReturnType<typeof prng>, depth = 0): unknown {
     case 5:
       return "x".repeat(r.pick([1, 64, 257, 4097, 70_000]));
     case 6:
-      return String.fromCodePoint(...Array.from({ length: 1 + r.int(40) }, () => r.int(0x10ffff + 1)).filter((c) => c < 0xd800 || c > 0xdfff));
+      return String.fromCodePoint(
+        ...Array.from({ length: 1 + r.int(40) }, () => r.int(0x10ffff + 1)).filter((c) => c < 0xd800 || c > 0xdfff),
+      );
     case 7:
       return r.pick(["\u0000", "\uFEFF", "../../etc/passwd", "<script>", "${a}", "%00", "'; DROP TABLE users; --", "  "]);
     case 8:
@@ -667,7 +695,9 @@ function randomValue(r: ReturnType<typeof prng>, depth = 0): unknown {
     case 9:
       return Array.from({ length: r.int(4) }, () => randomValue(r, depth + 1));
     case 10:
-      return Object.fromEntries(Array.from({ length: r.int(4) }, (_, i) => [r.pick([...PARAM_NAMES, "__proto__", `k${i}`]), randomValue(r, depth + 1)]));
+      return Object.fromEntries(
+        Array.from({ length: r.int(4) }, (_, i) => [r.pick([...PARAM_NAMES, "__proto__", `k${i}`]), randomValue(r, depth + 1)]),
+      );
     default:
       return [[[[[randomValue(r, depth + 4)]]]]];
   }
@@ -695,14 +725,36 @@ function fuzzBodies(seed: number): FuzzBody[] {
     json("all arrays", JSON.stringify(Object.fromEntries(PARAM_NAMES.map((n) => [n, ["a", "b"]])))),
     json("all objects", JSON.stringify(Object.fromEntries(PARAM_NAMES.map((n) => [n, { a: 1 }])))),
     json("all huge strings", JSON.stringify(Object.fromEntries(PARAM_NAMES.map((n) => [n, "y".repeat(100_000)])))),
-    json("huge email", JSON.stringify({ userId: "unique()", email: `${"a".repeat(100_000)}@example.com`, password: PASSWORD, phone: "+1".padEnd(100_000, "5") })),
-    json("valid-looking", JSON.stringify({ userId: "unique()", email: "fuzz@example.com", password: PASSWORD, name: "Fuzz", phone: "+12025550123", prefs: { a: 1 } })),
+    json(
+      "huge email",
+      JSON.stringify({
+        userId: "unique()",
+        email: `${"a".repeat(100_000)}@example.com`,
+        password: PASSWORD,
+        phone: "+1".padEnd(100_000, "5"),
+      }),
+    ),
+    json(
+      "valid-looking",
+      JSON.stringify({
+        userId: "unique()",
+        email: "fuzz@example.com",
+        password: PASSWORD,
+        name: "Fuzz",
+        phone: "+12025550123",
+        prefs: { a: 1 },
+      }),
+    ),
     form("form arrays", "email[]=a&password[x]=b&userId[0][1][2]=c&prefs=notanobject"),
     form("form garbage", "%%%=%%&a[[[=1&=&&==&b]]]=2"),
     form("form valid-looking", `userId=unique()&email=form%40example.com&password=${PASSWORD}&prefs[a]=1`),
     { label: "text/plain", body: "just some text", contentType: "text/plain" },
     { label: "no content type, json", body: '{"email":"x@example.com"}', contentType: "" },
-    { label: "multipart-ish", body: "--x\r\nContent-Disposition: form-data; name=email\r\n\r\na\r\n--x--", contentType: "multipart/form-data; boundary=x" },
+    {
+      label: "multipart-ish",
+      body: "--x\r\nContent-Disposition: form-data; name=email\r\n\r\na\r\n--x--",
+      contentType: "multipart/form-data; boundary=x",
+    },
   ];
   for (const name of PARAM_NAMES) {
     bodies.push(json(`deep array in ${name}`, `{"${name}":${deepArray(50_000)}}`));
@@ -738,7 +790,13 @@ describe("never a 500 (fuzz)", () => {
 
   it("the route table has the POST and PATCH routes we fuzz", () => {
     expect(writeRoutes.map(([m, p]) => `${m} ${p}`)).toEqual(
-      expect.arrayContaining(["POST /account", "PATCH /account/name", "PATCH /account/prefs", "POST /account/sessions/email", "PATCH /account/sessions/:sessionId"]),
+      expect.arrayContaining([
+        "POST /account",
+        "PATCH /account/name",
+        "PATCH /account/prefs",
+        "POST /account/sessions/email",
+        "PATCH /account/sessions/:sessionId",
+      ]),
     );
   });
 
@@ -766,10 +824,16 @@ describe("never a 500 (fuzz)", () => {
           }
           if (response.status >= 400 && operations[name].htmlErrors) {
             // The OAuth2 callback is for browsers: its errors are an HTML page (spec §1.13).
-            if (!response.headers.get("content-type")?.startsWith("text/html")) failures.push(`${where}: ${response.status} not an HTML error page`);
+            if (!response.headers.get("content-type")?.startsWith("text/html"))
+              failures.push(`${where}: ${response.status} not an HTML error page`);
           } else if (response.status >= 400) {
             const json = response.json;
-            if (!json || !KNOWN_TYPES.has(String(json.type)) || json.code !== response.status || Object.keys(json).join() !== "message,code,type,version") {
+            if (
+              !json ||
+              !KNOWN_TYPES.has(String(json.type)) ||
+              json.code !== response.status ||
+              Object.keys(json).join() !== "message,code,type,version"
+            ) {
               failures.push(`${where}: ${response.status} unexpected error body ${response.text.slice(0, 120)}`);
             }
           } else if (response.status !== 204 && response.headers.get("content-type") !== "application/json; charset=UTF-8") {
@@ -822,11 +886,17 @@ describe("client IP (§1.3, trusted proxies)", () => {
   it("without trusted proxies a spoofed X-Forwarded-For does not escape the per-IP anonymous limit", async () => {
     await withServer({}, async (s) => {
       for (let i = 1; i <= 50; i++) {
-        const r = await raw(s.endpoint, "POST", "/account/sessions/anonymous", { body: {}, headers: { "x-forwarded-for": `198.51.100.${i}` } });
+        const r = await raw(s.endpoint, "POST", "/account/sessions/anonymous", {
+          body: {},
+          headers: { "x-forwarded-for": `198.51.100.${i}` },
+        });
         expect(r.status, r.text).toBe(201);
         if (i === 1) expect(r.json?.ip).toBe("127.0.0.1");
       }
-      const r = await raw(s.endpoint, "POST", "/account/sessions/anonymous", { body: {}, headers: { "x-forwarded-for": "198.51.100.200" } });
+      const r = await raw(s.endpoint, "POST", "/account/sessions/anonymous", {
+        body: {},
+        headers: { "x-forwarded-for": "198.51.100.200" },
+      });
       expectError(r, 429, "general_rate_limit_exceeded");
       expect(r.headers.get("x-ratelimit-limit")).toBe("50");
     });
@@ -835,7 +905,10 @@ describe("client IP (§1.3, trusted proxies)", () => {
   it("with the peer as a trusted proxy, X-Forwarded-For is the client IP and keys the limit", async () => {
     await withServer({ trustedProxies: ["127.0.0.1"] }, async (s) => {
       for (let i = 1; i <= 51; i++) {
-        const r = await raw(s.endpoint, "POST", "/account/sessions/anonymous", { body: {}, headers: { "x-forwarded-for": `198.51.100.${i}` } });
+        const r = await raw(s.endpoint, "POST", "/account/sessions/anonymous", {
+          body: {},
+          headers: { "x-forwarded-for": `198.51.100.${i}` },
+        });
         expect(r.status, r.text).toBe(201);
         expect(r.json?.ip).toBe(`198.51.100.${i}`);
       }
@@ -843,7 +916,10 @@ describe("client IP (§1.3, trusted proxies)", () => {
       for (let i = 0; i < 49; i++) {
         await raw(s.endpoint, "POST", "/account/sessions/anonymous", { body: {}, headers: { "x-forwarded-for": "198.51.100.1" } });
       }
-      const r = await raw(s.endpoint, "POST", "/account/sessions/anonymous", { body: {}, headers: { "x-forwarded-for": "6.6.6.6, 198.51.100.1" } });
+      const r = await raw(s.endpoint, "POST", "/account/sessions/anonymous", {
+        body: {},
+        headers: { "x-forwarded-for": "6.6.6.6, 198.51.100.1" },
+      });
       expectError(r, 429, "general_rate_limit_exceeded");
     });
   });

@@ -11,7 +11,20 @@ import { ID } from "appwrite";
 import type { TestServer } from "../helpers/server";
 import type { Outbox } from "gatehouse";
 import { expectAppwriteError, raw, sessionClient, type Browser, expectRawError } from "../helpers/sdk";
-import { expectRateHeaders, freshWindow, iso, key, nextIp, startWithOutbox as start, storeOf, uniqueEmail, uniquePhone, web, wrongCode, type OutboxServer as Env } from "../helpers/flows";
+import {
+  expectRateHeaders,
+  freshWindow,
+  iso,
+  key,
+  nextIp,
+  startWithOutbox as start,
+  storeOf,
+  uniqueEmail,
+  uniquePhone,
+  web,
+  wrongCode,
+  type OutboxServer as Env,
+} from "../helpers/flows";
 
 // ---------------------------------------------------------------------------------------------
 // Constants
@@ -65,15 +78,18 @@ async function memberWithPhone(s: TestServer, tag: string, phone = uniquePhone()
   return { ...m, phone };
 }
 
-
-function call(s: TestServer, method: string, path: string, body: string | object, options: { ip?: string; session?: string; headers?: Record<string, string> } = {}) {
+function call(
+  s: TestServer,
+  method: string,
+  path: string,
+  body: string | object,
+  options: { ip?: string; session?: string; headers?: Record<string, string> } = {},
+) {
   const headers: Record<string, string> = { ...options.headers };
   if (options.ip) headers["x-forwarded-for"] = options.ip;
   if (options.session) headers["x-appwrite-session"] = options.session;
   return raw(s.endpoint, method, path, { body, headers });
 }
-
-
 
 function expectToken(token: object, expected: { userId: string; now: number; lifetimeMs: number; secret?: string | RegExp }) {
   const t = token as Record<string, string>;
@@ -168,7 +184,11 @@ describe("POST /account/verification", () => {
     expect((await m.b.use((account) => account.get())).emailVerification).toBe(true);
     const events = (await storeOf(s).logs.list(m.userId, { limit: 2, offset: 0 })).map((l) => l.event);
     expect(events).toEqual(["verification.update", "verification.create"]); // newest first (§8)
-    const e = await expectAppwriteError(m.b.use((account) => account.createVerification("http://localhost/verify")), "user_email_already_verified", 409);
+    const e = await expectAppwriteError(
+      m.b.use((account) => account.createVerification("http://localhost/verify")),
+      "user_email_already_verified",
+      409,
+    );
     expect(e.message).toBe("User email is already verified");
     expect(await storeOf(s).tokens.list(m.userId, new Date(s.clock.now()))).toHaveLength(0);
   });
@@ -184,7 +204,11 @@ describe("POST /account/verification", () => {
   it("guests and API keys get 401 general_unauthorized_scope (account scope)", async () => {
     const { s, box } = env;
     const sent = box.entries.length;
-    const guest = await expectAppwriteError(web(s).use((account) => account.createVerification("http://localhost/verify")), "general_unauthorized_scope", 401);
+    const guest = await expectAppwriteError(
+      web(s).use((account) => account.createVerification("http://localhost/verify")),
+      "general_unauthorized_scope",
+      401,
+    );
     expect(guest.message).toBe(GUEST_SCOPE);
     const keyed = await expectAppwriteError(key(s).createVerification("http://localhost/verify"), "general_unauthorized_scope", 401);
     expect(keyed.message).toBe(KEY_SCOPE);
@@ -194,12 +218,36 @@ describe("POST /account/verification", () => {
   it("a URL on a foreign host gives 400 naming the allowed hosts; a missing or mistyped url too; nothing is sent", async () => {
     const { s, box } = env;
     const m = await member(s, "verify-evil");
-    const e = await expectAppwriteError(m.b.use((account) => account.createVerification("https://evil.example/x")), "general_argument_invalid", 400);
+    const e = await expectAppwriteError(
+      m.b.use((account) => account.createVerification("https://evil.example/x")),
+      "general_argument_invalid",
+      400,
+    );
     expect(e.message).toBe(`${HOSTS}localhost`);
-    expectRawError(await call(s, "POST", "/account/verification", "{bad", { session: m.secret }), 400, "general_argument_invalid", notOptional("url"));
-    expectRawError(await call(s, "POST", "/account/verification", {}, { session: m.secret }), 400, "general_argument_invalid", notOptional("url"));
-    expectRawError(await call(s, "POST", "/account/verification", { url: 42 }, { session: m.secret }), 400, "general_argument_invalid", `${HOSTS}localhost`);
-    expectRawError(await call(s, "POST", "/account/verification", { url: "not a url" }, { session: m.secret }), 400, "general_argument_invalid", `${HOSTS}localhost`);
+    expectRawError(
+      await call(s, "POST", "/account/verification", "{bad", { session: m.secret }),
+      400,
+      "general_argument_invalid",
+      notOptional("url"),
+    );
+    expectRawError(
+      await call(s, "POST", "/account/verification", {}, { session: m.secret }),
+      400,
+      "general_argument_invalid",
+      notOptional("url"),
+    );
+    expectRawError(
+      await call(s, "POST", "/account/verification", { url: 42 }, { session: m.secret }),
+      400,
+      "general_argument_invalid",
+      `${HOSTS}localhost`,
+    );
+    expectRawError(
+      await call(s, "POST", "/account/verification", { url: "not a url" }, { session: m.secret }),
+      400,
+      "general_argument_invalid",
+      `${HOSTS}localhost`,
+    );
     expect(box.lastMail(m.email)).toBeUndefined();
     expect(await storeOf(s).tokens.list(m.userId, new Date(s.clock.now()))).toHaveLength(0);
   });
@@ -215,7 +263,11 @@ describe("POST /account/verification", () => {
     const limited = await call(s, "POST", "/account/verification", { url: "http://localhost/verify" }, { session: m.secret, ip: nextIp() });
     expectRawError(limited, 429, "general_rate_limit_exceeded", RATE_LIMITED);
     expectRateHeaders(limited, 10, 0, s);
-    await expectAppwriteError(m.b.use((account) => account.createVerification("http://localhost/verify")), "general_rate_limit_exceeded", 429);
+    await expectAppwriteError(
+      m.b.use((account) => account.createVerification("http://localhost/verify")),
+      "general_rate_limit_exceeded",
+      429,
+    );
     const other = await member(s, "verify-rl-other");
     expect((await other.b.use((account) => account.createVerification("http://localhost/verify"))).userId).toBe(other.userId);
   });
@@ -232,7 +284,11 @@ describe("PUT /account/verification", () => {
     await web(s).use((account) => account.updateVerification(a.userId, first.secret));
     expect((await asSession(s, a.secret).get()).emailVerification).toBe(true);
     s.clock.advance(2000);
-    const e = await expectAppwriteError(web(s).use((account) => account.updateVerification(b.userId, second.secret)), "user_invalid_token", 401);
+    const e = await expectAppwriteError(
+      web(s).use((account) => account.updateVerification(b.userId, second.secret)),
+      "user_invalid_token",
+      401,
+    );
     expect(e.message).toBe(INVALID_TOKEN);
     expect((await asSession(s, b.secret).get()).emailVerification).toBe(false);
   });
@@ -244,14 +300,30 @@ describe("PUT /account/verification", () => {
     const la = await verificationLink(env, a);
     const lb = await verificationLink(env, b);
     const guest = web(s);
-    await expectAppwriteError(guest.use((account) => account.updateVerification(a.userId, "0".repeat(256))), "user_invalid_token", 401);
-    await expectAppwriteError(guest.use((account) => account.updateVerification(a.userId, lb.secret)), "user_invalid_token", 401);
-    const missing = await expectAppwriteError(guest.use((account) => account.updateVerification("nobody0123456789", la.secret)), "user_not_found", 404);
+    await expectAppwriteError(
+      guest.use((account) => account.updateVerification(a.userId, "0".repeat(256))),
+      "user_invalid_token",
+      401,
+    );
+    await expectAppwriteError(
+      guest.use((account) => account.updateVerification(a.userId, lb.secret)),
+      "user_invalid_token",
+      401,
+    );
+    const missing = await expectAppwriteError(
+      guest.use((account) => account.updateVerification("nobody0123456789", la.secret)),
+      "user_not_found",
+      404,
+    );
     expect(missing.message).toBe(USER_NOT_FOUND);
     expect((await asSession(s, a.secret).get()).emailVerification).toBe(false);
 
     await guest.use((account) => account.updateVerification(a.userId, la.secret));
-    await expectAppwriteError(guest.use((account) => account.updateVerification(a.userId, la.secret)), "user_invalid_token", 401);
+    await expectAppwriteError(
+      guest.use((account) => account.updateVerification(a.userId, la.secret)),
+      "user_invalid_token",
+      401,
+    );
     // B's link was not spent by the attempt against A.
     await guest.use((account) => account.updateVerification(b.userId, lb.secret));
     expect((await asSession(s, b.secret).get()).emailVerification).toBe(true);
@@ -261,7 +333,11 @@ describe("PUT /account/verification", () => {
     const { s } = env;
     const m = await member(s, "verify-recovery");
     const recovery = await key(s).createRecovery(m.email, "http://localhost/reset");
-    await expectAppwriteError(web(s).use((account) => account.updateVerification(m.userId, recovery.secret)), "user_invalid_token", 401);
+    await expectAppwriteError(
+      web(s).use((account) => account.updateVerification(m.userId, recovery.secret)),
+      "user_invalid_token",
+      401,
+    );
     expect((await asSession(s, m.secret).get()).emailVerification).toBe(false);
   });
 
@@ -315,7 +391,11 @@ describe("POST /account/verification/phone", () => {
     const { s, box } = env;
     const m = await member(s, "phone-none");
     const sent = box.entries.length;
-    const e = await expectAppwriteError(m.b.use((account) => account.createPhoneVerification()), "user_phone_not_found", 400);
+    const e = await expectAppwriteError(
+      m.b.use((account) => account.createPhoneVerification()),
+      "user_phone_not_found",
+      400,
+    );
     expect(e.message).toBe(PHONE_NOT_FOUND);
     expect(box.entries.length).toBe(sent);
   });
@@ -337,13 +417,25 @@ describe("POST /account/verification/phone", () => {
     expect(await m.b.use((account) => account.get())).toMatchObject({ phone: m.phone, phoneVerification: true, emailVerification: false });
     const events = (await storeOf(s).logs.list(m.userId, { limit: 2, offset: 0 })).map((l) => l.event);
     expect(events).toEqual(["verification.update", "verification.create"]);
-    const e = await expectAppwriteError(m.b.use((account) => account.createPhoneVerification()), "user_phone_already_verified", 409);
+    const e = await expectAppwriteError(
+      m.b.use((account) => account.createPhoneVerification()),
+      "user_phone_already_verified",
+      409,
+    );
     expect(e.message).toBe("User phone is already verified");
   });
 
   it("guests and API keys get 401 general_unauthorized_scope", async () => {
     const { s } = env;
-    expect((await expectAppwriteError(web(s).use((account) => account.createPhoneVerification()), "general_unauthorized_scope", 401)).message).toBe(GUEST_SCOPE);
+    expect(
+      (
+        await expectAppwriteError(
+          web(s).use((account) => account.createPhoneVerification()),
+          "general_unauthorized_scope",
+          401,
+        )
+      ).message,
+    ).toBe(GUEST_SCOPE);
     expect((await expectAppwriteError(key(s).createPhoneVerification(), "general_unauthorized_scope", 401)).message).toBe(KEY_SCOPE);
   });
 
@@ -386,18 +478,34 @@ describe("PUT /account/verification/phone", () => {
     let cb = await phoneCode(env, b);
     while (cb.code === ca.code) cb = await phoneCode(env, b);
 
-    await expectAppwriteError(a.b.use((account) => account.updatePhoneVerification(a.userId, wrongCode(ca.code))), "user_invalid_token", 401);
-    await expectAppwriteError(a.b.use((account) => account.updatePhoneVerification(a.userId, cb.code)), "user_invalid_token", 401);
+    await expectAppwriteError(
+      a.b.use((account) => account.updatePhoneVerification(a.userId, wrongCode(ca.code))),
+      "user_invalid_token",
+      401,
+    );
+    await expectAppwriteError(
+      a.b.use((account) => account.updatePhoneVerification(a.userId, cb.code)),
+      "user_invalid_token",
+      401,
+    );
     expect((await a.b.use((account) => account.get())).phoneVerification).toBe(false);
 
     s.clock.advance(HOUR - 1000);
     await a.b.use((account) => account.updatePhoneVerification(a.userId, ca.code));
     expect((await a.b.use((account) => account.get())).phoneVerification).toBe(true);
-    const reused = await expectAppwriteError(a.b.use((account) => account.updatePhoneVerification(a.userId, ca.code)), "user_invalid_token", 401);
+    const reused = await expectAppwriteError(
+      a.b.use((account) => account.updatePhoneVerification(a.userId, ca.code)),
+      "user_invalid_token",
+      401,
+    );
     expect(reused.message).toBe(INVALID_TOKEN);
 
     s.clock.advance(2000); // B's code is now 1 h + 1 s old
-    await expectAppwriteError(b.b.use((account) => account.updatePhoneVerification(b.userId, cb.code)), "user_invalid_token", 401);
+    await expectAppwriteError(
+      b.b.use((account) => account.updatePhoneVerification(b.userId, cb.code)),
+      "user_invalid_token",
+      401,
+    );
     expect((await b.b.use((account) => account.get())).phoneVerification).toBe(false);
   });
 
@@ -407,7 +515,11 @@ describe("PUT /account/verification/phone", () => {
     const b = await memberWithPhone(s, "phone-attacker");
     const ca = await phoneCode(env, a);
     const cb = await phoneCode(env, b);
-    await expectAppwriteError(b.b.use((account) => account.updatePhoneVerification(a.userId, cb.code)), "user_invalid_token", 401);
+    await expectAppwriteError(
+      b.b.use((account) => account.updatePhoneVerification(a.userId, cb.code)),
+      "user_invalid_token",
+      401,
+    );
     expect((await a.b.use((account) => account.get())).phoneVerification).toBe(false);
     await b.b.use((account) => account.updatePhoneVerification(b.userId, cb.code));
     await a.b.use((account) => account.updatePhoneVerification(a.userId, ca.code));
@@ -418,7 +530,11 @@ describe("PUT /account/verification/phone", () => {
     const { s } = env;
     const m = await memberWithPhone(s, "phone-guest");
     const { code } = await phoneCode(env, m);
-    await expectAppwriteError(web(s).use((account) => account.updatePhoneVerification(m.userId, code)), "user_invalid_token", 401);
+    await expectAppwriteError(
+      web(s).use((account) => account.updatePhoneVerification(m.userId, code)),
+      "user_invalid_token",
+      401,
+    );
     expect((await m.b.use((account) => account.get())).phoneVerification).toBe(false);
     await m.b.use((account) => account.updatePhoneVerification(m.userId, code));
     expect((await m.b.use((account) => account.get())).phoneVerification).toBe(true);
@@ -428,7 +544,11 @@ describe("PUT /account/verification/phone", () => {
     const { s } = env;
     const m = await memberWithPhone(s, "phone-404");
     const { code } = await phoneCode(env, m);
-    const e = await expectAppwriteError(m.b.use((account) => account.updatePhoneVerification("nobody0123456789", code)), "user_not_found", 404);
+    const e = await expectAppwriteError(
+      m.b.use((account) => account.updatePhoneVerification("nobody0123456789", code)),
+      "user_not_found",
+      404,
+    );
     expect(e.message).toBe(USER_NOT_FOUND);
   });
 
@@ -437,9 +557,17 @@ describe("PUT /account/verification/phone", () => {
     const m = await memberWithPhone(s, "phone-attempts");
     const { code } = await phoneCode(env, m);
     for (let i = 1; i <= 5; i++) {
-      await expectAppwriteError(m.b.use((account) => account.updatePhoneVerification(m.userId, wrongCode(code, i))), "user_invalid_token", 401);
+      await expectAppwriteError(
+        m.b.use((account) => account.updatePhoneVerification(m.userId, wrongCode(code, i))),
+        "user_invalid_token",
+        401,
+      );
     }
-    await expectAppwriteError(m.b.use((account) => account.updatePhoneVerification(m.userId, code)), "user_invalid_token", 401);
+    await expectAppwriteError(
+      m.b.use((account) => account.updatePhoneVerification(m.userId, code)),
+      "user_invalid_token",
+      401,
+    );
     expect((await m.b.use((account) => account.get())).phoneVerification).toBe(false);
   });
 
@@ -455,7 +583,13 @@ describe("PUT /account/verification/phone", () => {
     const limited = await call(s, "PUT", "/account/verification/phone", { userId: m.userId, secret: "x" }, { session: m.secret, ip });
     expectRawError(limited, 429, "general_rate_limit_exceeded", RATE_LIMITED);
     expectRateHeaders(limited, 10, 0, s);
-    const elsewhere = await call(s, "PUT", "/account/verification/phone", { userId: m.userId, secret: "x" }, { session: m.secret, ip: nextIp() });
+    const elsewhere = await call(
+      s,
+      "PUT",
+      "/account/verification/phone",
+      { userId: m.userId, secret: "x" },
+      { session: m.secret, ip: nextIp() },
+    );
     expectRawError(elsewhere, 401, "user_invalid_token");
   });
 
@@ -464,7 +598,12 @@ describe("PUT /account/verification/phone", () => {
     const m = await memberWithPhone(s, "phone-bad");
     const { code } = await phoneCode(env, m);
     const bad = async (body: string | object, message: string) =>
-      expectRawError(await call(s, "PUT", "/account/verification/phone", body, { session: m.secret, ip: nextIp() }), 400, "general_argument_invalid", message);
+      expectRawError(
+        await call(s, "PUT", "/account/verification/phone", body, { session: m.secret, ip: nextIp() }),
+        400,
+        "general_argument_invalid",
+        message,
+      );
     await bad("{not json", notOptional("userId"));
     await bad({ secret: code }, notOptional("userId"));
     await bad({ userId: m.userId }, notOptional("secret"));
@@ -522,7 +661,11 @@ describe("POST /account/recovery", () => {
   it("an unknown address gives 404 user_not_found (spec QUIRK kept); nothing is sent", async () => {
     const { s, box } = env;
     const sent = box.entries.length;
-    const e = await expectAppwriteError(web(s).use((account) => account.createRecovery(uniqueEmail("recover-nobody"), "http://localhost/reset")), "user_not_found", 404);
+    const e = await expectAppwriteError(
+      web(s).use((account) => account.createRecovery(uniqueEmail("recover-nobody"), "http://localhost/reset")),
+      "user_not_found",
+      404,
+    );
     expect(e.message).toBe(USER_NOT_FOUND);
     expect(box.entries.length).toBe(sent);
   });
@@ -532,7 +675,11 @@ describe("POST /account/recovery", () => {
     const email = uniqueEmail("recover-blocked");
     const user = await key(s).create(ID.unique(), email, PASSWORD);
     await storeOf(s).users.update(user.$id, { status: false });
-    await expectAppwriteError(web(s).use((account) => account.createRecovery(email, "http://localhost/reset")), "user_blocked", 401);
+    await expectAppwriteError(
+      web(s).use((account) => account.createRecovery(email, "http://localhost/reset")),
+      "user_blocked",
+      401,
+    );
     expect(box.lastMail(email)).toBeUndefined();
     expect(await storeOf(s).tokens.list(user.$id, new Date(s.clock.now()))).toHaveLength(0);
   });
@@ -541,7 +688,11 @@ describe("POST /account/recovery", () => {
     const { s, box } = env;
     const email = uniqueEmail("recover-evil");
     await key(s).create(ID.unique(), email, PASSWORD);
-    const e = await expectAppwriteError(web(s).use((account) => account.createRecovery(email, "https://evil.example/x")), "general_argument_invalid", 400);
+    const e = await expectAppwriteError(
+      web(s).use((account) => account.createRecovery(email, "https://evil.example/x")),
+      "general_argument_invalid",
+      400,
+    );
     expect(e.message).toBe(`${HOSTS}localhost`);
     const bad = async (body: string | object, message: string) =>
       expectRawError(await call(s, "POST", "/account/recovery", body, { ip: nextIp() }), 400, "general_argument_invalid", message);
@@ -567,7 +718,13 @@ describe("POST /account/recovery", () => {
       expect(res.status).toBe(201);
       expectRateHeaders(res, 10, 9 - i, s);
     }
-    const byEmail = await call(s, "POST", "/account/recovery", { email: email.toUpperCase(), url: "http://localhost/reset" }, { ip: first });
+    const byEmail = await call(
+      s,
+      "POST",
+      "/account/recovery",
+      { email: email.toUpperCase(), url: "http://localhost/reset" },
+      { ip: first },
+    );
     expectRawError(byEmail, 429, "general_rate_limit_exceeded", RATE_LIMITED);
     expectRateHeaders(byEmail, 10, 0, s);
     // Someone else's requests do not lock the owner out: another IP has its own counter.
@@ -577,14 +734,26 @@ describe("POST /account/recovery", () => {
     // Per IP: unknown addresses (404) count too.
     const ip = nextIp();
     for (let i = 0; i < 10; i++) {
-      const res = await call(s, "POST", "/account/recovery", { email: uniqueEmail("recover-rl-ip"), url: "http://localhost/reset" }, { ip });
+      const res = await call(
+        s,
+        "POST",
+        "/account/recovery",
+        { email: uniqueEmail("recover-rl-ip"), url: "http://localhost/reset" },
+        { ip },
+      );
       expectRawError(res, 404, "user_not_found");
       expectRateHeaders(res, 10, 9 - i, s);
     }
     const other = uniqueEmail("recover-rl-other");
     await key(s).create(ID.unique(), other, PASSWORD);
-    expectRawError(await call(s, "POST", "/account/recovery", { email: other, url: "http://localhost/reset" }, { ip }), 429, "general_rate_limit_exceeded");
-    expect((await call(s, "POST", "/account/recovery", { email: other, url: "http://localhost/reset" }, { ip: nextIp() })).status).toBe(201);
+    expectRawError(
+      await call(s, "POST", "/account/recovery", { email: other, url: "http://localhost/reset" }, { ip }),
+      429,
+      "general_rate_limit_exceeded",
+    );
+    expect((await call(s, "POST", "/account/recovery", { email: other, url: "http://localhost/reset" }, { ip: nextIp() })).status).toBe(
+      201,
+    );
   });
 });
 
@@ -607,7 +776,11 @@ describe("PUT /account/recovery", () => {
     // (test/security/sessions-after-password.test.ts). No session was added.
     const me = await storeOf(s).users.get(m.userId);
     expect(me).toMatchObject({ emailVerification: true, passwordUpdatedAt: new Date(now + 1000) });
-    await expectAppwriteError(m.b.use((account) => account.get()), "general_unauthorized_scope", 401);
+    await expectAppwriteError(
+      m.b.use((account) => account.get()),
+      "general_unauthorized_scope",
+      401,
+    );
     await expectAppwriteError(asSession(s, m.secret).get(), "general_unauthorized_scope", 401);
     expect(await storeOf(s).sessions.list(m.userId)).toHaveLength(0);
 
@@ -632,7 +805,7 @@ describe("PUT /account/recovery", () => {
     expect((await asSession(s, session.secret).get()).emailVerification).toBe(true);
   });
 
-  it("an API-key caller completing recovery also sees secret \"\" (1.6.2)", async () => {
+  it('an API-key caller completing recovery also sees secret "" (1.6.2)', async () => {
     const { s } = env;
     const email = uniqueEmail("reset-key");
     const user = await key(s).create(ID.unique(), email, PASSWORD);
@@ -653,7 +826,11 @@ describe("PUT /account/recovery", () => {
     s.clock.advance(HOUR - 1000);
     await web(s).use((account) => account.updateRecovery(ua.$id, la.secret, NEW_PASSWORD));
     s.clock.advance(2000);
-    const e = await expectAppwriteError(web(s).use((account) => account.updateRecovery(ub.$id, lb.secret, NEW_PASSWORD)), "user_invalid_token", 401);
+    const e = await expectAppwriteError(
+      web(s).use((account) => account.updateRecovery(ub.$id, lb.secret, NEW_PASSWORD)),
+      "user_invalid_token",
+      401,
+    );
     expect(e.message).toBe(INVALID_TOKEN);
     expect((await key(s).createEmailPasswordSession(b, PASSWORD)).userId).toBe(ub.$id);
     await expectAppwriteError(key(s).createEmailPasswordSession(b, NEW_PASSWORD), "user_invalid_credentials", 401);
@@ -668,14 +845,30 @@ describe("PUT /account/recovery", () => {
     const la = await recoveryLink(env, a);
     const lb = await recoveryLink(env, b);
     const guest = web(s);
-    await expectAppwriteError(guest.use((account) => account.updateRecovery(ua.$id, "0".repeat(256), NEW_PASSWORD)), "user_invalid_token", 401);
-    await expectAppwriteError(guest.use((account) => account.updateRecovery(ua.$id, lb.secret, NEW_PASSWORD)), "user_invalid_token", 401);
-    const missing = await expectAppwriteError(guest.use((account) => account.updateRecovery("nobody0123456789", la.secret, NEW_PASSWORD)), "user_not_found", 404);
+    await expectAppwriteError(
+      guest.use((account) => account.updateRecovery(ua.$id, "0".repeat(256), NEW_PASSWORD)),
+      "user_invalid_token",
+      401,
+    );
+    await expectAppwriteError(
+      guest.use((account) => account.updateRecovery(ua.$id, lb.secret, NEW_PASSWORD)),
+      "user_invalid_token",
+      401,
+    );
+    const missing = await expectAppwriteError(
+      guest.use((account) => account.updateRecovery("nobody0123456789", la.secret, NEW_PASSWORD)),
+      "user_not_found",
+      404,
+    );
     expect(missing.message).toBe(USER_NOT_FOUND);
     expect((await key(s).createEmailPasswordSession(a, PASSWORD)).userId).toBe(ua.$id);
 
     await guest.use((account) => account.updateRecovery(ua.$id, la.secret, NEW_PASSWORD));
-    await expectAppwriteError(guest.use((account) => account.updateRecovery(ua.$id, la.secret, "third-password-3")), "user_invalid_token", 401);
+    await expectAppwriteError(
+      guest.use((account) => account.updateRecovery(ua.$id, la.secret, "third-password-3")),
+      "user_invalid_token",
+      401,
+    );
     expect((await key(s).createEmailPasswordSession(a, NEW_PASSWORD)).userId).toBe(ua.$id);
     // B's link was not spent by the attempt against A.
     await guest.use((account) => account.updateRecovery(ub.$id, lb.secret, NEW_PASSWORD));
@@ -686,7 +879,11 @@ describe("PUT /account/recovery", () => {
     const { s } = env;
     const m = await member(s, "reset-verif");
     const { secret } = await verificationLink(env, m);
-    await expectAppwriteError(web(s).use((account) => account.updateRecovery(m.userId, secret, NEW_PASSWORD)), "user_invalid_token", 401);
+    await expectAppwriteError(
+      web(s).use((account) => account.updateRecovery(m.userId, secret, NEW_PASSWORD)),
+      "user_invalid_token",
+      401,
+    );
     expect((await key(s).createEmailPasswordSession(m.email, PASSWORD)).userId).toBe(m.userId);
   });
 
@@ -697,7 +894,13 @@ describe("PUT /account/recovery", () => {
     const { secret } = await recoveryLink(env, email);
     const attacker = nextIp();
     for (let i = 0; i < 10; i++) {
-      const res = await call(s, "PUT", "/account/recovery", { userId: user.$id, secret: "f".repeat(256), password: NEW_PASSWORD }, { ip: attacker });
+      const res = await call(
+        s,
+        "PUT",
+        "/account/recovery",
+        { userId: user.$id, secret: "f".repeat(256), password: NEW_PASSWORD },
+        { ip: attacker },
+      );
       expectRawError(res, 401, "user_invalid_token");
       expectRateHeaders(res, 10, 9 - i, s);
     }
@@ -756,7 +959,11 @@ describe("password history (auth.passwordHistory)", () => {
     const user = await key(s).create(ID.unique(), email, PASSWORD);
     const { secret } = await recoveryLink(history, email);
 
-    const e = await expectAppwriteError(web(s).use((account) => account.updateRecovery(user.$id, secret, PASSWORD)), "password_recently_used", 400);
+    const e = await expectAppwriteError(
+      web(s).use((account) => account.updateRecovery(user.$id, secret, PASSWORD)),
+      "password_recently_used",
+      400,
+    );
     expect(e.message).toBe(RECENTLY_USED);
     expect((await key(s).createEmailPasswordSession(email, PASSWORD)).userId).toBe(user.$id); // unchanged
 
@@ -766,7 +973,11 @@ describe("password history (auth.passwordHistory)", () => {
     // Both passwords are now in the history.
     const next = await recoveryLink(history, email);
     for (const recent of [PASSWORD, NEW_PASSWORD]) {
-      await expectAppwriteError(web(s).use((account) => account.updateRecovery(user.$id, next.secret, recent)), "password_recently_used", 400);
+      await expectAppwriteError(
+        web(s).use((account) => account.updateRecovery(user.$id, next.secret, recent)),
+        "password_recently_used",
+        400,
+      );
     }
     await web(s).use((account) => account.updateRecovery(user.$id, next.secret, "third-password-3"));
   });
@@ -800,20 +1011,36 @@ describe("no mailer and no SMS provider configured", () => {
   });
   afterAll(() => bare.s.close());
 
-  it("verification and recovery give 503 general_smtp_disabled \"SMTP Disabled\"; phone verification 503 general_phone_disabled", async () => {
+  it('verification and recovery give 503 general_smtp_disabled "SMTP Disabled"; phone verification 503 general_phone_disabled', async () => {
     const { s } = bare;
     const m = await member(s, "bare");
-    const verification = await expectAppwriteError(m.b.use((account) => account.createVerification("http://localhost/verify")), "general_smtp_disabled", 503);
+    const verification = await expectAppwriteError(
+      m.b.use((account) => account.createVerification("http://localhost/verify")),
+      "general_smtp_disabled",
+      503,
+    );
     expect(verification.message).toBe("SMTP Disabled");
-    const recovery = await expectAppwriteError(web(s).use((account) => account.createRecovery(m.email, "http://localhost/reset")), "general_smtp_disabled", 503);
+    const recovery = await expectAppwriteError(
+      web(s).use((account) => account.createRecovery(m.email, "http://localhost/reset")),
+      "general_smtp_disabled",
+      503,
+    );
     expect(recovery.message).toBe("SMTP Disabled");
     const keyed = await expectAppwriteError(key(s).createRecovery(m.email, "http://localhost/reset"), "general_smtp_disabled", 503);
     expect(keyed.message).toBe("SMTP Disabled");
     // The provider check comes before the no-phone check.
-    const phone = await expectAppwriteError(m.b.use((account) => account.createPhoneVerification()), "general_phone_disabled", 503);
+    const phone = await expectAppwriteError(
+      m.b.use((account) => account.createPhoneVerification()),
+      "general_phone_disabled",
+      503,
+    );
     expect(phone.message).toBe("Phone provider not configured");
     expect(await storeOf(s).tokens.list(m.userId, new Date(s.clock.now()))).toHaveLength(0);
     // SMTP is checked before the address is looked up.
-    await expectAppwriteError(web(s).use((account) => account.createRecovery(uniqueEmail("bare-nobody"), "http://localhost/reset")), "general_smtp_disabled", 503);
+    await expectAppwriteError(
+      web(s).use((account) => account.createRecovery(uniqueEmail("bare-nobody"), "http://localhost/reset")),
+      "general_smtp_disabled",
+      503,
+    );
   });
 });

@@ -35,8 +35,6 @@ const SESSION_FIELDS_14 = SESSION_FIELDS.filter((f) => f !== "factors" && f !== 
 const TOKEN_FIELDS = ["$id", "$createdAt", "userId", "secret", "expire", "phrase"];
 const TOKEN_FIELDS_14 = TOKEN_FIELDS.filter((f) => f !== "phrase");
 
-
-
 /** A user made with the API key (signups are limited per IP). */
 async function signUp(tag: string) {
   const email = uniqueEmail(tag);
@@ -107,7 +105,14 @@ describe("version_compare, as PHP compares (§1.3)", () => {
   });
 
   it("maps a format to its filter level, and the 1.6 formats to none", () => {
-    expect([formatLevel("1.4.0"), formatLevel("1.4.99"), formatLevel("1.5.0"), formatLevel("1.5.9"), formatLevel("1.6.0"), formatLevel("1.7.0")]).toEqual(["1.4", "1.4", "1.5", "1.5", null, null]);
+    expect([
+      formatLevel("1.4.0"),
+      formatLevel("1.4.99"),
+      formatLevel("1.5.0"),
+      formatLevel("1.5.9"),
+      formatLevel("1.6.0"),
+      formatLevel("1.7.0"),
+    ]).toEqual(["1.4", "1.4", "1.5", "1.5", null, null]);
     expect(compatFor("1.6.0", SERVER_VERSION)).toBeNull();
     expect(compatFor(SERVER_VERSION, SERVER_VERSION)).toBeNull();
     // PHP's `if ($responseFormat)`: "0" is falsy, like "".
@@ -134,7 +139,7 @@ describe("the 1.4 query string form (§6), as Appwrite's V17 filter parsed it", 
     ['equal("a", "x\\"y")', { method: "equal", attribute: "a", values: ['x"y'] }],
     ['equal("a", "x\\,y")', { method: "equal", attribute: "a", values: ["x,y"] }],
     ['equal("a", "x\\ny")', { method: "equal", attribute: "a", values: ["x\\ny"] }],
-    ["equal(\"a\", \"it's\")", { method: "equal", attribute: "a", values: ["it's"] }],
+    ['equal("a", "it\'s")', { method: "equal", attribute: "a", values: ["it's"] }],
     ['equal("a", bare word)', { method: "equal", attribute: "a", values: ["bareword"] }],
     ['isNull("x")', { method: "isNull", attribute: "x" }],
     ['between("a", 1, 2)', { method: "between", attribute: "a", values: [1, 2] }],
@@ -165,7 +170,11 @@ describe("the 1.4 query string form (§6), as Appwrite's V17 filter parsed it", 
 
 describe("the filter tables", () => {
   it("drop passwordAgain (below 1.5) and otp (below 1.6), and convert queries only below 1.5", () => {
-    expect(toCurrentParams("updateRecovery", { userId: "u", secret: "s", password: "p", passwordAgain: "q" }, "1.4")).toEqual({ userId: "u", secret: "s", password: "p" });
+    expect(toCurrentParams("updateRecovery", { userId: "u", secret: "s", password: "p", passwordAgain: "q" }, "1.4")).toEqual({
+      userId: "u",
+      secret: "s",
+      password: "p",
+    });
     expect(toCurrentParams("updateRecovery", { password: "p", passwordAgain: "q" }, "1.5")).toEqual({ password: "p", passwordAgain: "q" });
     expect(toCurrentParams("deleteMfaAuthenticator", { type: "totp", otp: "123456" }, "1.5")).toEqual({ type: "totp" });
     expect(toCurrentParams("deleteMfaAuthenticator", { type: "totp", otp: "123456" }, "1.4")).toEqual({ type: "totp" });
@@ -177,7 +186,10 @@ describe("the filter tables", () => {
   it("strip Token.phrase and Session.factors/secret for 1.4, and leave Account alone", () => {
     expect(toModelOf14("createEmailToken", { $id: "t", secret: "", phrase: "x" })).toEqual({ $id: "t", secret: "" });
     expect(toModelOf14("getSession", { $id: "s", factors: ["password"], secret: "", current: true })).toEqual({ $id: "s", current: true });
-    expect(toModelOf14("listSessions", { total: 1, sessions: [{ $id: "s", factors: [], secret: "" }] })).toEqual({ total: 1, sessions: [{ $id: "s" }] });
+    expect(toModelOf14("listSessions", { total: 1, sessions: [{ $id: "s", factors: [], secret: "" }] })).toEqual({
+      total: 1,
+      sessions: [{ $id: "s" }],
+    });
     const account = { $id: "u", mfa: true, targets: [] };
     expect(toModelOf14("get", account)).toEqual(account);
   });
@@ -196,7 +208,9 @@ describe("1.4 string queries over HTTP", () => {
     const events = (all.json!.logs as Array<{ event: string }>).map((l) => l.event);
     expect(events).toEqual(["session.create", "user.create"]);
 
-    const second = await raw(server.endpoint, "GET", `/account/logs?${queryString(["limit(1)", "offset(1)"])}`, { headers: { ...headers, ...V14 } });
+    const second = await raw(server.endpoint, "GET", `/account/logs?${queryString(["limit(1)", "offset(1)"])}`, {
+      headers: { ...headers, ...V14 },
+    });
     expect(second.status).toBe(200);
     expect(second.json!.total).toBe(2);
     expect((second.json!.logs as Array<{ event: string }>).map((l) => l.event)).toEqual(["user.create"]);
@@ -205,7 +219,9 @@ describe("1.4 string queries over HTTP", () => {
     const zero = await raw(server.endpoint, "GET", `/account/logs?${queryString(["limit(0)"])}`, { headers: { ...headers, ...V14 } });
     expectRawError(zero, 400, "general_argument_invalid");
     expect(zero.json!.message).toMatch(/^Invalid `queries` param: Invalid query: Invalid limit: /);
-    const notAllowed = await raw(server.endpoint, "GET", `/account/logs?${queryString(['equal("event", ["user.create"])'])}`, { headers: { ...headers, ...V14 } });
+    const notAllowed = await raw(server.endpoint, "GET", `/account/logs?${queryString(['equal("event", ["user.create"])'])}`, {
+      headers: { ...headers, ...V14 },
+    });
     expectRawError(notAllowed, 400, "general_argument_invalid", "Invalid `queries` param: Invalid query method: equal");
   });
 
@@ -254,7 +270,12 @@ describe("1.4 string queries over HTTP", () => {
     expect(ids(next)).toEqual([github1]);
 
     const unknown = await list(['equal("secret", ["x"])']);
-    expectRawError(unknown, 400, "general_argument_invalid", "Invalid `queries` param: Invalid query: Attribute not found in schema: secret");
+    expectRawError(
+      unknown,
+      400,
+      "general_argument_invalid",
+      "Invalid `queries` param: Invalid query: Attribute not found in schema: secret",
+    );
   });
 
   it("without the header, with a 1.5 or a 1.6 format, the string form still fails as garbage does", async () => {
@@ -262,7 +283,12 @@ describe("1.4 string queries over HTTP", () => {
     const { headers } = await rawLogin(email, {});
     const path = `/account/identities?${queryString(['equal("provider", ["github"])'])}`;
     for (const extra of [{}, format("1.5.0"), format("1.6.0"), format(SERVER_VERSION)]) {
-      expectRawError(await raw(server.endpoint, "GET", path, { headers: { ...headers, ...extra } }), 400, "general_argument_invalid", SYNTAX_ERROR);
+      expectRawError(
+        await raw(server.endpoint, "GET", path, { headers: { ...headers, ...extra } }),
+        400,
+        "general_argument_invalid",
+        SYNTAX_ERROR,
+      );
     }
     // ...and with the 1.4 format the same request succeeds.
     expect((await raw(server.endpoint, "GET", path, { headers: { ...headers, ...V14 } })).status).toBe(200);
@@ -317,7 +343,10 @@ describe("1.4 response models", () => {
   it("an API key's 1.4 login gets no secret either (as in Appwrite, whose 1.4 Session had none)", async () => {
     const { email } = await signUp("key14");
     const keyed = (extra: Record<string, string>) =>
-      raw(server.endpoint, "POST", "/account/sessions/email", { body: { email, password: PASSWORD }, headers: { "x-appwrite-key": API_KEY, ...extra } });
+      raw(server.endpoint, "POST", "/account/sessions/email", {
+        body: { email, password: PASSWORD },
+        headers: { "x-appwrite-key": API_KEY, ...extra },
+      });
     const old = await keyed(V14);
     expect(old.status).toBe(201);
     expect(old.json).not.toHaveProperty("secret");
@@ -330,10 +359,16 @@ describe("1.4 response models", () => {
     const b = browser(server.endpoint);
     await b.use((a) => a.createEmailPasswordSession(email, PASSWORD));
     const code = await addTotp(b);
-    const challenge = await raw(server.endpoint, "POST", "/account/mfa/challenge", { body: { factor: "totp" }, headers: { ...sessionOf(b), ...V14 } });
+    const challenge = await raw(server.endpoint, "POST", "/account/mfa/challenge", {
+      body: { factor: "totp" },
+      headers: { ...sessionOf(b), ...V14 },
+    });
     // 200, not 201: spec §2.12.
     expect(challenge.status).toBe(200);
-    const done = await raw(server.endpoint, "PUT", "/account/mfa/challenge", { body: { challengeId: challenge.json!.$id, otp: code() }, headers: { ...sessionOf(b), ...V14 } });
+    const done = await raw(server.endpoint, "PUT", "/account/mfa/challenge", {
+      body: { challengeId: challenge.json!.$id, otp: code() },
+      headers: { ...sessionOf(b), ...V14 },
+    });
     expect(done.status).toBe(200);
     expect(Object.keys(done.json!)).toEqual(SESSION_FIELDS_14);
     server.clock.advance(30_000);
@@ -345,7 +380,10 @@ describe("1.4 response models", () => {
     const old = await raw(server.endpoint, "POST", "/account/tokens/email", { body, headers: V14 });
     expect(old.status).toBe(201);
     expect(Object.keys(old.json!)).toEqual(TOKEN_FIELDS_14);
-    const current = await raw(server.endpoint, "POST", "/account/tokens/email", { body: { ...body, userId: old.json!.userId }, headers: format("1.6.0") });
+    const current = await raw(server.endpoint, "POST", "/account/tokens/email", {
+      body: { ...body, userId: old.json!.userId },
+      headers: format("1.6.0"),
+    });
     expect(Object.keys(current.json!)).toEqual(TOKEN_FIELDS);
     expect(current.json!.phrase).toMatch(/\w+ \w+/);
   });
@@ -358,7 +396,10 @@ describe("1.4 response models", () => {
 describe("1.4 and 1.5 request parameters", () => {
   it("PUT /account/recovery with passwordAgain (1.4) completes the recovery; the Token lacks phrase", async () => {
     const { email, userId } = await signUp("recovery14");
-    const started = await raw(server.endpoint, "POST", "/account/recovery", { body: { email, url: "http://localhost/reset" }, headers: V14 });
+    const started = await raw(server.endpoint, "POST", "/account/recovery", {
+      body: { email, url: "http://localhost/reset" },
+      headers: V14,
+    });
     expect(started.status).toBe(201);
     expect(Object.keys(started.json!)).toEqual(TOKEN_FIELDS_14);
     const secret = new URL(box.lastMail(email)!.url!).searchParams.get("secret")!;
@@ -382,7 +423,10 @@ describe("1.4 and 1.5 request parameters", () => {
     await b.use((a) => a.updateMfaChallenge(challenge.$id, code()));
     server.clock.advance(30_000);
 
-    const res = await raw(server.endpoint, "DELETE", "/account/mfa/authenticators/totp", { body: { otp: "not-a-code" }, headers: { ...sessionOf(b), ...format("1.5.0") } });
+    const res = await raw(server.endpoint, "DELETE", "/account/mfa/authenticators/totp", {
+      body: { otp: "not-a-code" },
+      headers: { ...sessionOf(b), ...format("1.5.0") },
+    });
     expect(res.status).toBe(204);
     expect((await b.use((a) => a.listMfaFactors())).totp).toBe(false);
   });
@@ -447,7 +491,9 @@ describe("the format value", () => {
     expect(abc.status).toBe(200);
     expect(Object.keys(abc.json!)).toEqual(SESSION_FIELDS_14);
     expect(abc.headers.get("x-appwrite-warning")).toBeNull();
-    const logs = await raw(server.endpoint, "GET", `/account/logs?${queryString(["limit(1)"])}`, { headers: { ...headers, ...format("abc") } });
+    const logs = await raw(server.endpoint, "GET", `/account/logs?${queryString(["limit(1)"])}`, {
+      headers: { ...headers, ...format("abc") },
+    });
     expect(logs.status).toBe(200);
     expect(logs.json!.logs).toHaveLength(1);
 

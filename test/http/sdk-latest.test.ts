@@ -95,7 +95,8 @@ describe("appwrite 28: routes under Appwrite 1.8 names (/mfa/challenges, /verifi
     await account.create({ userId: ID.unique(), email, password: PASSWORD });
     await account.createEmailPasswordSession({ email, password: PASSWORD });
     const { secret } = await account.createMFAAuthenticator({ type: AuthenticatorType.Totp });
-    const code = () => new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30 }).generate({ timestamp: server.clock.now() });
+    const code = () =>
+      new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30 }).generate({ timestamp: server.clock.now() });
     await account.updateMFAAuthenticator({ type: AuthenticatorType.Totp, otp: code() });
     server.clock.advance(30_000);
     expect((await account.updateMFA({ mfa: true })).mfa).toBe(true);

@@ -19,7 +19,11 @@ let on: OutboxServer;
 let off: OutboxServer;
 const reported: unknown[] = [];
 beforeAll(async () => {
-  on = await startWithOutbox({ auth: { sessionAlerts: true }, oauth2: { mock: { clientId: "m", clientSecret: "s", user: { email: "alert-oauth@example.com" } } }, reportError: (e) => reported.push(e) });
+  on = await startWithOutbox({
+    auth: { sessionAlerts: true },
+    oauth2: { mock: { clientId: "m", clientSecret: "s", user: { email: "alert-oauth@example.com" } } },
+    reportError: (e) => reported.push(e),
+  });
   off = await startWithOutbox();
 });
 afterAll(async () => {
@@ -28,7 +32,9 @@ afterAll(async () => {
 });
 
 const alerts = (env: OutboxServer, to: string) =>
-  env.box.entries.filter((e) => e.channel === "mail" && e.message.to === to && e.message.kind === "session-alert").map((e) => e.message as MailMessage);
+  env.box.entries
+    .filter((e) => e.channel === "mail" && e.message.to === to && e.message.kind === "session-alert")
+    .map((e) => e.message as MailMessage);
 
 async function signUp(env: OutboxServer, email = uniqueEmail("alert")) {
   await web(env.s).use((account) => account.create(ID.unique(), email, PASSWORD, "Alerted User"));
@@ -66,7 +72,9 @@ describe("session alerts", () => {
     const at = new Date(on.s.clock.now());
     const hour = at.getUTCHours() % 12 || 12;
     const time = `${hour}:${at.toISOString().slice(14, 19)} ${at.getUTCHours() < 12 ? "AM" : "PM"}`;
-    expect(mail!.text).toContain(`on ${at.toLocaleString("en-US", { month: "long", timeZone: "UTC" })} ${at.getUTCDate()}, ${at.getUTCFullYear()} at ${time} UTC.`);
+    expect(mail!.text).toContain(
+      `on ${at.toLocaleString("en-US", { month: "long", timeZone: "UTC" })} ${at.getUTCDate()}, ${at.getUTCFullYear()} at ${time} UTC.`,
+    );
     expect(mail!.html).toContain("<strong>198.51.100.23</strong>");
   });
 
@@ -101,7 +109,9 @@ describe("session alerts", () => {
     const at = new Date(on.s.clock.now());
     const [mail] = alerts(on, email);
     expect(mail!.locale).toBe("de");
-    expect(mail!.text).toContain(`${at.getUTCDate()}. ${at.toLocaleString("de-DE", { month: "long", timeZone: "UTC" })} ${at.getUTCFullYear()} um ${at.toISOString().slice(11, 19)} UTC`);
+    expect(mail!.text).toContain(
+      `${at.getUTCDate()}. ${at.toLocaleString("de-DE", { month: "long", timeZone: "UTC" })} ${at.getUTCFullYear()} um ${at.toISOString().slice(11, 19)} UTC`,
+    );
   });
 
   it("does not hold the login up while the mail server is slow", async () => {
@@ -130,7 +140,10 @@ describe("session alerts", () => {
     try {
       const response = await login(on, email);
       expect(response.status).toBe(201);
-      const session = response.headers.getSetCookie().find((c) => c.startsWith(`a_session_${PROJECT}=`))!.split(";")[0]!;
+      const session = response.headers
+        .getSetCookie()
+        .find((c) => c.startsWith(`a_session_${PROJECT}=`))!
+        .split(";")[0]!;
       expect((await raw(on.s.endpoint, "GET", "/account", { headers: { cookie: session } })).status).toBe(200);
     } finally {
       on.box.mailer.send = send;

@@ -10,10 +10,20 @@ describe("session cookie rules (src/http/session-cookie.ts)", () => {
   });
 
   it("reads cookie, then _legacy, then X-Appwrite-Session, then X-Fallback-Cookies", () => {
-    expect(sessionFromRequest(names, headers({ cookie: "a_session_my-project=A; a_session_my-project_legacy=B", "x-appwrite-session": "C" }))).toEqual({ value: "A", fromFallback: false });
-    expect(sessionFromRequest(names, headers({ cookie: "a_session_my-project_legacy=B", "x-appwrite-session": "C" }))).toEqual({ value: "B", fromFallback: false });
-    expect(sessionFromRequest(names, headers({ "x-appwrite-session": "C", "x-fallback-cookies": '{"a_session_My-Project":"D"}' }))).toEqual({ value: "C", fromFallback: false });
-    expect(sessionFromRequest(names, headers({ "x-fallback-cookies": '{"A_SESSION_MY-PROJECT":"D"}' }))).toEqual({ value: "D", fromFallback: true });
+    expect(
+      sessionFromRequest(names, headers({ cookie: "a_session_my-project=A; a_session_my-project_legacy=B", "x-appwrite-session": "C" })),
+    ).toEqual({ value: "A", fromFallback: false });
+    expect(sessionFromRequest(names, headers({ cookie: "a_session_my-project_legacy=B", "x-appwrite-session": "C" }))).toEqual({
+      value: "B",
+      fromFallback: false,
+    });
+    expect(sessionFromRequest(names, headers({ "x-appwrite-session": "C", "x-fallback-cookies": '{"a_session_My-Project":"D"}' }))).toEqual(
+      { value: "C", fromFallback: false },
+    );
+    expect(sessionFromRequest(names, headers({ "x-fallback-cookies": '{"A_SESSION_MY-PROJECT":"D"}' }))).toEqual({
+      value: "D",
+      fromFallback: true,
+    });
     expect(sessionFromRequest(names, headers({}))).toEqual({ value: null, fromFallback: true });
   });
 
@@ -33,8 +43,15 @@ describe("session cookie rules (src/http/session-cookie.ts)", () => {
 
   it("sets both cookies, and the fallback header only across sites; clearing expires both", () => {
     const expire = new Date(Date.UTC(2030, 0, 1));
-    const set = sessionHeaders(names, { value: "v/1", expire }, { https: true, domain: ".api.example.com", sameSite: false, nowMs: expire.getTime() - 60_000 });
-    expect(set[0]).toEqual(["Set-Cookie", "a_session_my-project_legacy=v%2F1; expires=Tue, 01 Jan 2030 00:00:00 GMT; Max-Age=60; path=/; domain=.api.example.com; secure; httponly"]);
+    const set = sessionHeaders(
+      names,
+      { value: "v/1", expire },
+      { https: true, domain: ".api.example.com", sameSite: false, nowMs: expire.getTime() - 60_000 },
+    );
+    expect(set[0]).toEqual([
+      "Set-Cookie",
+      "a_session_my-project_legacy=v%2F1; expires=Tue, 01 Jan 2030 00:00:00 GMT; Max-Age=60; path=/; domain=.api.example.com; secure; httponly",
+    ]);
     expect(set[1]![1]).toMatch(/^a_session_my-project=v%2F1; .*; secure; httponly; SameSite=None$/);
     expect(set[2]).toEqual(["X-Fallback-Cookies", '{"a_session_My-Project":"v/1"}']);
     const cleared = sessionHeaders(names, null, { https: false, domain: null, sameSite: true, nowMs: 0 });

@@ -7,7 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ID } from "appwrite";
 import * as node from "node-appwrite";
 import { API_KEY, PROJECT, startServer, type TestServer } from "../helpers/server";
-import { browser, expectAppwriteError, raw, serverClient, sessionClient, type Browser, expectRawError, type RawResult } from "../helpers/sdk";
+import {
+  browser,
+  expectAppwriteError,
+  raw,
+  serverClient,
+  sessionClient,
+  type Browser,
+  expectRawError,
+  type RawResult,
+} from "../helpers/sdk";
 import { SESSION_FIELDS } from "../helpers/models";
 
 // ---------------------------------------------------------------------------------------------
@@ -30,7 +39,6 @@ const GUEST_SCOPE = "User (role: guests) missing scope (account)";
 const KEY_SCOPE = "User (role: applications) missing scope (account)";
 /** An id of the right shape that no session has. */
 const UNKNOWN_ID = "0123456789abcdef0123";
-
 
 let seq = 0;
 /** A fresh address per call, so no two tests share a user or an e-mail rate-limit counter. */
@@ -88,8 +96,6 @@ function fallbackValue(b: Browser, project = PROJECT): string {
 function asSession(s: TestServer, secret: string) {
   return sessionClient(s.endpoint, secret).account;
 }
-
-
 
 /** GET /account with a session value in the given transport; returns the raw result. */
 function getAccount(s: TestServer, headers: Record<string, string>, project?: string) {
@@ -225,7 +231,14 @@ describe("POST /account/sessions/email", () => {
     const user = await signUp(server, email);
     const { res, value } = await rawLogin(server, email, "/account/sessions");
     expect(Object.keys(res.json!)).toEqual(SESSION_FIELDS);
-    expect(res.json).toMatchObject({ userId: user.$id, provider: "email", providerUid: email, factors: ["password"], current: true, secret: "" });
+    expect(res.json).toMatchObject({
+      userId: user.$id,
+      provider: "email",
+      providerUid: email,
+      factors: ["password"],
+      current: true,
+      secret: "",
+    });
     decodeValue(value, user.$id);
     expect(await storeOf(server).sessions.list(user.$id)).toHaveLength(1);
   });
@@ -233,7 +246,9 @@ describe("POST /account/sessions/email", () => {
   it("normalises the e-mail (trim, lowercase) before lookup; providerUid is the stored address", async () => {
     const email = uniqueEmail("norm");
     await signUp(server, email);
-    const session = await browser(server.endpoint).use((account) => account.createEmailPasswordSession(`  ${email.toUpperCase()} `, PASSWORD));
+    const session = await browser(server.endpoint).use((account) =>
+      account.createEmailPasswordSession(`  ${email.toUpperCase()} `, PASSWORD),
+    );
     expect(session.providerUid).toBe(email);
   });
 
@@ -289,7 +304,11 @@ describe("POST /account/sessions/email", () => {
     const user = await signUp(server, email);
     await storeOf(server).users.update(user.$id, { status: false });
 
-    await expectAppwriteError(browser(server.endpoint).use((account) => account.createEmailPasswordSession(email, PASSWORD)), "user_blocked", 401);
+    await expectAppwriteError(
+      browser(server.endpoint).use((account) => account.createEmailPasswordSession(email, PASSWORD)),
+      "user_blocked",
+      401,
+    );
     await expectAppwriteError(
       browser(server.endpoint).use((account) => account.createEmailPasswordSession(email, "not-the-password")),
       "user_invalid_credentials",
@@ -312,11 +331,22 @@ describe("POST /account/sessions/email", () => {
       401,
     );
     expect(e.message).toBe(ALREADY_EXISTS);
-    await expectAppwriteError(b.use((account) => account.createEmailPasswordSession(email, PASSWORD)), "user_session_already_exists", 401);
-    await expectAppwriteError(b.use((account) => account.createAnonymousSession()), "user_session_already_exists", 401);
+    await expectAppwriteError(
+      b.use((account) => account.createEmailPasswordSession(email, PASSWORD)),
+      "user_session_already_exists",
+      401,
+    );
+    await expectAppwriteError(
+      b.use((account) => account.createAnonymousSession()),
+      "user_session_already_exists",
+      401,
+    );
 
     // The same through the alias and an X-Appwrite-Session header, with an empty body.
-    const viaHeader = await raw(server.endpoint, "POST", "/account/sessions", { body: {}, headers: { "x-appwrite-session": fallbackValue(b) } });
+    const viaHeader = await raw(server.endpoint, "POST", "/account/sessions", {
+      body: {},
+      headers: { "x-appwrite-session": fallbackValue(b) },
+    });
     expectRawError(viaHeader, 401, "user_session_already_exists");
     expect(await storeOf(server).sessions.list(user.$id)).toHaveLength(1);
   });
@@ -354,7 +384,12 @@ describe("POST /account/sessions/email", () => {
     expectRawError(await post("{not json"), 400, "general_argument_invalid", 'Param "email" is not optional.');
     expectRawError(await post("[1,2]"), 400, "general_argument_invalid", 'Param "email" is not optional.');
     // A JSON null is a present value: it fails the validator (utopia-php/http validates it).
-    expectRawError(await post({ email: null, password: PASSWORD }), 400, "general_argument_invalid", "Invalid `email` param: Value must be a valid email address");
+    expectRawError(
+      await post({ email: null, password: PASSWORD }),
+      400,
+      "general_argument_invalid",
+      "Invalid `email` param: Value must be a valid email address",
+    );
 
     expect(await storeOf(server).sessions.list(user.$id)).toHaveLength(0);
     expect(await storeOf(server).users.count()).toBe(usersBefore);
@@ -363,7 +398,10 @@ describe("POST /account/sessions/email", () => {
   it("a request for another project gets 404 project_not_found", async () => {
     const email = uniqueEmail("project");
     await signUp(server, email);
-    const res = await raw(server.endpoint, "POST", "/account/sessions/email", { body: { email, password: PASSWORD }, project: "other-project" });
+    const res = await raw(server.endpoint, "POST", "/account/sessions/email", {
+      body: { email, password: PASSWORD },
+      project: "other-project",
+    });
     expectRawError(res, 404, "project_not_found");
   });
 
@@ -402,7 +440,11 @@ describe("POST /account/sessions/email rate limit (10 per hour per IP and e-mail
     expect(limited.headers.get("x-ratelimit-limit")).toBe("10");
     expect(limited.headers.get("x-ratelimit-remaining")).toBe("0");
     expect(limited.headers.get("x-ratelimit-reset")).toBe(reset);
-    await expectAppwriteError(browser(server.endpoint).use((account) => account.createEmailPasswordSession(email, PASSWORD)), "general_rate_limit_exceeded", 429);
+    await expectAppwriteError(
+      browser(server.endpoint).use((account) => account.createEmailPasswordSession(email, PASSWORD)),
+      "general_rate_limit_exceeded",
+      429,
+    );
     expect(await storeOf(server).sessions.list(user.$id)).toHaveLength(0);
 
     // The key holds the normalised e-mail: a differently cased spelling is the same counter.
@@ -493,7 +535,11 @@ describe("POST /account/sessions/anonymous", () => {
     const b = browser(server.endpoint);
     await b.use((account) => account.createAnonymousSession());
     const before = await storeOf(server).users.count();
-    const e = await expectAppwriteError(b.use((account) => account.createAnonymousSession()), "user_session_already_exists", 401);
+    const e = await expectAppwriteError(
+      b.use((account) => account.createAnonymousSession()),
+      "user_session_already_exists",
+      401,
+    );
     expect(e.message).toBe(ALREADY_EXISTS);
     expect(await storeOf(server).users.count()).toBe(before);
   });
@@ -538,7 +584,11 @@ describe("GET /account/sessions", () => {
   });
 
   it("a guest gets 401 general_unauthorized_scope (role guests); an API key gets it with role applications", async () => {
-    const guest = await expectAppwriteError(browser(server.endpoint).use((account) => account.listSessions()), "general_unauthorized_scope", 401);
+    const guest = await expectAppwriteError(
+      browser(server.endpoint).use((account) => account.listSessions()),
+      "general_unauthorized_scope",
+      401,
+    );
     expect(guest.message).toBe(GUEST_SCOPE);
     const keyed = await expectAppwriteError(serverClient(server.endpoint).account.listSessions(), "general_unauthorized_scope", 401);
     expect(keyed.message).toBe(KEY_SCOPE);
@@ -609,14 +659,21 @@ describe("DELETE /account/sessions/{sessionId}", () => {
     const value = fallbackValue(b);
     await b.use((account) => account.deleteSession("current"));
     expect(b.storage.get("cookieFallback")).toBe("[]");
-    await expectAppwriteError(b.use((account) => account.get()), "general_unauthorized_scope", 401);
+    await expectAppwriteError(
+      b.use((account) => account.get()),
+      "general_unauthorized_scope",
+      401,
+    );
     // The old value is dead everywhere.
     await expectAppwriteError(asSession(server, value).get(), "general_unauthorized_scope", 401);
   });
 
   it("deleting the current session by its id also clears the cookies", async () => {
     const { secret, session } = await userWithSession(server, "del-by-id");
-    const res = await raw(server.endpoint, "DELETE", `/account/sessions/${session.$id}`, { body: {}, headers: { "x-appwrite-session": secret } });
+    const res = await raw(server.endpoint, "DELETE", `/account/sessions/${session.$id}`, {
+      body: {},
+      headers: { "x-appwrite-session": secret },
+    });
     expect(res.status).toBe(204);
     expect(res.headers.get("x-fallback-cookies")).toBe("[]");
     expect(setCookies(res).map((c) => c.value)).toEqual(["", ""]);
@@ -628,7 +685,10 @@ describe("DELETE /account/sessions/{sessionId}", () => {
     const b = await webLogin(server, email);
     const keyed = await keyLogin(server, email);
 
-    const res = await raw(server.endpoint, "DELETE", `/account/sessions/${keyed.$id}`, { body: {}, headers: { "x-appwrite-session": fallbackValue(b) } });
+    const res = await raw(server.endpoint, "DELETE", `/account/sessions/${keyed.$id}`, {
+      body: {},
+      headers: { "x-appwrite-session": fallbackValue(b) },
+    });
     expect(res.status).toBe(204);
     expect(res.headers.get("x-fallback-cookies")).toBeNull();
     expect(res.headers.getSetCookie()).toEqual([]);
@@ -659,7 +719,11 @@ describe("DELETE /account/sessions/{sessionId}", () => {
     await expectAppwriteError(asSession(server, a.secret).deleteSession("-bad"), "general_argument_invalid", 400);
     expect((await asSession(server, b.secret).get()).$id).toBe(b.user.$id);
     expect((await asSession(server, a.secret).get()).$id).toBe(a.user.$id);
-    expectRawError(await raw(server.endpoint, "DELETE", `/account/sessions/${a.session.$id}`, { body: {} }), 401, "general_unauthorized_scope");
+    expectRawError(
+      await raw(server.endpoint, "DELETE", `/account/sessions/${a.session.$id}`, { body: {} }),
+      401,
+      "general_unauthorized_scope",
+    );
     expect(await storeOf(server).sessions.get(a.session.$id)).not.toBeNull();
   });
 
@@ -676,7 +740,10 @@ describe("DELETE /account/sessions/{sessionId}", () => {
     expect(await storeOf(server).sessions.get(second.$id)).toBeNull();
     expect(await storeOf(server).sessions.get(first.$id)).not.toBeNull();
 
-    const garbage = await raw(server.endpoint, "DELETE", "/account/sessions/current", { body: "{nope", headers: { "x-appwrite-session": first.secret } });
+    const garbage = await raw(server.endpoint, "DELETE", "/account/sessions/current", {
+      body: "{nope",
+      headers: { "x-appwrite-session": first.secret },
+    });
     expect(garbage.status).toBe(204);
     expect(await storeOf(server).sessions.get(first.$id)).toBeNull();
   });
@@ -701,7 +768,11 @@ describe("DELETE /account/sessions", () => {
     ]);
 
     expect(await storeOf(server).sessions.list(user.$id)).toHaveLength(0);
-    await expectAppwriteError(b.use((account) => account.get()), "general_unauthorized_scope", 401);
+    await expectAppwriteError(
+      b.use((account) => account.get()),
+      "general_unauthorized_scope",
+      401,
+    );
     await expectAppwriteError(asSession(server, k1.secret).get(), "general_unauthorized_scope", 401);
     await expectAppwriteError(asSession(server, k2.secret).listSessions(), "general_unauthorized_scope", 401);
     // Other users keep theirs.
@@ -714,11 +785,19 @@ describe("DELETE /account/sessions", () => {
     const b = await webLogin(server, email);
     await b.use((account) => account.deleteSessions());
     expect(b.storage.get("cookieFallback")).toBe("[]");
-    await expectAppwriteError(b.use((account) => account.listSessions()), "general_unauthorized_scope", 401);
+    await expectAppwriteError(
+      b.use((account) => account.listSessions()),
+      "general_unauthorized_scope",
+      401,
+    );
   });
 
   it("a guest gets 401 general_unauthorized_scope", async () => {
-    await expectAppwriteError(browser(server.endpoint).use((account) => account.deleteSessions()), "general_unauthorized_scope", 401);
+    await expectAppwriteError(
+      browser(server.endpoint).use((account) => account.deleteSessions()),
+      "general_unauthorized_scope",
+      401,
+    );
   });
 });
 
@@ -794,7 +873,10 @@ describe("session transport (§1.5)", () => {
   // fall through to the header or the fallback." Appwrite 1.6.2 itself decodes an undecodable
   // cookie to empty values and then does fall through; Gatehouse follows the spec sentence.
   it("a malformed cookie does not fall through to X-Appwrite-Session or X-Fallback-Cookies: the caller is a guest", async () => {
-    const withFallback = await getAccount(server, { cookie: `${COOKIE}=not-a-session`, "x-fallback-cookies": JSON.stringify({ [COOKIE]: value }) });
+    const withFallback = await getAccount(server, {
+      cookie: `${COOKIE}=not-a-session`,
+      "x-fallback-cookies": JSON.stringify({ [COOKIE]: value }),
+    });
     expectRawError(withFallback, 401, "general_unauthorized_scope", GUEST_SCOPE);
     const withHeader = await getAccount(server, { cookie: `${COOKIE}=not-a-session`, "x-appwrite-session": value });
     expectRawError(withHeader, 401, "general_unauthorized_scope", GUEST_SCOPE);
@@ -831,7 +913,12 @@ describe("session transport (§1.5)", () => {
   it("a deleted session is a guest", async () => {
     const { secret } = await userWithSession(server, "transport-deleted");
     await asSession(server, secret).deleteSession("current");
-    expectRawError(await getAccount(server, { cookie: `${COOKIE}=${encodeURIComponent(secret)}` }), 401, "general_unauthorized_scope", GUEST_SCOPE);
+    expectRawError(
+      await getAccount(server, { cookie: `${COOKIE}=${encodeURIComponent(secret)}` }),
+      401,
+      "general_unauthorized_scope",
+      GUEST_SCOPE,
+    );
   });
 });
 
@@ -852,7 +939,11 @@ describe("server API keys (§1.5 step 7, §1.8)", () => {
   it("key + valid session gives 403 user_key_and_session_set", async () => {
     const { secret, email } = await userWithSession(server, "key-and-session");
     const client = new node.Client().setEndpoint(server.endpoint).setProject(PROJECT).setKey(API_KEY).setSession(secret);
-    const e = await expectAppwriteError(new node.Account(client).createEmailPasswordSession(email, PASSWORD), "user_key_and_session_set", 403);
+    const e = await expectAppwriteError(
+      new node.Account(client).createEmailPasswordSession(email, PASSWORD),
+      "user_key_and_session_set",
+      403,
+    );
     expect(e.message).toContain("API key and session used in the same request.");
     const viaCookie = await raw(server.endpoint, "POST", "/account/sessions/anonymous", {
       body: {},
@@ -872,8 +963,16 @@ describe("server API keys (§1.5 step 7, §1.8)", () => {
   it("an unknown key gives 401 user_unauthorized", async () => {
     const email = uniqueEmail("bad-key");
     await signUp(server, email);
-    await expectAppwriteError(serverClient(server.endpoint, "not-a-configured-key-000").account.createEmailPasswordSession(email, PASSWORD), "user_unauthorized", 401);
-    await expectAppwriteError(serverClient(server.endpoint, "not-a-configured-key-000").account.createAnonymousSession(), "user_unauthorized", 401);
+    await expectAppwriteError(
+      serverClient(server.endpoint, "not-a-configured-key-000").account.createEmailPasswordSession(email, PASSWORD),
+      "user_unauthorized",
+      401,
+    );
+    await expectAppwriteError(
+      serverClient(server.endpoint, "not-a-configured-key-000").account.createAnonymousSession(),
+      "user_unauthorized",
+      401,
+    );
   });
 
   it("a key cannot call GET /account (401 general_unauthorized_scope, role applications)", async () => {
@@ -887,7 +986,10 @@ describe("server API keys (§1.5 step 7, §1.8)", () => {
     const email = uniqueEmail("origin");
     const user = await signUp(server, email);
     const foreign = { origin: "https://evil.example.com" };
-    const refused = await raw(server.endpoint, "POST", "/account/sessions/email", { body: { email, password: PASSWORD }, headers: foreign });
+    const refused = await raw(server.endpoint, "POST", "/account/sessions/email", {
+      body: { email, password: PASSWORD },
+      headers: foreign,
+    });
     expectRawError(
       refused,
       403,
@@ -904,7 +1006,10 @@ describe("server API keys (§1.5 step 7, §1.8)", () => {
     decodeValue(keyed.json!.secret as string, user.$id);
 
     // A registered platform (localhost) passes without a key.
-    const local = await raw(server.endpoint, "POST", "/account/sessions/email", { body: { email, password: PASSWORD }, headers: { origin: "http://localhost:3000" } });
+    const local = await raw(server.endpoint, "POST", "/account/sessions/email", {
+      body: { email, password: PASSWORD },
+      headers: { origin: "http://localhost:3000" },
+    });
     expect(local.status).toBe(201);
     expect(local.json!.secret).toBe("");
   });
@@ -917,7 +1022,10 @@ describe("blocked users on session routes", () => {
     const keyed = await keyLogin(server, email);
     const b = await webLogin(server, email);
 
-    const blockRes = await raw(server.endpoint, "PATCH", "/account/status", { body: {}, headers: { "x-appwrite-session": fallbackValue(b) } });
+    const blockRes = await raw(server.endpoint, "PATCH", "/account/status", {
+      body: {},
+      headers: { "x-appwrite-session": fallbackValue(b) },
+    });
     expect(blockRes.status).toBe(200);
     expect(blockRes.json!.status).toBe(false);
     expect(blockRes.headers.get("x-fallback-cookies")).toBe("[]");
@@ -934,7 +1042,11 @@ describe("blocked users on session routes", () => {
     await expectAppwriteError(account.deleteSessions(), "user_blocked", 401);
     // Blocked precedes the session-group check.
     await expectAppwriteError(account.createAnonymousSession(), "user_blocked", 401);
-    await expectAppwriteError(browser(server.endpoint).use((a) => a.createEmailPasswordSession(email, PASSWORD)), "user_blocked", 401);
+    await expectAppwriteError(
+      browser(server.endpoint).use((a) => a.createEmailPasswordSession(email, PASSWORD)),
+      "user_blocked",
+      401,
+    );
     // Nothing was deleted by the refused calls.
     expect(await storeOf(server).sessions.list(user.$id)).toHaveLength(2);
   });
@@ -999,9 +1111,17 @@ describe("PATCH /account/sessions/{sessionId}", () => {
     expect(e.message).toBe(SESSION_NOT_FOUND);
     expect((await storeOf(s).sessions.get(b.session.$id))!.expire.getTime()).toBe(before);
     await expectAppwriteError(asSession(s, a.secret).updateSession(UNKNOWN_ID), "user_session_not_found", 404);
-    const bad = await raw(s.endpoint, "PATCH", `/account/sessions/${"x".repeat(37)}`, { body: {}, headers: { "x-appwrite-session": a.secret } });
+    const bad = await raw(s.endpoint, "PATCH", `/account/sessions/${"x".repeat(37)}`, {
+      body: {},
+      headers: { "x-appwrite-session": a.secret },
+    });
     expectRawError(bad, 400, "general_argument_invalid", INVALID_SESSION_ID);
-    expectRawError(await raw(s.endpoint, "PATCH", "/account/sessions/current", { body: "{bad" }), 401, "general_unauthorized_scope", GUEST_SCOPE);
+    expectRawError(
+      await raw(s.endpoint, "PATCH", "/account/sessions/current", { body: "{bad" }),
+      401,
+      "general_unauthorized_scope",
+      GUEST_SCOPE,
+    );
     // A malformed body is ignored on an otherwise good call.
     const ok = await raw(s.endpoint, "PATCH", "/account/sessions/current", { body: "{bad", headers: { "x-appwrite-session": a.secret } });
     expect(ok.status).toBe(200);
@@ -1059,7 +1179,11 @@ describe("expired sessions (auth.sessionDuration 3600)", () => {
     expectRawError(await getAccount(s, { cookie: `${COOKIE}=${encodeURIComponent(old.secret)}` }), 401, "general_unauthorized_scope");
     const b = browser(s.endpoint);
     b.storage.set("cookieFallback", JSON.stringify({ [COOKIE]: old.secret }));
-    await expectAppwriteError(b.use((account) => account.get()), "general_unauthorized_scope", 401);
+    await expectAppwriteError(
+      b.use((account) => account.get()),
+      "general_unauthorized_scope",
+      401,
+    );
     // An expired session does not block a new login either (the caller is a guest).
     const again = await b.use((account) => account.createEmailPasswordSession(email, PASSWORD));
     expect(again.userId).toBe(user.$id);
@@ -1186,7 +1310,11 @@ describe("auth methods switched off", () => {
 
   it("anonymous login gives 501 'Anonymous authentication is disabled for this project'; a key caller is exempt", async () => {
     const before = await storeOf(s).users.count();
-    const e = await expectAppwriteError(browser(s.endpoint).use((account) => account.createAnonymousSession()), "user_auth_method_unsupported", 501);
+    const e = await expectAppwriteError(
+      browser(s.endpoint).use((account) => account.createAnonymousSession()),
+      "user_auth_method_unsupported",
+      501,
+    );
     expect(e.message).toBe("Anonymous authentication is disabled for this project");
     expect(await storeOf(s).users.count()).toBe(before);
     const keyed = await serverClient(s.endpoint).account.createAnonymousSession();
@@ -1218,7 +1346,11 @@ describe("anonymous rate limit (50 per hour per IP)", () => {
     expectRawError(limited, 429, "general_rate_limit_exceeded", RATE_LIMITED);
     expect(limited.headers.get("x-ratelimit-limit")).toBe("50");
     expect(limited.headers.get("x-ratelimit-remaining")).toBe("0");
-    await expectAppwriteError(browser(s.endpoint).use((account) => account.createAnonymousSession()), "general_rate_limit_exceeded", 429);
+    await expectAppwriteError(
+      browser(s.endpoint).use((account) => account.createAnonymousSession()),
+      "general_rate_limit_exceeded",
+      429,
+    );
     expect(await storeOf(s).users.count()).toBe(users);
 
     const keyed = await serverClient(s.endpoint).account.createAnonymousSession();
@@ -1238,7 +1370,11 @@ describe("API key expiry", () => {
   let s: TestServer;
   beforeAll(async () => {
     s = await startServer({
-      apiKeys: [API_KEY, { secret: EXPIRED_KEY, expire: new Date("2020-01-01T00:00:00Z") }, { secret: SOON_KEY, expire: new Date(Date.now() + 3600 * 1000) }],
+      apiKeys: [
+        API_KEY,
+        { secret: EXPIRED_KEY, expire: new Date("2020-01-01T00:00:00Z") },
+        { secret: SOON_KEY, expire: new Date(Date.now() + 3600 * 1000) },
+      ],
     });
   });
   afterAll(() => s.close());
@@ -1246,7 +1382,11 @@ describe("API key expiry", () => {
   it("an expired key gives 401 project_key_expired; a key expires when the clock passes its expire", async () => {
     const email = uniqueEmail("key-expiry");
     const user = await signUp(s, email);
-    const e = await expectAppwriteError(serverClient(s.endpoint, EXPIRED_KEY).account.createEmailPasswordSession(email, PASSWORD), "project_key_expired", 401);
+    const e = await expectAppwriteError(
+      serverClient(s.endpoint, EXPIRED_KEY).account.createEmailPasswordSession(email, PASSWORD),
+      "project_key_expired",
+      401,
+    );
     expect(e.message).toBe("The project key has expired. Please generate a new key using the Appwrite console.");
     expect(await storeOf(s).sessions.list(user.$id)).toHaveLength(0);
 

@@ -14,7 +14,10 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const patchName = (name: string, timestamp: string) =>
-  raw(server.endpoint, "PATCH", "/account/name", { body: { name }, headers: { "x-appwrite-session": session, "x-appwrite-timestamp": timestamp } });
+  raw(server.endpoint, "PATCH", "/account/name", {
+    body: { name },
+    headers: { "x-appwrite-session": session, "x-appwrite-timestamp": timestamp },
+  });
 
 describe("X-Appwrite-Timestamp", () => {
   it("lets an update through when the account has not changed since that instant", async () => {
@@ -44,12 +47,15 @@ describe("X-Appwrite-Timestamp", () => {
 
 describe("X-Appwrite-Timestamp on DELETE /account/sessions/{sessionId}", () => {
   const remove = (secret: string, id: string, timestamp: string) =>
-    raw(server.endpoint, "DELETE", `/account/sessions/${id}`, { headers: { "x-appwrite-session": secret, "x-appwrite-timestamp": timestamp } });
+    raw(server.endpoint, "DELETE", `/account/sessions/${id}`, {
+      headers: { "x-appwrite-session": secret, "x-appwrite-timestamp": timestamp },
+    });
   const newSession = async () => {
     const created = await serverClient(server.endpoint).account.createEmailPasswordSession("stamp@example.com", "password123");
     return { id: created.$id, secret: created.secret };
   };
-  const stillThere = async (secret: string) => (await raw(server.endpoint, "GET", "/account/sessions/current", { headers: { "x-appwrite-session": secret } })).status;
+  const stillThere = async (secret: string) =>
+    (await raw(server.endpoint, "GET", "/account/sessions/current", { headers: { "x-appwrite-session": secret } })).status;
 
   it("refuses with 409 document_update_conflict when the session changed after that instant (it was made later), keeping it", async () => {
     const before = new Date(server.clock.now() - 60_000).toISOString();

@@ -13,7 +13,21 @@ import { ID, type Models } from "appwrite";
 import { API_KEY, PROJECT, type TestServer } from "../helpers/server";
 import type { Outbox } from "gatehouse";
 import { expectAppwriteError, raw, sessionClient, type Browser, expectRawError } from "../helpers/sdk";
-import { expectRateHeaders, freshWindow, iso, key, nextIp, startWithOutbox as start, storeOf, uniqueEmail, uniqueId, uniquePhone, web, wrongCode, type OutboxServer as Env } from "../helpers/flows";
+import {
+  expectRateHeaders,
+  freshWindow,
+  iso,
+  key,
+  nextIp,
+  startWithOutbox as start,
+  storeOf,
+  uniqueEmail,
+  uniqueId,
+  uniquePhone,
+  web,
+  wrongCode,
+  type OutboxServer as Env,
+} from "../helpers/flows";
 
 // ---------------------------------------------------------------------------------------------
 // Constants
@@ -58,15 +72,18 @@ async function webLogin(s: TestServer, email: string, password = PASSWORD): Prom
   return b;
 }
 
-
 /** Raw HTTP from a given client IP (X-Forwarded-For), for bodies and headers the SDK cannot show. */
-function call(s: TestServer, method: string, path: string, body: string | object, options: { ip?: string; headers?: Record<string, string> } = {}) {
+function call(
+  s: TestServer,
+  method: string,
+  path: string,
+  body: string | object,
+  options: { ip?: string; headers?: Record<string, string> } = {},
+) {
   const headers: Record<string, string> = { ...options.headers };
   if (options.ip) headers["x-forwarded-for"] = options.ip;
   return raw(s.endpoint, method, path, { body, headers });
 }
-
-
 
 /** Spec §3.3: field order, ID format, `$createdAt` now, `expire - $createdAt` the lifetime. */
 function expectToken(
@@ -168,7 +185,13 @@ describe("POST /account/tokens/email (e-mail OTP)", () => {
 
     const token = await b.use((account) => account.createEmailToken(userId, email));
     expectToken(token, { userId, now, lifetimeMs: 15 * MINUTE });
-    expect(await storeOf(s).users.get(userId)).toMatchObject({ id: userId, email, emailVerification: false, passwordHash: null, status: true });
+    expect(await storeOf(s).users.get(userId)).toMatchObject({
+      id: userId,
+      email,
+      emailVerification: false,
+      passwordHash: null,
+      status: true,
+    });
 
     const mail = mailTo(box, email);
     expect(mail).toMatchObject({ kind: "email-otp", to: email, subject: "OTP for Test Project Login" });
@@ -232,7 +255,7 @@ describe("POST /account/tokens/email (e-mail OTP)", () => {
     expect((await sessionClient(s.endpoint, session.secret).account.get()).emailVerification).toBe(true);
   });
 
-  it("phrase: true puts a security phrase in the token and the e-mail; without it the phrase is \"\" and the mail has none", async () => {
+  it('phrase: true puts a security phrase in the token and the e-mail; without it the phrase is "" and the mail has none', async () => {
     const { s, box } = env;
     const email = uniqueEmail("otp-phrase");
     const b = web(s);
@@ -255,7 +278,11 @@ describe("POST /account/tokens/email (e-mail OTP)", () => {
     const { s, box } = env;
     const existing = await signUp(s, uniqueEmail("taken"));
     const email = uniqueEmail("otp-taken");
-    await expectAppwriteError(web(s).use((account) => account.createEmailToken(existing.$id, email)), "document_already_exists", 409);
+    await expectAppwriteError(
+      web(s).use((account) => account.createEmailToken(existing.$id, email)),
+      "document_already_exists",
+      409,
+    );
     expect(await storeOf(s).users.getByEmail(email)).toBeNull();
     expect(box.lastMail(email)).toBeUndefined();
   });
@@ -271,7 +298,11 @@ describe("POST /account/tokens/email (e-mail OTP)", () => {
       return { token, code: mailTo(env.box, target).secret! };
     })();
     expect(other.token.secret).toBe("");
-    const e = await expectAppwriteError(b.use((account) => account.createSession(other.token.userId, other.code)), "user_session_already_exists", 401);
+    const e = await expectAppwriteError(
+      b.use((account) => account.createSession(other.token.userId, other.code)),
+      "user_session_already_exists",
+      401,
+    );
     expect(e.message).toBe(ALREADY_EXISTS);
     // The code was not spent: a guest can still use it.
     const session = await web(s).use((account) => account.createSession(other.token.userId, other.code));
@@ -288,7 +319,11 @@ describe("e-mail OTP codes: lifetime, wrong, reused, foreign, attempt limit", ()
 
     const second = await emailOtp(env);
     s.clock.advance(15 * MINUTE + 1000);
-    const e = await expectAppwriteError(web(s).use((account) => account.createSession(second.userId, second.code)), "user_invalid_token", 401);
+    const e = await expectAppwriteError(
+      web(s).use((account) => account.createSession(second.userId, second.code)),
+      "user_invalid_token",
+      401,
+    );
     expect(e.message).toBe(INVALID_TOKEN);
     expect(await storeOf(s).sessions.list(second.userId)).toHaveLength(0);
   });
@@ -300,15 +335,35 @@ describe("e-mail OTP codes: lifetime, wrong, reused, foreign, attempt limit", ()
     while (b.code === a.code) b = await emailOtp(env); // one chance in a million
     const guest = web(s);
 
-    await expectAppwriteError(guest.use((account) => account.createSession(a.userId, wrongCode(a.code))), "user_invalid_token", 401);
-    await expectAppwriteError(guest.use((account) => account.createSession(a.userId, b.code)), "user_invalid_token", 401);
+    await expectAppwriteError(
+      guest.use((account) => account.createSession(a.userId, wrongCode(a.code))),
+      "user_invalid_token",
+      401,
+    );
+    await expectAppwriteError(
+      guest.use((account) => account.createSession(a.userId, b.code)),
+      "user_invalid_token",
+      401,
+    );
     expect(await storeOf(s).sessions.list(a.userId)).toHaveLength(0);
     // An unknown user is the same 401, not a 404.
-    await expectAppwriteError(guest.use((account) => account.createSession(uniqueId("nobody"), a.code)), "user_invalid_token", 401);
-    await expectAppwriteError(guest.use((account) => account.createSession("unique()", a.code)), "user_invalid_token", 401);
+    await expectAppwriteError(
+      guest.use((account) => account.createSession(uniqueId("nobody"), a.code)),
+      "user_invalid_token",
+      401,
+    );
+    await expectAppwriteError(
+      guest.use((account) => account.createSession("unique()", a.code)),
+      "user_invalid_token",
+      401,
+    );
 
     expect((await web(s).use((account) => account.createSession(a.userId, a.code))).userId).toBe(a.userId);
-    await expectAppwriteError(web(s).use((account) => account.createSession(a.userId, a.code)), "user_invalid_token", 401);
+    await expectAppwriteError(
+      web(s).use((account) => account.createSession(a.userId, a.code)),
+      "user_invalid_token",
+      401,
+    );
     expect(await storeOf(s).sessions.list(a.userId)).toHaveLength(1);
     // B's code was not touched by the attempt against A.
     expect((await web(s).use((account) => account.createSession(b.userId, b.code))).userId).toBe(b.userId);
@@ -318,9 +373,17 @@ describe("e-mail OTP codes: lifetime, wrong, reused, foreign, attempt limit", ()
     const { s } = env;
     const otp = await emailOtp(env);
     for (let i = 1; i <= 5; i++) {
-      await expectAppwriteError(web(s).use((account) => account.createSession(otp.userId, wrongCode(otp.code, i))), "user_invalid_token", 401);
+      await expectAppwriteError(
+        web(s).use((account) => account.createSession(otp.userId, wrongCode(otp.code, i))),
+        "user_invalid_token",
+        401,
+      );
     }
-    await expectAppwriteError(web(s).use((account) => account.createSession(otp.userId, otp.code)), "user_invalid_token", 401);
+    await expectAppwriteError(
+      web(s).use((account) => account.createSession(otp.userId, otp.code)),
+      "user_invalid_token",
+      401,
+    );
     expect(await storeOf(s).sessions.list(otp.userId)).toHaveLength(0);
     expect(await storeOf(s).tokens.list(otp.userId, new Date(s.clock.now()))).toHaveLength(0);
   });
@@ -329,7 +392,11 @@ describe("e-mail OTP codes: lifetime, wrong, reused, foreign, attempt limit", ()
     const { s } = env;
     const otp = await emailOtp(env);
     for (let i = 1; i <= 4; i++) {
-      await expectAppwriteError(web(s).use((account) => account.createSession(otp.userId, wrongCode(otp.code, i))), "user_invalid_token", 401);
+      await expectAppwriteError(
+        web(s).use((account) => account.createSession(otp.userId, wrongCode(otp.code, i))),
+        "user_invalid_token",
+        401,
+      );
     }
     const session = await web(s).use((account) => account.createSession(otp.userId, otp.code));
     expect(session).toMatchObject({ userId: otp.userId, provider: "token" });
@@ -394,7 +461,9 @@ describe("POST /account/tokens/magic-url (magic link)", () => {
     const ignoredId = uniqueId("ignored");
     const b = web(s);
     const forKnown = await b.use((account) => account.createMagicURLToken(ignoredId, known, "http://localhost/cb"));
-    const forUnknown = await b.use((account) => account.createMagicURLToken(ID.unique(), uniqueEmail("magic-unknown"), "http://localhost/cb"));
+    const forUnknown = await b.use((account) =>
+      account.createMagicURLToken(ID.unique(), uniqueEmail("magic-unknown"), "http://localhost/cb"),
+    );
     expect(forKnown.userId).toBe(user.$id);
     expect(magicLink(box, known).searchParams.get("userId")).toBe(user.$id);
     expect(await storeOf(s).users.get(ignoredId)).toBeNull();
@@ -418,7 +487,7 @@ describe("POST /account/tokens/magic-url (magic link)", () => {
     expectTokenSession(session, { userId: token.userId, provider: "magic-url", factors: ["email"], now });
   });
 
-  it("phrase: true puts the phrase in the token and the e-mail; default \"\"", async () => {
+  it('phrase: true puts the phrase in the token and the e-mail; default ""', async () => {
     const { s, box } = env;
     const email = uniqueEmail("magic-phrase");
     const t = await web(s).use((account) => account.createMagicURLToken(ID.unique(), email, "http://localhost/cb", true));
@@ -455,7 +524,12 @@ describe("POST /account/tokens/magic-url (magic link)", () => {
     );
     expect(e.message).toBe(`${HOSTS}localhost`);
     for (const url of ["not a url", "https://localhost.evil.example/x", "//localhost/x"]) {
-      expectRawError(await call(s, "POST", "/account/tokens/magic-url", { userId: "unique()", email, url }, { ip: nextIp() }), 400, "general_argument_invalid", `${HOSTS}localhost`);
+      expectRawError(
+        await call(s, "POST", "/account/tokens/magic-url", { userId: "unique()", email, url }, { ip: nextIp() }),
+        400,
+        "general_argument_invalid",
+        `${HOSTS}localhost`,
+      );
     }
     expect(await usersCount(s)).toBe(users);
     expect(box.entries.length).toBe(sent);
@@ -466,17 +540,33 @@ describe("POST /account/tokens/magic-url (magic link)", () => {
     const a = await magicUrl(env, uniqueEmail("magic-a"), "http://localhost/cb");
     const b = await magicUrl(env, uniqueEmail("magic-b"), "http://localhost/cb");
     const guest = web(s);
-    await expectAppwriteError(guest.use((account) => account.updateMagicURLSession(a.userId, "0".repeat(64))), "user_invalid_token", 401);
-    await expectAppwriteError(guest.use((account) => account.updateMagicURLSession(a.userId, b.secret)), "user_invalid_token", 401);
+    await expectAppwriteError(
+      guest.use((account) => account.updateMagicURLSession(a.userId, "0".repeat(64))),
+      "user_invalid_token",
+      401,
+    );
+    await expectAppwriteError(
+      guest.use((account) => account.updateMagicURLSession(a.userId, b.secret)),
+      "user_invalid_token",
+      401,
+    );
     expect(await storeOf(s).sessions.list(a.userId)).toHaveLength(0);
 
     s.clock.advance(HOUR - 1000);
     expect((await web(s).use((account) => account.updateMagicURLSession(a.userId, a.secret))).userId).toBe(a.userId);
-    const reused = await expectAppwriteError(web(s).use((account) => account.updateMagicURLSession(a.userId, a.secret)), "user_invalid_token", 401);
+    const reused = await expectAppwriteError(
+      web(s).use((account) => account.updateMagicURLSession(a.userId, a.secret)),
+      "user_invalid_token",
+      401,
+    );
     expect(reused.message).toBe(INVALID_TOKEN);
 
     s.clock.advance(2000); // b is now 1 h + 1 s old
-    await expectAppwriteError(web(s).use((account) => account.updateMagicURLSession(b.userId, b.secret)), "user_invalid_token", 401);
+    await expectAppwriteError(
+      web(s).use((account) => account.updateMagicURLSession(b.userId, b.secret)),
+      "user_invalid_token",
+      401,
+    );
     expect(await storeOf(s).sessions.list(b.userId)).toHaveLength(0);
   });
 
@@ -484,7 +574,11 @@ describe("POST /account/tokens/magic-url (magic link)", () => {
     const { s } = env;
     const m = await magicUrl(env);
     for (let i = 0; i < 6; i++) {
-      await expectAppwriteError(web(s).use((account) => account.createSession(m.userId, `${i}`.repeat(64))), "user_invalid_token", 401);
+      await expectAppwriteError(
+        web(s).use((account) => account.createSession(m.userId, `${i}`.repeat(64))),
+        "user_invalid_token",
+        401,
+      );
     }
     expect((await web(s).use((account) => account.createSession(m.userId, m.secret))).provider).toBe("magic-url");
   });
@@ -493,7 +587,11 @@ describe("POST /account/tokens/magic-url (magic link)", () => {
     const { s, box } = env;
     const existing = await signUp(s, uniqueEmail("magic-taken"));
     const email = uniqueEmail("magic-taken-new");
-    await expectAppwriteError(web(s).use((account) => account.createMagicURLToken(existing.$id, email)), "document_already_exists", 409);
+    await expectAppwriteError(
+      web(s).use((account) => account.createMagicURLToken(existing.$id, email)),
+      "document_already_exists",
+      409,
+    );
     expect(await storeOf(s).users.getByEmail(email)).toBeNull();
     expect(box.lastMail(email)).toBeUndefined();
   });
@@ -533,13 +631,17 @@ describe("POST /account/tokens/phone (SMS OTP)", () => {
     expect(again.userId).toBe(first.userId);
     expect(await storeOf(s).users.get(ignoredId)).toBeNull();
     expect(Object.keys(again)).toEqual(Object.keys(other));
-    expect({ secret: again.secret, phrase: again.phrase, life: lifetime(again) }).toEqual({ secret: other.secret, phrase: other.phrase, life: lifetime(other) });
+    expect({ secret: again.secret, phrase: again.phrase, life: lifetime(again) }).toEqual({
+      secret: other.secret,
+      phrase: other.phrase,
+      life: lifetime(other),
+    });
 
     const session = await web(s).use((account) => account.createSession(first.userId, smsTo(box, first.phone).secret));
     expect(session).toMatchObject({ userId: first.userId, provider: "phone", factors: ["phone"] });
   });
 
-  it("an API-key caller gets base64 {\"id\":userId,\"secret\":code} as the secret", async () => {
+  it('an API-key caller gets base64 {"id":userId,"secret":code} as the secret', async () => {
     const { s, box } = env;
     const phone = uniquePhone();
     const now = s.clock.now();
@@ -570,14 +672,30 @@ describe("POST /account/tokens/phone (SMS OTP)", () => {
     const a = await phoneOtp(env);
     let b = await phoneOtp(env);
     while (b.code === a.code) b = await phoneOtp(env);
-    await expectAppwriteError(web(s).use((account) => account.updatePhoneSession(a.userId, wrongCode(a.code))), "user_invalid_token", 401);
-    await expectAppwriteError(web(s).use((account) => account.updatePhoneSession(a.userId, b.code)), "user_invalid_token", 401);
+    await expectAppwriteError(
+      web(s).use((account) => account.updatePhoneSession(a.userId, wrongCode(a.code))),
+      "user_invalid_token",
+      401,
+    );
+    await expectAppwriteError(
+      web(s).use((account) => account.updatePhoneSession(a.userId, b.code)),
+      "user_invalid_token",
+      401,
+    );
 
     s.clock.advance(15 * MINUTE - 1000);
     expect((await web(s).use((account) => account.updatePhoneSession(a.userId, a.code))).userId).toBe(a.userId);
-    await expectAppwriteError(web(s).use((account) => account.updatePhoneSession(a.userId, a.code)), "user_invalid_token", 401);
+    await expectAppwriteError(
+      web(s).use((account) => account.updatePhoneSession(a.userId, a.code)),
+      "user_invalid_token",
+      401,
+    );
     s.clock.advance(2000);
-    await expectAppwriteError(web(s).use((account) => account.updatePhoneSession(b.userId, b.code)), "user_invalid_token", 401);
+    await expectAppwriteError(
+      web(s).use((account) => account.updatePhoneSession(b.userId, b.code)),
+      "user_invalid_token",
+      401,
+    );
     expect(await storeOf(s).sessions.list(b.userId)).toHaveLength(0);
     expect(await storeOf(s).sessions.list(a.userId)).toHaveLength(1);
   });
@@ -586,9 +704,17 @@ describe("POST /account/tokens/phone (SMS OTP)", () => {
     const { s } = env;
     const otp = await phoneOtp(env);
     for (let i = 1; i <= 5; i++) {
-      await expectAppwriteError(web(s).use((account) => account.updatePhoneSession(otp.userId, wrongCode(otp.code, i))), "user_invalid_token", 401);
+      await expectAppwriteError(
+        web(s).use((account) => account.updatePhoneSession(otp.userId, wrongCode(otp.code, i))),
+        "user_invalid_token",
+        401,
+      );
     }
-    await expectAppwriteError(web(s).use((account) => account.updatePhoneSession(otp.userId, otp.code)), "user_invalid_token", 401);
+    await expectAppwriteError(
+      web(s).use((account) => account.updatePhoneSession(otp.userId, otp.code)),
+      "user_invalid_token",
+      401,
+    );
     expect(await storeOf(s).sessions.list(otp.userId)).toHaveLength(0);
   });
 
@@ -596,7 +722,11 @@ describe("POST /account/tokens/phone (SMS OTP)", () => {
     const { s, box } = env;
     const existing = await signUp(s, uniqueEmail("phone-taken"));
     const phone = uniquePhone();
-    await expectAppwriteError(web(s).use((account) => account.createPhoneToken(existing.$id, phone)), "document_already_exists", 409);
+    await expectAppwriteError(
+      web(s).use((account) => account.createPhoneToken(existing.$id, phone)),
+      "document_already_exists",
+      409,
+    );
     expect(await storeOf(s).users.getByPhone(phone)).toBeNull();
     expect(box.lastSms(phone)).toBeUndefined();
   });
@@ -661,7 +791,11 @@ describe("POST /account/sessions/token, PUT /account/sessions/magic-url, PUT /ac
     const user = await signUp(s, email);
     const token = await key(s).createRecovery(email, "http://localhost/reset");
     expect(token.secret).toMatch(/^[0-9a-f]{256}$/);
-    await expectAppwriteError(web(s).use((account) => account.createSession(user.$id, token.secret)), "user_invalid_token", 401);
+    await expectAppwriteError(
+      web(s).use((account) => account.createSession(user.$id, token.secret)),
+      "user_invalid_token",
+      401,
+    );
     await expectAppwriteError(key(s).createSession(user.$id, token.secret), "user_invalid_token", 401);
     expect(await storeOf(s).sessions.list(user.$id)).toHaveLength(0);
     await web(s).use((account) => account.updateRecovery(user.$id, token.secret, "new-password-456"));
@@ -676,7 +810,11 @@ describe("POST /account/sessions/token, PUT /account/sessions/magic-url, PUT /ac
     const session = await b.use((account) => account.createSession(o.userId, o.code));
     expect(session.userId).toBe(o.userId);
     expect(await storeOf(s).sessions.list(o.userId)).toHaveLength(1);
-    await expectAppwriteError(b.use((account) => account.get()), "user_blocked", 401);
+    await expectAppwriteError(
+      b.use((account) => account.get()),
+      "user_blocked",
+      401,
+    );
   });
 
   it("a logged-in caller gets 401 user_session_already_exists on all three routes, before parameter validation", async () => {
@@ -849,7 +987,10 @@ describe("rate limits (§1.10)", () => {
     expectRawError(ceiling, 429, "general_rate_limit_exceeded", RATE_LIMITED);
     expectRateHeaders(ceiling, 100, 0, s);
     // Another address is not affected.
-    expect((await call(s, "POST", "/account/tokens/magic-url", { userId: "unique()", email: uniqueEmail("rl-magic-other") }, { ip: nextIp() })).status).toBe(201);
+    expect(
+      (await call(s, "POST", "/account/tokens/magic-url", { userId: "unique()", email: uniqueEmail("rl-magic-other") }, { ip: nextIp() }))
+        .status,
+    ).toBe(201);
   });
 
   it("POST tokens/magic-url: 60 per hour per IP, whatever the e-mail", async () => {
@@ -937,8 +1078,14 @@ describe("auth methods switched off (auth.methods)", () => {
     const { s, box } = off;
     const b = web(s);
     const cases: Array<[() => Promise<unknown>, string]> = [
-      [() => b.use((a) => a.createEmailToken(ID.unique(), uniqueEmail("off-otp"))), "Email OTP authentication is disabled for this project"],
-      [() => b.use((a) => a.createMagicURLToken(ID.unique(), uniqueEmail("off-magic"))), "Magic URL authentication is disabled for this project"],
+      [
+        () => b.use((a) => a.createEmailToken(ID.unique(), uniqueEmail("off-otp"))),
+        "Email OTP authentication is disabled for this project",
+      ],
+      [
+        () => b.use((a) => a.createMagicURLToken(ID.unique(), uniqueEmail("off-magic"))),
+        "Magic URL authentication is disabled for this project",
+      ],
       [() => b.use((a) => a.createPhoneToken(ID.unique(), uniquePhone())), "Phone authentication is disabled for this project"],
     ];
     for (const [request, message] of cases) {
@@ -986,7 +1133,7 @@ describe("no mailer and no SMS provider configured", () => {
   });
   afterAll(() => bare.s.close());
 
-  it("e-mail OTP and magic URL give 503 general_smtp_disabled \"SMTP disabled\"; phone gives 503 general_phone_disabled; no user is created", async () => {
+  it('e-mail OTP and magic URL give 503 general_smtp_disabled "SMTP disabled"; phone gives 503 general_phone_disabled; no user is created', async () => {
     const { s } = bare;
     const b = web(s);
     for (const request of [
@@ -997,12 +1144,24 @@ describe("no mailer and no SMS provider configured", () => {
       const e = await expectAppwriteError(request(), "general_smtp_disabled", 503);
       expect(e.message).toBe("SMTP disabled");
     }
-    expectRawError(await call(s, "POST", "/account/sessions/magic-url", { userId: "unique()", email: uniqueEmail("nosmtp-alias") }), 503, "general_smtp_disabled", "SMTP disabled");
-    for (const request of [() => b.use((a) => a.createPhoneToken(ID.unique(), uniquePhone())), () => key(s).createPhoneToken(ID.unique(), uniquePhone())]) {
+    expectRawError(
+      await call(s, "POST", "/account/sessions/magic-url", { userId: "unique()", email: uniqueEmail("nosmtp-alias") }),
+      503,
+      "general_smtp_disabled",
+      "SMTP disabled",
+    );
+    for (const request of [
+      () => b.use((a) => a.createPhoneToken(ID.unique(), uniquePhone())),
+      () => key(s).createPhoneToken(ID.unique(), uniquePhone()),
+    ]) {
       const e = await expectAppwriteError(request(), "general_phone_disabled", 503);
       expect(e.message).toBe("Phone provider not configured");
     }
-    expectRawError(await call(s, "POST", "/account/sessions/phone", { userId: "unique()", phone: uniquePhone() }), 503, "general_phone_disabled");
+    expectRawError(
+      await call(s, "POST", "/account/sessions/phone", { userId: "unique()", phone: uniquePhone() }),
+      503,
+      "general_phone_disabled",
+    );
     expect(await usersCount(s)).toBe(0);
   });
 });

@@ -53,7 +53,8 @@ describe("the built package", () => {
     const built = readdirSync(`${root}dist`).filter((file) => /\.(c?js)$/.test(file));
     expect(built).toContain("kysely.cjs");
     for (const file of built) expect(readFileSync(`${root}dist/${file}`, "utf8"), file).not.toContain("class Migrator");
-    for (const file of ["dist/kysely.js", "dist/kysely.cjs"]) expect(readFileSync(`${root}${file}`, "utf8")).not.toContain("user_more_factors_required");
+    for (const file of ["dist/kysely.js", "dist/kysely.cjs"])
+      expect(readFileSync(`${root}${file}`, "utf8")).not.toContain("user_more_factors_required");
   });
 
   it("ships the gatehouse command: dist/bin.js runs --help and exits 0", () => {

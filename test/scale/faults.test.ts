@@ -192,7 +192,15 @@ describe.skipIf(!hasPostgres || !hasRedis)("three instances whose PostgreSQL con
     const sessionsBefore = (await db.selectFrom(table("sessions")).select("id").execute()).map((r) => r.id as string);
     expect(sessionsBefore).toHaveLength(30);
 
-    const traffic = runTraffic({ endpoints, users, durationMs: 7000, workers: 12, timeoutMs: REQUEST_TIMEOUT_MS, maxLoginsPerUser: 60, label: "pg-fault" });
+    const traffic = runTraffic({
+      endpoints,
+      users,
+      durationMs: 7000,
+      workers: 12,
+      timeoutMs: REQUEST_TIMEOUT_MS,
+      maxLoginsPerUser: 60,
+      label: "pg-fault",
+    });
     await sleep(1500);
     // Every pooled connection of every instance is cut at once (a pool reset)…
     const cut = proxy.dropAll();
@@ -217,7 +225,10 @@ describe.skipIf(!hasPostgres || !hasRedis)("three instances whose PostgreSQL con
     // And the instances recovered: the last second of traffic succeeded.
     const tail = results.filter((r) => r.at > 6000);
     expect(tail.length).toBeGreaterThan(0);
-    expect(tail.filter((r) => r.status === 503), details).toEqual([]);
+    expect(
+      tail.filter((r) => r.status === 503),
+      details,
+    ).toEqual([]);
     for (const instance of cluster.instances) expect(instance.alive(), instance.output()).toBe(true);
 
     // No session lost: every 201 login's session is in the table, once (ids are primary keys),
@@ -234,21 +245,30 @@ describe.skipIf(!hasPostgres || !hasRedis)("three instances whose PostgreSQL con
     const failedLogins = failed.filter((r) => r.op === "login").length;
     const extra = rows.length - sessionsBefore.length - created.length;
     expect(extra).toBeGreaterThanOrEqual(0);
-    expect(extra, `rows ${rows.length}, before ${sessionsBefore.length}, created ${created.length}, failed logins ${failedLogins}`).toBeLessThanOrEqual(failedLogins);
+    expect(
+      extra,
+      `rows ${rows.length}, before ${sessionsBefore.length}, created ${created.length}, failed logins ${failedLogins}`,
+    ).toBeLessThanOrEqual(failedLogins);
 
     // Sign-ups: each 201 left exactly one user; a 503 left at most one; no e-mail has two.
     const signUps = results.filter((r) => r.op === "signUp");
     const users201 = signUps.filter((r) => r.status === 201);
     const emails = signUps.filter((r) => r.status === 201 || r.status === 503).map((r) => r.email!);
     const found = emails.length
-      ? ((await db.selectFrom(table("users")).select(["id", "email_key"]).where("email_key", "in", emails).execute()) as Array<{ id: string; email_key: string }>)
+      ? ((await db.selectFrom(table("users")).select(["id", "email_key"]).where("email_key", "in", emails).execute()) as Array<{
+          id: string;
+          email_key: string;
+        }>)
       : [];
     for (const r of users201) expect(found.filter((u) => u.email_key === r.email)).toEqual([{ id: r.userId, email_key: r.email }]);
     expect(new Set(found.map((u) => u.email_key)).size).toBe(found.length);
 
     // Every session made before the fault still works, on every instance.
     for (const [i, user] of users.slice(0, 6).entries()) {
-      const me = await call(endpoints[i % 3]!, "GET", "/account", { headers: { "x-appwrite-session": user.secrets[0]! }, timeoutMs: REQUEST_TIMEOUT_MS });
+      const me = await call(endpoints[i % 3]!, "GET", "/account", {
+        headers: { "x-appwrite-session": user.secrets[0]! },
+        timeoutMs: REQUEST_TIMEOUT_MS,
+      });
       expect(me.status, me.text).toBe(200);
       expect(me.json.$id).toBe(user.id);
     }

@@ -33,7 +33,12 @@ function required(name: string): string {
 const db = await openDatabase(required("DATABASE_URL"), { poolSize: Number(process.env.POOL_SIZE ?? 10) });
 // Fail fast while Redis is down (the limiter then applies its onUnavailable policy), and keep
 // reconnecting every 200 ms.
-const redis = new Redis(required("REDIS_URL"), { maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => 200, connectTimeout: 2000 });
+const redis = new Redis(required("REDIS_URL"), {
+  maxRetriesPerRequest: 0,
+  enableOfflineQueue: false,
+  retryStrategy: () => 200,
+  connectTimeout: 2000,
+});
 let redisDown = false;
 redis.on("error", (error) => {
   if (!redisDown) console.error(`redis unavailable: ${error.message}`);

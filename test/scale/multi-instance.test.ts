@@ -34,7 +34,10 @@ describe.skipIf(!hasPostgres || !hasRedis)("three instances sharing PostgreSQL a
     (await db.selectFrom(table("sessions")).select("id").where("user_id", "=", userId).execute()).map((r) => r.id as string);
 
   async function signUp(endpoint: string, email: string) {
-    const response = await call(endpoint, "POST", "/account", { body: { userId: "unique()", email, password: PASSWORD }, headers: nextIp() });
+    const response = await call(endpoint, "POST", "/account", {
+      body: { userId: "unique()", email, password: PASSWORD },
+      headers: nextIp(),
+    });
     expect(response.status, response.text).toBe(201);
     return response.json.$id as string;
   }
@@ -107,7 +110,8 @@ describe.skipIf(!hasPostgres || !hasRedis)("three instances sharing PostgreSQL a
     const email = `ended-${tag()}@example.com`;
     const userId = await signUp(at(0), email);
     const { secret } = await keySession(at(0), email);
-    for (let i = 0; i < 3; i++) expect((await call(at(i), "GET", "/account", { headers: { "x-appwrite-session": secret } })).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await call(at(i), "GET", "/account", { headers: { "x-appwrite-session": secret } })).status).toBe(200);
 
     const deleted = await call(at(1), "DELETE", "/account/sessions/current", { headers: { "x-appwrite-session": secret } });
     expect(deleted.status, deleted.text).toBe(204);
@@ -128,7 +132,10 @@ describe.skipIf(!hasPostgres || !hasRedis)("three instances sharing PostgreSQL a
     const attempts: Array<{ instance: number; status: number; remaining: string | null }> = [];
     // 13 wrong-password attempts from one client IP, round-robin over the instances.
     for (let i = 0; i < 13; i++) {
-      const response = await call(at(i), "POST", "/account/sessions/email", { body: { email, password: "wrong-password-123" }, headers: attacker });
+      const response = await call(at(i), "POST", "/account/sessions/email", {
+        body: { email, password: "wrong-password-123" },
+        headers: attacker,
+      });
       attempts.push({ instance: i % 3, status: response.status, remaining: response.headers.get("x-ratelimit-remaining") });
       expect(response.headers.get("x-ratelimit-limit")).toBe("10");
     }
@@ -152,7 +159,11 @@ describe.skipIf(!hasPostgres || !hasRedis)("three instances sharing PostgreSQL a
     const keys = (await keysUnder(redis, cluster.redisPrefix)).filter((k) => k.includes(`email:${email}`));
     expect(keys).toHaveLength(3);
     const counts = await Promise.all(keys.map(async (k) => [k.includes(",ip:") ? "ip+email" : "email", await redis.get(k)]));
-    expect(counts.sort()).toEqual([["email", "11"], ["ip+email", "1"], ["ip+email", "10"]]);
+    expect(counts.sort()).toEqual([
+      ["email", "11"],
+      ["ip+email", "1"],
+      ["ip+email", "10"],
+    ]);
   });
 
   it("the per-user session limit (maxSessions 5) holds across instances: 15 logins spread over them leave exactly 5 sessions", async () => {
@@ -176,7 +187,8 @@ describe.skipIf(!hasPostgres || !hasRedis)("three instances sharing PostgreSQL a
       expect(list.json.sessions.map((s: { $id: string }) => s.$id).sort()).toEqual([...rows].sort());
     }
     // A trimmed session is refused everywhere.
-    for (let i = 0; i < 3; i++) expect((await call(at(i), "GET", "/account", { headers: { "x-appwrite-session": sequential[0]!.secret } })).status).toBe(401);
+    for (let i = 0; i < 3; i++)
+      expect((await call(at(i), "GET", "/account", { headers: { "x-appwrite-session": sequential[0]!.secret } })).status).toBe(401);
   });
 
   it("30 concurrent sign-ups with one e-mail across the instances: exactly one 201, the rest 409", async () => {
@@ -187,8 +199,14 @@ describe.skipIf(!hasPostgres || !hasRedis)("three instances sharing PostgreSQL a
       ),
     );
     const statuses = responses.map((r) => r.status);
-    expect(statuses.filter((s) => s === 201), statuses.join(",")).toHaveLength(1);
-    expect(statuses.filter((s) => s === 409), statuses.join(",")).toHaveLength(29);
+    expect(
+      statuses.filter((s) => s === 201),
+      statuses.join(","),
+    ).toHaveLength(1);
+    expect(
+      statuses.filter((s) => s === 409),
+      statuses.join(","),
+    ).toHaveLength(29);
     for (const r of responses.filter((r) => r.status === 409)) expect(r.json.type).toBe("user_already_exists");
     const users = await db.selectFrom(table("users")).select("id").where("email_key", "=", email).execute();
     expect(users).toEqual([{ id: responses.find((r) => r.status === 201)!.json.$id }]);

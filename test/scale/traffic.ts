@@ -59,7 +59,10 @@ export async function createUsers(endpoint: string, count: number, label: string
   const users: TrafficUser[] = [];
   for (let i = 0; i < count; i++) {
     const email = `${label}-${i}-${randomBytes(3).toString("hex")}@example.com`;
-    const created = await call(endpoint, "POST", "/account", { body: { userId: "unique()", email, password: TRAFFIC_PASSWORD }, headers: forwardedFor(ipSeq++) });
+    const created = await call(endpoint, "POST", "/account", {
+      body: { userId: "unique()", email, password: TRAFFIC_PASSWORD },
+      headers: forwardedFor(ipSeq++),
+    });
     if (created.status !== 201) throw new Error(`sign-up failed: ${created.status} ${created.text}`);
     const login = await call(endpoint, "POST", "/account/sessions/email", {
       body: { email, password: TRAFFIC_PASSWORD },
@@ -122,7 +125,10 @@ export async function runTraffic(options: {
       } else if (op === "account") {
         response = await call(endpoint, "GET", "/account", { headers: { "x-appwrite-session": secret }, timeoutMs: options.timeoutMs });
       } else if (op === "sessions") {
-        response = await call(endpoint, "GET", "/account/sessions", { headers: { "x-appwrite-session": secret }, timeoutMs: options.timeoutMs });
+        response = await call(endpoint, "GET", "/account/sessions", {
+          headers: { "x-appwrite-session": secret },
+          timeoutMs: options.timeoutMs,
+        });
       } else {
         const email = `${label}-new-${randomBytes(6).toString("hex")}@example.com`;
         record.email = email;

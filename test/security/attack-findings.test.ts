@@ -75,14 +75,16 @@ describe("attack findings (each fails until fixed)", () => {
     const victim = uniqueEmail("victim");
     await service.create({ userId: "unique()", email: victim, password: PASSWORD }, { key: API_KEY });
     const attacker = "203.0.113.7";
-    for (let i = 0; i < 10; i++) expect((await call(h, attacker, "POST", "/account/sessions/email", { email: victim, password: `wrong-${i}-pw` })).status).toBe(401);
+    for (let i = 0; i < 10; i++)
+      expect((await call(h, attacker, "POST", "/account/sessions/email", { email: victim, password: `wrong-${i}-pw` })).status).toBe(401);
     expect((await call(h, attacker, "POST", "/account/sessions/email", { email: victim, password: "wrong-x-pw" })).status).toBe(429);
 
     // From the same IP the flood is itself limited now (GUEST_PER_IP on token sessions,
     // src/core/rate-limits.ts), so one address cannot make fresh counters without bound…
     let refused = 0;
     for (let i = 0; i < 300; i++) {
-      if ((await call(h, attacker, "POST", "/account/sessions/token", { userId: `flood${i}`, secret: "123456" })).status === 429) refused += 1;
+      if ((await call(h, attacker, "POST", "/account/sessions/token", { userId: `flood${i}`, secret: "123456" })).status === 429)
+        refused += 1;
     }
     expect(refused).toBeGreaterThan(0);
     // …and from 10,001 addresses (20,000 fresh counters, twice maxKeys) it still cannot wash out
@@ -111,10 +113,20 @@ describe("attack findings (each fails until fixed)", () => {
     const user = await key(s).create(ID.unique(), email, PASSWORD);
     const attacker = nextIp();
     for (let i = 0; i < 10; i++) {
-      await raw(s.endpoint, "PUT", "/account/recovery", { body: { userId: user.$id, secret: "x", password: "newpassword1" }, headers: { "x-forwarded-for": attacker } });
+      await raw(s.endpoint, "PUT", "/account/recovery", {
+        body: { userId: user.$id, secret: "x", password: "newpassword1" },
+        headers: { "x-forwarded-for": attacker },
+      });
     }
     const owner = nextIp();
-    expect((await raw(s.endpoint, "POST", "/account/recovery", { body: { email, url: "http://localhost/reset" }, headers: { "x-forwarded-for": owner } })).status).toBe(201);
+    expect(
+      (
+        await raw(s.endpoint, "POST", "/account/recovery", {
+          body: { email, url: "http://localhost/reset" },
+          headers: { "x-forwarded-for": owner },
+        })
+      ).status,
+    ).toBe(201);
     const link = new URL(box.lastMail(email)!.url!);
     const done = await raw(s.endpoint, "PUT", "/account/recovery", {
       body: { userId: link.searchParams.get("userId"), secret: link.searchParams.get("secret"), password: "newpassword1" },
@@ -138,7 +150,8 @@ describe("attack findings (each fails until fixed)", () => {
     const session = (JSON.parse(anon.headers.get("x-fallback-cookies")!) as Record<string, string>)[COOKIE]!;
     setFlagsFromString("--expose-gc");
     const gc = runInNewContext("gc") as () => void;
-    const list = (locale: string) => raw(s.endpoint, "GET", "/account/sessions", { headers: { "x-appwrite-session": session, "x-appwrite-locale": locale } });
+    const list = (locale: string) =>
+      raw(s.endpoint, "GET", "/account/sessions", { headers: { "x-appwrite-session": session, "x-appwrite-locale": locale } });
     await list("en");
     gc();
     const before = process.memoryUsage().heapUsed;
@@ -186,7 +199,10 @@ describe("attack findings (each fails until fixed)", () => {
     const own = await key(s).create(ID.unique(), uniqueEmail("attacker"), PASSWORD);
     const ip = nextIp();
     const probe = (email: string) =>
-      raw(s.endpoint, "POST", "/account/tokens/magic-url", { body: { userId: own.$id, email, url: "http://localhost/m" }, headers: { "x-forwarded-for": ip } });
+      raw(s.endpoint, "POST", "/account/tokens/magic-url", {
+        body: { userId: own.$id, email, url: "http://localhost/m" },
+        headers: { "x-forwarded-for": ip },
+      });
     const known = await probe(registered);
     const unknown = await probe(uniqueEmail("nobody"));
     expect(known.status).toBe(201);
@@ -205,7 +221,10 @@ describe("attack findings (each fails until fixed)", () => {
     const ip = nextIp();
     let refused = 0;
     for (let i = 0; i < 100; i++) {
-      const res = await raw(s.endpoint, "POST", "/account/tokens/email", { body: { userId: "unique()", email: uniqueEmail(`spam${i}`) }, headers: { "x-forwarded-for": ip } });
+      const res = await raw(s.endpoint, "POST", "/account/tokens/email", {
+        body: { userId: "unique()", email: uniqueEmail(`spam${i}`) },
+        headers: { "x-forwarded-for": ip },
+      });
       if (res.status === 429) refused += 1;
     }
     expect(box.entries.length).toBeLessThan(100);
@@ -226,7 +245,8 @@ describe("attack findings (each fails until fixed)", () => {
     servers.push(s);
     const anon = await raw(s.endpoint, "POST", "/account/sessions/anonymous", {});
     const session = (JSON.parse(anon.headers.get("x-fallback-cookies")!) as Record<string, string>)[COOKIE]!;
-    const probe = (email: string) => raw(s.endpoint, "PATCH", "/account/email", { body: { email, password: "probe-pass1" }, headers: { "x-appwrite-session": session } });
+    const probe = (email: string) =>
+      raw(s.endpoint, "PATCH", "/account/email", { body: { email, password: "probe-pass1" }, headers: { "x-appwrite-session": session } });
     const statuses: number[] = [];
     for (let i = 0; i < 11; i++) statuses.push((await probe(uniqueEmail(`probe${i}`))).status);
     expect(statuses.slice(0, 10).every((status) => status !== 429)).toBe(true);

@@ -94,7 +94,11 @@ function blackholeSuite(kind: ServerKind) {
   const getAccount = () => raw(server.endpoint, "GET", "/account", { headers: { "x-appwrite-session": secret } });
   const signUp = (email: string) => raw(server.endpoint, "POST", "/account", { body: { userId: "unique()", email, password: PASSWORD } });
   const rows = (table: string, column: string, value: string) =>
-    database.db.selectFrom(`${database.prefix}${table}`).select(column === "email_key" ? "id" : "user_id").where(column, "=", value).execute();
+    database.db
+      .selectFrom(`${database.prefix}${table}`)
+      .select(column === "email_key" ? "id" : "user_id")
+      .where(column, "=", value)
+      .execute();
 
   beforeAll(async () => {
     process.on("uncaughtException", recordUncaught);
@@ -121,86 +125,100 @@ function blackholeSuite(kind: ServerKind) {
     process.off("uncaughtException", recordUncaught);
   });
 
-  it("with the pool warm, 3 s of dropped packets: every request answers 503 within the bound, none 500, none hangs", async () => {
-    // Warm: as many concurrent requests as the pool has connections, so all four are open.
-    const warm = await Promise.all(Array.from({ length: 8 }, getAccount));
-    expect(warm.map((r) => r.status)).toEqual(Array(8).fill(200));
-    expect(proxy.open).toBeGreaterThanOrEqual(2);
+  it(
+    "with the pool warm, 3 s of dropped packets: every request answers 503 within the bound, none 500, none hangs",
+    async () => {
+      // Warm: as many concurrent requests as the pool has connections, so all four are open.
+      const warm = await Promise.all(Array.from({ length: 8 }, getAccount));
+      expect(warm.map((r) => r.status)).toEqual(Array(8).fill(200));
+      expect(proxy.open).toBeGreaterThanOrEqual(2);
 
-    proxy.blackhole();
-    const origin = performance.now();
-    const requests: Array<Promise<Timed>> = [];
-    const signUps: string[] = [];
-    // Twelve requests spread over the first two seconds of the outage: reads on the hot path and
-    // sign-ups (a transaction), more of them than the pool has connections.
-    for (let wave = 0; wave < 3; wave++) {
-      for (let i = 0; i < 3; i++) requests.push(timed(`GET /account (wave ${wave})`, getAccount, origin));
-      const email = `during-${tag()}@example.com`;
-      signUps.push(email);
-      requests.push(timed(`sign-up (wave ${wave})`, () => signUp(email), origin));
-      await sleep(BLACKHOLE_MS / 3 - 300);
-    }
-    const restoreAt = Math.max(0, BLACKHOLE_MS - (performance.now() - origin));
-    const restored = sleep(restoreAt).then(() => proxy.restore());
-    const answers = await Promise.all(requests);
-    await restored;
-
-    const summary = answers.map((a) => `${a.what} at ${a.startedAt} ms: ${a.response.status} after ${a.ms} ms`).join("\n");
-    if (process.env.SHOW_FIGURES) console.log(summary);
-    for (const answer of answers) {
-      expect(answer.ms, summary).toBeLessThanOrEqual(ANSWER_BOUND);
-      expect(answer.response.status, summary).not.toBe(500);
-      // A request still waiting when the network came back may succeed; the others are 503.
-      if (answer.response.status !== 200 && answer.response.status !== 201) expectUnavailable(answer.response);
-    }
-    // The first wave started with the whole outage ahead of it: all refused.
-    expect(answers.slice(0, 4).map((a) => a.response.status), summary).toEqual([503, 503, 503, 503]);
-
-    // A sign-up that was refused left nothing behind: no user without its e-mail target.
-    for (const [i, email] of signUps.entries()) {
-      const users = await rows("users", "email_key", email);
-      const targets = await rows("targets", "identifier", email);
-      expect(users.length, `${email}: ${answers[i * 4 + 3]!.response.status}`).toBe(targets.length);
-    }
-    expect(uncaught).toEqual([]);
-  }, 4 * HANG_GUARD_MS);
-
-  it("after the network comes back, requests succeed again within a few seconds, and keep succeeding", async () => {
-    expect(proxy.blackholed).toBe(false);
-    const started = performance.now();
-    const statuses: number[] = [];
-    let me: RawResult | null = null;
-    while (!me && performance.now() - started < 5000) {
-      const response = await within(getAccount(), "GET /account after the network came back");
-      statuses.push(response.status);
-      if (response.status === 200) me = response;
-      else {
-        expectUnavailable(response);
-        await sleep(200);
+      proxy.blackhole();
+      const origin = performance.now();
+      const requests: Array<Promise<Timed>> = [];
+      const signUps: string[] = [];
+      // Twelve requests spread over the first two seconds of the outage: reads on the hot path and
+      // sign-ups (a transaction), more of them than the pool has connections.
+      for (let wave = 0; wave < 3; wave++) {
+        for (let i = 0; i < 3; i++) requests.push(timed(`GET /account (wave ${wave})`, getAccount, origin));
+        const email = `during-${tag()}@example.com`;
+        signUps.push(email);
+        requests.push(timed(`sign-up (wave ${wave})`, () => signUp(email), origin));
+        await sleep(BLACKHOLE_MS / 3 - 300);
       }
-    }
-    expect(me, `statuses after the network came back: ${statuses.join(", ")}`).not.toBeNull();
-    expect(me!.json).toMatchObject({ $id: userId });
+      const restoreAt = Math.max(0, BLACKHOLE_MS - (performance.now() - origin));
+      const restored = sleep(restoreAt).then(() => proxy.restore());
+      const answers = await Promise.all(requests);
+      await restored;
 
-    // No connection left behind by the outage is handed out again: a burst wider than the pool,
-    // then writes, all succeed.
-    const burst = await Promise.all(Array.from({ length: 12 }, () => within(getAccount(), "GET /account burst")));
-    expect(burst.map((r) => r.status)).toEqual(Array(12).fill(200));
-    const email = `after-${tag()}@example.com`;
-    const created = await within(signUp(email), "sign-up after the outage");
-    expect(created.status, created.text).toBe(201);
-    expect(await rows("targets", "identifier", email)).toEqual([{ user_id: created.json!.$id }]);
-    expect(uncaught).toEqual([]);
-  }, 4 * HANG_GUARD_MS);
+      const summary = answers.map((a) => `${a.what} at ${a.startedAt} ms: ${a.response.status} after ${a.ms} ms`).join("\n");
+      if (process.env.SHOW_FIGURES) console.log(summary);
+      for (const answer of answers) {
+        expect(answer.ms, summary).toBeLessThanOrEqual(ANSWER_BOUND);
+        expect(answer.response.status, summary).not.toBe(500);
+        // A request still waiting when the network came back may succeed; the others are 503.
+        if (answer.response.status !== 200 && answer.response.status !== 201) expectUnavailable(answer.response);
+      }
+      // The first wave started with the whole outage ahead of it: all refused.
+      expect(
+        answers.slice(0, 4).map((a) => a.response.status),
+        summary,
+      ).toEqual([503, 503, 503, 503]);
+
+      // A sign-up that was refused left nothing behind: no user without its e-mail target.
+      for (const [i, email] of signUps.entries()) {
+        const users = await rows("users", "email_key", email);
+        const targets = await rows("targets", "identifier", email);
+        expect(users.length, `${email}: ${answers[i * 4 + 3]!.response.status}`).toBe(targets.length);
+      }
+      expect(uncaught).toEqual([]);
+    },
+    4 * HANG_GUARD_MS,
+  );
+
+  it(
+    "after the network comes back, requests succeed again within a few seconds, and keep succeeding",
+    async () => {
+      expect(proxy.blackholed).toBe(false);
+      const started = performance.now();
+      const statuses: number[] = [];
+      let me: RawResult | null = null;
+      while (!me && performance.now() - started < 5000) {
+        const response = await within(getAccount(), "GET /account after the network came back");
+        statuses.push(response.status);
+        if (response.status === 200) me = response;
+        else {
+          expectUnavailable(response);
+          await sleep(200);
+        }
+      }
+      expect(me, `statuses after the network came back: ${statuses.join(", ")}`).not.toBeNull();
+      expect(me!.json).toMatchObject({ $id: userId });
+
+      // No connection left behind by the outage is handed out again: a burst wider than the pool,
+      // then writes, all succeed.
+      const burst = await Promise.all(Array.from({ length: 12 }, () => within(getAccount(), "GET /account burst")));
+      expect(burst.map((r) => r.status)).toEqual(Array(12).fill(200));
+      const email = `after-${tag()}@example.com`;
+      const created = await within(signUp(email), "sign-up after the outage");
+      expect(created.status, created.text).toBe(201);
+      expect(await rows("targets", "identifier", email)).toEqual([{ user_id: created.json!.$id }]);
+      expect(uncaught).toEqual([]);
+    },
+    4 * HANG_GUARD_MS,
+  );
 
   /** Runs `statement` on a pool of one direct connection; what it threw (or null), and how long it took. */
   async function attempt(db: Kysely<any>, statement: string) {
     const started = performance.now();
     const error = await within(
-      sql.raw(statement).execute(db).then(
-        () => null,
-        (e: unknown) => e as { code?: string; errno?: number; message?: string },
-      ),
+      sql
+        .raw(statement)
+        .execute(db)
+        .then(
+          () => null,
+          (e: unknown) => e as { code?: string; errno?: number; message?: string },
+        ),
       statement,
     );
     return { error, ms: performance.now() - started };
@@ -211,10 +229,16 @@ function blackholeSuite(kind: ServerKind) {
     const db = await openDatabase(DATABASE_URLS[kind], { poolSize: 1, statementTimeout: 1500 });
     try {
       if (kind === "postgres") {
-        const { rows } = await sql<{ s: string; i: string }>`select current_setting('statement_timeout') as s, current_setting('idle_in_transaction_session_timeout') as i`.execute(db);
+        const { rows } = await sql<{
+          s: string;
+          i: string;
+        }>`select current_setting('statement_timeout') as s, current_setting('idle_in_transaction_session_timeout') as i`.execute(db);
         expect(rows[0]).toEqual({ s: "1500ms", i: "1500ms" });
       } else {
-        const { rows } = await sql<{ s: unknown; i: unknown }>`select @@session.max_statement_time as s, @@session.idle_transaction_timeout as i`.execute(db);
+        const { rows } = await sql<{
+          s: unknown;
+          i: unknown;
+        }>`select @@session.max_statement_time as s, @@session.idle_transaction_timeout as i`.execute(db);
         expect({ s: Number(rows[0]!.s), i: Number(rows[0]!.i) }).toEqual({ s: 1.5, i: 2 });
       }
     } finally {
@@ -346,7 +370,8 @@ describe("SQLite file locked by another process", () => {
   const prefix = "t_";
 
   const getAccount = () => raw(server.endpoint, "GET", "/account", { headers: { "x-appwrite-session": secret } });
-  const updatePrefs = (prefs: object) => raw(server.endpoint, "PATCH", "/account/prefs", { headers: { "x-appwrite-session": secret }, body: { prefs } });
+  const updatePrefs = (prefs: object) =>
+    raw(server.endpoint, "PATCH", "/account/prefs", { headers: { "x-appwrite-session": secret }, body: { prefs } });
   const signUp = (email: string) => raw(server.endpoint, "POST", "/account", { body: { userId: "unique()", email, password: PASSWORD } });
   const users = (email: string) => db.selectFrom(`${prefix}users`).select("id").where("email_key", "=", email).execute();
   const targets = (email: string) => db.selectFrom(`${prefix}targets`).select("user_id").where("identifier", "=", email).execute();
@@ -371,59 +396,70 @@ describe("SQLite file locked by another process", () => {
 
   const file = () => join(dir, "locked.sqlite");
 
-  it("while the lock is held: a write answers 503 after the bound, the event loop is never blocked, a read answers at once", async () => {
-    const holder = await lockHolder(file());
-    try {
-      const { result, stallMs } = await longestStall(async () => {
-        const started = performance.now();
-        const write = within(updatePrefs({ during: "lock" }), "PATCH /account/prefs under the lock").then((r) => ({ r, ms: performance.now() - started }));
-        // While that write waits, the server serves other requests: a read (WAL readers are not
-        // blocked by a writer) answers long before the write gives up.
-        await sleep(200);
-        const readStarted = performance.now();
-        const read = await within(getAccount(), "GET /account under the lock");
-        const readMs = performance.now() - readStarted;
-        const email = `locked-${tag()}@example.com`;
-        const signUpStarted = performance.now();
-        const created = await within(signUp(email), "sign-up under the lock");
-        const signUpMs = performance.now() - signUpStarted;
-        return { write: await write, read, readMs, email, created, signUpMs };
-      });
-      const { write, read, readMs, email, created, signUpMs } = result;
-      expectUnavailable(write.r);
-      expect(write.ms).toBeGreaterThanOrEqual(LOCK_TIMEOUT - 100);
-      expect(write.ms).toBeLessThanOrEqual(LOCK_TIMEOUT + 1500);
-      expect(read.status).toBe(200);
-      expect(read.json).toMatchObject({ $id: userId });
-      expect(readMs).toBeLessThan(LOCK_TIMEOUT - 200);
-      // A transaction (user, then its target) is refused whole: nothing of it was written.
-      expectUnavailable(created);
-      expect(signUpMs).toBeLessThanOrEqual(LOCK_TIMEOUT + 1500);
-      expect(await users(email)).toEqual([]);
-      expect(await targets(email)).toEqual([]);
-      if (process.env.SHOW_FIGURES) console.log({ writeMs: write.ms, readMs, signUpMs, stallMs });
-      expect(stallMs, `longest event-loop stall ${Math.round(stallMs)} ms`).toBeLessThan(STALL_BOUND);
-    } finally {
-      await holder.release();
-    }
-  }, 4 * HANG_GUARD_MS);
+  it(
+    "while the lock is held: a write answers 503 after the bound, the event loop is never blocked, a read answers at once",
+    async () => {
+      const holder = await lockHolder(file());
+      try {
+        const { result, stallMs } = await longestStall(async () => {
+          const started = performance.now();
+          const write = within(updatePrefs({ during: "lock" }), "PATCH /account/prefs under the lock").then((r) => ({
+            r,
+            ms: performance.now() - started,
+          }));
+          // While that write waits, the server serves other requests: a read (WAL readers are not
+          // blocked by a writer) answers long before the write gives up.
+          await sleep(200);
+          const readStarted = performance.now();
+          const read = await within(getAccount(), "GET /account under the lock");
+          const readMs = performance.now() - readStarted;
+          const email = `locked-${tag()}@example.com`;
+          const signUpStarted = performance.now();
+          const created = await within(signUp(email), "sign-up under the lock");
+          const signUpMs = performance.now() - signUpStarted;
+          return { write: await write, read, readMs, email, created, signUpMs };
+        });
+        const { write, read, readMs, email, created, signUpMs } = result;
+        expectUnavailable(write.r);
+        expect(write.ms).toBeGreaterThanOrEqual(LOCK_TIMEOUT - 100);
+        expect(write.ms).toBeLessThanOrEqual(LOCK_TIMEOUT + 1500);
+        expect(read.status).toBe(200);
+        expect(read.json).toMatchObject({ $id: userId });
+        expect(readMs).toBeLessThan(LOCK_TIMEOUT - 200);
+        // A transaction (user, then its target) is refused whole: nothing of it was written.
+        expectUnavailable(created);
+        expect(signUpMs).toBeLessThanOrEqual(LOCK_TIMEOUT + 1500);
+        expect(await users(email)).toEqual([]);
+        expect(await targets(email)).toEqual([]);
+        if (process.env.SHOW_FIGURES) console.log({ writeMs: write.ms, readMs, signUpMs, stallMs });
+        expect(stallMs, `longest event-loop stall ${Math.round(stallMs)} ms`).toBeLessThan(STALL_BOUND);
+      } finally {
+        await holder.release();
+      }
+    },
+    4 * HANG_GUARD_MS,
+  );
 
-  it("a lock released before the bound: the waiting write and sign-up succeed, each applied once", async () => {
-    const holder = await lockHolder(file());
-    const email = `waited-${tag()}@example.com`;
-    const started = performance.now();
-    const write = within(updatePrefs({ waited: true }), "PATCH /account/prefs waiting for the lock");
-    const created = within(signUp(email), "sign-up waiting for the lock");
-    await sleep(LOCK_TIMEOUT / 3);
-    await holder.release();
-    const [w, c] = await Promise.all([write, created]);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(LOCK_TIMEOUT / 3 - 50);
-    expect(w.status, w.text).toBe(200);
-    expect(w.json).toMatchObject({ prefs: { waited: true } });
-    expect(c.status, c.text).toBe(201);
-    expect(await users(email)).toEqual([{ id: c.json!.$id }]);
-    expect(await targets(email)).toEqual([{ user_id: c.json!.$id }]);
-  }, 4 * HANG_GUARD_MS);
+  it(
+    "a lock released before the bound: the waiting write and sign-up succeed, each applied once",
+    async () => {
+      const holder = await lockHolder(file());
+      const email = `waited-${tag()}@example.com`;
+      const started = performance.now();
+      const write = within(updatePrefs({ waited: true }), "PATCH /account/prefs waiting for the lock");
+      const created = within(signUp(email), "sign-up waiting for the lock");
+      await sleep(LOCK_TIMEOUT / 3);
+      await holder.release();
+      const [w, c] = await Promise.all([write, created]);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(LOCK_TIMEOUT / 3 - 50);
+      expect(w.status, w.text).toBe(200);
+      expect(w.json).toMatchObject({ prefs: { waited: true } });
+      expect(c.status, c.text).toBe(201);
+      expect(await users(email)).toEqual([{ id: c.json!.$id }]);
+      expect(await targets(email)).toEqual([{ user_id: c.json!.$id }]);
+    },
+    4 * HANG_GUARD_MS,
+  );
 
   it("after the lock is gone, writes succeed at once", async () => {
     const started = performance.now();

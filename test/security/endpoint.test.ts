@@ -79,7 +79,13 @@ describe(`with endpoint ${ENDPOINT}, links use it whatever the request's Host`, 
 
   it("the default magic-URL link is on the endpoint's origin", async () => {
     const email = uniqueEmail("magic");
-    const r = await hostRequest(env.s.port, { method: "POST", path: "/v1/account/tokens/magic-url", host: EVIL, headers: HOSTILE, body: { userId: "unique()", email } });
+    const r = await hostRequest(env.s.port, {
+      method: "POST",
+      path: "/v1/account/tokens/magic-url",
+      host: EVIL,
+      headers: HOSTILE,
+      body: { userId: "unique()", email },
+    });
     expect(r.status).toBe(201);
     const link = new URL(env.box.lastMail(email)!.url!);
     expect(`${link.origin}${link.pathname}`).toBe("https://api.example.com/console/auth/magic-url");
@@ -95,7 +101,11 @@ describe(`with endpoint ${ENDPOINT}, links use it whatever the request's Host`, 
   });
 
   it("the OAuth2 callback hands over to the redirect route under the endpoint", async () => {
-    const r = await hostRequest(env.s.port, { path: `/v1/account/sessions/oauth2/callback/mock/${PROJECT}?code=abc&state=x`, host: EVIL, headers: HOSTILE });
+    const r = await hostRequest(env.s.port, {
+      path: `/v1/account/sessions/oauth2/callback/mock/${PROJECT}?code=abc&state=x`,
+      host: EVIL,
+      headers: HOSTILE,
+    });
     expect(r.status).toBe(301);
     expect(String(r.headers.location)).toMatch(new RegExp(`^${ENDPOINT}/account/sessions/oauth2/mock/redirect\\?`));
   });
@@ -103,7 +113,13 @@ describe(`with endpoint ${ENDPOINT}, links use it whatever the request's Host`, 
   it("the session cookie's domain is the endpoint's host, not Host's", async () => {
     const email = uniqueEmail("cookie");
     await signUp(env.s, email);
-    const r = await hostRequest(env.s.port, { method: "POST", path: "/v1/account/sessions/email", host: EVIL, headers: HOSTILE, body: { email, password: PASSWORD } });
+    const r = await hostRequest(env.s.port, {
+      method: "POST",
+      path: "/v1/account/sessions/email",
+      host: EVIL,
+      headers: HOSTILE,
+      body: { email, password: PASSWORD },
+    });
     expect(r.status).toBe(201);
     const cookies = [r.headers["set-cookie"] ?? []].flat();
     expect(cookies).toHaveLength(2);
@@ -115,7 +131,8 @@ describe(`with endpoint ${ENDPOINT}, links use it whatever the request's Host`, 
 });
 
 describe("the endpoint setting", () => {
-  const service = (extra: object = {}) => createAccountService({ projectId: PROJECT, store: memoryStore(), passwordHasher: cheapHasher(), ...extra });
+  const service = (extra: object = {}) =>
+    createAccountService({ projectId: PROJECT, store: memoryStore(), passwordHasher: cheapHasher(), ...extra });
 
   it("production refuses to start without it, naming the key; with it the handler starts", () => {
     expect(() => createHandler(service(), { production: true })).toThrow(/Refusing to serve in production:\n {2}endpoint is not set/);
@@ -147,7 +164,9 @@ describe("the endpoint setting", () => {
   });
 
   it("drops a trailing slash", () => {
-    expect(resolveConfig({ projectId: PROJECT, store: memoryStore(), endpoint: "https://API.example.com:443/v1/" }).endpoint).toBe(ENDPOINT);
+    expect(resolveConfig({ projectId: PROJECT, store: memoryStore(), endpoint: "https://API.example.com:443/v1/" }).endpoint).toBe(
+      ENDPOINT,
+    );
   });
 });
 
@@ -162,41 +181,72 @@ describe("a malformed Host is a JSON 400, not a 500", () => {
     handlerService = service();
   });
   afterAll(() => env.s.close());
-  const service = () => createAccountService({ projectId: PROJECT, store: memoryStore(), passwordHasher: cheapHasher(), platforms: ["localhost"] });
+  const service = () =>
+    createAccountService({ projectId: PROJECT, store: memoryStore(), passwordHasher: cheapHasher(), platforms: ["localhost"] });
 
   it.each(MALFORMED_HOSTS)("Express: Host %j → 400 general_argument_invalid in JSON", async (host) => {
-    for (const [method, path] of [["GET", "/v1/account"], ["POST", "/v1/account/sessions/anonymous"]] as const) {
-      const r = await hostRequest(env.s.port, { method, path, host, headers: { "x-appwrite-project": PROJECT }, ...(method === "POST" ? { body: {} } : {}) });
-      expect({ status: r.status, type: r.json?.type, code: r.json?.code }).toEqual({ status: 400, type: "general_argument_invalid", code: 400 });
+    for (const [method, path] of [
+      ["GET", "/v1/account"],
+      ["POST", "/v1/account/sessions/anonymous"],
+    ] as const) {
+      const r = await hostRequest(env.s.port, {
+        method,
+        path,
+        host,
+        headers: { "x-appwrite-project": PROJECT },
+        ...(method === "POST" ? { body: {} } : {}),
+      });
+      expect({ status: r.status, type: r.json?.type, code: r.json?.code }).toEqual({
+        status: 400,
+        type: "general_argument_invalid",
+        code: 400,
+      });
       expect(String(r.headers["content-type"])).toMatch(/^application\/json/);
       expect(r.text).not.toMatch(/<html|at .*\.ts:\d+/i);
     }
   });
 
-  it.each(MALFORMED_HOSTS)("handler.fetch: Host %j → 400 general_argument_invalid; onError is not called; nothing is written", async (host) => {
-    const handler = createHandler(handlerService, { onError: (e) => faults.push(e) });
-    const before = await handlerService.config.store.users.count();
-    const response = await handler.fetch(
-      new Request("http://localhost/v1/account/sessions/anonymous", { method: "POST", headers: { host, "x-appwrite-project": PROJECT, "content-type": "application/json" }, body: "{}" }),
-    );
-    expect(response.status).toBe(400);
-    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
-    expect(await response.json()).toMatchObject({ code: 400, type: "general_argument_invalid" });
-    expect(await handlerService.config.store.users.count()).toBe(before);
-    expect(faults).toEqual([]);
-  });
+  it.each(MALFORMED_HOSTS)(
+    "handler.fetch: Host %j → 400 general_argument_invalid; onError is not called; nothing is written",
+    async (host) => {
+      const handler = createHandler(handlerService, { onError: (e) => faults.push(e) });
+      const before = await handlerService.config.store.users.count();
+      const response = await handler.fetch(
+        new Request("http://localhost/v1/account/sessions/anonymous", {
+          method: "POST",
+          headers: { host, "x-appwrite-project": PROJECT, "content-type": "application/json" },
+          body: "{}",
+        }),
+      );
+      expect(response.status).toBe(400);
+      expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(await response.json()).toMatchObject({ code: 400, type: "general_argument_invalid" });
+      expect(await handlerService.config.store.users.count()).toBe(before);
+      expect(faults).toEqual([]);
+    },
+  );
 
-  it.each(["localhost", "localhost:3000", "127.0.0.1:8080", "[::1]:3000", "api.example.com.", "my_service:80"])("Host %j is served", async (host) => {
-    const r = await hostRequest(env.s.port, { path: "/v1/account", host, headers: { "x-appwrite-project": PROJECT } });
-    expect({ status: r.status, type: r.json?.type }).toEqual({ status: 401, type: "general_unauthorized_scope" });
-  });
+  it.each(["localhost", "localhost:3000", "127.0.0.1:8080", "[::1]:3000", "api.example.com.", "my_service:80"])(
+    "Host %j is served",
+    async (host) => {
+      const r = await hostRequest(env.s.port, { path: "/v1/account", host, headers: { "x-appwrite-project": PROJECT } });
+      expect({ status: r.status, type: r.json?.type }).toEqual({ status: 401, type: "general_unauthorized_scope" });
+    },
+  );
 });
 
 describe("CORS preflight grants credentials only to allowed origins", () => {
   const routes = (extra: object = {}) =>
-    accountRoutes(createAccountService({ projectId: PROJECT, store: memoryStore(), platforms: ["localhost", "*.app.example"], ...extra }), { onError: () => {} });
+    accountRoutes(createAccountService({ projectId: PROJECT, store: memoryStore(), platforms: ["localhost", "*.app.example"], ...extra }), {
+      onError: () => {},
+    });
   const preflight = (handler: ReturnType<typeof routes>, origin: string, host = "localhost:3000") =>
-    handler.OPTIONS(new Request("http://localhost:3000/v1/account/sessions/email", { method: "OPTIONS", headers: { origin, host, "access-control-request-method": "POST" } }));
+    handler.OPTIONS(
+      new Request("http://localhost:3000/v1/account/sessions/email", {
+        method: "OPTIONS",
+        headers: { origin, host, "access-control-request-method": "POST" },
+      }),
+    );
 
   it("a foreign origin is not echoed back", async () => {
     const r = await preflight(routes(), "https://evil.example");
@@ -218,7 +268,9 @@ describe("CORS preflight grants credentials only to allowed origins", () => {
 
   it("with an endpoint, the endpoint's own origin is allowed and a Host naming the attacker's does not make it so", async () => {
     const handler = routes({ endpoint: ENDPOINT });
-    expect((await preflight(handler, "https://api.example.com")).headers.get("access-control-allow-origin")).toBe("https://api.example.com");
+    expect((await preflight(handler, "https://api.example.com")).headers.get("access-control-allow-origin")).toBe(
+      "https://api.example.com",
+    );
     const forged = await preflight(handler, `https://${EVIL}`, EVIL);
     expect(forged.headers.get("access-control-allow-origin")).toBe("https://localhost");
   });
@@ -226,7 +278,12 @@ describe("CORS preflight grants credentials only to allowed origins", () => {
   it("through Express as well", async () => {
     const env = await startWithOutbox();
     try {
-      const r = await hostRequest(env.s.port, { method: "OPTIONS", path: "/v1/account", host: `localhost:${env.s.port}`, headers: { origin: "https://evil.example" } });
+      const r = await hostRequest(env.s.port, {
+        method: "OPTIONS",
+        path: "/v1/account",
+        host: `localhost:${env.s.port}`,
+        headers: { origin: "https://evil.example" },
+      });
       expect(r.status).toBe(204);
       expect(r.headers["access-control-allow-origin"]).toBe("https://localhost");
       expect(String(r.headers.vary)).toMatch(/\bOrigin\b/);

@@ -156,7 +156,9 @@ describe("auth.enumerationProtection: true", () => {
       await settle(() => mailsTo(env, known.email) > 0);
       const url = link(env, known.email);
       expect(url.searchParams.get("userId")).toBe(known.userId);
-      await web(s).use((account) => account.updateRecovery(url.searchParams.get("userId")!, url.searchParams.get("secret")!, "brand-new-password-1"));
+      await web(s).use((account) =>
+        account.updateRecovery(url.searchParams.get("userId")!, url.searchParams.get("secret")!, "brand-new-password-1"),
+      );
       expect((await key(s).createEmailPasswordSession(known.email, "brand-new-password-1")).userId).toBe(known.userId);
     });
 
@@ -194,10 +196,15 @@ describe("auth.enumerationProtection: true", () => {
       expect((await storeOf(s).users.getByEmail(fresh))!.id).toBe(requested);
 
       // The links log in through the SDK with the real ids.
-      for (const [email, userId] of [[known.email, known.userId], [fresh, requested]] as const) {
+      for (const [email, userId] of [
+        [known.email, known.userId],
+        [fresh, requested],
+      ] as const) {
         const url = link(env, email);
         expect(url.searchParams.get("userId")).toBe(userId);
-        const session = await web(s).use((account) => account.createSession(url.searchParams.get("userId")!, url.searchParams.get("secret")!));
+        const session = await web(s).use((account) =>
+          account.createSession(url.searchParams.get("userId")!, url.searchParams.get("secret")!),
+        );
         expect(session.userId).toBe(userId);
       }
       // The OAuth-only address got nothing, and no account was made for it.
@@ -231,7 +238,11 @@ describe("auth.enumerationProtection: true", () => {
       expect(await storeOf(s).users.getByEmail(oauthOnly)).toBeNull();
       expect(await storeOf(s).users.get(requested)).toBeNull();
       // Trying a code answers what a wrong code answers.
-      await expectAppwriteError(web(s).use((account) => account.createSession(requested, "123456")), "user_invalid_token", 401);
+      await expectAppwriteError(
+        web(s).use((account) => account.createSession(requested, "123456")),
+        "user_invalid_token",
+        401,
+      );
     });
 
     it("the SDK's OTP flow still works: the answer carries the real userId (createSession needs it)", async () => {
@@ -284,23 +295,39 @@ describe("auth.enumerationProtection: false (the default, Appwrite-exact)", () =
 
   it("recovery: 404 user_not_found for an unknown address, 401 user_blocked for a blocked one, the real userId otherwise", async () => {
     const { s } = env;
-    await expectAppwriteError(web(s).use((account) => account.createRecovery(uniqueEmail("nobody"), RESET_URL)), "user_not_found", 404);
+    await expectAppwriteError(
+      web(s).use((account) => account.createRecovery(uniqueEmail("nobody"), RESET_URL)),
+      "user_not_found",
+      404,
+    );
     const blocked = await blockedMember(s);
-    await expectAppwriteError(web(s).use((account) => account.createRecovery(blocked.email, RESET_URL)), "user_blocked", 401);
+    await expectAppwriteError(
+      web(s).use((account) => account.createRecovery(blocked.email, RESET_URL)),
+      "user_blocked",
+      401,
+    );
     const known = await member(s);
     expect((await web(s).use((account) => account.createRecovery(known.email, RESET_URL))).userId).toBe(known.userId);
   });
 
   it("magic URL: 409 user_email_already_exists for an OAuth-only address, the real userId otherwise", async () => {
     const { s } = env;
-    await expectAppwriteError(web(s).use(async (account) => account.createMagicURLToken(ID.unique(), await identityAddress(s), MAGIC_URL)), "user_email_already_exists", 409);
+    await expectAppwriteError(
+      web(s).use(async (account) => account.createMagicURLToken(ID.unique(), await identityAddress(s), MAGIC_URL)),
+      "user_email_already_exists",
+      409,
+    );
     const known = await member(s);
     expect((await web(s).use((account) => account.createMagicURLToken(ID.unique(), known.email, MAGIC_URL))).userId).toBe(known.userId);
   });
 
   it("e-mail OTP: 400 general_bad_request for an OAuth-only address", async () => {
     const { s } = env;
-    await expectAppwriteError(web(s).use(async (account) => account.createEmailToken(ID.unique(), await identityAddress(s))), "general_bad_request", 400);
+    await expectAppwriteError(
+      web(s).use(async (account) => account.createEmailToken(ID.unique(), await identityAddress(s))),
+      "general_bad_request",
+      400,
+    );
   });
 });
 

@@ -41,11 +41,51 @@ export type Value =
 
 const PROTO_KEYS = ["__proto__", "constructor", "prototype"] as const;
 /** Operation and outcome flags a polluted prototype would switch on (src/core/operation.ts, context.ts). */
-const FLAG_KEYS = ["mfaGroup", "anyOrigin", "redirect", "cookies", "setSession", "clearSession", "htmlErrors", "sessionGroup", "scope", "status", "headers", "0", "length"];
+const FLAG_KEYS = [
+  "mfaGroup",
+  "anyOrigin",
+  "redirect",
+  "cookies",
+  "setSession",
+  "clearSession",
+  "htmlErrors",
+  "sessionGroup",
+  "scope",
+  "status",
+  "headers",
+  "0",
+  "length",
+];
 
 export const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c));
-const control = fc.oneof(fc.integer({ min: 0, max: 0x1f }), fc.constantFrom(0x7f, 0x85, 0xa0, 0x2028, 0x2029, 0x202e, 0xfeff, 0xfffd, 0xffff)).map((c) => String.fromCharCode(c));
-const syntax = fc.constantFrom("[", "]", "=", "&", "%", "+", "@", "＠", "\\", '"', "'", "{", "}", "/", ".", ";", ",", "?", "#", "<", ">", "\t", " ");
+const control = fc
+  .oneof(fc.integer({ min: 0, max: 0x1f }), fc.constantFrom(0x7f, 0x85, 0xa0, 0x2028, 0x2029, 0x202e, 0xfeff, 0xfffd, 0xffff))
+  .map((c) => String.fromCharCode(c));
+const syntax = fc.constantFrom(
+  "[",
+  "]",
+  "=",
+  "&",
+  "%",
+  "+",
+  "@",
+  "＠",
+  "\\",
+  '"',
+  "'",
+  "{",
+  "}",
+  "/",
+  ".",
+  ";",
+  ",",
+  "?",
+  "#",
+  "<",
+  ">",
+  "\t",
+  " ",
+);
 
 const unit = fc.oneof(
   { weight: 6, arbitrary: fc.string({ unit: "grapheme-ascii", minLength: 1, maxLength: 1 }) },
@@ -105,7 +145,12 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...SPECIAL_STRINGS) },
   { weight: 1, arbitrary: fc.string({ unit, minLength: 100, maxLength: 600 }) },
   // Now and then a big one: up to 60 000 UTF-16 units (at most ~180 KB of UTF-8).
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom("x", "é", "😀", "\ud800", "[", "%", "a@b."), fc.integer({ min: 1_000, max: 70_000 })).map(([c, n]) => c.repeat(n)) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.constantFrom("x", "é", "😀", "\ud800", "[", "%", "a@b."), fc.integer({ min: 1_000, max: 70_000 }))
+      .map(([c, n]) => c.repeat(n)),
+  },
 );
 
 export const hostileNumber: fc.Arbitrary<number> = fc.oneof(
@@ -131,7 +176,12 @@ export function hostileValue(maxNest = 2_000): fc.Arbitrary<Value> {
     { weight: 1, arbitrary: fc.boolean() },
     { weight: 1, arbitrary: fc.constant(null) },
     { weight: 1, arbitrary: bytesValue },
-    { weight: 1, arbitrary: fc.tuple(fc.integer({ min: 1, max: maxNest }), fc.constantFrom("1", "x", "__proto__")).map(([nest, l]): Value => ({ nest, leaf: l })) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.integer({ min: 1, max: maxNest }), fc.constantFrom("1", "x", "__proto__"))
+        .map(([nest, l]): Value => ({ nest, leaf: l })),
+    },
   );
   const { value } = fc.letrec<{ value: Value; array: Value[]; object: { o: Array<[string, Value]> } }>((tie) => ({
     value: fc.oneof({ maxDepth: 3, depthIdentifier: "value" }, leaf, tie("array"), tie("object")),
@@ -200,7 +250,8 @@ function wtf8(text: string): number[] {
   const bytes: number[] = [];
   for (const char of text) {
     const unit = char.charCodeAt(0);
-    if (char.length === 1 && unit >= 0xd800 && unit <= 0xdfff) bytes.push(0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f));
+    if (char.length === 1 && unit >= 0xd800 && unit <= 0xdfff)
+      bytes.push(0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f));
     else bytes.push(...Buffer.from(char, "utf8"));
   }
   return bytes;
@@ -230,14 +281,36 @@ export function formText(entries: Array<[string, Value]>, raw: Array<[string, st
 /** A bracket key aimed at the form parser: prototype segments, sparse and huge indices, empty segments. */
 export const bracketSegment = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...PROTO_KEYS) },
-  { weight: 2, arbitrary: fc.constantFrom("", "0", "1", "01", "-1", "1e3", " ", "400000000", "4294967295", "4294967296", "99999991", "9007199254740993") },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      "",
+      "0",
+      "1",
+      "01",
+      "-1",
+      "1e3",
+      " ",
+      "400000000",
+      "4294967295",
+      "4294967296",
+      "99999991",
+      "9007199254740993",
+    ),
+  },
   { weight: 1, arbitrary: fc.constantFrom(...FLAG_KEYS) },
-  { weight: 2, arbitrary: fc.string({ unit: "grapheme-ascii", maxLength: 6 }).filter((s) => !s.includes("]") && !s.includes("&") && !s.includes("=")) },
+  {
+    weight: 2,
+    arbitrary: fc.string({ unit: "grapheme-ascii", maxLength: 6 }).filter((s) => !s.includes("]") && !s.includes("&") && !s.includes("=")),
+  },
 );
 
 export const rawBracketPair: fc.Arbitrary<[string, string]> = fc
   .tuple(
-    fc.oneof(fc.constantFrom(...PROTO_KEYS, "queries", "email", "prefs", "scopes", "a"), fc.string({ unit: "grapheme-ascii", minLength: 1, maxLength: 6 })),
+    fc.oneof(
+      fc.constantFrom(...PROTO_KEYS, "queries", "email", "prefs", "scopes", "a"),
+      fc.string({ unit: "grapheme-ascii", minLength: 1, maxLength: 6 }),
+    ),
     fc.array(bracketSegment, { minLength: 1, maxLength: 6 }),
     hostileString,
   )
@@ -284,7 +357,9 @@ function paramEntry(operation: OperationName, maxNest: number): fc.Arbitrary<[st
   return name.chain((n) => {
     // Own keys only: a generated name may well be "constructor".
     const plausible = Object.hasOwn(PLAUSIBLE, n) ? PLAUSIBLE[n] : undefined;
-    const value = plausible ? fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...plausible) }, { weight: 3, arbitrary: hostileValue(maxNest) }) : hostileValue(maxNest);
+    const value = plausible
+      ? fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...plausible) }, { weight: 3, arbitrary: hostileValue(maxNest) })
+      : hostileValue(maxNest);
     return value.map((v): [string, Value] => [n, v]);
   });
 }
@@ -292,9 +367,9 @@ function paramEntry(operation: OperationName, maxNest: number): fc.Arbitrary<[st
 /** Only the route's own parameters, with plausible values: requests that get as far as the store. */
 export function plausibleEntries(operation: OperationName): fc.Arbitrary<Array<[string, Value]>> {
   const names = paramNames(operation).filter((n) => Object.hasOwn(PLAUSIBLE, n));
-  return fc.tuple(...names.map((n) => fc.option(fc.constantFrom(...PLAUSIBLE[n]!), { freq: 4, nil: undefined }).map((v) => [n, v] as const))).map((pairs) =>
-    pairs.filter((p): p is readonly [string, Value] => p[1] !== undefined).map(([n, v]): [string, Value] => [n, v]),
-  );
+  return fc
+    .tuple(...names.map((n) => fc.option(fc.constantFrom(...PLAUSIBLE[n]!), { freq: 4, nil: undefined }).map((v) => [n, v] as const)))
+    .map((pairs) => pairs.filter((p): p is readonly [string, Value] => p[1] !== undefined).map(([n, v]): [string, Value] => [n, v]));
 }
 
 export function paramEntries(operation: OperationName, maxNest = 2_000): fc.Arbitrary<Array<[string, Value]>> {
@@ -307,11 +382,15 @@ export function paramEntries(operation: OperationName, maxNest = 2_000): fc.Arbi
 
 /** What a header value can carry: bytes as latin1 (UTF-8 text arrives so), no CR, LF or NUL. */
 export function headerValue(text: string): string {
-  return Buffer.from(text, "utf8").toString("latin1").replace(/[\0\r\n]/g, "");
+  return Buffer.from(text, "utf8")
+    .toString("latin1")
+    .replace(/[\0\r\n]/g, "");
 }
 
 const cookieName = `a_session_${PROJECT}`;
-const hugeHeader = fc.tuple(fc.constantFrom("a=b; ", "x", "[[[[", "%", "\\u0000", "é"), fc.integer({ min: 2_000, max: 64_000 })).map(([c, n]) => c.repeat(Math.ceil(n / c.length)));
+const hugeHeader = fc
+  .tuple(fc.constantFrom("a=b; ", "x", "[[[[", "%", "\\u0000", "é"), fc.integer({ min: 2_000, max: 64_000 }))
+  .map(([c, n]) => c.repeat(Math.ceil(n / c.length)));
 const hostileHeader = fc.oneof({ weight: 4, arbitrary: hostileString.map(headerValue) }, { weight: 1, arbitrary: hugeHeader });
 
 const nestedJson = fc.integer({ min: 1, max: 20_000 }).map((n) => `${"[".repeat(n)}${"]".repeat(n)}`);
@@ -336,9 +415,15 @@ export function credentialHeaders(kind: string): Array<[string, string]> {
     case "key":
       return [["x-appwrite-key", API_KEY]];
     case "jwt+cookie":
-      return [["x-appwrite-jwt", "$JWT"], ["cookie", `${cookieName}=$SESSION`]];
+      return [
+        ["x-appwrite-jwt", "$JWT"],
+        ["cookie", `${cookieName}=$SESSION`],
+      ];
     case "key+cookie":
-      return [["x-appwrite-key", API_KEY], ["cookie", `${cookieName}=$SESSION`]];
+      return [
+        ["x-appwrite-key", API_KEY],
+        ["cookie", `${cookieName}=$SESSION`],
+      ];
     case "garbage":
       return [["x-appwrite-session", "eyJpZCI6Il9fcHJvdG9fXyIsInNlY3JldCI6e319"]];
     default:
@@ -353,17 +438,52 @@ const optionalHeader = (name: string, values: fc.Arbitrary<string>) =>
 /** Extra, mostly hostile, headers: every one the handler reads, and a few it should not. */
 export const hostileHeaders: fc.Arbitrary<Array<[string, string]>> = fc
   .tuple(
-    optionalHeader("x-appwrite-response-format", fc.oneof(fc.constantFrom("1.4.0", "1.5.0", "1.6.0", "1.6.2", "2.0.0", "0", "", "preview", "abc", "1.4", "0.0.1"), hostileHeader)),
-    optionalHeader("origin", fc.oneof(fc.constantFrom("http://localhost", "https://localhost:3000", "http://evil.example", "null", "appwrite-ios://com.example", "file://", "http://[::1", "data:,"), hostileHeader)),
+    optionalHeader(
+      "x-appwrite-response-format",
+      fc.oneof(fc.constantFrom("1.4.0", "1.5.0", "1.6.0", "1.6.2", "2.0.0", "0", "", "preview", "abc", "1.4", "0.0.1"), hostileHeader),
+    ),
+    optionalHeader(
+      "origin",
+      fc.oneof(
+        fc.constantFrom(
+          "http://localhost",
+          "https://localhost:3000",
+          "http://evil.example",
+          "null",
+          "appwrite-ios://com.example",
+          "file://",
+          "http://[::1",
+          "data:,",
+        ),
+        hostileHeader,
+      ),
+    ),
     optionalHeader("referer", fc.oneof(fc.constantFrom("http://localhost/page", "http://evil.example/", "not a url"), hostileHeader)),
-    optionalHeader("x-forwarded-for", fc.oneof(fc.array(fc.oneof(fc.ipV4(), fc.ipV6(), fc.constant("127.0.0.1")), { minLength: 1, maxLength: 5 }).map((ips) => ips.join(", ")), hostileHeader)),
+    optionalHeader(
+      "x-forwarded-for",
+      fc.oneof(
+        fc.array(fc.oneof(fc.ipV4(), fc.ipV6(), fc.constant("127.0.0.1")), { minLength: 1, maxLength: 5 }).map((ips) => ips.join(", ")),
+        hostileHeader,
+      ),
+    ),
     optionalHeader("cookie", fc.oneof(hostileHeader, fc.constant(`${cookieName}=%E0%A4%A; ${cookieName}=$SESSION`))),
-    optionalHeader("x-fallback-cookies", fc.oneof(hostileHeader, nestedJson, fc.constant(`{"__proto__":{"${cookieName}":"$SESSION"}}`), fc.constant(`{"${cookieName.toUpperCase()}":"$SESSION"}`))),
+    optionalHeader(
+      "x-fallback-cookies",
+      fc.oneof(
+        hostileHeader,
+        nestedJson,
+        fc.constant(`{"__proto__":{"${cookieName}":"$SESSION"}}`),
+        fc.constant(`{"${cookieName.toUpperCase()}":"$SESSION"}`),
+      ),
+    ),
     optionalHeader("x-appwrite-session", hostileHeader),
     optionalHeader("x-appwrite-jwt", fc.oneof(hostileHeader, fc.constant("a.b.c"), fc.constant("$JWT.x"))),
     optionalHeader("x-appwrite-key", fc.oneof(hostileHeader, fc.constant(`${API_KEY}x`))),
     optionalHeader("x-appwrite-locale", hostileHeader),
-    optionalHeader("x-appwrite-timestamp", fc.oneof(hostileHeader, fc.constantFrom("2000-01-01T00:00:00.000+00:00", "9999-99-99", "1e309"))),
+    optionalHeader(
+      "x-appwrite-timestamp",
+      fc.oneof(hostileHeader, fc.constantFrom("2000-01-01T00:00:00.000+00:00", "9999-99-99", "1e309")),
+    ),
     optionalHeader("user-agent", hostileHeader),
     optionalHeader("x-forwarded-proto", fc.constantFrom("https", "http", "gopher", "")),
     optionalHeader("x-forwarded-host", fc.constantFrom("evil.example", "a b", "[::1")),
@@ -371,10 +491,27 @@ export const hostileHeaders: fc.Arbitrary<Array<[string, string]>> = fc
   )
   .map((list) => list.filter((h): h is [string, string] => h !== null));
 
-export const peerIp = fc.oneof({ weight: 2, arbitrary: fc.constant("127.0.0.1") }, { weight: 3, arbitrary: fc.ipV4() }, { weight: 1, arbitrary: fc.ipV6() }, { weight: 1, arbitrary: fc.constant("::ffff:10.0.0.1") });
+export const peerIp = fc.oneof(
+  { weight: 2, arbitrary: fc.constant("127.0.0.1") },
+  { weight: 3, arbitrary: fc.ipV4() },
+  { weight: 1, arbitrary: fc.ipV6() },
+  { weight: 1, arbitrary: fc.constant("::ffff:10.0.0.1") },
+);
 export const urlOrigin = fc.oneof(
   { weight: 6, arbitrary: fc.constant("http://localhost") },
-  { weight: 1, arbitrary: fc.constantFrom("https://localhost", "http://localhost:3000", "http://127.0.0.1", "http://[::1]", "http://h1.localhost", "http://evil.example", "http://LOCALHOST", "http://xn--e1afmkfd.example") },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      "https://localhost",
+      "http://localhost:3000",
+      "http://127.0.0.1",
+      "http://[::1]",
+      "http://h1.localhost",
+      "http://evil.example",
+      "http://LOCALHOST",
+      "http://xn--e1afmkfd.example",
+    ),
+  },
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -405,10 +542,28 @@ export function fillPath(template: string, values: string[]): string {
 }
 
 /** How a body is sent: the JSON parser, the form parser, and every way of confusing the two. */
-export const ENCODINGS = ["json", "json-charset", "form", "text-plain", "none", "xml", "multipart", "json-as-form", "form-as-json", "json-array", "json-scalar", "json-broken", "empty"] as const;
+export const ENCODINGS = [
+  "json",
+  "json-charset",
+  "form",
+  "text-plain",
+  "none",
+  "xml",
+  "multipart",
+  "json-as-form",
+  "form-as-json",
+  "json-array",
+  "json-scalar",
+  "json-broken",
+  "empty",
+] as const;
 export type Encoding = (typeof ENCODINGS)[number];
 
-export function encodeBody(encoding: Encoding, entries: Array<[string, Value]>, raw: Array<[string, string]>): { contentType: string | null; body: string | Uint8Array | null } {
+export function encodeBody(
+  encoding: Encoding,
+  entries: Array<[string, Value]>,
+  raw: Array<[string, string]>,
+): { contentType: string | null; body: string | Uint8Array | null } {
   const json = () => jsonBody(entries);
   const form = () => formText(entries, raw);
   switch (encoding) {
@@ -436,7 +591,10 @@ export function encodeBody(encoding: Encoding, entries: Array<[string, Value]>, 
       return { contentType: "application/json", body: '"__proto__"' };
     case "json-broken": {
       const text = json();
-      return { contentType: "application/json", body: typeof text === "string" ? text.slice(0, Math.max(1, text.length - 1)) : text.subarray(0, Math.max(1, text.length - 1)) };
+      return {
+        contentType: "application/json",
+        body: typeof text === "string" ? text.slice(0, Math.max(1, text.length - 1)) : text.subarray(0, Math.max(1, text.length - 1)),
+      };
     }
     case "empty":
       return { contentType: "application/json", body: "" };
@@ -469,7 +627,10 @@ export function requestShape(route: Route, options: { maxNest?: number } = {}): 
     pathValues: fc.tuple(...pathNames.map(pathValue)),
     origin: urlOrigin,
     ip: peerIp,
-    project: fc.oneof({ weight: 8, arbitrary: fc.constant("header" as const) }, { weight: 1, arbitrary: fc.constantFrom("param" as const, "none" as const, "wrong" as const) }),
+    project: fc.oneof(
+      { weight: 8, arbitrary: fc.constant("header" as const) },
+      { weight: 1, arbitrary: fc.constantFrom("param" as const, "none" as const, "wrong" as const) },
+    ),
     strayQuery: fc.boolean(),
   });
 }
@@ -489,7 +650,18 @@ export function buildRequest(route: Route, shape: RequestShape): FuzzRequest {
     ({ contentType, body } = encodeBody(shape.encoding, entries, shape.raw));
     if (shape.strayQuery) query = formText(shape.entries.slice(0, 2), shape.raw);
   }
-  return printable({ method, route: template, operation, origin: shape.origin, path: fillPath(template, shape.pathValues), query, contentType, body, headers, ip: shape.ip });
+  return printable({
+    method,
+    route: template,
+    operation,
+    origin: shape.origin,
+    path: fillPath(template, shape.pathValues),
+    query,
+    contentType,
+    body,
+    headers,
+    ip: shape.ip,
+  });
 }
 
 export function routeRequest(route: Route, options: { maxNest?: number } = {}): fc.Arbitrary<FuzzRequest> {

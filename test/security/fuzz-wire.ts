@@ -80,7 +80,8 @@ export function toRequest(spec: FuzzRequest, h: Harness): Request {
   for (const [name, value] of spec.headers) headers.append(name, fill(value, h));
   if (spec.contentType !== null) headers.set("content-type", spec.contentType);
   const init: RequestInit = { method: spec.method, headers };
-  if (spec.body !== null && spec.method !== "GET") init.body = typeof spec.body === "string" ? fill(spec.body, h) : (spec.body as unknown as BodyInit);
+  if (spec.body !== null && spec.method !== "GET")
+    init.body = typeof spec.body === "string" ? fill(spec.body, h) : (spec.body as unknown as BodyInit);
   return new Request(urlOf(spec, h), init);
 }
 
@@ -157,7 +158,12 @@ export function restorePrototypes(before: PrototypeSnapshot): string[] {
 // ---------------------------------------------------------------------------------------------
 
 /** Stack frames (`at fn (/path/file.ts:1:2)`), file positions and absolute source paths. */
-const STACK_PATTERNS = [/\n\s*at\s+[^\n]*:\d+:\d+\)?/, /\bat\s+(async\s+)?[\w$.<>]+\s+\((file:|node:|\/)[^)]*\)/, /\/(src|adapters|node_modules)\/[\w./-]+\.(ts|js|mjs|cjs)\b/, /\bnode:internal\//];
+const STACK_PATTERNS = [
+  /\n\s*at\s+[^\n]*:\d+:\d+\)?/,
+  /\bat\s+(async\s+)?[\w$.<>]+\s+\((file:|node:|\/)[^)]*\)/,
+  /\/(src|adapters|node_modules)\/[\w./-]+\.(ts|js|mjs|cjs)\b/,
+  /\bnode:internal\//,
+];
 
 /** Stack-trace text in `text` that the request did not itself contain (echoes of input are not leaks). */
 export function leakedStack(text: string, requestText: string): string | null {
@@ -202,9 +208,7 @@ export function errorType(answer: Answer): string | null {
 }
 
 function faultText(faults: unknown[]): string {
-  return faults
-    .map((f) => (f instanceof Error ? (f.stack ?? f.message) : String(f)).split("\n").slice(0, 8).join("\n    "))
-    .join("\n  ");
+  return faults.map((f) => (f instanceof Error ? (f.stack ?? f.message) : String(f)).split("\n").slice(0, 8).join("\n    ")).join("\n  ");
 }
 
 /**
@@ -277,7 +281,9 @@ export async function sendChecked(h: Harness, spec: FuzzRequest, options: CheckO
     answer = await send(h, spec, options.fault ?? null);
   } catch (thrown) {
     restorePrototypes(before);
-    fail(spec, null, [`the handler threw instead of answering: ${thrown instanceof Error ? (thrown.stack ?? thrown.message).split("\n").slice(0, 6).join("\n    ") : String(thrown)}`]);
+    fail(spec, null, [
+      `the handler threw instead of answering: ${thrown instanceof Error ? (thrown.stack ?? thrown.message).split("\n").slice(0, 6).join("\n    ") : String(thrown)}`,
+    ]);
   } finally {
     const changed = restorePrototypes(before);
     if (changed.length) fail(spec, answer, [`prototype changed: ${changed.join(", ")}`]);

@@ -77,7 +77,18 @@ import {
   routes,
   type Value,
 } from "./fuzz-inputs";
-import { answerProblems, errorType, fail, restorePrototypes, send, sendChecked, snapshotPrototypes, TIME_BOUND_MS, type Answer, type FuzzRequest } from "./fuzz-wire";
+import {
+  answerProblems,
+  errorType,
+  fail,
+  restorePrototypes,
+  send,
+  sendChecked,
+  snapshotPrototypes,
+  TIME_BOUND_MS,
+  type Answer,
+  type FuzzRequest,
+} from "./fuzz-wire";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x11_5ec);
 /** Runs of P1 per route; every other property scales from it. */
@@ -111,15 +122,19 @@ beforeAll(async () => {
 describe("P1: every route answers hostile input safely", () => {
   routes.forEach((route, index) => {
     const [method, template] = route;
-    it(`${method} ${template}`, async () => {
-      await fc.assert(
-        fc.asyncProperty(routeRequest(route), async (spec) => {
-          await h.reset();
-          await sendChecked(h, spec);
-        }),
-        params(RUNS, index),
-      );
-    }, TEST_TIMEOUT);
+    it(
+      `${method} ${template}`,
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(routeRequest(route), async (spec) => {
+            await h.reset();
+            await sendChecked(h, spec);
+          }),
+          params(RUNS, index),
+        );
+      },
+      TEST_TIMEOUT,
+    );
   });
 });
 
@@ -135,19 +150,47 @@ const protoPayload = fc.constantFrom<[string, Value]>(
   ["mfaGroup", "1"],
   ["anyOrigin", "1"],
   ["sessionGroup", ""],
-  ["cookies", [{ o: [["name", `a_session_${PROJECT}`], ["value", SENTINEL_COOKIE], ["maxAge", "3600"]] }]],
-  ["setSession", { o: [["value", SENTINEL_COOKIE], ["expire", "2030-01-01"]] }],
+  [
+    "cookies",
+    [
+      {
+        o: [
+          ["name", `a_session_${PROJECT}`],
+          ["value", SENTINEL_COOKIE],
+          ["maxAge", "3600"],
+        ],
+      },
+    ],
+  ],
+  [
+    "setSession",
+    {
+      o: [
+        ["value", SENTINEL_COOKIE],
+        ["expire", "2030-01-01"],
+      ],
+    },
+  ],
   ["0", "x"],
   ["toString", "x"],
   ["length", "1"],
 );
 const protoPath = fc
-  .array(fc.constantFrom("__proto__", "constructor", "prototype", "prefs", "queries", "email", "", "0", "a"), { minLength: 1, maxLength: 4 })
+  .array(fc.constantFrom("__proto__", "constructor", "prototype", "prefs", "queries", "email", "", "0", "a"), {
+    minLength: 1,
+    maxLength: 4,
+  })
   .filter((segments) => segments.some((s) => s === "__proto__" || s === "constructor" || s === "prototype") && segments[0] !== "");
 
 /** The payload at `path`, as one form pair and as a JSON entry. */
 function protoEntry(path: string[], [flag, value]: [string, Value]): { pairs: Array<[string, string]>; entry: [string, Value] } {
-  const pairs = formPairs(`${path[0]}${path.slice(1).map((s) => `[${s}]`).join("")}[${flag}]`, value);
+  const pairs = formPairs(
+    `${path[0]}${path
+      .slice(1)
+      .map((s) => `[${s}]`)
+      .join("")}[${flag}]`,
+    value,
+  );
   let nested: Value = { o: [[flag, value]] };
   for (const segment of path.slice(1).reverse()) nested = { o: [[segment, nested]] };
   return { pairs, entry: [path[0]!, nested] };
@@ -160,34 +203,50 @@ describe("P2: prototype keys change no prototype and no answer", () => {
     encoding: fc.constantFrom("json", "form", "text-plain", "none"),
     signedIn: fc.boolean(),
   });
-  it("in bracket keys and JSON bodies, on every route", async () => {
-    await fc.assert(
-      fc.asyncProperty(shape, async ({ route, payloads, encoding, signedIn }) => {
-        await h.reset();
-        const [method, template, operation] = route;
-        const built = payloads.map(([path, payload]) => protoEntry(path, payload));
-        // The owner's own credentials where the route takes them, so the success path runs too.
-        const entries: Array<[string, Value]> = operation === "createEmailPasswordSession" ? [["email", OWNER.email], ["password", OWNER.password]] : [];
-        const pairs = entries.flatMap(([n, v]) => formPairs(n, v)).concat(built.flatMap((b) => b.pairs));
-        const form = pairs.map(([k, v]) => `${k}=${v}`).join("&");
-        const spec = plainRequest(method, fillPath(template, pathDefaults(template)), operation, {
-          route: template,
-          headers: [["x-appwrite-project", PROJECT], ...(signedIn ? credentialHeaders("cookie") : [])],
-        });
-        if (method === "GET") spec.query = form;
-        else if (encoding === "json") Object.assign(spec, { contentType: "application/json", body: jsonBody([...entries, ...built.map((b) => b.entry)]) });
-        else Object.assign(spec, { contentType: encoding === "form" ? "application/x-www-form-urlencoded" : encoding === "text-plain" ? "text/plain" : null, body: form });
-        const answer = await sendChecked(h, spec);
-        const location = answer.headers.get("location") ?? "";
-        const cookies = answer.headers.getSetCookie().join("\n");
-        const problems: string[] = [];
-        if (location.includes("evil.example")) problems.push(`redirected to the attacker's URL: ${location}`);
-        if (cookies.includes(SENTINEL_COOKIE) || (answer.headers.get("x-fallback-cookies") ?? "").includes(SENTINEL_COOKIE)) problems.push("set the attacker's session cookie");
-        if (problems.length) fail(spec, answer, problems);
-      }),
-      params(scaled(300), 1000),
-    );
-  }, TEST_TIMEOUT);
+  it(
+    "in bracket keys and JSON bodies, on every route",
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(shape, async ({ route, payloads, encoding, signedIn }) => {
+          await h.reset();
+          const [method, template, operation] = route;
+          const built = payloads.map(([path, payload]) => protoEntry(path, payload));
+          // The owner's own credentials where the route takes them, so the success path runs too.
+          const entries: Array<[string, Value]> =
+            operation === "createEmailPasswordSession"
+              ? [
+                  ["email", OWNER.email],
+                  ["password", OWNER.password],
+                ]
+              : [];
+          const pairs = entries.flatMap(([n, v]) => formPairs(n, v)).concat(built.flatMap((b) => b.pairs));
+          const form = pairs.map(([k, v]) => `${k}=${v}`).join("&");
+          const spec = plainRequest(method, fillPath(template, pathDefaults(template)), operation, {
+            route: template,
+            headers: [["x-appwrite-project", PROJECT], ...(signedIn ? credentialHeaders("cookie") : [])],
+          });
+          if (method === "GET") spec.query = form;
+          else if (encoding === "json")
+            Object.assign(spec, { contentType: "application/json", body: jsonBody([...entries, ...built.map((b) => b.entry)]) });
+          else
+            Object.assign(spec, {
+              contentType: encoding === "form" ? "application/x-www-form-urlencoded" : encoding === "text-plain" ? "text/plain" : null,
+              body: form,
+            });
+          const answer = await sendChecked(h, spec);
+          const location = answer.headers.get("location") ?? "";
+          const cookies = answer.headers.getSetCookie().join("\n");
+          const problems: string[] = [];
+          if (location.includes("evil.example")) problems.push(`redirected to the attacker's URL: ${location}`);
+          if (cookies.includes(SENTINEL_COOKIE) || (answer.headers.get("x-fallback-cookies") ?? "").includes(SENTINEL_COOKIE))
+            problems.push("set the attacker's session cookie");
+          if (problems.length) fail(spec, answer, problems);
+        }),
+        params(scaled(300), 1000),
+      );
+    },
+    TEST_TIMEOUT,
+  );
 });
 
 /** Path parameters that reach the route's own logic. */
@@ -213,32 +272,53 @@ describe("P3: nested bracket keys", () => {
     name: fc.constantFrom("a", "email", "queries", "prefs"),
     contentType: fc.constantFrom<string | null>("application/x-www-form-urlencoded", "text/plain", null),
   });
-  it(`${TOO_DEEP} levels and deeper are refused with 400 in linear time`, async () => {
-    await fc.assert(
-      fc.asyncProperty(nested, async ({ get, depth, segment, name, contentType }) => {
-        await h.reset();
-        const key = `${name}${segment.repeat(Math.ceil(depth / (segment === "[a][]" ? 2 : 1)))}`;
-        const spec = get
-          ? plainRequest("GET", "/account", "get", { query: `${key}=1` })
-          : plainRequest("POST", "/account/sessions/email", "createEmailPasswordSession", { contentType, body: `${key}=1&email=${pct(OWNER.email)}&password=${pct(OWNER.password)}` });
-        const answer = await sendChecked(h, spec);
-        if (answer.status !== 400 || errorType(answer) !== "general_argument_invalid") fail(spec, answer, [`a key ${depth} levels deep was not refused with 400 general_argument_invalid`]);
-      }),
-      params(scaled(12), 2000),
-    );
-  }, TEST_TIMEOUT);
+  it(
+    `${TOO_DEEP} levels and deeper are refused with 400 in linear time`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(nested, async ({ get, depth, segment, name, contentType }) => {
+          await h.reset();
+          const key = `${name}${segment.repeat(Math.ceil(depth / (segment === "[a][]" ? 2 : 1)))}`;
+          const spec = get
+            ? plainRequest("GET", "/account", "get", { query: `${key}=1` })
+            : plainRequest("POST", "/account/sessions/email", "createEmailPasswordSession", {
+                contentType,
+                body: `${key}=1&email=${pct(OWNER.email)}&password=${pct(OWNER.password)}`,
+              });
+          const answer = await sendChecked(h, spec);
+          if (answer.status !== 400 || errorType(answer) !== "general_argument_invalid")
+            fail(spec, answer, [`a key ${depth} levels deep was not refused with 400 general_argument_invalid`]);
+        }),
+        params(scaled(12), 2000),
+      );
+    },
+    TEST_TIMEOUT,
+  );
 
-  const many = fc.record({ count: fc.integer({ min: 1_000, max: 40_000 }), form: fc.constantFrom("a[]=1", "a[$i]=1", "k$i=1", "a[$i][b]=1", "__proto__[$i]=1") });
-  it("many keys cost bounded time and never a 500", async () => {
-    await fc.assert(
-      fc.asyncProperty(many, async ({ count, form }) => {
-        await h.reset();
-        const body = Array.from({ length: count }, (_, i) => form.replace("$i", String(i))).join("&");
-        await sendChecked(h, plainRequest("POST", "/account/sessions/email", "createEmailPasswordSession", { contentType: "application/x-www-form-urlencoded", body }));
-      }),
-      params(scaled(6), 2100),
-    );
-  }, TEST_TIMEOUT);
+  const many = fc.record({
+    count: fc.integer({ min: 1_000, max: 40_000 }),
+    form: fc.constantFrom("a[]=1", "a[$i]=1", "k$i=1", "a[$i][b]=1", "__proto__[$i]=1"),
+  });
+  it(
+    "many keys cost bounded time and never a 500",
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(many, async ({ count, form }) => {
+          await h.reset();
+          const body = Array.from({ length: count }, (_, i) => form.replace("$i", String(i))).join("&");
+          await sendChecked(
+            h,
+            plainRequest("POST", "/account/sessions/email", "createEmailPasswordSession", {
+              contentType: "application/x-www-form-urlencoded",
+              body,
+            }),
+          );
+        }),
+        params(scaled(6), 2100),
+      );
+    },
+    TEST_TIMEOUT,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -260,37 +340,70 @@ describe("P4: sparse array indices", () => {
     format: fc.constantFrom<string | null>("1.4.0", null),
     signedIn: fc.boolean(),
   });
-  it(`indices ≥ ${SPARSE_INDEX} are refused with 400, quickly`, async () => {
-    await fc.assert(
-      fc.asyncProperty(sparse, async ({ target, index: drawn, format, signedIn }) => {
-        await h.reset();
-        const index = target === "login" || target === "oauth2" ? SPARSE_INDEX + (drawn % 4_900_000) : drawn;
-        const headers: Array<[string, string]> = [["x-appwrite-project", PROJECT], ...(format ? ([["x-appwrite-response-format", format]] as Array<[string, string]>) : []), ...(signedIn ? credentialHeaders("cookie") : [])];
-        const spec =
-          target === "login"
-            ? plainRequest("POST", "/account/sessions/email", "createEmailPasswordSession", { headers, contentType: "application/x-www-form-urlencoded", body: `email[${index}]=1&password=x` })
-            : target === "oauth2"
-              ? plainRequest("GET", "/account/tokens/oauth2/mock", "createOAuth2Token", { headers, query: `scopes[${index}]=openid` })
-              : plainRequest("GET", `/account/${target}`, target === "logs" ? "listLogs" : "listIdentities", { headers, query: `queries[${index}]=${pct("limit(1)")}` });
-        const answer = await sendChecked(h, spec);
-        if (answer.status !== 400 || errorType(answer) !== "general_argument_invalid") fail(spec, answer, [`index ${index} was not refused with 400 general_argument_invalid`]);
-      }),
-      params(scaled(12), 3000),
-    );
-  }, TEST_TIMEOUT);
+  it(
+    `indices ≥ ${SPARSE_INDEX} are refused with 400, quickly`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(sparse, async ({ target, index: drawn, format, signedIn }) => {
+          await h.reset();
+          const index = target === "login" || target === "oauth2" ? SPARSE_INDEX + (drawn % 4_900_000) : drawn;
+          const headers: Array<[string, string]> = [
+            ["x-appwrite-project", PROJECT],
+            ...(format ? ([["x-appwrite-response-format", format]] as Array<[string, string]>) : []),
+            ...(signedIn ? credentialHeaders("cookie") : []),
+          ];
+          const spec =
+            target === "login"
+              ? plainRequest("POST", "/account/sessions/email", "createEmailPasswordSession", {
+                  headers,
+                  contentType: "application/x-www-form-urlencoded",
+                  body: `email[${index}]=1&password=x`,
+                })
+              : target === "oauth2"
+                ? plainRequest("GET", "/account/tokens/oauth2/mock", "createOAuth2Token", { headers, query: `scopes[${index}]=openid` })
+                : plainRequest("GET", `/account/${target}`, target === "logs" ? "listLogs" : "listIdentities", {
+                    headers,
+                    query: `queries[${index}]=${pct("limit(1)")}`,
+                  });
+          const answer = await sendChecked(h, spec);
+          if (answer.status !== 400 || errorType(answer) !== "general_argument_invalid")
+            fail(spec, answer, [`index ${index} was not refused with 400 general_argument_invalid`]);
+        }),
+        params(scaled(12), 3000),
+      );
+    },
+    TEST_TIMEOUT,
+  );
 
-  const gaps = fc.record({ indices: fc.uniqueArray(fc.integer({ min: 0, max: 60 }), { minLength: 1, maxLength: 4 }), format: fc.constantFrom<string | null>("1.4.0", "1.5.0", null), route: fc.constantFrom("logs", "identities") });
-  it("gaps in an array never give a 500", async () => {
-    await fc.assert(
-      fc.asyncProperty(gaps, async ({ indices, format, route }) => {
-        await h.reset();
-        const query = indices.map((i) => `queries[${i}]=${pct(format === "1.4.0" ? "limit(1)" : '{"method":"limit","values":[1]}')}`).join("&");
-        const headers: Array<[string, string]> = [["x-appwrite-project", PROJECT], ...credentialHeaders("cookie"), ...(format ? ([["x-appwrite-response-format", format]] as Array<[string, string]>) : [])];
-        await sendChecked(h, plainRequest("GET", `/account/${route}`, route === "logs" ? "listLogs" : "listIdentities", { headers, query }));
-      }),
-      params(scaled(20), 3100),
-    );
-  }, TEST_TIMEOUT);
+  const gaps = fc.record({
+    indices: fc.uniqueArray(fc.integer({ min: 0, max: 60 }), { minLength: 1, maxLength: 4 }),
+    format: fc.constantFrom<string | null>("1.4.0", "1.5.0", null),
+    route: fc.constantFrom("logs", "identities"),
+  });
+  it(
+    "gaps in an array never give a 500",
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(gaps, async ({ indices, format, route }) => {
+          await h.reset();
+          const query = indices
+            .map((i) => `queries[${i}]=${pct(format === "1.4.0" ? "limit(1)" : '{"method":"limit","values":[1]}')}`)
+            .join("&");
+          const headers: Array<[string, string]> = [
+            ["x-appwrite-project", PROJECT],
+            ...credentialHeaders("cookie"),
+            ...(format ? ([["x-appwrite-response-format", format]] as Array<[string, string]>) : []),
+          ];
+          await sendChecked(
+            h,
+            plainRequest("GET", `/account/${route}`, route === "logs" ? "listLogs" : "listIdentities", { headers, query }),
+          );
+        }),
+        params(scaled(20), 3100),
+      );
+    },
+    TEST_TIMEOUT,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -300,23 +413,38 @@ describe("P4: sparse array indices", () => {
 describe("P5: Query.limit / Query.offset beyond the safe-integer range", () => {
   const huge = fc.record({
     method: fc.constantFrom("limit", "offset"),
-    value: fc.oneof(fc.constantFrom("1e300", "1e20", "9007199254740992", "9007199254740993", "1e309", "18446744073709551616"), fc.double({ min: 2 ** 53, max: 1e308, noNaN: true }).map(String)),
+    value: fc.oneof(
+      fc.constantFrom("1e300", "1e20", "9007199254740992", "9007199254740993", "1e309", "18446744073709551616"),
+      fc.double({ min: 2 ** 53, max: 1e308, noNaN: true }).map(String),
+    ),
     old: fc.boolean(),
     route: fc.constantFrom("logs", "identities"),
   });
-  it("are refused with 400 general_argument_invalid", async () => {
-    await fc.assert(
-      fc.asyncProperty(huge, async ({ method, value, old, route }) => {
-        await h.reset();
-        const query = old ? `${method}(${value})` : `{"method":"${method}","values":[${value}]}`;
-        const headers: Array<[string, string]> = [["x-appwrite-project", PROJECT], ...credentialHeaders("cookie"), ...(old ? ([["x-appwrite-response-format", "1.4.0"]] as Array<[string, string]>) : [])];
-        const spec = plainRequest("GET", `/account/${route}`, route === "logs" ? "listLogs" : "listIdentities", { headers, query: `queries[]=${pct(query)}` });
-        const answer = await sendChecked(h, spec);
-        if (answer.status !== 400 || errorType(answer) !== "general_argument_invalid") fail(spec, answer, [`${method}(${value}) was not refused with 400 general_argument_invalid`]);
-      }),
-      params(scaled(20), 4000),
-    );
-  }, TEST_TIMEOUT);
+  it(
+    "are refused with 400 general_argument_invalid",
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(huge, async ({ method, value, old, route }) => {
+          await h.reset();
+          const query = old ? `${method}(${value})` : `{"method":"${method}","values":[${value}]}`;
+          const headers: Array<[string, string]> = [
+            ["x-appwrite-project", PROJECT],
+            ...credentialHeaders("cookie"),
+            ...(old ? ([["x-appwrite-response-format", "1.4.0"]] as Array<[string, string]>) : []),
+          ];
+          const spec = plainRequest("GET", `/account/${route}`, route === "logs" ? "listLogs" : "listIdentities", {
+            headers,
+            query: `queries[]=${pct(query)}`,
+          });
+          const answer = await sendChecked(h, spec);
+          if (answer.status !== 400 || errorType(answer) !== "general_argument_invalid")
+            fail(spec, answer, [`${method}(${value}) was not refused with 400 general_argument_invalid`]);
+        }),
+        params(scaled(20), 4000),
+      );
+    },
+    TEST_TIMEOUT,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -328,39 +456,58 @@ describe("P6: lone surrogates and invalid UTF-8 in text fields", () => {
     route: fc.constantFrom("updateName", "create"),
     before: fc.string({ unit: "grapheme-ascii", maxLength: 8 }),
     after: fc.string({ unit: "grapheme-ascii", maxLength: 8 }),
-    flaw: fc.oneof(loneSurrogate.map((s) => ({ surrogate: s })), fc.constantFrom(...INVALID_UTF8).map((b) => ({ bytes: [...b] }))),
+    flaw: fc.oneof(
+      loneSurrogate.map((s) => ({ surrogate: s })),
+      fc.constantFrom(...INVALID_UTF8).map((b) => ({ bytes: [...b] })),
+    ),
     encoding: fc.constantFrom("json", "form-pct", "form-raw"),
   });
-  it("are refused with 400 and nothing is stored", async () => {
-    await fc.assert(
-      fc.asyncProperty(bad, async ({ route, before, after, flaw, encoding }) => {
-        await h.reset();
-        const name: Value = "surrogate" in flaw ? `${before}${flaw.surrogate}${after}` : { bytes: flaw.bytes, around: before };
-        const others: Array<[string, Value]> = route === "create" ? [["userId", "unique()"], ["email", "fresh@example.com"], ["password", "password123!"]] : [];
-        const entries: Array<[string, Value]> = [...others, ["name", name]];
-        let body: string | Uint8Array;
-        let contentType: string;
-        if (encoding === "json") {
-          body = jsonBody(entries);
-          contentType = "application/json";
-        } else if (encoding === "form-pct" || "surrogate" in flaw) {
-          body = formText(entries);
-          contentType = "application/x-www-form-urlencoded";
-        } else {
-          body = joinParts([formText(others), others.length ? "&" : "", `name=${pct(before)}`, Uint8Array.from(flaw.bytes), pct(after)]);
-          contentType = "application/x-www-form-urlencoded";
-        }
-        const spec =
-          route === "create"
-            ? plainRequest("POST", "/account", "create", { contentType, body })
-            : plainRequest("PATCH", "/account/name", "updateName", { contentType, body, headers: [["x-appwrite-project", PROJECT], ...credentialHeaders("cookie")] });
-        const answer = await sendChecked(h, spec);
-        if (answer.status !== 400 || errorType(answer) !== "general_argument_invalid") fail(spec, answer, ["a name that is not well-formed UTF-8 was not refused with 400 general_argument_invalid"]);
-        if (answer.writes.length) fail(spec, answer, [`wrote ${answer.writes.join(", ")}`]);
-      }),
-      params(scaled(30), 5000),
-    );
-  }, TEST_TIMEOUT);
+  it(
+    "are refused with 400 and nothing is stored",
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(bad, async ({ route, before, after, flaw, encoding }) => {
+          await h.reset();
+          const name: Value = "surrogate" in flaw ? `${before}${flaw.surrogate}${after}` : { bytes: flaw.bytes, around: before };
+          const others: Array<[string, Value]> =
+            route === "create"
+              ? [
+                  ["userId", "unique()"],
+                  ["email", "fresh@example.com"],
+                  ["password", "password123!"],
+                ]
+              : [];
+          const entries: Array<[string, Value]> = [...others, ["name", name]];
+          let body: string | Uint8Array;
+          let contentType: string;
+          if (encoding === "json") {
+            body = jsonBody(entries);
+            contentType = "application/json";
+          } else if (encoding === "form-pct" || "surrogate" in flaw) {
+            body = formText(entries);
+            contentType = "application/x-www-form-urlencoded";
+          } else {
+            body = joinParts([formText(others), others.length ? "&" : "", `name=${pct(before)}`, Uint8Array.from(flaw.bytes), pct(after)]);
+            contentType = "application/x-www-form-urlencoded";
+          }
+          const spec =
+            route === "create"
+              ? plainRequest("POST", "/account", "create", { contentType, body })
+              : plainRequest("PATCH", "/account/name", "updateName", {
+                  contentType,
+                  body,
+                  headers: [["x-appwrite-project", PROJECT], ...credentialHeaders("cookie")],
+                });
+          const answer = await sendChecked(h, spec);
+          if (answer.status !== 400 || errorType(answer) !== "general_argument_invalid")
+            fail(spec, answer, ["a name that is not well-formed UTF-8 was not refused with 400 general_argument_invalid"]);
+          if (answer.writes.length) fail(spec, answer, [`wrote ${answer.writes.join(", ")}`]);
+        }),
+        params(scaled(30), 5000),
+      );
+    },
+    TEST_TIMEOUT,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -368,7 +515,23 @@ describe("P6: lone surrogates and invalid UTF-8 in text fields", () => {
 // ---------------------------------------------------------------------------------------------
 
 /** Every header the handler or the service reads. */
-const READ_HEADERS = ["cookie", "x-fallback-cookies", "x-appwrite-session", "x-appwrite-jwt", "x-appwrite-key", "x-appwrite-response-format", "origin", "referer", "x-forwarded-for", "user-agent", "x-forwarded-user-agent", "x-appwrite-locale", "x-appwrite-timestamp", "x-forwarded-proto", "x-appwrite-project"] as const;
+const READ_HEADERS = [
+  "cookie",
+  "x-fallback-cookies",
+  "x-appwrite-session",
+  "x-appwrite-jwt",
+  "x-appwrite-key",
+  "x-appwrite-response-format",
+  "origin",
+  "referer",
+  "x-forwarded-for",
+  "user-agent",
+  "x-forwarded-user-agent",
+  "x-appwrite-locale",
+  "x-appwrite-timestamp",
+  "x-forwarded-proto",
+  "x-appwrite-project",
+] as const;
 
 describe("P12: huge headers cost bounded time and never a 500 (the in-process handler has no header-size limit of its own)", () => {
   const huge = fc.record({
@@ -378,24 +541,40 @@ describe("P12: huge headers cost bounded time and never a 500 (the in-process ha
     trustedPeer: fc.boolean(),
   });
   READ_HEADERS.forEach((name, index) => {
-    it(name, async () => {
-      await fc.assert(
-        fc.asyncProperty(huge, async ({ unit, size, target, trustedPeer }) => {
-          await h.reset();
-          const value = headerValue(unit.repeat(Math.ceil(size / unit.length)));
-          const headers: Array<[string, string]> = [["x-appwrite-project", PROJECT], ...(target === "account" ? credentialHeaders("cookie") : []), [name, value]];
-          const ip = trustedPeer ? "127.0.0.1" : "203.0.113.7";
-          const spec =
-            target === "anonymous"
-              ? plainRequest("POST", "/account/sessions/anonymous", "createAnonymousSession", { headers, ip })
-              : target === "account"
-                ? plainRequest("GET", "/account", "get", { headers, ip })
-                : plainRequest("POST", "/account/sessions/email", "createEmailPasswordSession", { headers, ip, contentType: "application/json", body: jsonBody([["email", OWNER.email], ["password", OWNER.password]]) });
-          await sendChecked(h, spec);
-        }),
-        params(scaled(8), 12_000 + index),
-      );
-    }, TEST_TIMEOUT);
+    it(
+      name,
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(huge, async ({ unit, size, target, trustedPeer }) => {
+            await h.reset();
+            const value = headerValue(unit.repeat(Math.ceil(size / unit.length)));
+            const headers: Array<[string, string]> = [
+              ["x-appwrite-project", PROJECT],
+              ...(target === "account" ? credentialHeaders("cookie") : []),
+              [name, value],
+            ];
+            const ip = trustedPeer ? "127.0.0.1" : "203.0.113.7";
+            const spec =
+              target === "anonymous"
+                ? plainRequest("POST", "/account/sessions/anonymous", "createAnonymousSession", { headers, ip })
+                : target === "account"
+                  ? plainRequest("GET", "/account", "get", { headers, ip })
+                  : plainRequest("POST", "/account/sessions/email", "createEmailPasswordSession", {
+                      headers,
+                      ip,
+                      contentType: "application/json",
+                      body: jsonBody([
+                        ["email", OWNER.email],
+                        ["password", OWNER.password],
+                      ]),
+                    });
+            await sendChecked(h, spec);
+          }),
+          params(scaled(8), 12_000 + index),
+        );
+      },
+      TEST_TIMEOUT,
+    );
   });
 });
 
@@ -408,64 +587,106 @@ describe("P7: no link points at a host the request chose", () => {
     host: fc.constantFrom("evil.example", "attacker.test", "evil.example:8443"),
     via: fc.subarray(["url", "host", "x-forwarded-host", "origin", "referer"] as const, { minLength: 1 }),
     trustedPeer: fc.boolean(),
-    target: fc.constantFrom("recovery", "magic-url", "magic-url-default", "verification", "email-otp", "oauth2-session", "oauth2-token", "oauth2-callback"),
+    target: fc.constantFrom(
+      "recovery",
+      "magic-url",
+      "magic-url-default",
+      "verification",
+      "email-otp",
+      "oauth2-session",
+      "oauth2-token",
+      "oauth2-callback",
+    ),
     linkToAttacker: fc.boolean(),
   });
-  it("in e-mails, SMS, redirects and bodies", async () => {
-    await fc.assert(
-      fc.asyncProperty(hostile, async ({ host, via, trustedPeer, target, linkToAttacker }) => {
-        await h.reset();
-        const hostname = host.split(":")[0]!;
-        const link = linkToAttacker ? `https://${host}/steal` : "http://localhost/landing";
-        const headers: Array<[string, string]> = [["x-appwrite-project", PROJECT]];
-        if (via.includes("host")) headers.push(["host", host]);
-        if (via.includes("x-forwarded-host")) headers.push(["x-forwarded-host", host], ["x-forwarded-proto", "https"]);
-        if (via.includes("origin")) headers.push(["origin", `https://${host}`]);
-        if (via.includes("referer")) headers.push(["referer", `https://${host}/page`]);
-        const origin = via.includes("url") ? `http://${host}` : "http://localhost";
-        const ip = trustedPeer ? "127.0.0.1" : "198.51.100.20";
-        const json = (entries: Array<[string, Value]>) => ({ contentType: "application/json", body: jsonBody(entries) });
-        let spec: FuzzRequest;
-        switch (target) {
-          case "recovery":
-            spec = plainRequest("POST", "/account/recovery", "createRecovery", { ...json([["email", OWNER.email], ["url", link]]) });
-            break;
-          case "magic-url":
-            spec = plainRequest("POST", "/account/tokens/magic-url", "createMagicURLToken", { ...json([["userId", "unique()"], ["email", OWNER.email], ["url", link]]) });
-            break;
-          case "magic-url-default":
-            spec = plainRequest("POST", "/account/tokens/magic-url", "createMagicURLToken", { ...json([["userId", "unique()"], ["email", OWNER.email]]) });
-            break;
-          case "verification":
-            spec = plainRequest("POST", "/account/verification", "createVerification", { ...json([["url", link]]) });
-            headers.push(...credentialHeaders("cookie"));
-            break;
-          case "email-otp":
-            spec = plainRequest("POST", "/account/tokens/email", "createEmailToken", { ...json([["userId", "unique()"], ["email", OWNER.email]]) });
-            break;
-          case "oauth2-session":
-          case "oauth2-token":
-            spec = plainRequest("GET", `/account/${target === "oauth2-session" ? "sessions" : "tokens"}/oauth2/mock`, target === "oauth2-session" ? "createOAuth2Session" : "createOAuth2Token", {
-              query: `success=${pct(link)}&failure=${pct("http://localhost/failed")}`,
-            });
-            break;
-          default:
-            spec = plainRequest("GET", `/account/sessions/oauth2/callback/mock/${PROJECT}`, "oauth2Callback", { query: "code=abc&state=xyz" });
-        }
-        Object.assign(spec, { origin, ip, headers });
-        const answer = await sendChecked(h, spec);
-        const problems: string[] = [];
-        const location = answer.headers.get("location") ?? "";
-        if (location.toLowerCase().includes(hostname)) problems.push(`redirects to ${location}`);
-        for (const entry of h.box.entries) {
-          if (JSON.stringify(entry.message).toLowerCase().includes(hostname)) problems.push(`${entry.channel} to ${entry.message.to} carries a link to ${hostname}`);
-        }
-        if (answer.status < 300 && answer.text.toLowerCase().includes(hostname)) problems.push(`the answer names ${hostname}`);
-        if (problems.length) fail(spec, answer, problems);
-      }),
-      params(scaled(80), 6000),
-    );
-  }, TEST_TIMEOUT);
+  it(
+    "in e-mails, SMS, redirects and bodies",
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(hostile, async ({ host, via, trustedPeer, target, linkToAttacker }) => {
+          await h.reset();
+          const hostname = host.split(":")[0]!;
+          const link = linkToAttacker ? `https://${host}/steal` : "http://localhost/landing";
+          const headers: Array<[string, string]> = [["x-appwrite-project", PROJECT]];
+          if (via.includes("host")) headers.push(["host", host]);
+          if (via.includes("x-forwarded-host")) headers.push(["x-forwarded-host", host], ["x-forwarded-proto", "https"]);
+          if (via.includes("origin")) headers.push(["origin", `https://${host}`]);
+          if (via.includes("referer")) headers.push(["referer", `https://${host}/page`]);
+          const origin = via.includes("url") ? `http://${host}` : "http://localhost";
+          const ip = trustedPeer ? "127.0.0.1" : "198.51.100.20";
+          const json = (entries: Array<[string, Value]>) => ({ contentType: "application/json", body: jsonBody(entries) });
+          let spec: FuzzRequest;
+          switch (target) {
+            case "recovery":
+              spec = plainRequest("POST", "/account/recovery", "createRecovery", {
+                ...json([
+                  ["email", OWNER.email],
+                  ["url", link],
+                ]),
+              });
+              break;
+            case "magic-url":
+              spec = plainRequest("POST", "/account/tokens/magic-url", "createMagicURLToken", {
+                ...json([
+                  ["userId", "unique()"],
+                  ["email", OWNER.email],
+                  ["url", link],
+                ]),
+              });
+              break;
+            case "magic-url-default":
+              spec = plainRequest("POST", "/account/tokens/magic-url", "createMagicURLToken", {
+                ...json([
+                  ["userId", "unique()"],
+                  ["email", OWNER.email],
+                ]),
+              });
+              break;
+            case "verification":
+              spec = plainRequest("POST", "/account/verification", "createVerification", { ...json([["url", link]]) });
+              headers.push(...credentialHeaders("cookie"));
+              break;
+            case "email-otp":
+              spec = plainRequest("POST", "/account/tokens/email", "createEmailToken", {
+                ...json([
+                  ["userId", "unique()"],
+                  ["email", OWNER.email],
+                ]),
+              });
+              break;
+            case "oauth2-session":
+            case "oauth2-token":
+              spec = plainRequest(
+                "GET",
+                `/account/${target === "oauth2-session" ? "sessions" : "tokens"}/oauth2/mock`,
+                target === "oauth2-session" ? "createOAuth2Session" : "createOAuth2Token",
+                {
+                  query: `success=${pct(link)}&failure=${pct("http://localhost/failed")}`,
+                },
+              );
+              break;
+            default:
+              spec = plainRequest("GET", `/account/sessions/oauth2/callback/mock/${PROJECT}`, "oauth2Callback", {
+                query: "code=abc&state=xyz",
+              });
+          }
+          Object.assign(spec, { origin, ip, headers });
+          const answer = await sendChecked(h, spec);
+          const problems: string[] = [];
+          const location = answer.headers.get("location") ?? "";
+          if (location.toLowerCase().includes(hostname)) problems.push(`redirects to ${location}`);
+          for (const entry of h.box.entries) {
+            if (JSON.stringify(entry.message).toLowerCase().includes(hostname))
+              problems.push(`${entry.channel} to ${entry.message.to} carries a link to ${hostname}`);
+          }
+          if (answer.status < 300 && answer.text.toLowerCase().includes(hostname)) problems.push(`the answer names ${hostname}`);
+          if (problems.length) fail(spec, answer, problems);
+        }),
+        params(scaled(80), 6000),
+      );
+    },
+    TEST_TIMEOUT,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -473,46 +694,84 @@ describe("P7: no link points at a host the request chose", () => {
 // ---------------------------------------------------------------------------------------------
 
 const malformedHost = fc.oneof(
-  fc.constantFrom("a b", "[::1", "localhost:99999", "localhost:-1", "[::1]:99999", "", "%", "%zz", "é.example", "a\tb", "user@host", "local_host", "[fe80::1%25eth0]", "1.2.3.4.5", "..", "xn--", "a".repeat(300), "localhost:", ":80"),
+  fc.constantFrom(
+    "a b",
+    "[::1",
+    "localhost:99999",
+    "localhost:-1",
+    "[::1]:99999",
+    "",
+    "%",
+    "%zz",
+    "é.example",
+    "a\tb",
+    "user@host",
+    "local_host",
+    "[fe80::1%25eth0]",
+    "1.2.3.4.5",
+    "..",
+    "xn--",
+    "a".repeat(300),
+    "localhost:",
+    ":80",
+  ),
   fc.string({ unit: "grapheme-ascii", minLength: 1, maxLength: 20 }).filter((s) => !/[/?#\\\r\n\0]/.test(s)),
 );
 
 describe("P8: malformed Host or request URL", () => {
-  it("through the handler: a JSON answer, never a throw or a 500", async () => {
-    await fc.assert(
-      fc.asyncProperty(malformedHost, fc.constantFrom("GET /account", "POST /account/recovery", "GET /account/sessions/oauth2/mock"), async (host, target) => {
-        await h.reset();
-        const [method, path] = target.split(" ") as [string, string];
-        const operation = createRouter().match(method, path)!.operation;
-        const spec = plainRequest(method, path, operation, { origin: `http://${host}` });
-        const raw: RawRequest = {
-          method,
-          url: `http://${host}/v1${path}`,
-          headers: { get: (name) => (name === "host" ? host : name === "x-appwrite-project" ? PROJECT : name === "content-type" ? "application/json" : null) },
-          body: async () => (method === "GET" ? undefined : JSON.stringify({ email: OWNER.email, url: "http://localhost/reset" })),
-          ip: "203.0.113.7",
-        };
-        const before = snapshotPrototypes();
-        const started = performance.now();
-        let response: RawResponse;
-        try {
-          response = await h.handler.handle(raw);
-        } catch (thrown) {
-          return fail(spec, null, [`the handler threw on Host ${JSON.stringify(host)}: ${String(thrown)}`]);
-        } finally {
-          restorePrototypes(before);
-        }
-        const headers = new Headers();
-        for (const [name, value] of response.headers) headers.append(name, value);
-        const answer: Answer = { status: response.status, headers, text: response.body ?? "", ms: performance.now() - started, writes: [...h.store.writes], faults: [...h.faults] };
-        const problems = answerProblems(spec, answer);
-        // A malformed Host is the client's mistake, not a fault for onError (issue 11, item 10).
-        if (answer.faults.length) problems.push("reported to onError");
-        if (problems.length) fail(spec, answer, problems);
-      }),
-      params(scaled(30), 7000),
-    );
-  }, TEST_TIMEOUT);
+  it(
+    "through the handler: a JSON answer, never a throw or a 500",
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          malformedHost,
+          fc.constantFrom("GET /account", "POST /account/recovery", "GET /account/sessions/oauth2/mock"),
+          async (host, target) => {
+            await h.reset();
+            const [method, path] = target.split(" ") as [string, string];
+            const operation = createRouter().match(method, path)!.operation;
+            const spec = plainRequest(method, path, operation, { origin: `http://${host}` });
+            const raw: RawRequest = {
+              method,
+              url: `http://${host}/v1${path}`,
+              headers: {
+                get: (name) =>
+                  name === "host" ? host : name === "x-appwrite-project" ? PROJECT : name === "content-type" ? "application/json" : null,
+              },
+              body: async () => (method === "GET" ? undefined : JSON.stringify({ email: OWNER.email, url: "http://localhost/reset" })),
+              ip: "203.0.113.7",
+            };
+            const before = snapshotPrototypes();
+            const started = performance.now();
+            let response: RawResponse;
+            try {
+              response = await h.handler.handle(raw);
+            } catch (thrown) {
+              return fail(spec, null, [`the handler threw on Host ${JSON.stringify(host)}: ${String(thrown)}`]);
+            } finally {
+              restorePrototypes(before);
+            }
+            const headers = new Headers();
+            for (const [name, value] of response.headers) headers.append(name, value);
+            const answer: Answer = {
+              status: response.status,
+              headers,
+              text: response.body ?? "",
+              ms: performance.now() - started,
+              writes: [...h.store.writes],
+              faults: [...h.faults],
+            };
+            const problems = answerProblems(spec, answer);
+            // A malformed Host is the client's mistake, not a fault for onError (issue 11, item 10).
+            if (answer.faults.length) problems.push("reported to onError");
+            if (problems.length) fail(spec, answer, problems);
+          },
+        ),
+        params(scaled(30), 7000),
+      );
+    },
+    TEST_TIMEOUT,
+  );
 
   describe("through the Express adapter", () => {
     let server: Server;
@@ -530,25 +789,36 @@ describe("P8: malformed Host or request URL", () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     });
 
-    it("a JSON 4xx (or Node's bare 400), never a 500 or an HTML stack trace", async () => {
-      await fc.assert(
-        fc.asyncProperty(malformedHost, fc.constantFrom("GET /v1/account", "POST /v1/account/recovery"), async (host, target) => {
-          await h.reset();
-          expressFaults.length = 0;
-          const [method, path] = target.split(" ") as [string, string];
-          const body = method === "POST" ? JSON.stringify({ email: OWNER.email, url: "http://localhost/reset" }) : "";
-          const answer = await rawHttp(port, `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\nX-Appwrite-Project: ${PROJECT}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-          const problems: string[] = [];
-          if (answer.status >= 500 || answer.status === 0) problems.push(`status ${answer.status}`);
-          if (/<html|<pre>|\bat\s+\S+\s+\(/i.test(answer.body)) problems.push("HTML or a stack trace in the body");
-          if (answer.body && !(answer.headers["content-type"] ?? "").includes("application/json")) problems.push(`body of type ${answer.headers["content-type"] ?? "(none)"}`);
-          // A malformed Host is the client's mistake, not a fault to log (issue 11, item 10).
-          if (expressFaults.length) problems.push(`reported to onError: ${String(expressFaults[0])}`);
-          if (problems.length) throw new Error(`${problems.join("; ")}\n${method} ${path} with Host: ${JSON.stringify(host)}\n→ ${answer.status} ${JSON.stringify(answer.body.slice(0, 300))}`);
-        }),
-        params(scaled(20), 7100),
-      );
-    }, TEST_TIMEOUT);
+    it(
+      "a JSON 4xx (or Node's bare 400), never a 500 or an HTML stack trace",
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(malformedHost, fc.constantFrom("GET /v1/account", "POST /v1/account/recovery"), async (host, target) => {
+            await h.reset();
+            expressFaults.length = 0;
+            const [method, path] = target.split(" ") as [string, string];
+            const body = method === "POST" ? JSON.stringify({ email: OWNER.email, url: "http://localhost/reset" }) : "";
+            const answer = await rawHttp(
+              port,
+              `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\nX-Appwrite-Project: ${PROJECT}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+            );
+            const problems: string[] = [];
+            if (answer.status >= 500 || answer.status === 0) problems.push(`status ${answer.status}`);
+            if (/<html|<pre>|\bat\s+\S+\s+\(/i.test(answer.body)) problems.push("HTML or a stack trace in the body");
+            if (answer.body && !(answer.headers["content-type"] ?? "").includes("application/json"))
+              problems.push(`body of type ${answer.headers["content-type"] ?? "(none)"}`);
+            // A malformed Host is the client's mistake, not a fault to log (issue 11, item 10).
+            if (expressFaults.length) problems.push(`reported to onError: ${String(expressFaults[0])}`);
+            if (problems.length)
+              throw new Error(
+                `${problems.join("; ")}\n${method} ${path} with Host: ${JSON.stringify(host)}\n→ ${answer.status} ${JSON.stringify(answer.body.slice(0, 300))}`,
+              );
+          }),
+          params(scaled(20), 7100),
+        );
+      },
+      TEST_TIMEOUT,
+    );
   });
 });
 
@@ -605,53 +875,133 @@ const EMAIL_VARIANTS: Array<(email: string) => string> = [
 
 /** The login-type routes and Appwrite's per-hour figures for them (issue 11, item 6). */
 const LOGIN_ROUTES = [
-  { paths: ["/account/sessions/email", "/account/sessions"], operation: "createEmailPasswordSession", limit: 10, body: (email: string): Array<[string, Value]> => [["email", email], ["password", "wrong password!"]] },
-  { paths: ["/account/tokens/email"], operation: "createEmailToken", limit: 10, body: (email: string): Array<[string, Value]> => [["userId", "unique()"], ["email", email]] },
-  { paths: ["/account/tokens/magic-url", "/account/sessions/magic-url"], operation: "createMagicURLToken", limit: 60, body: (email: string): Array<[string, Value]> => [["userId", "unique()"], ["email", email], ["url", "http://localhost/landing"]] },
-  { paths: ["/account/recovery"], operation: "createRecovery", limit: 10, body: (email: string): Array<[string, Value]> => [["email", email], ["url", "http://localhost/reset"]] },
+  {
+    paths: ["/account/sessions/email", "/account/sessions"],
+    operation: "createEmailPasswordSession",
+    limit: 10,
+    body: (email: string): Array<[string, Value]> => [
+      ["email", email],
+      ["password", "wrong password!"],
+    ],
+  },
+  {
+    paths: ["/account/tokens/email"],
+    operation: "createEmailToken",
+    limit: 10,
+    body: (email: string): Array<[string, Value]> => [
+      ["userId", "unique()"],
+      ["email", email],
+    ],
+  },
+  {
+    paths: ["/account/tokens/magic-url", "/account/sessions/magic-url"],
+    operation: "createMagicURLToken",
+    limit: 60,
+    body: (email: string): Array<[string, Value]> => [
+      ["userId", "unique()"],
+      ["email", email],
+      ["url", "http://localhost/landing"],
+    ],
+  },
+  {
+    paths: ["/account/recovery"],
+    operation: "createRecovery",
+    limit: 10,
+    body: (email: string): Array<[string, Value]> => [
+      ["email", email],
+      ["url", "http://localhost/reset"],
+    ],
+  },
 ] as const;
 
 describe("P9: login limits", () => {
   const attempts = fc.record({
     operation: fc.constantFrom(...LOGIN_ROUTES.map((r) => r.operation)),
-    tries: fc.array(fc.record({ variant: fc.nat({ max: EMAIL_VARIANTS.length - 1 }), host: fc.constantFrom("localhost", "h1.localhost", "h2.localhost", "127.0.0.1", "LOCALHOST", "localhost:3000"), alias: fc.nat({ max: 1 }) }), { minLength: 12, maxLength: 20 }),
+    tries: fc.array(
+      fc.record({
+        variant: fc.nat({ max: EMAIL_VARIANTS.length - 1 }),
+        host: fc.constantFrom("localhost", "h1.localhost", "h2.localhost", "127.0.0.1", "LOCALHOST", "localhost:3000"),
+        alias: fc.nat({ max: 1 }),
+      }),
+      { minLength: 12, maxLength: 20 },
+    ),
   });
-  it("rotating Host, route alias and e-mail spelling buys no extra attempts from one IP", async () => {
-    await fc.assert(
-      fc.asyncProperty(attempts, async ({ operation, tries }) => {
-        const route = LOGIN_ROUTES.find((r) => r.operation === operation)!;
-        await h.reset();
-        const extra = Math.max(0, route.limit + 1 - tries.length);
-        const all = [...tries, ...Array.from({ length: extra }, (_, i) => tries[i % tries.length]!)];
-        let passed = 0;
-        let last: { spec: FuzzRequest; answer: Answer } | null = null;
-        for (const attempt of all) {
-          const path = route.paths[attempt.alias % route.paths.length]!;
-          const spec = plainRequest("POST", path, route.operation, { origin: `http://${attempt.host}`, contentType: "application/json", body: jsonBody(route.body(EMAIL_VARIANTS[attempt.variant]!(OWNER.email))), ip: "198.51.100.9" });
-          const answer = await sendChecked(h, spec);
-          if (answer.status !== 429) passed += 1;
-          last = { spec, answer };
-        }
-        if (passed > route.limit) fail(last!.spec, last!.answer, [`${passed} of ${all.length} attempts for one account from one IP got through; the limit is ${route.limit} an hour`]);
-      }),
-      params(scaled(8), 8000),
-    );
-  }, TEST_TIMEOUT);
+  it(
+    "rotating Host, route alias and e-mail spelling buys no extra attempts from one IP",
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(attempts, async ({ operation, tries }) => {
+          const route = LOGIN_ROUTES.find((r) => r.operation === operation)!;
+          await h.reset();
+          const extra = Math.max(0, route.limit + 1 - tries.length);
+          const all = [...tries, ...Array.from({ length: extra }, (_, i) => tries[i % tries.length]!)];
+          let passed = 0;
+          let last: { spec: FuzzRequest; answer: Answer } | null = null;
+          for (const attempt of all) {
+            const path = route.paths[attempt.alias % route.paths.length]!;
+            const spec = plainRequest("POST", path, route.operation, {
+              origin: `http://${attempt.host}`,
+              contentType: "application/json",
+              body: jsonBody(route.body(EMAIL_VARIANTS[attempt.variant]!(OWNER.email))),
+              ip: "198.51.100.9",
+            });
+            const answer = await sendChecked(h, spec);
+            if (answer.status !== 429) passed += 1;
+            last = { spec, answer };
+          }
+          if (passed > route.limit)
+            fail(last!.spec, last!.answer, [
+              `${passed} of ${all.length} attempts for one account from one IP got through; the limit is ${route.limit} an hour`,
+            ]);
+        }),
+        params(scaled(8), 8000),
+      );
+    },
+    TEST_TIMEOUT,
+  );
 
-  it("ten failed logins from ten IPs do not lock the owner out", async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(fc.ipV4().filter((ip) => ip !== "192.0.2.1"), { minLength: 10, maxLength: 10 }), async (ips) => {
-        await h.reset();
-        for (const ip of ips) {
-          await sendChecked(h, plainRequest("POST", "/account/sessions/email", "createEmailPasswordSession", { ip, contentType: "application/json", body: jsonBody([["email", OWNER.email], ["password", "wrong password!"]]) }));
-        }
-        const spec = plainRequest("POST", "/account/sessions/email", "createEmailPasswordSession", { ip: "192.0.2.1", contentType: "application/json", body: jsonBody([["email", OWNER.email], ["password", OWNER.password]]) });
-        const answer = await sendChecked(h, spec);
-        if (answer.status !== 201) fail(spec, answer, ["the owner, from their own IP and with the right password, could not log in after others failed"]);
-      }),
-      params(scaled(3), 8100),
-    );
-  }, TEST_TIMEOUT);
+  it(
+    "ten failed logins from ten IPs do not lock the owner out",
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.uniqueArray(
+            fc.ipV4().filter((ip) => ip !== "192.0.2.1"),
+            { minLength: 10, maxLength: 10 },
+          ),
+          async (ips) => {
+            await h.reset();
+            for (const ip of ips) {
+              await sendChecked(
+                h,
+                plainRequest("POST", "/account/sessions/email", "createEmailPasswordSession", {
+                  ip,
+                  contentType: "application/json",
+                  body: jsonBody([
+                    ["email", OWNER.email],
+                    ["password", "wrong password!"],
+                  ]),
+                }),
+              );
+            }
+            const spec = plainRequest("POST", "/account/sessions/email", "createEmailPasswordSession", {
+              ip: "192.0.2.1",
+              contentType: "application/json",
+              body: jsonBody([
+                ["email", OWNER.email],
+                ["password", OWNER.password],
+              ]),
+            });
+            const answer = await sendChecked(h, spec);
+            if (answer.status !== 201)
+              fail(spec, answer, ["the owner, from their own IP and with the right password, could not log in after others failed"]);
+          },
+        ),
+        params(scaled(3), 8100),
+      );
+    },
+    TEST_TIMEOUT,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -672,64 +1022,118 @@ function hostileKeyRequest(n: number, size: number, kind: number): FuzzRequest {
   const unique = `${n}-${pad}`;
   switch (kind % 5) {
     case 0:
-      return plainRequest("POST", "/account/sessions/email", "createEmailPasswordSession", { contentType: "application/json", body: jsonBody([["email", `${unique}@example.com`], ["password", "x"]]) });
+      return plainRequest("POST", "/account/sessions/email", "createEmailPasswordSession", {
+        contentType: "application/json",
+        body: jsonBody([
+          ["email", `${unique}@example.com`],
+          ["password", "x"],
+        ]),
+      });
     case 1:
-      return plainRequest("POST", "/account/sessions/email", "createEmailPasswordSession", { contentType: "application/x-www-form-urlencoded", body: `email[${Math.min(size, 5_000)}]=${n}&password=x` });
+      return plainRequest("POST", "/account/sessions/email", "createEmailPasswordSession", {
+        contentType: "application/x-www-form-urlencoded",
+        body: `email[${Math.min(size, 5_000)}]=${n}&password=x`,
+      });
     case 2:
-      return plainRequest("POST", "/account/recovery", "createRecovery", { contentType: "application/json", body: jsonBody([["email", { o: [["a", unique], ["b", [unique]]] }], ["url", "http://localhost/r"]]) });
+      return plainRequest("POST", "/account/recovery", "createRecovery", {
+        contentType: "application/json",
+        body: jsonBody([
+          [
+            "email",
+            {
+              o: [
+                ["a", unique],
+                ["b", [unique]],
+              ],
+            },
+          ],
+          ["url", "http://localhost/r"],
+        ]),
+      });
     case 3:
-      return plainRequest("PUT", "/account/sessions/magic-url", "updateMagicURLSession", { contentType: "application/json", body: jsonBody([["userId", unique], ["secret", "x"]]) });
+      return plainRequest("PUT", "/account/sessions/magic-url", "updateMagicURLSession", {
+        contentType: "application/json",
+        body: jsonBody([
+          ["userId", unique],
+          ["secret", "x"],
+        ]),
+      });
     default:
-      return plainRequest("POST", "/account/tokens/phone", "createPhoneToken", { contentType: "application/json", body: jsonBody([["userId", "unique()"], ["phone", `+1${unique}`]]) });
+      return plainRequest("POST", "/account/tokens/phone", "createPhoneToken", {
+        contentType: "application/json",
+        body: jsonBody([
+          ["userId", "unique()"],
+          ["phone", `+1${unique}`],
+        ]),
+      });
   }
 }
 
 describe("P10: rate-limit memory does not grow with hostile keys", () => {
-  it("every key stays short, at N and at 10N distinct hostile requests", async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 8, max: 24 }), fc.integer({ min: 1_000, max: 64_000 }), async (n, size) => {
-        await h.reset();
-        const measure = async (count: number, from: number) => {
-          for (let i = from; i < from + count; i++) await sendChecked(h, hostileKeyRequest(i, size, i));
-          const retained = await h.limiter.retained(h.clock.now());
-          return { keys: retained.length, bytes: retained.reduce((sum, k) => sum + k.length, 0), longest: Math.max(0, ...[...h.limiter.keys.keys()].map((k) => k.length)) };
-        };
-        const small = await measure(n, 0);
-        const large = await measure(9 * n, n);
-        const problems: string[] = [];
-        if (large.longest > KEY_BOUND) problems.push(`a limiter key of ${large.longest} characters (bound ${KEY_BOUND}) for ${size}-character input`);
-        if (large.bytes > large.keys * KEY_BOUND) problems.push(`retained ${large.bytes} bytes of keys for ${large.keys} keys`);
-        if (problems.length) throw new Error(`${problems.join("; ")}\nafter ${n}: ${JSON.stringify(small)}; after ${10 * n}: ${JSON.stringify(large)}`);
-      }),
-      params(scaled(4), 9000),
-    );
-  }, TEST_TIMEOUT);
+  it(
+    "every key stays short, at N and at 10N distinct hostile requests",
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 8, max: 24 }), fc.integer({ min: 1_000, max: 64_000 }), async (n, size) => {
+          await h.reset();
+          const measure = async (count: number, from: number) => {
+            for (let i = from; i < from + count; i++) await sendChecked(h, hostileKeyRequest(i, size, i));
+            const retained = await h.limiter.retained(h.clock.now());
+            return {
+              keys: retained.length,
+              bytes: retained.reduce((sum, k) => sum + k.length, 0),
+              longest: Math.max(0, ...[...h.limiter.keys.keys()].map((k) => k.length)),
+            };
+          };
+          const small = await measure(n, 0);
+          const large = await measure(9 * n, n);
+          const problems: string[] = [];
+          if (large.longest > KEY_BOUND)
+            problems.push(`a limiter key of ${large.longest} characters (bound ${KEY_BOUND}) for ${size}-character input`);
+          if (large.bytes > large.keys * KEY_BOUND) problems.push(`retained ${large.bytes} bytes of keys for ${large.keys} keys`);
+          if (problems.length)
+            throw new Error(`${problems.join("; ")}\nafter ${n}: ${JSON.stringify(small)}; after ${10 * n}: ${JSON.stringify(large)}`);
+        }),
+        params(scaled(4), 9000),
+      );
+    },
+    TEST_TIMEOUT,
+  );
 
-  it(`the in-memory limiter holds at most ${LIMITER_KEYS_CEILING} keys however many it is shown`, async () => {
-    const limiter = memoryRateLimiter();
-    const now = Date.parse("2026-01-01T00:30:00.000Z");
-    const shown = Math.round(LIMITER_KEYS_CEILING * 1.5);
-    for (let i = 0; i < shown; i++) await limiter.hit(`url:/v1/account/sessions/email,email:user${i}@example.com`, 10, 3600, now);
-    let retained = 0;
-    for (let i = 0; i < shown; i++) if ((await limiter.peek(`url:/v1/account/sessions/email,email:user${i}@example.com`, 10, 3600, now)).remaining < 9) retained += 1;
-    expect(retained, `the limiter kept ${retained} of ${shown} keys`).toBeLessThanOrEqual(LIMITER_KEYS_CEILING);
-    // A cap that forgot the newest key would stop limiting at all.
-    expect((await limiter.peek(`url:/v1/account/sessions/email,email:user${shown - 1}@example.com`, 10, 3600, now)).remaining).toBe(8);
-  }, TEST_TIMEOUT);
+  it(
+    `the in-memory limiter holds at most ${LIMITER_KEYS_CEILING} keys however many it is shown`,
+    async () => {
+      const limiter = memoryRateLimiter();
+      const now = Date.parse("2026-01-01T00:30:00.000Z");
+      const shown = Math.round(LIMITER_KEYS_CEILING * 1.5);
+      for (let i = 0; i < shown; i++) await limiter.hit(`url:/v1/account/sessions/email,email:user${i}@example.com`, 10, 3600, now);
+      let retained = 0;
+      for (let i = 0; i < shown; i++)
+        if ((await limiter.peek(`url:/v1/account/sessions/email,email:user${i}@example.com`, 10, 3600, now)).remaining < 9) retained += 1;
+      expect(retained, `the limiter kept ${retained} of ${shown} keys`).toBeLessThanOrEqual(LIMITER_KEYS_CEILING);
+      // A cap that forgot the newest key would stop limiting at all.
+      expect((await limiter.peek(`url:/v1/account/sessions/email,email:user${shown - 1}@example.com`, 10, 3600, now)).remaining).toBe(8);
+    },
+    TEST_TIMEOUT,
+  );
 
-  it.skipIf(typeof globalThis.gc !== "function")("the heap does not grow with 10N hostile requests (with --expose-gc)", async () => {
-    await h.reset();
-    const gc = globalThis.gc as () => void;
-    const n = 30;
-    for (let i = 0; i < n; i++) await sendChecked(h, hostileKeyRequest(i, 64_000, 0));
-    gc();
-    const before = process.memoryUsage().heapUsed;
-    for (let i = n; i < 11 * n; i++) await sendChecked(h, hostileKeyRequest(i, 64_000, 0));
-    gc();
-    const grown = process.memoryUsage().heapUsed - before;
-    // 300 requests of 64 KB each would retain ~19 MB if the keys kept the input.
-    expect(grown, `heap grew by ${grown} bytes`).toBeLessThan(10 * n * 8 * 1024);
-  }, TEST_TIMEOUT);
+  it.skipIf(typeof globalThis.gc !== "function")(
+    "the heap does not grow with 10N hostile requests (with --expose-gc)",
+    async () => {
+      await h.reset();
+      const gc = globalThis.gc as () => void;
+      const n = 30;
+      for (let i = 0; i < n; i++) await sendChecked(h, hostileKeyRequest(i, 64_000, 0));
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      for (let i = n; i < 11 * n; i++) await sendChecked(h, hostileKeyRequest(i, 64_000, 0));
+      gc();
+      const grown = process.memoryUsage().heapUsed - before;
+      // 300 requests of 64 KB each would retain ~19 MB if the keys kept the input.
+      expect(grown, `heap grew by ${grown} bytes`).toBeLessThan(10 * n * 8 * 1024);
+    },
+    TEST_TIMEOUT,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -737,20 +1141,40 @@ describe("P10: rate-limit memory does not grow with hostile keys", () => {
 // ---------------------------------------------------------------------------------------------
 
 describe("P11: store outages", () => {
-  it("an outage at any store call of any route answers 503, never 500", async () => {
-    const outage = fc
-      .record({ route: fc.constantFrom(...routes), at: fc.nat({ max: 8 }), all: fc.boolean(), credential: fc.constantFrom("cookie", "jwt", "key", "none") })
-      .chain((o) => plausibleEntries(o.route[2]).map((entries) => ({ ...o, entries })));
-    await fc.assert(
-      fc.asyncProperty(outage, async ({ route, at, all, credential, entries }) => {
-        await h.reset();
-        // Plausible parameters, the owner's credentials, the project, no origin: requests that reach the store.
-        const spec = buildRequest(route, { entries, raw: [], encoding: "json", credential, headers: [], pathValues: pathDefaults(route[1]), origin: "http://localhost", ip: "203.0.113.7", project: "header", strayQuery: false });
-        await sendChecked(h, spec, { allowUnavailable: true, fault: { at, all } });
-      }),
-      params(scaled(300), 10_000),
-    );
-  }, TEST_TIMEOUT);
+  it(
+    "an outage at any store call of any route answers 503, never 500",
+    async () => {
+      const outage = fc
+        .record({
+          route: fc.constantFrom(...routes),
+          at: fc.nat({ max: 8 }),
+          all: fc.boolean(),
+          credential: fc.constantFrom("cookie", "jwt", "key", "none"),
+        })
+        .chain((o) => plausibleEntries(o.route[2]).map((entries) => ({ ...o, entries })));
+      await fc.assert(
+        fc.asyncProperty(outage, async ({ route, at, all, credential, entries }) => {
+          await h.reset();
+          // Plausible parameters, the owner's credentials, the project, no origin: requests that reach the store.
+          const spec = buildRequest(route, {
+            entries,
+            raw: [],
+            encoding: "json",
+            credential,
+            headers: [],
+            pathValues: pathDefaults(route[1]),
+            origin: "http://localhost",
+            ip: "203.0.113.7",
+            project: "header",
+            strayQuery: false,
+          });
+          await sendChecked(h, spec, { allowUnavailable: true, fault: { at, all } });
+        }),
+        params(scaled(300), 10_000),
+      );
+    },
+    TEST_TIMEOUT,
+  );
 
   describe("a SQLite file locked by another process", () => {
     let dir: string;
@@ -771,43 +1195,59 @@ describe("P11: store outages", () => {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it("answers writes with 503 without blocking the event loop", async () => {
-      const writes = fc.record({
-        target: fc.constantFrom("anonymous", "signup", "name"),
-        n: fc.nat({ max: 1_000_000 }),
-      });
-      await fc.assert(
-        fc.asyncProperty(writes, async ({ target, n }) => {
-          const spec =
-            target === "anonymous"
-              ? plainRequest("POST", "/account/sessions/anonymous", "createAnonymousSession", { ip: `10.9.${n % 250}.${n % 200}` })
-              : target === "signup"
-                ? plainRequest("POST", "/account", "create", { ip: `10.8.${n % 250}.${n % 200}`, contentType: "application/json", body: jsonBody([["userId", "unique()"], ["email", `locked-${n}@example.com`], ["password", "password123!"]]) })
-                : plainRequest("PATCH", "/account/name", "updateName", { contentType: "application/json", body: jsonBody([["name", `Locked ${n}`]]), headers: [["x-appwrite-project", PROJECT], ...credentialHeaders("cookie")] });
-          locker.exec("BEGIN IMMEDIATE");
-          let worstLag = 0;
-          let last = performance.now();
-          const probe = setInterval(() => {
-            const now = performance.now();
-            worstLag = Math.max(worstLag, now - last - 10);
-            last = now;
-          }, 10);
-          try {
-            const answer = await send(sqlite, spec);
-            // Let the probe run once more: a stall shows as the gap before its next tick.
-            await new Promise((resolve) => setTimeout(resolve, 30));
-            const problems = answerProblems(spec, answer, { allowUnavailable: true, timeBoundMs: 15_000 });
-            if (answer.status !== 503) problems.push(`status ${answer.status} while the database was locked (expected 503)`);
-            // Generous (the machine is shared): the defect blocks for the whole 5 s busy timeout.
-            if (worstLag > 1000) problems.push(`the event loop stalled for ${Math.round(worstLag)} ms`);
-            if (problems.length) fail(spec, answer, problems);
-          } finally {
-            clearInterval(probe);
-            locker.exec("ROLLBACK");
-          }
-        }),
-        { ...params(scaled(2), 11_000), endOnFailure: true },
-      );
-    }, TEST_TIMEOUT * 2);
+    it(
+      "answers writes with 503 without blocking the event loop",
+      async () => {
+        const writes = fc.record({
+          target: fc.constantFrom("anonymous", "signup", "name"),
+          n: fc.nat({ max: 1_000_000 }),
+        });
+        await fc.assert(
+          fc.asyncProperty(writes, async ({ target, n }) => {
+            const spec =
+              target === "anonymous"
+                ? plainRequest("POST", "/account/sessions/anonymous", "createAnonymousSession", { ip: `10.9.${n % 250}.${n % 200}` })
+                : target === "signup"
+                  ? plainRequest("POST", "/account", "create", {
+                      ip: `10.8.${n % 250}.${n % 200}`,
+                      contentType: "application/json",
+                      body: jsonBody([
+                        ["userId", "unique()"],
+                        ["email", `locked-${n}@example.com`],
+                        ["password", "password123!"],
+                      ]),
+                    })
+                  : plainRequest("PATCH", "/account/name", "updateName", {
+                      contentType: "application/json",
+                      body: jsonBody([["name", `Locked ${n}`]]),
+                      headers: [["x-appwrite-project", PROJECT], ...credentialHeaders("cookie")],
+                    });
+            locker.exec("BEGIN IMMEDIATE");
+            let worstLag = 0;
+            let last = performance.now();
+            const probe = setInterval(() => {
+              const now = performance.now();
+              worstLag = Math.max(worstLag, now - last - 10);
+              last = now;
+            }, 10);
+            try {
+              const answer = await send(sqlite, spec);
+              // Let the probe run once more: a stall shows as the gap before its next tick.
+              await new Promise((resolve) => setTimeout(resolve, 30));
+              const problems = answerProblems(spec, answer, { allowUnavailable: true, timeBoundMs: 15_000 });
+              if (answer.status !== 503) problems.push(`status ${answer.status} while the database was locked (expected 503)`);
+              // Generous (the machine is shared): the defect blocks for the whole 5 s busy timeout.
+              if (worstLag > 1000) problems.push(`the event loop stalled for ${Math.round(worstLag)} ms`);
+              if (problems.length) fail(spec, answer, problems);
+            } finally {
+              clearInterval(probe);
+              locker.exec("ROLLBACK");
+            }
+          }),
+          { ...params(scaled(2), 11_000), endOnFailure: true },
+        );
+      },
+      TEST_TIMEOUT * 2,
+    );
   });
 });

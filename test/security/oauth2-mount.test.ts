@@ -40,7 +40,13 @@ afterEach(async () => {
 });
 
 function service(overrides: Partial<GatehouseConfig>) {
-  return createAccountService({ projectId: PROJECT, store: memoryStore(), platforms: ["localhost"], passwordHasher: cheapHasher(), ...overrides });
+  return createAccountService({
+    projectId: PROJECT,
+    store: memoryStore(),
+    platforms: ["localhost"],
+    passwordHasher: cheapHasher(),
+    ...overrides,
+  });
 }
 
 async function listen(server: Server): Promise<number> {
@@ -84,7 +90,8 @@ async function serveNext(routes: ReturnType<typeof accountRoutes>, mount: string
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+  for (const [name, value] of Object.entries(req.headers))
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
   const method = (req.method ?? "GET") as keyof typeof routes;
   const url = new URL(`http://${req.headers.host}${req.url}`);
   if (!url.pathname.startsWith(`${mount}/`) || !routes[method]) {
@@ -104,9 +111,9 @@ async function serveNext(routes: ReturnType<typeof accountRoutes>, mount: string
 }
 
 const MOUNTS: Array<[string, string, Mount]> = [
-  ["Express app.use(\"/auth\"), no endpoint (development)", "/auth", expressAt("/auth", false)],
-  ["Express app.use(\"/auth\"), endpoint …/auth", "/auth", expressAt("/auth", true)],
-  ["Next app/api/auth/[...path], basePath \"/api/auth\"", "/api/auth", nextAt("/api/auth", "basePath")],
+  ['Express app.use("/auth"), no endpoint (development)', "/auth", expressAt("/auth", false)],
+  ['Express app.use("/auth"), endpoint …/auth', "/auth", expressAt("/auth", true)],
+  ['Next app/api/auth/[...path], basePath "/api/auth"', "/api/auth", nextAt("/api/auth", "basePath")],
   ["Next app/api/auth/[...path], endpoint …/api/auth", "/api/auth", nextAt("/api/auth", "endpoint")],
 ];
 
@@ -141,7 +148,9 @@ describe.each(MOUNTS)("OAuth2 with the API mounted off /v1: %s", (_name, mount, 
     const mounted = await mountAt((base) => {
       // The provider knows exactly one redirect URI: the callback under this mount.
       idp.redirectUri = `${base}/account/sessions/oauth2/callback/oidc/${PROJECT}`;
-      return { oauth2: { oidc: { clientId: idp.clientId, clientSecret: idp.clientSecret, issuer: idp.issuer, allowInsecureRequests: true } } };
+      return {
+        oauth2: { oidc: { clientId: idp.clientId, clientSecret: idp.clientSecret, issuer: idp.issuer, allowInsecureRequests: true } },
+      };
     });
     cleanups.push(mounted.close);
     const me = await loginThrough(mounted, mount, "oidc");

@@ -107,13 +107,17 @@ describe("JSON bodies (unit)", () => {
     refused(() => parseBody("application/json", `{"a":"}]\\"[","p":${"[".repeat(INPUT_LIMITS.maxBodyBytes - 30)}}`));
     refused(() => parseBody("application/json", "[".repeat(INPUT_LIMITS.maxBodyBytes)));
     expect(performance.now() - started).toBeLessThan(200);
-    expect(() => parseBody("application/json", `{"p":${"[".repeat(50_000)}`)).toThrowError("Invalid `p` param: Value must be nested at most 512 levels deep");
+    expect(() => parseBody("application/json", `{"p":${"[".repeat(50_000)}`)).toThrowError(
+      "Invalid `p` param: Value must be nested at most 512 levels deep",
+    );
   });
 
   it("an already-decoded body (express.json()) is rebuilt without recursion and held to the same depth", () => {
     let deep: unknown = 1;
     for (let i = 0; i < 100_000; i++) deep = { a: deep };
-    expect(() => parseBody("application/json", { prefs: deep } as Record<string, unknown>)).toThrowError("Invalid `prefs` param: Value must be nested at most 512 levels deep");
+    expect(() => parseBody("application/json", { prefs: deep } as Record<string, unknown>)).toThrowError(
+      "Invalid `prefs` param: Value must be nested at most 512 levels deep",
+    );
     const levels = (n: number) => JSON.parse(`${"[".repeat(n)}1${"]".repeat(n)}`) as unknown;
     expect(isSafeValue(levels(INPUT_LIMITS.maxJsonDepth))).toBe(true);
     expect(isSafeValue(levels(INPUT_LIMITS.maxJsonDepth + 1))).toBe(false);
@@ -176,7 +180,10 @@ describe("through HTTP: nesting and field count", () => {
     const body = nested(33_000);
     expect(body.length).toBeGreaterThan(99_000);
     const started = performance.now();
-    const res = await raw(server.endpoint, "POST", "/account/sessions/anonymous", { body, headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const res = await raw(server.endpoint, "POST", "/account/sessions/anonymous", {
+      body,
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expect(performance.now() - started).toBeLessThan(1000);
     expectRefused(res, `Invalid \`a\` param: Value must be nested at most ${INPUT_LIMITS.maxDepth} levels deep`);
   });
@@ -184,7 +191,13 @@ describe("through HTTP: nesting and field count", () => {
   it("an 8 KB nested query string and 1,001 fields are 400s", async () => {
     expectRefused(await raw(server.endpoint, "GET", `/account?${nested(2_600)}`));
     const many = Array.from({ length: INPUT_LIMITS.maxFields + 1 }, (_, i) => `f${i}=1`).join("&");
-    expectRefused(await raw(server.endpoint, "POST", "/account/sessions/anonymous", { body: many, headers: { "content-type": "application/x-www-form-urlencoded" } }), `Too many parameters: at most ${INPUT_LIMITS.maxFields} are read.`);
+    expectRefused(
+      await raw(server.endpoint, "POST", "/account/sessions/anonymous", {
+        body: many,
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+      }),
+      `Too many parameters: at most ${INPUT_LIMITS.maxFields} are read.`,
+    );
   });
 });
 
@@ -201,17 +214,29 @@ describe("through HTTP: sparse queries[N]", () => {
 
   it("gaps between indices are not a 500: the 1.4 string form and the JSON form page as without gaps", async () => {
     const { auth } = await userWithSession(server);
-    const old = await raw(server.endpoint, "GET", `/account/logs?queries[0]=${encodeURIComponent("limit(1)")}&queries[2]=${encodeURIComponent("offset(0)")}`, { headers: { ...V14, ...auth } });
+    const old = await raw(
+      server.endpoint,
+      "GET",
+      `/account/logs?queries[0]=${encodeURIComponent("limit(1)")}&queries[2]=${encodeURIComponent("offset(0)")}`,
+      { headers: { ...V14, ...auth } },
+    );
     expect(old.status, old.text).toBe(200);
     expect(old.json?.logs).toHaveLength(1);
-    const json = await raw(server.endpoint, "GET", `/account/logs?queries[3]=${encodeURIComponent(Query.limit(1))}&queries[7]=${encodeURIComponent(Query.offset(0))}`, { headers: auth });
+    const json = await raw(
+      server.endpoint,
+      "GET",
+      `/account/logs?queries[3]=${encodeURIComponent(Query.limit(1))}&queries[7]=${encodeURIComponent(Query.offset(0))}`,
+      { headers: auth },
+    );
     expect(json.status, json.text).toBe(200);
     expect(json.json?.logs).toHaveLength(1);
   });
 
   it("queries[0]=…&queries[length]=… is a 400 about queries, not a 500", async () => {
     const { auth } = await userWithSession(server);
-    const res = await raw(server.endpoint, "GET", `/account/logs?queries[0]=${encodeURIComponent(Query.limit(1))}&queries[length]=x`, { headers: auth });
+    const res = await raw(server.endpoint, "GET", `/account/logs?queries[0]=${encodeURIComponent(Query.limit(1))}&queries[length]=x`, {
+      headers: auth,
+    });
     expectRefused(res, "Invalid `queries` param: Queries must be an array");
   });
 });
@@ -275,7 +300,10 @@ describe("through HTTP: text must be valid Unicode", () => {
   it("prefs with a lone surrogate in a key or a nested value are refused and not stored", async () => {
     const { user, auth } = await userWithSession(server);
     for (const prefs of [{ [`k${LONE}`]: 1 }, { a: { b: [LONE] } }]) {
-      expectRefused(await raw(server.endpoint, "PATCH", "/account/prefs", { body: { prefs }, headers: auth }), "Invalid `prefs` param: Value must be a valid object.");
+      expectRefused(
+        await raw(server.endpoint, "PATCH", "/account/prefs", { body: { prefs }, headers: auth }),
+        "Invalid `prefs` param: Value must be a valid object.",
+      );
     }
     expect((await server.service.config.store.users.get(user.$id))?.prefs).toEqual({});
   });
@@ -295,7 +323,10 @@ describe("through HTTP: text must be valid Unicode", () => {
 
   it("a percent-encoded form value that is not UTF-8 is refused", async () => {
     const { user, auth } = await userWithSession(server);
-    const res = await raw(server.endpoint, "PATCH", "/account/name", { body: "name=ab%FFcd", headers: { ...auth, "content-type": "application/x-www-form-urlencoded" } });
+    const res = await raw(server.endpoint, "PATCH", "/account/name", {
+      body: "name=ab%FFcd",
+      headers: { ...auth, "content-type": "application/x-www-form-urlencoded" },
+    });
     expectRefused(res, "Request parameters must be valid UTF-8.");
     expect((await server.service.config.store.users.get(user.$id))?.name).toBe("Before");
   });
@@ -303,11 +334,20 @@ describe("through HTTP: text must be valid Unicode", () => {
 
 describe("the fetch handler's body limit and decoding", () => {
   function fetchHandler(maxBodyBytes?: number) {
-    const service = createAccountService({ projectId: PROJECT, store: memoryStore(), platforms: ["localhost"], passwordHasher: cheapHasher() });
+    const service = createAccountService({
+      projectId: PROJECT,
+      store: memoryStore(),
+      platforms: ["localhost"],
+      passwordHasher: cheapHasher(),
+    });
     return { service, handler: createHandler(service, { onError: () => {}, ...(maxBodyBytes ? { maxBodyBytes } : {}) }) };
   }
   const post = (body: BodyInit, headers: Record<string, string> = {}) =>
-    new Request("http://localhost/v1/account/sessions/anonymous", { method: "POST", headers: { "x-appwrite-project": PROJECT, "content-type": "application/json", ...headers }, body });
+    new Request("http://localhost/v1/account/sessions/anonymous", {
+      method: "POST",
+      headers: { "x-appwrite-project": PROJECT, "content-type": "application/json", ...headers },
+      body,
+    });
 
   it("a body over maxBodyBytes is a 400 and nothing is created (declared length or streamed)", async () => {
     const { service, handler } = fetchHandler(1024);

@@ -70,7 +70,10 @@ describe("bracket parameters cannot reach Object.prototype", () => {
 
   it("__proto__[redirect]=… in a text/plain body: refused, and successful answers are not redirects", async () => {
     const { auth } = await userWithSession(server);
-    const attack = await raw(server.endpoint, "POST", "/account/sessions/anonymous", { body: `__proto__[redirect]=${encodeURIComponent(EVIL)}`, headers: FORM });
+    const attack = await raw(server.endpoint, "POST", "/account/sessions/anonymous", {
+      body: `__proto__[redirect]=${encodeURIComponent(EVIL)}`,
+      headers: FORM,
+    });
     expect(prototypeKeys()).toEqual(baseline);
     expectRefused(attack);
     const after = await raw(server.endpoint, "GET", "/account", { headers: auth });
@@ -79,7 +82,9 @@ describe("bracket parameters cannot reach Object.prototype", () => {
   });
 
   it("__proto__[cookies][0][…] in a text/plain body: refused, and a later login sets no foreign cookie", async () => {
-    const fixation = ["name", "value", "maxAge"].map((f, i) => `__proto__[cookies][0][${f}]=${["attacker_cookie", "attacker-session", "31536000"][i]}`).join("&");
+    const fixation = ["name", "value", "maxAge"]
+      .map((f, i) => `__proto__[cookies][0][${f}]=${["attacker_cookie", "attacker-session", "31536000"][i]}`)
+      .join("&");
     const attack = await raw(server.endpoint, "POST", "/account/sessions/anonymous", { body: fixation, headers: FORM });
     expect(prototypeKeys()).toEqual(baseline);
     expectRefused(attack);
@@ -96,14 +101,22 @@ describe("bracket parameters cannot reach Object.prototype", () => {
     const attack = await raw(server.endpoint, "POST", "/account/sessions/anonymous", { body: "__proto__[anyOrigin]=1", headers: FORM });
     expect(prototypeKeys()).toEqual(baseline);
     expectRefused(attack);
-    const foreign = await raw(server.endpoint, "POST", "/account/sessions/anonymous", { body: {}, headers: { origin: "https://evil.example" } });
+    const foreign = await raw(server.endpoint, "POST", "/account/sessions/anonymous", {
+      body: {},
+      headers: { origin: "https://evil.example" },
+    });
     expectRawError(foreign, 403, "general_unknown_origin");
   });
 
   it("the same keys nested under a parameter (prefs[__proto__][redirect]) and in a query string", async () => {
     const { auth } = await userWithSession(server);
-    const form = await raw(server.endpoint, "PATCH", "/account/prefs", { body: `prefs[__proto__][redirect]=${encodeURIComponent(EVIL)}`, headers: { ...auth, ...FORM } });
-    const query = await raw(server.endpoint, "GET", `/account/logs?queries[__proto__][redirect]=${encodeURIComponent(EVIL)}`, { headers: auth });
+    const form = await raw(server.endpoint, "PATCH", "/account/prefs", {
+      body: `prefs[__proto__][redirect]=${encodeURIComponent(EVIL)}`,
+      headers: { ...auth, ...FORM },
+    });
+    const query = await raw(server.endpoint, "GET", `/account/logs?queries[__proto__][redirect]=${encodeURIComponent(EVIL)}`, {
+      headers: auth,
+    });
     const constructor = await raw(server.endpoint, "GET", "/account?a[constructor][prototype][redirect]=1", { headers: auth });
     expect(prototypeKeys()).toEqual(baseline);
     for (const res of [form, query, constructor]) expectRefused(res);
@@ -136,7 +149,10 @@ describe("JSON bodies", () => {
     expect(res.json?.message).toContain("`prefs`");
     // A typed call (no HTTP parser in between), with JSON.parse's own "__proto__" key.
     const typed = server.service.updatePrefs({ prefs: JSON.parse(prefs).prefs }, { session: auth["x-appwrite-session"] });
-    await expect(typed).rejects.toMatchObject({ type: "general_argument_invalid", message: "Invalid `prefs` param: Value must be a valid object." });
+    await expect(typed).rejects.toMatchObject({
+      type: "general_argument_invalid",
+      message: "Invalid `prefs` param: Value must be a valid object.",
+    });
     const stored = await server.service.config.store.users.get(user.$id);
     expect(Object.keys(stored!.prefs)).toEqual([]);
     expect(prototypeKeys()).toEqual(baseline);

@@ -44,7 +44,12 @@ function postWithHost(s: TestServer, host: string, path: string, body: object): 
         port: s.port,
         method: "POST",
         path: `/v1${path}`,
-        headers: { host: `${host}:${s.port}`, "content-type": "application/json", "content-length": Buffer.byteLength(payload), "x-appwrite-project": PROJECT },
+        headers: {
+          host: `${host}:${s.port}`,
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(payload),
+          "x-appwrite-project": PROJECT,
+        },
       },
       (res) => {
         let text = "";
@@ -121,7 +126,12 @@ describe("login limits an attacker cannot turn against the owner", () => {
   it("10 wrong passwords from 10 IPs do not lock the owner out: an 11th IP logs in", async () => {
     const email = uniqueEmail("owner");
     const user = await signUp(s, email);
-    for (let i = 0; i < 10; i++) expectRawError(await post(s, "/account/sessions/email", { email, password: "wrong-password" }, nextIp()), 401, "user_invalid_credentials");
+    for (let i = 0; i < 10; i++)
+      expectRawError(
+        await post(s, "/account/sessions/email", { email, password: "wrong-password" }, nextIp()),
+        401,
+        "user_invalid_credentials",
+      );
     const owner = await post(s, "/account/sessions/email", { email, password: PASSWORD }, nextIp());
     expect(owner.status).toBe(201);
     expect(owner.json?.userId).toBe(user.$id);
@@ -132,13 +142,20 @@ describe("login limits an attacker cannot turn against the owner", () => {
     const email = uniqueEmail("one-ip");
     await signUp(s, email);
     const ip = nextIp();
-    for (let i = 0; i < 10; i++) expectRawError(await post(s, "/account/sessions/email", { email, password: "wrong-password" }, ip), 401, "user_invalid_credentials");
+    for (let i = 0; i < 10; i++)
+      expectRawError(await post(s, "/account/sessions/email", { email, password: "wrong-password" }, ip), 401, "user_invalid_credentials");
     // Forty more from the same IP are refused before the ceiling counts them...
-    for (let i = 0; i < 40; i++) expectRawError(await post(s, "/account/sessions/email", { email, password: PASSWORD }, ip), 429, "general_rate_limit_exceeded");
+    for (let i = 0; i < 40; i++)
+      expectRawError(await post(s, "/account/sessions/email", { email, password: PASSWORD }, ip), 429, "general_rate_limit_exceeded");
     // ...so 9 more IPs still get their full 10 each (ceiling: 10 + 90 = 100).
     for (let n = 0; n < 9; n++) {
       const other = nextIp();
-      for (let i = 0; i < 10; i++) expectRawError(await post(s, "/account/sessions/email", { email, password: "wrong-password" }, other), 401, "user_invalid_credentials");
+      for (let i = 0; i < 10; i++)
+        expectRawError(
+          await post(s, "/account/sessions/email", { email, password: "wrong-password" }, other),
+          401,
+          "user_invalid_credentials",
+        );
     }
     const over = await post(s, "/account/sessions/email", { email, password: PASSWORD }, nextIp());
     expectRawError(over, 429, "general_rate_limit_exceeded");
@@ -182,10 +199,34 @@ describe("the same rule on e-mail OTP, magic URL, phone and recovery", () => {
     return email;
   };
   const routes: Route[] = [
-    { name: "POST /account/tokens/email", path: "/account/tokens/email", perIp: 10, body: (email) => ({ userId: "unique()", email }), identifier: byEmail },
-    { name: "POST /account/tokens/magic-url", path: "/account/tokens/magic-url", perIp: 60, body: (email) => ({ userId: "unique()", email }), identifier: byEmail },
-    { name: "POST /account/recovery", path: "/account/recovery", perIp: 10, body: (email) => ({ email, url: "http://localhost/reset" }), identifier: byEmail },
-    { name: "POST /account/tokens/phone", path: "/account/tokens/phone", perIp: 10, body: (phone) => ({ userId: "unique()", phone }), identifier: async () => uniquePhone() },
+    {
+      name: "POST /account/tokens/email",
+      path: "/account/tokens/email",
+      perIp: 10,
+      body: (email) => ({ userId: "unique()", email }),
+      identifier: byEmail,
+    },
+    {
+      name: "POST /account/tokens/magic-url",
+      path: "/account/tokens/magic-url",
+      perIp: 60,
+      body: (email) => ({ userId: "unique()", email }),
+      identifier: byEmail,
+    },
+    {
+      name: "POST /account/recovery",
+      path: "/account/recovery",
+      perIp: 10,
+      body: (email) => ({ email, url: "http://localhost/reset" }),
+      identifier: byEmail,
+    },
+    {
+      name: "POST /account/tokens/phone",
+      path: "/account/tokens/phone",
+      perIp: 10,
+      body: (phone) => ({ userId: "unique()", phone }),
+      identifier: async () => uniquePhone(),
+    },
   ];
 
   for (const route of routes) {
@@ -195,7 +236,8 @@ describe("the same rule on e-mail OTP, magic URL, phone and recovery", () => {
       for (let i = 0; i < route.perIp; i++) expect((await post(s, route.path, route.body(id), nextIp())).status).toBe(201);
       // Appwrite would refuse this one (its key is the identifier alone).
       expect((await post(s, route.path, route.body(id), nextIp())).status).toBe(201);
-      for (let i = route.perIp + 1; i < IDENTIFIER_CEILING; i++) expect((await post(s, route.path, route.body(id), nextIp())).status).toBe(201);
+      for (let i = route.perIp + 1; i < IDENTIFIER_CEILING; i++)
+        expect((await post(s, route.path, route.body(id), nextIp())).status).toBe(201);
       const refused = await post(s, route.path, route.body(id), nextIp());
       expectRawError(refused, 429, "general_rate_limit_exceeded");
       expectRateHeaders(refused, IDENTIFIER_CEILING, 0, s);
@@ -241,9 +283,14 @@ describe("rate-limit keys are bounded whatever the request holds", () => {
   it("non-string e-mails (arrays, objects, numbers, nested) never reach a key; they share the missing-value counter", async () => {
     recorder.keys.length = 0;
     const values = [["a@example.com"], { a: "b".repeat(10_000) }, 12345, [[[["x".repeat(5_000)]]]], true];
-    for (const email of values) expectRawError(await post(s, "/account/sessions/email", { email, password: PASSWORD }), 400, "general_argument_invalid");
+    for (const email of values)
+      expectRawError(await post(s, "/account/sessions/email", { email, password: PASSWORD }), 400, "general_argument_invalid");
     expect(new Set(recorder.keys)).toEqual(
-      new Set(["url:/account/sessions/email,ip:127.0.0.1,email:{param-email}", "url:/account/sessions/email,ip:127.0.0.1", "url:/account/sessions/email,email:{param-email}"]),
+      new Set([
+        "url:/account/sessions/email,ip:127.0.0.1,email:{param-email}",
+        "url:/account/sessions/email,ip:127.0.0.1",
+        "url:/account/sessions/email,email:{param-email}",
+      ]),
     );
   });
 
@@ -294,7 +341,8 @@ describe("the in-memory limiter holds a bounded number of keys", () => {
     const limiter = memoryRateLimiter();
     const fill = async (from: number) => {
       const started = performance.now();
-      for (let i = from; i < from + 100_000; i++) await limiter.hit(`url:/account/sessions/email,ip:10.0.0.1,email:user${i}@example.com`, 10, HOUR, t0);
+      for (let i = from; i < from + 100_000; i++)
+        await limiter.hit(`url:/account/sessions/email,ip:10.0.0.1,email:user${i}@example.com`, 10, HOUR, t0);
       return performance.now() - started;
     };
     const filling = await fill(0);
@@ -342,7 +390,8 @@ describe("the in-memory limiter holds a bounded number of keys", () => {
     const limiter = memoryRateLimiter({ maxKeys: 50 });
     const s = await startServer({ rateLimiter: limiter });
     try {
-      for (let i = 0; i < 200; i++) await post(s, "/account/sessions/email", { email: `hostile-${i}@example.com`, password: "wrong-password" });
+      for (let i = 0; i < 200; i++)
+        await post(s, "/account/sessions/email", { email: `hostile-${i}@example.com`, password: "wrong-password" });
       expect(limiter.size).toBe(50);
     } finally {
       await s.close();
@@ -350,6 +399,7 @@ describe("the in-memory limiter holds a bounded number of keys", () => {
   });
 
   it("refuses a maxKeys that is not a positive integer", () => {
-    for (const maxKeys of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) expect(() => memoryRateLimiter({ maxKeys })).toThrow(TypeError);
+    for (const maxKeys of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() => memoryRateLimiter({ maxKeys })).toThrow(TypeError);
   });
 });

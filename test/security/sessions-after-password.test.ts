@@ -89,7 +89,11 @@ describe("auth.invalidateSessions on (the default)", () => {
   it("a refused password change (wrong old password) ends nothing", async () => {
     const { s } = env;
     const m = await member(s);
-    await expectAppwriteError(m.b1.use((account) => account.updatePassword(NEW_PASSWORD, "wrong-password-1")), "user_invalid_credentials", 401);
+    await expectAppwriteError(
+      m.b1.use((account) => account.updatePassword(NEW_PASSWORD, "wrong-password-1")),
+      "user_invalid_credentials",
+      401,
+    );
     expect(await storeOf(s).sessions.list(m.userId)).toHaveLength(3);
     expect(await who(m.b2.use((account) => account.get()))).toBe(m.userId);
   });

@@ -73,7 +73,9 @@ function concurrencySuite(label: string, open: () => Promise<Setup>) {
       const email = `race-${tag()}@example.com`;
       const responses = await Promise.all(
         Array.from({ length: SIGNUPS }, (_, n) =>
-          raw(server.endpoint, "POST", "/account", { body: { userId: "unique()", email: spelling(email, n), password: PASSWORD, name: `racer ${n}` } }),
+          raw(server.endpoint, "POST", "/account", {
+            body: { userId: "unique()", email: spelling(email, n), password: PASSWORD, name: `racer ${n}` },
+          }),
         ),
       );
       // The mixed-case spellings really are different strings on the wire.
@@ -82,7 +84,10 @@ function concurrencySuite(label: string, open: () => Promise<Setup>) {
       const statuses = responses.map((r) => r.status);
       const created = responses.filter((r) => r.status === 201);
       const conflicts = responses.filter((r) => r.status === 409);
-      expect(created, `statuses: ${JSON.stringify(statuses)}; first non-201/409: ${responses.find((r) => r.status !== 201 && r.status !== 409)?.text}`).toHaveLength(1);
+      expect(
+        created,
+        `statuses: ${JSON.stringify(statuses)}; first non-201/409: ${responses.find((r) => r.status !== 201 && r.status !== 409)?.text}`,
+      ).toHaveLength(1);
       expect(conflicts).toHaveLength(SIGNUPS - 1);
       for (const r of conflicts) expect(r.json).toMatchObject({ code: 409, type: "user_already_exists" });
       const winner = created[0]!.json!;
@@ -102,7 +107,9 @@ function concurrencySuite(label: string, open: () => Promise<Setup>) {
       const userId = signUp.json!.$id as string;
 
       const responses = await Promise.all(
-        Array.from({ length: LOGINS }, () => raw(server.endpoint, "POST", "/account/sessions/email", { body: { email, password: PASSWORD } })),
+        Array.from({ length: LOGINS }, () =>
+          raw(server.endpoint, "POST", "/account/sessions/email", { body: { email, password: PASSWORD } }),
+        ),
       );
       expect(
         responses.map((r) => r.status),

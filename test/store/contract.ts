@@ -85,7 +85,7 @@ export function makeUser(overrides: Partial<UserRecord> = {}): UserRecord {
       flag: false,
       nothing: null,
       nested: { list: [1, "two", { three: [3] }], deeper: { emoji: "🎉", accents: "çà et là", cjk: "日本語" } },
-      "ключ": "значение",
+      ключ: "значение",
     },
     accessedAt: at(2_000),
     ...overrides,
@@ -233,10 +233,7 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
-export function storeContract(
-  name: string,
-  makeStore: () => Promise<{ store: Store; close?: () => Promise<void> }>,
-): void {
+export function storeContract(name: string, makeStore: () => Promise<{ store: Store; close?: () => Promise<void> }>): void {
   describe(`Store contract: ${name}`, () => {
     let store: Store;
     let close: (() => Promise<void>) | undefined;
@@ -330,9 +327,7 @@ export function storeContract(
 
       it("settles concurrent sign-ups with one e-mail: exactly one wins", async () => {
         const email = newEmail();
-        const results = await Promise.allSettled(
-          Array.from({ length: 8 }, () => store.users.create(makeUser({ email }))),
-        );
+        const results = await Promise.allSettled(Array.from({ length: 8 }, () => store.users.create(makeUser({ email }))));
         expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
         for (const r of results) {
           if (r.status === "rejected") {
@@ -399,7 +394,6 @@ export function storeContract(
         expect((await store.users.getByEmail(b.email!))?.id).toBe(b.id);
         expect((await store.users.getByEmail(a.email!))?.id).toBe(a.id);
       });
-
     });
 
     describe("store.targets", () => {
@@ -467,7 +461,9 @@ export function storeContract(
         const other = await seedUser();
         const target = makeTarget(user.id);
         await store.targets.create(target);
-        const smuggled = { expired: true, userId: other.id, name: "changed", providerType: "sms" } as Parameters<Store["targets"]["update"]>[1];
+        const smuggled = { expired: true, userId: other.id, name: "changed", providerType: "sms" } as Parameters<
+          Store["targets"]["update"]
+        >[1];
         expect(await store.targets.update(target.id, smuggled)).toEqual({ ...target, expired: true });
         expect(await store.targets.list(other.id)).toEqual([]);
       });
@@ -644,7 +640,10 @@ export function storeContract(
     // Tokens and MFA challenges share one repository shape, so they share these tests.
     const secretKinds = [
       { group: "tokens", make: (userId: string, overrides: Partial<SecretRecord> = {}): SecretRecord => makeToken(userId, overrides) },
-      { group: "challenges", make: (userId: string, overrides: Partial<SecretRecord> = {}): SecretRecord => makeChallenge(userId, overrides) },
+      {
+        group: "challenges",
+        make: (userId: string, overrides: Partial<SecretRecord> = {}): SecretRecord => makeChallenge(userId, overrides),
+      },
     ] as const;
     for (const { group, make } of secretKinds) {
       const repo = (): SecretRepository<SecretRecord> => store[group] as unknown as SecretRepository<SecretRecord>;
@@ -818,9 +817,7 @@ export function storeContract(
         const user = await seedUser();
         const codes = Array.from({ length: 10 }, () => makeRecoveryCode(user.id));
         await store.mfa.replaceRecoveryCodes(user.id, codes);
-        const results = await Promise.all(
-          Array.from({ length: 20 }, () => store.mfa.consumeRecoveryCode(user.id, codes[4]!.codeHash)),
-        );
+        const results = await Promise.all(Array.from({ length: 20 }, () => store.mfa.consumeRecoveryCode(user.id, codes[4]!.codeHash)));
         expect(results.filter((r) => r === true)).toHaveLength(1);
         expect(await store.mfa.countRecoveryCodes(user.id)).toBe(9);
       });
@@ -952,10 +949,7 @@ export function storeContract(
         const ms = (offset: number): Date => new Date(now.getTime() + offset);
         const user = await seedUser();
         const old = { createdAt: ms(-DAY) };
-        const gone = [
-          makeSession(user.id, { ...old, expire: ms(-1) }),
-          makeSession(user.id, { ...old, expire: now }),
-        ];
+        const gone = [makeSession(user.id, { ...old, expire: ms(-1) }), makeSession(user.id, { ...old, expire: now })];
         const kept = makeSession(user.id, { ...old, expire: ms(1) });
         for (const s of [...gone, kept]) await store.sessions.create(s);
         const goneToken = makeToken(user.id, { ...old, expire: now });

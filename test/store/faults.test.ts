@@ -173,10 +173,13 @@ function networkFaultSuite(kind: ServerKind) {
   const uncaught: string[] = [];
   const recordUncaught = (error: Error) => void uncaught.push(`${error.name}: ${error.message}`);
 
-  const users = (address: string) => database.db.selectFrom(`${database.prefix}users`).select("id").where("email_key", "=", address).execute();
-  const targets = (address: string) => database.db.selectFrom(`${database.prefix}targets`).select("user_id").where("identifier", "=", address).execute();
+  const users = (address: string) =>
+    database.db.selectFrom(`${database.prefix}users`).select("id").where("email_key", "=", address).execute();
+  const targets = (address: string) =>
+    database.db.selectFrom(`${database.prefix}targets`).select("user_id").where("identifier", "=", address).execute();
   const getAccount = () => raw(server.endpoint, "GET", "/account", { headers: { "x-appwrite-session": secret } });
-  const signUp = (address: string) => raw(server.endpoint, "POST", "/account", { body: { userId: "unique()", email: address, password: PASSWORD } });
+  const signUp = (address: string) =>
+    raw(server.endpoint, "POST", "/account", { body: { userId: "unique()", email: address, password: PASSWORD } });
 
   beforeAll(async () => {
     process.on("uncaughtException", recordUncaught);
@@ -216,85 +219,99 @@ function networkFaultSuite(kind: ServerKind) {
     expect(me.json).toMatchObject({ $id: userId, email, prefs });
   });
 
-  it("while the database is unreachable: GET /account and a sign-up answer 503 general_server_error, no hang", async () => {
-    await proxy.stop();
+  it(
+    "while the database is unreachable: GET /account and a sign-up answer 503 general_server_error, no hang",
+    async () => {
+      await proxy.stop();
 
-    expectUnavailable(await within(getAccount(), "GET /account during the outage"), version);
-    // Again: the pool must not be left in a state that hangs the second caller either.
-    expectUnavailable(await within(getAccount(), "second GET /account during the outage"), version);
+      expectUnavailable(await within(getAccount(), "GET /account during the outage"), version);
+      // Again: the pool must not be left in a state that hangs the second caller either.
+      expectUnavailable(await within(getAccount(), "second GET /account during the outage"), version);
 
-    expectUnavailable(await within(signUp(outageEmail), "sign-up during the outage"), version);
+      expectUnavailable(await within(signUp(outageEmail), "sign-up during the outage"), version);
 
-    // The SDK surfaces the same error to the application.
-    await expect(within(sessionClient(server.endpoint, secret).account.get(), "SDK account.get during the outage")).rejects.toMatchObject({
-      code: 503,
-      type: "general_server_error",
-    });
+      // The SDK surfaces the same error to the application.
+      await expect(within(sessionClient(server.endpoint, secret).account.get(), "SDK account.get during the outage")).rejects.toMatchObject(
+        {
+          code: 503,
+          type: "general_server_error",
+        },
+      );
 
-    // The process is alive and answers what needs no database (a guest has no `account` scope).
-    const guest = await within(raw(server.endpoint, "GET", "/account"), "guest GET /account during the outage");
-    expect(guest.status).toBe(401);
-    expect(uncaught).toEqual([]);
-  }, 4 * HANG_GUARD_MS);
+      // The process is alive and answers what needs no database (a guest has no `account` scope).
+      const guest = await within(raw(server.endpoint, "GET", "/account"), "guest GET /account during the outage");
+      expect(guest.status).toBe(401);
+      expect(uncaught).toEqual([]);
+    },
+    4 * HANG_GUARD_MS,
+  );
 
-  it("after the database comes back, the same session works again and the data is intact", async () => {
-    await proxy.start();
+  it(
+    "after the database comes back, the same session works again and the data is intact",
+    async () => {
+      await proxy.start();
 
-    // What happened on both databases at the time of writing: the pool had already discarded the
-    // connections the outage killed (pg-pool drops an idle client on its error event, mysql2
-    // removes a pool connection on 'error'/'end'), so the very first request after the restart
-    // succeeded on a fresh connection. A dead pooled connection could in principle cost one
-    // request, so up to three attempts are allowed, and every failed one must still be a 503.
-    const attempts: number[] = [];
-    let me: RawResponse | null = null;
-    for (let attempt = 0; attempt < 3 && !me; attempt++) {
-      const response = await within(getAccount(), `GET /account after the restart (attempt ${attempt + 1})`);
-      attempts.push(response.status);
-      if (response.status === 200) me = response;
-      else expectUnavailable(response, version);
-    }
-    expect(me, `statuses after restart: ${attempts.join(", ")}`).not.toBeNull();
-    expect(me!.json).toMatchObject({ $id: userId, email, prefs });
+      // What happened on both databases at the time of writing: the pool had already discarded the
+      // connections the outage killed (pg-pool drops an idle client on its error event, mysql2
+      // removes a pool connection on 'error'/'end'), so the very first request after the restart
+      // succeeded on a fresh connection. A dead pooled connection could in principle cost one
+      // request, so up to three attempts are allowed, and every failed one must still be a 503.
+      const attempts: number[] = [];
+      let me: RawResponse | null = null;
+      for (let attempt = 0; attempt < 3 && !me; attempt++) {
+        const response = await within(getAccount(), `GET /account after the restart (attempt ${attempt + 1})`);
+        attempts.push(response.status);
+        if (response.status === 200) me = response;
+        else expectUnavailable(response, version);
+      }
+      expect(me, `statuses after restart: ${attempts.join(", ")}`).not.toBeNull();
+      expect(me!.json).toMatchObject({ $id: userId, email, prefs });
 
-    // And through the SDK, with the same session.
-    const account = sessionClient(server.endpoint, secret).account;
-    expect(await within(account.getPrefs(), "SDK getPrefs after the restart")).toEqual(prefs);
-    expect((await account.listSessions()).total).toBe(1);
+      // And through the SDK, with the same session.
+      const account = sessionClient(server.endpoint, secret).account;
+      expect(await within(account.getPrefs(), "SDK getPrefs after the restart")).toEqual(prefs);
+      expect((await account.listSessions()).total).toBe(1);
 
-    // The sign-up tried during the outage left nothing, so the address is free.
-    expect(await users(outageEmail)).toEqual([]);
-    expect(await targets(outageEmail)).toEqual([]);
-    const created = await within(signUp(outageEmail), "sign-up after the restart");
-    expect(created.status, created.text).toBe(201);
-    expect(await users(outageEmail)).toEqual([{ id: created.json!.$id }]);
-  }, 6 * HANG_GUARD_MS);
+      // The sign-up tried during the outage left nothing, so the address is free.
+      expect(await users(outageEmail)).toEqual([]);
+      expect(await targets(outageEmail)).toEqual([]);
+      const created = await within(signUp(outageEmail), "sign-up after the restart");
+      expect(created.status, created.text).toBe(201);
+      expect(await users(outageEmail)).toEqual([{ id: created.json!.$id }]);
+    },
+    6 * HANG_GUARD_MS,
+  );
 
-  it("a connection dropped in the middle of the sign-up transaction: 503, nothing half-written, the next sign-up works", async () => {
-    const address = `dropped-${tag()}@example.com`;
-    // The sign-up writes the user, then its e-mail target, in one transaction: drop the
-    // connection as the target insert goes out, after the user row was written inside it.
-    proxy.dropConnectionOn([`${database.prefix}targets`, "insert into"]);
-    const before = proxy.dropped;
+  it(
+    "a connection dropped in the middle of the sign-up transaction: 503, nothing half-written, the next sign-up works",
+    async () => {
+      const address = `dropped-${tag()}@example.com`;
+      // The sign-up writes the user, then its e-mail target, in one transaction: drop the
+      // connection as the target insert goes out, after the user row was written inside it.
+      proxy.dropConnectionOn([`${database.prefix}targets`, "insert into"]);
+      const before = proxy.dropped;
 
-    const response = await within(signUp(address), "sign-up whose connection drops mid-transaction");
-    expect(proxy.dropped).toBe(before + 1);
-    expect(uncaught, "the dropped connection must not become an uncaught exception").toEqual([]);
-    expectUnavailable(response, version);
+      const response = await within(signUp(address), "sign-up whose connection drops mid-transaction");
+      expect(proxy.dropped).toBe(before + 1);
+      expect(uncaught, "the dropped connection must not become an uncaught exception").toEqual([]);
+      expectUnavailable(response, version);
 
-    // The server rolled the transaction back when the connection went: no user without a target.
-    expect(await users(address)).toEqual([]);
-    expect(await targets(address)).toEqual([]);
+      // The server rolled the transaction back when the connection went: no user without a target.
+      expect(await users(address)).toEqual([]);
+      expect(await targets(address)).toEqual([]);
 
-    const again = await within(signUp(address), "sign-up after the dropped connection");
-    expect(again.status, again.text).toBe(201);
-    expect(await users(address)).toEqual([{ id: again.json!.$id }]);
-    expect(await targets(address)).toEqual([{ user_id: again.json!.$id }]);
+      const again = await within(signUp(address), "sign-up after the dropped connection");
+      expect(again.status, again.text).toBe(201);
+      expect(await users(address)).toEqual([{ id: again.json!.$id }]);
+      expect(await targets(address)).toEqual([{ user_id: again.json!.$id }]);
 
-    // The earlier session and its data are untouched.
-    const me = await within(getAccount(), "GET /account after the dropped connection");
-    expect(me.status).toBe(200);
-    expect(me.json).toMatchObject({ $id: userId, prefs });
-  }, 4 * HANG_GUARD_MS);
+      // The earlier session and its data are untouched.
+      const me = await within(getAccount(), "GET /account after the dropped connection");
+      expect(me.status).toBe(200);
+      expect(me.json).toMatchObject({ $id: userId, prefs });
+    },
+    4 * HANG_GUARD_MS,
+  );
 }
 
 describe.skipIf(!hasPostgres)("PostgreSQL behind a proxy that goes down", () => networkFaultSuite("postgres"));
@@ -325,42 +342,58 @@ describe("SQLite file whose database is closed", () => {
   async function expectClosedDatabaseAnswers(server: TestServer, secret: string) {
     const version = server.service.config.version;
     expectUnavailable(
-      await within(raw(server.endpoint, "GET", "/account", { headers: { "x-appwrite-session": secret } }), "GET /account on a closed database"),
+      await within(
+        raw(server.endpoint, "GET", "/account", { headers: { "x-appwrite-session": secret } }),
+        "GET /account on a closed database",
+      ),
       version,
     );
     expectUnavailable(
-      await within(raw(server.endpoint, "POST", "/account", { body: { userId: "unique()", email: `closed-${tag()}@example.com`, password: PASSWORD } }), "sign-up on a closed database"),
+      await within(
+        raw(server.endpoint, "POST", "/account", {
+          body: { userId: "unique()", email: `closed-${tag()}@example.com`, password: PASSWORD },
+        }),
+        "sign-up on a closed database",
+      ),
       version,
     );
     // Not a crash: the server still answers.
     expect((await within(raw(server.endpoint, "GET", "/account"), "guest request")).status).toBe(401);
   }
 
-  it("the app's db.destroy(): the next request is a 503 general_server_error", async () => {
-    const database = await freshDatabase("sqlite", { url: join(dir, "destroyed.sqlite") });
-    const server = await startServer({ store: database.store });
-    try {
-      const secret = await signedIn(server);
-      await database.db.destroy();
-      await expectClosedDatabaseAnswers(server, secret);
-    } finally {
-      await server.close();
-    }
-  }, 4 * HANG_GUARD_MS);
+  it(
+    "the app's db.destroy(): the next request is a 503 general_server_error",
+    async () => {
+      const database = await freshDatabase("sqlite", { url: join(dir, "destroyed.sqlite") });
+      const server = await startServer({ store: database.store });
+      try {
+        const secret = await signedIn(server);
+        await database.db.destroy();
+        await expectClosedDatabaseAnswers(server, secret);
+      } finally {
+        await server.close();
+      }
+    },
+    4 * HANG_GUARD_MS,
+  );
 
-  it("the better-sqlite3 handle closed underneath Kysely: the next request is a 503 general_server_error", async () => {
-    const handle = new Database(join(dir, "closed.sqlite"));
-    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: handle }) });
-    const prefix = `t${tag()}_`;
-    await migrateToLatest(db, { prefix });
-    const server = await startServer({ store: kyselyStore(db, { prefix }) });
-    try {
-      const secret = await signedIn(server);
-      handle.close();
-      await expectClosedDatabaseAnswers(server, secret);
-    } finally {
-      await server.close();
-      await db.destroy().catch(() => {});
-    }
-  }, 4 * HANG_GUARD_MS);
+  it(
+    "the better-sqlite3 handle closed underneath Kysely: the next request is a 503 general_server_error",
+    async () => {
+      const handle = new Database(join(dir, "closed.sqlite"));
+      const db = new Kysely<any>({ dialect: new SqliteDialect({ database: handle }) });
+      const prefix = `t${tag()}_`;
+      await migrateToLatest(db, { prefix });
+      const server = await startServer({ store: kyselyStore(db, { prefix }) });
+      try {
+        const secret = await signedIn(server);
+        handle.close();
+        await expectClosedDatabaseAnswers(server, secret);
+      } finally {
+        await server.close();
+        await db.destroy().catch(() => {});
+      }
+    },
+    4 * HANG_GUARD_MS,
+  );
 });

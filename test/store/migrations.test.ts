@@ -39,7 +39,10 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
 
 /** The tables of one prefix, sorted; `[]` once everything is dropped. */
 async function prefixedTables(db: Kysely<any>, prefix: string): Promise<string[]> {
-  return (await db.introspection.getTables()).map((t) => t.name).filter((name) => name.startsWith(prefix)).sort();
+  return (await db.introspection.getTables())
+    .map((t) => t.name)
+    .filter((name) => name.startsWith(prefix))
+    .sort();
 }
 
 const expectedTables = (prefix: string): string[] =>
@@ -65,16 +68,22 @@ describe("migrationSql", () => {
 
     beforeAll(async () => {
       text = await migrationSql(dialect, { prefix: "gh_" });
-      statements = text.split(";\n").map((s) => s.trim()).filter(Boolean);
+      statements = text
+        .split(";\n")
+        .map((s) => s.trim())
+        .filter(Boolean);
     });
 
     it("creates every table once, under the prefix, and names nothing without it", () => {
       for (const table of TABLES) createTable(table);
       expect(statements.filter((s) => s.startsWith("create table"))).toHaveLength(TABLES.length);
-      const names = [...text.matchAll(new RegExp(`(?:create table|create index|references|constraint| on) ${q}([^${q}]+)${q}`, "g"))].map((m) => m[1]!);
+      const names = [...text.matchAll(new RegExp(`(?:create table|create index|references|constraint| on) ${q}([^${q}]+)${q}`, "g"))].map(
+        (m) => m[1]!,
+      );
       expect(names.length).toBeGreaterThan(TABLES.length * 2);
       expect(names.filter((name) => !name.startsWith("gh_"))).toEqual([]);
-      for (const statement of statements.filter((s) => s.startsWith("create index"))) expect(statement).toMatch(new RegExp(`^create index ${q}gh_\\w+${q} on ${q}gh_\\w+${q} \\(`));
+      for (const statement of statements.filter((s) => s.startsWith("create index")))
+        expect(statement).toMatch(new RegExp(`^create index ${q}gh_\\w+${q} on ${q}gh_\\w+${q} \\(`));
     });
 
     it("has the unique keys the store relies on", () => {
@@ -82,9 +91,15 @@ describe("migrationSql", () => {
       expect(createTable("users")).toContain(`${id("phone")} varchar(16) unique`);
       expect(createTable("targets")).toContain(`${id("identifier")} varchar(320) not null unique`);
       expect(createTable("sessions")).toContain(`${id("secret_hash")} varchar(64) not null unique`);
-      expect(createTable("identities")).toContain(`constraint ${id("gh_identities_provider_uid")} unique (${id("provider")}, ${id("provider_uid")})`);
-      expect(createTable("authenticators")).toContain(`constraint ${id("gh_authenticators_user_type")} unique (${id("user_id")}, ${id("type")})`);
-      expect(createTable("recovery_codes")).toContain(`constraint ${id("gh_recovery_codes_pk")} primary key (${id("user_id")}, ${id("code_hash")})`);
+      expect(createTable("identities")).toContain(
+        `constraint ${id("gh_identities_provider_uid")} unique (${id("provider")}, ${id("provider_uid")})`,
+      );
+      expect(createTable("authenticators")).toContain(
+        `constraint ${id("gh_authenticators_user_type")} unique (${id("user_id")}, ${id("type")})`,
+      );
+      expect(createTable("recovery_codes")).toContain(
+        `constraint ${id("gh_recovery_codes_pk")} primary key (${id("user_id")}, ${id("code_hash")})`,
+      );
     });
 
     it("ties every table but users to a user, deleting with it", () => {
@@ -246,7 +261,11 @@ describe("gatehouse CLI", () => {
           expect(await cli("migrate", "--url", url, "--prefix", prefix)).toEqual({ code: 0, out: "already up to date\n", err: "" });
           expect(await store.users.get(user.id)).toMatchObject({ id: user.id });
 
-          expect(await cli("migrate", "--down", "--url", url, "--prefix", prefix)).toEqual({ code: 0, out: "undone: 0001_initial\n", err: "" });
+          expect(await cli("migrate", "--down", "--url", url, "--prefix", prefix)).toEqual({
+            code: 0,
+            out: "undone: 0001_initial\n",
+            err: "",
+          });
           expect(await prefixedTables(db, prefix)).toEqual([]);
         } finally {
           await dropAll(db, prefix);
@@ -370,12 +389,52 @@ const identityRow = (userId: string, provider: string, providerUid: string) => (
 const childRows = (userId: string): Record<(typeof CHILD_TABLES)[number], Record<string, unknown>> => ({
   targets: targetRow(userId),
   sessions: sessionRow(userId),
-  tokens: { id: unique("k"), user_id: userId, created_at: T, type: 1, secret_hash: randomBytes(32).toString("hex"), expire: T + 1, phrase: "", ip: "", user_agent: "", attempts: 0 },
-  challenges: { id: unique("c"), user_id: userId, created_at: T, type: "totp", code_hash: randomBytes(32).toString("hex"), expire: T + 1, attempts: 0 },
-  authenticators: { id: unique("a"), user_id: userId, created_at: T, updated_at: T, type: "totp", verified: 1, secret: "sealed", last_used_step: null },
+  tokens: {
+    id: unique("k"),
+    user_id: userId,
+    created_at: T,
+    type: 1,
+    secret_hash: randomBytes(32).toString("hex"),
+    expire: T + 1,
+    phrase: "",
+    ip: "",
+    user_agent: "",
+    attempts: 0,
+  },
+  challenges: {
+    id: unique("c"),
+    user_id: userId,
+    created_at: T,
+    type: "totp",
+    code_hash: randomBytes(32).toString("hex"),
+    expire: T + 1,
+    attempts: 0,
+  },
+  authenticators: {
+    id: unique("a"),
+    user_id: userId,
+    created_at: T,
+    updated_at: T,
+    type: "totp",
+    verified: 1,
+    secret: "sealed",
+    last_used_step: null,
+  },
   recovery_codes: { user_id: userId, code_hash: randomBytes(32).toString("hex"), sealed_code: "sealed", created_at: T, position: 0 },
   identities: identityRow(userId, "github", unique("gh")),
-  logs: { id: unique("l"), user_id: userId, event: "session.create", resource: "user/x", user_email: "", user_name: "", mode: "default", ip: "", time: T, user_agent: "", ...CLIENT },
+  logs: {
+    id: unique("l"),
+    user_id: userId,
+    event: "session.create",
+    resource: "user/x",
+    user_email: "",
+    user_name: "",
+    mode: "default",
+    ip: "",
+    time: T,
+    user_agent: "",
+    ...CLIENT,
+  },
 });
 
 const UNIQUE_VIOLATION = ["23505", "ER_DUP_ENTRY", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"];
@@ -397,7 +456,11 @@ for (const dialect of DIALECTS) {
     const t = (table: string) => `${database.prefix}${table}`;
     const insert = (table: string, row: Record<string, unknown>) => db.insertInto(t(table)).values(row).execute();
     const count = async (table: string, userId: string): Promise<number> => {
-      const row = await db.selectFrom(t(table)).select((eb) => eb.fn.countAll().as("n")).where("user_id", "=", userId).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom(t(table))
+        .select((eb) => eb.fn.countAll().as("n"))
+        .where("user_id", "=", userId)
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     };
 

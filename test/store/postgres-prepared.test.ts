@@ -42,7 +42,10 @@ describe.skipIf(!available)("PostgreSQL prepared statements (openDatabase)", () 
   });
 
   it("are not used with preparedStatements: false, nor with ?pgbouncer=true in the URL", async () => {
-    for (const db of [await open(DATABASE_URLS.postgres, { preparedStatements: false }), await open(`${DATABASE_URLS.postgres}?pgbouncer=true`)]) {
+    for (const db of [
+      await open(DATABASE_URLS.postgres, { preparedStatements: false }),
+      await open(`${DATABASE_URLS.postgres}?pgbouncer=true`),
+    ]) {
       const marker = `marker_${randomBytes(4).toString("hex")}`;
       await sql`select 1 as n, ${sql.lit(marker)} as m`.execute(db);
       expect(await ourStatements(db)).toEqual([]);

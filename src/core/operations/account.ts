@@ -116,9 +116,15 @@ export const updateEmail = operation({
     if (!current.passwordHash) {
       // Converting a passwordless (e.g. anonymous) account: the password becomes its password.
       const hash = await hasher.hash(input.password);
-      Object.assign(patch, { passwordHash: hash, passwordUpdatedAt: env.now, passwordHistory: nextHistory(env.deps, current.passwordHistory, hash) });
+      Object.assign(patch, {
+        passwordHash: hash,
+        passwordUpdatedAt: env.now,
+        passwordHistory: nextHistory(env.deps, current.passwordHistory, hash),
+      });
     }
-    const oldTarget = current.email ? env.caller.targets.find((t) => t.providerType === "email" && t.identifier === current.email) : undefined;
+    const oldTarget = current.email
+      ? env.caller.targets.find((t) => t.providerType === "email" && t.identifier === current.email)
+      : undefined;
     const user = await store
       .transaction(async (tx) => {
         const updated = await tx.users.update(current.id, { ...patch, updatedAt: env.now });
@@ -178,9 +184,15 @@ export const updatePhone = operation({
     const patch: UserPatch = { phone: input.phone, phoneVerification: false };
     if (!current.passwordHash) {
       const hash = await hasher.hash(input.password);
-      Object.assign(patch, { passwordHash: hash, passwordUpdatedAt: env.now, passwordHistory: nextHistory(env.deps, current.passwordHistory, hash) });
+      Object.assign(patch, {
+        passwordHash: hash,
+        passwordUpdatedAt: env.now,
+        passwordHistory: nextHistory(env.deps, current.passwordHistory, hash),
+      });
     }
-    const oldTarget = current.phone ? env.caller.targets.find((t) => t.providerType === "sms" && t.identifier === current.phone) : undefined;
+    const oldTarget = current.phone
+      ? env.caller.targets.find((t) => t.providerType === "sms" && t.identifier === current.phone)
+      : undefined;
     const user = await store
       .transaction(async (tx) => {
         const updated = await tx.users.update(current.id, { ...patch, updatedAt: env.now });

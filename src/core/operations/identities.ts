@@ -7,9 +7,37 @@ import { audit } from "../audit";
 import { noContent, ok, operation, requireUser } from "../operation";
 
 const DEFAULT_LIMIT = 25;
-const ATTRIBUTES = new Set(["userId", "provider", "providerUid", "providerEmail", "providerAccessTokenExpiry", "$id", "$createdAt", "$updatedAt"]);
-const FILTER_METHODS = ["equal", "notEqual", "lessThan", "lessThanEqual", "greaterThan", "greaterThanEqual", "contains", "search", "isNull", "isNotNull", "between", "startsWith", "endsWith", "and", "or"];
-const IDENTITY_QUERIES = { methods: new Set([...FILTER_METHODS, "orderAsc", "orderDesc", "limit", "offset", "cursorAfter", "cursorBefore"]), attributes: ATTRIBUTES };
+const ATTRIBUTES = new Set([
+  "userId",
+  "provider",
+  "providerUid",
+  "providerEmail",
+  "providerAccessTokenExpiry",
+  "$id",
+  "$createdAt",
+  "$updatedAt",
+]);
+const FILTER_METHODS = [
+  "equal",
+  "notEqual",
+  "lessThan",
+  "lessThanEqual",
+  "greaterThan",
+  "greaterThanEqual",
+  "contains",
+  "search",
+  "isNull",
+  "isNotNull",
+  "between",
+  "startsWith",
+  "endsWith",
+  "and",
+  "or",
+];
+const IDENTITY_QUERIES = {
+  methods: new Set([...FILTER_METHODS, "orderAsc", "orderDesc", "limit", "offset", "cursorAfter", "cursorBefore"]),
+  attributes: ATTRIBUTES,
+};
 
 function toIdentity(identity: IdentityRecord) {
   return {
@@ -37,7 +65,9 @@ function applyQueries(models: ReturnType<typeof toIdentity>[], parsed: Query[]) 
   for (const order of parsed.filter((q) => q.method === "orderAsc" || q.method === "orderDesc").reverse()) {
     const key = order.attribute ?? "$createdAt";
     const dir = order.method === "orderAsc" ? 1 : -1;
-    rows = [...rows].sort((a, b) => dir * String((a as Record<string, unknown>)[key]).localeCompare(String((b as Record<string, unknown>)[key])));
+    rows = [...rows].sort(
+      (a, b) => dir * String((a as Record<string, unknown>)[key]).localeCompare(String((b as Record<string, unknown>)[key])),
+    );
   }
   const cursor = parsed.find((q) => q.method === "cursorAfter" || q.method === "cursorBefore");
   if (cursor) {

@@ -39,7 +39,12 @@ async function addFactors(env: Env, session: SessionRecord, factors: string[], c
 /** Six codes of 10 lowercase hex characters (spec §4): hashed for redemption, sealed for display. */
 function newRecoveryCodes(env: Env, user: UserRecord): { codes: string[]; records: RecoveryCodeRecord[] } {
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => randomHex(5));
-  const records = codes.map((code) => ({ userId: user.id, codeHash: sha256Hex(code), sealedCode: env.deps.seal.seal(code), createdAt: env.now }));
+  const records = codes.map((code) => ({
+    userId: user.id,
+    codeHash: sha256Hex(code),
+    sealedCode: env.deps.seal.seal(code),
+    createdAt: env.now,
+  }));
   return { codes, records };
 }
 
@@ -104,7 +109,10 @@ export const updateMfaAuthenticator = operation({
     if (found.verified) throw new AppwriteError("user_authenticator_already_verified");
     const step = totpStep(env.now.getTime());
     // Only the current step's code is accepted (spec §4), and that step only once.
-    if (!verifyTotp(found.secret, step, input.otp) || !(await env.deps.store.mfa.useAuthenticatorStep(found.id, step, { verified: true, updatedAt: env.now }))) {
+    if (
+      !verifyTotp(found.secret, step, input.otp) ||
+      !(await env.deps.store.mfa.useAuthenticatorStep(found.id, step, { verified: true, updatedAt: env.now }))
+    ) {
       throw new AppwriteError("user_invalid_token");
     }
     if (env.caller.session) await addFactors(env, env.caller.session, ["totp"], false);
@@ -166,7 +174,8 @@ export const createMfaChallenge = operation({
     await store.challenges.create(challenge);
     const undo = () => store.challenges.consume(challenge.id);
     if (factor === "phone") await deliverSms(env, "mfa-otp", user.phone!, code, undo);
-    if (factor === "email") await deliverMail(env, "mfa-otp", { email: user.email!, name: user.name }, { secret: code }, challenge.expire, undo);
+    if (factor === "email")
+      await deliverMail(env, "mfa-otp", { email: user.email!, name: user.name }, { secret: code }, challenge.expire, undo);
     await audit(env, "challenge.create", user, `user/${user.id}`);
     return ok(challengeModel(challenge));
   },
@@ -187,7 +196,12 @@ export const updateMfaChallenge = operation({
     const { store } = env.deps;
     const challenge = await store.challenges.get(input.challengeId);
     // Gatehouse decision A.2: expiry, ownership and an attempt limit are enforced.
-    if (!challenge || challenge.userId !== user.id || challenge.expire.getTime() <= env.now.getTime() || challenge.attempts >= MAX_CODE_ATTEMPTS) {
+    if (
+      !challenge ||
+      challenge.userId !== user.id ||
+      challenge.expire.getTime() <= env.now.getTime() ||
+      challenge.attempts >= MAX_CODE_ATTEMPTS
+    ) {
       throw new AppwriteError("user_invalid_token");
     }
     if (!(await passesChallenge(env, user, challenge, input.otp))) {
@@ -267,7 +281,10 @@ export const getMfaRecoveryCodes = operation({
     if (codes.some((c) => c === null)) {
       // Sealed under another service secret (it changed, or none was configured and the process
       // restarted): the codes still work but can no longer be shown.
-      throw new AppwriteError("user_recovery_codes_not_found", "Recovery codes can no longer be shown because the service secret changed. Regenerate them.");
+      throw new AppwriteError(
+        "user_recovery_codes_not_found",
+        "Recovery codes can no longer be shown because the service secret changed. Regenerate them.",
+      );
     }
     return ok({ recoveryCodes: codes as string[] });
   },

@@ -19,11 +19,20 @@ export const oauth2MockAuthorize = operation({
   params: { client_id: text(100), redirect_uri: text(2048), scope: optional(text(4096)), state: optional(text(4096)) },
   async run(env, input): Promise<Outcome<null>> {
     const { settings } = configured(env, "mock");
-    if (!constantTimeEqual(input.client_id, settings.clientId ?? "")) throw new AppwriteError("general_argument_invalid", "Invalid `client_id` param: unknown client.");
+    if (!constantTimeEqual(input.client_id, settings.clientId ?? ""))
+      throw new AppwriteError("general_argument_invalid", "Invalid `client_id` param: unknown client.");
     // Only back to this API's own callback: anything else would make the page an open redirect.
     if (input.redirect_uri !== redirectUri(env, "mock")) {
-      throw new AppwriteError("general_argument_invalid", "Invalid `redirect_uri` param: the mock provider only redirects to this API's OAuth2 callback.");
+      throw new AppwriteError(
+        "general_argument_invalid",
+        "Invalid `redirect_uri` param: the mock provider only redirects to this API's OAuth2 callback.",
+      );
     }
-    return { status: 301, body: null, redirect: linkWith(input.redirect_uri, { code: mockCode(), ...(input.state ? { state: input.state } : {}) }), headers: {} };
+    return {
+      status: 301,
+      body: null,
+      redirect: linkWith(input.redirect_uri, { code: mockCode(), ...(input.state ? { state: input.state } : {}) }),
+      headers: {},
+    };
   },
 });

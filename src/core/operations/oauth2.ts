@@ -148,8 +148,10 @@ export const oauth2Redirect = operation({
     const state = openState(env, input.state);
     if (!state) throw new AppwriteError("general_argument_invalid", "Invalid `state` param: the OAuth2 state is not valid.");
     try {
-      if (state.p !== name) throw new AppwriteError("general_argument_invalid", "Invalid `state` param: the OAuth2 state belongs to another provider.");
-      if (state.e < env.now.getTime()) throw new AppwriteError("general_argument_invalid", "Invalid `state` param: the OAuth2 login took too long; please start again.");
+      if (state.p !== name)
+        throw new AppwriteError("general_argument_invalid", "Invalid `state` param: the OAuth2 state belongs to another provider.");
+      if (state.e < env.now.getTime())
+        throw new AppwriteError("general_argument_invalid", "Invalid `state` param: the OAuth2 login took too long; please start again.");
       // Bound to the session (or guest) that started the login: a callback link made by someone
       // else cannot link their provider account to a victim who is signed in (OAuth login CSRF).
       if (state.u !== (env.caller.session?.id ?? "")) {
@@ -175,7 +177,12 @@ export const oauth2Redirect = operation({
   },
 });
 
-async function complete(env: Env, name: string, state: SealedState, input: { code?: string; error?: string; error_description?: string; state?: string }): Promise<Outcome<null>> {
+async function complete(
+  env: Env,
+  name: string,
+  state: SealedState,
+  input: { code?: string; error?: string; error_description?: string; state?: string },
+): Promise<Outcome<null>> {
   const { provider, settings } = configured(env, name);
   if (input.error) {
     const detail = input.error_description ? `${input.error}: ${input.error_description}` : input.error;
@@ -191,7 +198,13 @@ async function complete(env: Env, name: string, state: SealedState, input: { cod
     const value = env.raw[key];
     if (typeof value === "string") callback.set(key, value);
   }
-  const result = await exchange(flow, callback, redirectUri(env, name), { ...(state.v ? { codeVerifier: state.v } : {}), ...(state.n ? { nonce: state.n } : {}) }, env.now);
+  const result = await exchange(
+    flow,
+    callback,
+    redirectUri(env, name),
+    { ...(state.v ? { codeVerifier: state.v } : {}), ...(state.n ? { nonce: state.n } : {}) },
+    env.now,
+  );
   if (!result.profile.id) throw new AppwriteError("user_missing_id");
   if (!result.profile.name && provider.nameFromCallback) result.profile.name = provider.nameFromCallback(env.raw);
 
@@ -208,7 +221,13 @@ async function complete(env: Env, name: string, state: SealedState, input: { cod
     const secret = randomHex(32);
     await issueToken(env, current, { type: TokenType.oauth2, secret, lifetimeMs: env.deps.config.auth.sessionDuration * 1000 });
     await audit(env, "session.create", current, `user/${current.id}`);
-    return { status: 301, body: null, redirect: linkWith(state.s, { userId: current.id, secret }), ...(upgraded ? { clearSession: true } : {}), headers: {} };
+    return {
+      status: 301,
+      body: null,
+      redirect: linkWith(state.s, { userId: current.id, secret }),
+      ...(upgraded ? { clearSession: true } : {}),
+      headers: {},
+    };
   }
   // startSession writes the session.create audit entry.
   const session = await startSession(env, current, {
@@ -264,7 +283,12 @@ async function createUser(env: Env, email: string, result: Exchanged): Promise<U
   const { store } = env.deps;
   await checkUserLimit(env);
   // Appwrite marks every OAuth2 user verified; Gatehouse only when the provider says so (A.2).
-  const user = newUser(env, { id: uniqueId(env.now.getTime()), name: result.profile.name, email, emailVerification: result.profile.emailVerified });
+  const user = newUser(env, {
+    id: uniqueId(env.now.getTime()),
+    name: result.profile.name,
+    email,
+    emailVerification: result.profile.emailVerified,
+  });
   try {
     await store.transaction(async (tx) => {
       await tx.users.create(user);
@@ -281,14 +305,27 @@ async function createUser(env: Env, email: string, result: Exchanged): Promise<U
 async function saveIdentity(env: Env, user: UserRecord, name: string, result: Exchanged): Promise<void> {
   const { store } = env.deps;
   const email = providerEmail(result);
-  const tokens = { providerAccessToken: result.accessToken, providerRefreshToken: result.refreshToken, providerAccessTokenExpiry: result.accessTokenExpiry };
+  const tokens = {
+    providerAccessToken: result.accessToken,
+    providerRefreshToken: result.refreshToken,
+    providerAccessTokenExpiry: result.accessTokenExpiry,
+  };
   const existing = await store.identities.getByProviderUid(name, result.profile.id);
   if (existing) {
     await store.identities.update(existing.id, { ...tokens, providerEmail: email, updatedAt: env.now });
     return;
   }
   if (email && (await store.identities.findByEmail(email, user.id)).length > 0) throw new AppwriteError("general_bad_request");
-  const identity: IdentityRecord = { id: uniqueId(env.now.getTime()), userId: user.id, createdAt: env.now, updatedAt: env.now, provider: name, providerUid: result.profile.id, providerEmail: email, ...tokens };
+  const identity: IdentityRecord = {
+    id: uniqueId(env.now.getTime()),
+    userId: user.id,
+    createdAt: env.now,
+    updatedAt: env.now,
+    provider: name,
+    providerUid: result.profile.id,
+    providerEmail: email,
+    ...tokens,
+  };
   try {
     await store.identities.create(identity);
   } catch (error) {
@@ -310,11 +347,11 @@ async function fillProfile(env: Env, user: UserRecord, result: Exchanged): Promi
   if (Object.keys(patch).length === 0) return user;
   try {
     const updated = await env.deps.store.users.update(user.id, { ...patch, updatedAt: env.now });
-    if (patch.email && !(await env.deps.store.targets.getByIdentifier(email))) await env.deps.store.targets.create(newTarget(env, user.id, "email", email));
+    if (patch.email && !(await env.deps.store.targets.getByIdentifier(email)))
+      await env.deps.store.targets.create(newTarget(env, user.id, "email", email));
     return updated ?? user;
   } catch (error) {
     if (error instanceof StoreConflictError) throw new AppwriteError("user_already_exists");
     throw error;
   }
 }
-

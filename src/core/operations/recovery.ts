@@ -33,7 +33,10 @@ export const createRecovery = operation({
     const secret = randomHex(128);
     const token = await issueToken(env, user, { type: TokenType.recovery, secret, lifetimeMs: HOUR });
     const url = linkWith(input.url, { userId: user.id, secret, expire: token.expire.toISOString().replace("Z", "+00:00") });
-    const send = () => deliverMail(env, "recovery", { email: input.email, name: user.name }, { url }, token.expire, () => env.deps.store.tokens.consume(token.id));
+    const send = () =>
+      deliverMail(env, "recovery", { email: input.email, name: user.name }, { url }, token.expire, () =>
+        env.deps.store.tokens.consume(token.id),
+      );
     if (hidden) sendLater(env, "recovery", send);
     else await send();
     await audit(env, "recovery.create", user, `user/${user.id}`);

@@ -76,7 +76,9 @@ export const createEmailToken = operation({
     }
     const code = randomDigits(6);
     const token = await issueToken(env, user, { type: TokenType.email, secret: code, lifetimeMs: 15 * MINUTE, phrase });
-    await deliverMail(env, "email-otp", { email: input.email, name: user.name }, { secret: code, phrase }, token.expire, () => store.tokens.consume(token.id));
+    await deliverMail(env, "email-otp", { email: input.email, name: user.name }, { secret: code, phrase }, token.expire, () =>
+      store.tokens.consume(token.id),
+    );
     await audit(env, "session.create", user, `user/${user.id}`);
     return ok(tokenModel(env, token, code), 201);
   },
@@ -119,8 +121,15 @@ export const createMagicURLToken = operation({
     // The link carries the secret to the app's page, which exchanges it with a POST (a mail
     // scanner following a GET logs nobody in).
     const base = input.url ?? `${apiOrigin(env)}/console/auth/magic-url`;
-    const url = linkWith(base, { userId: user.id, secret, expire: token.expire.toISOString().replace("Z", "+00:00"), project: env.deps.config.projectId });
-    await deliverMail(env, "magic-url", { email: input.email, name: user.name }, { url, phrase }, token.expire, () => store.tokens.consume(token.id));
+    const url = linkWith(base, {
+      userId: user.id,
+      secret,
+      expire: token.expire.toISOString().replace("Z", "+00:00"),
+      project: env.deps.config.projectId,
+    });
+    await deliverMail(env, "magic-url", { email: input.email, name: user.name }, { url, phrase }, token.expire, () =>
+      store.tokens.consume(token.id),
+    );
     await audit(env, "session.create", user, `user/${user.id}`);
     // The link carries the real user id; the answer need not (src/core/enumeration.ts).
     return ok(hidden ? hiddenToken(env, input.email, token, { lifetimeMs: HOUR }) : tokenModel(env, token, secret), 201);

@@ -26,7 +26,9 @@ export const createVerification = operation({
     const secret = randomHex(128);
     const token = await issueToken(env, user, { type: TokenType.verification, secret, lifetimeMs: HOUR });
     const url = linkWith(input.url, { userId: user.id, secret, expire: token.expire.toISOString().replace("Z", "+00:00") });
-    await deliverMail(env, "verification", { email: user.email, name: user.name }, { url }, token.expire, () => env.deps.store.tokens.consume(token.id));
+    await deliverMail(env, "verification", { email: user.email, name: user.name }, { url }, token.expire, () =>
+      env.deps.store.tokens.consume(token.id),
+    );
     await audit(env, "verification.create", user, `user/${user.id}`);
     return ok(tokenModel(env, token, secret), 201);
   },
