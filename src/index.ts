@@ -1,29 +1,86 @@
-export { createAccountService, operations } from "./core/service";
+// The public API of `gatehouse-auth`, listed name by name: what is not here is internal and may
+// change without notice (the operation table, the config schema, the store-shape lists).
+
+// The service
+export { createAccountService } from "./core/service";
 export type { AccountService, AccountMethods, OperationName } from "./core/service";
-export type { RequestContext, Outcome, Caller } from "./core/context";
-export { encodeSessionValue, decodeSessionValue } from "./core/session-value";
-export { resolveConfig, configSchema } from "./config";
+export type { RequestContext, Outcome } from "./core/context";
+export { resolveConfig } from "./config";
 export type { GatehouseConfig, ResolvedConfig } from "./config";
+export { encodeSessionValue, decodeSessionValue } from "./core/session-value";
+export { uniqueId } from "./crypto/ids";
+
+// Errors
 export { AppwriteError, isAppwriteError, errorCatalogue } from "./errors";
 export type { ErrorType } from "./errors";
-export { memoryStore } from "./stores/memory";
-export { memoryRateLimiter } from "./limiters/memory";
-export type { MemoryRateLimiter, MemoryRateLimiterOptions } from "./limiters/memory";
-export { RATE_LIMITS, PER_IP_AND_IDENTIFIER, MAGIC_URL_PER_IP, IDENTIFIER_CEILING } from "./core/rate-limits";
-export type { RateLimitRule, RateLimitKey } from "./core/rate-limits";
-export { argon2Hasher, OWASP_ARGON2 } from "./crypto/argon2-hasher";
-export type { Argon2Options } from "./crypto/argon2-hasher";
-export { uniqueId } from "./crypto/ids";
+
+// HTTP
 export { createHandler } from "./http/handler";
+export type { HandlerOptions, GatehouseHandler, RawRequest, RawResponse } from "./http/handler";
 export { sessionCookieNames, sessionFromJar, firstPartySessionCookie } from "./http/session-cookie";
 export type { SessionCookieNames } from "./http/session-cookie";
 export { assertProductionSafe, productionRefusals } from "./core/production-check";
-export type { HandlerOptions, GatehouseHandler, RawRequest, RawResponse } from "./http/handler";
-export * from "./ports/index";
+
+// Built-in adapters for tests, demos and single instances
+export { memoryStore } from "./stores/memory";
+export { memoryRateLimiter } from "./limiters/memory";
+export type { MemoryRateLimiter, MemoryRateLimiterOptions } from "./limiters/memory";
+export { argon2Hasher, OWASP_ARGON2 } from "./crypto/argon2-hasher";
+export type { Argon2Options } from "./crypto/argon2-hasher";
+export { outbox } from "./messages/outbox";
+export type { Outbox, OutboxEntry, OutboxOptions } from "./messages/outbox";
+
+// Rate-limit figures (SECURITY.md cites them)
+export { RATE_LIMITS, PER_IP_AND_IDENTIFIER, MAGIC_URL_PER_IP, IDENTIFIER_CEILING, GUEST_PER_IP } from "./core/rate-limits";
+export type { RateLimitRule, RateLimitKey } from "./core/rate-limits";
+
+// Messages
+export { renderMail, renderSms, defaultMailTemplates, defaultSmsTemplates } from "./messages/templates";
+export type { MailTemplate, MailTemplates, SmsTemplates, MessageVariables } from "./messages/templates";
+
+// Wire models
 export type { AccountModel } from "./models/account";
 export type { SessionModel } from "./models/session";
 export type { TokenModel } from "./models/token";
-export { outbox } from "./messages/outbox";
-export type { Outbox, OutboxEntry, OutboxOptions } from "./messages/outbox";
-export { renderMail, renderSms, defaultMailTemplates, defaultSmsTemplates } from "./messages/templates";
-export type { MailTemplate, MailTemplates, SmsTemplates, MessageVariables } from "./messages/templates";
+
+// Ports: what a custom store, mailer, SMS provider, clock, limiter, hasher or geo lookup implements
+export { StoreConflictError, StoreUnavailableError, TokenType } from "./ports/store";
+export type {
+  Store,
+  StoreGroup,
+  UserRepository,
+  TargetRepository,
+  SessionRepository,
+  SecretRepository,
+  TokenRepository,
+  ChallengeRepository,
+  MfaRepository,
+  IdentityRepository,
+  LogRepository,
+  UserRecord,
+  UserPatch,
+  TargetProviderType,
+  TargetRecord,
+  TargetPatch,
+  ClientInfo,
+  SessionRecord,
+  SessionPatch,
+  TokenTypeValue,
+  TokenRecord,
+  SecretRecord,
+  ChallengeRecord,
+  AuthenticatorRecord,
+  AuthenticatorStepPatch,
+  RecoveryCodeRecord,
+  IdentityRecord,
+  IdentityPatch,
+  LogRecord,
+  Page,
+  AuthSession,
+} from "./ports/store";
+export type { Mailer, MailMessage, MailKind } from "./ports/mailer";
+export type { Sms, SmsMessage, SmsKind } from "./ports/sms";
+export type { Clock } from "./ports/clock";
+export type { RateLimiter, RateLimitResult } from "./ports/rate-limiter";
+export type { PasswordHasher } from "./ports/password-hasher";
+export type { Geo } from "./ports/geo";

@@ -6,14 +6,10 @@
  * limiter between runs for the cost of a few Map inserts (no hashing, no I/O).
  */
 import {
-  STORE_METHOD_PATHS,
-  STORE_SHAPE,
-  configSchema,
   createAccountService,
   createHandler,
   memoryRateLimiter,
   memoryStore,
-  operations,
   outbox,
   StoreUnavailableError,
   type AccountService,
@@ -28,6 +24,9 @@ import {
   type UserRecord,
   type LogRecord,
 } from "gatehouse";
+import { STORE_METHOD_PATHS, STORE_SHAPE } from "../../src/ports/store";
+import { configSchema } from "../../src/config";
+import { operations } from "../../src/core/service";
 import { manualClock } from "../helpers/clock";
 import { cheapHasher } from "../helpers/server";
 

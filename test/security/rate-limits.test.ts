@@ -8,7 +8,8 @@
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ID } from "appwrite";
-import { IDENTIFIER_CEILING, memoryRateLimiter, operations, type RateLimiter, type RateLimitRule } from "gatehouse";
+import { IDENTIFIER_CEILING, memoryRateLimiter, type RateLimiter, type RateLimitRule } from "gatehouse";
+import { operations } from "../../src/core/service";
 import { API_KEY, PROJECT, startServer, type TestServer } from "../helpers/server";
 import { expectRawError, raw, serverClient, type RawResult } from "../helpers/sdk";
 import { expectRateHeaders, freshWindow, nextIp, startWithOutbox, uniqueEmail, uniquePhone } from "../helpers/flows";
