@@ -1,6 +1,4 @@
-import { createTransport, type Transporter } from "nodemailer";
-import type SMTPPool from "nodemailer/lib/smtp-pool";
-import type SMTPTransport from "nodemailer/lib/smtp-transport";
+import { createTransport } from "nodemailer";
 import { z } from "zod";
 import type { Mailer, MailMessage } from "gatehouse";
 
@@ -18,6 +16,39 @@ import type { Mailer, MailMessage } from "gatehouse";
  * A refused or failed send throws; the core then removes the token it stored and answers 503, so
  * the user can simply ask again.
  */
+/**
+ * The SMTP connection options most apps set. These are nodemailer's own option names, written out
+ * here so that this package's public types stand alone (nodemailer's live under its internal
+ * `lib/` paths, which NodeNext resolution refuses); any other nodemailer option is passed through.
+ */
+export interface SmtpTransportOptions {
+  host?: string;
+  port?: number;
+  /** TLS from the start (port 465); otherwise STARTTLS is used when the server offers it. */
+  secure?: boolean;
+  auth?: { user: string; pass: string } | { type: "OAuth2"; user: string; accessToken?: string; [option: string]: unknown };
+  /** Options for the TLS socket (`rejectUnauthorized`, `servername`, `ca`, …). */
+  tls?: Record<string, unknown>;
+  /** Pooled connections (the default here); `false` opens one connection per message. */
+  pool?: boolean;
+  maxConnections?: number;
+  /** Milliseconds; defaults here are 10 s to connect, 10 s for the greeting, 30 s of socket silence. */
+  connectionTimeout?: number;
+  greetingTimeout?: number;
+  socketTimeout?: number;
+  requireTLS?: boolean;
+  ignoreTLS?: boolean;
+  name?: string;
+  [option: string]: unknown;
+}
+
+/** What this adapter uses of a transport you made yourself (a nodemailer Transporter has it). */
+export interface MailTransport {
+  sendMail(message: Record<string, unknown>): Promise<unknown>;
+  verify(): Promise<unknown>;
+  close(): void;
+}
+
 export interface SmtpMailerOptions {
   /** The sender, an address or `"Name" <address>`. */
   from: string;
@@ -25,7 +56,7 @@ export interface SmtpMailerOptions {
    * nodemailer SMTP options (host, port, secure, auth, tls, …), or a Transporter you made
    * yourself. Options get a connection pool and short timeouts unless they set their own.
    */
-  transport: (SMTPTransport.Options & { pool?: false }) | SMTPPool.Options | Transporter;
+  transport: SmtpTransportOptions | MailTransport;
   /** A Reply-To address for every message. */
   replyTo?: string;
   /** Extra headers on every message. */
@@ -45,15 +76,15 @@ const address = line("an e-mail address").refine((v) => v.includes("@"), "must b
 
 const OTHER_TRANSPORTS = ["jsonTransport", "streamTransport", "sendmail", "SES", "transport"];
 
-const isTransporter = (v: unknown): v is Transporter =>
-  typeof v === "object" && v !== null && typeof (v as Transporter).sendMail === "function";
+const isTransporter = (v: unknown): v is MailTransport =>
+  typeof v === "object" && v !== null && typeof (v as MailTransport).sendMail === "function";
 
 const optionsSchema = z
   .object({
     from: address,
     transport: z.union(
       [
-        z.custom<Transporter>(isTransporter),
+        z.custom<MailTransport>(isTransporter),
         z.looseObject({
           host: z.string().min(1, "must be a host name").optional(),
           port: z.number().int("must be a port number").min(1, "must be a port number").max(65535, "must be a port number").optional(),
@@ -93,15 +124,17 @@ function parseOptions(input: SmtpMailerOptions) {
  * connections are pooled. Options that pick another nodemailer transport (`jsonTransport: true`,
  * say) are passed as given.
  */
-function withDefaults(options: Record<string, unknown>): SMTPPool.Options {
-  if (OTHER_TRANSPORTS.some((key) => key in options)) return options as unknown as SMTPPool.Options;
+function withDefaults(options: Record<string, unknown>): Record<string, unknown> {
+  if (OTHER_TRANSPORTS.some((key) => key in options)) return options;
   return { pool: true, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000, ...options };
 }
 
 export function smtpMailer(options: SmtpMailerOptions): SmtpMailer {
   const opts = parseOptions(options);
   const given = isTransporter(opts.transport) ? opts.transport : null;
-  const transporter: Transporter = given ?? createTransport(withDefaults(opts.transport as Record<string, unknown>));
+  // nodemailer's createTransport is typed per transport; the options were validated above.
+  const transporter: MailTransport =
+    given ?? (createTransport(withDefaults(opts.transport as Record<string, unknown>) as never) as unknown as MailTransport);
   // Header names are case-insensitive: an extra `x-gatehouse-kind` would make a second one.
   const headers = Object.entries(opts.headers ?? {}).filter(([name]) => name.toLowerCase() !== "x-gatehouse-kind");
   return {

@@ -1,17 +1,10 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { COMMON_PASSWORDS } from "../validation/common-passwords";
 import { AppwriteError } from "../errors";
 import type { Deps } from "./deps";
 
-/**
- * Loads the 10 000 most common passwords that Appwrite's PasswordDictionary validator refuses
- * (the SecLists list, shipped by the ISC-licensed `common-password` package).
- */
+/** The 10 000 most common passwords that Appwrite's PasswordDictionary validator refuses, as a set. */
 export function loadPasswordDictionary(): Set<string> {
-  const require = createRequire(import.meta.url);
-  const dir = require.resolve("common-password/package.json").replace(/package\.json$/, "");
-  const text = readFileSync(`${dir}lib/10k most common.txt`, "utf8");
-  return new Set(text.split(/\r?\n/).filter(Boolean));
+  return new Set(COMMON_PASSWORDS.split("\n"));
 }
 
 /** The personal-data rule (spec §5): the password may not contain the user's own identifiers. */
