@@ -5,11 +5,10 @@
  *
  * TOTP codes come from the independent `otpauth` library, as a real authenticator app would
  * compute them, always at the server's manual clock. A code accepted once is refused for the rest
- * of its 30 s step (A.2), so the clock moves a step on between uses of TOTP codes.
+ * of its 30 s step (replay protection), so the clock moves a step on between uses of TOTP codes.
  *
  * Routes: PATCH /account/mfa, POST/PUT/DELETE /account/mfa/authenticators/{type},
  * POST/PUT /account/mfa/challenge, GET /account/mfa/factors, POST/GET/PATCH /account/mfa/recovery-codes.
- * Spec: /work/shared/spec/account-api.md A.2, §1.2, §1.8, §1.10, §2.8–2.17, §3.2, §3.9–3.12, §4, §7.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as OTPAuth from "otpauth";
@@ -31,7 +30,7 @@ const STEP_MS = 30_000;
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+00:00$/;
-/** §1.6: challenge (and session) ids are 20 lowercase hex characters. */
+/** Challenge (and session) ids are 20 lowercase hex characters (src/crypto/ids.ts). */
 const ID_FORMAT = /^[0-9a-f]{20}$/;
 const RECOVERY_CODE = /^[0-9a-f]{10}$/;
 
@@ -61,7 +60,7 @@ const MSG = {
   challengeId: `Invalid \`challengeId\` param: ${TEXT_256}`,
 };
 
-/** §3.9–3.12: field order of the models these routes return. */
+/** Field order of the models these routes return, as Appwrite's. */
 const CHALLENGE_FIELDS = ["$id", "$createdAt", "userId", "expire"];
 const FACTOR_FIELDS = ["totp", "phone", "email", "recoveryCode"];
 
@@ -96,12 +95,12 @@ afterAll(async () => {
 /** MFA numbers start +1415666, apart from the other flow suites' +1415555. */
 const uniqueMfaPhone = () => uniquePhone("+1415666");
 
-/** Wire datetime (§1.12). */
+/** Wire datetime (src/models/datetime.ts). */
 function iso(ms: number): string {
   return new Date(ms).toISOString().replace("Z", "+00:00");
 }
 
-/** Unix seconds at which the fixed 3600 s rate-limit window containing `ms` ends (§1.10). */
+/** Unix seconds at which the fixed 3600 s rate-limit window containing `ms` ends (src/ports/rate-limiter.ts). */
 function windowEnd(ms: number): number {
   return Math.floor(ms / 1000 / 3600) * 3600 + 3600;
 }
@@ -117,7 +116,7 @@ function wrongCode(right: string): string {
   return String((Number(right) + 1) % 1_000_000).padStart(6, "0");
 }
 
-/** Moves the server to the next 30 s step: codes accepted in this step stay refused (A.2). */
+/** Moves the server to the next 30 s step: codes accepted in this step stay refused (replay protection). */
 function nextStep(s: TestServer): void {
   s.clock.advance(STEP_MS);
 }
@@ -277,7 +276,7 @@ describe("TOTP authenticator (§2.9, §2.10, §4)", () => {
     const account = await m.b.use((a) => a.updateMfaAuthenticator(AuthenticatorType.Totp, right));
     expect(account).toMatchObject({ $id: m.userId, email: m.email, mfa: false });
     expect(Object.keys(account)).toContain("targets");
-    // The session that verified it gains `totp` (§2.10).
+    // The session that verified it gains `totp`.
     const session = await m.b.use((a) => a.getSession("current"));
     expect(session.factors).toEqual(["password", "totp"]);
     expect(await m.b.use((a) => a.listMfaFactors())).toEqual({ totp: true, phone: false, email: false, recoveryCode: false });
@@ -406,7 +405,7 @@ describe("enabling MFA and the gate (§2.8, §4, §1.8)", () => {
     expect(factors).toEqual({ totp: true, phone: false, email: false, recoveryCode: false });
 
     // Everything outside the mfa group is refused, including DELETE /account/sessions and the
-    // needsRecentChallenge routes (the gate comes first, §1.8).
+    // needsRecentChallenge routes (the gate comes first: src/core/pipeline.ts).
     const refused: Array<[string, () => Promise<unknown>]> = [
       ["deleteSessions", () => b2.use((a) => a.deleteSessions())],
       ["listSessions", () => b2.use((a) => a.listSessions())],
@@ -499,7 +498,7 @@ describe("enabling MFA and the gate (§2.8, §4, §1.8)", () => {
     expect((await b2.use((a) => a.get())).mfa).toBe(false);
     // The authenticator itself stays.
     expect((await b2.use((a) => a.listMfaFactors())).totp).toBe(true);
-    // Disabling changes no session (§2.8).
+    // Disabling changes no session.
     expect((await b2.use((a) => a.getSession("current"))).factors).toEqual(["password"]);
   });
 });
@@ -592,7 +591,7 @@ describe("completing a challenge by each factor (§2.12, §2.13, §4)", () => {
     expect(await m.b.use((a) => a.get())).toMatchObject({ phone, phoneVerification: true });
     expect(await m.b.use((a) => a.listMfaFactors())).toEqual({ totp: false, phone: true, email: false, recoveryCode: false });
     await m.b.use((a) => a.updateMFA(true));
-    // Enabling credits the verified phone to the enabling session (§2.8).
+    // Enabling credits the verified phone to the enabling session.
     expect((await m.b.use((a) => a.getSession("current"))).factors).toEqual(["password", "phone"]);
 
     const b2 = await login(server, m.email);
@@ -816,7 +815,7 @@ describe("removing the authenticator (§2.11)", () => {
     );
     expect(again.message).toBe(AUTHENTICATOR_NOT_FOUND);
 
-    // user.mfa and the session's factors are left as they were (§2.11) ...
+    // user.mfa and the session's factors are left as they were ...
     expect((await m.b.use((a) => a.get())).mfa).toBe(true);
     expect((await m.b.use((a) => a.getSession("current"))).factors).toEqual(["password", "totp"]);
     // ... but nothing is left to ask for: a new login passes.
@@ -838,7 +837,7 @@ describe("removing the authenticator (§2.11)", () => {
 
   it("the SDK's deleteMfaAuthenticator succeeds with a fresh challenge", async () => {
     const m = await mfaMember(server, "delete-sdk");
-    // The session already held totp (from verifying): a TOTP challenge adds it only once (§2.13).
+    // The session already held totp (from verifying): a TOTP challenge adds it only once.
     const passed = await passTotp(server, m.b, m.secret);
     expect(passed.factors).toEqual(["password", "totp"]);
     await m.b.use((a) => a.deleteMfaAuthenticator(AuthenticatorType.Totp));
@@ -1412,7 +1411,7 @@ describe("more of the MFA contract", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Bad input: always the spec's type and code, never a 500
+// Bad input: always Appwrite's type and code, never a 500
 // ---------------------------------------------------------------------------------------------
 
 describe("bad input (§1.2, §1.8, §2.0)", () => {
@@ -1535,7 +1534,8 @@ describe("bad input (§1.2, §1.8, §2.0)", () => {
 
   it("pipeline order: the fresh-challenge check comes before parameter validation; the gate before both", async () => {
     const m = await member(inputs, "input-order");
-    // No challenge passed: DELETE with a bad type is refused for the challenge first (§1.8 step 5 before 6).
+    // No challenge passed: DELETE with a bad type is refused for the challenge first
+    // (src/core/pipeline.ts checks it before the parameters).
     expectRawError(
       await raw(inputs.endpoint, "DELETE", "/account/mfa/authenticators/hotp", { body: {}, headers: as(m.b) }),
       401,

@@ -1,5 +1,5 @@
 /**
- * The test provider `mock` (spec §2.38 "plus the test provider mock"), which lives inside Gatehouse:
+ * The test provider `mock` (src/oauth/mock-provider.ts), which lives inside Gatehouse:
  * the whole browser-less flow through it, and the sign-up refusals that need a provider whose
  * answer the test controls (no id → user_missing_id, no e-mail, the project's user limit).
  *

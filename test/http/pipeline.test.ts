@@ -1,6 +1,6 @@
 /**
- * The HTTP transport and the request pipeline (spec Part B §1): routing, CORS and the origin
- * check, project resolution, the error format, the order of checks (§1.8), body parsing,
+ * The HTTP transport and the request pipeline: routing, CORS and the origin check, project
+ * resolution, the error format, the order of checks (src/core/pipeline.ts), body parsing,
  * robustness against malformed input, and the client IP used by rate limits.
  *
  * Every test talks to a real Express server on loopback. Users are created through the service
@@ -823,7 +823,8 @@ describe("never a 500 (fuzz)", () => {
             continue;
           }
           if (response.status >= 400 && operations[name].htmlErrors) {
-            // The OAuth2 callback is for browsers: its errors are an HTML page (spec §1.13).
+            // The OAuth2 callback is for browsers: its errors are an HTML page (`htmlErrors` on its
+            // operation).
             if (!response.headers.get("content-type")?.startsWith("text/html"))
               failures.push(`${where}: ${response.status} not an HTML error page`);
           } else if (response.status >= 400) {

@@ -4,7 +4,6 @@
  * Express server on loopback; raw HTTP only for malformed input and rate-limit headers.
  *
  * Routes: POST/PUT verification, POST/PUT verification/phone, POST/PUT recovery.
- * Spec: /work/shared/spec/account-api.md A.2, §1.10, §2.23, §2.24, §2.40–2.43, §3.3, §5, §7.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ID } from "appwrite";
@@ -34,7 +33,7 @@ const HOUR = 3_600_000;
 const PASSWORD = "password123";
 const NEW_PASSWORD = "brand-new-password-1";
 
-/** Spec §3.3: the Token model's fields, in order. */
+/** The Token model's fields, in Appwrite's order (src/models/token.ts). */
 const TOKEN_FIELDS = ["$id", "$createdAt", "userId", "secret", "expire", "phrase"];
 
 const INVALID_TOKEN = "Invalid token passed in the request.";
@@ -183,7 +182,7 @@ describe("POST /account/verification", () => {
 
     expect((await m.b.use((account) => account.get())).emailVerification).toBe(true);
     const events = (await storeOf(s).logs.list(m.userId, { limit: 2, offset: 0 })).map((l) => l.event);
-    expect(events).toEqual(["verification.update", "verification.create"]); // newest first (§8)
+    expect(events).toEqual(["verification.update", "verification.create"]); // newest first
     const e = await expectAppwriteError(
       m.b.use((account) => account.createVerification("http://localhost/verify")),
       "user_email_already_verified",

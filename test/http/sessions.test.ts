@@ -1,7 +1,6 @@
 /**
  * Session routes over HTTP, driven through the official SDKs (`appwrite` web, `node-appwrite`)
  * against a real Express server on loopback; raw HTTP only for what the SDKs cannot send.
- * Spec: /work/shared/spec/account-api.md §1.5–1.8, §1.10, §2.25–2.28, §2.32–2.35, §3.2, §5, §7.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ID } from "appwrite";
@@ -47,12 +46,12 @@ function uniqueEmail(tag: string): string {
   return `${tag}-${seq}-${Math.random().toString(36).slice(2, 8)}@example.com`;
 }
 
-/** Wire datetime (spec §1.12). */
+/** Wire datetime (src/models/datetime.ts). */
 function iso(ms: number): string {
   return new Date(ms).toISOString().replace("Z", "+00:00");
 }
 
-/** Unix seconds at which the fixed 3600 s window containing `ms` ends (spec §1.10). */
+/** Unix seconds at which the fixed 3600 s window containing `ms` ends (src/ports/rate-limiter.ts). */
 function windowEnd(ms: number): number {
   return Math.floor(ms / 1000 / 3600) * 3600 + 3600;
 }
@@ -123,7 +122,7 @@ function setCookies(res: RawResult): ParsedCookie[] {
   return res.headers.getSetCookie().map(parseSetCookie);
 }
 
-/** Decodes a session value (spec §1.6) and checks its exact textual form. */
+/** Decodes a session value (src/core/session-value.ts) and checks its exact textual form. */
 function decodeValue(value: string, userId: string): { id: string; secret: string } {
   const text = Buffer.from(value, "base64").toString("utf8");
   const parsed = JSON.parse(text) as { id: string; secret: string };
@@ -869,9 +868,9 @@ describe("session transport (§1.5)", () => {
     expect(headerAndFallback.json!.$id).toBe(userId);
   });
 
-  // Decision recorded (spec §1.5 step 5): "A malformed or invalid cookie does not make the server
-  // fall through to the header or the fallback." Appwrite 1.6.2 itself decodes an undecodable
-  // cookie to empty values and then does fall through; Gatehouse follows the spec sentence.
+  // Decided here: a malformed or invalid cookie does not make the server fall through to the
+  // header or the fallback; only an absent one does (src/http/session-cookie.ts). Appwrite 1.6.2
+  // itself decodes an undecodable cookie to empty values and then does fall through.
   it("a malformed cookie does not fall through to X-Appwrite-Session or X-Fallback-Cookies: the caller is a guest", async () => {
     const withFallback = await getAccount(server, {
       cookie: `${COOKIE}=not-a-session`,

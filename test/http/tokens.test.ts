@@ -6,7 +6,6 @@
  * Routes: POST tokens/email, POST tokens/magic-url (+ alias POST sessions/magic-url),
  * POST tokens/phone (+ alias POST sessions/phone), POST sessions/token, PUT sessions/magic-url,
  * PUT sessions/phone.
- * Spec: /work/shared/spec/account-api.md A.2, §1.10, §2.29–2.31, §2.36, §2.37, §2.39, §3.3, §5, §7.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ID, type Models } from "appwrite";
@@ -38,7 +37,7 @@ const HOUR = 60 * MINUTE;
 const YEAR_MS = 31_536_000 * 1000;
 const PASSWORD = "password123";
 
-/** Spec §3.3: the Token model's fields, in order. */
+/** The Token model's fields, in Appwrite's order (src/models/token.ts). */
 const TOKEN_FIELDS = ["$id", "$createdAt", "userId", "secret", "expire", "phrase"];
 
 const INVALID_TOKEN = "Invalid token passed in the request.";
@@ -85,7 +84,7 @@ function call(
   return raw(s.endpoint, method, path, { body, headers });
 }
 
-/** Spec §3.3: field order, ID format, `$createdAt` now, `expire - $createdAt` the lifetime. */
+/** The Token model: field order, ID format, `$createdAt` now, `expire - $createdAt` the lifetime. */
 function expectToken(
   token: object,
   expected: { userId: string; now: number; lifetimeMs: number; secret?: string | RegExp; phrase?: string | RegExp },
@@ -105,7 +104,7 @@ function expectToken(
   else expect(t.phrase).toMatch(phrase);
 }
 
-/** A session created from a token (spec §2.31): no providerUid, current, hidden secret. */
+/** A session created from a token: no providerUid, current, hidden secret. */
 function expectTokenSession(session: Models.Session, expected: { userId: string; provider: string; factors: string[]; now: number }) {
   expect(session).toMatchObject({
     userId: expected.userId,
@@ -228,7 +227,7 @@ describe("POST /account/tokens/email (e-mail OTP)", () => {
       life: lifetime(forUnknown),
     });
 
-    // A.2: the address is normalised (NFKC, trim, lowercase) before the lookup.
+    // The address is normalised (NFKC, trim, lowercase) before the lookup (src/validation/validators.ts).
     const shouted = await b.use((account) => account.createEmailToken(ID.unique(), `  ${known.toUpperCase()} `));
     expect(shouted.userId).toBe(user.$id);
 
