@@ -251,7 +251,7 @@ describe("account routes, default configuration", () => {
   // POST /account
   // -------------------------------------------------------------------------------------------
   describe("POST /account (create)", () => {
-    it("unique() makes a 20-hex id; the Account model has every §3.1 field, in order, with its type", async () => {
+    it("unique() makes a 20-hex id; the Account model has every field, in Appwrite's order, with its type", async () => {
       const b = browser(server.endpoint);
       const email = uniqueEmail("model");
       const user = await b.use((account) => account.create("unique()", email, PW));
@@ -702,7 +702,7 @@ describe("account routes, default configuration", () => {
       expect(await snapshot(server, m.id)).toEqual(before);
     });
 
-    it("QUIRK kept: re-submitting the user's own e-mail (any case) gives 409 user_target_already_exists", async () => {
+    it("Appwrite's quirk kept: re-submitting the user's own e-mail (any case) gives 409 user_target_already_exists", async () => {
       const m = await member(server);
       await server.service.config.store.users.update(m.id, { emailVerification: true });
       const before = await snapshot(server, m.id);

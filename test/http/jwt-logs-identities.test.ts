@@ -540,7 +540,7 @@ describe("GET /account/logs", () => {
     );
   });
 
-  it("a guest gets 401 general_unauthorized_scope, not 400, even with invalid queries (§1.8)", async () => {
+  it("a guest gets 401 general_unauthorized_scope, not 400, even with invalid queries (scope is checked first)", async () => {
     const guest = browser(server.endpoint);
     await expectError(
       guest.use((account) => account.listLogs([Query.equal("event", ["x"])])),

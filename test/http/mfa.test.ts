@@ -214,7 +214,7 @@ function as(b: Browser): Record<string, string> {
 // TOTP authenticator
 // ---------------------------------------------------------------------------------------------
 
-describe("TOTP authenticator (§2.9, §2.10, §4)", () => {
+describe("TOTP authenticator", () => {
   it("POST answers 200 with a 103-character base32 secret and the exact otpauth:// URI, which otpauth parses", async () => {
     const m = await member(server, "totp-setup");
     const res = await raw(server.endpoint, "POST", "/account/mfa/authenticators/totp", { body: {}, headers: as(m.b) });
@@ -330,7 +330,7 @@ describe("TOTP authenticator (§2.9, §2.10, §4)", () => {
     expect(e.message).toBe(AUTHENTICATOR_NOT_FOUND);
   });
 
-  it("the code that verified the authenticator cannot be replayed in a challenge within the same step (A.2)", async () => {
+  it("the code that verified the authenticator cannot be replayed in a challenge within the same step", async () => {
     const m = await member(server, "totp-verify-replay");
     const { secret } = await m.b.use((a) => a.createMfaAuthenticator(AuthenticatorType.Totp));
     const used = totpAt(server, secret);
@@ -359,7 +359,7 @@ describe("TOTP authenticator (§2.9, §2.10, §4)", () => {
 // Enabling MFA and the gate
 // ---------------------------------------------------------------------------------------------
 
-describe("enabling MFA and the gate (§2.8, §4, §1.8)", () => {
+describe("enabling MFA and the gate", () => {
   it("updateMFA(true) credits the enabling session with every verified factor; other sessions are gated", async () => {
     const m = await member(server, "enable");
     // b2 logged in before MFA was set up; it is the one that turns MFA on.
@@ -507,8 +507,8 @@ describe("enabling MFA and the gate (§2.8, §4, §1.8)", () => {
 // Passing a challenge by each factor
 // ---------------------------------------------------------------------------------------------
 
-describe("completing a challenge by each factor (§2.12, §2.13, §4)", () => {
-  it("totp: the PUT answers the current Session with the factor, ISO mfaUpdatedAt, current=true and a country name (A.2)", async () => {
+describe("completing a challenge by each factor", () => {
+  it("totp: the PUT answers the current Session with the factor, ISO mfaUpdatedAt, current=true and a country name", async () => {
     const m = await mfaMember(server, "pass-totp");
     const b2 = await login(server, m.email);
     const challenge = await b2.use((a) => a.createMfaChallenge(AuthenticationFactor.Totp));
@@ -653,7 +653,7 @@ describe("completing a challenge by each factor (§2.12, §2.13, §4)", () => {
 // Recovery codes
 // ---------------------------------------------------------------------------------------------
 
-describe("recovery codes (§2.15–2.17, §4)", () => {
+describe("recovery codes", () => {
   it("POST gives 6 distinct codes of 10 lowercase hex; a second POST is 409; GET and PATCH need a fresh challenge", async () => {
     const m = await member(server, "codes-create");
     const res = await raw(server.endpoint, "POST", "/account/mfa/recovery-codes", { body: {}, headers: as(m.b) });
@@ -790,7 +790,7 @@ describe("recovery codes (§2.15–2.17, §4)", () => {
 // Removing the authenticator
 // ---------------------------------------------------------------------------------------------
 
-describe("removing the authenticator (§2.11)", () => {
+describe("removing the authenticator", () => {
   it("needs a fresh challenge; then 204, totp false, a second delete 404; mfa stays on but one-factor sessions pass", async () => {
     const m = await mfaMember(server, "delete-totp");
     // Two factors, but no challenge passed yet.
@@ -849,7 +849,7 @@ describe("removing the authenticator (§2.11)", () => {
 // Challenge failures
 // ---------------------------------------------------------------------------------------------
 
-describe("challenge failures (A.2, §2.13, §4)", () => {
+describe("challenge failures", () => {
   it("a wrong code is refused (401 user_invalid_token) and the challenge survives it", async () => {
     const m = await mfaMember(server, "wrong");
     const b2 = await login(server, m.email);
@@ -888,7 +888,7 @@ describe("challenge failures (A.2, §2.13, §4)", () => {
     );
   });
 
-  it("a challenge expires one hour after creation: at 59:59 it works, at 1 h + 1 s it is refused (A.2)", async () => {
+  it("a challenge expires one hour after creation: at 59:59 it works, at 1 h + 1 s it is refused", async () => {
     const m = await mfaMember(server, "expiry");
     const b2 = await login(server, m.email);
     const early = await b2.use((a) => a.createMfaChallenge(AuthenticationFactor.Totp));
@@ -939,7 +939,7 @@ describe("challenge failures (A.2, §2.13, §4)", () => {
     );
   });
 
-  it("a TOTP code accepted once is refused in a second challenge within the same step, accepted codes of the next step pass (A.2)", async () => {
+  it("a TOTP code accepted once is refused in a second challenge within the same step, accepted codes of the next step pass", async () => {
     const m = await mfaMember(server, "replay");
     const b2 = await login(server, m.email);
     const b3 = await login(server, m.email);
@@ -1034,7 +1034,7 @@ describe("challenge failures (A.2, §2.13, §4)", () => {
     nextStep(server);
   });
 
-  it("a challenge dies after 5 wrong codes: the right code is then refused; after 4 wrong codes it still works (A.2)", async () => {
+  it("a challenge dies after 5 wrong codes: the right code is then refused; after 4 wrong codes it still works", async () => {
     const m = await mfaMember(server, "attempts");
     const b2 = await login(server, m.email);
     const right = totpAt(server, m.secret);
@@ -1102,7 +1102,7 @@ describe("challenge failures (A.2, §2.13, §4)", () => {
 // Challenge preconditions
 // ---------------------------------------------------------------------------------------------
 
-describe("challenge preconditions (A.2, §2.12)", () => {
+describe("challenge preconditions", () => {
   it("without SMTP an e-mail challenge is 503 general_smtp_disabled; without an SMS provider a phone challenge is 503 general_phone_disabled", async () => {
     const m = await member(bare, "no-delivery");
     await verifyEmailInStore(bare, m);
@@ -1189,7 +1189,7 @@ describe("challenge preconditions (A.2, §2.12)", () => {
 // Rate limits
 // ---------------------------------------------------------------------------------------------
 
-describe("rate limits (§1.10, §2.12, §2.13)", () => {
+describe("rate limits", () => {
   it("POST challenge: 10 per hour per user, with X-RateLimit headers; another user is not affected; the next window is", async () => {
     // Start at the top of a window, so the ten requests below stay in one window.
     server.clock.set(windowEnd(server.clock.now()) * 1000);
@@ -1222,7 +1222,7 @@ describe("rate limits (§1.10, §2.12, §2.13)", () => {
     await m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Totp));
   });
 
-  it("POST challenge: refused requests (bad factor, missing phone) count towards the 10 (§1.8: counted before validation)", async () => {
+  it("POST challenge: refused requests (bad factor, missing phone) count towards the 10 (counted before validation)", async () => {
     server.clock.set(windowEnd(server.clock.now()) * 1000);
     const m = await member(server, "limit-count");
     for (let i = 0; i < 5; i += 1) {
@@ -1275,7 +1275,7 @@ describe("rate limits (§1.10, §2.12, §2.13)", () => {
 // ---------------------------------------------------------------------------------------------
 
 describe("more of the MFA contract", () => {
-  it("audit log: PATCH mfa and PUT authenticator write user.update, challenges write challenge.create and challenges.update; the others write nothing (§8)", async () => {
+  it("audit log: PATCH mfa and PUT authenticator write user.update, challenges write challenge.create and challenges.update; the others write nothing", async () => {
     const m = await member(server, "audit");
     const secret = await addTotp(server, m); // POST (no audit) + PUT (user.update)
     await m.b.use((a) => a.updateMFA(true)); // user.update
@@ -1298,7 +1298,7 @@ describe("more of the MFA contract", () => {
     expect(logs.logs.every((l) => l.userId === m.userId)).toBe(true);
   });
 
-  it("PATCH /account/mfa honours X-Appwrite-Timestamp: older than the last change → 409, unparsable → 400 (§1.3)", async () => {
+  it("PATCH /account/mfa honours X-Appwrite-Timestamp: older than the last change → 409, unparsable → 400", async () => {
     const m = await member(server, "timestamp");
     await m.b.use((a) => a.updateMFA(true));
     const changed = server.clock.now();
@@ -1322,7 +1322,7 @@ describe("more of the MFA contract", () => {
     expect(fresh.json!.mfa).toBe(false);
   });
 
-  it("a blocked user gets user_blocked before the MFA gate, on mfa-group routes too (§1.8)", async () => {
+  it("a blocked user gets user_blocked before the MFA gate, on skipsMfaGate routes too", async () => {
     const m = await mfaMember(server, "blocked");
     const b2 = await login(server, m.email);
     await server.service.config.store.users.update(m.userId, { status: false });
@@ -1343,7 +1343,7 @@ describe("more of the MFA contract", () => {
     );
   });
 
-  it("a 1.5 SDK's DELETE with an otp body is handled as in 1.6: the otp is ignored and a fresh challenge is needed (§1.14, §9)", async () => {
+  it("a 1.5 SDK's DELETE with an otp body is handled as in 1.6: the otp is ignored and a fresh challenge is needed", async () => {
     const m = await mfaMember(server, "delete-15");
     const headers = { ...as(m.b), "x-appwrite-response-format": "1.5.0" };
     const refused = await raw(server.endpoint, "DELETE", "/account/mfa/authenticators/totp", {
@@ -1369,7 +1369,7 @@ describe("more of the MFA contract", () => {
     nextStep(server);
   });
 
-  it("challenge codes and recovery codes are not stored in the clear (A.2)", async () => {
+  it("challenge codes and recovery codes are not stored in the clear", async () => {
     const m = await member(server, "hashes");
     await verifyEmailInStore(server, m);
     const challenge = await m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Email));
@@ -1414,7 +1414,7 @@ describe("more of the MFA contract", () => {
 // Bad input: always Appwrite's type and code, never a 500
 // ---------------------------------------------------------------------------------------------
 
-describe("bad input (§1.2, §1.8, §2.0)", () => {
+describe("bad input", () => {
   const ROUTES: Array<[string, string]> = [
     ["PATCH", "/account/mfa"],
     ["POST", "/account/mfa/authenticators/totp"],

@@ -142,7 +142,7 @@ describe("OAuth2 token flow with a real OpenID provider", () => {
     expect(r.json!.providerAccessToken).not.toBe("");
   });
 
-  it("an OAuth2 login while an anonymous session is active converts that account (spec §5)", async () => {
+  it("an OAuth2 login while an anonymous session is active converts that account", async () => {
     const anon = await raw(gatehouse.endpoint, "POST", "/account/sessions/anonymous", {
       body: {},
       headers: { origin: "http://localhost" },
@@ -166,7 +166,7 @@ describe("OAuth2 token flow with a real OpenID provider", () => {
 });
 
 describe("OAuth2 failures", () => {
-  it("A.2: an existing password account is not linked by an e-mail the provider did not verify (409 user_already_exists to failure)", async () => {
+  it("an existing password account is not linked by an e-mail the provider did not verify (409 user_already_exists to failure)", async () => {
     // Decided here: neither link (takeover risk) nor create a duplicate (e-mail is unique).
     const owner = browser(gatehouse.endpoint);
     const created = await owner.use((account) => account.create(ID.unique(), "bob@example.com", "password123"));

@@ -525,7 +525,7 @@ describe("PUT /account/verification/phone", () => {
     expect((await a.b.use((account) => account.get())).phoneVerification).toBe(true);
   });
 
-  it("a guest gets 401 even with the right code (spec §2.43: the code is checked against the caller's own tokens); the owner can still confirm", async () => {
+  it("a guest gets 401 even with the right code (the code is checked against the caller's own tokens); the owner can still confirm", async () => {
     const { s } = env;
     const m = await memberWithPhone(s, "phone-guest");
     const { code } = await phoneCode(env, m);
@@ -551,7 +551,7 @@ describe("PUT /account/verification/phone", () => {
     expect(e.message).toBe(USER_NOT_FOUND);
   });
 
-  it("a code dies after 5 wrong attempts (A.2)", async () => {
+  it("a code dies after 5 wrong attempts", async () => {
     const { s } = env;
     const m = await memberWithPhone(s, "phone-attempts");
     const { code } = await phoneCode(env, m);
@@ -648,7 +648,7 @@ describe("POST /account/recovery", () => {
     expect(linkTo(box, email, "recovery").searchParams.get("secret")).toBe(token.secret);
   });
 
-  it("the address is normalised before the lookup (A.2); the mail goes to the stored address", async () => {
+  it("the address is normalised before the lookup; the mail goes to the stored address", async () => {
     const { s, box } = env;
     const email = uniqueEmail("recover-case");
     const user = await key(s).create(ID.unique(), email, PASSWORD);
@@ -657,7 +657,7 @@ describe("POST /account/recovery", () => {
     expect(linkTo(box, email, "recovery").searchParams.get("userId")).toBe(user.$id);
   });
 
-  it("an unknown address gives 404 user_not_found (spec QUIRK kept); nothing is sent", async () => {
+  it("an unknown address gives 404 user_not_found (Appwrite's answer, kept); nothing is sent", async () => {
     const { s, box } = env;
     const sent = box.entries.length;
     const e = await expectAppwriteError(

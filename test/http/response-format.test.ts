@@ -83,7 +83,7 @@ afterEach(() => vi.restoreAllMocks());
 // Pure parts
 // ---------------------------------------------------------------------------------------------
 
-describe("version_compare, as PHP compares (§1.3)", () => {
+describe("version_compare, as PHP compares", () => {
   it.each([
     ["1.4.0", "1.5.0", -1],
     ["1.5.0", "1.5.0", 0],
@@ -123,7 +123,7 @@ describe("version_compare, as PHP compares (§1.3)", () => {
   });
 });
 
-describe("the 1.4 query string form (§6), as Appwrite's V17 filter parsed it", () => {
+describe("the 1.4 query string form, as Appwrite's V17 filter parsed it", () => {
   it.each([
     ["limit(25)", { method: "limit", values: [25] }],
     ["offset(0)", { method: "offset", values: [0] }],
@@ -294,7 +294,7 @@ describe("1.4 string queries over HTTP", () => {
     expect((await raw(server.endpoint, "GET", path, { headers: { ...headers, ...V14 } })).status).toBe(200);
   });
 
-  it("a 1.4 string the old parser cannot read gives the same 400 as JSON garbage; a guest still gets 401 first (§1.8)", async () => {
+  it("a 1.4 string the old parser cannot read gives the same 400 as JSON garbage; a guest still gets 401 first", async () => {
     const { email } = await signUp("garbage");
     const { headers } = await rawLogin(email, {});
     for (const query of ["limit", "between()", 'select("a")', '{"method":"limit","values":[1]}']) {

@@ -152,7 +152,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 describe("POST /account/sessions/email", () => {
-  it("web SDK login returns the Session model (§3.2 order) with provider email, factors [password], current, hidden secret", async () => {
+  it("web SDK login returns the Session model (Appwrite's field order) with provider email, factors [password], current, hidden secret", async () => {
     const email = uniqueEmail("login-model");
     const user = await signUp(server, email);
     const now = server.clock.now();
@@ -474,7 +474,7 @@ describe("POST /account/sessions/email rate limit (10 per hour per IP and e-mail
     expectRawError(await post(email, PASSWORD, "/account/sessions/email"), 429, "general_rate_limit_exceeded");
   });
 
-  it("API-key responses still carry the rate-limit headers but do not use up the counter (§1.10 exempt callers)", async () => {
+  it("API-key responses still carry the rate-limit headers but do not use up the counter (exempt callers)", async () => {
     const email = uniqueEmail("rl-key");
     await signUp(server, email);
     const keyed = await post(email, PASSWORD, "/account/sessions/email", { "x-appwrite-key": API_KEY });
@@ -800,7 +800,7 @@ describe("DELETE /account/sessions", () => {
   });
 });
 
-describe("session transport (§1.5)", () => {
+describe("session transport", () => {
   let email: string;
   let userId: string;
   let value: string;
@@ -921,7 +921,7 @@ describe("session transport (§1.5)", () => {
   });
 });
 
-describe("server API keys (§1.5 step 7, §1.8)", () => {
+describe("server API keys", () => {
   it("a key caller sees the session value as secret; setSession(secret) then works", async () => {
     const email = uniqueEmail("ssr");
     const user = await signUp(server, email);

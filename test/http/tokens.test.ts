@@ -368,7 +368,7 @@ describe("e-mail OTP codes: lifetime, wrong, reused, foreign, attempt limit", ()
     expect((await web(s).use((account) => account.createSession(b.userId, b.code))).userId).toBe(b.userId);
   });
 
-  it("a code dies after 5 wrong attempts (A.2): the right code then gets 401", async () => {
+  it("a code dies after 5 wrong attempts: the right code then gets 401", async () => {
     const { s } = env;
     const otp = await emailOtp(env);
     for (let i = 1; i <= 5; i++) {
@@ -699,7 +699,7 @@ describe("POST /account/tokens/phone (SMS OTP)", () => {
     expect(await storeOf(s).sessions.list(a.userId)).toHaveLength(1);
   });
 
-  it("an SMS code dies after 5 wrong attempts (A.2)", async () => {
+  it("an SMS code dies after 5 wrong attempts", async () => {
     const { s } = env;
     const otp = await phoneOtp(env);
     for (let i = 1; i <= 5; i++) {
@@ -856,7 +856,7 @@ describe("single use under concurrency, audit names, link details", () => {
     expect(await storeOf(s).sessions.list(o.userId)).toHaveLength(1);
   });
 
-  it("token creation and the exchange are both audited as session.create (spec §8)", async () => {
+  it("token creation and the exchange are both audited as session.create", async () => {
     const { s } = env;
     const m = await magicUrl(env);
     await web(s).use((account) => account.updateMagicURLSession(m.userId, m.secret));
@@ -924,7 +924,7 @@ describe("mock numbers (auth.mockNumbers)", () => {
   });
 });
 
-describe("rate limits (§1.10)", () => {
+describe("rate limits", () => {
   // Gatehouse counts per (IP, normalised e-mail) at Appwrite's 10, plus a per-e-mail ceiling
   // (src/core/rate-limits.ts; the ceiling and lock-out cases are in test/security/rate-limits.test.ts).
   it("POST tokens/email: 10 per hour per IP and e-mail, with X-RateLimit headers; other spellings share the counter; another IP has its own; API keys are exempt", async () => {
@@ -1073,7 +1073,7 @@ describe("auth methods switched off (auth.methods)", () => {
   });
   afterAll(() => off.s.close());
 
-  it("501 user_auth_method_unsupported with the spec's messages for clients; nothing written or sent", async () => {
+  it("501 user_auth_method_unsupported with Appwrite's messages for clients; nothing written or sent", async () => {
     const { s, box } = off;
     const b = web(s);
     const cases: Array<[() => Promise<unknown>, string]> = [
