@@ -81,7 +81,8 @@ const authSchema = z
     userLimit: z.number().int().min(0).default(0),
     /**
      * E-mail the user when a new session starts on an account that already has one (password
-     * login and token sessions other than magic URL and e-mail OTP, spec §2.28 step 7). Needs a mailer.
+     * login and token sessions other than magic URL and e-mail OTP, as in Appwrite;
+     * test/http/session-alerts.test.ts). Needs a mailer.
      */
     sessionAlerts: z.boolean().default(false),
     /**
@@ -123,7 +124,7 @@ const authSchema = z
   });
 
 /**
- * One OAuth2 provider's app (spec §2.38). Extra keys are provider-specific (Microsoft `tenant`);
+ * One OAuth2 provider's app (providers: src/oauth/providers.ts). Extra keys are provider-specific (Microsoft `tenant`);
  * `issuer` is the discovery issuer of oidc, okta, auth0, authentik (or a self-managed GitLab's URL).
  */
 const oauth2ProviderSchema = z.looseObject({

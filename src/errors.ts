@@ -77,7 +77,7 @@ export const errorCatalogue = {
   ],
   user_phone_already_exists: [409, "A user with the same phone number already exists in the current project."],
   user_phone_not_found: [400, "The current user does not have a phone number associated with their account."],
-  // Gatehouse decision A.2: these three have no entry in Appwrite's table (500 there); we answer 400.
+  // These three have no entry in Appwrite's table (500 there); Gatehouse answers 400.
   user_phone_not_verified: [400, "User phone is not verified"],
   user_email_not_found: [400, "User email could not be found."],
   user_email_not_verified: [400, "User email is not verified"],
@@ -113,7 +113,7 @@ export const errorCatalogue = {
 
 export type ErrorType = keyof typeof errorCatalogue;
 
-/** HTTP statuses Appwrite lets through unchanged; any other becomes 500 "Server Error" (spec §1.13). */
+/** HTTP statuses Appwrite lets through unchanged; any other becomes 500 "Server Error". */
 const PASS_THROUGH = new Set([400, 401, 402, 403, 404, 408, 409, 412, 416, 429, 451, 501, 503]);
 
 export class AppwriteError extends Error {

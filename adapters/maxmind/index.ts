@@ -11,7 +11,8 @@ import type { Geo } from "gatehouse";
  *
  * The file is read once, when the factory runs; lookups are then in memory and cached. Pass
  * `{ watchForUpdates: true }` to reload the file when it is replaced (e.g. by geoipupdate).
- * Appwrite shows a country code as lowercase ISO 3166-1 alpha-2 (spec §3.2): `"de"`, or null
+ * Appwrite shows a country code as lowercase ISO 3166-1 alpha-2 (the Session and Log models'
+ * `countryCode`): `"de"`, or null
  * (shown as `--` / "Unknown") for private, reserved and unlisted addresses.
  */
 export type MaxmindGeoOptions = Pick<OpenOpts, "cache" | "watchForUpdates" | "watchForUpdatesNonPersistent">;

@@ -29,8 +29,8 @@ const FIRST_CONNECTION = new Set(["wait", "connecting", "connect"]);
 
 /**
  * Count-then-increment in one Lua script, so concurrent requests on any number of instances
- * cannot both take the last slot. A refused request is not counted (spec §1.10). The key expires
- * with its window.
+ * cannot both take the last slot. A refused request is not counted (the `RateLimiter` port's
+ * rule, src/ports/rate-limiter.ts). The key expires with its window.
  */
 const HIT = `
 local count = tonumber(redis.call('GET', KEYS[1]) or '0')

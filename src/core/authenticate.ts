@@ -10,7 +10,7 @@ const USER_SCOPES: ReadonlySet<string> = new Set(["sessions.write", "public", "a
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Resolves who is calling (spec §1.5): the session value, then the API key. A malformed or
+ * Resolves who is calling: the session value, then the JWT, then the API key. A malformed or
  * unknown session makes the caller a guest; it is never an error by itself.
  */
 export async function authenticate(deps: Deps, ctx: RequestContext, now: Date): Promise<Caller> {
@@ -32,7 +32,7 @@ export async function authenticate(deps: Deps, ctx: RequestContext, now: Date): 
     }
   }
 
-  // A JWT overrides the session's user (spec §1.5 step 6). The session it names must still exist
+  // A JWT overrides the session's user, as in Appwrite. The session it names must still exist
   // and, unlike in Appwrite, must not have expired: a JWT never outlives the session it was minted
   // from. A JWT whose session is gone or expired makes the caller a guest, as Appwrite does for a
   // deleted session, so both cases answer alike (401 general_unauthorized_scope on account routes).
@@ -73,7 +73,7 @@ export async function authenticate(deps: Deps, ctx: RequestContext, now: Date): 
     };
   }
 
-  // accessedAt is written at most once a day per user (spec A.3): reads stay read-only.
+  // accessedAt is written at most once a day per user: reads stay read-only.
   const user = caller.user;
   if (user && (!user.accessedAt || now.getTime() - user.accessedAt.getTime() >= DAY_MS)) {
     user.accessedAt = now;

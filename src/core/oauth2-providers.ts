@@ -6,7 +6,7 @@ import { apiEndpoint, apiUrl } from "./urls";
 // The OAuth2 providers as this project configured them, and where their callbacks are: shared by
 // the OAuth2 routes and the mock provider's authorization page.
 
-/** The provider's settings, or the spec's 412 when it is off or incomplete (§2.38 steps 1–3). */
+/** The provider's settings, or Appwrite's 412 `project_provider_disabled` when it is off or incomplete. */
 export function configured(env: Env, name: string): { provider: Provider; settings: ProviderSettings } {
   const all = env.deps.config.oauth2 as Record<string, ProviderSettings>;
   const key = Object.keys(all).find((k) => k.toLowerCase() === name.toLowerCase());

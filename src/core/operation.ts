@@ -4,7 +4,10 @@ import type { Caller, Outcome, RequestContext } from "./context";
 import type { Deps } from "./deps";
 import type { RateLimitRule } from "./rate-limits";
 
-/** The scope a route demands (spec §1.9). */
+/**
+ * The scope a route demands: guests hold `sessions.write` and `public`, signed-in users also
+ * `account`, API keys their configured scopes (src/core/authenticate.ts).
+ */
 export type Scope = "account" | "sessions.write" | "public";
 export type AuthMethod = keyof ResolvedConfig["auth"]["methods"];
 
@@ -47,7 +50,7 @@ export interface OperationSpec<S extends ParamShape, R> {
   /** The response's wire model, when older SDKs need it filtered (src/http/response-format.ts). */
   model?: ResponseModel;
   scope: Scope;
-  /** Exempt from the MFA gate (spec §4). */
+  /** Exempt from the MFA gate (`needsMoreFactors` in src/core/pipeline.ts). */
   skipsMfaGate?: boolean;
   /** Needs an MFA challenge passed in the last 30 minutes. */
   needsRecentChallenge?: boolean;

@@ -7,7 +7,10 @@ export function loadPasswordDictionary(): Set<string> {
   return new Set(COMMON_PASSWORDS.split("\n"));
 }
 
-/** The personal-data rule (spec §5): the password may not contain the user's own identifiers. */
+/**
+ * The personal-data rule (`auth.personalDataCheck`): the password may not contain the user's own
+ * identifiers.
+ */
 export function checkPersonalData(
   deps: Deps,
   password: string,

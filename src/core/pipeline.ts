@@ -24,7 +24,7 @@ const METHOD_DISABLED: Record<AuthMethod, string> = {
 };
 
 /**
- * Runs one operation through Appwrite's request pipeline (spec §1.8), from user resolution on:
+ * Runs one operation through Appwrite's request pipeline, from user resolution on:
  * scope, blocked, MFA gate, rate limit, auth method, already-logged-in, fresh challenge,
  * parameters, handler, session limit. The first failure wins, so the order is the contract.
  */
@@ -35,7 +35,7 @@ export async function execute<S extends ParamShape, R>(
   raw: Record<string, unknown>,
 ): Promise<Outcome<R>> {
   let headers: Record<string, string> = {};
-  // Flags are read only from the spec itself: a polluted Object.prototype (`skipsMfaGate`,
+  // Flags are read only from the operation's own declaration: a polluted Object.prototype (`skipsMfaGate`,
   // `guestOnly`, …) must not switch a check off.
   const skipsMfaGate = ownFlag(op, "skipsMfaGate");
   const rateLimit = ownFlag(op, "rateLimit");
@@ -84,7 +84,7 @@ export async function execute<S extends ParamShape, R>(
 
 type Flag = "skipsMfaGate" | "rateLimit" | "authMethod" | "guestOnly" | "needsRecentChallenge" | "checksTimestamp";
 
-/** An operation flag only if the spec itself declares it, never one inherited from a prototype. */
+/** An operation flag only if the operation itself declares it, never one inherited from a prototype. */
 function ownFlag<S extends ParamShape, R, K extends Flag>(op: OperationSpec<S, R>, name: K): OperationSpec<S, R>[K] | undefined {
   return Object.hasOwn(op, name) ? op[name] : undefined;
 }
@@ -103,7 +103,7 @@ function checkTimestamp(header: string, caller: Caller): void {
   if (caller.user && caller.user.updatedAt.getTime() > at) throw new AppwriteError("document_update_conflict");
 }
 
-/** The MFA gate (spec §4): a session with one factor, of a user with MFA on and a second factor available. */
+/** The MFA gate: a session with one factor, of a user with MFA on and a second factor available. */
 async function needsMoreFactors(deps: Deps, caller: Caller): Promise<boolean> {
   const { user, session } = caller;
   if (!user || !session || !user.mfa || session.factors.length >= 2) return false;

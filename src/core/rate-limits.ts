@@ -1,6 +1,7 @@
 /**
- * Every route's rate limits, in one table (SECURITY.md cites it). Windows are fixed hours
- * (spec §1.10); each key is its own counter, checked in the order listed, and all must pass.
+ * Every route's rate limits, in one table (SECURITY.md cites it). Windows are fixed hours, as
+ * Appwrite counts (src/ports/rate-limiter.ts); each key is its own counter, checked in the order
+ * listed, and all must pass.
  *
  * Key templates take `{url}` (the route's path template, never the `Host` header), `{ip}` (the
  * client IP, src/http/client-ip.ts), `{userId}` (the signed-in user) and `{param-<name>}` (the

@@ -1,5 +1,5 @@
 /**
- * The session value (spec §1.6): standard base64 of `{"id":"<userId>","secret":"<secret>"}`.
+ * The session value, as Appwrite encodes it: standard base64 of `{"id":"<userId>","secret":"<secret>"}`.
  * It travels in the cookie, `X-Appwrite-Session`, `X-Fallback-Cookies`, and the `secret` field
  * that API-key callers get back.
  */

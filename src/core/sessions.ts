@@ -15,9 +15,9 @@ export interface NewSession {
   provider: string;
   providerUid?: string;
   factors: string[];
-  /** The OAuth2 provider's tokens, kept on the session as Appwrite does (spec §2.38 step 15). */
+  /** The OAuth2 provider's tokens, kept on the session as Appwrite does. */
   providerTokens?: { accessToken: string; refreshToken: string; accessTokenExpiry: Date | null };
-  /** This kind of login sends a session alert when `auth.sessionAlerts` is on (spec §2.28, §2.31). */
+  /** This kind of login sends a session alert when `auth.sessionAlerts` is on (src/config.ts). */
   alert?: boolean;
 }
 

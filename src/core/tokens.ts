@@ -66,7 +66,7 @@ export async function redeemToken(
   return match;
 }
 
-/** The Token model: the secret only for API-key callers (spec §3.3). */
+/** The Token model: the secret only for API-key callers, as in Appwrite. */
 export function tokenModel(env: Env, token: TokenRecord, secretForKeys: string) {
   return toToken(token, env.caller.role === "applications" ? secretForKeys : "");
 }

@@ -1,7 +1,7 @@
 import UAParser from "ua-parser-js";
 import type { ClientInfo } from "../ports/store";
 
-/** The os/client/device fields of sessions and logs (spec §3.2, §3.7). */
+/** The os/client/device fields of sessions and logs (src/ports/store.ts `ClientInfo`). */
 export type UserAgentInfo = Omit<ClientInfo, "countryCode">;
 
 /**

@@ -13,7 +13,7 @@ export function jwtKey(secret: string): Uint8Array {
   return sha256Bytes(`gatehouse:jwt:v1:${secret}`);
 }
 
-/** Appwrite's account JWT (spec §2.6): `{"typ":"JWT","alg":"HS256"}`, `{userId, sessionId, exp}`. */
+/** Appwrite's account JWT: header `{"typ":"JWT","alg":"HS256"}`, payload `{userId, sessionId, exp}`. */
 export function signSessionJwt(payload: SessionJwtPayload, key: Uint8Array): string {
   const header = JSON.stringify({ typ: "JWT", alg: "HS256" });
   const body = JSON.stringify({ userId: payload.userId, sessionId: payload.sessionId, exp: payload.exp });

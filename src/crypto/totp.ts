@@ -6,7 +6,7 @@ import { generateHOTP, verifyHOTP } from "@oslojs/otp";
 export const TOTP_PERIOD_SECONDS = 30;
 export const TOTP_DIGITS = 6;
 
-/** A new secret: 64 CSPRNG bytes, base32 without padding (103 characters, spec §4). */
+/** A new secret: 64 CSPRNG bytes, base32 without padding (103 characters, as Appwrite makes them). */
 export function newTotpSecret(): string {
   return encodeBase32UpperCaseNoPadding(randomBytes(64));
 }
@@ -32,8 +32,9 @@ export function verifyTotp(secret: string, step: number, code: string): boolean 
 }
 
 /**
- * The provisioning URI authenticator apps read (spec §4): label "<issuer>:<account>" and issuer
- * percent-encoded by RFC 3986, parameters sorted, defaults (algorithm, digits, period) omitted.
+ * The provisioning URI authenticator apps read, as Appwrite writes it (test/http/mfa.test.ts pins
+ * it): label "<issuer>:<account>" and issuer percent-encoded by RFC 3986, parameters sorted,
+ * defaults (algorithm, digits, period) omitted.
  */
 export function totpUri(issuer: string, account: string, secret: string): string {
   const encode = (v: string) => encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);

@@ -1,4 +1,7 @@
-/** Reads a cookie by name, case-insensitively (Gatehouse decision A.2), URL-decoding its value. */
+/**
+ * Reads a cookie by name, case-insensitively (so project ids with capitals work with cookies,
+ * unlike in Appwrite), URL-decoding its value.
+ */
 export function readCookie(header: string | null, name: string): string | null {
   if (!header) return null;
   const wanted = name.toLowerCase();

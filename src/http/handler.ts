@@ -143,7 +143,7 @@ export function createHandler(service: AccountService, options: HandlerOptions =
       ["Vary", "Origin"],
       ["Access-Control-Allow-Headers", ALLOW_HEADERS],
     ];
-    // Older SDKs' request and response filters, or the newer-SDK warning (spec §1.14).
+    // Older SDKs' request and response filters, or the newer-SDK warning (src/http/response-format.ts).
     const format = request.headers.get("x-appwrite-response-format");
     const compat = format ? compatFor(format) : null;
     if (compat?.warning) headers.push(["X-Appwrite-Warning", compat.warning]);
@@ -236,7 +236,7 @@ export function createHandler(service: AccountService, options: HandlerOptions =
   }
 
   /**
-   * Writes from an origin that is not a registered platform are refused (CSRF; spec §1.11). As in
+   * Writes from an origin that is not a registered platform are refused (CSRF). As in
    * Appwrite, the host decides and the scheme only names the platform in the message; except that
    * a native app ID counts only with an `appwrite-…://` scheme: read as a hostname it is often a
    * real domain (`com.example.app`) whose owner must not get a web origin.

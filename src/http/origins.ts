@@ -1,6 +1,7 @@
 /**
- * Which web origins may call the API and receive credentials (spec §1.11): the configured platform
- * hostnames (`*.example.com` matches subdomains, not the root) and the API's own hostname.
+ * Which web origins may call the API and receive credentials (test/http/pipeline.test.ts, "origin
+ * check" and "CORS headers"): the configured platform hostnames (`*.example.com` matches
+ * subdomains, not the root) and the API's own hostname.
  */
 export function isAllowedHost(host: string, platforms: readonly string[], apiHost: string): boolean {
   const h = host.toLowerCase();
@@ -41,7 +42,10 @@ export function registrableDomain(host: string): string {
   return labels.length < 2 ? "" : labels.slice(-2).join(".");
 }
 
-/** True when the caller's site and the API share a registrable domain (spec §1.7). */
+/**
+ * True when the caller's site and the API share a registrable domain: the browser keeps the
+ * session cookie then, and no `X-Fallback-Cookies` is sent (src/http/session-cookie.ts).
+ */
 export function isSameSite(origin: URL | null, apiHost: string): boolean {
   if (!origin) return false;
   const a = registrableDomain(origin.hostname);

@@ -6,7 +6,7 @@ import { convertOldQueries } from "../validation/old-queries";
 import { operations } from "../core/service";
 
 /**
- * `X-Appwrite-Response-Format` (spec §1.14): an older SDK names the server version it was built
+ * `X-Appwrite-Response-Format`: an older SDK names the server version it was built
  * for, and gets the parameters and models of that version. Appwrite 1.6's filters, as far as
  * Account routes go:
  *
@@ -97,7 +97,7 @@ const FROM_1_4: { [K in OperationName]?: ParamsFilter } = {
   listLogs: withCurrentQueries,
 };
 
-/** Appwrite request filter V18 (1.5 → 1.6), its Account case: the 1.5 SDK sent `otp` (§9). */
+/** Appwrite request filter V18 (1.5 → 1.6), its Account case: the 1.5 SDK sent `otp`. */
 const FROM_1_5: { [K in OperationName]?: ParamsFilter } = {
   deleteMfaAuthenticator: (params) => omit(params, "otp"),
 };

@@ -1,7 +1,10 @@
 import type { TargetRecord, UserRecord } from "../ports/store";
 import { formatDate } from "./datetime";
 
-/** The Account model (spec §3.1), fields in Appwrite's order. Secrets never leave. */
+/**
+ * The Account model, fields in Appwrite's order (pinned by `ACCOUNT_FIELDS` in
+ * test/http/account.test.ts). Secrets never leave.
+ */
 export function toAccount(user: UserRecord, targets: TargetRecord[]) {
   return {
     $id: user.id,

@@ -10,7 +10,7 @@ export interface SessionView {
   locale: string;
 }
 
-/** The Session model (spec §3.2). */
+/** The Session model, fields in Appwrite's order (pinned by `SESSION_FIELDS` in test/helpers/models.ts). */
 export function toSession(session: SessionRecord, view: SessionView) {
   return {
     $id: session.id,

@@ -1,7 +1,7 @@
 import type { TokenRecord } from "../ports/store";
 import { formatDate } from "./datetime";
 
-/** The Token model (spec §3.3); `secret` is "" unless the caller holds an API key. */
+/** The Token model, fields in Appwrite's order; `secret` is "" unless the caller holds an API key. */
 export function toToken(token: TokenRecord, secret: string) {
   return {
     $id: token.id,

@@ -277,7 +277,11 @@ function tokenAnswer(fetchFn: typeof fetch, provider: Provider): Options[typeof 
   };
 }
 
-/** Token endpoint failures keep the provider's status class, as Appwrite's adapters do (spec §2.38 step 7). */
+/**
+ * Token endpoint failures keep the provider's status class, as Appwrite's adapters do: a 400 or 401
+ * from the provider becomes `user_oauth2_bad_request` or `user_oauth2_unauthorized`, anything else
+ * `user_oauth2_provider_error`.
+ */
 function tokenError(provider: Provider, error: unknown): AppwriteError {
   const prefix = `Failed to obtain access token. The ${provider.name} OAuth2 provider returned an error: `;
   if (error instanceof oauth.ResponseBodyError) {

@@ -2,10 +2,10 @@ import { constantTimeEqual } from "../crypto/hash";
 import type { OAuth2Provider, ProviderProfile, ProviderSettings } from "./providers";
 
 /**
- * The test provider `mock` (spec §2.38): an OAuth2 provider that lives inside Gatehouse, for trying
- * the login flow and for an app's own tests without registering an app anywhere. Its authorization
- * page (`GET /v1/mock/tests/general/oauth2`, Appwrite's path under the API base) sends the browser straight back with
- * a code; its token and user endpoints are answered in-process, but still through oauth4webapi
+ * The test provider `mock`, as Appwrite has it: an OAuth2 provider that lives inside Gatehouse, for
+ * trying the login flow and for an app's own tests without registering an app anywhere. Its
+ * authorization page (`GET /mock/tests/general/oauth2` under the API base, Appwrite's path; see
+ * src/core/operations/oauth2-mock.ts) sends the browser straight back with a code; its token and user endpoints are answered in-process, but still through oauth4webapi
  * like any other provider.
  *
  * Whoever opens the start URL is signed in as the one mock user: never enable it in production.

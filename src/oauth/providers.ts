@@ -2,12 +2,13 @@ import type { TokenEndpointResponse } from "oauth4webapi";
 import { mockProvider } from "./mock-provider";
 
 /**
- * The OAuth2 providers of spec §2.38 as data. The protocol itself (discovery, PKCE, code exchange,
+ * Appwrite's OAuth2 providers as data. The protocol itself (discovery, PKCE, code exchange,
  * ID-token validation, userinfo) is oauth4webapi's job in `client.ts`; a provider here says only
  * where its endpoints are, what to ask for, and how to read the user out of its answers.
  *
  * `emailVerified` is true only where the provider states it (a claim or flag): an e-mail that is
- * not stated verified is never used to link to an existing account (Gatehouse decision A.2).
+ * not stated verified is never used to link to an existing account, where Appwrite would link it
+ * (test/http/oauth2.test.ts).
  */
 
 /** The user as Gatehouse needs it from any provider. */
@@ -597,7 +598,7 @@ export const providers: Record<string, Provider> = {
   ),
 };
 
-/** Every name the routes accept (spec §2.38), matched case-insensitively. */
+/** Every name the routes accept, matched case-insensitively. */
 export const PROVIDER_NAMES = Object.keys(providers).sort();
 
 /** The canonical spelling of a provider name (`PAYPALSANDBOX` → `paypalSandbox`). */

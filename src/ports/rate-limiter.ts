@@ -9,8 +9,8 @@ export interface RateLimitResult {
 }
 
 /**
- * Fixed-window counters (spec §1.10): a window starts on a multiple of `windowSeconds` since the
- * epoch; `limit` requests pass per window; a rejected request is not counted.
+ * Fixed-window counters, as Appwrite counts: a window starts on a multiple of `windowSeconds`
+ * since the epoch; `limit` requests pass per window; a rejected request is not counted.
  *
  * Keys come from src/core/rate-limit-key.ts: the route template and validated, normalised values,
  * each part longer than 64 characters replaced by its sha256, so a key is a few hundred characters

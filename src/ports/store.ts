@@ -96,7 +96,7 @@ export interface SessionRecord extends ClientInfo {
 
 export type SessionPatch = Partial<Omit<SessionRecord, "id" | "userId" | "createdAt" | "secretHash">>;
 
-/** Appwrite token types (spec §2.31). */
+/** Appwrite's token types, by Appwrite's numeric codes (stored as these numbers). */
 export const TokenType = {
   verification: 2,
   recovery: 3,
@@ -120,7 +120,10 @@ export interface TokenRecord {
   phrase: string;
   ip: string;
   userAgent: string;
-  /** Wrong guesses so far; short numeric codes die after a few (Gatehouse decision A.2). */
+  /**
+   * Wrong guesses so far; short numeric codes die after a few, where Appwrite sets no limit
+   * (test/http/tokens.test.ts, "a code dies after 5 wrong attempts").
+   */
   attempts: number;
 }
 

@@ -8,7 +8,7 @@
  * What a query that the 1.4 parser cannot read becomes: a string the current parser rejects with
  * "Invalid query: Syntax error", the answer the JSON form gives for garbage. (Appwrite throws a
  * plain exception here, which it reports as a 500.) Reporting it from the parameter check, rather
- * than here, keeps the error precedence of §1.8: a guest still gets 401 first.
+ * than here, keeps the order of checks of src/core/pipeline.ts: a guest still gets 401 first.
  */
 const UNREADABLE = "";
 

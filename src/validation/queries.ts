@@ -2,7 +2,7 @@ import { z } from "zod";
 import { invalidParam } from "../errors";
 
 /**
- * Appwrite's `queries[]` (spec §6): an array of JSON strings `{method, attribute?, values?}`.
+ * Appwrite's `queries[]`: an array of JSON strings `{method, attribute?, values?}`.
  * This module parses and checks them against what a route allows; routes then apply them.
  */
 export interface Query {

@@ -4,7 +4,7 @@ import { AppwriteError, invalidParam, missingParam } from "../errors";
 import { isSafeValue } from "./input-limits";
 
 /**
- * Appwrite's parameter validators (spec §2.0) as zod schemas. Each carries, as its zod
+ * Appwrite's parameter validators as zod schemas. Each carries, as its zod
  * description, the exact text Appwrite prints after ``Invalid `<param>` param: ``; `parseParams`
  * reports that text rather than zod's own message.
  */
@@ -28,7 +28,10 @@ export const uid = z
   .refine((v) => ID_PATTERN.test(v))
   .describe(uidDescription);
 
-/** Gatehouse decision A.2: NFKC, trim, lowercase, on every route, before validation. */
+/**
+ * NFKC, trim, lowercase, on every route (the token routes too), before validation and lookup, so
+ * one address has one spelling (test/http/tokens.test.ts, test/http/recovery-verification.test.ts).
+ */
 export function normaliseEmail(value: string): string {
   return value.normalize("NFKC").trim().toLowerCase();
 }

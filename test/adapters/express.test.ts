@@ -1,5 +1,5 @@
 /**
- * The Express adapter (spec A.3): it must work with or without the app's own body parsers,
+ * The Express adapter: it must work with or without the app's own body parsers,
  * wherever it is mounted, pass other paths on to the app, and survive oversized bodies.
  */
 import type { AddressInfo } from "node:net";

@@ -1,7 +1,8 @@
 /**
  * `gatehouse/maxmind`: the Geo port over a MaxMind DB file. The database is built by the test
  * (test/helpers/mmdb.ts writes the documented .mmdb format), with documentation-range networks.
- * Spec: /work/shared/spec/account-api.md §1.3 (X-Forwarded-For, X-Appwrite-Locale), §3.2, §3.7.
+ * Also the headers it depends on (X-Forwarded-For, X-Appwrite-Locale) and the country fields of the
+ * Session and Log models.
  */
 import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -186,7 +187,8 @@ describe("sessions and logs carry the GeoIP country", () => {
       body: {},
       headers: { "x-forwarded-for": `${GERMAN_IP}, 10.0.0.2`, "x-appwrite-locale": "de" },
     });
-    // 10.0.0.2 is not a trusted proxy, so it is the client (spec: walk from the right past trusted hops).
+    // 10.0.0.2 is not a trusted proxy, so it is the client (src/http/client-ip.ts walks from the
+    // right past trusted hops).
     expect(res.status).toBe(201);
     expect(res.json).toMatchObject({ ip: "10.0.0.2", countryCode: "--" });
     const direct = await raw(server.endpoint, "POST", "/account/sessions/anonymous", {

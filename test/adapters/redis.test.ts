@@ -19,8 +19,8 @@ import { raw } from "../helpers/sdk";
 import { startServer, type TestServer } from "../helpers/server";
 
 /*
- * The Redis rate limiter: the same fixed windows as the memory limiter (spec §1.10), counted
- * atomically across clients, under a configurable key prefix; and what it does while Redis is
+ * The Redis rate limiter: the same fixed windows as the memory limiter (src/ports/rate-limiter.ts),
+ * counted atomically across clients, under a configurable key prefix; and what it does while Redis is
  * down (a redis-server of this file's own, stopped and restarted by PID).
  */
 

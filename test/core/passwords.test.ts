@@ -201,7 +201,7 @@ describe("password dictionary (auth.passwordDictionary)", () => {
     expect(error.message).toBe(DICTIONARY_MESSAGE);
   });
 
-  it("is the password param's own validator, so it fails before a later invalid param (declaration order, §1.8)", async () => {
+  it("is the password param's own validator, so it fails before a later invalid param (declaration order)", async () => {
     const { service } = makeService({ auth: { passwordDictionary: true } });
     const error = await expectAppwriteError(
       service.create({ userId: "unique()", email: "jane@example.com", password: "password", name: "x".repeat(129) }),
@@ -257,7 +257,7 @@ describe("personal-data check (auth.personalDataCheck)", () => {
   });
 });
 
-describe("setting the first password through PATCH /account/email skips the three checks (§5)", () => {
+describe("setting the first password through PATCH /account/email skips the three checks", () => {
   it("an anonymous user converts with a dictionary password that contains its e-mail", async () => {
     const { service } = makeService({ auth: { passwordDictionary: true, personalDataCheck: true, passwordHistory: 3 } });
     const anon = await service.execute("createAnonymousSession", {}, {});

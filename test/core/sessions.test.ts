@@ -211,7 +211,7 @@ describe("purgeExpired", () => {
     const fresh = await login(service);
     clock.advance(31_000); // old expired 1 s ago, fresh has 29 s left
 
-    // Expired sessions still show in the store and in GET /account/sessions until purged (spec §5).
+    // Expired sessions still show in the store and in GET /account/sessions until purged (`purgeExpired`).
     expect(await service.config.store.sessions.list(userId)).toHaveLength(2);
     expect((await service.listSessions({ session: fresh })).total).toBe(2);
     expect(await service.purgeExpired()).toBe(1);

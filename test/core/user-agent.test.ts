@@ -1,5 +1,5 @@
 /**
- * User-agent parsing into the os/client/device fields of sessions and logs (spec §1.3, §3.2, §3.7):
+ * User-agent parsing into the os/client/device fields of sessions and logs:
  * Matomo device-detector short codes and names, as Appwrite reports them.
  */
 import { describe, expect, it } from "vitest";

@@ -38,12 +38,12 @@ export function nextIp(): string {
   return `10.${(ipSeq >> 16) & 255}.${(ipSeq >> 8) & 255}.${ipSeq & 255}`;
 }
 
-/** Wire datetime (spec §1.12). */
+/** Wire datetime (src/models/datetime.ts): ISO 8601 with milliseconds and a numeric offset. */
 export function iso(ms: number): string {
   return new Date(ms).toISOString().replace("Z", "+00:00");
 }
 
-/** Unix seconds at which the fixed 3600 s window containing `ms` ends (spec §1.10). */
+/** Unix seconds at which the fixed 3600 s window containing `ms` ends (src/ports/rate-limiter.ts). */
 export function windowEnd(ms: number): number {
   return Math.floor(ms / 1000 / 3600) * 3600 + 3600;
 }
@@ -83,7 +83,7 @@ export const web = (s: TestServer): Browser => browser(s.endpoint);
 /** node-appwrite's Account with the server API key. */
 export const key = (s: TestServer) => serverClient(s.endpoint).account;
 
-/** The rate-limit headers of a raw answer (spec §1.10), the reset being the end of the current window. */
+/** The rate-limit headers of a raw answer, the reset being the end of the current window. */
 export function expectRateHeaders(res: RawResult, limit: number, remaining: number, s: TestServer) {
   expect({
     limit: res.headers.get("x-ratelimit-limit"),

@@ -1,4 +1,4 @@
-/** Field lists of the wire models (spec §3), in order, for tests that check a model's exact shape. */
+/** Field lists of the wire models, in Appwrite's order, for tests that check a model's exact shape. */
 
 /** The client and location fields Session and Log share. */
 export const CLIENT_FIELDS = [
@@ -18,7 +18,7 @@ export const CLIENT_FIELDS = [
   "countryName",
 ] as const;
 
-/** Spec §3.2: the Session model. */
+/** The Session model (src/models/session.ts). */
 export const SESSION_FIELDS: readonly string[] = [
   "$id",
   "$createdAt",
@@ -38,5 +38,5 @@ export const SESSION_FIELDS: readonly string[] = [
   "mfaUpdatedAt",
 ];
 
-/** Spec §3.7: the Log model. */
+/** The Log model. */
 export const LOG_FIELDS: readonly string[] = ["event", "userId", "userEmail", "userName", "mode", "ip", "time", ...CLIENT_FIELDS];

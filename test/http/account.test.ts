@@ -1,8 +1,9 @@
 /**
- * The account routes (spec §2.1–2.3, §2.18–2.22, §2.35) driven through the official SDKs against a
- * real Express server on loopback: `appwrite` (web, via `browser()`) and `node-appwrite` (API key
- * and `setSession`). Raw HTTP is used only for what an SDK cannot send (malformed bodies, wrong
- * types, missing fields, forged credentials) or cannot show (status codes, headers).
+ * The account routes (get, create, e-mail, name, password, phone, prefs, status) driven through
+ * the official SDKs against a real Express server on loopback: `appwrite` (web, via `browser()`)
+ * and `node-appwrite` (API key and `setSession`). Raw HTTP is used only for what an SDK cannot
+ * send (malformed bodies, wrong types, missing fields, forged credentials) or cannot show (status
+ * codes, headers).
  *
  * Every failed write is followed by a look at the store to prove that nothing was written.
  */
@@ -196,8 +197,8 @@ const RAW_ROUTES: Array<{ method: string; path: string; body?: object }> = [
 ];
 
 /**
- * An address of 321 characters (64 + 1 + 256). Decision recorded here: the spec (§1.13) gives
- * "an e-mail longer than 320 characters" as its example of 400 document_invalid_structure, but
+ * An address of 321 characters (64 + 1 + 256). Decided here: one might expect 400
+ * document_invalid_structure for an e-mail longer than 320 characters, but
  * Appwrite's Email validator is PHP's FILTER_VALIDATE_EMAIL, which itself refuses anything over
  * 320 octets (and local parts over 64), so the real server answers 400 general_argument_invalid
  * "Value must be a valid email address" — and so does Gatehouse.
@@ -250,7 +251,7 @@ describe("account routes, default configuration", () => {
   // POST /account
   // -------------------------------------------------------------------------------------------
   describe("POST /account (create)", () => {
-    it("unique() makes a 20-hex id; the Account model has every §3.1 field, in order, with its type", async () => {
+    it("unique() makes a 20-hex id; the Account model has every field, in Appwrite's order, with its type", async () => {
       const b = browser(server.endpoint);
       const email = uniqueEmail("model");
       const user = await b.use((account) => account.create("unique()", email, PW));
@@ -701,7 +702,7 @@ describe("account routes, default configuration", () => {
       expect(await snapshot(server, m.id)).toEqual(before);
     });
 
-    it("QUIRK kept: re-submitting the user's own e-mail (any case) gives 409 user_target_already_exists", async () => {
+    it("Appwrite's quirk kept: re-submitting the user's own e-mail (any case) gives 409 user_target_already_exists", async () => {
       const m = await member(server);
       await server.service.config.store.users.update(m.id, { emailVerification: true });
       const before = await snapshot(server, m.id);
@@ -764,7 +765,7 @@ describe("account routes, default configuration", () => {
       expect(converted.email).toBe(email);
       expect(converted.emailVerification).toBe(false);
       expect(converted.passwordUpdate).toBe(iso(server.clock.now()));
-      // §2.3 step 8: an existing e-mail target is renamed; none is created if none existed.
+      // As in Appwrite: an existing e-mail target is renamed; none is created if none existed.
       expect(converted.targets).toEqual([]);
 
       // The anonymous session keeps working, and the address now logs in to the same account.

@@ -2,7 +2,6 @@
  * JWTs, activity logs and OAuth identities over HTTP, through the official SDKs (`appwrite` web,
  * `node-appwrite`) against a real Express server on loopback; raw HTTP only for status codes,
  * headers and input the SDKs never send.
- * Spec: /work/shared/spec/account-api.md §1.5 step 6, §1.8, §1.10, §2.4–2.7, §3.2, §3.5, §3.7, §6, §8.
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -26,7 +25,7 @@ const CHROME_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/53
 const FIREFOX_UBUNTU = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0";
 const UNKNOWN_ID = "0123456789abcdef0123";
 
-/** Spec §3.5: the Identity model's fields, in order. */
+/** The Identity model's fields, in Appwrite's order. */
 const IDENTITY_FIELDS = [
   "$id",
   "$createdAt",
@@ -76,7 +75,7 @@ function uniqueEmail(tag: string): string {
   return `${tag}-${seq}-${Math.random().toString(36).slice(2, 8)}@example.com`;
 }
 
-/** Wire datetime (spec §1.12). */
+/** Wire datetime (src/models/datetime.ts). */
 function iso(ms: number): string {
   return new Date(ms).toISOString().replace("Z", "+00:00");
 }
@@ -133,7 +132,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 // ---------------------------------------------------------------------------------------------
-// JWT (§1.5 step 6, §2.6)
+// JWT: X-Appwrite-JWT authenticates as its session's user (src/core/authenticate.ts)
 // ---------------------------------------------------------------------------------------------
 
 describe("POST /account/jwts", () => {
@@ -401,7 +400,7 @@ describe("POST /account/jwts with the jwt auth method off", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Logs (§2.7, §3.7, §8)
+// Logs: the Log model and the audit events (src/core/audit.ts)
 // ---------------------------------------------------------------------------------------------
 
 describe("GET /account/logs", () => {
@@ -481,7 +480,7 @@ describe("GET /account/logs", () => {
     expect([both.total, both.logs.map((l) => l.event), both.logs[0]!.time]).toEqual([6, EVENTS.slice(3, 5), iso(times[2]!)]);
     const past = await page([Query.offset(10)]);
     expect([past.total, past.logs]).toEqual([6, []]);
-    // Numeric strings are accepted (§6).
+    // Numeric strings are accepted, as Appwrite accepts them (src/validation/queries.ts).
     const text = await raw(server.endpoint, "GET", `/account/logs?queries[]=${encodeURIComponent('{"method":"limit","values":["1"]}')}`, {
       headers: { "x-appwrite-session": sessionValue(chrome) },
     });
@@ -541,7 +540,7 @@ describe("GET /account/logs", () => {
     );
   });
 
-  it("a guest gets 401 general_unauthorized_scope, not 400, even with invalid queries (§1.8)", async () => {
+  it("a guest gets 401 general_unauthorized_scope, not 400, even with invalid queries (scope is checked first)", async () => {
     const guest = browser(server.endpoint);
     await expectError(
       guest.use((account) => account.listLogs([Query.equal("event", ["x"])])),
@@ -566,7 +565,7 @@ describe("GET /account/logs", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Identities (§2.4, §2.5, §3.5)
+// Identities: list, delete, and the Identity model
 // ---------------------------------------------------------------------------------------------
 
 const hexId = () => randomBytes(10).toString("hex");

@@ -5,11 +5,10 @@
  *
  * TOTP codes come from the independent `otpauth` library, as a real authenticator app would
  * compute them, always at the server's manual clock. A code accepted once is refused for the rest
- * of its 30 s step (A.2), so the clock moves a step on between uses of TOTP codes.
+ * of its 30 s step (replay protection), so the clock moves a step on between uses of TOTP codes.
  *
  * Routes: PATCH /account/mfa, POST/PUT/DELETE /account/mfa/authenticators/{type},
  * POST/PUT /account/mfa/challenge, GET /account/mfa/factors, POST/GET/PATCH /account/mfa/recovery-codes.
- * Spec: /work/shared/spec/account-api.md A.2, §1.2, §1.8, §1.10, §2.8–2.17, §3.2, §3.9–3.12, §4, §7.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as OTPAuth from "otpauth";
@@ -31,7 +30,7 @@ const STEP_MS = 30_000;
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+00:00$/;
-/** §1.6: challenge (and session) ids are 20 lowercase hex characters. */
+/** Challenge (and session) ids are 20 lowercase hex characters (src/crypto/ids.ts). */
 const ID_FORMAT = /^[0-9a-f]{20}$/;
 const RECOVERY_CODE = /^[0-9a-f]{10}$/;
 
@@ -61,7 +60,7 @@ const MSG = {
   challengeId: `Invalid \`challengeId\` param: ${TEXT_256}`,
 };
 
-/** §3.9–3.12: field order of the models these routes return. */
+/** Field order of the models these routes return, as Appwrite's. */
 const CHALLENGE_FIELDS = ["$id", "$createdAt", "userId", "expire"];
 const FACTOR_FIELDS = ["totp", "phone", "email", "recoveryCode"];
 
@@ -96,12 +95,12 @@ afterAll(async () => {
 /** MFA numbers start +1415666, apart from the other flow suites' +1415555. */
 const uniqueMfaPhone = () => uniquePhone("+1415666");
 
-/** Wire datetime (§1.12). */
+/** Wire datetime (src/models/datetime.ts). */
 function iso(ms: number): string {
   return new Date(ms).toISOString().replace("Z", "+00:00");
 }
 
-/** Unix seconds at which the fixed 3600 s rate-limit window containing `ms` ends (§1.10). */
+/** Unix seconds at which the fixed 3600 s rate-limit window containing `ms` ends (src/ports/rate-limiter.ts). */
 function windowEnd(ms: number): number {
   return Math.floor(ms / 1000 / 3600) * 3600 + 3600;
 }
@@ -117,7 +116,7 @@ function wrongCode(right: string): string {
   return String((Number(right) + 1) % 1_000_000).padStart(6, "0");
 }
 
-/** Moves the server to the next 30 s step: codes accepted in this step stay refused (A.2). */
+/** Moves the server to the next 30 s step: codes accepted in this step stay refused (replay protection). */
 function nextStep(s: TestServer): void {
   s.clock.advance(STEP_MS);
 }
@@ -215,7 +214,7 @@ function as(b: Browser): Record<string, string> {
 // TOTP authenticator
 // ---------------------------------------------------------------------------------------------
 
-describe("TOTP authenticator (§2.9, §2.10, §4)", () => {
+describe("TOTP authenticator", () => {
   it("POST answers 200 with a 103-character base32 secret and the exact otpauth:// URI, which otpauth parses", async () => {
     const m = await member(server, "totp-setup");
     const res = await raw(server.endpoint, "POST", "/account/mfa/authenticators/totp", { body: {}, headers: as(m.b) });
@@ -277,7 +276,7 @@ describe("TOTP authenticator (§2.9, §2.10, §4)", () => {
     const account = await m.b.use((a) => a.updateMfaAuthenticator(AuthenticatorType.Totp, right));
     expect(account).toMatchObject({ $id: m.userId, email: m.email, mfa: false });
     expect(Object.keys(account)).toContain("targets");
-    // The session that verified it gains `totp` (§2.10).
+    // The session that verified it gains `totp`.
     const session = await m.b.use((a) => a.getSession("current"));
     expect(session.factors).toEqual(["password", "totp"]);
     expect(await m.b.use((a) => a.listMfaFactors())).toEqual({ totp: true, phone: false, email: false, recoveryCode: false });
@@ -331,7 +330,7 @@ describe("TOTP authenticator (§2.9, §2.10, §4)", () => {
     expect(e.message).toBe(AUTHENTICATOR_NOT_FOUND);
   });
 
-  it("the code that verified the authenticator cannot be replayed in a challenge within the same step (A.2)", async () => {
+  it("the code that verified the authenticator cannot be replayed in a challenge within the same step", async () => {
     const m = await member(server, "totp-verify-replay");
     const { secret } = await m.b.use((a) => a.createMfaAuthenticator(AuthenticatorType.Totp));
     const used = totpAt(server, secret);
@@ -360,7 +359,7 @@ describe("TOTP authenticator (§2.9, §2.10, §4)", () => {
 // Enabling MFA and the gate
 // ---------------------------------------------------------------------------------------------
 
-describe("enabling MFA and the gate (§2.8, §4, §1.8)", () => {
+describe("enabling MFA and the gate", () => {
   it("updateMFA(true) credits the enabling session with every verified factor; other sessions are gated", async () => {
     const m = await member(server, "enable");
     // b2 logged in before MFA was set up; it is the one that turns MFA on.
@@ -406,7 +405,7 @@ describe("enabling MFA and the gate (§2.8, §4, §1.8)", () => {
     expect(factors).toEqual({ totp: true, phone: false, email: false, recoveryCode: false });
 
     // Everything outside the mfa group is refused, including DELETE /account/sessions and the
-    // needsRecentChallenge routes (the gate comes first, §1.8).
+    // needsRecentChallenge routes (the gate comes first: src/core/pipeline.ts).
     const refused: Array<[string, () => Promise<unknown>]> = [
       ["deleteSessions", () => b2.use((a) => a.deleteSessions())],
       ["listSessions", () => b2.use((a) => a.listSessions())],
@@ -499,7 +498,7 @@ describe("enabling MFA and the gate (§2.8, §4, §1.8)", () => {
     expect((await b2.use((a) => a.get())).mfa).toBe(false);
     // The authenticator itself stays.
     expect((await b2.use((a) => a.listMfaFactors())).totp).toBe(true);
-    // Disabling changes no session (§2.8).
+    // Disabling changes no session.
     expect((await b2.use((a) => a.getSession("current"))).factors).toEqual(["password"]);
   });
 });
@@ -508,8 +507,8 @@ describe("enabling MFA and the gate (§2.8, §4, §1.8)", () => {
 // Passing a challenge by each factor
 // ---------------------------------------------------------------------------------------------
 
-describe("completing a challenge by each factor (§2.12, §2.13, §4)", () => {
-  it("totp: the PUT answers the current Session with the factor, ISO mfaUpdatedAt, current=true and a country name (A.2)", async () => {
+describe("completing a challenge by each factor", () => {
+  it("totp: the PUT answers the current Session with the factor, ISO mfaUpdatedAt, current=true and a country name", async () => {
     const m = await mfaMember(server, "pass-totp");
     const b2 = await login(server, m.email);
     const challenge = await b2.use((a) => a.createMfaChallenge(AuthenticationFactor.Totp));
@@ -592,7 +591,7 @@ describe("completing a challenge by each factor (§2.12, §2.13, §4)", () => {
     expect(await m.b.use((a) => a.get())).toMatchObject({ phone, phoneVerification: true });
     expect(await m.b.use((a) => a.listMfaFactors())).toEqual({ totp: false, phone: true, email: false, recoveryCode: false });
     await m.b.use((a) => a.updateMFA(true));
-    // Enabling credits the verified phone to the enabling session (§2.8).
+    // Enabling credits the verified phone to the enabling session.
     expect((await m.b.use((a) => a.getSession("current"))).factors).toEqual(["password", "phone"]);
 
     const b2 = await login(server, m.email);
@@ -654,7 +653,7 @@ describe("completing a challenge by each factor (§2.12, §2.13, §4)", () => {
 // Recovery codes
 // ---------------------------------------------------------------------------------------------
 
-describe("recovery codes (§2.15–2.17, §4)", () => {
+describe("recovery codes", () => {
   it("POST gives 6 distinct codes of 10 lowercase hex; a second POST is 409; GET and PATCH need a fresh challenge", async () => {
     const m = await member(server, "codes-create");
     const res = await raw(server.endpoint, "POST", "/account/mfa/recovery-codes", { body: {}, headers: as(m.b) });
@@ -791,7 +790,7 @@ describe("recovery codes (§2.15–2.17, §4)", () => {
 // Removing the authenticator
 // ---------------------------------------------------------------------------------------------
 
-describe("removing the authenticator (§2.11)", () => {
+describe("removing the authenticator", () => {
   it("needs a fresh challenge; then 204, totp false, a second delete 404; mfa stays on but one-factor sessions pass", async () => {
     const m = await mfaMember(server, "delete-totp");
     // Two factors, but no challenge passed yet.
@@ -816,7 +815,7 @@ describe("removing the authenticator (§2.11)", () => {
     );
     expect(again.message).toBe(AUTHENTICATOR_NOT_FOUND);
 
-    // user.mfa and the session's factors are left as they were (§2.11) ...
+    // user.mfa and the session's factors are left as they were ...
     expect((await m.b.use((a) => a.get())).mfa).toBe(true);
     expect((await m.b.use((a) => a.getSession("current"))).factors).toEqual(["password", "totp"]);
     // ... but nothing is left to ask for: a new login passes.
@@ -838,7 +837,7 @@ describe("removing the authenticator (§2.11)", () => {
 
   it("the SDK's deleteMfaAuthenticator succeeds with a fresh challenge", async () => {
     const m = await mfaMember(server, "delete-sdk");
-    // The session already held totp (from verifying): a TOTP challenge adds it only once (§2.13).
+    // The session already held totp (from verifying): a TOTP challenge adds it only once.
     const passed = await passTotp(server, m.b, m.secret);
     expect(passed.factors).toEqual(["password", "totp"]);
     await m.b.use((a) => a.deleteMfaAuthenticator(AuthenticatorType.Totp));
@@ -850,7 +849,7 @@ describe("removing the authenticator (§2.11)", () => {
 // Challenge failures
 // ---------------------------------------------------------------------------------------------
 
-describe("challenge failures (A.2, §2.13, §4)", () => {
+describe("challenge failures", () => {
   it("a wrong code is refused (401 user_invalid_token) and the challenge survives it", async () => {
     const m = await mfaMember(server, "wrong");
     const b2 = await login(server, m.email);
@@ -889,7 +888,7 @@ describe("challenge failures (A.2, §2.13, §4)", () => {
     );
   });
 
-  it("a challenge expires one hour after creation: at 59:59 it works, at 1 h + 1 s it is refused (A.2)", async () => {
+  it("a challenge expires one hour after creation: at 59:59 it works, at 1 h + 1 s it is refused", async () => {
     const m = await mfaMember(server, "expiry");
     const b2 = await login(server, m.email);
     const early = await b2.use((a) => a.createMfaChallenge(AuthenticationFactor.Totp));
@@ -940,7 +939,7 @@ describe("challenge failures (A.2, §2.13, §4)", () => {
     );
   });
 
-  it("a TOTP code accepted once is refused in a second challenge within the same step, accepted codes of the next step pass (A.2)", async () => {
+  it("a TOTP code accepted once is refused in a second challenge within the same step, accepted codes of the next step pass", async () => {
     const m = await mfaMember(server, "replay");
     const b2 = await login(server, m.email);
     const b3 = await login(server, m.email);
@@ -1035,7 +1034,7 @@ describe("challenge failures (A.2, §2.13, §4)", () => {
     nextStep(server);
   });
 
-  it("a challenge dies after 5 wrong codes: the right code is then refused; after 4 wrong codes it still works (A.2)", async () => {
+  it("a challenge dies after 5 wrong codes: the right code is then refused; after 4 wrong codes it still works", async () => {
     const m = await mfaMember(server, "attempts");
     const b2 = await login(server, m.email);
     const right = totpAt(server, m.secret);
@@ -1103,7 +1102,7 @@ describe("challenge failures (A.2, §2.13, §4)", () => {
 // Challenge preconditions
 // ---------------------------------------------------------------------------------------------
 
-describe("challenge preconditions (A.2, §2.12)", () => {
+describe("challenge preconditions", () => {
   it("without SMTP an e-mail challenge is 503 general_smtp_disabled; without an SMS provider a phone challenge is 503 general_phone_disabled", async () => {
     const m = await member(bare, "no-delivery");
     await verifyEmailInStore(bare, m);
@@ -1190,7 +1189,7 @@ describe("challenge preconditions (A.2, §2.12)", () => {
 // Rate limits
 // ---------------------------------------------------------------------------------------------
 
-describe("rate limits (§1.10, §2.12, §2.13)", () => {
+describe("rate limits", () => {
   it("POST challenge: 10 per hour per user, with X-RateLimit headers; another user is not affected; the next window is", async () => {
     // Start at the top of a window, so the ten requests below stay in one window.
     server.clock.set(windowEnd(server.clock.now()) * 1000);
@@ -1223,7 +1222,7 @@ describe("rate limits (§1.10, §2.12, §2.13)", () => {
     await m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Totp));
   });
 
-  it("POST challenge: refused requests (bad factor, missing phone) count towards the 10 (§1.8: counted before validation)", async () => {
+  it("POST challenge: refused requests (bad factor, missing phone) count towards the 10 (counted before validation)", async () => {
     server.clock.set(windowEnd(server.clock.now()) * 1000);
     const m = await member(server, "limit-count");
     for (let i = 0; i < 5; i += 1) {
@@ -1276,7 +1275,7 @@ describe("rate limits (§1.10, §2.12, §2.13)", () => {
 // ---------------------------------------------------------------------------------------------
 
 describe("more of the MFA contract", () => {
-  it("audit log: PATCH mfa and PUT authenticator write user.update, challenges write challenge.create and challenges.update; the others write nothing (§8)", async () => {
+  it("audit log: PATCH mfa and PUT authenticator write user.update, challenges write challenge.create and challenges.update; the others write nothing", async () => {
     const m = await member(server, "audit");
     const secret = await addTotp(server, m); // POST (no audit) + PUT (user.update)
     await m.b.use((a) => a.updateMFA(true)); // user.update
@@ -1299,7 +1298,7 @@ describe("more of the MFA contract", () => {
     expect(logs.logs.every((l) => l.userId === m.userId)).toBe(true);
   });
 
-  it("PATCH /account/mfa honours X-Appwrite-Timestamp: older than the last change → 409, unparsable → 400 (§1.3)", async () => {
+  it("PATCH /account/mfa honours X-Appwrite-Timestamp: older than the last change → 409, unparsable → 400", async () => {
     const m = await member(server, "timestamp");
     await m.b.use((a) => a.updateMFA(true));
     const changed = server.clock.now();
@@ -1323,7 +1322,7 @@ describe("more of the MFA contract", () => {
     expect(fresh.json!.mfa).toBe(false);
   });
 
-  it("a blocked user gets user_blocked before the MFA gate, on mfa-group routes too (§1.8)", async () => {
+  it("a blocked user gets user_blocked before the MFA gate, on skipsMfaGate routes too", async () => {
     const m = await mfaMember(server, "blocked");
     const b2 = await login(server, m.email);
     await server.service.config.store.users.update(m.userId, { status: false });
@@ -1344,7 +1343,7 @@ describe("more of the MFA contract", () => {
     );
   });
 
-  it("a 1.5 SDK's DELETE with an otp body is handled as in 1.6: the otp is ignored and a fresh challenge is needed (§1.14, §9)", async () => {
+  it("a 1.5 SDK's DELETE with an otp body is handled as in 1.6: the otp is ignored and a fresh challenge is needed", async () => {
     const m = await mfaMember(server, "delete-15");
     const headers = { ...as(m.b), "x-appwrite-response-format": "1.5.0" };
     const refused = await raw(server.endpoint, "DELETE", "/account/mfa/authenticators/totp", {
@@ -1370,7 +1369,7 @@ describe("more of the MFA contract", () => {
     nextStep(server);
   });
 
-  it("challenge codes and recovery codes are not stored in the clear (A.2)", async () => {
+  it("challenge codes and recovery codes are not stored in the clear", async () => {
     const m = await member(server, "hashes");
     await verifyEmailInStore(server, m);
     const challenge = await m.b.use((a) => a.createMfaChallenge(AuthenticationFactor.Email));
@@ -1412,10 +1411,10 @@ describe("more of the MFA contract", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Bad input: always the spec's type and code, never a 500
+// Bad input: always Appwrite's type and code, never a 500
 // ---------------------------------------------------------------------------------------------
 
-describe("bad input (§1.2, §1.8, §2.0)", () => {
+describe("bad input", () => {
   const ROUTES: Array<[string, string]> = [
     ["PATCH", "/account/mfa"],
     ["POST", "/account/mfa/authenticators/totp"],
@@ -1535,7 +1534,8 @@ describe("bad input (§1.2, §1.8, §2.0)", () => {
 
   it("pipeline order: the fresh-challenge check comes before parameter validation; the gate before both", async () => {
     const m = await member(inputs, "input-order");
-    // No challenge passed: DELETE with a bad type is refused for the challenge first (§1.8 step 5 before 6).
+    // No challenge passed: DELETE with a bad type is refused for the challenge first
+    // (src/core/pipeline.ts checks it before the parameters).
     expectRawError(
       await raw(inputs.endpoint, "DELETE", "/account/mfa/authenticators/hotp", { body: {}, headers: as(m.b) }),
       401,

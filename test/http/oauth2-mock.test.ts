@@ -1,5 +1,5 @@
 /**
- * The test provider `mock` (spec §2.38 "plus the test provider mock"), which lives inside Gatehouse:
+ * The test provider `mock` (src/oauth/mock-provider.ts), which lives inside Gatehouse:
  * the whole browser-less flow through it, and the sign-up refusals that need a provider whose
  * answer the test controls (no id → user_missing_id, no e-mail, the project's user limit).
  *
@@ -105,7 +105,7 @@ describe("the mock provider", () => {
   });
 });
 
-describe("sign-up refusals through OAuth2 (spec §2.38 steps 8 and 10)", () => {
+describe("sign-up refusals through OAuth2", () => {
   it("a provider answer without a user id goes to the failure URL as 400 user_missing_id; nothing is created", async () => {
     const server = await serve({ oauth2: { mock: { ...MOCK, user: { id: "" } } } });
     const { final } = await followRedirects(startUrl(server), APP);

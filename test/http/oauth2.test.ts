@@ -6,7 +6,6 @@
  * Routes: GET tokens/oauth2/{provider}, GET sessions/oauth2/{provider}, GET+POST
  * sessions/oauth2/callback/{provider}/{projectId}, GET sessions/oauth2/{provider}/redirect,
  * POST sessions/token, GET account/identities, DELETE account/identities/{id}.
- * Spec: /work/shared/spec/account-api.md A.2, §1.12–1.13, §2.38, §3.5, §5.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ID } from "appwrite";
@@ -20,7 +19,7 @@ const SUCCESS = `${APP}/success`;
 const FAILURE = `${APP}/failure`;
 const ACCOUNTS = {
   alice: { sub: "alice-sub", email: "alice@example.com", email_verified: true, name: "Alice Example" },
-  // The provider does not vouch for Bob's address (A.2 case).
+  // The provider does not vouch for Bob's address: it must not link to Bob's account.
   bob: { sub: "bob-sub", email: "bob@example.com", email_verified: false, name: "Bob Unverified" },
   carol: { sub: "carol-sub", email: "carol@example.com", email_verified: true, name: "Carol Session" },
   dave: { sub: "dave-sub", email: "dave@example.com", email_verified: true, name: "Dave Anonymous" },
@@ -143,7 +142,7 @@ describe("OAuth2 token flow with a real OpenID provider", () => {
     expect(r.json!.providerAccessToken).not.toBe("");
   });
 
-  it("an OAuth2 login while an anonymous session is active converts that account (spec §5)", async () => {
+  it("an OAuth2 login while an anonymous session is active converts that account", async () => {
     const anon = await raw(gatehouse.endpoint, "POST", "/account/sessions/anonymous", {
       body: {},
       headers: { origin: "http://localhost" },
@@ -167,8 +166,8 @@ describe("OAuth2 token flow with a real OpenID provider", () => {
 });
 
 describe("OAuth2 failures", () => {
-  it("A.2: an existing password account is not linked by an e-mail the provider did not verify (409 user_already_exists to failure)", async () => {
-    // Decision recorded here: neither link (takeover risk) nor create a duplicate (e-mail is unique).
+  it("an existing password account is not linked by an e-mail the provider did not verify (409 user_already_exists to failure)", async () => {
+    // Decided here: neither link (takeover risk) nor create a duplicate (e-mail is unique).
     const owner = browser(gatehouse.endpoint);
     const created = await owner.use((account) => account.create(ID.unique(), "bob@example.com", "password123"));
     const { final } = await login("bob");

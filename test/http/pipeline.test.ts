@@ -1,6 +1,6 @@
 /**
- * The HTTP transport and the request pipeline (spec Part B §1): routing, CORS and the origin
- * check, project resolution, the error format, the order of checks (§1.8), body parsing,
+ * The HTTP transport and the request pipeline: routing, CORS and the origin check, project
+ * resolution, the error format, the order of checks (src/core/pipeline.ts), body parsing,
  * robustness against malformed input, and the client IP used by rate limits.
  *
  * Every test talks to a real Express server on loopback. Users are created through the service
@@ -80,7 +80,7 @@ function expectError(response: Raw, status: number, type: string, message?: stri
 
 // ---------------------------------------------------------------------------------------------
 
-describe("routing (§1.1)", () => {
+describe("routing", () => {
   it("an unknown path under /v1 is 404 general_route_not_found with the spec message", async () => {
     for (const path of ["/nope", "/account/nope", "/account/sessions/a/b"]) {
       const r = await raw(server.endpoint, "GET", path);
@@ -116,7 +116,7 @@ describe("routing (§1.1)", () => {
   });
 });
 
-describe("CORS headers on normal responses (§1.11)", () => {
+describe("CORS headers on normal responses", () => {
   it("an allowed origin is echoed, with credentials and the exposed session headers", async () => {
     for (const method of ["GET", "POST"] as const) {
       const r = await raw(server.endpoint, method, method === "GET" ? "/account" : "/account/sessions/anonymous", {
@@ -167,7 +167,7 @@ describe("CORS headers on normal responses (§1.11)", () => {
   });
 });
 
-describe("origin check (§1.11)", () => {
+describe("origin check", () => {
   const EVIL_MESSAGE = "Invalid Origin. Register your new client (evil.example) as a new Web platform on your project console dashboard";
 
   it("a write from a foreign Origin without a key is 403 general_unknown_origin", async () => {
@@ -259,7 +259,7 @@ describe("origin check (§1.11)", () => {
   });
 });
 
-describe("project resolution (§1.4)", () => {
+describe("project resolution", () => {
   it("a missing header means project console, which is not found", async () => {
     const r = await raw(server.endpoint, "GET", "/account", { project: null });
     expectError(r, 404, "project_not_found", PROJECT_NOT_FOUND);
@@ -297,7 +297,7 @@ describe("project resolution (§1.4)", () => {
   });
 });
 
-describe("responses and errors (§1.12, §1.13)", () => {
+describe("responses and errors", () => {
   it("an error body has exactly message, code, type, version in that order", async () => {
     const r = await raw(server.endpoint, "GET", "/account");
     expect(r.status).toBe(401);
@@ -351,7 +351,7 @@ describe("responses and errors (§1.12, §1.13)", () => {
   });
 });
 
-describe("order of checks (§1.8)", () => {
+describe("order of checks", () => {
   it("route beats origin: a foreign write to an unknown path is 404", async () => {
     const r = await raw(server.endpoint, "POST", "/account/nope", { body: {}, headers: { origin: EVIL_ORIGIN } });
     expectError(r, 404, "general_route_not_found");
@@ -517,7 +517,7 @@ describe("order of checks (§1.8)", () => {
   });
 });
 
-describe("body parsing (§1.2)", () => {
+describe("body parsing", () => {
   it("JSON with `application/json; charset=utf-8` is parsed", async () => {
     const email = freshEmail();
     await makeUser(server, email);
@@ -824,7 +824,8 @@ describe("never a 500 (fuzz)", () => {
             continue;
           }
           if (response.status >= 400 && operations[name].htmlErrors) {
-            // The OAuth2 callback is for browsers: its errors are an HTML page (spec §1.13).
+            // The OAuth2 callback is for browsers: its errors are an HTML page (`htmlErrors` on its
+            // operation).
             if (!response.headers.get("content-type")?.startsWith("text/html"))
               failures.push(`${where}: ${response.status} not an HTML error page`);
           } else if (response.status >= 400) {
@@ -866,7 +867,7 @@ describe("deeply nested values (found by the fuzz above)", () => {
 
 // ---------------------------------------------------------------------------------------------
 
-describe("client IP (§1.3, trusted proxies)", () => {
+describe("client IP (trusted proxies)", () => {
   it("clientIp: the socket peer unless it is a trusted proxy", () => {
     expect(clientIp("10.0.0.1", "1.2.3.4", [])).toBe("10.0.0.1");
     expect(clientIp("203.0.113.9", "1.2.3.4", ["10.0.0.1"])).toBe("203.0.113.9");

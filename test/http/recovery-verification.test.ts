@@ -4,7 +4,6 @@
  * Express server on loopback; raw HTTP only for malformed input and rate-limit headers.
  *
  * Routes: POST/PUT verification, POST/PUT verification/phone, POST/PUT recovery.
- * Spec: /work/shared/spec/account-api.md A.2, §1.10, §2.23, §2.24, §2.40–2.43, §3.3, §5, §7.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ID } from "appwrite";
@@ -34,7 +33,7 @@ const HOUR = 3_600_000;
 const PASSWORD = "password123";
 const NEW_PASSWORD = "brand-new-password-1";
 
-/** Spec §3.3: the Token model's fields, in order. */
+/** The Token model's fields, in Appwrite's order (src/models/token.ts). */
 const TOKEN_FIELDS = ["$id", "$createdAt", "userId", "secret", "expire", "phrase"];
 
 const INVALID_TOKEN = "Invalid token passed in the request.";
@@ -183,7 +182,7 @@ describe("POST /account/verification", () => {
 
     expect((await m.b.use((account) => account.get())).emailVerification).toBe(true);
     const events = (await storeOf(s).logs.list(m.userId, { limit: 2, offset: 0 })).map((l) => l.event);
-    expect(events).toEqual(["verification.update", "verification.create"]); // newest first (§8)
+    expect(events).toEqual(["verification.update", "verification.create"]); // newest first
     const e = await expectAppwriteError(
       m.b.use((account) => account.createVerification("http://localhost/verify")),
       "user_email_already_verified",
@@ -526,7 +525,7 @@ describe("PUT /account/verification/phone", () => {
     expect((await a.b.use((account) => account.get())).phoneVerification).toBe(true);
   });
 
-  it("a guest gets 401 even with the right code (spec §2.43: the code is checked against the caller's own tokens); the owner can still confirm", async () => {
+  it("a guest gets 401 even with the right code (the code is checked against the caller's own tokens); the owner can still confirm", async () => {
     const { s } = env;
     const m = await memberWithPhone(s, "phone-guest");
     const { code } = await phoneCode(env, m);
@@ -552,7 +551,7 @@ describe("PUT /account/verification/phone", () => {
     expect(e.message).toBe(USER_NOT_FOUND);
   });
 
-  it("a code dies after 5 wrong attempts (A.2)", async () => {
+  it("a code dies after 5 wrong attempts", async () => {
     const { s } = env;
     const m = await memberWithPhone(s, "phone-attempts");
     const { code } = await phoneCode(env, m);
@@ -649,7 +648,7 @@ describe("POST /account/recovery", () => {
     expect(linkTo(box, email, "recovery").searchParams.get("secret")).toBe(token.secret);
   });
 
-  it("the address is normalised before the lookup (A.2); the mail goes to the stored address", async () => {
+  it("the address is normalised before the lookup; the mail goes to the stored address", async () => {
     const { s, box } = env;
     const email = uniqueEmail("recover-case");
     const user = await key(s).create(ID.unique(), email, PASSWORD);
@@ -658,7 +657,7 @@ describe("POST /account/recovery", () => {
     expect(linkTo(box, email, "recovery").searchParams.get("userId")).toBe(user.$id);
   });
 
-  it("an unknown address gives 404 user_not_found (spec QUIRK kept); nothing is sent", async () => {
+  it("an unknown address gives 404 user_not_found (Appwrite's answer, kept); nothing is sent", async () => {
     const { s, box } = env;
     const sent = box.entries.length;
     const e = await expectAppwriteError(

@@ -3,7 +3,6 @@
  * raw HTTP with the header set, since the official SDKs in the tests are 1.6 SDKs; they are used
  * to check that they get no filters and no warning. The pure parts (PHP's version_compare, the
  * 1.4 query parser, the filter tables) are also checked directly.
- * Spec: /work/shared/spec/account-api.md §1.3, §1.14, §3.2, §3.3, §6, §9.
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -64,7 +63,8 @@ async function addTotp(b: Browser): Promise<() => string> {
   const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30 });
   const code = () => totp.generate({ timestamp: server.clock.now() });
   await b.use((a) => a.updateMfaAuthenticator(AuthenticatorType.Totp, code()));
-  // A code is accepted once per 30 s step (A.2): move on before the next one.
+  // A code is accepted once per 30 s step (replay protection, src/core/operations/mfa.ts): move on
+  // before the next one.
   server.clock.advance(30_000);
   return code;
 }
@@ -83,7 +83,7 @@ afterEach(() => vi.restoreAllMocks());
 // Pure parts
 // ---------------------------------------------------------------------------------------------
 
-describe("version_compare, as PHP compares (§1.3)", () => {
+describe("version_compare, as PHP compares", () => {
   it.each([
     ["1.4.0", "1.5.0", -1],
     ["1.5.0", "1.5.0", 0],
@@ -123,7 +123,7 @@ describe("version_compare, as PHP compares (§1.3)", () => {
   });
 });
 
-describe("the 1.4 query string form (§6), as Appwrite's V17 filter parsed it", () => {
+describe("the 1.4 query string form, as Appwrite's V17 filter parsed it", () => {
   it.each([
     ["limit(25)", { method: "limit", values: [25] }],
     ["offset(0)", { method: "offset", values: [0] }],
@@ -196,7 +196,7 @@ describe("the filter tables", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Queries over HTTP (§6)
+// Queries over HTTP (src/validation/queries.ts, src/validation/old-queries.ts)
 // ---------------------------------------------------------------------------------------------
 
 describe("1.4 string queries over HTTP", () => {
@@ -294,7 +294,7 @@ describe("1.4 string queries over HTTP", () => {
     expect((await raw(server.endpoint, "GET", path, { headers: { ...headers, ...V14 } })).status).toBe(200);
   });
 
-  it("a 1.4 string the old parser cannot read gives the same 400 as JSON garbage; a guest still gets 401 first (§1.8)", async () => {
+  it("a 1.4 string the old parser cannot read gives the same 400 as JSON garbage; a guest still gets 401 first", async () => {
     const { email } = await signUp("garbage");
     const { headers } = await rawLogin(email, {});
     for (const query of ["limit", "between()", 'select("a")', '{"method":"limit","values":[1]}']) {
@@ -307,7 +307,7 @@ describe("1.4 string queries over HTTP", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Models (§3.2, §3.3)
+// Models: Session and Token as each format sees them
 // ---------------------------------------------------------------------------------------------
 
 describe("1.4 response models", () => {
@@ -363,7 +363,7 @@ describe("1.4 response models", () => {
       body: { factor: "totp" },
       headers: { ...sessionOf(b), ...V14 },
     });
-    // 200, not 201: spec §2.12.
+    // 200, not 201, as Appwrite answers POST /account/mfa/challenge.
     expect(challenge.status).toBe(200);
     const done = await raw(server.endpoint, "PUT", "/account/mfa/challenge", {
       body: { challengeId: challenge.json!.$id, otp: code() },
@@ -390,7 +390,7 @@ describe("1.4 response models", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Request parameters (§1.14, §9)
+// Request parameters: the older formats' request filters (src/http/response-format.ts)
 // ---------------------------------------------------------------------------------------------
 
 describe("1.4 and 1.5 request parameters", () => {
@@ -433,7 +433,7 @@ describe("1.4 and 1.5 request parameters", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// The header itself (§1.3)
+// The header itself: compared as PHP's version_compare (src/http/version-compare.ts)
 // ---------------------------------------------------------------------------------------------
 
 describe("the format value", () => {

@@ -3,7 +3,7 @@
  * today) against Gatehouse, with their object-style calls. They were built for newer Appwrite
  * servers and send `X-Appwrite-Response-Format` 2.3.0 / 1.9.5: the Account API they use is the
  * same, and a service whose `version` is at least that format draws no "downgrade" warning.
- * The rest of the suites use the 1.6 SDKs (appwrite 17, node-appwrite 16) the spec describes.
+ * The rest of the suites use the 1.6 SDKs (appwrite 17, node-appwrite 16), Gatehouse's baseline.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Account, AuthenticationFactor, AuthenticatorType, Client, ID, Query } from "appwrite-latest";

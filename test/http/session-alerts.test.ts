@@ -1,5 +1,5 @@
 /**
- * Session alerts (`auth.sessionAlerts`, spec §2.28 step 7 and §2.31 step 8): a "new session" e-mail
+ * Session alerts (`auth.sessionAlerts`, src/config.ts): a "new session" e-mail
  * when an account that already has a session gets another one, by password or by a token other than
  * magic URL and e-mail OTP. Mail goes to an outbox (the SMTP adapter itself is tested against a real
  * SMTP server in test/adapters).

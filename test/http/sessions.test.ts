@@ -1,7 +1,6 @@
 /**
  * Session routes over HTTP, driven through the official SDKs (`appwrite` web, `node-appwrite`)
  * against a real Express server on loopback; raw HTTP only for what the SDKs cannot send.
- * Spec: /work/shared/spec/account-api.md §1.5–1.8, §1.10, §2.25–2.28, §2.32–2.35, §3.2, §5, §7.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ID } from "appwrite";
@@ -47,12 +46,12 @@ function uniqueEmail(tag: string): string {
   return `${tag}-${seq}-${Math.random().toString(36).slice(2, 8)}@example.com`;
 }
 
-/** Wire datetime (spec §1.12). */
+/** Wire datetime (src/models/datetime.ts). */
 function iso(ms: number): string {
   return new Date(ms).toISOString().replace("Z", "+00:00");
 }
 
-/** Unix seconds at which the fixed 3600 s window containing `ms` ends (spec §1.10). */
+/** Unix seconds at which the fixed 3600 s window containing `ms` ends (src/ports/rate-limiter.ts). */
 function windowEnd(ms: number): number {
   return Math.floor(ms / 1000 / 3600) * 3600 + 3600;
 }
@@ -123,7 +122,7 @@ function setCookies(res: RawResult): ParsedCookie[] {
   return res.headers.getSetCookie().map(parseSetCookie);
 }
 
-/** Decodes a session value (spec §1.6) and checks its exact textual form. */
+/** Decodes a session value (src/core/session-value.ts) and checks its exact textual form. */
 function decodeValue(value: string, userId: string): { id: string; secret: string } {
   const text = Buffer.from(value, "base64").toString("utf8");
   const parsed = JSON.parse(text) as { id: string; secret: string };
@@ -153,7 +152,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 describe("POST /account/sessions/email", () => {
-  it("web SDK login returns the Session model (§3.2 order) with provider email, factors [password], current, hidden secret", async () => {
+  it("web SDK login returns the Session model (Appwrite's field order) with provider email, factors [password], current, hidden secret", async () => {
     const email = uniqueEmail("login-model");
     const user = await signUp(server, email);
     const now = server.clock.now();
@@ -475,7 +474,7 @@ describe("POST /account/sessions/email rate limit (10 per hour per IP and e-mail
     expectRawError(await post(email, PASSWORD, "/account/sessions/email"), 429, "general_rate_limit_exceeded");
   });
 
-  it("API-key responses still carry the rate-limit headers but do not use up the counter (§1.10 exempt callers)", async () => {
+  it("API-key responses still carry the rate-limit headers but do not use up the counter (exempt callers)", async () => {
     const email = uniqueEmail("rl-key");
     await signUp(server, email);
     const keyed = await post(email, PASSWORD, "/account/sessions/email", { "x-appwrite-key": API_KEY });
@@ -801,7 +800,7 @@ describe("DELETE /account/sessions", () => {
   });
 });
 
-describe("session transport (§1.5)", () => {
+describe("session transport", () => {
   let email: string;
   let userId: string;
   let value: string;
@@ -869,9 +868,9 @@ describe("session transport (§1.5)", () => {
     expect(headerAndFallback.json!.$id).toBe(userId);
   });
 
-  // Decision recorded (spec §1.5 step 5): "A malformed or invalid cookie does not make the server
-  // fall through to the header or the fallback." Appwrite 1.6.2 itself decodes an undecodable
-  // cookie to empty values and then does fall through; Gatehouse follows the spec sentence.
+  // Decided here: a malformed or invalid cookie does not make the server fall through to the
+  // header or the fallback; only an absent one does (src/http/session-cookie.ts). Appwrite 1.6.2
+  // itself decodes an undecodable cookie to empty values and then does fall through.
   it("a malformed cookie does not fall through to X-Appwrite-Session or X-Fallback-Cookies: the caller is a guest", async () => {
     const withFallback = await getAccount(server, {
       cookie: `${COOKIE}=not-a-session`,
@@ -922,7 +921,7 @@ describe("session transport (§1.5)", () => {
   });
 });
 
-describe("server API keys (§1.5 step 7, §1.8)", () => {
+describe("server API keys", () => {
   it("a key caller sees the session value as secret; setSession(secret) then works", async () => {
     const email = uniqueEmail("ssr");
     const user = await signUp(server, email);

@@ -3,7 +3,7 @@ import { ID } from "appwrite";
 import { browser, raw, serverClient } from "../helpers/sdk";
 import { startServer, type TestServer } from "../helpers/server";
 
-/** `X-Appwrite-Timestamp`: optimistic concurrency on the account update routes (spec §1.3). */
+/** `X-Appwrite-Timestamp`: optimistic concurrency on the account update routes. */
 let server: TestServer;
 let session = "";
 beforeAll(async () => {

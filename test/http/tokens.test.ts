@@ -6,7 +6,6 @@
  * Routes: POST tokens/email, POST tokens/magic-url (+ alias POST sessions/magic-url),
  * POST tokens/phone (+ alias POST sessions/phone), POST sessions/token, PUT sessions/magic-url,
  * PUT sessions/phone.
- * Spec: /work/shared/spec/account-api.md A.2, §1.10, §2.29–2.31, §2.36, §2.37, §2.39, §3.3, §5, §7.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ID, type Models } from "appwrite";
@@ -38,7 +37,7 @@ const HOUR = 60 * MINUTE;
 const YEAR_MS = 31_536_000 * 1000;
 const PASSWORD = "password123";
 
-/** Spec §3.3: the Token model's fields, in order. */
+/** The Token model's fields, in Appwrite's order (src/models/token.ts). */
 const TOKEN_FIELDS = ["$id", "$createdAt", "userId", "secret", "expire", "phrase"];
 
 const INVALID_TOKEN = "Invalid token passed in the request.";
@@ -85,7 +84,7 @@ function call(
   return raw(s.endpoint, method, path, { body, headers });
 }
 
-/** Spec §3.3: field order, ID format, `$createdAt` now, `expire - $createdAt` the lifetime. */
+/** The Token model: field order, ID format, `$createdAt` now, `expire - $createdAt` the lifetime. */
 function expectToken(
   token: object,
   expected: { userId: string; now: number; lifetimeMs: number; secret?: string | RegExp; phrase?: string | RegExp },
@@ -105,7 +104,7 @@ function expectToken(
   else expect(t.phrase).toMatch(phrase);
 }
 
-/** A session created from a token (spec §2.31): no providerUid, current, hidden secret. */
+/** A session created from a token: no providerUid, current, hidden secret. */
 function expectTokenSession(session: Models.Session, expected: { userId: string; provider: string; factors: string[]; now: number }) {
   expect(session).toMatchObject({
     userId: expected.userId,
@@ -228,7 +227,7 @@ describe("POST /account/tokens/email (e-mail OTP)", () => {
       life: lifetime(forUnknown),
     });
 
-    // A.2: the address is normalised (NFKC, trim, lowercase) before the lookup.
+    // The address is normalised (NFKC, trim, lowercase) before the lookup (src/validation/validators.ts).
     const shouted = await b.use((account) => account.createEmailToken(ID.unique(), `  ${known.toUpperCase()} `));
     expect(shouted.userId).toBe(user.$id);
 
@@ -369,7 +368,7 @@ describe("e-mail OTP codes: lifetime, wrong, reused, foreign, attempt limit", ()
     expect((await web(s).use((account) => account.createSession(b.userId, b.code))).userId).toBe(b.userId);
   });
 
-  it("a code dies after 5 wrong attempts (A.2): the right code then gets 401", async () => {
+  it("a code dies after 5 wrong attempts: the right code then gets 401", async () => {
     const { s } = env;
     const otp = await emailOtp(env);
     for (let i = 1; i <= 5; i++) {
@@ -700,7 +699,7 @@ describe("POST /account/tokens/phone (SMS OTP)", () => {
     expect(await storeOf(s).sessions.list(a.userId)).toHaveLength(1);
   });
 
-  it("an SMS code dies after 5 wrong attempts (A.2)", async () => {
+  it("an SMS code dies after 5 wrong attempts", async () => {
     const { s } = env;
     const otp = await phoneOtp(env);
     for (let i = 1; i <= 5; i++) {
@@ -857,7 +856,7 @@ describe("single use under concurrency, audit names, link details", () => {
     expect(await storeOf(s).sessions.list(o.userId)).toHaveLength(1);
   });
 
-  it("token creation and the exchange are both audited as session.create (spec §8)", async () => {
+  it("token creation and the exchange are both audited as session.create", async () => {
     const { s } = env;
     const m = await magicUrl(env);
     await web(s).use((account) => account.updateMagicURLSession(m.userId, m.secret));
@@ -925,7 +924,7 @@ describe("mock numbers (auth.mockNumbers)", () => {
   });
 });
 
-describe("rate limits (§1.10)", () => {
+describe("rate limits", () => {
   // Gatehouse counts per (IP, normalised e-mail) at Appwrite's 10, plus a per-e-mail ceiling
   // (src/core/rate-limits.ts; the ceiling and lock-out cases are in test/security/rate-limits.test.ts).
   it("POST tokens/email: 10 per hour per IP and e-mail, with X-RateLimit headers; other spellings share the counter; another IP has its own; API keys are exempt", async () => {
@@ -1074,7 +1073,7 @@ describe("auth methods switched off (auth.methods)", () => {
   });
   afterAll(() => off.s.close());
 
-  it("501 user_auth_method_unsupported with the spec's messages for clients; nothing written or sent", async () => {
+  it("501 user_auth_method_unsupported with Appwrite's messages for clients; nothing written or sent", async () => {
     const { s, box } = off;
     const b = web(s);
     const cases: Array<[() => Promise<unknown>, string]> = [

@@ -78,7 +78,7 @@ describe.skipIf(!hasPostgres || !hasRedisServer)("three instances whose Redis is
     return { statuses, counted: key ? Number(await client.get(key)) : 0 };
   }
 
-  it("keeps answering with the spec's shapes while Redis is down, and counts in Redis again after the restart", async () => {
+  it("keeps answering with Appwrite's shapes while Redis is down, and counts in Redis again after the restart", async () => {
     const endpoints = cluster.instances.map((i) => i.endpoint);
     const users = await createUsers(endpoints[0]!, 10, "redis-fault");
     expect((await attempts(3)).counted, "counting in Redis before the outage").toBe(3);

@@ -109,7 +109,8 @@ export const updateEmail = operation({
     const current = requireUser(env);
     await checkCurrentPassword(env, current, input.password);
     if ((await store.identities.findByEmail(input.email, current.id)).length > 0) throw new AppwriteError("general_bad_request");
-    // Appwrite refuses any existing target with this address, the user's own included (QUIRK kept).
+    // Appwrite refuses any existing target with this address, the user's own included (kept;
+    // test/http/account.test.ts).
     if (await store.targets.getByIdentifier(input.email)) throw new AppwriteError("user_target_already_exists");
 
     const patch: UserPatch = { email: input.email, emailVerification: false };

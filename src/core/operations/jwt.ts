@@ -3,7 +3,7 @@ import { signSessionJwt } from "../../crypto/jwt";
 import { ok, operation, requireUser } from "../operation";
 import { RATE_LIMITS } from "../rate-limits";
 
-/** Lifetime of an account JWT: 15 minutes (spec §2.6). */
+/** Lifetime of an account JWT: 15 minutes, as in Appwrite. */
 const JWT_SECONDS = 900;
 
 export const createJWT = operation({

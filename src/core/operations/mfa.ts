@@ -36,7 +36,7 @@ async function addFactors(env: Env, session: SessionRecord, factors: string[], c
   return (await env.deps.store.sessions.update(session.id, patch)) ?? { ...session, ...patch };
 }
 
-/** Six codes of 10 lowercase hex characters (spec §4): hashed for redemption, sealed for display. */
+/** Six codes of 10 lowercase hex characters, as Appwrite's: hashed for redemption, sealed for display. */
 function newRecoveryCodes(env: Env, user: UserRecord): { codes: string[]; records: RecoveryCodeRecord[] } {
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => randomHex(5));
   const records = codes.map((code) => ({
@@ -108,7 +108,7 @@ export const updateMfaAuthenticator = operation({
     if (!found) throw new AppwriteError("user_authenticator_not_found");
     if (found.verified) throw new AppwriteError("user_authenticator_already_verified");
     const step = totpStep(env.now.getTime());
-    // Only the current step's code is accepted (spec §4), and that step only once.
+    // Only the current step's code is accepted, as in Appwrite, and (unlike Appwrite) that step only once.
     if (
       !verifyTotp(found.secret, step, input.otp) ||
       !(await env.deps.store.mfa.useAuthenticatorStep(found.id, step, { verified: true, updatedAt: env.now }))
@@ -195,7 +195,7 @@ export const updateMfaChallenge = operation({
     const session = currentSession(env);
     const { store } = env.deps;
     const challenge = await store.challenges.get(input.challengeId);
-    // Gatehouse decision A.2: expiry, ownership and an attempt limit are enforced.
+    // Expiry, ownership and an attempt limit are enforced (Appwrite checks none of them).
     if (
       !challenge ||
       challenge.userId !== user.id ||
@@ -211,7 +211,7 @@ export const updateMfaChallenge = operation({
     if (!(await store.challenges.consume(challenge.id))) throw new AppwriteError("user_invalid_token");
     const updated = await addFactors(env, session, [challenge.type], true);
     await audit(env, "challenges.update", user, `user/${user.id}`);
-    // Gatehouse decision A.2: `current` and `countryName` are computed, datetimes are ISO.
+    // `current` and `countryName` are computed and datetimes are ISO, where Appwrite gets them wrong.
     return ok(toSession(updated, { current: true, secret: "", locale: env.ctx.locale ?? "en" }));
   },
 });

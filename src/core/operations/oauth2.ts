@@ -18,7 +18,7 @@ import { checkUserLimit, newTarget, newUser } from "../users";
 import { RATE_LIMITS } from "../rate-limits";
 
 /**
- * OAuth2 login (spec §2.38): the start routes redirect to the provider, the provider comes back to
+ * OAuth2 login: the start routes redirect to the provider, the provider comes back to
  * the callback, which hands over to the redirect route; that one exchanges the code, finds or
  * creates the user and the identity, and redirects to the app with a session or a token.
  *
@@ -98,7 +98,7 @@ export const createOAuth2Session = startRoute(`${ACCOUNT}/sessions/oauth2/:provi
 
 /**
  * The provider's return (GET, or a form POST from Apple): forwards everything it received to the
- * redirect route on the API's own origin, adding the project (spec §2.38 "callback").
+ * redirect route on the API's own origin, adding the project, as Appwrite's callback does.
  */
 export const oauth2Callback = operation({
   method: "GET",
@@ -213,7 +213,7 @@ async function complete(
   await saveIdentity(env, user, name, result);
   const current = await fillProfile(env, user, result);
 
-  // A session upgrade replaces the caller's session (spec §2.38 step 9).
+  // A session upgrade replaces the caller's session, as in Appwrite.
   const upgraded = env.caller.session;
   if (upgraded) await env.deps.store.sessions.delete(upgraded.id);
 
@@ -245,7 +245,7 @@ const providerEmail = (result: Exchanged) => {
 };
 
 /**
- * Whose login this is (spec §2.38 steps 9–10), with Gatehouse decision A.2: an existing account is
+ * Whose login this is, stricter than Appwrite (test/http/oauth2.test.ts): an existing account is
  * found by e-mail only when the provider says it verified that e-mail. An unverified match is
  * refused (409) rather than linked (account takeover) or duplicated (the e-mail is unique).
  */
@@ -282,7 +282,7 @@ async function resolveUser(env: Env, name: string, result: Exchanged): Promise<U
 async function createUser(env: Env, email: string, result: Exchanged): Promise<UserRecord> {
   const { store } = env.deps;
   await checkUserLimit(env);
-  // Appwrite marks every OAuth2 user verified; Gatehouse only when the provider says so (A.2).
+  // Appwrite marks every OAuth2 user verified; Gatehouse only when the provider says so.
   const user = newUser(env, {
     id: uniqueId(env.now.getTime()),
     name: result.profile.name,
@@ -301,7 +301,7 @@ async function createUser(env: Env, email: string, result: Exchanged): Promise<U
   return user;
 }
 
-/** Creates or refreshes the identity with the provider's current tokens (spec §2.38 step 12). */
+/** Creates or refreshes the identity with the provider's current tokens. */
 async function saveIdentity(env: Env, user: UserRecord, name: string, result: Exchanged): Promise<void> {
   const { store } = env.deps;
   const email = providerEmail(result);
@@ -336,8 +336,8 @@ async function saveIdentity(env: Env, user: UserRecord, name: string, result: Ex
 }
 
 /**
- * An empty e-mail or name is filled from the provider (spec §2.38 step 13): this is what converts
- * an anonymous account (§5). The e-mail counts as verified only if the provider says so.
+ * An empty e-mail or name is filled from the provider, as in Appwrite: this is what converts an
+ * anonymous account. The e-mail counts as verified only if the provider says so.
  */
 async function fillProfile(env: Env, user: UserRecord, result: Exchanged): Promise<UserRecord> {
   const email = providerEmail(result);

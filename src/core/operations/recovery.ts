@@ -27,7 +27,8 @@ export const createRecovery = operation({
     // With enumeration protection an unknown or blocked address gets the answer a known one gets,
     // and nothing is stored or sent (src/core/enumeration.ts).
     if (hidden && (!user || !user.status)) return ok(hiddenToken(env, input.email, null, { lifetimeMs: HOUR }), 201);
-    // Appwrite answers 404 for an unknown address (QUIRK §2.23, kept: the SDKs' apps rely on it).
+    // Appwrite answers 404 for an unknown address (kept: the SDKs' apps rely on it; see
+    // `auth.enumerationProtection` for the alternative).
     if (!user) throw new AppwriteError("user_not_found");
     if (!user.status) throw new AppwriteError("user_blocked");
     const secret = randomHex(128);
@@ -66,7 +67,7 @@ export const updateRecovery = operation({
         passwordHash: hash,
         passwordUpdatedAt: env.now,
         passwordHistory: nextHistory(env.deps, user.passwordHistory, hash),
-        // Following the link proves the address (spec §5).
+        // Following the link proves the address, as in Appwrite.
         emailVerification: true,
         updatedAt: env.now,
       })) ?? user;

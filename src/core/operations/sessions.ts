@@ -120,7 +120,7 @@ export const updateSession = operation({
     const updated = await env.deps.store.sessions.update(session.id, { expire, updatedAt: env.now });
     if (!updated) throw new AppwriteError("user_session_not_found");
     await audit(env, "session.update", user, `user/${user.id}`);
-    // Gatehouse decision A.2: ISO datetime and a true `current`, where Appwrite returns neither.
+    // An ISO datetime and a true `current`, where Appwrite returns neither.
     return ok(view(env, updated));
   },
 });
@@ -134,7 +134,7 @@ export const deleteSession = operation({
   params: { sessionId: uid },
   async run(env, input) {
     const user = requireUser(env);
-    // X-Appwrite-Timestamp (spec §1.3) guards the session document here, not the user.
+    // X-Appwrite-Timestamp guards the session document here, not the user.
     const since = env.ctx.timestamp ? parseTimestamp(env.ctx.timestamp) : null;
     const session = await findOwnSession(env, input.sessionId);
     if (since !== null && session.updatedAt.getTime() > since) throw new AppwriteError("document_update_conflict");

@@ -19,7 +19,7 @@ import { RATE_LIMITS } from "../rate-limits";
 
 const ACCOUNT = "/account";
 
-/** A user for an address or number nobody has yet: no password, nothing verified (spec §2.36, §2.39). */
+/** A user for an address or number nobody has yet: no password, nothing verified, as Appwrite makes one. */
 async function passwordlessUser(env: Env, requestedId: string, contact: { email?: string; phone?: string }): Promise<UserRecord> {
   const { store } = env.deps;
   await checkUserLimit(env);
@@ -154,13 +154,14 @@ export const createPhoneToken = operation({
     const token = await issueToken(env, user, { type: TokenType.phone, secret: code, lifetimeMs: 15 * MINUTE });
     if (!mock) await deliverSms(env, "phone-login", input.phone, code, () => store.tokens.consume(token.id));
     await audit(env, "session.create", user, `user/${user.id}`);
-    // API-key callers get the session-style encoding of {userId, code} (spec §2.39).
+    // API-key callers get the session-style encoding of {userId, code} (src/core/session-value.ts).
     return ok(tokenModel(env, token, encodeSessionValue(user.id, code)), 201);
   },
 });
 
-/** How a redeemed token becomes a session (spec §2.31). */
-// `alert`: sends a session alert (spec §2.31 step 8); not after magic URL and e-mail OTP, whose e-mail was the login.
+/** How a redeemed token becomes a session. */
+// `alert`: sends a session alert (`auth.sessionAlerts`); not after magic URL and e-mail OTP, whose
+// e-mail was the login.
 const SESSION_BY_TOKEN_TYPE: Partial<Record<number, { factor: string; provider: string; verifies?: "email" | "phone"; alert: boolean }>> = {
   [TokenType.magicUrl]: { factor: "email", provider: "magic-url", verifies: "email", alert: false },
   [TokenType.email]: { factor: "email", provider: "token", verifies: "email", alert: false },

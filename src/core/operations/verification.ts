@@ -87,7 +87,7 @@ export const updatePhoneVerification = operation({
     const { store } = env.deps;
     const user = await store.users.get(input.userId);
     if (!user) throw new AppwriteError("user_not_found");
-    // Appwrite checks the code against the *caller's* tokens (§2.43), so only that user, signed
+    // Appwrite checks the code against the *caller's* tokens, so only that user, signed
     // in, can confirm; a guest or another user gets 401 whatever the code.
     if (env.caller.user?.id !== user.id) throw new AppwriteError("user_invalid_token");
     const token = await redeemToken(env, user.id, input.secret, [TokenType.phone]);
