@@ -1,6 +1,6 @@
 import { defineConfig } from "tsup";
 
-// Each subpath is its own entry; adapters import "gatehouse" and it stays external, so the core
+// Each subpath is its own entry; adapters import "gatehouse-auth" and it stays external, so the core
 // is bundled once and `instanceof AppwriteError` holds across entries.
 export default defineConfig({
   entry: {
@@ -12,7 +12,7 @@ export default defineConfig({
     twilio: "adapters/twilio/index.ts",
     maxmind: "adapters/maxmind/index.ts",
     redis: "adapters/redis/index.ts",
-    // The `gatehouse` command (package.json "bin"); tsup keeps its shebang and makes it executable.
+    // The `gatehouse-auth` command (package.json "bin"); tsup keeps its shebang and makes it executable.
     bin: "adapters/kysely/bin.ts",
   },
   format: ["esm", "cjs"],
@@ -23,6 +23,6 @@ export default defineConfig({
   shims: true,
   // Kysely, the database drivers, nodemailer and ioredis are optional peer dependencies: loaded from the user's
   // node_modules, never bundled (the drivers are loaded only when a URL needs them).
-  external: ["gatehouse", "express", "kysely", "pg", "mysql2", "better-sqlite3", "nodemailer", "maxmind", "ioredis"],
+  external: ["gatehouse-auth", "express", "kysely", "pg", "mysql2", "better-sqlite3", "nodemailer", "maxmind", "ioredis"],
   tsconfig: "tsconfig.build.json",
 });

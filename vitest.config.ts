@@ -4,13 +4,13 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   resolve: {
     alias: {
-      "gatehouse/express": fileURLToPath(new URL("./adapters/express/index.ts", import.meta.url)),
-      "gatehouse/next": fileURLToPath(new URL("./adapters/next/index.ts", import.meta.url)),
-      "gatehouse/kysely": fileURLToPath(new URL("./adapters/kysely/index.ts", import.meta.url)),
-      "gatehouse/smtp": fileURLToPath(new URL("./adapters/smtp/index.ts", import.meta.url)),
-      "gatehouse/twilio": fileURLToPath(new URL("./adapters/twilio/index.ts", import.meta.url)),
-      "gatehouse/maxmind": fileURLToPath(new URL("./adapters/maxmind/index.ts", import.meta.url)),
-      "gatehouse/redis": fileURLToPath(new URL("./adapters/redis/index.ts", import.meta.url)),
+      "gatehouse-auth/express": fileURLToPath(new URL("./adapters/express/index.ts", import.meta.url)),
+      "gatehouse-auth/next": fileURLToPath(new URL("./adapters/next/index.ts", import.meta.url)),
+      "gatehouse-auth/kysely": fileURLToPath(new URL("./adapters/kysely/index.ts", import.meta.url)),
+      "gatehouse-auth/smtp": fileURLToPath(new URL("./adapters/smtp/index.ts", import.meta.url)),
+      "gatehouse-auth/twilio": fileURLToPath(new URL("./adapters/twilio/index.ts", import.meta.url)),
+      "gatehouse-auth/maxmind": fileURLToPath(new URL("./adapters/maxmind/index.ts", import.meta.url)),
+      "gatehouse-auth/redis": fileURLToPath(new URL("./adapters/redis/index.ts", import.meta.url)),
       gatehouse: fileURLToPath(new URL("./src/index.ts", import.meta.url)),
     },
   },

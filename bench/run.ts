@@ -316,7 +316,7 @@ async function memoryScenariosOn(server: Server, rows: Row[]): Promise<void> {
   await load({ ...bareLoad, seconds: WARMUP_SECONDS });
   await load({ ...accountLoad, seconds: WARMUP_SECONDS });
   const [bareRuns, accountRuns] = await alternate(
-    ["bare", "gatehouse"],
+    ["bare", "gatehouse-auth"],
     () => load(bareLoad),
     () => load(accountLoad),
   );

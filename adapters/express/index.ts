@@ -8,7 +8,7 @@ import {
   type GatehouseHandler,
   type HandlerOptions,
   type RawRequest,
-} from "gatehouse";
+} from "gatehouse-auth";
 
 export interface AccountRouterOptions extends Omit<HandlerOptions, "basePath"> {
   /** Largest request body read, in bytes. Default 1 MiB. */

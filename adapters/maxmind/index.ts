@@ -1,9 +1,9 @@
 import { isIP } from "node:net";
 import { open, Reader, type OpenOpts } from "maxmind";
-import type { Geo } from "gatehouse";
+import type { Geo } from "gatehouse-auth";
 
 /**
- * `gatehouse/maxmind`: a Geo port that reads a MaxMind DB (`.mmdb`) country database that you
+ * `gatehouse-auth/maxmind`: a Geo port that reads a MaxMind DB (`.mmdb`) country database that you
  * supply, such as GeoLite2-Country or GeoIP2-Country (or any database whose records carry
  * `country.iso_code`, `registered_country.iso_code` or a top-level `country_code`).
  *

@@ -7,7 +7,7 @@ import {
   type HandlerOptions,
   type OperationName,
   type RequestContext,
-} from "gatehouse";
+} from "gatehouse-auth";
 
 export interface NextRouteOptions extends HandlerOptions {
   /**

@@ -1,4 +1,4 @@
-import { memoryRateLimiter, type RateLimiter, type RateLimitResult } from "gatehouse";
+import { memoryRateLimiter, type RateLimiter, type RateLimitResult } from "gatehouse-auth";
 import type { Redis } from "ioredis";
 
 export type RedisUnavailablePolicy = "memory" | "deny" | "allow";

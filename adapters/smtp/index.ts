@@ -1,9 +1,9 @@
 import { createTransport } from "nodemailer";
 import { z } from "zod";
-import type { Mailer, MailMessage } from "gatehouse";
+import type { Mailer, MailMessage } from "gatehouse-auth";
 
 /**
- * `gatehouse/smtp`: a Mailer that sends through an SMTP server with nodemailer (an optional peer
+ * `gatehouse-auth/smtp`: a Mailer that sends through an SMTP server with nodemailer (an optional peer
  * dependency: `npm i nodemailer`).
  *
  *   const mailer = smtpMailer({

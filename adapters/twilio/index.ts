@@ -1,8 +1,8 @@
 import { z } from "zod";
-import type { Sms, SmsMessage } from "gatehouse";
+import type { Sms, SmsMessage } from "gatehouse-auth";
 
 /**
- * `gatehouse/twilio`: an Sms port that sends through Twilio's Programmable Messaging REST API
+ * `gatehouse-auth/twilio`: an Sms port that sends through Twilio's Programmable Messaging REST API
  * (`POST /2010-04-01/Accounts/{AccountSid}/Messages.json`, HTTP Basic auth, form-encoded body).
  *
  *   createAccountService({ …, sms: twilioSms({ accountSid, authToken, from: "+15005550006" }) })

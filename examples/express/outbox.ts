@@ -9,7 +9,7 @@
  * The demo server mounts it only with GATEHOUSE_DEV_OUTBOX=1 and refuses to start with it in production.
  */
 import { Router, type Response } from "express";
-import type { Outbox, OutboxEntry } from "gatehouse";
+import type { Outbox, OutboxEntry } from "gatehouse-auth";
 
 /** One row of the page and of messages.json. */
 export interface OutboxRow {

@@ -23,9 +23,9 @@
  * to see a whole OAuth2 login without registering an app anywhere.
  */
 import express from "express";
-import { createAccountService, outbox, type Outbox } from "gatehouse";
-import { accountRouter } from "gatehouse/express";
-import { kyselyStore, migrateToLatest, openDatabase } from "gatehouse/kysely";
+import { createAccountService, outbox, type Outbox } from "gatehouse-auth";
+import { accountRouter } from "gatehouse-auth/express";
+import { kyselyStore, migrateToLatest, openDatabase } from "gatehouse-auth/kysely";
 import { outboxRoutes } from "./outbox";
 
 const port = Number(process.env.PORT ?? 3000);
@@ -54,7 +54,7 @@ if (box && process.env.SMTP_URL) console.warn("GATEHOUSE_DEV_OUTBOX=1: SMTP_URL 
 async function smtpFromEnv() {
   const url = process.env.SMTP_URL;
   if (box || !url) return null;
-  const { smtpMailer } = await import("gatehouse/smtp");
+  const { smtpMailer } = await import("gatehouse-auth/smtp");
   return smtpMailer({
     from: process.env.SMTP_FROM ?? `"${process.env.PROJECT_NAME ?? "Gatehouse demo"}" <no-reply@localhost>`,
     transport: { url },

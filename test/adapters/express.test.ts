@@ -7,8 +7,8 @@ import type { Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import express from "express";
 import { ID } from "appwrite";
-import { createAccountService, memoryStore } from "gatehouse";
-import { accountRouter, type AccountRouterOptions } from "gatehouse/express";
+import { createAccountService, memoryStore } from "gatehouse-auth";
+import { accountRouter, type AccountRouterOptions } from "gatehouse-auth/express";
 import { browser, expectAppwriteError, raw } from "../helpers/sdk";
 import { API_KEY, PROJECT, cheapHasher, startServer, type TestServer } from "../helpers/server";
 

@@ -1,5 +1,5 @@
 /**
- * `gatehouse/maxmind`: the Geo port over a MaxMind DB file. The database is built by the test
+ * `gatehouse-auth/maxmind`: the Geo port over a MaxMind DB file. The database is built by the test
  * (test/helpers/mmdb.ts writes the documented .mmdb format), with documentation-range networks.
  * Also the headers it depends on (X-Forwarded-For, X-Appwrite-Locale) and the country fields of the
  * Session and Log models.
@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ID } from "appwrite";
 import * as node from "node-appwrite";
 import { Reader } from "maxmind";
-import type { Geo } from "gatehouse";
-import { maxmindGeo } from "gatehouse/maxmind";
+import type { Geo } from "gatehouse-auth";
+import { maxmindGeo } from "gatehouse-auth/maxmind";
 import { buildMmdb, type MmdbNetwork } from "../helpers/mmdb";
 import { API_KEY, PROJECT, startServer, type TestServer } from "../helpers/server";
 import { raw, serverClient, sessionClient } from "../helpers/sdk";

@@ -3,8 +3,8 @@
  * `Request` objects, and `serverAccount` gets a Map-backed cookie jar.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { createAccountService, memoryStore, type AccountService } from "gatehouse";
-import { accountRoutes, serverAccount, type CookieJar } from "gatehouse/next";
+import { createAccountService, memoryStore, type AccountService } from "gatehouse-auth";
+import { accountRoutes, serverAccount, type CookieJar } from "gatehouse-auth/next";
 import { API_KEY, PROJECT, cheapHasher } from "../helpers/server";
 
 const PASSWORD = "password123";

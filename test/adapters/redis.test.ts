@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { memoryRateLimiter, type RateLimiter, type RateLimitResult } from "gatehouse";
-import { redisRateLimiter } from "gatehouse/redis";
+import { memoryRateLimiter, type RateLimiter, type RateLimitResult } from "gatehouse-auth";
+import { redisRateLimiter } from "gatehouse-auth/redis";
 import type { Redis } from "ioredis";
 import { servicesRequired } from "../helpers/databases";
 import {

@@ -4,7 +4,7 @@ import { ID } from "appwrite";
 import { createTransport } from "nodemailer";
 import { SMTPServer, type SMTPServerAddress } from "smtp-server";
 import { simpleParser, type ParsedMail } from "mailparser";
-import { smtpMailer, type SmtpMailer } from "gatehouse/smtp";
+import { smtpMailer, type SmtpMailer } from "gatehouse-auth/smtp";
 import { browser, expectAppwriteError } from "../helpers/sdk";
 import { startServer, type TestServer } from "../helpers/server";
 

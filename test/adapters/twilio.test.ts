@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ID } from "appwrite";
-import { twilioSms, TwilioError } from "gatehouse/twilio";
+import { twilioSms, TwilioError } from "gatehouse-auth/twilio";
 import { browser, expectAppwriteError } from "../helpers/sdk";
 import { startServer, type TestServer } from "../helpers/server";
 

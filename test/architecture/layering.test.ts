@@ -32,7 +32,7 @@ describe("layering", () => {
   it.each([
     ["src/core/example.ts", 'import "../ports/store";\n'],
     ["src/http/example.ts", 'import "../core/service";\n'],
-    ["adapters/express/example.ts", 'import "gatehouse";\n'],
+    ["adapters/express/example.ts", 'import "gatehouse-auth";\n'],
   ])("%s may %s", async (file, source) => {
     expect(await restricted(file, source)).toEqual([]);
   });

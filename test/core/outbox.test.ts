@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { outbox, type MailMessage, type SmsMessage } from "gatehouse";
+import { outbox, type MailMessage, type SmsMessage } from "gatehouse-auth";
 
 const mail = (to: string, subject: string, extra: Partial<MailMessage> = {}): MailMessage => ({
   kind: "magic-url",

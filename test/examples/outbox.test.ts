@@ -9,7 +9,7 @@ import { ID } from "appwrite";
 import express from "express";
 import { simpleParser, type ParsedMail } from "mailparser";
 import { SMTPServer } from "smtp-server";
-import { outbox } from "gatehouse";
+import { outbox } from "gatehouse-auth";
 import { outboxRoutes } from "../../examples/express/outbox";
 import { browser, expectAppwriteError } from "../helpers/sdk";
 import { followRedirects } from "../helpers/navigate";

@@ -1,4 +1,4 @@
-import type { Clock } from "gatehouse";
+import type { Clock } from "gatehouse-auth";
 
 /** A clock tests move by hand. */
 export function manualClock(start = Date.parse("2026-01-01T00:00:00.000Z")) {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { sql, type Kysely } from "kysely";
-import type { Store } from "gatehouse";
-import { kyselyStore, migrateDown, migrateToLatest, openDatabase } from "gatehouse/kysely";
+import type { Store } from "gatehouse-auth";
+import { kyselyStore, migrateDown, migrateToLatest, openDatabase } from "gatehouse-auth/kysely";
 
 /**
  * Real databases for the tests. URLs come from the environment, with this machine's defaults.

@@ -1,4 +1,4 @@
-import { outbox, type GatehouseConfig, type Outbox } from "gatehouse";
+import { outbox, type GatehouseConfig, type Outbox } from "gatehouse-auth";
 import { expect } from "vitest";
 import { browser, serverClient, type Browser, type RawResult } from "./sdk";
 import { startServer, type TestServer } from "./server";

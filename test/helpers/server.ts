@@ -1,8 +1,8 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import express from "express";
-import { argon2Hasher, createAccountService, memoryStore, type GatehouseConfig, type AccountService, type Store } from "gatehouse";
-import { accountRouter } from "gatehouse/express";
+import { argon2Hasher, createAccountService, memoryStore, type GatehouseConfig, type AccountService, type Store } from "gatehouse-auth";
+import { accountRouter } from "gatehouse-auth/express";
 import { manualClock } from "./clock";
 import { freshDatabase } from "./databases";
 

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ID } from "appwrite";
 import type * as node from "node-appwrite";
-import { encodeSessionValue, uniqueId, type UserRecord } from "gatehouse";
+import { encodeSessionValue, uniqueId, type UserRecord } from "gatehouse-auth";
 import { browser, expectAppwriteError, raw, serverClient, sessionClient, type Browser } from "../helpers/sdk";
 import { PROJECT, startServer, type TestServer } from "../helpers/server";
 import { userRecord } from "../core/support";

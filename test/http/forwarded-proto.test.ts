@@ -1,8 +1,8 @@
 import type { AddressInfo } from "node:net";
 import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAccountService, memoryStore } from "gatehouse";
-import { accountRouter } from "gatehouse/express";
+import { createAccountService, memoryStore } from "gatehouse-auth";
+import { accountRouter } from "gatehouse-auth/express";
 import { cheapHasher, PROJECT } from "../helpers/server";
 import { raw } from "../helpers/sdk";
 

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ID, Query } from "appwrite";
 import * as node from "node-appwrite";
-import type { IdentityRecord } from "gatehouse";
+import type { IdentityRecord } from "gatehouse-auth";
 import { API_KEY, PROJECT, startServer, type TestServer } from "../helpers/server";
 import { browser, expectAppwriteError, raw, serverClient, type Browser, expectRawError } from "../helpers/sdk";
 import { LOG_FIELDS } from "../helpers/models";

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as OTPAuth from "otpauth";
 import { AuthenticationFactor, AuthenticatorType, ID } from "appwrite";
 import * as node from "node-appwrite";
-import { outbox } from "gatehouse";
+import { outbox } from "gatehouse-auth";
 import { API_KEY, PROJECT, startServer, type TestServer } from "../helpers/server";
 import { browser, expectAppwriteError, raw, serverClient, sessionClient, type Browser, expectRawError } from "../helpers/sdk";
 import { uniqueEmail, uniquePhone } from "../helpers/flows";

@@ -8,9 +8,9 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { ID } from "appwrite";
-import { createAccountService, createHandler, memoryStore, type GatehouseConfig } from "gatehouse";
-import { accountRouter } from "gatehouse/express";
-import { accountRoutes } from "gatehouse/next";
+import { createAccountService, createHandler, memoryStore, type GatehouseConfig } from "gatehouse-auth";
+import { accountRouter } from "gatehouse-auth/express";
+import { accountRoutes } from "gatehouse-auth/next";
 import { PROJECT, startServer, type TestServer } from "../helpers/server";
 import { browser, raw } from "../helpers/sdk";
 import { followRedirects } from "../helpers/navigate";

@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ID } from "appwrite";
-import { errorCatalogue, outbox, type RateLimiter } from "gatehouse";
+import { errorCatalogue, outbox, type RateLimiter } from "gatehouse-auth";
 import { operations } from "../../src/core/service";
 import { clientIp } from "../../src/http/client-ip";
 import { parseBody, parsePhpQuery } from "../../src/http/params";

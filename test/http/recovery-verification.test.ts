@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ID } from "appwrite";
 import type { TestServer } from "../helpers/server";
-import type { Outbox } from "gatehouse";
+import type { Outbox } from "gatehouse-auth";
 import { expectAppwriteError, raw, sessionClient, type Browser, expectRawError } from "../helpers/sdk";
 import {
   expectRateHeaders,

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import * as OTPAuth from "otpauth";
 import { AuthenticationFactor, AuthenticatorType, ID } from "appwrite";
-import { outbox, type IdentityRecord } from "gatehouse";
+import { outbox, type IdentityRecord } from "gatehouse-auth";
 import { API_KEY, PROJECT, startServer, type TestServer } from "../helpers/server";
 import { browser, raw, serverClient, type Browser, expectRawError, type RawResult } from "../helpers/sdk";
 import { uniqueEmail } from "../helpers/flows";

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ID } from "appwrite";
-import type { MailMessage } from "gatehouse";
+import type { MailMessage } from "gatehouse-auth";
 import { raw } from "../helpers/sdk";
 import { followRedirects } from "../helpers/navigate";
 import { PROJECT } from "../helpers/server";

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ID, type Models } from "appwrite";
 import { API_KEY, PROJECT, type TestServer } from "../helpers/server";
-import type { Outbox } from "gatehouse";
+import type { Outbox } from "gatehouse-auth";
 import { expectAppwriteError, raw, sessionClient, type Browser, expectRawError } from "../helpers/sdk";
 import {
   expectRateHeaders,

@@ -24,9 +24,9 @@ describe("the built package", () => {
     const out = node([
       "--input-type=module",
       "-e",
-      `const core = await import("gatehouse");
-       const express = await import("gatehouse/express");
-       const next = await import("gatehouse/next");
+      `const core = await import("gatehouse-auth");
+       const express = await import("gatehouse-auth/express");
+       const next = await import("gatehouse-auth/next");
        console.log(JSON.stringify([typeof core.createAccountService, typeof core.memoryStore, typeof express.accountRouter, typeof next.accountRoutes, typeof next.serverAccount]));`,
     ]);
     expect(JSON.parse(out)).toEqual(["function", "function", "function", "function", "function"]);
@@ -35,9 +35,9 @@ describe("the built package", () => {
   it("exports every subpath to CommonJS, and the CJS build finds its bundled password list", () => {
     const out = node([
       "-e",
-      `const core = require("gatehouse");
-       const { accountRouter } = require("gatehouse/express");
-       const { accountRoutes } = require("gatehouse/next");
+      `const core = require("gatehouse-auth");
+       const { accountRouter } = require("gatehouse-auth/express");
+       const { accountRoutes } = require("gatehouse-auth/next");
        const service = core.createAccountService({ projectId: "p", store: core.memoryStore(), auth: { passwordDictionary: true }, passwordHasher: core.argon2Hasher({ memoryCost: 256, timeCost: 1 }) });
        service.create({ userId: "unique()", email: "a@example.com", password: "password" }).catch((e) => {
          console.log(JSON.stringify([typeof accountRouter, typeof accountRoutes, e instanceof core.AppwriteError, e.type, e.message]));
@@ -49,8 +49,8 @@ describe("the built package", () => {
   });
 
   it("exports gatehouse/kysely to ESM and CommonJS, loading Kysely from the user's node_modules", () => {
-    const esm = node(["--input-type=module", "-e", `const k = await import("gatehouse/kysely"); console.log(typeof k.kyselyStore);`]);
-    const cjs = node(["-e", `console.log(typeof require("gatehouse/kysely").kyselyStore);`]);
+    const esm = node(["--input-type=module", "-e", `const k = await import("gatehouse-auth/kysely"); console.log(typeof k.kyselyStore);`]);
+    const cjs = node(["-e", `console.log(typeof require("gatehouse-auth/kysely").kyselyStore);`]);
     expect([esm.trim(), cjs.trim()]).toEqual(["function", "function"]);
     // Kysely and the core stay external: one copy each, so `instanceof` checks hold.
     const built = readdirSync(`${root}dist`).filter((file) => /\.(c?js)$/.test(file));
@@ -73,14 +73,14 @@ describe("the built package", () => {
   it("keeps the core in one module: adapters import it by name instead of bundling a copy", () => {
     for (const file of ["dist/express.js", "dist/next.js"]) {
       const code = readFileSync(`${root}${file}`, "utf8");
-      expect(code).toMatch(/from "gatehouse"/);
+      expect(code).toMatch(/from "gatehouse-auth"/);
       expect(code).not.toContain("user_more_factors_required");
     }
   });
 
   it("exports gatehouse/maxmind to ESM and CommonJS, loading maxmind from the user's node_modules", () => {
-    const esm = node(["--input-type=module", "-e", `const m = await import("gatehouse/maxmind"); console.log(typeof m.maxmindGeo);`]);
-    const cjs = node(["-e", `console.log(typeof require("gatehouse/maxmind").maxmindGeo);`]);
+    const esm = node(["--input-type=module", "-e", `const m = await import("gatehouse-auth/maxmind"); console.log(typeof m.maxmindGeo);`]);
+    const cjs = node(["-e", `console.log(typeof require("gatehouse-auth/maxmind").maxmindGeo);`]);
     expect([esm.trim(), cjs.trim()]).toEqual(["function", "function"]);
     for (const file of ["dist/maxmind.js", "dist/maxmind.cjs"]) {
       const code = readFileSync(`${root}${file}`, "utf8");

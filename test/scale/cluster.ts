@@ -28,7 +28,7 @@ export interface Instance {
   stop(): Promise<void>;
 }
 
-/** Runs the `gatehouse` command from source (as `npx gatehouse …` runs the built one). */
+/** Runs the `gatehouse-auth` command from source (as `npx gatehouse …` runs the built one). */
 export function gatehouseCli(args: string[]): void {
   const result = spawnSync("npx", ["tsx", "adapters/kysely/bin.ts", ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
   if (result.status !== 0) throw new Error(`gatehouse ${args.join(" ")} failed (${result.status}): ${result.stderr}${result.stdout}`);

@@ -19,10 +19,10 @@
 import type { AddressInfo } from "node:net";
 import express from "express";
 import { Redis } from "ioredis";
-import { argon2Hasher, createAccountService } from "gatehouse";
-import { accountRouter } from "gatehouse/express";
-import { kyselyStore, openDatabase } from "gatehouse/kysely";
-import { redisRateLimiter, type RedisUnavailablePolicy } from "gatehouse/redis";
+import { argon2Hasher, createAccountService } from "gatehouse-auth";
+import { accountRouter } from "gatehouse-auth/express";
+import { kyselyStore, openDatabase } from "gatehouse-auth/kysely";
+import { redisRateLimiter, type RedisUnavailablePolicy } from "gatehouse-auth/redis";
 
 function required(name: string): string {
   const value = process.env[name];

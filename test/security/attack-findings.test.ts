@@ -9,7 +9,14 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { afterEach, describe, expect, it } from "vitest";
 import { ID } from "appwrite";
-import { createAccountService, createHandler, memoryRateLimiter, memoryStore, type GatehouseHandler, type PasswordHasher } from "gatehouse";
+import {
+  createAccountService,
+  createHandler,
+  memoryRateLimiter,
+  memoryStore,
+  type GatehouseHandler,
+  type PasswordHasher,
+} from "gatehouse-auth";
 import { API_KEY, cheapHasher, PROJECT, startServer, type TestServer } from "../helpers/server";
 import { raw } from "../helpers/sdk";
 import { key, nextIp, startWithOutbox, uniqueEmail } from "../helpers/flows";

@@ -7,7 +7,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql, type Kysely } from "kysely";
 import { ID } from "node-appwrite";
-import { kyselyStore, migrateToLatest, openDatabase } from "gatehouse/kysely";
+import { kyselyStore, migrateToLatest, openDatabase } from "gatehouse-auth/kysely";
 import { DATABASE_URLS, freshDatabase, serviceAvailable, type ServerKind, type TestDatabase } from "../helpers/databases";
 import { raw, serverClient, type RawResult } from "../helpers/sdk";
 import { startServer, type TestServer } from "../helpers/server";

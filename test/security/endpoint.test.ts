@@ -9,9 +9,9 @@
  * the attacker's host.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAccountService, createHandler, memoryStore, resolveConfig, type AccountService } from "gatehouse";
-import { accountRouter } from "gatehouse/express";
-import { accountRoutes } from "gatehouse/next";
+import { createAccountService, createHandler, memoryStore, resolveConfig, type AccountService } from "gatehouse-auth";
+import { accountRouter } from "gatehouse-auth/express";
+import { accountRoutes } from "gatehouse-auth/next";
 import { PROJECT, cheapHasher, type TestServer } from "../helpers/server";
 import { raw } from "../helpers/sdk";
 import { startWithOutbox, uniqueEmail, type OutboxServer } from "../helpers/flows";

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ID } from "appwrite";
-import type { PasswordHasher } from "gatehouse";
+import type { PasswordHasher } from "gatehouse-auth";
 import { uniqueId as newId } from "../../src/crypto/ids";
 import { cheapHasher, type TestServer } from "../helpers/server";
 import { expectAppwriteError, raw, sessionClient } from "../helpers/sdk";

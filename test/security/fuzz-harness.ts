@@ -23,7 +23,7 @@ import {
   type TargetRecord,
   type UserRecord,
   type LogRecord,
-} from "gatehouse";
+} from "gatehouse-auth";
 import { STORE_METHOD_PATHS, STORE_SHAPE } from "../../src/ports/store";
 import { configSchema } from "../../src/config";
 import { operations } from "../../src/core/service";

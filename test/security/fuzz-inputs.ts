@@ -4,7 +4,7 @@
  * lone surrogates, control characters, huge values and headers, wrong content types.
  */
 import fc from "fast-check";
-import type { OperationName } from "gatehouse";
+import type { OperationName } from "gatehouse-auth";
 import { routes } from "../../src/http/routes";
 import { API_KEY, OWNER, PROJECT, paramNames } from "./fuzz-harness";
 import { printable, type FuzzRequest } from "./fuzz-wire";

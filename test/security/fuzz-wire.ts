@@ -3,7 +3,7 @@
  * checks every answer must pass (test/security/fuzz.test.ts lists the properties built on them).
  */
 import fc from "fast-check";
-import type { OperationName } from "gatehouse";
+import type { OperationName } from "gatehouse-auth";
 import type { Harness, StoreFault } from "./fuzz-harness";
 import { rendersHtml } from "./fuzz-harness";
 

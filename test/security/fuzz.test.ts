@@ -56,9 +56,9 @@ import express from "express";
 import fc from "fast-check";
 import type { Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { memoryRateLimiter, type RawRequest, type RawResponse } from "gatehouse";
-import { accountRouter } from "gatehouse/express";
-import { kyselyStore, migrateToLatest, openDatabase } from "gatehouse/kysely";
+import { memoryRateLimiter, type RawRequest, type RawResponse } from "gatehouse-auth";
+import { accountRouter } from "gatehouse-auth/express";
+import { kyselyStore, migrateToLatest, openDatabase } from "gatehouse-auth/kysely";
 import { createRouter } from "../../src/http/routes";
 import { createHarness, OWNER, PROJECT, type Harness } from "./fuzz-harness";
 import {

@@ -12,9 +12,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import express from "express";
-import { createAccountService, memoryStore, type GatehouseConfig } from "gatehouse";
-import { accountRouter } from "gatehouse/express";
-import { accountRoutes } from "gatehouse/next";
+import { createAccountService, memoryStore, type GatehouseConfig } from "gatehouse-auth";
+import { accountRouter } from "gatehouse-auth/express";
+import { accountRoutes } from "gatehouse-auth/next";
 import { PROJECT, cheapHasher } from "../helpers/server";
 import { browser } from "../helpers/sdk";
 import { followRedirects } from "../helpers/navigate";

@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Query } from "node-appwrite";
-import { createAccountService, createHandler, memoryStore } from "gatehouse";
+import { createAccountService, createHandler, memoryStore } from "gatehouse-auth";
 import { parseBody, parsePhpQuery } from "../../src/http/params";
 import { INPUT_LIMITS, isSafeValue, isWellFormed } from "../../src/validation/input-limits";
 import { MAX_PAGE_VALUE, parseQueries } from "../../src/validation/queries";

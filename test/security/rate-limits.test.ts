@@ -8,7 +8,7 @@
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ID } from "appwrite";
-import { IDENTIFIER_CEILING, memoryRateLimiter, type RateLimiter, type RateLimitRule } from "gatehouse";
+import { IDENTIFIER_CEILING, memoryRateLimiter, type RateLimiter, type RateLimitRule } from "gatehouse-auth";
 import { operations } from "../../src/core/service";
 import { API_KEY, PROJECT, startServer, type TestServer } from "../helpers/server";
 import { expectRawError, raw, serverClient, type RawResult } from "../helpers/sdk";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { StoreConflictError, type Store } from "gatehouse";
+import { StoreConflictError, type Store } from "gatehouse-auth";
 import { freshDatabase, serviceAvailable, type TestDatabase } from "../helpers/databases";
 import { raw } from "../helpers/sdk";
 import { startServer, type TestServer } from "../helpers/server";

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import Database from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
 import { ID } from "node-appwrite";
-import { kyselyStore, migrateToLatest, openDatabase } from "gatehouse/kysely";
+import { kyselyStore, migrateToLatest, openDatabase } from "gatehouse-auth/kysely";
 import { DATABASE_URLS, freshDatabase, serviceAvailable, type ServerKind, type TestDatabase } from "../helpers/databases";
 import { raw, serverClient, sessionClient } from "../helpers/sdk";
 import { startServer, type TestServer } from "../helpers/server";

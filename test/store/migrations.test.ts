@@ -4,14 +4,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql, type Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kyselyStore, migrateDown, migrateToLatest, migrationSql, openDatabase, sqliteDatabase, type SqlDialect } from "gatehouse/kysely";
+import {
+  kyselyStore,
+  migrateDown,
+  migrateToLatest,
+  migrationSql,
+  openDatabase,
+  sqliteDatabase,
+  type SqlDialect,
+} from "gatehouse-auth/kysely";
 import { main } from "../../adapters/kysely/cli";
 import { TABLES } from "../../adapters/kysely/schema";
 import { DATABASE_URLS, freshDatabase, serviceAvailable, type ServerKind, type TestDatabase } from "../helpers/databases";
 import { makeUser } from "./contract";
 
 /*
- * The schema as shipped: the SQL the migrations produce, the `gatehouse` command, concurrent
+ * The schema as shipped: the SQL the migrations produce, the `gatehouse-auth` command, concurrent
  * start-up against real servers, and the constraints the database itself enforces.
  */
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { kyselyStore, migrateToLatest, sqliteDatabase } from "gatehouse/kysely";
+import { kyselyStore, migrateToLatest, sqliteDatabase } from "gatehouse-auth/kysely";
 import { storeContract } from "./contract";
 
 storeContract("kysely: SQLite in memory", async () => {

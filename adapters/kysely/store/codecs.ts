@@ -11,7 +11,7 @@ import type {
   TokenRecord,
   TokenTypeValue,
   UserRecord,
-} from "gatehouse";
+} from "gatehouse-auth";
 import type {
   AuthenticatorsTable,
   ChallengesTable,

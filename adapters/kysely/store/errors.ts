@@ -1,4 +1,4 @@
-import { StoreConflictError, StoreUnavailableError } from "gatehouse";
+import { StoreConflictError, StoreUnavailableError } from "gatehouse-auth";
 import type { Capabilities } from "./context";
 
 /*

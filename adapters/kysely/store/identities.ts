@@ -1,4 +1,4 @@
-import type { IdentityRepository } from "gatehouse";
+import type { IdentityRepository } from "gatehouse-auth";
 import * as codecs from "./codecs";
 import type { StoreContext } from "./context";
 import { deleteById, getById, updateById } from "./rows";

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { Store } from "gatehouse";
+import type { Store } from "gatehouse-auth";
 import { detectDialect } from "../migrate";
 import { TablePrefixPlugin } from "../prefix";
 import type { SqlDialect } from "../schema";

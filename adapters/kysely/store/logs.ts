@@ -1,4 +1,4 @@
-import type { LogRepository } from "gatehouse";
+import type { LogRepository } from "gatehouse-auth";
 import * as codecs from "./codecs";
 import type { StoreContext } from "./context";
 

@@ -1,4 +1,4 @@
-import type { MfaRepository } from "gatehouse";
+import type { MfaRepository } from "gatehouse-auth";
 import * as codecs from "./codecs";
 import type { StoreContext } from "./context";
 import { affected, deleteById } from "./rows";

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { ChallengeRepository, SecretRecord, SecretRepository, TokenRepository } from "gatehouse";
+import type { ChallengeRepository, SecretRecord, SecretRepository, TokenRepository } from "gatehouse-auth";
 import type { Codec } from "./codec";
 import * as codecs from "./codecs";
 import type { StoreContext } from "./context";

@@ -1,4 +1,4 @@
-import type { AuthSession, SessionRepository, TargetRecord } from "gatehouse";
+import type { AuthSession, SessionRepository, TargetRecord } from "gatehouse-auth";
 import * as codecs from "./codecs";
 import type { StoreContext } from "./context";
 import { affected, deleteById, getById, updateById } from "./rows";

@@ -1,4 +1,4 @@
-import type { TargetRepository } from "gatehouse";
+import type { TargetRepository } from "gatehouse-auth";
 import * as codecs from "./codecs";
 import type { StoreContext } from "./context";
 import { updateById } from "./rows";

@@ -1,4 +1,4 @@
-import type { UserRepository } from "gatehouse";
+import type { UserRepository } from "gatehouse-auth";
 import * as codecs from "./codecs";
 import type { StoreContext } from "./context";
 import { getById, updateById } from "./rows";
