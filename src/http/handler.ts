@@ -10,6 +10,7 @@ import { isAllowedHost, isSameSite, requestOrigin } from "./origins";
 import { parseBody, parsePhpQuery, type Params } from "./params";
 import { readBodyText } from "./body";
 import { INPUT_LIMITS } from "../validation/input-limits";
+import { isIpLiteral } from "../validation/patterns";
 import { compatibility } from "./response-format";
 import { assertProductionSafe } from "../core/production-check";
 import { requestUrl } from "./request-url";
@@ -313,5 +314,5 @@ function own<T extends object, K extends keyof T>(value: T, key: K): T[K] | unde
 }
 
 function isLocalHost(host: string): boolean {
-  return host === "localhost" || /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.startsWith("[") || host.includes(":");
+  return host === "localhost" || isIpLiteral(host);
 }

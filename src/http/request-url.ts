@@ -1,12 +1,8 @@
-/**
- * A `Host` value as RFC 9110 allows it: a DNS-style name (underscores allowed: container names),
- * an IPv4 address or a bracketed IPv6 address, and an optional port.
- */
-const HOST = /^(?:\[([0-9A-Fa-f:.]+)\]|[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?)(?::(\d{0,5}))?$/;
+import { HOST_HEADER_PATTERN } from "../validation/patterns";
 
 /** True when `host` names a server (`a b`, `[::1`, `localhost:99999` and `""` do not). */
 export function isValidHost(host: string): boolean {
-  const match = HOST.exec(host);
+  const match = HOST_HEADER_PATTERN.exec(host);
   if (!match) return false;
   if (match[2] && Number(match[2]) > 65535) return false;
   // The WHATWG parser has the last word on IP literals (`[1::2::3]`, `1.2.3.999`).
