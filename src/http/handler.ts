@@ -74,6 +74,18 @@ const BASE_HEADERS: Array<[string, string]> = [
   ["Access-Control-Allow-Credentials", "true"],
   ["X-Content-Type-Options", "nosniff"],
 ];
+const PREFLIGHT_ALLOW_HEADERS = `${ALLOW_HEADERS}, X-Appwrite-Session, X-Fallback-Cookies`;
+
+/** The CORS headers after BASE_HEADERS, in the order Appwrite sends them. */
+function corsTail(allowOrigin: string, allowHeaders: string): Array<[string, string]> {
+  return [
+    ["Access-Control-Allow-Origin", allowOrigin],
+    ["Vary", "Origin"],
+    ["Access-Control-Allow-Headers", allowHeaders],
+  ];
+}
+const NO_ORIGIN_HTTP: ReadonlyArray<[string, string]> = [...BASE_HEADERS, ...corsTail("http://localhost", ALLOW_HEADERS)];
+const NO_ORIGIN_HTTPS: ReadonlyArray<[string, string]> = [...BASE_HEADERS, ...corsTail("https://localhost", ALLOW_HEADERS)];
 const ERROR_HEADERS: Array<[string, string]> = [
   ["Cache-Control", "no-cache, no-store, must-revalidate"],
   ["Expires", "0"],
@@ -105,7 +117,9 @@ interface Exchange {
   /** The API's own hostname: the configured endpoint's, else the request's. */
   readonly apiHost: string;
   /** The response headers, in the order they are sent. */
-  readonly headers: Array<[string, string]>;
+  headers: Array<[string, string]>;
+  /** Whether the request came over HTTPS, once decided (see `isHttps`). */
+  https?: boolean;
 }
 
 type Route = NonNullable<ReturnType<ReturnType<typeof createRouter>["match"]>>;
@@ -165,7 +179,7 @@ export function createHandler(service: AccountService, options: HandlerOptions =
       method: request.method.toUpperCase(),
       origin: requestOrigin(request.headers.get("origin"), request.headers.get("referer")),
       apiHost: configuredHost ?? url.hostname,
-      headers: [...BASE_HEADERS],
+      headers: [],
     };
   }
 
@@ -180,20 +194,16 @@ export function createHandler(service: AccountService, options: HandlerOptions =
   }
 
   function preflight(exchange: Exchange): RawResponse {
-    exchange.headers.push(
-      ["Access-Control-Allow-Origin", allowOrigin(exchange)],
-      ["Vary", "Origin"],
-      ["Access-Control-Allow-Headers", `${ALLOW_HEADERS}, X-Appwrite-Session, X-Fallback-Cookies`],
-    );
-    return { status: 204, headers: exchange.headers, body: null };
+    const headers = [...BASE_HEADERS, ...corsTail(allowOrigin(exchange), PREFLIGHT_ALLOW_HEADERS)];
+    return { status: 204, headers, body: null };
   }
 
+  /** The response's first headers: the CORS set every answer carries. */
   function corsHeaders(exchange: Exchange): void {
-    exchange.headers.push(
-      ["Access-Control-Allow-Origin", allowOrigin(exchange)],
-      ["Vary", "Origin"],
-      ["Access-Control-Allow-Headers", ALLOW_HEADERS],
-    );
+    const origin = allowOrigin(exchange);
+    // Most requests (servers, non-browser clients) send no Origin: their headers are made once.
+    const made = origin === "http://localhost" ? NO_ORIGIN_HTTP : origin === "https://localhost" ? NO_ORIGIN_HTTPS : null;
+    exchange.headers = made ? made.slice() : [...BASE_HEADERS, ...corsTail(origin, ALLOW_HEADERS)];
   }
 
   /** Older SDKs' request and response filters, or the newer-SDK warning (spec §1.14). */
@@ -348,10 +358,15 @@ export function createHandler(service: AccountService, options: HandlerOptions =
     return { status: error.code, headers, body: JSON.stringify(error.toJSON(version)) };
   }
 
-  function isHttps({ request, url }: Exchange): boolean {
-    const forwarded = request.headers.get("x-forwarded-proto");
-    if (forwarded && config.trustedProxies.includes(normalise(request.ip ?? ""))) return forwarded !== "http";
-    return url.protocol === "https:";
+  /** HTTPS directly, or by a trusted proxy's `X-Forwarded-Proto`; decided once per request. */
+  function isHttps(exchange: Exchange): boolean {
+    if (exchange.https === undefined) {
+      const { request, url } = exchange;
+      const forwarded = request.headers.get("x-forwarded-proto");
+      exchange.https =
+        forwarded && config.trustedProxies.includes(normalise(request.ip ?? "")) ? forwarded !== "http" : url.protocol === "https:";
+    }
+    return exchange.https;
   }
 
   return {

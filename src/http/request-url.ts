@@ -15,11 +15,23 @@ export function isValidHost(host: string): boolean {
 }
 
 /**
+ * `Host` values already found valid. A server sees a handful of them (its own names), so the
+ * check, which builds a URL, runs once per name instead of once per request. Bounded, so that
+ * clients sending a new valid Host each time cannot grow it: when full, it starts over.
+ */
+const validHosts = new Set<string>();
+const MAX_REMEMBERED_HOSTS = 64;
+
+/**
  * The URL a request addressed, or null when it cannot be read: the runtime's URL does not parse
  * or the `Host` header (which adapters such as Express build the URL from) names no server.
  */
 export function requestUrl(url: string, host: string | null): URL | null {
-  if (host !== null && !isValidHost(host)) return null;
+  if (host !== null && !validHosts.has(host)) {
+    if (!isValidHost(host)) return null;
+    if (validHosts.size >= MAX_REMEMBERED_HOSTS) validHosts.clear();
+    validHosts.add(host);
+  }
   try {
     return new URL(url);
   } catch {
