@@ -6,6 +6,7 @@ import type { Clock } from "./ports/clock";
 import type { RateLimiter } from "./ports/rate-limiter";
 import type { PasswordHasher } from "./ports/password-hasher";
 import type { Geo } from "./ports/geo";
+import { APP_ID_PATTERN, E164_PATTERN, HOSTNAME_PATTERN, ID_PATTERN } from "./validation/patterns";
 
 /**
  * A port is any object with the named methods; zod checks the shape, TypeScript the types. The
@@ -30,11 +31,6 @@ function port<T>(name: string, methods: readonly string[]) {
     }
   }) as unknown as z.ZodType<T>;
 }
-
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,35}$/;
-/** iOS bundle IDs and Android/Flutter package names (which may hold underscores: `com.example.my_app`). */
-const APP_ID_PATTERN = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
-const HOSTNAME_PATTERN = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$|^\[[0-9a-fA-F:]+\]$/;
 
 const apiKeySchema = z.union(
   [
@@ -101,7 +97,7 @@ const authSchema = z
     mockNumbers: z
       .array(
         z.object({
-          phone: z.string().regex(/^\+[1-9]\d{6,14}$/, "must be an E.164 phone number"),
+          phone: z.string().regex(E164_PATTERN, "must be an E.164 phone number"),
           otp: z.string().regex(/^\d{6}$/, "must be 6 digits"),
         }),
       )

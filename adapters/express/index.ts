@@ -8,6 +8,7 @@ import {
   type GatehouseHandler,
   type HandlerOptions,
   type RawRequest,
+  type RawResponse,
 } from "gatehouse-auth";
 
 export interface AccountRouterOptions extends Omit<HandlerOptions, "basePath"> {
@@ -33,30 +34,28 @@ export function accountRouter(service: AccountService, userOptions: AccountRoute
   const handlers = new Map<string, GatehouseHandler>();
   return (req, res, next) => {
     // The mount path is stripped from req.url; the handler wants the URL the client used.
-    const mount = req.baseUrl ?? "";
-    const handler = handlerFor(mount);
+    const handler = handlerFor(req.baseUrl ?? "");
+    const original = req.originalUrl;
+    const query = original.indexOf("?");
+    if (!handler.owns(query < 0 ? original : original.slice(0, query))) return next();
+    const { headers } = req;
     // A malformed Host makes a URL that does not parse: the handler answers that with a JSON 400.
-    const url = `${req.protocol}://${req.headers.host ?? "localhost"}${req.originalUrl}`;
-    const pathname = req.originalUrl.split("?")[0] ?? "";
-    if (!handler.owns(pathname)) return next();
     const raw: RawRequest = {
       method: req.method,
-      url,
-      headers: { get: (name) => headerValue(req, name) },
+      url: `${req.protocol}://${headers.host ?? "localhost"}${original}`,
+      headers: { get: (name) => headerValue(headers, name) },
       body: () => readBody(req, limit),
-      ...(req.socket.remoteAddress ? { ip: req.socket.remoteAddress } : {}),
     };
+    const ip = req.socket.remoteAddress;
+    if (ip) raw.ip = ip;
     handler
       .handle(raw)
-      .then((response) => {
-        res.statusCode = response.status;
-        for (const [name, value] of response.headers) res.appendHeader(name, value);
-        res.end(response.body ?? undefined);
-      })
+      .then((response) => send(res, response))
+      // Also a header value Node refuses (say, a control character in a redirect's Location).
       .catch(next);
   };
 
-  function handlerFor(mount: string) {
+  function handlerFor(mount: string): GatehouseHandler {
     let handler = handlers.get(mount);
     if (!handler) {
       // Not mounted at a path: the endpoint's path (or /v1) is the base, as with createHandler.
@@ -67,8 +66,22 @@ export function accountRouter(service: AccountService, userOptions: AccountRoute
   }
 }
 
-function headerValue(req: IncomingMessage, name: string): string | null {
-  const value = req.headers[name];
+/**
+ * Writes the handler's answer. A header the app has not set yet is set (one validation of its
+ * value in Node, against two for `appendHeader`); one it has (say `Vary` from another middleware)
+ * is appended to, as are repeated `Set-Cookie`s.
+ */
+function send(res: ExpressResponse, response: RawResponse): void {
+  res.statusCode = response.status;
+  for (const [name, value] of response.headers) {
+    if (res.hasHeader(name)) res.appendHeader(name, value);
+    else res.setHeader(name, value);
+  }
+  res.end(response.body ?? undefined);
+}
+
+function headerValue(headers: IncomingMessage["headers"], name: string): string | null {
+  const value = headers[name];
   if (value === undefined) return null;
   return Array.isArray(value) ? value.join(", ") : value;
 }

@@ -1,3 +1,5 @@
+import { IPV4_MAPPED_PATTERN } from "../validation/patterns";
+
 /**
  * The client IP: the socket peer, unless the peer is a trusted proxy, in which case the
  * `X-Forwarded-For` chain is walked from the right past every trusted proxy. A client cannot
@@ -19,5 +21,5 @@ export function clientIp(peer: string | undefined, forwardedFor: string | null, 
 
 /** `::ffff:127.0.0.1` (an IPv4 peer on a dual-stack socket) is reported as `127.0.0.1`. */
 export function normalise(ip: string): string {
-  return ip.startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip;
+  return IPV4_MAPPED_PATTERN.exec(ip)?.[1] ?? ip;
 }

@@ -1,20 +1,12 @@
+import { hostMatches, isIpLiteral } from "../validation/patterns";
+
 /**
  * Which web origins may call the API and receive credentials (test/http/pipeline.test.ts, "origin
  * check" and "CORS headers"): the configured platform hostnames (`*.example.com` matches
  * subdomains, not the root) and the API's own hostname.
  */
 export function isAllowedHost(host: string, platforms: readonly string[], apiHost: string): boolean {
-  const h = host.toLowerCase();
-  if (h === apiHost.toLowerCase()) return true;
-  for (const platform of platforms) {
-    const p = platform.toLowerCase();
-    if (p.startsWith("*.")) {
-      if (h.endsWith(p.slice(1))) return true;
-    } else if (h === p) {
-      return true;
-    }
-  }
-  return false;
+  return host.toLowerCase() === apiHost.toLowerCase() || platforms.some((platform) => hostMatches(host, platform));
 }
 
 /** The origin of a request: `Origin`, else `Referer`, parsed; null when neither is usable. */
@@ -28,8 +20,6 @@ export function requestOrigin(origin: string | null, referer: string | null): UR
   }
 }
 
-const IP_V4 = /^\d{1,3}(\.\d{1,3}){3}$/;
-
 /**
  * An approximation of the registrable domain: the last two labels. Hosts without one (localhost,
  * IPs) give "". Multi-label public suffixes (co.uk) are not known; the cost of a wrong answer is
@@ -37,7 +27,7 @@ const IP_V4 = /^\d{1,3}(\.\d{1,3}){3}$/;
  */
 export function registrableDomain(host: string): string {
   const h = host.toLowerCase().replace(/^\[|\]$/g, "");
-  if (IP_V4.test(h) || h.includes(":")) return "";
+  if (isIpLiteral(h)) return "";
   const labels = h.split(".").filter(Boolean);
   return labels.length < 2 ? "" : labels.slice(-2).join(".");
 }

@@ -1,4 +1,4 @@
-import { readCookie, serializeCookie } from "./cookies";
+import { readFirstCookie, serializeCookie } from "./cookies";
 
 /**
  * Every rule about where a session value travels, in one place: the cookie and its `_legacy`
@@ -34,8 +34,7 @@ export interface SessionSource {
 
 /** The request's session: cookie, `_legacy` cookie, `X-Appwrite-Session`, then `X-Fallback-Cookies`. */
 export function sessionFromRequest(names: SessionCookieNames, header: (name: string) => string | null): SessionSource {
-  const cookies = header("cookie");
-  const cookie = readCookie(cookies, names.cookie) ?? readCookie(cookies, names.legacy);
+  const cookie = readFirstCookie(header("cookie"), names.cookie, names.legacy);
   if (cookie) return { value: cookie, fromFallback: false };
   const explicit = header("x-appwrite-session");
   if (explicit) return { value: explicit, fromFallback: false };

@@ -2,14 +2,13 @@ import { parsePhoneNumberFromString } from "libphonenumber-js/min";
 import { z } from "zod";
 import { AppwriteError, invalidParam, missingParam } from "../errors";
 import { isSafeValue } from "./input-limits";
+import { BRACKETED_IPV4_PATTERN, E164_PATTERN, hostMatches, ID_PATTERN } from "./patterns";
 
 /**
  * Appwrite's parameter validators as zod schemas. Each carries, as its zod
  * description, the exact text Appwrite prints after ``Invalid `<param>` param: ``; `parseParams`
  * reports that text rather than zod's own message.
  */
-
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,35}$/;
 
 export const customIdDescription =
   "Parameter must contain at most 36 chars. Valid chars are a-z, A-Z, 0-9, period, hyphen, and underscore. Can't start with a special char";
@@ -38,7 +37,6 @@ export function normaliseEmail(value: string): string {
 
 const EMAIL_LOCAL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
 const EMAIL_DOMAIN = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
-const EMAIL_IP_LITERAL = /^\[(?:\d{1,3}\.){3}\d{1,3}\]$/;
 
 /** Close to PHP's FILTER_VALIDATE_EMAIL: an ASCII dot-atom local part and a dotted host name. */
 export function isEmail(value: string): boolean {
@@ -47,7 +45,7 @@ export function isEmail(value: string): boolean {
   const local = value.slice(0, at);
   const domain = value.slice(at + 1);
   if (local.length > 64 || domain.length > 253) return false;
-  return EMAIL_LOCAL.test(local) && (EMAIL_DOMAIN.test(domain) || EMAIL_IP_LITERAL.test(domain));
+  return EMAIL_LOCAL.test(local) && (EMAIL_DOMAIN.test(domain) || BRACKETED_IPV4_PATTERN.test(domain));
 }
 
 export const email = z.string().transform(normaliseEmail).refine(isEmail).describe("Value must be a valid email address");
@@ -92,7 +90,7 @@ export function text(max: number) {
 /** E.164 with 7 to 15 digits, and a country calling code libphonenumber knows. */
 export const phone = z
   .string()
-  .refine((v) => /^\+[1-9]\d{6,14}$/.test(v) && parsePhoneNumberFromString(v) !== undefined)
+  .refine((v) => E164_PATTERN.test(v) && parsePhoneNumberFromString(v) !== undefined)
   .describe("Phone number must start with a '+' can have a maximum of fifteen digits.");
 
 export const boolean = z.boolean().describe("Value must be a valid boolean");
@@ -154,11 +152,8 @@ export interface ParseOptions {
 }
 
 function hostAllowed(value: string, hosts: readonly string[]): boolean {
-  const host = new URL(value).hostname.toLowerCase();
-  return hosts.some((h) => {
-    const allowed = h.toLowerCase();
-    return allowed.startsWith("*.") ? host.endsWith(allowed.slice(1)) : host === allowed;
-  });
+  const host = new URL(value).hostname;
+  return hosts.some((pattern) => hostMatches(host, pattern));
 }
 
 export function parseParams<S extends ParamShape>(shape: S, raw: Record<string, unknown>, options: ParseOptions = {}): Params<S> {
