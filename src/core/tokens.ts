@@ -1,43 +1,43 @@
 import { AppwriteError } from "../errors";
 import { constantTimeEqual, sha256Hex } from "../crypto/hash";
 import { uniqueId } from "../crypto/ids";
-import { TokenType, type TokenRecord, type TokenTypeValue, type UserRecord } from "../ports/store";
+import type { TokenRecord, TokenTypeValue, UserRecord } from "../ports/store";
 import { toToken } from "../models/token";
 import type { Env } from "./operation";
+import { attemptLimit, lifetimeMs, TOKEN_KINDS, type StoredTokenKind } from "./token-kinds";
 
-/** A six-digit code can be guessed offline from its hash, so each may be tried only this often. */
-export const MAX_CODE_ATTEMPTS = 5;
-const SHORT_CODES: ReadonlySet<number> = new Set([TokenType.phone, TokenType.email]);
-
-export const MINUTE = 60 * 1000;
-export const HOUR = 60 * MINUTE;
-
-/** Stores a token for `user` holding only the hash of `secret`. */
+/**
+ * Stores a token of `kind` for `user` holding only the hash of its secret, and returns both. The
+ * secret is the kind's fresh one unless given (a mock number's fixed code).
+ */
 export async function issueToken(
   env: Env,
   user: UserRecord,
-  spec: { type: TokenTypeValue; secret: string; lifetimeMs: number; phrase?: string },
-): Promise<TokenRecord> {
+  kind: StoredTokenKind,
+  options: { secret?: string; phrase?: string } = {},
+): Promise<{ token: TokenRecord; secret: string }> {
+  const spec = TOKEN_KINDS[kind];
+  const secret = options.secret ?? spec.secret();
   const token: TokenRecord = {
     id: uniqueId(env.now.getTime()),
     userId: user.id,
     createdAt: env.now,
     type: spec.type,
-    secretHash: sha256Hex(spec.secret),
-    expire: new Date(env.now.getTime() + spec.lifetimeMs),
-    phrase: spec.phrase ?? "",
+    secretHash: sha256Hex(secret),
+    expire: new Date(env.now.getTime() + lifetimeMs(env.deps.config, kind)),
+    phrase: options.phrase ?? "",
     ip: env.ctx.ip ?? "",
     userAgent: env.ctx.userAgent ?? "UNKNOWN",
     attempts: 0,
   };
   await env.deps.store.tokens.create(token);
-  return token;
+  return { token, secret };
 }
 
 /**
  * Finds and consumes the user's unexpired token matching `secret` (any of `types`, or any type).
  * Every candidate is compared in constant time. A miss counts against the user's short codes,
- * which die after MAX_CODE_ATTEMPTS. Consumption is the store's atomic delete, so of two
+ * which die after their kind's attempt limit (src/core/token-kinds.ts). Consumption is the store's atomic delete, so of two
  * concurrent redemptions exactly one succeeds. Throws 401 `user_invalid_token` otherwise.
  */
 export async function redeemToken(
@@ -50,14 +50,15 @@ export async function redeemToken(
 ): Promise<TokenRecord> {
   const { store } = env.deps;
   const hash = sha256Hex(secret);
-  const candidates = (await store.tokens.list(userId, env.now)).filter((t) => t.attempts < MAX_CODE_ATTEMPTS);
+  const candidates = (await store.tokens.list(userId, env.now)).filter((t) => t.attempts < attemptLimit(t.type));
   let match: TokenRecord | null = null;
   for (const token of candidates) if (constantTimeEqual(token.secretHash, hash)) match = token;
 
   if (!match || (types && !types.includes(match.type))) {
     for (const token of candidates) {
-      if (!SHORT_CODES.has(token.type) || token === match) continue;
-      if ((await store.tokens.addAttempt(token.id)) >= MAX_CODE_ATTEMPTS) await store.tokens.consume(token.id);
+      const limit = attemptLimit(token.type);
+      if (limit === Infinity || token === match) continue;
+      if ((await store.tokens.addAttempt(token.id)) >= limit) await store.tokens.consume(token.id);
     }
     throw new AppwriteError("user_invalid_token");
   }

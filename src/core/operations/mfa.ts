@@ -1,7 +1,7 @@
 import { AppwriteError } from "../../errors";
 import { constantTimeEqual, sha256Hex } from "../../crypto/hash";
 import { uniqueId } from "../../crypto/ids";
-import { randomDigits, randomHex } from "../../crypto/random";
+import { randomHex } from "../../crypto/random";
 import { newTotpSecret, totpStep, totpUri, verifyTotp } from "../../crypto/totp";
 import type { ChallengeRecord, RecoveryCodeRecord, SessionRecord, UserRecord } from "../../ports/store";
 import { toAccount } from "../../models/account";
@@ -11,7 +11,7 @@ import { boolean, text, whiteList } from "../../validation/validators";
 import { audit } from "../audit";
 import { deliverMail, deliverSms, requireMailer, requireSms } from "../delivery";
 import { noContent, ok, operation, requireUser, type Env } from "../operation";
-import { HOUR, MAX_CODE_ATTEMPTS } from "../tokens";
+import { lifetimeMs, TOKEN_KINDS } from "../token-kinds";
 import { RATE_LIMITS } from "../rate-limits";
 
 const MFA = "/account/mfa";
@@ -160,14 +160,15 @@ export const createMfaChallenge = operation({
       if (!user.email) throw new AppwriteError("user_email_not_found");
       if (!user.emailVerification) throw new AppwriteError("user_email_not_verified");
     }
-    const code = randomDigits(6);
+    const kind = TOKEN_KINDS.mfaChallenge;
+    const code = kind.secret();
     const challenge: ChallengeRecord = {
       id: uniqueId(env.now.getTime()),
       userId: user.id,
       createdAt: env.now,
       type: factor,
       codeHash: sha256Hex(code),
-      expire: new Date(env.now.getTime() + HOUR),
+      expire: new Date(env.now.getTime() + lifetimeMs(env.deps.config, "mfaChallenge")),
       attempts: 0,
     };
     const { store } = env.deps;
@@ -200,12 +201,13 @@ export const updateMfaChallenge = operation({
       !challenge ||
       challenge.userId !== user.id ||
       challenge.expire.getTime() <= env.now.getTime() ||
-      challenge.attempts >= MAX_CODE_ATTEMPTS
+      challenge.attempts >= TOKEN_KINDS.mfaChallenge.attempts
     ) {
       throw new AppwriteError("user_invalid_token");
     }
     if (!(await passesChallenge(env, user, challenge, input.otp))) {
-      if ((await store.challenges.addAttempt(challenge.id)) >= MAX_CODE_ATTEMPTS) await store.challenges.consume(challenge.id);
+      if ((await store.challenges.addAttempt(challenge.id)) >= TOKEN_KINDS.mfaChallenge.attempts)
+        await store.challenges.consume(challenge.id);
       throw new AppwriteError("user_invalid_token");
     }
     if (!(await store.challenges.consume(challenge.id))) throw new AppwriteError("user_invalid_token");

@@ -3,7 +3,7 @@ import { AppwriteError } from "../../errors";
 import { uniqueId } from "../../crypto/ids";
 import { randomHex } from "../../crypto/random";
 import { constantTimeEqual, sha256Hex } from "../../crypto/hash";
-import { StoreConflictError, TokenType, type IdentityRecord, type UserRecord } from "../../ports/store";
+import { StoreConflictError, type IdentityRecord, type UserRecord } from "../../ports/store";
 import { authorizationUrl, exchange, flowFor, type Exchanged, type PendingAuth } from "../../oauth/client";
 import { canonicalProvider, PROVIDER_NAMES } from "../../oauth/providers";
 import { apiLocation, configured, redirectUri } from "../oauth2-providers";
@@ -218,8 +218,7 @@ async function complete(
   if (upgraded) await env.deps.store.sessions.delete(upgraded.id);
 
   if (state.t) {
-    const secret = randomHex(32);
-    await issueToken(env, current, { type: TokenType.oauth2, secret, lifetimeMs: env.deps.config.auth.sessionDuration * 1000 });
+    const { secret } = await issueToken(env, current, "oauth2");
     await audit(env, "session.create", current, `user/${current.id}`);
     return {
       status: 301,

@@ -1,7 +1,6 @@
 import { AppwriteError } from "../../errors";
 import { uniqueId } from "../../crypto/ids";
-import { randomDigits, randomHex } from "../../crypto/random";
-import { StoreConflictError, TokenType, type TokenRecord, type UserRecord } from "../../ports/store";
+import { StoreConflictError, type UserRecord } from "../../ports/store";
 import type { SessionModel } from "../../models/session";
 import { securityPhrase } from "../../messages/phrases";
 import { boolean, customId, email, hostUrl, optional, phone, text, withDefault } from "../../validation/validators";
@@ -13,7 +12,8 @@ import { encodeSessionValue } from "../session-value";
 import { startSession } from "../sessions";
 import { hiddenToken, hidesAccounts, unsavedToken } from "../enumeration";
 import { checkUserLimit, newTarget, newUser } from "../users";
-import { HOUR, MINUTE, issueToken, linkWith, redeemToken, tokenModel } from "../tokens";
+import { issueToken, linkWith, redeemToken, tokenModel } from "../tokens";
+import { lifetimeMs, SESSION_BY_TOKEN_TYPE } from "../token-kinds";
 import { apiOrigin } from "../urls";
 import { RATE_LIMITS } from "../rate-limits";
 
@@ -59,7 +59,7 @@ export const createEmailToken = operation({
   params: { userId: customId, email, phrase: withDefault(boolean, false) },
   async run(env, input) {
     requireMailer(env);
-    const { store } = env.deps;
+    const { store, config } = env.deps;
     let user = await store.users.getByEmail(input.email);
     const phrase = input.phrase ? securityPhrase() : "";
     if (!user) {
@@ -68,14 +68,13 @@ export const createEmailToken = operation({
         // no account, no token, no e-mail (src/core/enumeration.ts).
         if (hidesAccounts(env)) {
           const id = input.userId === "unique()" ? uniqueId(env.now.getTime()) : input.userId;
-          return ok(unsavedToken(env, id, { lifetimeMs: 15 * MINUTE, phrase }), 201);
+          return ok(unsavedToken(env, id, { lifetimeMs: lifetimeMs(config, "emailOtp"), phrase }), 201);
         }
         throw new AppwriteError("general_bad_request");
       }
       user = await passwordlessUser(env, input.userId, { email: input.email });
     }
-    const code = randomDigits(6);
-    const token = await issueToken(env, user, { type: TokenType.email, secret: code, lifetimeMs: 15 * MINUTE, phrase });
+    const { token, secret: code } = await issueToken(env, user, "emailOtp", { phrase });
     await deliverMail(env, "email-otp", { email: input.email, name: user.name }, { secret: code, phrase }, token.expire, () =>
       store.tokens.consume(token.id),
     );
@@ -97,12 +96,13 @@ export const createMagicURLToken = operation({
     requireMailer(env);
     const { store } = env.deps;
     const hidden = hidesAccounts(env);
+    const lifetime = lifetimeMs(env.deps.config, "magicUrl");
     let user = await store.users.getByEmail(input.email);
     const phrase = input.phrase ? securityPhrase() : "";
     if (!user) {
       if ((await store.identities.findByEmail(input.email)).length > 0) {
         // With enumeration protection, the answer every address gets; no token, no e-mail.
-        if (hidden) return ok(hiddenToken(env, input.email, null, { lifetimeMs: HOUR, phrase }), 201);
+        if (hidden) return ok(hiddenToken(env, input.email, null, { lifetimeMs: lifetime, phrase }), 201);
         throw new AppwriteError("user_email_already_exists");
       }
       try {
@@ -111,13 +111,12 @@ export const createMagicURLToken = operation({
         // A requested id that is taken would tell a free address (409) from a registered one
         // (201, the id ignored): with enumeration protection both get the answer every address gets.
         if (hidden && error instanceof AppwriteError && error.type === "document_already_exists") {
-          return ok(hiddenToken(env, input.email, null, { lifetimeMs: HOUR, phrase }), 201);
+          return ok(hiddenToken(env, input.email, null, { lifetimeMs: lifetime, phrase }), 201);
         }
         throw error;
       }
     }
-    const secret = randomHex(32);
-    const token = await issueToken(env, user, { type: TokenType.magicUrl, secret, lifetimeMs: HOUR, phrase });
+    const { token, secret } = await issueToken(env, user, "magicUrl", { phrase });
     // The link carries the secret to the app's page, which exchanges it with a POST (a mail
     // scanner following a GET logs nobody in).
     const base = input.url ?? `${apiOrigin(env)}/console/auth/magic-url`;
@@ -132,7 +131,7 @@ export const createMagicURLToken = operation({
     );
     await audit(env, "session.create", user, `user/${user.id}`);
     // The link carries the real user id; the answer need not (src/core/enumeration.ts).
-    return ok(hidden ? hiddenToken(env, input.email, token, { lifetimeMs: HOUR }) : tokenModel(env, token, secret), 201);
+    return ok(hidden ? hiddenToken(env, input.email, token, { lifetimeMs: lifetime }) : tokenModel(env, token, secret), 201);
   },
 });
 
@@ -150,8 +149,7 @@ export const createPhoneToken = operation({
     const { store, config } = env.deps;
     const user = (await store.users.getByPhone(input.phone)) ?? (await passwordlessUser(env, input.userId, { phone: input.phone }));
     const mock = config.auth.mockNumbers.find((m) => m.phone === input.phone);
-    const code = mock?.otp ?? randomDigits(6);
-    const token = await issueToken(env, user, { type: TokenType.phone, secret: code, lifetimeMs: 15 * MINUTE });
+    const { token, secret: code } = await issueToken(env, user, "phoneOtp", mock ? { secret: mock.otp } : {});
     if (!mock) await deliverSms(env, "phone-login", input.phone, code, () => store.tokens.consume(token.id));
     await audit(env, "session.create", user, `user/${user.id}`);
     // API-key callers get the session-style encoding of {userId, code} (spec §2.39).
@@ -159,23 +157,15 @@ export const createPhoneToken = operation({
   },
 });
 
-/** How a redeemed token becomes a session (spec §2.31). */
-// `alert`: sends a session alert (spec §2.31 step 8); not after magic URL and e-mail OTP, whose e-mail was the login.
-const SESSION_BY_TOKEN_TYPE: Partial<Record<number, { factor: string; provider: string; verifies?: "email" | "phone"; alert: boolean }>> = {
-  [TokenType.magicUrl]: { factor: "email", provider: "magic-url", verifies: "email", alert: false },
-  [TokenType.email]: { factor: "email", provider: "token", verifies: "email", alert: false },
-  [TokenType.oauth2]: { factor: "email", provider: "oauth2", alert: true },
-  [TokenType.phone]: { factor: "phone", provider: "phone", verifies: "phone", alert: true },
-  [TokenType.generic]: { factor: "token", provider: "token", alert: true },
-};
-const SESSION_TOKEN_TYPES = Object.keys(SESSION_BY_TOKEN_TYPE).map(Number) as TokenRecord["type"][];
+/** The token types that sign in, each with its session rule (src/core/token-kinds.ts). */
+const SESSION_TOKEN_TYPES = [...SESSION_BY_TOKEN_TYPE.keys()];
 
 async function sessionFromToken(env: Env, input: { userId: string; secret: string }): Promise<Outcome<SessionModel>> {
   const { store } = env.deps;
   const user = await store.users.get(input.userId);
   if (!user) throw new AppwriteError("user_invalid_token");
   const token = await redeemToken(env, user.id, input.secret, SESSION_TOKEN_TYPES);
-  const kind = SESSION_BY_TOKEN_TYPE[token.type]!;
+  const kind = SESSION_BY_TOKEN_TYPE.get(token.type)!;
   let current = user;
   if (kind.verifies === "email" && !user.emailVerification) {
     current = (await store.users.update(user.id, { emailVerification: true, updatedAt: env.now })) ?? user;

@@ -1,11 +1,10 @@
 import { AppwriteError } from "../../errors";
-import { randomDigits, randomHex } from "../../crypto/random";
 import { TokenType } from "../../ports/store";
 import { hostUrl, text, uid } from "../../validation/validators";
 import { audit } from "../audit";
 import { deliverMail, deliverSms, requireMailer, requireSms } from "../delivery";
 import { ok, operation, requireUser } from "../operation";
-import { HOUR, issueToken, linkWith, redeemToken, tokenModel } from "../tokens";
+import { issueToken, linkWith, redeemToken, tokenModel } from "../tokens";
 import { RATE_LIMITS } from "../rate-limits";
 
 const ACCOUNT = "/account";
@@ -23,8 +22,7 @@ export const createVerification = operation({
     const user = requireUser(env);
     if (user.emailVerification) throw new AppwriteError("user_email_already_verified");
     if (!user.email) throw new AppwriteError("user_email_not_found");
-    const secret = randomHex(128);
-    const token = await issueToken(env, user, { type: TokenType.verification, secret, lifetimeMs: HOUR });
+    const { token, secret } = await issueToken(env, user, "verification");
     const url = linkWith(input.url, { userId: user.id, secret, expire: token.expire.toISOString().replace("Z", "+00:00") });
     await deliverMail(env, "verification", { email: user.email, name: user.name }, { url }, token.expire, () =>
       env.deps.store.tokens.consume(token.id),
@@ -67,8 +65,7 @@ export const createPhoneVerification = operation({
     if (!user.phone) throw new AppwriteError("user_phone_not_found");
     if (user.phoneVerification) throw new AppwriteError("user_phone_already_verified");
     const mock = env.deps.config.auth.mockNumbers.find((m) => m.phone === user.phone);
-    const code = mock?.otp ?? randomDigits(6);
-    const token = await issueToken(env, user, { type: TokenType.phone, secret: code, lifetimeMs: HOUR });
+    const { token, secret: code } = await issueToken(env, user, "phoneVerification", mock ? { secret: mock.otp } : {});
     if (!mock) await deliverSms(env, "phone-verification", user.phone, code, () => env.deps.store.tokens.consume(token.id));
     await audit(env, "verification.create", user, `user/${user.id}`);
     return ok(tokenModel(env, token, code), 201);
