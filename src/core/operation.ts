@@ -83,6 +83,11 @@ export function noContent(extra: Partial<Outcome<null>> = {}): Outcome<null> {
   return { status: 204, body: null, headers: {}, ...extra };
 }
 
+/** A 301 to `url` (the OAuth2 routes), with whatever else the outcome carries (cookies, session). */
+export function redirect(url: string, extra: Omit<Partial<Outcome<null>>, "redirect"> = {}): Outcome<null> {
+  return { status: 301, body: null, headers: {}, ...extra, redirect: url };
+}
+
 /** The signed-in user; the pipeline's scope check guarantees it on `account` routes. */
 export function requireUser(env: Env) {
   const user = env.caller.user;

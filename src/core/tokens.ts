@@ -72,6 +72,22 @@ export function tokenModel(env: Env, token: TokenRecord, secretForKeys: string) 
   return toToken(token, env.caller.role === "applications" ? secretForKeys : "");
 }
 
+/**
+ * Issues a token whose secret travels in a link to the app's page at `url` (recovery, e-mail
+ * verification, magic URL): the link carries the user id, the secret, the expiry and `params`.
+ */
+export async function issueLinkToken(
+  env: Env,
+  user: UserRecord,
+  kind: "recovery" | "verification" | "magicUrl",
+  url: string,
+  options: { phrase?: string; params?: Record<string, string> } = {},
+): Promise<{ token: TokenRecord; secret: string; link: string }> {
+  const { token, secret } = await issueToken(env, user, kind, { phrase: options.phrase ?? "" });
+  const expire = token.expire.toISOString().replace("Z", "+00:00");
+  return { token, secret, link: linkWith(url, { userId: user.id, secret, expire, ...options.params }) };
+}
+
 /** `url` with the given query parameters set (merged into any it already has). */
 export function linkWith(url: string, params: Record<string, string>): string {
   const link = new URL(url);

@@ -13,6 +13,7 @@ import { deliverMail, deliverSms, requireMailer, requireSms } from "../delivery"
 import { noContent, ok, operation, requireUser, type Env } from "../operation";
 import { lifetimeMs, TOKEN_KINDS } from "../token-kinds";
 import { RATE_LIMITS } from "../rate-limits";
+import { factorNames, secondFactors, totpAuthenticator } from "../factors";
 
 const MFA = "/account/mfa";
 const RECOVERY_CODE_COUNT = 6;
@@ -24,10 +25,7 @@ function currentSession(env: Env): SessionRecord {
   return session;
 }
 
-async function authenticator(env: Env, user: UserRecord) {
-  if (env.caller.authenticator === undefined) env.caller.authenticator = await env.deps.store.mfa.getAuthenticator(user.id, "totp");
-  return env.caller.authenticator;
-}
+const authenticator = (env: Env, user: UserRecord) => totpAuthenticator(env.deps, env.caller, user);
 
 /** Adds factors to the current session without duplicates. */
 async function addFactors(env: Env, session: SessionRecord, factors: string[], challenged: boolean): Promise<SessionRecord> {
@@ -59,10 +57,7 @@ export const updateMFA = operation({
     const user = (await env.deps.store.users.update(current.id, { mfa: input.mfa, updatedAt: env.now })) ?? current;
     if (input.mfa && env.caller.session) {
       // The session that turns MFA on keeps working: it is credited with every factor the user has.
-      const factors: string[] = [];
-      if ((await authenticator(env, user))?.verified) factors.push("totp");
-      if (user.email && user.emailVerification) factors.push("email");
-      if (user.phone && user.phoneVerification) factors.push("phone");
+      const factors = factorNames(await secondFactors(env.deps, env.caller, user));
       if (factors.length) await addFactors(env, env.caller.session, factors, false);
     }
     await audit(env, "user.update", user, `user/${user.id}`);
@@ -246,10 +241,11 @@ export const listMfaFactors = operation({
   params: {},
   async run(env) {
     const user = requireUser(env);
+    const { totp, phone, email } = await secondFactors(env.deps, env.caller, user);
     return ok({
-      totp: (await authenticator(env, user))?.verified === true,
-      phone: Boolean(user.phone && user.phoneVerification),
-      email: Boolean(user.email && user.emailVerification),
+      totp,
+      phone,
+      email,
       recoveryCode: (await env.deps.store.mfa.countRecoveryCodes(user.id)) > 0,
     });
   },

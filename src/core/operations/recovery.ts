@@ -7,7 +7,7 @@ import { ok, operation } from "../operation";
 import { checkHistory, nextHistory } from "../passwords";
 import { hidesAccounts, hiddenToken, sendLater } from "../enumeration";
 import { endSessionsAfterPasswordChange } from "../sessions";
-import { issueToken, linkWith, redeemToken, tokenModel } from "../tokens";
+import { issueLinkToken, redeemToken, tokenModel } from "../tokens";
 import { lifetimeMs } from "../token-kinds";
 import { RATE_LIMITS } from "../rate-limits";
 
@@ -31,8 +31,7 @@ export const createRecovery = operation({
     // Appwrite answers 404 for an unknown address (QUIRK §2.23, kept: the SDKs' apps rely on it).
     if (!user) throw new AppwriteError("user_not_found");
     if (!user.status) throw new AppwriteError("user_blocked");
-    const { token, secret } = await issueToken(env, user, "recovery");
-    const url = linkWith(input.url, { userId: user.id, secret, expire: token.expire.toISOString().replace("Z", "+00:00") });
+    const { token, secret, link: url } = await issueLinkToken(env, user, "recovery", input.url);
     const send = () =>
       deliverMail(env, "recovery", { email: input.email, name: user.name }, { url }, token.expire, () =>
         env.deps.store.tokens.consume(token.id),

@@ -1,6 +1,7 @@
 import { AppwriteError } from "../../errors";
 import { uniqueId } from "../../crypto/ids";
-import { StoreConflictError, type SessionRecord } from "../../ports/store";
+import type { SessionRecord } from "../../ports/store";
+import { conflictAs } from "../store-conflicts";
 import { toSession } from "../../models/session";
 import { email, password, uid } from "../../validation/validators";
 import { audit } from "../audit";
@@ -73,12 +74,7 @@ export const createAnonymousSession = operation({
     const { store } = env.deps;
     await checkUserLimit(env);
     const user = newUser(env, { id: uniqueId(env.now.getTime()) });
-    try {
-      await store.users.create(user);
-    } catch (error) {
-      if (error instanceof StoreConflictError) throw new AppwriteError("user_already_exists");
-      throw error;
-    }
+    await conflictAs("user_already_exists", () => store.users.create(user));
     return startSession(env, user, { provider: "anonymous", factors: ["anonymous"] });
   },
 });

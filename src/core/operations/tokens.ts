@@ -12,15 +12,34 @@ import { encodeSessionValue } from "../session-value";
 import { startSession } from "../sessions";
 import { hiddenToken, hidesAccounts, unsavedToken } from "../enumeration";
 import { checkUserLimit, newTarget, newUser } from "../users";
-import { issueToken, linkWith, redeemToken, tokenModel } from "../tokens";
+import { issueLinkToken, issueToken, redeemToken, tokenModel } from "../tokens";
 import { lifetimeMs, SESSION_BY_TOKEN_TYPE } from "../token-kinds";
 import { apiOrigin } from "../urls";
 import { RATE_LIMITS } from "../rate-limits";
 
 const ACCOUNT = "/account";
 
+type Contact = { email: string; phone?: undefined } | { phone: string; email?: undefined };
+
+const userWith = (env: Env, contact: Contact) =>
+  contact.email !== undefined ? env.deps.store.users.getByEmail(contact.email) : env.deps.store.users.getByPhone(contact.phone);
+
+/**
+ * The account a passwordless token is for: the one with this address or number, else a new one.
+ * Null when no account has the address but another account's OAuth2 identity does: each route
+ * answers that its own way.
+ */
+async function tokenUser(env: Env, requestedId: string, contact: { email: string }): Promise<UserRecord | null>;
+async function tokenUser(env: Env, requestedId: string, contact: { phone: string }): Promise<UserRecord>;
+async function tokenUser(env: Env, requestedId: string, contact: Contact): Promise<UserRecord | null> {
+  const existing = await userWith(env, contact);
+  if (existing) return existing;
+  if (contact.email !== undefined && (await env.deps.store.identities.findByEmail(contact.email)).length > 0) return null;
+  return passwordlessUser(env, requestedId, contact);
+}
+
 /** A user for an address or number nobody has yet: no password, nothing verified (spec §2.36, §2.39). */
-async function passwordlessUser(env: Env, requestedId: string, contact: { email?: string; phone?: string }): Promise<UserRecord> {
+async function passwordlessUser(env: Env, requestedId: string, contact: Contact): Promise<UserRecord> {
   const { store } = env.deps;
   await checkUserLimit(env);
   const user = newUser(env, {
@@ -31,7 +50,7 @@ async function passwordlessUser(env: Env, requestedId: string, contact: { email?
   try {
     await store.transaction(async (tx) => {
       await tx.users.create(user);
-      if (contact.phone) {
+      if (contact.phone !== undefined) {
         // Phone sign-up creates an SMS messaging target, as Appwrite does; e-mail token sign-up does not.
         const target = newTarget(env, user.id, "sms", contact.phone);
         // A target with this number can only be left over from an account that no longer has
@@ -42,7 +61,7 @@ async function passwordlessUser(env: Env, requestedId: string, contact: { email?
   } catch (error) {
     if (!(error instanceof StoreConflictError)) throw error;
     // Someone registered the same address a moment ago: use that account, as the lookup would have.
-    const existing = contact.email ? await store.users.getByEmail(contact.email) : await store.users.getByPhone(contact.phone!);
+    const existing = await userWith(env, contact);
     if (existing && error.target !== "id") return existing;
     throw new AppwriteError("document_already_exists");
   }
@@ -59,24 +78,20 @@ export const createEmailToken = operation({
   params: { userId: customId, email, phrase: withDefault(boolean, false) },
   async run(env, input) {
     requireMailer(env);
-    const { store, config } = env.deps;
-    let user = await store.users.getByEmail(input.email);
     const phrase = input.phrase ? securityPhrase() : "";
+    const user = await tokenUser(env, input.userId, { email: input.email });
     if (!user) {
-      if ((await store.identities.findByEmail(input.email)).length > 0) {
-        // With enumeration protection, the answer a new address gets (its id, as yet unused):
-        // no account, no token, no e-mail (src/core/enumeration.ts).
-        if (hidesAccounts(env)) {
-          const id = input.userId === "unique()" ? uniqueId(env.now.getTime()) : input.userId;
-          return ok(unsavedToken(env, id, { lifetimeMs: lifetimeMs(config, "emailOtp"), phrase }), 201);
-        }
-        throw new AppwriteError("general_bad_request");
+      // With enumeration protection, the answer a new address gets (its id, as yet unused):
+      // no account, no token, no e-mail (src/core/enumeration.ts).
+      if (hidesAccounts(env)) {
+        const id = input.userId === "unique()" ? uniqueId(env.now.getTime()) : input.userId;
+        return ok(unsavedToken(env, id, { lifetimeMs: lifetimeMs(env.deps.config, "emailOtp"), phrase }), 201);
       }
-      user = await passwordlessUser(env, input.userId, { email: input.email });
+      throw new AppwriteError("general_bad_request");
     }
     const { token, secret: code } = await issueToken(env, user, "emailOtp", { phrase });
     await deliverMail(env, "email-otp", { email: input.email, name: user.name }, { secret: code, phrase }, token.expire, () =>
-      store.tokens.consume(token.id),
+      env.deps.store.tokens.consume(token.id),
     );
     await audit(env, "session.create", user, `user/${user.id}`);
     return ok(tokenModel(env, token, code), 201);
@@ -94,40 +109,37 @@ export const createMagicURLToken = operation({
   params: { userId: customId, email, url: optional(hostUrl), phrase: withDefault(boolean, false) },
   async run(env, input) {
     requireMailer(env);
-    const { store } = env.deps;
     const hidden = hidesAccounts(env);
     const lifetime = lifetimeMs(env.deps.config, "magicUrl");
-    let user = await store.users.getByEmail(input.email);
     const phrase = input.phrase ? securityPhrase() : "";
-    if (!user) {
-      if ((await store.identities.findByEmail(input.email)).length > 0) {
-        // With enumeration protection, the answer every address gets; no token, no e-mail.
-        if (hidden) return ok(hiddenToken(env, input.email, null, { lifetimeMs: lifetime, phrase }), 201);
-        throw new AppwriteError("user_email_already_exists");
-      }
-      try {
-        user = await passwordlessUser(env, input.userId, { email: input.email });
-      } catch (error) {
-        // A requested id that is taken would tell a free address (409) from a registered one
-        // (201, the id ignored): with enumeration protection both get the answer every address gets.
-        if (hidden && error instanceof AppwriteError && error.type === "document_already_exists") {
-          return ok(hiddenToken(env, input.email, null, { lifetimeMs: lifetime, phrase }), 201);
-        }
-        throw error;
-      }
+    // With enumeration protection, the answer every address gets; no token, no e-mail.
+    const hiddenAnswer = () => ok(hiddenToken(env, input.email, null, { lifetimeMs: lifetime, phrase }), 201);
+    let user: UserRecord | null;
+    try {
+      user = await tokenUser(env, input.userId, { email: input.email });
+    } catch (error) {
+      // A requested id that is taken would tell a free address (409) from a registered one
+      // (201, the id ignored): with enumeration protection both get the answer every address gets.
+      if (hidden && error instanceof AppwriteError && error.type === "document_already_exists") return hiddenAnswer();
+      throw error;
     }
-    const { token, secret } = await issueToken(env, user, "magicUrl", { phrase });
+    if (!user) {
+      if (hidden) return hiddenAnswer();
+      throw new AppwriteError("user_email_already_exists");
+    }
     // The link carries the secret to the app's page, which exchanges it with a POST (a mail
     // scanner following a GET logs nobody in).
     const base = input.url ?? `${apiOrigin(env)}/console/auth/magic-url`;
-    const url = linkWith(base, {
-      userId: user.id,
+    const {
+      token,
       secret,
-      expire: token.expire.toISOString().replace("Z", "+00:00"),
-      project: env.deps.config.projectId,
+      link: url,
+    } = await issueLinkToken(env, user, "magicUrl", base, {
+      phrase,
+      params: { project: env.deps.config.projectId },
     });
     await deliverMail(env, "magic-url", { email: input.email, name: user.name }, { url, phrase }, token.expire, () =>
-      store.tokens.consume(token.id),
+      env.deps.store.tokens.consume(token.id),
     );
     await audit(env, "session.create", user, `user/${user.id}`);
     // The link carries the real user id; the answer need not (src/core/enumeration.ts).
@@ -147,7 +159,7 @@ export const createPhoneToken = operation({
   async run(env, input) {
     requireSms(env);
     const { store, config } = env.deps;
-    const user = (await store.users.getByPhone(input.phone)) ?? (await passwordlessUser(env, input.userId, { phone: input.phone }));
+    const user = await tokenUser(env, input.userId, { phone: input.phone });
     const mock = config.auth.mockNumbers.find((m) => m.phone === input.phone);
     const { token, secret: code } = await issueToken(env, user, "phoneOtp", mock ? { secret: mock.otp } : {});
     if (!mock) await deliverSms(env, "phone-login", input.phone, code, () => store.tokens.consume(token.id));

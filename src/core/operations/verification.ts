@@ -3,11 +3,34 @@ import { TokenType } from "../../ports/store";
 import { hostUrl, text, uid } from "../../validation/validators";
 import { audit } from "../audit";
 import { deliverMail, deliverSms, requireMailer, requireSms } from "../delivery";
-import { ok, operation, requireUser } from "../operation";
-import { issueToken, linkWith, redeemToken, tokenModel } from "../tokens";
+import { ok, operation, requireUser, type Env } from "../operation";
+import { issueLinkToken, issueToken, redeemToken, tokenModel } from "../tokens";
 import { RATE_LIMITS } from "../rate-limits";
 
 const ACCOUNT = "/account";
+
+/**
+ * What differs between confirming an e-mail address and a phone number. Appwrite checks a phone
+ * code against the *caller's* tokens (§2.43), so only that user, signed in, can confirm a phone;
+ * a guest or another user gets 401 whatever the code. An e-mail link works in any browser.
+ */
+const CONFIRMS = {
+  email: { type: TokenType.verification, verified: "emailVerification", callerOnly: false },
+  phone: { type: TokenType.phone, verified: "phoneVerification", callerOnly: true },
+} as const;
+
+/** Redeems a verification secret of the user `userId` and marks the contact verified. */
+async function confirmContact(env: Env, input: { userId: string; secret: string }, contact: keyof typeof CONFIRMS) {
+  const rule = CONFIRMS[contact];
+  const { store } = env.deps;
+  const user = await store.users.get(input.userId);
+  if (!user) throw new AppwriteError("user_not_found");
+  if (rule.callerOnly && env.caller.user?.id !== user.id) throw new AppwriteError("user_invalid_token");
+  const token = await redeemToken(env, user.id, input.secret, [rule.type]);
+  const updated = (await store.users.update(user.id, { [rule.verified]: true, updatedAt: env.now })) ?? user;
+  await audit(env, "verification.update", updated, `user/${user.id}`);
+  return ok(tokenModel(env, token, ""));
+}
 
 export const createVerification = operation({
   method: "POST",
@@ -22,8 +45,7 @@ export const createVerification = operation({
     const user = requireUser(env);
     if (user.emailVerification) throw new AppwriteError("user_email_already_verified");
     if (!user.email) throw new AppwriteError("user_email_not_found");
-    const { token, secret } = await issueToken(env, user, "verification");
-    const url = linkWith(input.url, { userId: user.id, secret, expire: token.expire.toISOString().replace("Z", "+00:00") });
+    const { token, secret, link: url } = await issueLinkToken(env, user, "verification", input.url);
     await deliverMail(env, "verification", { email: user.email, name: user.name }, { url }, token.expire, () =>
       env.deps.store.tokens.consume(token.id),
     );
@@ -40,15 +62,7 @@ export const updateVerification = operation({
   scope: "public",
   rateLimit: RATE_LIMITS.updateVerification,
   params: { userId: uid, secret: text(256) },
-  async run(env, input) {
-    const { store } = env.deps;
-    const user = await store.users.get(input.userId);
-    if (!user) throw new AppwriteError("user_not_found");
-    const token = await redeemToken(env, user.id, input.secret, [TokenType.verification]);
-    const updated = (await store.users.update(user.id, { emailVerification: true, updatedAt: env.now })) ?? user;
-    await audit(env, "verification.update", updated, `user/${user.id}`);
-    return ok(tokenModel(env, token, ""));
-  },
+  run: (env, input) => confirmContact(env, input, "email"),
 });
 
 export const createPhoneVerification = operation({
@@ -80,16 +94,5 @@ export const updatePhoneVerification = operation({
   scope: "public",
   rateLimit: RATE_LIMITS.updatePhoneVerification,
   params: { userId: uid, secret: text(256) },
-  async run(env, input) {
-    const { store } = env.deps;
-    const user = await store.users.get(input.userId);
-    if (!user) throw new AppwriteError("user_not_found");
-    // Appwrite checks the code against the *caller's* tokens (§2.43), so only that user, signed
-    // in, can confirm; a guest or another user gets 401 whatever the code.
-    if (env.caller.user?.id !== user.id) throw new AppwriteError("user_invalid_token");
-    const token = await redeemToken(env, user.id, input.secret, [TokenType.phone]);
-    const updated = (await store.users.update(user.id, { phoneVerification: true, updatedAt: env.now })) ?? user;
-    await audit(env, "verification.update", updated, `user/${user.id}`);
-    return ok(tokenModel(env, token, ""));
-  },
+  run: (env, input) => confirmContact(env, input, "phone"),
 });
