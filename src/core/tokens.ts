@@ -2,7 +2,6 @@ import { AppwriteError } from "../errors";
 import { constantTimeEqual, sha256Hex } from "../crypto/hash";
 import { uniqueId } from "../crypto/ids";
 import type { TokenRecord, TokenTypeValue, UserRecord } from "../ports/store";
-import { toToken } from "../models/token";
 import type { Env } from "./operation";
 import { attemptLimit, lifetimeMs, TOKEN_KINDS, type StoredTokenKind } from "./token-kinds";
 
@@ -65,11 +64,6 @@ export async function redeemToken(
   await beforeConsume?.();
   if (!(await store.tokens.consume(match.id))) throw new AppwriteError("user_invalid_token");
   return match;
-}
-
-/** The Token model: the secret only for API-key callers (spec §3.3). */
-export function tokenModel(env: Env, token: TokenRecord, secretForKeys: string) {
-  return toToken(token, env.caller.role === "applications" ? secretForKeys : "");
 }
 
 /**

@@ -1,6 +1,5 @@
 import { AppwriteError } from "../../errors";
-import type { IdentityRecord } from "../../ports/store";
-import { formatDate } from "../../models/datetime";
+import { toIdentity, type IdentityModel } from "../../models/identity";
 import { matches, page, parseQueries, queries, type Query } from "../../validation/queries";
 import { uid } from "../../validation/validators";
 import { audit } from "../audit";
@@ -39,26 +38,11 @@ const IDENTITY_QUERIES = {
   attributes: ATTRIBUTES,
 };
 
-function toIdentity(identity: IdentityRecord) {
-  return {
-    $id: identity.id,
-    $createdAt: formatDate(identity.createdAt),
-    $updatedAt: formatDate(identity.updatedAt),
-    userId: identity.userId,
-    provider: identity.provider,
-    providerUid: identity.providerUid,
-    providerEmail: identity.providerEmail,
-    providerAccessToken: identity.providerAccessToken,
-    providerAccessTokenExpiry: formatDate(identity.providerAccessTokenExpiry),
-    providerRefreshToken: identity.providerRefreshToken,
-  };
-}
-
 /**
  * A user has a handful of identities, so the queries are applied to the user's list in memory:
  * filters, then order (creation order by default), then cursor, offset and limit.
  */
-function applyQueries(models: ReturnType<typeof toIdentity>[], parsed: Query[]) {
+function applyQueries(models: IdentityModel[], parsed: Query[]) {
   const filters = parsed.filter((q) => !["orderAsc", "orderDesc", "limit", "offset", "cursorAfter", "cursorBefore"].includes(q.method));
   let rows = models.filter((m) => matches(m, filters));
   const total = rows.length;

@@ -5,7 +5,7 @@ import { randomHex } from "../../crypto/random";
 import { newTotpSecret, totpStep, totpUri, verifyTotp } from "../../crypto/totp";
 import type { ChallengeRecord, RecoveryCodeRecord, SessionRecord, UserRecord } from "../../ports/store";
 import { toAccount } from "../../models/account";
-import { formatDate } from "../../models/datetime";
+import { toChallenge, toMfaFactors } from "../../models/mfa";
 import { toSession } from "../../models/session";
 import { boolean, text, whiteList } from "../../validation/validators";
 import { audit } from "../audit";
@@ -130,10 +130,6 @@ export const deleteMfaAuthenticator = operation({
   },
 });
 
-function challengeModel(challenge: ChallengeRecord) {
-  return { $id: challenge.id, $createdAt: formatDate(challenge.createdAt), userId: challenge.userId, expire: formatDate(challenge.expire) };
-}
-
 export const createMfaChallenge = operation({
   method: "POST",
   path: `${MFA}/challenge`,
@@ -173,7 +169,7 @@ export const createMfaChallenge = operation({
     if (factor === "email")
       await deliverMail(env, "mfa-otp", { email: user.email!, name: user.name }, { secret: code }, challenge.expire, undo);
     await audit(env, "challenge.create", user, `user/${user.id}`);
-    return ok(challengeModel(challenge));
+    return ok(toChallenge(challenge));
   },
 });
 
@@ -241,13 +237,8 @@ export const listMfaFactors = operation({
   params: {},
   async run(env) {
     const user = requireUser(env);
-    const { totp, phone, email } = await secondFactors(env.deps, env.caller, user);
-    return ok({
-      totp,
-      phone,
-      email,
-      recoveryCode: (await env.deps.store.mfa.countRecoveryCodes(user.id)) > 0,
-    });
+    const factors = await secondFactors(env.deps, env.caller, user);
+    return ok(toMfaFactors(factors, (await env.deps.store.mfa.countRecoveryCodes(user.id)) > 0));
   },
 });
 

@@ -7,7 +7,8 @@ import { ok, operation } from "../operation";
 import { checkHistory, nextHistory } from "../passwords";
 import { hidesAccounts, hiddenToken, sendLater } from "../enumeration";
 import { endSessionsAfterPasswordChange } from "../sessions";
-import { issueLinkToken, redeemToken, tokenModel } from "../tokens";
+import { issueLinkToken, redeemToken } from "../tokens";
+import { toTokenFor } from "../../models/token";
 import { lifetimeMs } from "../token-kinds";
 import { RATE_LIMITS } from "../rate-limits";
 
@@ -39,7 +40,7 @@ export const createRecovery = operation({
     if (hidden) sendLater(env, "recovery", send);
     else await send();
     await audit(env, "recovery.create", user, `user/${user.id}`);
-    return ok(hidden ? hiddenToken(env, input.email, token, { lifetimeMs: lifetime }) : tokenModel(env, token, secret), 201);
+    return ok(hidden ? hiddenToken(env, input.email, token, { lifetimeMs: lifetime }) : toTokenFor(env.caller, token, secret), 201);
   },
 });
 
@@ -73,6 +74,6 @@ export const updateRecovery = operation({
     // lost control of the account (auth.invalidateSessions).
     const ended = await endSessionsAfterPasswordChange(env, user.id, null);
     await audit(env, "recovery.update", updated, `user/${user.id}`);
-    return { ...ok(tokenModel(env, token, "")), clearSession: env.caller.session !== null && ended.includes(env.caller.session.id) };
+    return { ...ok(toTokenFor(env.caller, token, "")), clearSession: env.caller.session !== null && ended.includes(env.caller.session.id) };
   },
 });

@@ -12,7 +12,8 @@ import { encodeSessionValue } from "../session-value";
 import { startSession } from "../sessions";
 import { hiddenToken, hidesAccounts, unsavedToken } from "../enumeration";
 import { checkUserLimit, newTarget, newUser } from "../users";
-import { issueLinkToken, issueToken, redeemToken, tokenModel } from "../tokens";
+import { issueLinkToken, issueToken, redeemToken } from "../tokens";
+import { toTokenFor } from "../../models/token";
 import { lifetimeMs, SESSION_BY_TOKEN_TYPE } from "../token-kinds";
 import { apiOrigin } from "../urls";
 import { RATE_LIMITS } from "../rate-limits";
@@ -94,7 +95,7 @@ export const createEmailToken = operation({
       env.deps.store.tokens.consume(token.id),
     );
     await audit(env, "session.create", user, `user/${user.id}`);
-    return ok(tokenModel(env, token, code), 201);
+    return ok(toTokenFor(env.caller, token, code), 201);
   },
 });
 
@@ -143,7 +144,7 @@ export const createMagicURLToken = operation({
     );
     await audit(env, "session.create", user, `user/${user.id}`);
     // The link carries the real user id; the answer need not (src/core/enumeration.ts).
-    return ok(hidden ? hiddenToken(env, input.email, token, { lifetimeMs: lifetime }) : tokenModel(env, token, secret), 201);
+    return ok(hidden ? hiddenToken(env, input.email, token, { lifetimeMs: lifetime }) : toTokenFor(env.caller, token, secret), 201);
   },
 });
 
@@ -165,7 +166,7 @@ export const createPhoneToken = operation({
     if (!mock) await deliverSms(env, "phone-login", input.phone, code, () => store.tokens.consume(token.id));
     await audit(env, "session.create", user, `user/${user.id}`);
     // API-key callers get the session-style encoding of {userId, code} (spec §2.39).
-    return ok(tokenModel(env, token, encodeSessionValue(user.id, code)), 201);
+    return ok(toTokenFor(env.caller, token, encodeSessionValue(user.id, code)), 201);
   },
 });
 

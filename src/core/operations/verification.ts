@@ -4,7 +4,8 @@ import { hostUrl, text, uid } from "../../validation/validators";
 import { audit } from "../audit";
 import { deliverMail, deliverSms, requireMailer, requireSms } from "../delivery";
 import { ok, operation, requireUser, type Env } from "../operation";
-import { issueLinkToken, issueToken, redeemToken, tokenModel } from "../tokens";
+import { issueLinkToken, issueToken, redeemToken } from "../tokens";
+import { toTokenFor } from "../../models/token";
 import { RATE_LIMITS } from "../rate-limits";
 
 const ACCOUNT = "/account";
@@ -29,7 +30,7 @@ async function confirmContact(env: Env, input: { userId: string; secret: string 
   const token = await redeemToken(env, user.id, input.secret, [rule.type]);
   const updated = (await store.users.update(user.id, { [rule.verified]: true, updatedAt: env.now })) ?? user;
   await audit(env, "verification.update", updated, `user/${user.id}`);
-  return ok(tokenModel(env, token, ""));
+  return ok(toTokenFor(env.caller, token, ""));
 }
 
 export const createVerification = operation({
@@ -50,7 +51,7 @@ export const createVerification = operation({
       env.deps.store.tokens.consume(token.id),
     );
     await audit(env, "verification.create", user, `user/${user.id}`);
-    return ok(tokenModel(env, token, secret), 201);
+    return ok(toTokenFor(env.caller, token, secret), 201);
   },
 });
 
@@ -82,7 +83,7 @@ export const createPhoneVerification = operation({
     const { token, secret: code } = await issueToken(env, user, "phoneVerification", mock ? { secret: mock.otp } : {});
     if (!mock) await deliverSms(env, "phone-verification", user.phone, code, () => env.deps.store.tokens.consume(token.id));
     await audit(env, "verification.create", user, `user/${user.id}`);
-    return ok(tokenModel(env, token, code), 201);
+    return ok(toTokenFor(env.caller, token, code), 201);
   },
 });
 
