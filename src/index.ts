@@ -17,7 +17,7 @@ export { uniqueId } from "./crypto/ids";
 export { createHandler } from "./http/handler";
 export { sessionCookieNames, sessionFromJar, firstPartySessionCookie } from "./http/session-cookie";
 export type { SessionCookieNames } from "./http/session-cookie";
-export { assertProductionSafe, productionRefusals } from "./core/production-check";
+export { assertProductionSafe, productionRefusals } from "./http/production-check";
 export type { HandlerOptions, GatehouseHandler, RawRequest, RawResponse } from "./http/handler";
 export * from "./ports/index";
 export type { AccountModel } from "./models/account";

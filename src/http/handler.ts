@@ -11,7 +11,7 @@ import { parseBody, parsePhpQuery, type Params } from "./params";
 import { readBodyText } from "./body";
 import { INPUT_LIMITS } from "../validation/input-limits";
 import { compatibility } from "./response-format";
-import { assertProductionSafe } from "../core/production-check";
+import { assertProductionSafe } from "./production-check";
 import { requestUrl } from "./request-url";
 import { createRouter } from "./routes";
 

@@ -8,7 +8,7 @@ import { assoc, customId, email, newPassword, password, phone, text, withDefault
 import { audit } from "../audit";
 import { operation, ok, requireUser, type Env } from "../operation";
 import { checkHistory, checkPersonalData, nextHistory } from "../passwords";
-import { endSessionsAfterPasswordChange } from "../sessions";
+import { endSessionsAfterPasswordChange } from "../session-invalidation";
 import { checkUserLimit, newTarget, newUser } from "../users";
 import { RATE_LIMITS } from "../rate-limits";
 

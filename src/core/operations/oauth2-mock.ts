@@ -2,7 +2,7 @@ import { AppwriteError } from "../../errors";
 import { constantTimeEqual } from "../../crypto/hash";
 import { MOCK_AUTHORIZE_PATH, mockCode } from "../../oauth/mock-provider";
 import { optional, text } from "../../validation/validators";
-import { linkWith } from "../tokens";
+import { linkWith } from "../token-secrets";
 import type { Outcome } from "../context";
 import { operation, redirect } from "../operation";
 import { configured, redirectUri } from "../oauth2-providers";

@@ -13,8 +13,8 @@ import { audit } from "../audit";
 import type { Outcome } from "../context";
 import { operation, redirect, type Env } from "../operation";
 import { conflictAs } from "../store-conflicts";
-import { startSession } from "../sessions";
-import { issueToken, linkWith } from "../tokens";
+import { startSession } from "../session-start";
+import { issueToken, linkWith } from "../token-secrets";
 import { checkUserLimit, newTarget, newUser } from "../users";
 import { RATE_LIMITS } from "../rate-limits";
 

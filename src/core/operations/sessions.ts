@@ -6,7 +6,7 @@ import { toSession } from "../../models/session";
 import { email, password, uid } from "../../validation/validators";
 import { audit } from "../audit";
 import { noContent, ok, operation, requireUser, type Env } from "../operation";
-import { startSession } from "../sessions";
+import { startSession } from "../session-start";
 import { parseTimestamp } from "../timestamp";
 import { checkUserLimit, newUser } from "../users";
 import { RATE_LIMITS } from "../rate-limits";

@@ -9,10 +9,10 @@ import { deliverMail, deliverSms, requireMailer, requireSms } from "../delivery"
 import type { Outcome } from "../context";
 import { ok, operation, type Env } from "../operation";
 import { encodeSessionValue } from "../session-value";
-import { startSession } from "../sessions";
+import { startSession } from "../session-start";
 import { hiddenToken, hidesAccounts, unsavedToken } from "../enumeration";
 import { checkUserLimit, newTarget, newUser } from "../users";
-import { issueLinkToken, issueToken, redeemToken } from "../tokens";
+import { issueLinkToken, issueToken, redeemToken } from "../token-secrets";
 import { toTokenFor } from "../../models/token";
 import { lifetimeMs, SESSION_BY_TOKEN_TYPE } from "../token-kinds";
 import { apiOrigin } from "../urls";

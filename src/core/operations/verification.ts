@@ -4,7 +4,7 @@ import { hostUrl, text, uid } from "../../validation/validators";
 import { audit } from "../audit";
 import { deliverMail, deliverSms, requireMailer, requireSms } from "../delivery";
 import { ok, operation, requireUser, type Env } from "../operation";
-import { issueLinkToken, issueToken, redeemToken } from "../tokens";
+import { issueLinkToken, issueToken, redeemToken } from "../token-secrets";
 import { toTokenFor } from "../../models/token";
 import { RATE_LIMITS } from "../rate-limits";
 
