@@ -1,5 +1,5 @@
 export { createAccountService, operations } from "./core/service";
-export type { AccountService, AccountMethods, OperationName } from "./core/service";
+export type { AccountService, AccountMethods, OperationName, InputOf, InputArgs, ResultOf } from "./core/service";
 export type { RequestContext, Outcome, Caller } from "./core/context";
 export { encodeSessionValue, decodeSessionValue } from "./core/session-value";
 export { resolveConfig, configSchema } from "./config";

@@ -6,7 +6,7 @@ import type { Outcome } from "../context";
 import { conflictAs } from "../store-conflicts";
 import { assoc, customId, email, newPassword, password, phone, text, withDefault, optional } from "../../validation/validators";
 import { audit } from "../audit";
-import { operation, ok, requireUser, type Env } from "../operation";
+import { operation, ok, type Env, type SignedInEnv } from "../operation";
 import { checkHistory, checkPersonalData, nextHistory } from "../passwords";
 import { endSessionsAfterPasswordChange } from "../session-invalidation";
 import { checkUserLimit, newTarget, newUser } from "../users";
@@ -31,10 +31,15 @@ const CONTACTS = {
  * `PATCH /account/email` and `PATCH /account/phone`: proves the password, sets the new contact
  * unverified and moves the user's messaging target for the old one to it, in one transaction.
  */
-async function changeContact(env: Env, field: keyof typeof CONTACTS, value: string, password: string): Promise<Outcome<AccountModel>> {
+async function changeContact(
+  env: SignedInEnv,
+  field: keyof typeof CONTACTS,
+  value: string,
+  password: string,
+): Promise<Outcome<AccountModel>> {
   const { store, hasher } = env.deps;
   const rule = CONTACTS[field];
-  const current = requireUser(env);
+  const current = env.caller.user;
   await checkCurrentPassword(env, current, password);
   // An address used by another account's OAuth2 identity is not revealed: a generic 400.
   if (rule.checkIdentities && (await store.identities.findByEmail(value, current.id)).length > 0) {
@@ -87,7 +92,7 @@ export const get = operation({
   scope: "account",
   params: {},
   async run(env) {
-    return ok(account(env, requireUser(env)));
+    return ok(account(env, env.caller.user));
   },
 });
 
@@ -140,7 +145,7 @@ export const updateName = operation({
   checksTimestamp: true,
   params: { name: text(128) },
   async run(env, input) {
-    const user = await saveUser(env, requireUser(env).id, { name: input.name });
+    const user = await saveUser(env, env.caller.user.id, { name: input.name });
     await audit(env, "user.update", user, `user/${user.id}`);
     return ok(account(env, user));
   },
@@ -164,7 +169,7 @@ export const updatePassword = operation({
   rateLimit: RATE_LIMITS.updatePassword,
   params: { password: newPassword, oldPassword: optional(password) },
   async run(env, input) {
-    const current = requireUser(env);
+    const current = env.caller.user;
     await checkCurrentPassword(env, current, input.oldPassword ?? "");
     await checkHistory(env.deps, input.password, current.passwordHistory);
     checkPersonalData(env.deps, input.password, current);
@@ -198,7 +203,7 @@ export const getPrefs = operation({
   scope: "account",
   params: {},
   async run(env) {
-    return ok(requireUser(env).prefs);
+    return ok(env.caller.user.prefs);
   },
 });
 
@@ -210,7 +215,7 @@ export const updatePrefs = operation({
   params: { prefs: assoc },
   async run(env, input) {
     // Replaces the whole object: Appwrite does not merge.
-    const user = await saveUser(env, requireUser(env).id, { prefs: input.prefs });
+    const user = await saveUser(env, env.caller.user.id, { prefs: input.prefs });
     await audit(env, "user.update", user, `user/${user.id}`);
     return ok(account(env, user));
   },
@@ -224,7 +229,7 @@ export const updateStatus = operation({
   params: {},
   async run(env) {
     // Sessions stay, but every later request with them is refused as user_blocked.
-    const user = await saveUser(env, requireUser(env).id, { status: false });
+    const user = await saveUser(env, env.caller.user.id, { status: false });
     await audit(env, "user.update", user, `user/${user.id}`);
     return { ...ok(account(env, user)), clearSession: true };
   },

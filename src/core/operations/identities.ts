@@ -3,7 +3,7 @@ import { toIdentity, type IdentityModel } from "../../models/identity";
 import { matches, page, parseQueries, queries, type Query } from "../../validation/queries";
 import { uid } from "../../validation/validators";
 import { audit } from "../audit";
-import { noContent, ok, operation, requireUser } from "../operation";
+import { noContent, ok, operation } from "../operation";
 
 const DEFAULT_LIMIT = 25;
 const ATTRIBUTES = new Set([
@@ -76,7 +76,7 @@ export const listIdentities = operation({
   scope: "account",
   params: { queries },
   async run(env, input) {
-    const user = requireUser(env);
+    const user = env.caller.user;
     const parsed = parseQueries(input.queries, IDENTITY_QUERIES);
     const identities = (await env.deps.store.identities.list(user.id)).map(toIdentity);
     return ok(applyQueries(identities, parsed));
@@ -89,7 +89,7 @@ export const deleteIdentity = operation({
   scope: "account",
   params: { identityId: uid },
   async run(env, input) {
-    const user = requireUser(env);
+    const user = env.caller.user;
     const identity = await env.deps.store.identities.get(input.identityId);
     if (!identity) throw new AppwriteError("user_identity_not_found");
     // Identities are visible to anyone in Appwrite, but only their owner may delete them.

@@ -1,6 +1,6 @@
 import { AppwriteError } from "../../errors";
 import { signSessionJwt } from "../../crypto/jwt";
-import { ok, operation, requireUser } from "../operation";
+import { ok, operation } from "../operation";
 import { RATE_LIMITS } from "../rate-limits";
 import { lifetimeMs } from "../token-kinds";
 
@@ -13,7 +13,7 @@ export const createJWT = operation({
   rateLimit: RATE_LIMITS.createJWT,
   params: {},
   async run(env) {
-    const user = requireUser(env);
+    const user = env.caller.user;
     // A JWT is minted from a session; one authenticated by a JWT has none to name.
     const session = env.caller.session;
     if (!session) throw new AppwriteError("user_session_not_found");

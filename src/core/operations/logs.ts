@@ -1,6 +1,6 @@
 import { toLog } from "../../models/log";
 import { page, parseQueries, queries } from "../../validation/queries";
-import { ok, operation, requireUser } from "../operation";
+import { ok, operation } from "../operation";
 
 /** Appwrite 1.6.2's default page size for logs. */
 const DEFAULT_LIMIT = 25;
@@ -12,7 +12,7 @@ export const listLogs = operation({
   scope: "account",
   params: { queries },
   async run(env, input) {
-    const user = requireUser(env);
+    const user = env.caller.user;
     const range = page(parseQueries(input.queries, LOG_QUERIES), DEFAULT_LIMIT);
     const [logs, total] = await Promise.all([env.deps.store.logs.list(user.id, range), env.deps.store.logs.count(user.id)]);
     // `total` counts all of the user's entries, whatever the page (the SDK pages with it).

@@ -10,7 +10,7 @@ import { toSession } from "../../models/session";
 import { boolean, text, whiteList } from "../../validation/validators";
 import { audit } from "../audit";
 import { deliverMail, deliverSms, requireMailer, requireSms } from "../delivery";
-import { noContent, ok, operation, requireUser, type Env } from "../operation";
+import { noContent, ok, operation, type Env } from "../operation";
 import { lifetimeMs, TOKEN_KINDS } from "../token-kinds";
 import { RATE_LIMITS } from "../rate-limits";
 import { factorNames, secondFactors, totpAuthenticator } from "../factors";
@@ -53,7 +53,7 @@ export const updateMFA = operation({
   checksTimestamp: true,
   params: { mfa: boolean },
   async run(env, input) {
-    const current = requireUser(env);
+    const current = env.caller.user;
     const user = (await env.deps.store.users.update(current.id, { mfa: input.mfa, updatedAt: env.now })) ?? current;
     if (input.mfa && env.caller.session) {
       // The session that turns MFA on keeps working: it is credited with every factor the user has.
@@ -71,7 +71,7 @@ export const createMfaAuthenticator = operation({
   scope: "account",
   params: { type: whiteList(["totp"]) },
   async run(env) {
-    const user = requireUser(env);
+    const user = env.caller.user;
     const existing = await authenticator(env, user);
     if (existing?.verified) throw new AppwriteError("user_authenticator_already_verified");
     const secret = newTotpSecret();
@@ -98,7 +98,7 @@ export const updateMfaAuthenticator = operation({
   scope: "account",
   params: { type: whiteList(["totp"]), otp: text(256) },
   async run(env, input) {
-    const user = requireUser(env);
+    const user = env.caller.user;
     const found = await authenticator(env, user);
     if (!found) throw new AppwriteError("user_authenticator_not_found");
     if (found.verified) throw new AppwriteError("user_authenticator_already_verified");
@@ -123,7 +123,7 @@ export const deleteMfaAuthenticator = operation({
   needsRecentChallenge: true,
   params: { type: whiteList(["totp"]) },
   async run(env) {
-    const user = requireUser(env);
+    const user = env.caller.user;
     const found = await authenticator(env, user);
     if (!found || !(await env.deps.store.mfa.deleteAuthenticator(found.id))) throw new AppwriteError("user_authenticator_not_found");
     return noContent();
@@ -139,7 +139,7 @@ export const createMfaChallenge = operation({
   rateLimit: RATE_LIMITS.createMfaChallenge,
   params: { factor: whiteList(["email", "phone", "totp", "recoverycode"]) },
   async run(env, input) {
-    const user = requireUser(env);
+    const user = env.caller.user;
     const factor = input.factor.toLowerCase();
     // Checked before anything is stored, so a refused challenge leaves nothing behind.
     if (factor === "phone") {
@@ -183,7 +183,7 @@ export const updateMfaChallenge = operation({
   rateLimit: RATE_LIMITS.updateMfaChallenge,
   params: { challengeId: text(256), otp: text(256) },
   async run(env, input) {
-    const user = requireUser(env);
+    const user = env.caller.user;
     const session = currentSession(env);
     const { store } = env.deps;
     const challenge = await store.challenges.get(input.challengeId);
@@ -236,7 +236,7 @@ export const listMfaFactors = operation({
   skipsMfaGate: true,
   params: {},
   async run(env) {
-    const user = requireUser(env);
+    const user = env.caller.user;
     const factors = await secondFactors(env.deps, env.caller, user);
     return ok(toMfaFactors(factors, (await env.deps.store.mfa.countRecoveryCodes(user.id)) > 0));
   },
@@ -248,7 +248,7 @@ export const createMfaRecoveryCodes = operation({
   scope: "account",
   params: {},
   async run(env) {
-    const user = requireUser(env);
+    const user = env.caller.user;
     if ((await env.deps.store.mfa.countRecoveryCodes(user.id)) > 0) throw new AppwriteError("user_recovery_codes_already_exists");
     const { codes, records } = newRecoveryCodes(env, user);
     await env.deps.store.mfa.replaceRecoveryCodes(user.id, records);
@@ -263,7 +263,7 @@ export const getMfaRecoveryCodes = operation({
   needsRecentChallenge: true,
   params: {},
   async run(env) {
-    const user = requireUser(env);
+    const user = env.caller.user;
     const records = await env.deps.store.mfa.listRecoveryCodes(user.id);
     if (records.length === 0) throw new AppwriteError("user_recovery_codes_not_found");
     const codes = records.map((r) => env.deps.seal.open(r.sealedCode));
@@ -286,7 +286,7 @@ export const updateMfaRecoveryCodes = operation({
   needsRecentChallenge: true,
   params: {},
   async run(env) {
-    const user = requireUser(env);
+    const user = env.caller.user;
     if ((await env.deps.store.mfa.countRecoveryCodes(user.id)) === 0) throw new AppwriteError("user_recovery_codes_not_found");
     const { codes, records } = newRecoveryCodes(env, user);
     await env.deps.store.mfa.replaceRecoveryCodes(user.id, records);

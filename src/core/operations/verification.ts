@@ -3,7 +3,7 @@ import { TokenType } from "../../ports/store";
 import { hostUrl, text, uid } from "../../validation/validators";
 import { audit } from "../audit";
 import { deliverMail, deliverSms, requireMailer, requireSms } from "../delivery";
-import { ok, operation, requireUser, type Env } from "../operation";
+import { ok, operation, type Env } from "../operation";
 import { issueLinkToken, issueToken, redeemToken } from "../token-secrets";
 import { toTokenFor } from "../../models/token";
 import { RATE_LIMITS } from "../rate-limits";
@@ -43,7 +43,7 @@ export const createVerification = operation({
   params: { url: hostUrl },
   async run(env, input) {
     requireMailer(env, "SMTP Disabled");
-    const user = requireUser(env);
+    const user = env.caller.user;
     if (user.emailVerification) throw new AppwriteError("user_email_already_verified");
     if (!user.email) throw new AppwriteError("user_email_not_found");
     const { token, secret, link: url } = await issueLinkToken(env, user, "verification", input.url);
@@ -76,7 +76,7 @@ export const createPhoneVerification = operation({
   params: {},
   async run(env) {
     requireSms(env);
-    const user = requireUser(env);
+    const user = env.caller.user;
     if (!user.phone) throw new AppwriteError("user_phone_not_found");
     if (user.phoneVerification) throw new AppwriteError("user_phone_already_verified");
     const mock = env.deps.config.auth.mockNumbers.find((m) => m.phone === user.phone);
