@@ -70,7 +70,7 @@ export default tseslint.config(
     "ports are the ground layer: they import nothing above them",
   ),
   forbid(
-    ["src/core/**", "src/crypto/**", "src/validation/**", "src/models/**", "src/messages/**", "src/oauth/**"],
+    ["src/core/**", "src/client-info/**", "src/crypto/**", "src/validation/**", "src/models/**", "src/messages/**", "src/oauth/**"],
     [
       "**/http/**",
       "**/http",

@@ -59,7 +59,32 @@ const methodsSchema = z
     invites: z.boolean().default(true),
   })
   .strict()
-  .default({ emailPassword: true, magicUrl: true, emailOtp: true, anonymous: true, phone: true, jwt: true, invites: true });
+  // An absent object is parsed as {}, so each default above is written once.
+  .prefault({});
+
+/**
+ * Lifetimes in seconds of the secrets the Account API hands out; the defaults are Appwrite's.
+ * src/core/token-kinds.ts says which secret uses which.
+ */
+const lifetimesSchema = z
+  .object({
+    /** The six-digit code of `POST /account/tokens/email`. */
+    emailOtp: z.number().int().min(1).max(31_536_000).default(900),
+    /** The six-digit code of `POST /account/tokens/phone`. */
+    phoneOtp: z.number().int().min(1).max(31_536_000).default(900),
+    /** The link of `POST /account/tokens/magic-url`. */
+    magicUrl: z.number().int().min(1).max(31_536_000).default(3600),
+    /** The e-mail verification link and the phone verification code. */
+    verification: z.number().int().min(1).max(31_536_000).default(3600),
+    /** The password recovery link. */
+    recovery: z.number().int().min(1).max(31_536_000).default(3600),
+    /** An MFA challenge's code. */
+    mfaChallenge: z.number().int().min(1).max(31_536_000).default(3600),
+    /** An account JWT (`POST /account/jwts`). */
+    jwt: z.number().int().min(1).max(31_536_000).default(900),
+  })
+  .strict()
+  .prefault({});
 
 const authSchema = z
   .object({
@@ -103,21 +128,10 @@ const authSchema = z
       )
       .default([]),
     methods: methodsSchema,
+    lifetimes: lifetimesSchema,
   })
   .strict()
-  .default({
-    sessionDuration: 31_536_000,
-    maxSessions: 10,
-    passwordHistory: 0,
-    passwordDictionary: false,
-    personalDataCheck: false,
-    userLimit: 0,
-    sessionAlerts: false,
-    invalidateSessions: true,
-    enumerationProtection: false,
-    mockNumbers: [],
-    methods: { emailPassword: true, magicUrl: true, emailOtp: true, anonymous: true, phone: true, jwt: true, invites: true },
-  });
+  .prefault({});
 
 /**
  * One OAuth2 provider's app (providers: src/oauth/providers.ts). Extra keys are provider-specific (Microsoft `tenant`);

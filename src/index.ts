@@ -3,7 +3,7 @@
 
 // The service
 export { createAccountService } from "./core/service";
-export type { AccountService, AccountMethods, OperationName } from "./core/service";
+export type { AccountService, AccountMethods, OperationName, InputOf, InputArgs, ResultOf } from "./core/service";
 export type { RequestContext, Outcome } from "./core/context";
 export { resolveConfig } from "./config";
 export type { GatehouseConfig, ResolvedConfig } from "./config";
@@ -19,7 +19,7 @@ export { createHandler } from "./http/handler";
 export type { HandlerOptions, GatehouseHandler, RawRequest, RawResponse } from "./http/handler";
 export { sessionCookieNames, sessionFromJar, firstPartySessionCookie } from "./http/session-cookie";
 export type { SessionCookieNames } from "./http/session-cookie";
-export { assertProductionSafe, productionRefusals } from "./core/production-check";
+export { assertProductionSafe, productionRefusals } from "./http/production-check";
 
 // Built-in adapters for tests, demos and single instances
 export { memoryStore } from "./stores/memory";

@@ -5,7 +5,9 @@ import {
   sessionFromJar,
   type AccountService,
   type HandlerOptions,
+  type InputArgs,
   type OperationName,
+  type ResultOf,
   type RequestContext,
 } from "gatehouse-auth";
 
@@ -76,8 +78,8 @@ export function serverAccount(service: AccountService, jar: CookieJar, options: 
      * Runs one operation by name with the cookie's session, and mirrors a created or ended
      * session into the cookie jar. Returns the response body.
      */
-    async run<T = unknown>(operation: OperationName, params: Record<string, unknown> = {}): Promise<T> {
-      const outcome = await service.execute(operation, context, params);
+    async run<K extends OperationName>(operation: K, ...params: InputArgs<K>): Promise<ResultOf<K>> {
+      const outcome = await service.execute(operation, context, ...params);
       if (outcome.setSession) {
         const { value, expire } = outcome.setSession;
         try {
@@ -93,7 +95,7 @@ export function serverAccount(service: AccountService, jar: CookieJar, options: 
         jar.delete?.(names.cookie);
         jar.delete?.(names.legacy);
       }
-      return outcome.body as T;
+      return outcome.body;
     },
   };
 }

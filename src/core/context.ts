@@ -48,7 +48,7 @@ export interface Caller {
 /** Instructions for the transport besides the body: cookies and headers. */
 export interface Outcome<T> {
   status: number;
-  body: T | null;
+  body: T;
   /** A session was created: set the cookies and `X-Fallback-Cookies`. */
   setSession?: { value: string; expire: Date };
   /** The current session ended: clear the cookies and send `X-Fallback-Cookies: []`. */

@@ -1,5 +1,6 @@
 import type { ResolvedConfig } from "../config";
 import type { ParamShape, Params } from "../validation/validators";
+import type { UserRecord } from "../ports/store";
 import type { Caller, Outcome, RequestContext } from "./context";
 import type { Deps } from "./deps";
 import type { RateLimitRule } from "./rate-limits";
@@ -14,11 +15,19 @@ export type AuthMethod = keyof ResolvedConfig["auth"]["methods"];
 /** A route's counters; every route's figures are in src/core/rate-limits.ts. */
 export type { RateLimitRule } from "./rate-limits";
 
-/** What an operation's `run` sees. */
-export interface Env {
+/** The caller of a signed-in (`account` scope) operation: the pipeline lets no guest through. */
+export interface SignedInCaller extends Caller {
+  user: UserRecord;
+}
+
+/**
+ * What an operation's `run` sees. On `account` routes the caller has a user: the pipeline's scope
+ * check guarantees it (src/core/pipeline.ts), so handlers need no check of their own.
+ */
+export interface Env<Sc extends Scope = Scope> {
   deps: Deps;
   ctx: RequestContext;
-  caller: Caller;
+  caller: [Sc] extends ["account"] ? SignedInCaller : Caller;
   now: Date;
   /** The raw parameters as sent, for the rare rule that needs the unnormalised value. */
   raw: Record<string, unknown>;
@@ -34,7 +43,7 @@ export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 /** The wire models whose shape changed between Appwrite versions (src/http/response-format.ts). */
 export type ResponseModel = "session" | "sessionList" | "token";
 
-export interface OperationSpec<S extends ParamShape, R> {
+export interface OperationSpec<S extends ParamShape, R, Sc extends Scope = Scope> {
   /** The HTTP method of the primary route. */
   method: HttpMethod;
   /**
@@ -49,7 +58,7 @@ export interface OperationSpec<S extends ParamShape, R> {
   aliases?: readonly `${HttpMethod} /${string}`[];
   /** The response's wire model, when older SDKs need it filtered (src/http/response-format.ts). */
   model?: ResponseModel;
-  scope: Scope;
+  scope: Sc;
   /** Exempt from the MFA gate (`needsMoreFactors` in src/core/pipeline.ts). */
   skipsMfaGate?: boolean;
   /** Needs an MFA challenge passed in the last 30 minutes. */
@@ -71,12 +80,15 @@ export interface OperationSpec<S extends ParamShape, R> {
    */
   anyOrigin?: boolean;
   params: S;
-  run(env: Env, input: Params<S>): Promise<Outcome<R>>;
+  run(env: Env<Sc>, input: Params<S>): Promise<Outcome<R>>;
 }
 
-export function operation<S extends ParamShape, R>(spec: OperationSpec<S, R>): OperationSpec<S, R> {
+export function operation<S extends ParamShape, R, Sc extends Scope>(spec: OperationSpec<S, R, Sc>): OperationSpec<S, R, Sc> {
   return spec;
 }
+
+/** The `Env` of a signed-in operation. */
+export type SignedInEnv = Env<"account">;
 
 export function ok<T>(body: T, status = 200): Outcome<T> {
   return { status, body, headers: {} };
@@ -86,9 +98,7 @@ export function noContent(extra: Partial<Outcome<null>> = {}): Outcome<null> {
   return { status: 204, body: null, headers: {}, ...extra };
 }
 
-/** The signed-in user; the pipeline's scope check guarantees it on `account` routes. */
-export function requireUser(env: Env) {
-  const user = env.caller.user;
-  if (!user) throw new Error("operation needs a user but the pipeline let a guest through");
-  return user;
+/** A 301 to `url` (the OAuth2 routes), with whatever else the outcome carries (cookies, session). */
+export function redirect(url: string, extra: Omit<Partial<Outcome<null>>, "redirect"> = {}): Outcome<null> {
+  return { status: 301, body: null, headers: {}, ...extra, redirect: url };
 }

@@ -51,6 +51,9 @@ export async function execute<S extends ParamShape, R>(
       const who = caller.user?.email || "User";
       throw new AppwriteError("general_unauthorized_scope", `${who} (role: ${caller.role}) missing scope (${op.scope})`);
     }
+    // Signed-in operations are typed with a non-null user (SignedInEnv); this keeps that true
+    // whatever scopes a caller is given.
+    if (op.scope === "account" && !caller.user) throw new Error("an account operation was reached without a user");
     if (caller.user && !caller.user.status) throw new AppwriteError("user_blocked");
     if (!skipsMfaGate && (await needsMoreFactors(deps, caller))) throw new AppwriteError("user_more_factors_required");
 

@@ -10,7 +10,7 @@ import { systemClock } from "../ports/clock";
 import type { ParamShape } from "../validation/validators";
 import type { Outcome, RequestContext } from "./context";
 import type { ApiKey, Deps } from "./deps";
-import type { OperationSpec } from "./operation";
+import type { OperationSpec, Scope } from "./operation";
 import { loadPasswordDictionary } from "./passwords";
 import { execute } from "./pipeline";
 import * as accountOps from "./operations/account";
@@ -41,12 +41,21 @@ export const operations = {
 };
 export type OperationName = keyof typeof operations;
 
-type InputOf<S extends ParamShape> = z.input<z.ZodObject<S>>;
+type ShapeInput<S extends ParamShape> = z.input<z.ZodObject<S>>;
+type SpecOf<K extends OperationName> = (typeof operations)[K];
+
+/** The parameters operation `K` takes, as a caller passes them (defaults optional). */
+export type InputOf<K extends OperationName> = SpecOf<K> extends OperationSpec<infer S, unknown, Scope> ? ShapeInput<S> : never;
+/** The body operation `K` answers with (`null` for 204 and redirects). */
+export type ResultOf<K extends OperationName> = SpecOf<K> extends OperationSpec<ParamShape, infer R, Scope> ? R : never;
+/** The parameters argument of `execute` for `K`: optional when the operation takes none. */
+export type InputArgs<K extends OperationName> = Record<never, never> extends InputOf<K> ? [input?: InputOf<K>] : [input: InputOf<K>];
+
 type MethodOf<O> =
-  O extends OperationSpec<infer S, infer R>
+  O extends OperationSpec<infer S, infer R, Scope>
     ? [keyof S] extends [never]
       ? (ctx?: RequestContext) => Promise<R>
-      : (input: InputOf<S>, ctx?: RequestContext) => Promise<R>
+      : (input: ShapeInput<S>, ctx?: RequestContext) => Promise<R>
     : never;
 
 export type AccountMethods = { [K in OperationName]: MethodOf<(typeof operations)[K]> };
@@ -55,6 +64,11 @@ export interface AccountService extends AccountMethods {
   /** The validated configuration, defaults filled in. */
   readonly config: Deps["config"];
   /** Runs an operation by name and returns its full outcome (status, body, cookie instructions). */
+  execute<K extends OperationName>(name: K, ctx: RequestContext, ...input: InputArgs<K>): Promise<Outcome<ResultOf<K>>>;
+  /**
+   * The same with the parameters as they arrived on the wire (the HTTP handler): unknown values,
+   * checked by the operation's validators at run time.
+   */
   execute(name: OperationName, ctx: RequestContext, params?: Record<string, unknown>): Promise<Outcome<unknown>>;
   /** Deletes expired sessions, tokens and challenges; schedule it (e.g. hourly). */
   purgeExpired(): Promise<number>;
@@ -100,6 +114,12 @@ export function createAccountService(input: GatehouseConfig): AccountService {
   const run = (name: OperationName, ctx: RequestContext, params: Record<string, unknown> = {}) =>
     execute(deps, operations[name] as OperationSpec<ParamShape, unknown>, ctx, params);
 
+  function executeByName<K extends OperationName>(name: K, ctx: RequestContext, ...input: InputArgs<K>): Promise<Outcome<ResultOf<K>>>;
+  function executeByName(name: OperationName, ctx: RequestContext, params?: Record<string, unknown>): Promise<Outcome<unknown>>;
+  function executeByName(name: OperationName, ctx: RequestContext, params: Record<string, unknown> = {}): Promise<Outcome<unknown>> {
+    return run(name, ctx, params);
+  }
+
   const methods = {} as Record<string, unknown>;
   for (const [name, op] of Object.entries(operations)) {
     const takesInput = Object.keys(op.params).length > 0;
@@ -111,7 +131,7 @@ export function createAccountService(input: GatehouseConfig): AccountService {
   return {
     ...(methods as AccountMethods),
     config,
-    execute: run,
+    execute: executeByName,
     purgeExpired: () => deps.store.purgeExpired(new Date(deps.clock.now())),
   };
 }

@@ -4,7 +4,7 @@ import type { Env } from "./operation";
 
 // Every URL the server hands out (links in messages, OAuth2 redirect_uri and callback hops, the
 // mock provider's pages) is built here, from one base: the configured `endpoint` (src/config.ts).
-// Only without one (development; production refuses to start, see core/production-check.ts) is
+// Only without one (development; production refuses to start, see src/http/production-check.ts) is
 // the base taken from the URL the request arrived at, which the HTTP layer puts in `ctx.endpoint`.
 
 /** Used by direct core calls that bring neither a configured nor a request endpoint. */

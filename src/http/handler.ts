@@ -12,7 +12,7 @@ import { readBodyText } from "./body";
 import { INPUT_LIMITS } from "../validation/input-limits";
 import { isIpLiteral } from "../validation/patterns";
 import { compatibility } from "./response-format";
-import { assertProductionSafe } from "../core/production-check";
+import { assertProductionSafe } from "./production-check";
 import { requestUrl } from "./request-url";
 import { createRouter } from "./routes";
 

@@ -14,3 +14,11 @@ export function toToken(token: TokenRecord, secret: string) {
 }
 
 export type TokenModel = ReturnType<typeof toToken>;
+
+/**
+ * The Token model as `viewer` sees it: the secret only when the viewer holds an API key (role
+ * `applications`, the app's own server); a client gets it by e-mail, SMS or redirect instead.
+ */
+export function toTokenFor(viewer: { role: string }, token: TokenRecord, secretForKeys: string): TokenModel {
+  return toToken(token, viewer.role === "applications" ? secretForKeys : "");
+}

@@ -170,7 +170,7 @@ describe("serverAccount (Server Components and server actions)", () => {
     const jar = mapJar();
     const first = serverAccount(service, jar);
     expect(first.hasSession).toBe(false);
-    const session = await first.run<{ userId: string; expire: string; secret: string }>("createEmailPasswordSession", {
+    const session = await first.run("createEmailPasswordSession", {
       email: "jar@example.com",
       password: PASSWORD,
     });
@@ -184,7 +184,7 @@ describe("serverAccount (Server Components and server actions)", () => {
 
     const second = serverAccount(service, jar);
     expect(second.hasSession).toBe(true);
-    const me = await second.run<{ $id: string; email: string }>("get");
+    const me = await second.run("get");
     expect(me.$id).toBe(user.$id);
     expect(me.email).toBe("jar@example.com");
   });
@@ -196,7 +196,7 @@ describe("serverAccount (Server Components and server actions)", () => {
     );
     const main = login.headers.getSetCookie().find((c) => c.startsWith(`${COOKIE}=`))!;
     const value = decodeURIComponent(main.split(";")[0]!.slice(COOKIE.length + 1));
-    const me = await serverAccount(service, mapJar({ [COOKIE]: value })).run<{ email: string }>("get");
+    const me = await serverAccount(service, mapJar({ [COOKIE]: value })).run("get");
     expect(me.email).toBe("both@example.com");
   });
 

@@ -1,4 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
+import type { InputArgs, InputOf } from "../../src/core/service";
+import type { AccountModel } from "../../src/models/account";
+import type { SessionModel } from "../../src/models/session";
 import { AppwriteError } from "../../src/errors";
 import { memoryStore } from "../../src/stores/memory";
 import { StoreUnavailableError, type Store, type StoreGroup } from "../../src/ports/store";
@@ -237,5 +240,31 @@ describe("errors from typed methods", () => {
       401,
     );
     expect(error).toBe(original);
+  });
+});
+
+describe("execute, typed by operation name", () => {
+  it("takes the operation's input and answers its model, with no assertion at the call", async () => {
+    const { service } = makeService();
+    await signup(service);
+    const created = await service.execute("createEmailPasswordSession", {}, { email: "jane@example.com", password: PASSWORD });
+    expectTypeOf(created.body).toEqualTypeOf<SessionModel>();
+    const session = created.setSession!.value;
+    const me = await service.execute("get", { session });
+    expectTypeOf(me.body).toEqualTypeOf<AccountModel>();
+    expect(me.body.email).toBe("jane@example.com");
+    // An operation without parameters needs no input argument; one with required ones does.
+    expectTypeOf<InputArgs<"get">>().toEqualTypeOf<[input?: InputOf<"get">]>();
+    expectTypeOf<InputArgs<"deleteSession">>().toEqualTypeOf<[input: { sessionId: string }]>();
+  });
+
+  it("an account operation reached without a user fails in the pipeline, before its handler", async () => {
+    // A caller holding the account scope but no user cannot be made through the public API;
+    // the check is what makes the non-null user of SignedInEnv true whatever the scopes.
+    const { service } = makeService({ apiKeys: [{ secret: "k".repeat(32), scopes: ["account", "sessions.write"] }] });
+    const failure = await service.execute("get", { key: "k".repeat(32) }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(AppwriteError);
+    expect((failure as AppwriteError).type).toBe("general_unknown");
+    expect(((failure as AppwriteError).cause as Error).message).toBe("an account operation was reached without a user");
   });
 });

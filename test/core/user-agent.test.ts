@@ -3,7 +3,7 @@
  * Matomo device-detector short codes and names, as Appwrite reports them.
  */
 import { describe, expect, it } from "vitest";
-import { CACHE_SIZE, parseUserAgent, userAgentCacheSize } from "../../src/core/user-agent";
+import { CACHE_SIZE, parseUserAgent, userAgentCacheSize } from "../../src/client-info/user-agent";
 
 const CHROME_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
 const SAFARI_MAC = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Safari/605.1.15";

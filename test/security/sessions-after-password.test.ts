@@ -1,5 +1,5 @@
 /**
- * `auth.invalidateSessions` (src/core/sessions.ts endSessionsAfterPasswordChange): a password
+ * `auth.invalidateSessions` (src/core/session-invalidation.ts endSessionsAfterPasswordChange): a password
  * change ends the user's other sessions, a recovery ends all of them; `false` keeps Appwrite
  * 1.6's behaviour, which revokes nothing. Driven through the SDKs on the store that
  * GATEHOUSE_TEST_STORE names (memory, sqlite, postgres, mysql).

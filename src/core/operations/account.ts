@@ -1,12 +1,14 @@
-import { AppwriteError } from "../../errors";
+import { AppwriteError, type ErrorType } from "../../errors";
 import { uniqueId } from "../../crypto/ids";
-import { StoreConflictError, type TargetRecord, type UserPatch, type UserRecord } from "../../ports/store";
-import { toAccount } from "../../models/account";
+import type { TargetProviderType, TargetRecord, UserPatch, UserRecord } from "../../ports/store";
+import { toAccount, type AccountModel } from "../../models/account";
+import type { Outcome } from "../context";
+import { conflictAs } from "../store-conflicts";
 import { assoc, customId, email, newPassword, password, phone, text, withDefault, optional } from "../../validation/validators";
 import { audit } from "../audit";
-import { operation, ok, requireUser, type Env } from "../operation";
+import { operation, ok, type Env, type SignedInEnv } from "../operation";
 import { checkHistory, checkPersonalData, nextHistory } from "../passwords";
-import { endSessionsAfterPasswordChange } from "../sessions";
+import { endSessionsAfterPasswordChange } from "../session-invalidation";
 import { checkUserLimit, newTarget, newUser } from "../users";
 import { RATE_LIMITS } from "../rate-limits";
 
@@ -14,6 +16,61 @@ const ACCOUNT = "/account";
 
 function account(env: Env, user: UserRecord, targets = env.caller.targets) {
   return toAccount(user, targets);
+}
+
+/** What differs between changing the e-mail address and the phone number. */
+const CONTACTS = {
+  email: { verified: "emailVerification", target: "email", conflict: "general_bad_request", checkIdentities: true },
+  phone: { verified: "phoneVerification", target: "sms", conflict: "user_phone_already_exists", checkIdentities: false },
+} as const satisfies Record<
+  string,
+  { verified: keyof UserRecord; target: TargetProviderType; conflict: ErrorType; checkIdentities: boolean }
+>;
+
+/**
+ * `PATCH /account/email` and `PATCH /account/phone`: proves the password, sets the new contact
+ * unverified and moves the user's messaging target for the old one to it, in one transaction.
+ */
+async function changeContact(
+  env: SignedInEnv,
+  field: keyof typeof CONTACTS,
+  value: string,
+  password: string,
+): Promise<Outcome<AccountModel>> {
+  const { store, hasher } = env.deps;
+  const rule = CONTACTS[field];
+  const current = env.caller.user;
+  await checkCurrentPassword(env, current, password);
+  // An address used by another account's OAuth2 identity is not revealed: a generic 400.
+  if (rule.checkIdentities && (await store.identities.findByEmail(value, current.id)).length > 0) {
+    throw new AppwriteError("general_bad_request");
+  }
+  // Appwrite refuses any existing target with this contact, the user's own included (kept; test/http/account.test.ts).
+  if (await store.targets.getByIdentifier(value)) throw new AppwriteError("user_target_already_exists");
+
+  const patch: UserPatch = { [field]: value, [rule.verified]: false };
+  if (!current.passwordHash) {
+    // Converting a passwordless (e.g. anonymous) account: the password becomes its password.
+    const hash = await hasher.hash(password);
+    Object.assign(patch, {
+      passwordHash: hash,
+      passwordUpdatedAt: env.now,
+      passwordHistory: nextHistory(env.deps, current.passwordHistory, hash),
+    });
+  }
+  const old = current[field];
+  const oldTarget = old ? env.caller.targets.find((t) => t.providerType === rule.target && t.identifier === old) : undefined;
+  const user = await conflictAs(rule.conflict, () =>
+    store.transaction(async (tx) => {
+      const updated = await tx.users.update(current.id, { ...patch, updatedAt: env.now });
+      if (!updated) throw new AppwriteError("user_not_found");
+      if (oldTarget) await tx.targets.update(oldTarget.id, { identifier: value, updatedAt: env.now });
+      return updated;
+    }),
+  );
+  const targets = env.caller.targets.map((t) => (t === oldTarget ? { ...t, identifier: value, updatedAt: env.now } : t));
+  await audit(env, "user.update", user, `user/${user.id}`);
+  return ok(account(env, user, targets));
 }
 
 async function saveUser(env: Env, id: string, patch: UserPatch): Promise<UserRecord> {
@@ -35,7 +92,7 @@ export const get = operation({
   scope: "account",
   params: {},
   async run(env) {
-    return ok(account(env, requireUser(env)));
+    return ok(account(env, env.caller.user));
   },
 });
 
@@ -70,15 +127,12 @@ export const create = operation({
     // Another user's target with this address cannot be attached to a new account. Checked
     // before the transaction: a failed insert inside it would abort the whole PostgreSQL transaction.
     const targets: TargetRecord[] = (await store.targets.getByIdentifier(input.email)) ? [] : [target];
-    try {
-      await store.transaction(async (tx) => {
+    await conflictAs("user_already_exists", () =>
+      store.transaction(async (tx) => {
         await tx.users.create(user);
         for (const t of targets) await tx.targets.create(t);
-      });
-    } catch (error) {
-      if (error instanceof StoreConflictError) throw new AppwriteError("user_already_exists");
-      throw error;
-    }
+      }),
+    );
     await audit(env, "user.create", user, `user/${id}`);
     return ok(toAccount(user, targets), 201);
   },
@@ -91,7 +145,7 @@ export const updateName = operation({
   checksTimestamp: true,
   params: { name: text(128) },
   async run(env, input) {
-    const user = await saveUser(env, requireUser(env).id, { name: input.name });
+    const user = await saveUser(env, env.caller.user.id, { name: input.name });
     await audit(env, "user.update", user, `user/${user.id}`);
     return ok(account(env, user));
   },
@@ -104,43 +158,7 @@ export const updateEmail = operation({
   rateLimit: RATE_LIMITS.updateContact,
   checksTimestamp: true,
   params: { email, password },
-  async run(env, input) {
-    const { store, hasher } = env.deps;
-    const current = requireUser(env);
-    await checkCurrentPassword(env, current, input.password);
-    if ((await store.identities.findByEmail(input.email, current.id)).length > 0) throw new AppwriteError("general_bad_request");
-    // Appwrite refuses any existing target with this address, the user's own included (kept;
-    // test/http/account.test.ts).
-    if (await store.targets.getByIdentifier(input.email)) throw new AppwriteError("user_target_already_exists");
-
-    const patch: UserPatch = { email: input.email, emailVerification: false };
-    if (!current.passwordHash) {
-      // Converting a passwordless (e.g. anonymous) account: the password becomes its password.
-      const hash = await hasher.hash(input.password);
-      Object.assign(patch, {
-        passwordHash: hash,
-        passwordUpdatedAt: env.now,
-        passwordHistory: nextHistory(env.deps, current.passwordHistory, hash),
-      });
-    }
-    const oldTarget = current.email
-      ? env.caller.targets.find((t) => t.providerType === "email" && t.identifier === current.email)
-      : undefined;
-    const user = await store
-      .transaction(async (tx) => {
-        const updated = await tx.users.update(current.id, { ...patch, updatedAt: env.now });
-        if (!updated) throw new AppwriteError("user_not_found");
-        if (oldTarget) await tx.targets.update(oldTarget.id, { identifier: input.email, updatedAt: env.now });
-        return updated;
-      })
-      .catch((error: unknown) => {
-        if (error instanceof StoreConflictError) throw new AppwriteError("general_bad_request");
-        throw error;
-      });
-    const targets = env.caller.targets.map((t) => (t === oldTarget ? { ...t, identifier: input.email, updatedAt: env.now } : t));
-    await audit(env, "user.update", user, `user/${user.id}`);
-    return ok(account(env, user, targets));
-  },
+  run: (env, input) => changeContact(env, "email", input.email, input.password),
 });
 
 export const updatePassword = operation({
@@ -151,7 +169,7 @@ export const updatePassword = operation({
   rateLimit: RATE_LIMITS.updatePassword,
   params: { password: newPassword, oldPassword: optional(password) },
   async run(env, input) {
-    const current = requireUser(env);
+    const current = env.caller.user;
     await checkCurrentPassword(env, current, input.oldPassword ?? "");
     await checkHistory(env.deps, input.password, current.passwordHistory);
     checkPersonalData(env.deps, input.password, current);
@@ -176,39 +194,7 @@ export const updatePhone = operation({
   rateLimit: RATE_LIMITS.updateContact,
   checksTimestamp: true,
   params: { phone, password },
-  async run(env, input) {
-    const { store, hasher } = env.deps;
-    const current = requireUser(env);
-    await checkCurrentPassword(env, current, input.password);
-    if (await store.targets.getByIdentifier(input.phone)) throw new AppwriteError("user_target_already_exists");
-
-    const patch: UserPatch = { phone: input.phone, phoneVerification: false };
-    if (!current.passwordHash) {
-      const hash = await hasher.hash(input.password);
-      Object.assign(patch, {
-        passwordHash: hash,
-        passwordUpdatedAt: env.now,
-        passwordHistory: nextHistory(env.deps, current.passwordHistory, hash),
-      });
-    }
-    const oldTarget = current.phone
-      ? env.caller.targets.find((t) => t.providerType === "sms" && t.identifier === current.phone)
-      : undefined;
-    const user = await store
-      .transaction(async (tx) => {
-        const updated = await tx.users.update(current.id, { ...patch, updatedAt: env.now });
-        if (!updated) throw new AppwriteError("user_not_found");
-        if (oldTarget) await tx.targets.update(oldTarget.id, { identifier: input.phone, updatedAt: env.now });
-        return updated;
-      })
-      .catch((error: unknown) => {
-        if (error instanceof StoreConflictError) throw new AppwriteError("user_phone_already_exists");
-        throw error;
-      });
-    const targets = env.caller.targets.map((t) => (t === oldTarget ? { ...t, identifier: input.phone, updatedAt: env.now } : t));
-    await audit(env, "user.update", user, `user/${user.id}`);
-    return ok(account(env, user, targets));
-  },
+  run: (env, input) => changeContact(env, "phone", input.phone, input.password),
 });
 
 export const getPrefs = operation({
@@ -217,7 +203,7 @@ export const getPrefs = operation({
   scope: "account",
   params: {},
   async run(env) {
-    return ok(requireUser(env).prefs);
+    return ok(env.caller.user.prefs);
   },
 });
 
@@ -229,7 +215,7 @@ export const updatePrefs = operation({
   params: { prefs: assoc },
   async run(env, input) {
     // Replaces the whole object: Appwrite does not merge.
-    const user = await saveUser(env, requireUser(env).id, { prefs: input.prefs });
+    const user = await saveUser(env, env.caller.user.id, { prefs: input.prefs });
     await audit(env, "user.update", user, `user/${user.id}`);
     return ok(account(env, user));
   },
@@ -243,7 +229,7 @@ export const updateStatus = operation({
   params: {},
   async run(env) {
     // Sessions stay, but every later request with them is refused as user_blocked.
-    const user = await saveUser(env, requireUser(env).id, { status: false });
+    const user = await saveUser(env, env.caller.user.id, { status: false });
     await audit(env, "user.update", user, `user/${user.id}`);
     return { ...ok(account(env, user)), clearSession: true };
   },

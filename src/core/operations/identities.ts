@@ -1,10 +1,9 @@
 import { AppwriteError } from "../../errors";
-import type { IdentityRecord } from "../../ports/store";
-import { formatDate } from "../../models/datetime";
+import { toIdentity, type IdentityModel } from "../../models/identity";
 import { matches, page, parseQueries, queries, type Query } from "../../validation/queries";
 import { uid } from "../../validation/validators";
 import { audit } from "../audit";
-import { noContent, ok, operation, requireUser } from "../operation";
+import { noContent, ok, operation } from "../operation";
 
 const DEFAULT_LIMIT = 25;
 const ATTRIBUTES = new Set([
@@ -39,26 +38,11 @@ const IDENTITY_QUERIES = {
   attributes: ATTRIBUTES,
 };
 
-function toIdentity(identity: IdentityRecord) {
-  return {
-    $id: identity.id,
-    $createdAt: formatDate(identity.createdAt),
-    $updatedAt: formatDate(identity.updatedAt),
-    userId: identity.userId,
-    provider: identity.provider,
-    providerUid: identity.providerUid,
-    providerEmail: identity.providerEmail,
-    providerAccessToken: identity.providerAccessToken,
-    providerAccessTokenExpiry: formatDate(identity.providerAccessTokenExpiry),
-    providerRefreshToken: identity.providerRefreshToken,
-  };
-}
-
 /**
  * A user has a handful of identities, so the queries are applied to the user's list in memory:
  * filters, then order (creation order by default), then cursor, offset and limit.
  */
-function applyQueries(models: ReturnType<typeof toIdentity>[], parsed: Query[]) {
+function applyQueries(models: IdentityModel[], parsed: Query[]) {
   const filters = parsed.filter((q) => !["orderAsc", "orderDesc", "limit", "offset", "cursorAfter", "cursorBefore"].includes(q.method));
   let rows = models.filter((m) => matches(m, filters));
   const total = rows.length;
@@ -92,7 +76,7 @@ export const listIdentities = operation({
   scope: "account",
   params: { queries },
   async run(env, input) {
-    const user = requireUser(env);
+    const user = env.caller.user;
     const parsed = parseQueries(input.queries, IDENTITY_QUERIES);
     const identities = (await env.deps.store.identities.list(user.id)).map(toIdentity);
     return ok(applyQueries(identities, parsed));
@@ -105,7 +89,7 @@ export const deleteIdentity = operation({
   scope: "account",
   params: { identityId: uid },
   async run(env, input) {
-    const user = requireUser(env);
+    const user = env.caller.user;
     const identity = await env.deps.store.identities.get(input.identityId);
     if (!identity) throw new AppwriteError("user_identity_not_found");
     // Identities are visible to anyone in Appwrite, but only their owner may delete them.

@@ -1,10 +1,8 @@
 import { AppwriteError } from "../../errors";
 import { signSessionJwt } from "../../crypto/jwt";
-import { ok, operation, requireUser } from "../operation";
+import { ok, operation } from "../operation";
 import { RATE_LIMITS } from "../rate-limits";
-
-/** Lifetime of an account JWT: 15 minutes, as in Appwrite. */
-const JWT_SECONDS = 900;
+import { lifetimeMs } from "../token-kinds";
 
 export const createJWT = operation({
   method: "POST",
@@ -15,11 +13,11 @@ export const createJWT = operation({
   rateLimit: RATE_LIMITS.createJWT,
   params: {},
   async run(env) {
-    const user = requireUser(env);
+    const user = env.caller.user;
     // A JWT is minted from a session; one authenticated by a JWT has none to name.
     const session = env.caller.session;
     if (!session) throw new AppwriteError("user_session_not_found");
-    const exp = Math.floor(env.now.getTime() / 1000) + JWT_SECONDS;
+    const exp = Math.floor((env.now.getTime() + lifetimeMs(env.deps.config, "jwt")) / 1000);
     return ok({ jwt: signSessionJwt({ userId: user.id, sessionId: session.id, exp }, env.deps.jwtKey) }, 201);
   },
 });

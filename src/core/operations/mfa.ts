@@ -1,18 +1,19 @@
 import { AppwriteError } from "../../errors";
 import { constantTimeEqual, sha256Hex } from "../../crypto/hash";
 import { uniqueId } from "../../crypto/ids";
-import { randomDigits, randomHex } from "../../crypto/random";
+import { randomHex } from "../../crypto/random";
 import { newTotpSecret, totpStep, totpUri, verifyTotp } from "../../crypto/totp";
 import type { ChallengeRecord, RecoveryCodeRecord, SessionRecord, UserRecord } from "../../ports/store";
 import { toAccount } from "../../models/account";
-import { formatDate } from "../../models/datetime";
+import { toChallenge, toMfaFactors } from "../../models/mfa";
 import { toSession } from "../../models/session";
 import { boolean, text, whiteList } from "../../validation/validators";
 import { audit } from "../audit";
 import { deliverMail, deliverSms, requireMailer, requireSms } from "../delivery";
-import { noContent, ok, operation, requireUser, type Env } from "../operation";
-import { HOUR, MAX_CODE_ATTEMPTS } from "../tokens";
+import { noContent, ok, operation, type Env } from "../operation";
+import { lifetimeMs, TOKEN_KINDS } from "../token-kinds";
 import { RATE_LIMITS } from "../rate-limits";
+import { factorNames, secondFactors, totpAuthenticator } from "../factors";
 
 const MFA = "/account/mfa";
 const RECOVERY_CODE_COUNT = 6;
@@ -24,10 +25,7 @@ function currentSession(env: Env): SessionRecord {
   return session;
 }
 
-async function authenticator(env: Env, user: UserRecord) {
-  if (env.caller.authenticator === undefined) env.caller.authenticator = await env.deps.store.mfa.getAuthenticator(user.id, "totp");
-  return env.caller.authenticator;
-}
+const authenticator = (env: Env, user: UserRecord) => totpAuthenticator(env.deps, env.caller, user);
 
 /** Adds factors to the current session without duplicates. */
 async function addFactors(env: Env, session: SessionRecord, factors: string[], challenged: boolean): Promise<SessionRecord> {
@@ -55,14 +53,11 @@ export const updateMFA = operation({
   checksTimestamp: true,
   params: { mfa: boolean },
   async run(env, input) {
-    const current = requireUser(env);
+    const current = env.caller.user;
     const user = (await env.deps.store.users.update(current.id, { mfa: input.mfa, updatedAt: env.now })) ?? current;
     if (input.mfa && env.caller.session) {
       // The session that turns MFA on keeps working: it is credited with every factor the user has.
-      const factors: string[] = [];
-      if ((await authenticator(env, user))?.verified) factors.push("totp");
-      if (user.email && user.emailVerification) factors.push("email");
-      if (user.phone && user.phoneVerification) factors.push("phone");
+      const factors = factorNames(await secondFactors(env.deps, env.caller, user));
       if (factors.length) await addFactors(env, env.caller.session, factors, false);
     }
     await audit(env, "user.update", user, `user/${user.id}`);
@@ -76,7 +71,7 @@ export const createMfaAuthenticator = operation({
   scope: "account",
   params: { type: whiteList(["totp"]) },
   async run(env) {
-    const user = requireUser(env);
+    const user = env.caller.user;
     const existing = await authenticator(env, user);
     if (existing?.verified) throw new AppwriteError("user_authenticator_already_verified");
     const secret = newTotpSecret();
@@ -103,7 +98,7 @@ export const updateMfaAuthenticator = operation({
   scope: "account",
   params: { type: whiteList(["totp"]), otp: text(256) },
   async run(env, input) {
-    const user = requireUser(env);
+    const user = env.caller.user;
     const found = await authenticator(env, user);
     if (!found) throw new AppwriteError("user_authenticator_not_found");
     if (found.verified) throw new AppwriteError("user_authenticator_already_verified");
@@ -128,16 +123,12 @@ export const deleteMfaAuthenticator = operation({
   needsRecentChallenge: true,
   params: { type: whiteList(["totp"]) },
   async run(env) {
-    const user = requireUser(env);
+    const user = env.caller.user;
     const found = await authenticator(env, user);
     if (!found || !(await env.deps.store.mfa.deleteAuthenticator(found.id))) throw new AppwriteError("user_authenticator_not_found");
     return noContent();
   },
 });
-
-function challengeModel(challenge: ChallengeRecord) {
-  return { $id: challenge.id, $createdAt: formatDate(challenge.createdAt), userId: challenge.userId, expire: formatDate(challenge.expire) };
-}
 
 export const createMfaChallenge = operation({
   method: "POST",
@@ -148,7 +139,7 @@ export const createMfaChallenge = operation({
   rateLimit: RATE_LIMITS.createMfaChallenge,
   params: { factor: whiteList(["email", "phone", "totp", "recoverycode"]) },
   async run(env, input) {
-    const user = requireUser(env);
+    const user = env.caller.user;
     const factor = input.factor.toLowerCase();
     // Checked before anything is stored, so a refused challenge leaves nothing behind.
     if (factor === "phone") {
@@ -160,14 +151,15 @@ export const createMfaChallenge = operation({
       if (!user.email) throw new AppwriteError("user_email_not_found");
       if (!user.emailVerification) throw new AppwriteError("user_email_not_verified");
     }
-    const code = randomDigits(6);
+    const kind = TOKEN_KINDS.mfaChallenge;
+    const code = kind.secret();
     const challenge: ChallengeRecord = {
       id: uniqueId(env.now.getTime()),
       userId: user.id,
       createdAt: env.now,
       type: factor,
       codeHash: sha256Hex(code),
-      expire: new Date(env.now.getTime() + HOUR),
+      expire: new Date(env.now.getTime() + lifetimeMs(env.deps.config, "mfaChallenge")),
       attempts: 0,
     };
     const { store } = env.deps;
@@ -177,7 +169,7 @@ export const createMfaChallenge = operation({
     if (factor === "email")
       await deliverMail(env, "mfa-otp", { email: user.email!, name: user.name }, { secret: code }, challenge.expire, undo);
     await audit(env, "challenge.create", user, `user/${user.id}`);
-    return ok(challengeModel(challenge));
+    return ok(toChallenge(challenge));
   },
 });
 
@@ -191,7 +183,7 @@ export const updateMfaChallenge = operation({
   rateLimit: RATE_LIMITS.updateMfaChallenge,
   params: { challengeId: text(256), otp: text(256) },
   async run(env, input) {
-    const user = requireUser(env);
+    const user = env.caller.user;
     const session = currentSession(env);
     const { store } = env.deps;
     const challenge = await store.challenges.get(input.challengeId);
@@ -200,12 +192,13 @@ export const updateMfaChallenge = operation({
       !challenge ||
       challenge.userId !== user.id ||
       challenge.expire.getTime() <= env.now.getTime() ||
-      challenge.attempts >= MAX_CODE_ATTEMPTS
+      challenge.attempts >= TOKEN_KINDS.mfaChallenge.attempts
     ) {
       throw new AppwriteError("user_invalid_token");
     }
     if (!(await passesChallenge(env, user, challenge, input.otp))) {
-      if ((await store.challenges.addAttempt(challenge.id)) >= MAX_CODE_ATTEMPTS) await store.challenges.consume(challenge.id);
+      if ((await store.challenges.addAttempt(challenge.id)) >= TOKEN_KINDS.mfaChallenge.attempts)
+        await store.challenges.consume(challenge.id);
       throw new AppwriteError("user_invalid_token");
     }
     if (!(await store.challenges.consume(challenge.id))) throw new AppwriteError("user_invalid_token");
@@ -243,13 +236,9 @@ export const listMfaFactors = operation({
   skipsMfaGate: true,
   params: {},
   async run(env) {
-    const user = requireUser(env);
-    return ok({
-      totp: (await authenticator(env, user))?.verified === true,
-      phone: Boolean(user.phone && user.phoneVerification),
-      email: Boolean(user.email && user.emailVerification),
-      recoveryCode: (await env.deps.store.mfa.countRecoveryCodes(user.id)) > 0,
-    });
+    const user = env.caller.user;
+    const factors = await secondFactors(env.deps, env.caller, user);
+    return ok(toMfaFactors(factors, (await env.deps.store.mfa.countRecoveryCodes(user.id)) > 0));
   },
 });
 
@@ -259,7 +248,7 @@ export const createMfaRecoveryCodes = operation({
   scope: "account",
   params: {},
   async run(env) {
-    const user = requireUser(env);
+    const user = env.caller.user;
     if ((await env.deps.store.mfa.countRecoveryCodes(user.id)) > 0) throw new AppwriteError("user_recovery_codes_already_exists");
     const { codes, records } = newRecoveryCodes(env, user);
     await env.deps.store.mfa.replaceRecoveryCodes(user.id, records);
@@ -274,7 +263,7 @@ export const getMfaRecoveryCodes = operation({
   needsRecentChallenge: true,
   params: {},
   async run(env) {
-    const user = requireUser(env);
+    const user = env.caller.user;
     const records = await env.deps.store.mfa.listRecoveryCodes(user.id);
     if (records.length === 0) throw new AppwriteError("user_recovery_codes_not_found");
     const codes = records.map((r) => env.deps.seal.open(r.sealedCode));
@@ -297,7 +286,7 @@ export const updateMfaRecoveryCodes = operation({
   needsRecentChallenge: true,
   params: {},
   async run(env) {
-    const user = requireUser(env);
+    const user = env.caller.user;
     if ((await env.deps.store.mfa.countRecoveryCodes(user.id)) === 0) throw new AppwriteError("user_recovery_codes_not_found");
     const { codes, records } = newRecoveryCodes(env, user);
     await env.deps.store.mfa.replaceRecoveryCodes(user.id, records);

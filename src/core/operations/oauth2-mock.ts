@@ -2,9 +2,9 @@ import { AppwriteError } from "../../errors";
 import { constantTimeEqual } from "../../crypto/hash";
 import { MOCK_AUTHORIZE_PATH, mockCode } from "../../oauth/mock-provider";
 import { optional, text } from "../../validation/validators";
-import { linkWith } from "../tokens";
+import { linkWith } from "../token-secrets";
 import type { Outcome } from "../context";
-import { operation } from "../operation";
+import { operation, redirect } from "../operation";
 import { configured, redirectUri } from "../oauth2-providers";
 
 /**
@@ -28,11 +28,6 @@ export const oauth2MockAuthorize = operation({
         "Invalid `redirect_uri` param: the mock provider only redirects to this API's OAuth2 callback.",
       );
     }
-    return {
-      status: 301,
-      body: null,
-      redirect: linkWith(input.redirect_uri, { code: mockCode(), ...(input.state ? { state: input.state } : {}) }),
-      headers: {},
-    };
+    return redirect(linkWith(input.redirect_uri, { code: mockCode(), ...(input.state ? { state: input.state } : {}) }));
   },
 });

@@ -3,7 +3,7 @@ import { AppwriteError } from "../../errors";
 import { uniqueId } from "../../crypto/ids";
 import { randomHex } from "../../crypto/random";
 import { constantTimeEqual, sha256Hex } from "../../crypto/hash";
-import { StoreConflictError, TokenType, type IdentityRecord, type UserRecord } from "../../ports/store";
+import { type IdentityRecord, type UserRecord } from "../../ports/store";
 import { authorizationUrl, exchange, flowFor, type Exchanged, type PendingAuth } from "../../oauth/client";
 import { canonicalProvider, PROVIDER_NAMES } from "../../oauth/providers";
 import { apiLocation, configured, redirectUri } from "../oauth2-providers";
@@ -11,9 +11,10 @@ import { apiOrigin, apiUrl } from "../urls";
 import { hostUrl, isEmail, normaliseEmail, optional, text, whiteList } from "../../validation/validators";
 import { audit } from "../audit";
 import type { Outcome } from "../context";
-import { operation, type Env } from "../operation";
-import { startSession } from "../sessions";
-import { issueToken, linkWith } from "../tokens";
+import { operation, redirect, type Env } from "../operation";
+import { conflictAs } from "../store-conflicts";
+import { startSession } from "../session-start";
+import { issueToken, linkWith } from "../token-secrets";
 import { checkUserLimit, newTarget, newUser } from "../users";
 import { RATE_LIMITS } from "../rate-limits";
 
@@ -89,7 +90,7 @@ const startRoute = (path: string, token: boolean) =>
           ),
       });
       const cookies = env.ctx.cookie ? [{ name: bindingCookie(env), value: binding, maxAge: STATE_LIFETIME_MS / 1000 }] : [];
-      return { status: 301, body: null, redirect: url, cookies, headers: {} };
+      return redirect(url, { cookies });
     },
   });
 
@@ -117,7 +118,7 @@ export const oauth2Callback = operation({
       query.set(key, value);
     }
     query.set("project", input.projectId);
-    return { status: 301, body: null, redirect: apiUrl(env, `${ACCOUNT}/sessions/oauth2/${name}/redirect?${query}`), headers: {} };
+    return redirect(apiUrl(env, `${ACCOUNT}/sessions/oauth2/${name}/redirect?${query}`));
   },
 });
 
@@ -172,7 +173,7 @@ export const oauth2Redirect = operation({
       const error = thrown instanceof AppwriteError ? thrown : new AppwriteError("general_unknown", undefined, { cause: thrown });
       // The failure URL gets the error with its declared code (424 for provider errors).
       const detail = JSON.stringify({ message: error.message, type: error.type, code: error.declaredCode });
-      return { status: 301, body: null, redirect: linkWith(state.f, { error: detail }), headers: {} };
+      return redirect(linkWith(state.f, { error: detail }));
     }
   },
 });
@@ -218,16 +219,9 @@ async function complete(
   if (upgraded) await env.deps.store.sessions.delete(upgraded.id);
 
   if (state.t) {
-    const secret = randomHex(32);
-    await issueToken(env, current, { type: TokenType.oauth2, secret, lifetimeMs: env.deps.config.auth.sessionDuration * 1000 });
+    const { secret } = await issueToken(env, current, "oauth2");
     await audit(env, "session.create", current, `user/${current.id}`);
-    return {
-      status: 301,
-      body: null,
-      redirect: linkWith(state.s, { userId: current.id, secret }),
-      ...(upgraded ? { clearSession: true } : {}),
-      headers: {},
-    };
+    return redirect(linkWith(state.s, { userId: current.id, secret }), upgraded ? { clearSession: true } : {});
   }
   // startSession writes the session.create audit entry.
   const session = await startSession(env, current, {
@@ -236,7 +230,7 @@ async function complete(
     factors: ["email", "oauth2"],
     providerTokens: { accessToken: result.accessToken, refreshToken: result.refreshToken, accessTokenExpiry: result.accessTokenExpiry },
   });
-  return { status: 301, body: null, redirect: state.s, ...(session.setSession ? { setSession: session.setSession } : {}), headers: {} };
+  return redirect(state.s, session.setSession ? { setSession: session.setSession } : {});
 }
 
 const providerEmail = (result: Exchanged) => {
@@ -289,15 +283,12 @@ async function createUser(env: Env, email: string, result: Exchanged): Promise<U
     email,
     emailVerification: result.profile.emailVerified,
   });
-  try {
-    await store.transaction(async (tx) => {
+  await conflictAs("user_already_exists", () =>
+    store.transaction(async (tx) => {
       await tx.users.create(user);
       if (!(await tx.targets.getByIdentifier(email))) await tx.targets.create(newTarget(env, user.id, "email", email));
-    });
-  } catch (error) {
-    if (error instanceof StoreConflictError) throw new AppwriteError("user_already_exists");
-    throw error;
-  }
+    }),
+  );
   return user;
 }
 
@@ -326,13 +317,8 @@ async function saveIdentity(env: Env, user: UserRecord, name: string, result: Ex
     providerEmail: email,
     ...tokens,
   };
-  try {
-    await store.identities.create(identity);
-  } catch (error) {
-    // The same identity linked a moment ago by a concurrent login.
-    if (error instanceof StoreConflictError) throw new AppwriteError("user_already_exists");
-    throw error;
-  }
+  // A conflict: the same identity linked a moment ago by a concurrent login.
+  await conflictAs("user_already_exists", () => store.identities.create(identity));
 }
 
 /**
@@ -345,13 +331,10 @@ async function fillProfile(env: Env, user: UserRecord, result: Exchanged): Promi
   if (!user.email && email) Object.assign(patch, { email, emailVerification: result.profile.emailVerified });
   if (!user.name && result.profile.name) patch.name = result.profile.name;
   if (Object.keys(patch).length === 0) return user;
-  try {
+  return conflictAs("user_already_exists", async () => {
     const updated = await env.deps.store.users.update(user.id, { ...patch, updatedAt: env.now });
     if (patch.email && !(await env.deps.store.targets.getByIdentifier(email)))
       await env.deps.store.targets.create(newTarget(env, user.id, "email", email));
     return updated ?? user;
-  } catch (error) {
-    if (error instanceof StoreConflictError) throw new AppwriteError("user_already_exists");
-    throw error;
-  }
+  });
 }

@@ -1,5 +1,4 @@
 import { AppwriteError } from "../../errors";
-import { randomHex } from "../../crypto/random";
 import { TokenType } from "../../ports/store";
 import { email, hostUrl, newPassword, text, uid } from "../../validation/validators";
 import { audit } from "../audit";
@@ -7,8 +6,10 @@ import { deliverMail, requireMailer } from "../delivery";
 import { ok, operation } from "../operation";
 import { checkHistory, nextHistory } from "../passwords";
 import { hidesAccounts, hiddenToken, sendLater } from "../enumeration";
-import { endSessionsAfterPasswordChange } from "../sessions";
-import { HOUR, issueToken, linkWith, redeemToken, tokenModel } from "../tokens";
+import { endSessionsAfterPasswordChange } from "../session-invalidation";
+import { issueLinkToken, redeemToken } from "../token-secrets";
+import { toTokenFor } from "../../models/token";
+import { lifetimeMs } from "../token-kinds";
 import { RATE_LIMITS } from "../rate-limits";
 
 const ACCOUNT = "/account";
@@ -24,16 +25,15 @@ export const createRecovery = operation({
     requireMailer(env, "SMTP Disabled");
     const user = await env.deps.store.users.getByEmail(input.email);
     const hidden = hidesAccounts(env);
+    const lifetime = lifetimeMs(env.deps.config, "recovery");
     // With enumeration protection an unknown or blocked address gets the answer a known one gets,
     // and nothing is stored or sent (src/core/enumeration.ts).
-    if (hidden && (!user || !user.status)) return ok(hiddenToken(env, input.email, null, { lifetimeMs: HOUR }), 201);
+    if (hidden && (!user || !user.status)) return ok(hiddenToken(env, input.email, null, { lifetimeMs: lifetime }), 201);
     // Appwrite answers 404 for an unknown address (kept: the SDKs' apps rely on it; see
     // `auth.enumerationProtection` for the alternative).
     if (!user) throw new AppwriteError("user_not_found");
     if (!user.status) throw new AppwriteError("user_blocked");
-    const secret = randomHex(128);
-    const token = await issueToken(env, user, { type: TokenType.recovery, secret, lifetimeMs: HOUR });
-    const url = linkWith(input.url, { userId: user.id, secret, expire: token.expire.toISOString().replace("Z", "+00:00") });
+    const { token, secret, link: url } = await issueLinkToken(env, user, "recovery", input.url);
     const send = () =>
       deliverMail(env, "recovery", { email: input.email, name: user.name }, { url }, token.expire, () =>
         env.deps.store.tokens.consume(token.id),
@@ -41,7 +41,7 @@ export const createRecovery = operation({
     if (hidden) sendLater(env, "recovery", send);
     else await send();
     await audit(env, "recovery.create", user, `user/${user.id}`);
-    return ok(hidden ? hiddenToken(env, input.email, token, { lifetimeMs: HOUR }) : tokenModel(env, token, secret), 201);
+    return ok(hidden ? hiddenToken(env, input.email, token, { lifetimeMs: lifetime }) : toTokenFor(env.caller, token, secret), 201);
   },
 });
 
@@ -75,6 +75,6 @@ export const updateRecovery = operation({
     // lost control of the account (auth.invalidateSessions).
     const ended = await endSessionsAfterPasswordChange(env, user.id, null);
     await audit(env, "recovery.update", updated, `user/${user.id}`);
-    return { ...ok(tokenModel(env, token, "")), clearSession: env.caller.session !== null && ended.includes(env.caller.session.id) };
+    return { ...ok(toTokenFor(env.caller, token, "")), clearSession: env.caller.session !== null && ended.includes(env.caller.session.id) };
   },
 });

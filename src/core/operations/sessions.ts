@@ -1,11 +1,12 @@
 import { AppwriteError } from "../../errors";
 import { uniqueId } from "../../crypto/ids";
-import { StoreConflictError, type SessionRecord } from "../../ports/store";
+import type { SessionRecord } from "../../ports/store";
+import { conflictAs } from "../store-conflicts";
 import { toSession } from "../../models/session";
 import { email, password, uid } from "../../validation/validators";
 import { audit } from "../audit";
-import { noContent, ok, operation, requireUser, type Env } from "../operation";
-import { startSession } from "../sessions";
+import { noContent, ok, operation, type Env, type SignedInEnv } from "../operation";
+import { startSession } from "../session-start";
 import { parseTimestamp } from "../timestamp";
 import { checkUserLimit, newUser } from "../users";
 import { RATE_LIMITS } from "../rate-limits";
@@ -17,8 +18,8 @@ function view(env: Env, session: SessionRecord) {
 }
 
 /** The caller's session named by id, or `current`; other users' sessions do not exist for them. */
-async function findOwnSession(env: Env, sessionId: string): Promise<SessionRecord> {
-  const user = requireUser(env);
+async function findOwnSession(env: SignedInEnv, sessionId: string): Promise<SessionRecord> {
+  const user = env.caller.user;
   if (sessionId === "current") {
     if (env.caller.session) return env.caller.session;
     throw new AppwriteError("user_session_not_found");
@@ -73,12 +74,7 @@ export const createAnonymousSession = operation({
     const { store } = env.deps;
     await checkUserLimit(env);
     const user = newUser(env, { id: uniqueId(env.now.getTime()) });
-    try {
-      await store.users.create(user);
-    } catch (error) {
-      if (error instanceof StoreConflictError) throw new AppwriteError("user_already_exists");
-      throw error;
-    }
+    await conflictAs("user_already_exists", () => store.users.create(user));
     return startSession(env, user, { provider: "anonymous", factors: ["anonymous"] });
   },
 });
@@ -90,7 +86,7 @@ export const listSessions = operation({
   scope: "account",
   params: {},
   async run(env) {
-    const sessions = await env.deps.store.sessions.list(requireUser(env).id);
+    const sessions = await env.deps.store.sessions.list(env.caller.user.id);
     return ok({ total: sessions.length, sessions: sessions.map((s) => view(env, s)) });
   },
 });
@@ -114,7 +110,7 @@ export const updateSession = operation({
   rateLimit: RATE_LIMITS.updateSession,
   params: { sessionId: uid },
   async run(env, input) {
-    const user = requireUser(env);
+    const user = env.caller.user;
     const session = await findOwnSession(env, input.sessionId);
     const expire = new Date(env.now.getTime() + env.deps.config.auth.sessionDuration * 1000);
     const updated = await env.deps.store.sessions.update(session.id, { expire, updatedAt: env.now });
@@ -133,7 +129,7 @@ export const deleteSession = operation({
   rateLimit: RATE_LIMITS.deleteSession,
   params: { sessionId: uid },
   async run(env, input) {
-    const user = requireUser(env);
+    const user = env.caller.user;
     // X-Appwrite-Timestamp guards the session document here, not the user.
     const since = env.ctx.timestamp ? parseTimestamp(env.ctx.timestamp) : null;
     const session = await findOwnSession(env, input.sessionId);
@@ -151,7 +147,7 @@ export const deleteSessions = operation({
   rateLimit: RATE_LIMITS.deleteSessions,
   params: {},
   async run(env) {
-    const user = requireUser(env);
+    const user = env.caller.user;
     const deleted = await env.deps.store.sessions.deleteAll(user.id);
     await audit(env, "session.delete", user, `user/${user.id}`);
     return noContent({ clearSession: deleted.length > 0 });

@@ -1,7 +1,6 @@
 import { AppwriteError } from "../../errors";
 import { uniqueId } from "../../crypto/ids";
-import { randomDigits, randomHex } from "../../crypto/random";
-import { StoreConflictError, TokenType, type TokenRecord, type UserRecord } from "../../ports/store";
+import { StoreConflictError, type UserRecord } from "../../ports/store";
 import type { SessionModel } from "../../models/session";
 import { securityPhrase } from "../../messages/phrases";
 import { boolean, customId, email, hostUrl, optional, phone, text, withDefault } from "../../validation/validators";
@@ -10,17 +9,38 @@ import { deliverMail, deliverSms, requireMailer, requireSms } from "../delivery"
 import type { Outcome } from "../context";
 import { ok, operation, type Env } from "../operation";
 import { encodeSessionValue } from "../session-value";
-import { startSession } from "../sessions";
+import { startSession } from "../session-start";
 import { hiddenToken, hidesAccounts, unsavedToken } from "../enumeration";
 import { checkUserLimit, newTarget, newUser } from "../users";
-import { HOUR, MINUTE, issueToken, linkWith, redeemToken, tokenModel } from "../tokens";
+import { issueLinkToken, issueToken, redeemToken } from "../token-secrets";
+import { toTokenFor } from "../../models/token";
+import { lifetimeMs, SESSION_BY_TOKEN_TYPE } from "../token-kinds";
 import { apiOrigin } from "../urls";
 import { RATE_LIMITS } from "../rate-limits";
 
 const ACCOUNT = "/account";
 
+type Contact = { email: string; phone?: undefined } | { phone: string; email?: undefined };
+
+const userWith = (env: Env, contact: Contact) =>
+  contact.email !== undefined ? env.deps.store.users.getByEmail(contact.email) : env.deps.store.users.getByPhone(contact.phone);
+
+/**
+ * The account a passwordless token is for: the one with this address or number, else a new one.
+ * Null when no account has the address but another account's OAuth2 identity does: each route
+ * answers that its own way.
+ */
+async function tokenUser(env: Env, requestedId: string, contact: { email: string }): Promise<UserRecord | null>;
+async function tokenUser(env: Env, requestedId: string, contact: { phone: string }): Promise<UserRecord>;
+async function tokenUser(env: Env, requestedId: string, contact: Contact): Promise<UserRecord | null> {
+  const existing = await userWith(env, contact);
+  if (existing) return existing;
+  if (contact.email !== undefined && (await env.deps.store.identities.findByEmail(contact.email)).length > 0) return null;
+  return passwordlessUser(env, requestedId, contact);
+}
+
 /** A user for an address or number nobody has yet: no password, nothing verified, as Appwrite makes one. */
-async function passwordlessUser(env: Env, requestedId: string, contact: { email?: string; phone?: string }): Promise<UserRecord> {
+async function passwordlessUser(env: Env, requestedId: string, contact: Contact): Promise<UserRecord> {
   const { store } = env.deps;
   await checkUserLimit(env);
   const user = newUser(env, {
@@ -31,7 +51,7 @@ async function passwordlessUser(env: Env, requestedId: string, contact: { email?
   try {
     await store.transaction(async (tx) => {
       await tx.users.create(user);
-      if (contact.phone) {
+      if (contact.phone !== undefined) {
         // Phone sign-up creates an SMS messaging target, as Appwrite does; e-mail token sign-up does not.
         const target = newTarget(env, user.id, "sms", contact.phone);
         // A target with this number can only be left over from an account that no longer has
@@ -42,7 +62,7 @@ async function passwordlessUser(env: Env, requestedId: string, contact: { email?
   } catch (error) {
     if (!(error instanceof StoreConflictError)) throw error;
     // Someone registered the same address a moment ago: use that account, as the lookup would have.
-    const existing = contact.email ? await store.users.getByEmail(contact.email) : await store.users.getByPhone(contact.phone!);
+    const existing = await userWith(env, contact);
     if (existing && error.target !== "id") return existing;
     throw new AppwriteError("document_already_exists");
   }
@@ -59,28 +79,23 @@ export const createEmailToken = operation({
   params: { userId: customId, email, phrase: withDefault(boolean, false) },
   async run(env, input) {
     requireMailer(env);
-    const { store } = env.deps;
-    let user = await store.users.getByEmail(input.email);
     const phrase = input.phrase ? securityPhrase() : "";
+    const user = await tokenUser(env, input.userId, { email: input.email });
     if (!user) {
-      if ((await store.identities.findByEmail(input.email)).length > 0) {
-        // With enumeration protection, the answer a new address gets (its id, as yet unused):
-        // no account, no token, no e-mail (src/core/enumeration.ts).
-        if (hidesAccounts(env)) {
-          const id = input.userId === "unique()" ? uniqueId(env.now.getTime()) : input.userId;
-          return ok(unsavedToken(env, id, { lifetimeMs: 15 * MINUTE, phrase }), 201);
-        }
-        throw new AppwriteError("general_bad_request");
+      // With enumeration protection, the answer a new address gets (its id, as yet unused):
+      // no account, no token, no e-mail (src/core/enumeration.ts).
+      if (hidesAccounts(env)) {
+        const id = input.userId === "unique()" ? uniqueId(env.now.getTime()) : input.userId;
+        return ok(unsavedToken(env, id, { lifetimeMs: lifetimeMs(env.deps.config, "emailOtp"), phrase }), 201);
       }
-      user = await passwordlessUser(env, input.userId, { email: input.email });
+      throw new AppwriteError("general_bad_request");
     }
-    const code = randomDigits(6);
-    const token = await issueToken(env, user, { type: TokenType.email, secret: code, lifetimeMs: 15 * MINUTE, phrase });
+    const { token, secret: code } = await issueToken(env, user, "emailOtp", { phrase });
     await deliverMail(env, "email-otp", { email: input.email, name: user.name }, { secret: code, phrase }, token.expire, () =>
-      store.tokens.consume(token.id),
+      env.deps.store.tokens.consume(token.id),
     );
     await audit(env, "session.create", user, `user/${user.id}`);
-    return ok(tokenModel(env, token, code), 201);
+    return ok(toTokenFor(env.caller, token, code), 201);
   },
 });
 
@@ -95,44 +110,41 @@ export const createMagicURLToken = operation({
   params: { userId: customId, email, url: optional(hostUrl), phrase: withDefault(boolean, false) },
   async run(env, input) {
     requireMailer(env);
-    const { store } = env.deps;
     const hidden = hidesAccounts(env);
-    let user = await store.users.getByEmail(input.email);
+    const lifetime = lifetimeMs(env.deps.config, "magicUrl");
     const phrase = input.phrase ? securityPhrase() : "";
-    if (!user) {
-      if ((await store.identities.findByEmail(input.email)).length > 0) {
-        // With enumeration protection, the answer every address gets; no token, no e-mail.
-        if (hidden) return ok(hiddenToken(env, input.email, null, { lifetimeMs: HOUR, phrase }), 201);
-        throw new AppwriteError("user_email_already_exists");
-      }
-      try {
-        user = await passwordlessUser(env, input.userId, { email: input.email });
-      } catch (error) {
-        // A requested id that is taken would tell a free address (409) from a registered one
-        // (201, the id ignored): with enumeration protection both get the answer every address gets.
-        if (hidden && error instanceof AppwriteError && error.type === "document_already_exists") {
-          return ok(hiddenToken(env, input.email, null, { lifetimeMs: HOUR, phrase }), 201);
-        }
-        throw error;
-      }
+    // With enumeration protection, the answer every address gets; no token, no e-mail.
+    const hiddenAnswer = () => ok(hiddenToken(env, input.email, null, { lifetimeMs: lifetime, phrase }), 201);
+    let user: UserRecord | null;
+    try {
+      user = await tokenUser(env, input.userId, { email: input.email });
+    } catch (error) {
+      // A requested id that is taken would tell a free address (409) from a registered one
+      // (201, the id ignored): with enumeration protection both get the answer every address gets.
+      if (hidden && error instanceof AppwriteError && error.type === "document_already_exists") return hiddenAnswer();
+      throw error;
     }
-    const secret = randomHex(32);
-    const token = await issueToken(env, user, { type: TokenType.magicUrl, secret, lifetimeMs: HOUR, phrase });
+    if (!user) {
+      if (hidden) return hiddenAnswer();
+      throw new AppwriteError("user_email_already_exists");
+    }
     // The link carries the secret to the app's page, which exchanges it with a POST (a mail
     // scanner following a GET logs nobody in).
     const base = input.url ?? `${apiOrigin(env)}/console/auth/magic-url`;
-    const url = linkWith(base, {
-      userId: user.id,
+    const {
+      token,
       secret,
-      expire: token.expire.toISOString().replace("Z", "+00:00"),
-      project: env.deps.config.projectId,
+      link: url,
+    } = await issueLinkToken(env, user, "magicUrl", base, {
+      phrase,
+      params: { project: env.deps.config.projectId },
     });
     await deliverMail(env, "magic-url", { email: input.email, name: user.name }, { url, phrase }, token.expire, () =>
-      store.tokens.consume(token.id),
+      env.deps.store.tokens.consume(token.id),
     );
     await audit(env, "session.create", user, `user/${user.id}`);
     // The link carries the real user id; the answer need not (src/core/enumeration.ts).
-    return ok(hidden ? hiddenToken(env, input.email, token, { lifetimeMs: HOUR }) : tokenModel(env, token, secret), 201);
+    return ok(hidden ? hiddenToken(env, input.email, token, { lifetimeMs: lifetime }) : toTokenFor(env.caller, token, secret), 201);
   },
 });
 
@@ -148,35 +160,25 @@ export const createPhoneToken = operation({
   async run(env, input) {
     requireSms(env);
     const { store, config } = env.deps;
-    const user = (await store.users.getByPhone(input.phone)) ?? (await passwordlessUser(env, input.userId, { phone: input.phone }));
+    const user = await tokenUser(env, input.userId, { phone: input.phone });
     const mock = config.auth.mockNumbers.find((m) => m.phone === input.phone);
-    const code = mock?.otp ?? randomDigits(6);
-    const token = await issueToken(env, user, { type: TokenType.phone, secret: code, lifetimeMs: 15 * MINUTE });
+    const { token, secret: code } = await issueToken(env, user, "phoneOtp", mock ? { secret: mock.otp } : {});
     if (!mock) await deliverSms(env, "phone-login", input.phone, code, () => store.tokens.consume(token.id));
     await audit(env, "session.create", user, `user/${user.id}`);
     // API-key callers get the session-style encoding of {userId, code} (src/core/session-value.ts).
-    return ok(tokenModel(env, token, encodeSessionValue(user.id, code)), 201);
+    return ok(toTokenFor(env.caller, token, encodeSessionValue(user.id, code)), 201);
   },
 });
 
-/** How a redeemed token becomes a session. */
-// `alert`: sends a session alert (`auth.sessionAlerts`); not after magic URL and e-mail OTP, whose
-// e-mail was the login.
-const SESSION_BY_TOKEN_TYPE: Partial<Record<number, { factor: string; provider: string; verifies?: "email" | "phone"; alert: boolean }>> = {
-  [TokenType.magicUrl]: { factor: "email", provider: "magic-url", verifies: "email", alert: false },
-  [TokenType.email]: { factor: "email", provider: "token", verifies: "email", alert: false },
-  [TokenType.oauth2]: { factor: "email", provider: "oauth2", alert: true },
-  [TokenType.phone]: { factor: "phone", provider: "phone", verifies: "phone", alert: true },
-  [TokenType.generic]: { factor: "token", provider: "token", alert: true },
-};
-const SESSION_TOKEN_TYPES = Object.keys(SESSION_BY_TOKEN_TYPE).map(Number) as TokenRecord["type"][];
+/** The token types that sign in, each with its session rule (src/core/token-kinds.ts). */
+const SESSION_TOKEN_TYPES = [...SESSION_BY_TOKEN_TYPE.keys()];
 
 async function sessionFromToken(env: Env, input: { userId: string; secret: string }): Promise<Outcome<SessionModel>> {
   const { store } = env.deps;
   const user = await store.users.get(input.userId);
   if (!user) throw new AppwriteError("user_invalid_token");
   const token = await redeemToken(env, user.id, input.secret, SESSION_TOKEN_TYPES);
-  const kind = SESSION_BY_TOKEN_TYPE[token.type]!;
+  const kind = SESSION_BY_TOKEN_TYPE.get(token.type)!;
   let current = user;
   if (kind.verifies === "email" && !user.emailVerification) {
     current = (await store.users.update(user.id, { emailVerification: true, updatedAt: env.now })) ?? user;

@@ -1,14 +1,37 @@
 import { AppwriteError } from "../../errors";
-import { randomDigits, randomHex } from "../../crypto/random";
 import { TokenType } from "../../ports/store";
 import { hostUrl, text, uid } from "../../validation/validators";
 import { audit } from "../audit";
 import { deliverMail, deliverSms, requireMailer, requireSms } from "../delivery";
-import { ok, operation, requireUser } from "../operation";
-import { HOUR, issueToken, linkWith, redeemToken, tokenModel } from "../tokens";
+import { ok, operation, type Env } from "../operation";
+import { issueLinkToken, issueToken, redeemToken } from "../token-secrets";
+import { toTokenFor } from "../../models/token";
 import { RATE_LIMITS } from "../rate-limits";
 
 const ACCOUNT = "/account";
+
+/**
+ * What differs between confirming an e-mail address and a phone number. Appwrite checks a phone
+ * code against the *caller's* tokens (§2.43), so only that user, signed in, can confirm a phone;
+ * a guest or another user gets 401 whatever the code. An e-mail link works in any browser.
+ */
+const CONFIRMS = {
+  email: { type: TokenType.verification, verified: "emailVerification", callerOnly: false },
+  phone: { type: TokenType.phone, verified: "phoneVerification", callerOnly: true },
+} as const;
+
+/** Redeems a verification secret of the user `userId` and marks the contact verified. */
+async function confirmContact(env: Env, input: { userId: string; secret: string }, contact: keyof typeof CONFIRMS) {
+  const rule = CONFIRMS[contact];
+  const { store } = env.deps;
+  const user = await store.users.get(input.userId);
+  if (!user) throw new AppwriteError("user_not_found");
+  if (rule.callerOnly && env.caller.user?.id !== user.id) throw new AppwriteError("user_invalid_token");
+  const token = await redeemToken(env, user.id, input.secret, [rule.type]);
+  const updated = (await store.users.update(user.id, { [rule.verified]: true, updatedAt: env.now })) ?? user;
+  await audit(env, "verification.update", updated, `user/${user.id}`);
+  return ok(toTokenFor(env.caller, token, ""));
+}
 
 export const createVerification = operation({
   method: "POST",
@@ -20,17 +43,15 @@ export const createVerification = operation({
   params: { url: hostUrl },
   async run(env, input) {
     requireMailer(env, "SMTP Disabled");
-    const user = requireUser(env);
+    const user = env.caller.user;
     if (user.emailVerification) throw new AppwriteError("user_email_already_verified");
     if (!user.email) throw new AppwriteError("user_email_not_found");
-    const secret = randomHex(128);
-    const token = await issueToken(env, user, { type: TokenType.verification, secret, lifetimeMs: HOUR });
-    const url = linkWith(input.url, { userId: user.id, secret, expire: token.expire.toISOString().replace("Z", "+00:00") });
+    const { token, secret, link: url } = await issueLinkToken(env, user, "verification", input.url);
     await deliverMail(env, "verification", { email: user.email, name: user.name }, { url }, token.expire, () =>
       env.deps.store.tokens.consume(token.id),
     );
     await audit(env, "verification.create", user, `user/${user.id}`);
-    return ok(tokenModel(env, token, secret), 201);
+    return ok(toTokenFor(env.caller, token, secret), 201);
   },
 });
 
@@ -42,15 +63,7 @@ export const updateVerification = operation({
   scope: "public",
   rateLimit: RATE_LIMITS.updateVerification,
   params: { userId: uid, secret: text(256) },
-  async run(env, input) {
-    const { store } = env.deps;
-    const user = await store.users.get(input.userId);
-    if (!user) throw new AppwriteError("user_not_found");
-    const token = await redeemToken(env, user.id, input.secret, [TokenType.verification]);
-    const updated = (await store.users.update(user.id, { emailVerification: true, updatedAt: env.now })) ?? user;
-    await audit(env, "verification.update", updated, `user/${user.id}`);
-    return ok(tokenModel(env, token, ""));
-  },
+  run: (env, input) => confirmContact(env, input, "email"),
 });
 
 export const createPhoneVerification = operation({
@@ -63,15 +76,14 @@ export const createPhoneVerification = operation({
   params: {},
   async run(env) {
     requireSms(env);
-    const user = requireUser(env);
+    const user = env.caller.user;
     if (!user.phone) throw new AppwriteError("user_phone_not_found");
     if (user.phoneVerification) throw new AppwriteError("user_phone_already_verified");
     const mock = env.deps.config.auth.mockNumbers.find((m) => m.phone === user.phone);
-    const code = mock?.otp ?? randomDigits(6);
-    const token = await issueToken(env, user, { type: TokenType.phone, secret: code, lifetimeMs: HOUR });
+    const { token, secret: code } = await issueToken(env, user, "phoneVerification", mock ? { secret: mock.otp } : {});
     if (!mock) await deliverSms(env, "phone-verification", user.phone, code, () => env.deps.store.tokens.consume(token.id));
     await audit(env, "verification.create", user, `user/${user.id}`);
-    return ok(tokenModel(env, token, code), 201);
+    return ok(toTokenFor(env.caller, token, code), 201);
   },
 });
 
@@ -83,16 +95,5 @@ export const updatePhoneVerification = operation({
   scope: "public",
   rateLimit: RATE_LIMITS.updatePhoneVerification,
   params: { userId: uid, secret: text(256) },
-  async run(env, input) {
-    const { store } = env.deps;
-    const user = await store.users.get(input.userId);
-    if (!user) throw new AppwriteError("user_not_found");
-    // Appwrite checks the code against the *caller's* tokens, so only that user, signed
-    // in, can confirm; a guest or another user gets 401 whatever the code.
-    if (env.caller.user?.id !== user.id) throw new AppwriteError("user_invalid_token");
-    const token = await redeemToken(env, user.id, input.secret, [TokenType.phone]);
-    const updated = (await store.users.update(user.id, { phoneVerification: true, updatedAt: env.now })) ?? user;
-    await audit(env, "verification.update", updated, `user/${user.id}`);
-    return ok(tokenModel(env, token, ""));
-  },
+  run: (env, input) => confirmContact(env, input, "phone"),
 });

@@ -6,7 +6,7 @@ import { toSession, type SessionModel } from "../models/session";
 import type { Outcome } from "./context";
 import type { Env } from "./operation";
 import { audit } from "./audit";
-import { clientInfo } from "./client-info";
+import { clientInfo } from "../client-info/client-info";
 import { encodeSessionValue } from "./session-value";
 import { renderMail } from "../messages/templates";
 import { countryName } from "../models/country";
@@ -28,7 +28,7 @@ export interface NewSession {
  */
 export async function startSession(env: Env, user: UserRecord, spec: NewSession): Promise<Outcome<SessionModel>> {
   const secret = randomHex(128);
-  const info = await clientInfo(env.deps, env.ctx);
+  const info = await clientInfo(env.deps.geo, env.ctx);
   const expire = new Date(env.now.getTime() + env.deps.config.auth.sessionDuration * 1000);
   const session: SessionRecord = {
     ...info,
@@ -110,19 +110,4 @@ function formatUtc(at: Date, locale: string): string {
   } catch {
     return new Intl.DateTimeFormat("en", options).format(at);
   }
-}
-
-/**
- * `auth.invalidateSessions`: after the password changed, ends the user's sessions but `keep` (the
- * one that changed it), or all of them when `keep` is null. Run after the new hash is saved, so a
- * login still proving the old password cannot start a session that this misses, except one that
- * verified just before the save. Returns the ids deleted.
- */
-export async function endSessionsAfterPasswordChange(env: Env, userId: string, keep: string | null): Promise<string[]> {
-  if (!env.deps.config.auth.invalidateSessions) return [];
-  const { store } = env.deps;
-  if (keep === null) return store.sessions.deleteAll(userId);
-  const others = (await store.sessions.list(userId)).filter((s) => s.id !== keep);
-  const deleted = await Promise.all(others.map(async (s) => ((await store.sessions.delete(s.id)) ? s.id : null)));
-  return deleted.filter((id): id is string => id !== null);
 }

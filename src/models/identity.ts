@@ -1,0 +1,20 @@
+import type { IdentityRecord } from "../ports/store";
+import { formatDate } from "./datetime";
+
+/** The Identity model: an OAuth2 provider account linked to the user. */
+export function toIdentity(identity: IdentityRecord) {
+  return {
+    $id: identity.id,
+    $createdAt: formatDate(identity.createdAt),
+    $updatedAt: formatDate(identity.updatedAt),
+    userId: identity.userId,
+    provider: identity.provider,
+    providerUid: identity.providerUid,
+    providerEmail: identity.providerEmail,
+    providerAccessToken: identity.providerAccessToken,
+    providerAccessTokenExpiry: formatDate(identity.providerAccessTokenExpiry),
+    providerRefreshToken: identity.providerRefreshToken,
+  };
+}
+
+export type IdentityModel = ReturnType<typeof toIdentity>;
