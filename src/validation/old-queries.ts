@@ -4,6 +4,8 @@
  * response-format filters for older SDKs (src/http/response-format.ts).
  */
 
+import { FILTER_METHODS, PAGING_METHODS } from "./queries";
+
 /**
  * What a query that the 1.4 parser cannot read becomes: a string the current parser rejects with
  * "Invalid query: Syntax error", the answer the JSON form gives for garbage. (Appwrite throws a
@@ -187,21 +189,9 @@ function decodeOne(value: unknown): unknown {
   }
 }
 
-const FILTERS = new Set([
-  "equal",
-  "notEqual",
-  "lessThan",
-  "lessThanEqual",
-  "greaterThan",
-  "greaterThanEqual",
-  "contains",
-  "search",
-  "isNull",
-  "isNotNull",
-  "startsWith",
-  "endsWith",
-]);
-const PAGING = new Set(["limit", "offset", "cursorAfter", "cursorBefore"]);
+// `between` reads three parameters in the 1.4 grammar and has its own case below.
+const FILTERS: ReadonlySet<string> = new Set(FILTER_METHODS.filter((method) => method !== "between"));
+const PAGING: ReadonlySet<string> = new Set(PAGING_METHODS);
 
 /** V17's `switch ($method)`; null where `new Query(...)` throws a TypeError. */
 function toQuery(method: string, p: unknown[]): OldQuery | null {

@@ -11,7 +11,8 @@ export interface Query {
   values: unknown[];
 }
 
-const FILTERS = new Set([
+/** Appwrite's filter methods, each `method(attribute, values)`. */
+export const FILTER_METHODS = [
   "equal",
   "notEqual",
   "lessThan",
@@ -25,8 +26,14 @@ const FILTERS = new Set([
   "between",
   "startsWith",
   "endsWith",
-]);
-const KNOWN = new Set([...FILTERS, "select", "orderAsc", "orderDesc", "limit", "offset", "cursorAfter", "cursorBefore", "and", "or"]);
+] as const;
+export const ORDER_METHODS = ["orderAsc", "orderDesc"] as const;
+export const PAGING_METHODS = ["limit", "offset", "cursorAfter", "cursorBefore"] as const;
+/** `and(...)` and `or(...)`, which hold other queries. */
+export const LOGICAL_METHODS = ["and", "or"] as const;
+
+const FILTERS: ReadonlySet<string> = new Set(FILTER_METHODS);
+const KNOWN: ReadonlySet<string> = new Set([...FILTER_METHODS, "select", ...ORDER_METHODS, ...PAGING_METHODS, ...LOGICAL_METHODS]);
 
 /** The `queries` parameter: any value, checked by `parseQueries` so its messages are Appwrite's. */
 export const queries = z.unknown().optional();

@@ -1,6 +1,16 @@
 import { AppwriteError } from "../../errors";
 import { toIdentity, type IdentityModel } from "../../models/identity";
-import { matches, page, parseQueries, queries, type Query } from "../../validation/queries";
+import {
+  FILTER_METHODS,
+  LOGICAL_METHODS,
+  ORDER_METHODS,
+  PAGING_METHODS,
+  matches,
+  page,
+  parseQueries,
+  queries,
+  type Query,
+} from "../../validation/queries";
 import { uid } from "../../validation/validators";
 import { audit } from "../audit";
 import { noContent, ok, operation } from "../operation";
@@ -16,25 +26,10 @@ const ATTRIBUTES = new Set([
   "$createdAt",
   "$updatedAt",
 ]);
-const FILTER_METHODS = [
-  "equal",
-  "notEqual",
-  "lessThan",
-  "lessThanEqual",
-  "greaterThan",
-  "greaterThanEqual",
-  "contains",
-  "search",
-  "isNull",
-  "isNotNull",
-  "between",
-  "startsWith",
-  "endsWith",
-  "and",
-  "or",
-];
+
+const ORDER_AND_PAGING: ReadonlySet<string> = new Set([...ORDER_METHODS, ...PAGING_METHODS]);
 const IDENTITY_QUERIES = {
-  methods: new Set([...FILTER_METHODS, "orderAsc", "orderDesc", "limit", "offset", "cursorAfter", "cursorBefore"]),
+  methods: new Set<string>([...FILTER_METHODS, ...LOGICAL_METHODS, ...ORDER_METHODS, ...PAGING_METHODS]),
   attributes: ATTRIBUTES,
 };
 
@@ -43,7 +38,7 @@ const IDENTITY_QUERIES = {
  * filters, then order (creation order by default), then cursor, offset and limit.
  */
 function applyQueries(models: IdentityModel[], parsed: Query[]) {
-  const filters = parsed.filter((q) => !["orderAsc", "orderDesc", "limit", "offset", "cursorAfter", "cursorBefore"].includes(q.method));
+  const filters = parsed.filter((q) => !(ORDER_AND_PAGING as ReadonlySet<string>).has(q.method));
   let rows = models.filter((m) => matches(m, filters));
   const total = rows.length;
   for (const order of parsed.filter((q) => q.method === "orderAsc" || q.method === "orderDesc").reverse()) {
