@@ -17,10 +17,10 @@ export const errorCatalogue = {
   general_unauthorized_scope: [401, "The current user or API key does not have the required scopes to access the requested resource."],
   general_unknown_origin: [
     403,
-    "The request originated from an unknown origin. If you trust this domain, please list it as a trusted platform in the Appwrite console.",
+    "The request originated from an unknown origin. If you trust this domain, add its hostname to `platforms` in the Gatehouse config.",
   ],
-  general_service_disabled: [403, "The requested service is disabled. You can enable the service from the Appwrite console."],
-  general_api_disabled: [403, "The requested API is disabled. You can enable the API from the Appwrite console."],
+  general_service_disabled: [403, "The requested service is disabled. It is switched off in the Gatehouse config."],
+  general_api_disabled: [403, "The requested API is disabled. It is switched off in the Gatehouse config."],
   general_route_not_found: [404, "The requested route was not found. Please refer to the API docs and try again."],
   general_rate_limit_exceeded: [429, "Rate limit for the current endpoint has been exceeded. Please try again after some time."],
   general_smtp_disabled: [503, "SMTP disabled"],
@@ -32,8 +32,8 @@ export const errorCatalogue = {
     404,
     "Project with the requested ID could not be found. Please check the value of the X-Appwrite-Project header to ensure the correct project ID is being used.",
   ],
-  project_key_expired: [401, "The project key has expired. Please generate a new key using the Appwrite console."],
-  project_provider_disabled: [412, "The chosen OAuth provider is disabled. You can enable the OAuth provider using the Appwrite console."],
+  project_key_expired: [401, "The API key has expired. Replace it in `apiKeys` in the Gatehouse config."],
+  project_provider_disabled: [412, "The chosen OAuth provider is disabled. Enable it under `oauth2` in the Gatehouse config."],
   project_provider_unsupported: [
     400,
     "The chosen OAuth provider is unsupported. Please check the Create OAuth2 Session docs for the complete list of supported OAuth providers.",
@@ -42,7 +42,7 @@ export const errorCatalogue = {
   project_invalid_failure_url: [400, "Invalid redirect URL for OAuth failure."],
   user_count_exceeded: [
     400,
-    "The current project has exceeded the maximum number of users. Please check your user limit in the Appwrite console.",
+    "The current project has exceeded the maximum number of users. Please check `auth.userLimit` in the Gatehouse config.",
   ],
   user_jwt_invalid: [
     401,
@@ -73,7 +73,7 @@ export const errorCatalogue = {
   user_unauthorized: [401, "The current user is not authorized to perform the requested action."],
   user_auth_method_unsupported: [
     501,
-    "The requested authentication method is either disabled or unsupported. Please check the supported authentication methods in the Appwrite console.",
+    "The requested authentication method is either disabled or unsupported. Please check `auth.methods` in the Gatehouse config.",
   ],
   user_phone_already_exists: [409, "A user with the same phone number already exists in the current project."],
   user_phone_not_found: [400, "The current user does not have a phone number associated with their account."],

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import type { SqlDialect } from "./schema";
+import { withInstallHint } from "./install-hint";
 
 /**
  * The `gatehouse` command: creates, prints or removes Gatehouse's tables.
@@ -149,15 +150,6 @@ async function load<T>(importer: () => Promise<T>): Promise<T> {
   } catch (error) {
     throw withInstallHint(error);
   }
-}
-
-function withInstallHint(error: unknown): unknown {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (code !== "ERR_MODULE_NOT_FOUND" && code !== "MODULE_NOT_FOUND") return error;
-  const missing = /(?:package|module) '([^']+)'/.exec(String((error as Error).message))?.[1];
-  const advice =
-    missing && missing !== "kysely" ? `npm install ${missing}` : "npm install kysely, plus better-sqlite3, pg or mysql2 for your database";
-  return new Error(`${missing ?? "a dependency"} is not installed (${advice})`);
 }
 
 /** One line, never empty: AggregateError (e.g. every address refused) has an empty message. */

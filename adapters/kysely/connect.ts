@@ -1,3 +1,4 @@
+import { withInstallHint } from "./install-hint";
 import { createHash } from "node:crypto";
 import { Kysely, MysqlDialect, PostgresDialect } from "kysely";
 import { discardingPgPool, timedMysqlPool, watchPgTimeouts } from "./pool-timeouts";
@@ -85,16 +86,51 @@ function timeouts(options: OpenDatabaseOptions) {
 }
 
 export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<Kysely<any>> {
-  if (/^postgres(ql)?:\/\//.test(url)) return postgresDatabase(url, options);
-  if (/^(mysql|mariadb):\/\//.test(url)) return mysqlDatabase(url.replace(/^mariadb:/, "mysql:"), options);
+  if (typeof url !== "string" || url.trim() === "") {
+    throw new TypeError(
+      "openDatabase: no database URL (is the environment variable holding it set?); e.g. sqlite://./app.sqlite, postgres://user:pass@host:5432/db or mysql://user:pass@host:3306/db",
+    );
+  }
+  if (/^postgres(ql)?:\/\//.test(url))
+    return postgresDatabase(checkedServerUrl(url, "PostgreSQL", "postgres://user:pass@host:5432/db"), options);
+  if (/^(mysql|mariadb):\/\//.test(url)) {
+    return mysqlDatabase(checkedServerUrl(url, "MySQL/MariaDB", "mysql://user:pass@host:3306/db").replace(/^mariadb:/, "mysql:"), options);
+  }
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1];
+  if (scheme && !/^(sqlite|file)$/i.test(scheme)) {
+    throw new TypeError(`openDatabase: unsupported database URL scheme "${scheme}:" (use sqlite://, postgres:// or mysql://)`);
+  }
   return sqliteDatabase(url.replace(/^(sqlite|file):(\/\/)?/, ""), options);
+}
+
+/** The URL if it parses, else an error that names the database and shows the URL without its password. */
+function checkedServerUrl(url: string, database: string, example: string): string {
+  try {
+    if (new URL(url).hostname) return url;
+  } catch {
+    // reported below
+  }
+  throw new TypeError(`openDatabase: "${redactPassword(url)}" is not a valid ${database} URL (expected ${example})`);
+}
+
+function redactPassword(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, "$1***@");
+}
+
+/** Loads a database driver, or says which one to install. */
+async function driver<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    throw withInstallHint(error);
+  }
 }
 
 export async function sqliteDatabase(
   filename: string,
   options: Pick<OpenDatabaseOptions, "lockTimeout" | "busyTimeout"> = {},
 ): Promise<Kysely<any>> {
-  const { default: Database } = await import("better-sqlite3");
+  const { default: Database } = await driver(() => import("better-sqlite3"));
   const { lockTimeout, busyTimeout } = timeouts(options);
   // SQLite's busy handler sleeps on the event loop: a few ms here, the rest of the wait in
   // LockRetrySqliteDialect (adapters/kysely/sqlite-lock-retry.ts), between timers.
@@ -138,7 +174,7 @@ function withStatementCache<D extends { prepare(sql: string): unknown }>(databas
 }
 
 export async function postgresDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<Kysely<any>> {
-  const pg = await import("pg");
+  const pg = await driver(() => import("pg"));
   const Pool = pg.Pool ?? (pg as unknown as { default: typeof pg }).default.Pool;
   // The URL is handed to pg untouched unless it carries our own `pgbouncer` flag.
   let connectionString = url;
@@ -228,7 +264,7 @@ function usePreparedStatements(client: PgClient): void {
 }
 
 export async function mysqlDatabase(uri: string, options: OpenDatabaseOptions = {}): Promise<Kysely<any>> {
-  const mysql = await import("mysql2");
+  const mysql = await driver(() => import("mysql2"));
   const createPool = mysql.createPool ?? (mysql as unknown as { default: typeof mysql }).default.createPool;
   const t = timeouts(options);
   const pool = createPool({

@@ -14,13 +14,13 @@ export function configured(env: Env, name: string): { provider: Provider; settin
   if (!settings || !settings.enabled) {
     throw new AppwriteError(
       "project_provider_disabled",
-      "This provider is disabled. Please enable the provider from your Appwrite console to continue.",
+      `This provider is disabled. Please enable it under \`oauth2.${name}\` in the Gatehouse config to continue.`,
     );
   }
   if (!settings.clientId || !settings.clientSecret) {
     throw new AppwriteError(
       "project_provider_disabled",
-      "This provider is disabled. Please configure the provider app ID and app secret key from your Appwrite console to continue.",
+      `This provider is disabled. Please set \`oauth2.${name}.clientId\` and \`clientSecret\` in the Gatehouse config to continue.`,
     );
   }
   const provider = providers[name];

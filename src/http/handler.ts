@@ -240,7 +240,7 @@ export function createHandler(service: AccountService, options: HandlerOptions =
     if (!platform) throw new AppwriteError("general_unknown_origin", "Unsupported platform");
     throw new AppwriteError(
       "general_unknown_origin",
-      `Invalid Origin. Register your new client (${host}) as a new ${platform} platform on your project console dashboard`,
+      `Invalid Origin. Register your new client (${host}) as a new ${platform} platform: add it to \`${platform === "Web" ? "platforms" : "nativeApps"}\` in the Gatehouse config`,
     );
   }
 

@@ -1344,7 +1344,7 @@ describe("user limit (auth.userLimit = 2)", () => {
       b.use((account) => account.create(ID.unique(), third, PW)),
       "user_count_exceeded",
       400,
-      "The current project has exceeded the maximum number of users. Please check your user limit in the Appwrite console.",
+      "The current project has exceeded the maximum number of users. Please check `auth.userLimit` in the Gatehouse config.",
     );
     await expectError(serverClient(server.endpoint).account.create(ID.unique(), third, PW), "user_count_exceeded", 400);
     expect(await server.service.config.store.users.count()).toBe(2);

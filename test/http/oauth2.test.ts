@@ -315,7 +315,9 @@ describe("OAuth2 failures", () => {
       expect(r.headers.get("content-type")).toBe("text/html; charset=UTF-8");
       const page = await r.text();
       expect(page).toContain("project_provider_disabled");
-      expect(page).toContain("This provider is disabled. Please enable the provider from your Appwrite console to continue.");
+      expect(page).toContain(
+        `This provider is disabled. Please enable it under \`oauth2.${provider.toLowerCase()}\` in the Gatehouse config to continue.`,
+      );
     }
   });
 

@@ -161,14 +161,15 @@ describe("CORS headers on normal responses", () => {
         rootWrite,
         403,
         "general_unknown_origin",
-        "Invalid Origin. Register your new client (example.com) as a new Web platform on your project console dashboard",
+        "Invalid Origin. Register your new client (example.com) as a new Web platform: add it to `platforms` in the Gatehouse config",
       );
     });
   });
 });
 
 describe("origin check", () => {
-  const EVIL_MESSAGE = "Invalid Origin. Register your new client (evil.example) as a new Web platform on your project console dashboard";
+  const EVIL_MESSAGE =
+    "Invalid Origin. Register your new client (evil.example) as a new Web platform: add it to `platforms` in the Gatehouse config";
 
   it("a write from a foreign Origin without a key is 403 general_unknown_origin", async () => {
     for (const [method, path] of [
@@ -205,19 +206,19 @@ describe("origin check", () => {
         await write("https://com.example.app"),
         403,
         "general_unknown_origin",
-        "Invalid Origin. Register your new client (com.example.app) as a new Web platform on your project console dashboard",
+        "Invalid Origin. Register your new client (com.example.app) as a new Web platform: add it to `platforms` in the Gatehouse config",
       );
       expectError(
         await write("appwrite-android://com.other.app"),
         403,
         "general_unknown_origin",
-        "Invalid Origin. Register your new client (com.other.app) as a new Android platform on your project console dashboard",
+        "Invalid Origin. Register your new client (com.other.app) as a new Android platform: add it to `nativeApps` in the Gatehouse config",
       );
       expectError(
         await write("appwrite-macos://com.other.app"),
         403,
         "general_unknown_origin",
-        "Invalid Origin. Register your new client (com.other.app) as a new macOS platform on your project console dashboard",
+        "Invalid Origin. Register your new client (com.other.app) as a new macOS platform: add it to `nativeApps` in the Gatehouse config",
       );
       expectError(await write("made-up://com.other.app"), 403, "general_unknown_origin", "Unsupported platform");
       // As in Appwrite, the host decides, whatever the scheme: a web platform host passes too.

@@ -993,7 +993,7 @@ describe("server API keys", () => {
       refused,
       403,
       "general_unknown_origin",
-      "Invalid Origin. Register your new client (evil.example.com) as a new Web platform on your project console dashboard",
+      "Invalid Origin. Register your new client (evil.example.com) as a new Web platform: add it to `platforms` in the Gatehouse config",
     );
     expect(await storeOf(server).sessions.list(user.$id)).toHaveLength(0);
 
@@ -1386,7 +1386,7 @@ describe("API key expiry", () => {
       "project_key_expired",
       401,
     );
-    expect(e.message).toBe("The project key has expired. Please generate a new key using the Appwrite console.");
+    expect(e.message).toBe("The API key has expired. Replace it in `apiKeys` in the Gatehouse config.");
     expect(await storeOf(s).sessions.list(user.$id)).toHaveLength(0);
 
     const ok = await serverClient(s.endpoint, SOON_KEY).account.createEmailPasswordSession(email, PASSWORD);
