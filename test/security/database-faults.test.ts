@@ -12,6 +12,7 @@ import { DATABASE_URLS, freshDatabase, serviceAvailable, type ServerKind, type T
 import { raw, serverClient, type RawResult } from "../helpers/sdk";
 import { startServer, type TestServer } from "../helpers/server";
 import { startProxy, type TcpProxy } from "../scale/proxy";
+import { within as withinMs } from "../helpers/within";
 
 /*
  * Two ways a database can stall a server without refusing anything (issue 11, items 7 and 8):
@@ -47,13 +48,7 @@ const BLACKHOLE_MS = 3000;
 /** Only a hang guard; the real bounds are asserted on measured times. */
 const HANG_GUARD_MS = 20_000;
 
-function within<T>(promise: Promise<T>, what: string, ms = HANG_GUARD_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const guard = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms (hang)`)), ms);
-  });
-  return Promise.race([promise, guard]).finally(() => clearTimeout(timer));
-}
+const within = <T>(promise: Promise<T>, what: string, ms = HANG_GUARD_MS) => withinMs(promise, what, ms);
 
 interface Timed {
   what: string;

@@ -11,6 +11,7 @@ import { kyselyStore, migrateToLatest, openDatabase } from "gatehouse-auth/kysel
 import { DATABASE_URLS, freshDatabase, serviceAvailable, type ServerKind, type TestDatabase } from "../helpers/databases";
 import { raw, serverClient, sessionClient } from "../helpers/sdk";
 import { startServer, type TestServer } from "../helpers/server";
+import { within as withinMs } from "../helpers/within";
 
 /*
  * A database that is down or drops a connection must give a clear 503 `general_server_error` (retry
@@ -33,14 +34,7 @@ const PASSWORD = "correct horse battery staple";
 
 const tag = () => randomBytes(5).toString("hex");
 
-/** Resolves with `promise`, or fails the test when it has not settled within the hang guard. */
-function within<T>(promise: Promise<T>, what: string, ms = HANG_GUARD_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const guard = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms (hang)`)), ms);
-  });
-  return Promise.race([promise, guard]).finally(() => clearTimeout(timer));
-}
+const within = <T>(promise: Promise<T>, what: string, ms = HANG_GUARD_MS) => withinMs(promise, what, ms);
 
 // ---------------------------------------------------------------------------------------------
 // A TCP proxy we can pull the plug on
