@@ -1,7 +1,7 @@
-import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { packedTarball, run } from "../helpers/packed";
 
 /**
  * What a user gets from the registry: `npm pack` (which builds on `prepack`), the tarball installed
@@ -21,20 +21,12 @@ const SUBPATHS = Object.keys(pkg.exports)
 const consumer = join(root, ".tmp", `pack-${process.pid}`);
 const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
 
-function run(command: string, args: string[], cwd: string): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, npm_config_update_notifier: "false" } });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
 describe("the packed tarball in a fresh project", () => {
   let installLog = "";
   beforeAll(() => {
     rmSync(consumer, { recursive: true, force: true });
     mkdirSync(consumer, { recursive: true });
-    // `prepack` builds first, and its output shares stdout with npm's JSON: read from the JSON's opening line.
-    const out = execFileSync("npm", ["pack", "--json", "--pack-destination", consumer], { cwd: root, encoding: "utf8" });
-    const packed = JSON.parse(out.slice(out.search(/^\[/m))) as Array<{ filename: string }>;
-    const tarball = join(consumer, packed[0]!.filename);
+    const tarball = packedTarball();
     writeFileSync(join(consumer, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", private: true }));
     const install = run("npm", ["install", tarball, "--no-audit", "--no-fund", "--prefer-offline", "--omit=peer"], consumer);
     installLog = `${install.stdout}\n${install.stderr}`;
