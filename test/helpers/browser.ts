@@ -35,7 +35,7 @@ export function launchBrowser(): Promise<Browser | null> {
       return await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: FLAGS });
     } catch (error) {
       const message = `Chromium cannot start: ${(error as Error).message}`;
-      if (servicesRequired) throw new Error(`${message}; GATEHOUSE_REQUIRE_SERVICES=1 makes this a failure.`);
+      if (servicesRequired) throw new Error(`${message}; GATEHOUSE_REQUIRE_SERVICES=1 makes this a failure.`, { cause: error });
       console.warn(`[gatehouse tests] ${message}: skipping the browser tests.`);
       return null;
     }
