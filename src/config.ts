@@ -146,6 +146,16 @@ const oauth2ProviderSchema = z.looseObject({
   issuer: z.url({ protocol: /^https?$/ }).optional(),
   /** Allows plain-http endpoints: only for a provider on the developer's own machine or in tests. */
   allowInsecureRequests: z.boolean().default(false),
+  /**
+   * Native sign-in with the provider's ID token (`POST /account/sessions/id-token`), independent
+   * of `enabled` (the browser flow) and needing no `clientSecret` (src/core/operations/id-token.ts).
+   */
+  nativeEnabled: z.boolean().default(false),
+  /**
+   * More audiences an ID token may be issued for besides `clientId`: an iOS app's bundle ID for
+   * Sign in with Apple, the Android and iOS client IDs of a Google project.
+   */
+  clientIds: z.array(z.string().min(1).max(256)).max(100).default([]),
 });
 
 /**

@@ -1,6 +1,7 @@
 import * as oauth from "oauth4webapi";
 import { AppwriteError } from "../errors";
-import type { ApiLocation, ProfileContext, Provider, ProviderProfile, ProviderSettings } from "./providers";
+import { ASYMMETRIC_ALGORITHMS } from "./id-token";
+import type { ApiLocation, IdTokenProfile, OidcProvider, ProfileContext, Provider, ProviderProfile, ProviderSettings } from "./providers";
 
 /**
  * The glue between the provider data and oauth4webapi, which does all of the protocol: discovery,
@@ -89,6 +90,34 @@ export async function flowFor(
   };
   const clientAuth = provider.clientAuth === "basic" ? basicAuth(client.client_id, secret) : oauth.ClientSecretPost(secret);
   return { provider, settings, api, as, client, clientAuth, pkce: provider.pkce, oidc: false, fetch: fetchFn, options };
+}
+
+/**
+ * Where an OpenID provider's ID tokens are checked for native sign-in: its fixed profile, or what
+ * discovery of its configured issuer says (issuer, `jwks_uri`, asymmetric signing algorithms;
+ * RS256, OpenID Discovery's default, when it lists none). Throws `user_oauth2_provider_error`.
+ */
+export async function idTokenProfile(
+  provider: OidcProvider,
+  settings: ProviderSettings,
+  configuredFetch: typeof fetch,
+): Promise<IdTokenProfile> {
+  if (provider.idToken) return provider.idToken;
+  const options: Options = { [oauth.customFetch]: configuredFetch };
+  if (settings.allowInsecureRequests === true) options[oauth.allowInsecureRequests] = true;
+  let as: oauth.AuthorizationServer;
+  try {
+    as = await discover(provider.issuer(settings)!, configuredFetch, options);
+  } catch (error) {
+    throw providerError(provider, `Discovery failed: ${describe(error)}`);
+  }
+  const jwksUri = as.jwks_uri;
+  if (!jwksUri) throw providerError(provider, "Discovery names no jwks_uri.");
+  if (new URL(jwksUri).protocol !== "https:" && settings.allowInsecureRequests !== true) {
+    throw providerError(provider, "The jwks_uri is not https.");
+  }
+  const listed = as.id_token_signing_alg_values_supported ?? ["RS256"];
+  return { issuers: [as.issuer], jwksUri, algorithms: listed.filter((alg) => ASYMMETRIC_ALGORITHMS.has(alg)), nonceRequired: false };
 }
 
 /**

@@ -26,6 +26,9 @@ export interface ProviderSettings {
   enabled: boolean;
   scopes?: string[];
   issuer?: string;
+  /** Native sign-in with an ID token (src/config.ts). */
+  nativeEnabled?: boolean;
+  clientIds?: string[];
   [key: string]: unknown;
 }
 
@@ -58,11 +61,29 @@ interface Common {
   nameFromCallback?(params: Record<string, unknown>): string;
 }
 
-/** An OpenID Connect provider found by discovery: claims come from the ID token and userinfo. */
+/**
+ * Where a provider's ID tokens are checked for native sign-in (`POST /account/sessions/id-token`),
+ * when it is not what discovery of its issuer says: the issuers its tokens carry and its key set.
+ */
+export interface IdTokenProfile {
+  issuers: readonly string[];
+  jwksUri: string;
+  /** Signature algorithms accepted (never the token's own choice). */
+  algorithms: readonly string[];
+  /** Tokens without a `nonce` claim are refused (Apple's documented flow always sets one). */
+  nonceRequired: boolean;
+}
+
+/**
+ * An OpenID Connect provider found by discovery: claims come from the ID token and userinfo.
+ * Every one accepts native sign-in with its ID tokens: through `idToken` when it has a fixed
+ * profile, else through its discovered `issuer` and `jwks_uri` (src/oauth/id-token.ts).
+ */
 export interface OidcProvider extends Common {
   kind: "oidc";
   /** The issuer, fixed or from settings (`issuer`); null means not configured. */
   issuer(settings: ProviderSettings): string | null;
+  idToken?: IdTokenProfile;
 }
 
 /** A plain OAuth2 provider with fixed endpoints and its own profile API. */
@@ -129,7 +150,7 @@ function oidc(
   name: string,
   issuer: (s: ProviderSettings) => string | null,
   scopes = ["openid", "email", "profile"],
-  extra: Partial<Common> = {},
+  extra: Partial<Common> & Pick<OidcProvider, "idToken"> = {},
 ): OidcProvider {
   return { kind: "oidc", name, issuer, scopes, ...extra };
 }
@@ -199,6 +220,13 @@ export const providers: Record<string, Provider> = {
   // field beside the code. It is only ever used to fill an empty name.
   apple: oidc("Apple", () => "https://appleid.apple.com", ["name", "email"], {
     authParams: { response_mode: "form_post" },
+    // Sign in with Apple on a device: the app hands Apple sha256(nonce) and sends us the nonce.
+    idToken: {
+      issuers: ["https://appleid.apple.com"],
+      jwksUri: "https://appleid.apple.com/auth/keys",
+      algorithms: ["RS256"],
+      nonceRequired: true,
+    },
     nameFromCallback(params) {
       try {
         const name = (JSON.parse(str(params.user)) as Json).name ?? {};
@@ -414,6 +442,13 @@ export const providers: Record<string, Provider> = {
   },
   google: oidc("Google", () => "https://accounts.google.com", ["openid", "email", "profile"], {
     authParams: { access_type: "offline", prompt: "consent" },
+    // Credential Manager and One Tap tokens; older ones name the issuer without the scheme.
+    idToken: {
+      issuers: ["https://accounts.google.com", "accounts.google.com"],
+      jwksUri: "https://www.googleapis.com/oauth2/v3/certs",
+      algorithms: ["RS256"],
+      nonceRequired: false,
+    },
   }),
   // LinkedIn's OpenID Connect is used as plain OAuth2 with fixed endpoints: its ID tokens carry
   // no `nonce` (an OIDC client that sends one must refuse them) and its web-app token endpoint

@@ -1,21 +1,18 @@
 import { z } from "zod";
 import { AppwriteError } from "../../errors";
-import { uniqueId } from "../../crypto/ids";
 import { randomHex } from "../../crypto/random";
 import { constantTimeEqual, sha256Hex } from "../../crypto/hash";
-import { type IdentityRecord, type UserRecord } from "../../ports/store";
-import { authorizationUrl, exchange, flowFor, type Exchanged, type PendingAuth } from "../../oauth/client";
+import { authorizationUrl, exchange, flowFor, type PendingAuth } from "../../oauth/client";
 import { canonicalProvider, PROVIDER_NAMES } from "../../oauth/providers";
 import { apiLocation, configured, redirectUri } from "../oauth2-providers";
 import { apiOrigin, apiUrl } from "../urls";
-import { hostUrl, isEmail, normaliseEmail, optional, text, whiteList } from "../../validation/validators";
+import { hostUrl, optional, text, whiteList } from "../../validation/validators";
 import { audit } from "../audit";
 import type { Outcome } from "../context";
 import { operation, redirect, type Env } from "../operation";
-import { conflictAs } from "../store-conflicts";
 import { startSession } from "../session-start";
 import { issueToken, linkWith } from "../token-secrets";
-import { checkUserLimit, newTarget, newUser } from "../users";
+import { fillProfile, resolveUser, saveIdentity, type LinkPolicy } from "../provider-login";
 import { RATE_LIMITS } from "../rate-limits";
 
 /**
@@ -30,6 +27,11 @@ import { RATE_LIMITS } from "../rate-limits";
 
 const ACCOUNT = "/account";
 const RATE = RATE_LIMITS.oauth2;
+/**
+ * An unverified e-mail of an existing account is refused as a conflict (Appwrite would link it);
+ * a provider must name an e-mail (src/core/provider-login.ts).
+ */
+const LINKING: LinkPolicy = { unverifiedEmailMatch: "user_already_exists", allowsNoEmail: false };
 /** How long a started login may take before its state is refused. */
 const STATE_LIFETIME_MS = 60 * 60 * 1000;
 
@@ -209,10 +211,10 @@ async function complete(
   if (!result.profile.id) throw new AppwriteError("user_missing_id");
   if (!result.profile.name && provider.nameFromCallback) result.profile.name = provider.nameFromCallback(env.raw);
 
-  const user = await resolveUser(env, name, result);
+  const user = await resolveUser(env, name, result.profile, LINKING);
   if (!user.status) throw new AppwriteError("user_blocked");
-  await saveIdentity(env, user, name, result);
-  const current = await fillProfile(env, user, result);
+  await saveIdentity(env, user, name, result.profile, result);
+  const current = await fillProfile(env, user, result.profile);
 
   // A session upgrade replaces the caller's session, as in Appwrite.
   const upgraded = env.caller.session;
@@ -231,110 +233,4 @@ async function complete(
     providerTokens: { accessToken: result.accessToken, refreshToken: result.refreshToken, accessTokenExpiry: result.accessTokenExpiry },
   });
   return redirect(state.s, session.setSession ? { setSession: session.setSession } : {});
-}
-
-const providerEmail = (result: Exchanged) => {
-  const email = normaliseEmail(result.profile.email);
-  return isEmail(email) ? email : "";
-};
-
-/**
- * Whose login this is, stricter than Appwrite (test/http/oauth2.test.ts): an existing account is
- * found by e-mail only when the provider says it verified that e-mail. An unverified match is
- * refused (409) rather than linked (account takeover) or duplicated (the e-mail is unique).
- */
-async function resolveUser(env: Env, name: string, result: Exchanged): Promise<UserRecord> {
-  const { store } = env.deps;
-  const email = providerEmail(result);
-  const identity = await store.identities.getByProviderUid(name, result.profile.id);
-
-  const caller = env.caller.user;
-  if (caller) {
-    if (identity && identity.userId !== caller.id) throw new AppwriteError("user_already_exists");
-    if (email) {
-      const owner = await store.users.getByEmail(email);
-      if (owner && owner.id !== caller.id) throw new AppwriteError("user_already_exists");
-      if ((await store.identities.findByEmail(email, caller.id)).length > 0) throw new AppwriteError("user_already_exists");
-    }
-    return caller;
-  }
-
-  if (identity) {
-    const owner = await store.users.get(identity.userId);
-    if (owner) return owner;
-  }
-  if (!email) throw new AppwriteError("user_unauthorized", "OAuth provider failed to return email.");
-  const byEmail = await store.users.getByEmail(email);
-  if (byEmail) {
-    if (!result.profile.emailVerified) throw new AppwriteError("user_already_exists");
-    return byEmail;
-  }
-  if ((await store.identities.findByEmail(email)).length > 0) throw new AppwriteError("general_bad_request");
-  return createUser(env, email, result);
-}
-
-async function createUser(env: Env, email: string, result: Exchanged): Promise<UserRecord> {
-  const { store } = env.deps;
-  await checkUserLimit(env);
-  // Appwrite marks every OAuth2 user verified; Gatehouse only when the provider says so.
-  const user = newUser(env, {
-    id: uniqueId(env.now.getTime()),
-    name: result.profile.name,
-    email,
-    emailVerification: result.profile.emailVerified,
-  });
-  await conflictAs("user_already_exists", () =>
-    store.transaction(async (tx) => {
-      await tx.users.create(user);
-      if (!(await tx.targets.getByIdentifier(email))) await tx.targets.create(newTarget(env, user.id, "email", email));
-    }),
-  );
-  return user;
-}
-
-/** Creates or refreshes the identity with the provider's current tokens. */
-async function saveIdentity(env: Env, user: UserRecord, name: string, result: Exchanged): Promise<void> {
-  const { store } = env.deps;
-  const email = providerEmail(result);
-  const tokens = {
-    providerAccessToken: result.accessToken,
-    providerRefreshToken: result.refreshToken,
-    providerAccessTokenExpiry: result.accessTokenExpiry,
-  };
-  const existing = await store.identities.getByProviderUid(name, result.profile.id);
-  if (existing) {
-    await store.identities.update(existing.id, { ...tokens, providerEmail: email, updatedAt: env.now });
-    return;
-  }
-  if (email && (await store.identities.findByEmail(email, user.id)).length > 0) throw new AppwriteError("general_bad_request");
-  const identity: IdentityRecord = {
-    id: uniqueId(env.now.getTime()),
-    userId: user.id,
-    createdAt: env.now,
-    updatedAt: env.now,
-    provider: name,
-    providerUid: result.profile.id,
-    providerEmail: email,
-    ...tokens,
-  };
-  // A conflict: the same identity linked a moment ago by a concurrent login.
-  await conflictAs("user_already_exists", () => store.identities.create(identity));
-}
-
-/**
- * An empty e-mail or name is filled from the provider, as in Appwrite: this is what converts an
- * anonymous account. The e-mail counts as verified only if the provider says so.
- */
-async function fillProfile(env: Env, user: UserRecord, result: Exchanged): Promise<UserRecord> {
-  const email = providerEmail(result);
-  const patch: Partial<UserRecord> = {};
-  if (!user.email && email) Object.assign(patch, { email, emailVerification: result.profile.emailVerified });
-  if (!user.name && result.profile.name) patch.name = result.profile.name;
-  if (Object.keys(patch).length === 0) return user;
-  return conflictAs("user_already_exists", async () => {
-    const updated = await env.deps.store.users.update(user.id, { ...patch, updatedAt: env.now });
-    if (patch.email && !(await env.deps.store.targets.getByIdentifier(email)))
-      await env.deps.store.targets.create(newTarget(env, user.id, "email", email));
-    return updated ?? user;
-  });
 }

@@ -1,0 +1,150 @@
+import { AppwriteError, type ErrorType } from "../errors";
+import { uniqueId } from "../crypto/ids";
+import type { IdentityRecord, UserRecord } from "../ports/store";
+import type { ProviderProfile } from "../oauth/providers";
+import { isEmail, normaliseEmail } from "../validation/validators";
+import type { Env } from "./operation";
+import { conflictAs } from "./store-conflicts";
+import { checkUserLimit, newTarget, newUser } from "./users";
+
+/**
+ * Who a provider login belongs to, and what it writes: the identity-linking rules shared by the
+ * browser OAuth2 flow (operations/oauth2.ts) and native sign-in with an ID token
+ * (operations/id-token.ts). Stricter than Appwrite's OAuth2 flow (test/http/oauth2.test.ts):
+ * an existing account is found by e-mail only when the provider says it verified that e-mail,
+ * and never through another identity's e-mail.
+ */
+
+/** Where the two flows differ, as Appwrite's do. */
+export interface LinkPolicy {
+  /**
+   * The refusal when a guest's login names an existing account's e-mail that the provider does
+   * not vouch for (it is neither linked, which would be a takeover, nor duplicated).
+   */
+  unverifiedEmailMatch: ErrorType;
+  /** A provider login without an e-mail can sign a new user up (an ID token's e-mail is optional). */
+  allowsNoEmail: boolean;
+}
+
+/** The provider's tokens kept on the identity (and the session). */
+export interface ProviderTokens {
+  accessToken: string;
+  refreshToken: string;
+  accessTokenExpiry: Date | null;
+}
+
+/** The provider's e-mail, normalised, or "" when it sent none or no valid one. */
+export function providerEmail(profile: ProviderProfile): string {
+  const email = normaliseEmail(profile.email);
+  return isEmail(email) ? email : "";
+}
+
+/**
+ * The user this login is for: the signed-in caller (whom no other account's identity or e-mail
+ * may be linked to), the identity's owner, the owner of a verified e-mail, or a new user.
+ */
+export async function resolveUser(env: Env, provider: string, profile: ProviderProfile, policy: LinkPolicy): Promise<UserRecord> {
+  const { store } = env.deps;
+  const email = providerEmail(profile);
+  const identity = await store.identities.getByProviderUid(provider, profile.id);
+
+  const caller = env.caller.user;
+  if (caller) {
+    if (identity && identity.userId !== caller.id) throw new AppwriteError("user_already_exists");
+    if (email) {
+      const owner = await store.users.getByEmail(email);
+      if (owner && owner.id !== caller.id) throw new AppwriteError("user_already_exists");
+      if ((await store.identities.findByEmail(email, caller.id)).length > 0) throw new AppwriteError("user_already_exists");
+    }
+    return caller;
+  }
+
+  if (identity) {
+    const owner = await store.users.get(identity.userId);
+    if (owner) return owner;
+  }
+  if (!email) {
+    if (!policy.allowsNoEmail) throw new AppwriteError("user_unauthorized", "OAuth provider failed to return email.");
+    return createUser(env, "", profile);
+  }
+  const byEmail = await store.users.getByEmail(email);
+  if (byEmail) {
+    if (!profile.emailVerified) throw new AppwriteError(policy.unverifiedEmailMatch);
+    return byEmail;
+  }
+  if ((await store.identities.findByEmail(email)).length > 0) throw new AppwriteError("general_bad_request");
+  return createUser(env, email, profile);
+}
+
+async function createUser(env: Env, email: string, profile: ProviderProfile): Promise<UserRecord> {
+  const { store } = env.deps;
+  await checkUserLimit(env);
+  // Appwrite's OAuth2 flow marks every such user verified; Gatehouse only when the provider says so.
+  const user = newUser(env, {
+    id: uniqueId(env.now.getTime()),
+    name: profile.name,
+    email: email || null,
+    emailVerification: email !== "" && profile.emailVerified,
+  });
+  await conflictAs("user_already_exists", () =>
+    store.transaction(async (tx) => {
+      await tx.users.create(user);
+      if (email && !(await tx.targets.getByIdentifier(email))) await tx.targets.create(newTarget(env, user.id, "email", email));
+    }),
+  );
+  return user;
+}
+
+/** Creates the (provider, id) identity for `user`, or refreshes its tokens and e-mail. */
+export async function saveIdentity(
+  env: Env,
+  user: UserRecord,
+  provider: string,
+  profile: ProviderProfile,
+  tokens: ProviderTokens,
+): Promise<void> {
+  const { store } = env.deps;
+  const email = providerEmail(profile);
+  const stored = {
+    providerAccessToken: tokens.accessToken,
+    providerRefreshToken: tokens.refreshToken,
+    providerAccessTokenExpiry: tokens.accessTokenExpiry,
+  };
+  const existing = await store.identities.getByProviderUid(provider, profile.id);
+  if (existing) {
+    await store.identities.update(existing.id, { ...stored, providerEmail: email, updatedAt: env.now });
+    return;
+  }
+  if (email && (await store.identities.findByEmail(email, user.id)).length > 0) throw new AppwriteError("general_bad_request");
+  const identity: IdentityRecord = {
+    id: uniqueId(env.now.getTime()),
+    userId: user.id,
+    createdAt: env.now,
+    updatedAt: env.now,
+    provider,
+    providerUid: profile.id,
+    providerEmail: email,
+    ...stored,
+  };
+  // A conflict: the same identity linked a moment ago by a concurrent login.
+  await conflictAs("user_already_exists", () => store.identities.create(identity));
+}
+
+/**
+ * An empty e-mail or name is filled from the provider, as in Appwrite: this is what converts an
+ * anonymous account, and where a name the app passed on the first login lands. The e-mail counts
+ * as verified only if the provider says so.
+ */
+export async function fillProfile(env: Env, user: UserRecord, profile: ProviderProfile): Promise<UserRecord> {
+  const email = providerEmail(profile);
+  const patch: Partial<UserRecord> = {};
+  if (!user.email && email) Object.assign(patch, { email, emailVerification: profile.emailVerified });
+  if (!user.name && profile.name) patch.name = profile.name;
+  if (Object.keys(patch).length === 0) return user;
+  return conflictAs("user_already_exists", async () => {
+    const updated = await env.deps.store.users.update(user.id, { ...patch, updatedAt: env.now });
+    if (patch.email && !(await env.deps.store.targets.getByIdentifier(email)))
+      await env.deps.store.targets.create(newTarget(env, user.id, "email", email));
+    return updated ?? user;
+  });
+}
