@@ -4,6 +4,7 @@ import type { Geo } from "../ports/geo";
 import type { PasswordHasher } from "../ports/password-hasher";
 import type { RateLimiter } from "../ports/rate-limiter";
 import type { Store } from "../ports/store";
+import type { JwksCache } from "../oauth/jwks";
 
 export interface ApiKey {
   /** sha256 of the key: the raw key is not kept after start-up. */
@@ -26,6 +27,8 @@ export interface Deps {
   reportError(error: unknown): void;
   /** Outbound HTTP to OAuth2 providers. */
   fetch: typeof fetch;
+  /** The providers' signing keys for ID-token sign-in, fetched through `fetch` (src/oauth/jwks.ts). */
+  jwks: JwksCache;
   apiKeys: ApiKey[];
   /** A hash of a random password made with the current hasher, verified when no user matches. */
   dummyHash(): Promise<string>;

@@ -110,4 +110,9 @@ export const RATE_LIMITS = Object.freeze({
   updateMfaChallenge: rule(["url:{url},challengeId:{param-challengeId}", 10]),
   // The OAuth2 start and redirect routes.
   oauth2: rule(["ip:{ip}", 50]),
+  // POST /account/sessions/id-token: Appwrite counts 10 an hour per IP and resets the count on a
+  // successful sign-in. Without that reset, ten sign-ins would lock out everyone behind one mobile
+  // carrier's address; a token cannot be guessed (it is signed), and unknown key ids cost at most
+  // one key fetch a minute (src/oauth/jwks.ts), so the per-IP bound is the one for guests' work.
+  createIdTokenSession: rule([ip, GUEST_PER_IP]),
 } satisfies Record<string, RateLimitRule>);

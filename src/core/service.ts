@@ -6,6 +6,7 @@ import { randomHex } from "../crypto/random";
 import { sealer } from "../crypto/seal";
 import { jwtKey } from "../crypto/jwt";
 import { memoryRateLimiter } from "../limiters/memory";
+import { jwksCache } from "../oauth/jwks";
 import { systemClock } from "../ports/clock";
 import type { ParamShape } from "../validation/validators";
 import type { Outcome, RequestContext } from "./context";
@@ -24,6 +25,7 @@ import * as logOps from "./operations/logs";
 import * as identityOps from "./operations/identities";
 import * as oauth2Ops from "./operations/oauth2";
 import * as oauth2MockOps from "./operations/oauth2-mock";
+import * as idTokenOps from "./operations/id-token";
 
 /** Every operation the service offers, by method name. */
 export const operations = {
@@ -38,6 +40,7 @@ export const operations = {
   ...identityOps,
   ...oauth2Ops,
   ...oauth2MockOps,
+  ...idTokenOps,
 };
 export type OperationName = keyof typeof operations;
 
@@ -92,16 +95,19 @@ export function createAccountService(input: GatehouseConfig): AccountService {
   );
 
   const secret = config.secret ?? randomHex(32);
+  const clock = config.clock ?? systemClock;
+  // Looked up per call so a global fetch replaced later (e.g. by an instrumentation library) is used.
+  const outbound: typeof fetch = config.fetch ?? ((input, init) => fetch(input, init));
   const deps: Deps = {
     config,
     projectName: config.projectName ?? config.projectId,
     store: config.store,
     hasher,
-    clock: config.clock ?? systemClock,
+    clock,
     limiter: config.rateLimits ? (config.rateLimiter ?? memoryRateLimiter()) : null,
     geo: config.geo ?? null,
-    // Looked up per call so a global fetch replaced later (e.g. by an instrumentation library) is used.
-    fetch: config.fetch ?? ((input, init) => fetch(input, init)),
+    fetch: outbound,
+    jwks: jwksCache(outbound, clock),
     reportError: config.reportError ?? ((error) => console.error("[gatehouse]", error)),
     apiKeys,
     dummyHash: () => dummy,

@@ -76,15 +76,32 @@ export const newPassword = z
   .describe(passwordDictionaryDescription);
 dictionaryChecked.add(newPassword);
 
-/** A string of 1..max characters, counted as code points. */
-export function text(max: number) {
+/** A string of min..max characters (1..max by default), counted as code points; Appwrite's Text. */
+export function text(max: number, min = 1) {
   return z
     .string()
     .refine((v) => {
       const length = [...v].length;
-      return length >= 1 && length <= max;
+      return length >= min && length <= max;
     })
-    .describe(`Value must be a valid string and at least 1 chars and no longer than ${max} chars`);
+    .describe(`Value must be a valid string${min > 0 ? ` and at least ${min} chars` : ""} and no longer than ${max} chars`);
+}
+
+/**
+ * An integer from min to max (Appwrite's Range): a JSON number, or the digits of a form or query
+ * value, given to the handler as a number.
+ */
+export function range(min: number, max: number) {
+  return z
+    .union([
+      z.number().int(),
+      z
+        .string()
+        .regex(/^-?\d{1,16}$/)
+        .transform(Number),
+    ])
+    .refine((v) => v >= min && v <= max)
+    .describe(`Value must be a valid range between ${min.toLocaleString("en-US")} and ${max.toLocaleString("en-US")}`);
 }
 
 /** E.164 with 7 to 15 digits, and a country calling code libphonenumber knows. */

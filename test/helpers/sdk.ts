@@ -1,4 +1,5 @@
 import { Account as WebAccount, Client as WebClient } from "appwrite";
+import { Account as LatestAccount, Client as LatestClient } from "appwrite-latest";
 import * as node from "node-appwrite";
 import { expect } from "vitest";
 import { API_KEY, PROJECT } from "./server";
@@ -36,6 +37,27 @@ export function browser(endpoint: string, project = PROJECT): Browser {
     account,
     storage: own,
     async use(fn) {
+      const previous = storage.current;
+      storage.current = own;
+      try {
+        return await fn(account);
+      } finally {
+        storage.current = previous;
+      }
+    },
+  };
+}
+
+/** `browser()` with today's web SDK (appwrite 28). */
+export function latestBrowser(endpoint: string, project = PROJECT) {
+  const own = new Map<string, string>();
+  const client = new LatestClient().setEndpoint(endpoint).setProject(project);
+  const account = new LatestAccount(client);
+  return {
+    client,
+    account,
+    storage: own,
+    async use<T>(fn: (account: LatestAccount) => Promise<T>): Promise<T> {
       const previous = storage.current;
       storage.current = own;
       try {

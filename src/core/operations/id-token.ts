@@ -1,0 +1,111 @@
+import { AppwriteError } from "../../errors";
+import { idTokenProfile } from "../../oauth/client";
+import { IdTokenError, verifyIdToken } from "../../oauth/id-token";
+import { JwksUnavailableError } from "../../oauth/jwks";
+import { canonicalProvider, PROVIDER_NAMES, type IdTokenProfile, type ProviderProfile } from "../../oauth/providers";
+import { range, text, whiteList, withDefault } from "../../validation/validators";
+import { configuredForIdToken } from "../oauth2-providers";
+import { operation, type Env } from "../operation";
+import { fillProfile, resolveUser, saveIdentity, type LinkPolicy } from "../provider-login";
+import { RATE_LIMITS } from "../rate-limits";
+import { startSession } from "../session-start";
+
+/**
+ * Native sign-in (`createIdTokenSession`): an app that signed the user in with the platform's own
+ * UI (Sign in with Apple, Google Credential Manager or One Tap) sends the provider's ID token; no
+ * browser, redirect or client secret is involved. The token is checked against the provider's
+ * published keys (src/oauth/id-token.ts), then the login is linked exactly as a browser OAuth2
+ * login is (src/core/provider-login.ts) and a session starts, replacing the caller's if any.
+ *
+ * Parameters, checks and error types are Appwrite's (shared spec account-api-current.md §3.6).
+ * Two deliberate differences: a key set that cannot be fetched answers 503 (retry later) where
+ * Appwrite sends 500, and the raw ID token is not stored on the identity.
+ */
+
+/**
+ * Appwrite's ID-token rules: an unverified e-mail of an existing account is a bad request, and a
+ * token without an e-mail still signs a user up (an Apple user may hide theirs on a later login).
+ */
+const LINKING: LinkPolicy = { unverifiedEmailMatch: "general_bad_request", allowsNoEmail: true };
+
+export const createIdTokenSession = operation({
+  method: "POST",
+  path: "/account/sessions/id-token",
+  scope: "sessions.write",
+  model: "session",
+  rateLimit: RATE_LIMITS.createIdTokenSession,
+  params: {
+    provider: whiteList(PROVIDER_NAMES),
+    // Empty passes validation and fails as "Malformed token", as in Appwrite.
+    idToken: text(8192, 0),
+    nonce: withDefault(text(256, 0), ""),
+    accessToken: withDefault(text(4096, 0), ""),
+    accessTokenExpiry: withDefault(range(0, 31_536_000), 0),
+    name: withDefault(text(128, 0), ""),
+  },
+  async run(env, input) {
+    const name = canonicalProvider(input.provider)!;
+    const { provider, settings, audiences } = configuredForIdToken(env, name);
+    const profile = await unavailableAs503(() => idTokenProfile(provider, settings, env.deps.fetch));
+    const verified = await verify(env, input.idToken, { profile, audiences, nonce: input.nonce });
+    // The token's name wins; the app's is for Apple, whose tokens never carry one. Either only
+    // fills an empty name, so it counts on the first login only.
+    const login: ProviderProfile = { ...verified, name: verified.name || input.name };
+
+    const user = await resolveUser(env, name, login, LINKING);
+    if (!user.status) throw new AppwriteError("user_blocked");
+    // No refresh token exists in this flow; an access token the app passes is only stored.
+    const tokens = {
+      accessToken: input.accessToken,
+      refreshToken: "",
+      accessTokenExpiry:
+        input.accessToken && input.accessTokenExpiry > 0 ? new Date(env.now.getTime() + input.accessTokenExpiry * 1000) : null,
+    };
+    await saveIdentity(env, user, name, login, tokens);
+    const current = await fillProfile(env, user, login);
+
+    // A session upgrade replaces the caller's session, as the OAuth2 flow does.
+    const upgraded = env.caller.session;
+    if (upgraded) await env.deps.store.sessions.delete(upgraded.id);
+    // The oauth2 factor passes the MFA gate, as a browser OAuth2 session does.
+    return startSession(env, current, {
+      provider: name,
+      providerUid: login.id,
+      factors: ["email", "oauth2"],
+      providerTokens: tokens,
+      alert: true,
+    });
+  },
+});
+
+async function verify(
+  env: Env,
+  token: string,
+  check: { profile: IdTokenProfile; audiences: string[]; nonce: string },
+): Promise<ProviderProfile> {
+  try {
+    return (await verifyIdToken(token, { ...check, now: env.now, keys: env.deps.jwks })).profile;
+  } catch (error) {
+    if (error instanceof IdTokenError) throw new AppwriteError("user_oauth2_token_invalid", error.message, { cause: error });
+    if (error instanceof JwksUnavailableError) throw keysUnavailable(error);
+    throw error;
+  }
+}
+
+/** Appwrite's message for a key set it cannot fetch, as 503: the client may retry. */
+function keysUnavailable(cause: unknown): AppwriteError {
+  return new AppwriteError("user_oauth2_provider_error", "Failed to fetch the provider signing keys. Please try again.", {
+    cause,
+    status: 503,
+  });
+}
+
+/** Discovery of a provider's issuer failing is the same outage as its keys failing. */
+async function unavailableAs503<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof AppwriteError && error.type === "user_oauth2_provider_error") throw keysUnavailable(error);
+    throw error;
+  }
+}
