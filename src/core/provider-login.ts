@@ -33,6 +33,10 @@ export interface ProviderTokens {
   accessTokenExpiry: Date | null;
 }
 
+/** A user's name is at most 128 characters (Appwrite's `name` parameter); a provider's may be longer. */
+const NAME_MAX = 128;
+const nameOf = (profile: ProviderProfile) => [...profile.name].slice(0, NAME_MAX).join("");
+
 /** The provider's e-mail, normalised, or "" when it sent none or no valid one. */
 export function providerEmail(profile: ProviderProfile): string {
   const email = normaliseEmail(profile.email);
@@ -82,7 +86,7 @@ async function createUser(env: Env, email: string, profile: ProviderProfile): Pr
   // Appwrite's OAuth2 flow marks every such user verified; Gatehouse only when the provider says so.
   const user = newUser(env, {
     id: uniqueId(env.now.getTime()),
-    name: profile.name,
+    name: nameOf(profile),
     email: email || null,
     emailVerification: email !== "" && profile.emailVerified,
   });
@@ -139,7 +143,7 @@ export async function fillProfile(env: Env, user: UserRecord, profile: ProviderP
   const email = providerEmail(profile);
   const patch: Partial<UserRecord> = {};
   if (!user.email && email) Object.assign(patch, { email, emailVerification: profile.emailVerified });
-  if (!user.name && profile.name) patch.name = profile.name;
+  if (!user.name && profile.name) patch.name = nameOf(profile);
   if (Object.keys(patch).length === 0) return user;
   return conflictAs("user_already_exists", async () => {
     const updated = await env.deps.store.users.update(user.id, { ...patch, updatedAt: env.now });

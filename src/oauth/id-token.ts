@@ -41,6 +41,7 @@ export const ASYMMETRIC_ALGORITHMS: ReadonlySet<string> = new Set([
   "Ed25519",
 ]);
 
+export const MAX_SUBJECT_LENGTH = 255;
 export const AUDIENCE_MISMATCH = "Audience mismatch. Add the token's client ID to the provider configuration.";
 
 /** A token that failed a check; the message names the check (safe to show: the caller holds the token). */
@@ -109,6 +110,8 @@ export async function verifyIdToken(token: string, check: IdTokenCheck): Promise
 
   checkNonce(claims.nonce, check.nonce, profile.nonceRequired);
   if (typeof claims.sub !== "string" || claims.sub === "") throw new IdTokenError("Missing subject");
+  // OpenID Connect Core §2 caps `sub` at 255 ASCII characters; the stores keep no more.
+  if (claims.sub.length > MAX_SUBJECT_LENGTH) throw new IdTokenError("Invalid subject");
   const str = (v: unknown) => (typeof v === "string" ? v : "");
   return {
     claims,

@@ -14,7 +14,7 @@ import { AppwriteException, ID, IdTokenProvider } from "appwrite-latest";
 import * as nodeLatest from "node-appwrite-latest";
 import { API_KEY, PROJECT, startServer, type TestServer } from "../helpers/server";
 import { expectRawError, latestBrowser, raw } from "../helpers/sdk";
-import { uniqueEmail } from "../helpers/flows";
+import { startWithOutbox, uniqueEmail } from "../helpers/flows";
 import { seconds, startIssuer, type TestIssuer } from "../helpers/id-token-issuer";
 
 const GOOGLE_WEB = "1234-web.apps.googleusercontent.com";
@@ -261,6 +261,9 @@ describe("tokens that must be refused (401 user_oauth2_token_invalid, nothing wr
     await refused(await googleToken({ iss: "https://appleid.apple.com" }), "Invalid issuer");
     await refused(await googleToken({ iss: issuer.issuer }), "Invalid issuer");
     await refused(await googleToken({ sub: undefined }), "Missing subject");
+    await refused(await googleToken({ sub: "" }), "Missing subject");
+    // OpenID Connect caps the subject at 255 characters; the stores keep no more.
+    await refused(await googleToken({ sub: "s".repeat(256) }), "Invalid subject");
   });
 
   it("alg none, HS256 keyed with the provider's public key, a tampered payload, a foreign key with a known kid", async () => {
@@ -386,6 +389,39 @@ describe("key rotation and the key cache", () => {
     } finally {
       await s.close();
       await own.close();
+    }
+  });
+});
+
+describe("what a sign-in writes", () => {
+  it("a name claim longer than a user's name is cut to 128 characters; a 255-character subject is kept", async () => {
+    const sub = "s".repeat(255);
+    const b = guest();
+    const session = await b.use(async (a) =>
+      a.createIdTokenSession({ provider: IdTokenProvider.Google, idToken: await googleToken({ sub, name: "N".repeat(2000) }) }),
+    );
+    expect(session.providerUid).toBe(sub);
+    expect((await b.use((a) => a.get())).name).toBe("N".repeat(128));
+  });
+
+  it("a second sign-in on an account that has a session sends the session alert when auth.sessionAlerts is on", async () => {
+    const { s, box } = await startWithOutbox({
+      fetch: issuer.fetchFor(),
+      auth: { sessionAlerts: true },
+      oauth2: { google: { clientId: GOOGLE_WEB, nativeEnabled: true } },
+    });
+    try {
+      const sub = subject("alert");
+      const email = uniqueEmail("alert");
+      const signIn = async () =>
+        raw(s.endpoint, "POST", "/account/sessions/id-token", { body: { provider: "google", idToken: await googleToken({ sub, email }) } });
+      const alerts = () => box.entries.filter((e) => e.channel === "mail" && e.message.to === email && e.message.kind === "session-alert");
+      expect((await signIn()).status).toBe(201);
+      expect(alerts()).toHaveLength(0);
+      expect((await signIn()).status).toBe(201);
+      await expect.poll(() => alerts().length).toBe(1);
+    } finally {
+      await s.close();
     }
   });
 });
