@@ -7,6 +7,7 @@
 import { fileURLToPath } from "node:url";
 import { Router } from "express";
 import { build, type Rollup } from "vite";
+import { PAGE_PATHS } from "../web/src/paths";
 
 /** What the page reads from `<script id="gatehouse-demo" type="application/json">` (examples/web/src/config.ts). */
 export interface WebAppConfig {
@@ -61,8 +62,8 @@ export async function buildWebApp(): Promise<Map<string, Asset>> {
 const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, "\\u003c");
 
 /**
- * Serves the built files; any other GET is the page itself, so the paths the API sends users back
- * to (/magic, /verify, /reset, /oauth/…) open the app, which reads their query.
+ * Serves the built files, and the page at "/" and at the paths the API sends users back to
+ * (examples/web/src/paths.ts), where the app reads their query. Anything else is a 404.
  */
 export function webAppRouter(files: Map<string, Asset>, config: WebAppConfig): Router {
   const html = String(files.get("/index.html")!.body).replace(
@@ -81,7 +82,7 @@ export function webAppRouter(files: Map<string, Asset>, config: WebAppConfig): R
       res.send(typeof asset.body === "string" ? asset.body : Buffer.from(asset.body));
       return;
     }
-    if (req.path.startsWith("/assets/")) {
+    if (!PAGE_PATHS.includes(req.path)) {
       res.sendStatus(404);
       return;
     }

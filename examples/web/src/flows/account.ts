@@ -4,6 +4,7 @@
  */
 import { showOutbox } from "../outbox";
 import { returnUrl } from "../config";
+import { RETURN_PATHS } from "../paths";
 import { account, accountWithJwt } from "../sdk";
 import { onState, refresh, type User } from "../session";
 import { byId, el, onSubmit, value, when } from "../ui";
@@ -48,7 +49,7 @@ export function setUpAccount() {
 
   onSubmit("verify-email-form", async (form) => {
     const since = Date.now();
-    await account.createVerification(returnUrl("/verify"));
+    await account.createVerification(returnUrl(RETURN_PATHS.verify));
     if (user) void showOutbox(form, { to: user.email, kind: "verification" }, since);
     return `A verification link is on its way to ${user?.email}.`;
   });

@@ -3,6 +3,7 @@
  * e-mail verification, password reset, and the OAuth2 token and session flows. The secret is read
  * once and the address bar is cleaned, so a reload or a shared URL does not carry it.
  */
+import { RETURN_PATHS } from "../paths";
 import { account } from "../sdk";
 import { refresh } from "../session";
 import { byId, describeError, onSubmit, setStatus } from "../ui";
@@ -14,23 +15,23 @@ async function land(path: string, query: URLSearchParams): Promise<string | null
   const userId = query.get("userId") ?? "";
   const secret = query.get("secret") ?? "";
   switch (path) {
-    case "/magic":
+    case RETURN_PATHS.magic:
       await account.updateMagicURLSession(userId, secret);
       return "Signed in with the magic link.";
-    case "/verify":
+    case RETURN_PATHS.verify:
       await account.updateVerification(userId, secret);
       return "Your e-mail address is verified.";
-    case "/reset":
+    case RETURN_PATHS.reset:
       recovery = { userId, secret };
       byId("recovery-complete-form").hidden = false;
       byId<HTMLInputElement>("recovery-password").focus();
       return "Choose a new password below.";
-    case "/oauth/token":
+    case RETURN_PATHS.oauthToken:
       await account.createSession(userId, secret);
       return "Signed in with OAuth2 (token flow).";
-    case "/oauth/success":
+    case RETURN_PATHS.oauthSession:
       return "Signed in with OAuth2 (session flow).";
-    case "/oauth/failure":
+    case RETURN_PATHS.oauthFailure:
       // Appwrite puts the error as JSON in the `error` parameter.
       throw new Error(`OAuth2 login failed: ${query.get("error") ?? "no reason given"}`);
     default:

@@ -1,6 +1,7 @@
 /** OAuth2 login buttons, one pair per provider the demo has enabled (`mock` in development mode). */
 import { type OAuthProvider } from "appwrite";
 import { config, returnUrl } from "../config";
+import { RETURN_PATHS } from "../paths";
 import { account } from "../sdk";
 import { byId, el } from "../ui";
 
@@ -15,11 +16,13 @@ export function setUpOAuth2() {
     const session = el("button", `Log in with ${name}`, { type: "button", id: `oauth2-${name}-session` });
     // The browser leaves for the provider; the API sets its session cookie and sends it back here.
     session.addEventListener("click", () =>
-      account.createOAuth2Session(provider, returnUrl("/oauth/success"), returnUrl("/oauth/failure")),
+      account.createOAuth2Session(provider, returnUrl(RETURN_PATHS.oauthSession), returnUrl(RETURN_PATHS.oauthFailure)),
     );
     const token = el("button", `Log in with ${name} (token)`, { type: "button", id: `oauth2-${name}-token` });
     // The token flow returns userId and secret to /oauth/token; ./landing.ts makes the session.
-    token.addEventListener("click", () => account.createOAuth2Token(provider, returnUrl("/oauth/token"), returnUrl("/oauth/failure")));
+    token.addEventListener("click", () =>
+      account.createOAuth2Token(provider, returnUrl(RETURN_PATHS.oauthToken), returnUrl(RETURN_PATHS.oauthFailure)),
+    );
     list.append(el("div", "", { class: "provider" }));
     list.lastElementChild!.append(session, " ", token);
   }

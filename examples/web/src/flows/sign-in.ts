@@ -4,6 +4,7 @@
  */
 import { ID } from "appwrite";
 import { config, returnUrl } from "../config";
+import { RETURN_PATHS } from "../paths";
 import { showOutbox } from "../outbox";
 import { account } from "../sdk";
 import { refresh } from "../session";
@@ -36,7 +37,7 @@ export function setUpSignIn() {
   onSubmit("magic-form", async (form) => {
     const email = value("magic-email");
     const since = Date.now();
-    await account.createMagicURLToken(ID.unique(), email, returnUrl("/magic"));
+    await account.createMagicURLToken(ID.unique(), email, returnUrl(RETURN_PATHS.magic));
     void showOutbox(form, { to: email, kind: "magic-url" }, since);
     return `A sign-in link is on its way to ${email}.`;
   });
@@ -78,7 +79,7 @@ export function setUpSignIn() {
   onSubmit("recovery-form", async (form) => {
     const email = value("recovery-email");
     const since = Date.now();
-    await account.createRecovery(email, returnUrl("/reset"));
+    await account.createRecovery(email, returnUrl(RETURN_PATHS.reset));
     void showOutbox(form, { to: email, kind: "recovery" }, since);
     return `A reset link is on its way to ${email}.`;
   });
