@@ -55,7 +55,6 @@ export async function handleLanding() {
     if (!recovery) throw new Error("Open the link from the reset e-mail first.");
     await account.updateRecovery(recovery.userId, recovery.secret, byId<HTMLInputElement>("recovery-password").value);
     recovery = null;
-    byId("recovery-complete-form").hidden = true;
     await refresh();
     return "Password changed: log in with it.";
   });
