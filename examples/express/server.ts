@@ -9,9 +9,9 @@
  * TLS_CERT/TLS_KEY, GEOIP_DB, OAUTH2_<PROVIDER>, SMTP_URL/SMTP_FROM, GATEHOUSE_DEV_OUTBOX.
  *
  * E-mail and SMS: without a mailer the token, recovery and verification routes answer 503
- * (`general_smtp_disabled`, `general_phone_disabled`), as Appwrite does without SMTP; the mock phone
- * number (MOCK_PHONE in ./settings.ts) signs in without an SMS all the same. SMTP_URL sends e-mail
- * through that server. With GATEHOUSE_DEV_OUTBOX=1 (what `npm run demo:dev` sets) every e-mail and
+ * (`general_smtp_disabled`, `general_phone_disabled`), as Appwrite does without SMTP or SMS; in
+ * development mode the mock phone number (MOCK_PHONE in ./settings.ts) gets its fixed code and no
+ * SMS. SMTP_URL sends e-mail through that server. With GATEHOUSE_DEV_OUTBOX=1 (what `npm run demo:dev` sets) every e-mail and
  * SMS is kept in memory, printed, listed at /dev/outbox/ on the app's origin and shown on the page
  * next to the form that sent it. That shows login links and codes to whoever opens the page, so the
  * server refuses to start with it when NODE_ENV=production. The same development mode enables the

@@ -1,7 +1,18 @@
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ID } from "appwrite";
 import { browser } from "../helpers/sdk";
 import { startDemo, stopDemos, type Demo } from "../helpers/demo";
+
+/** A port nothing listens on now, for API_PORT. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 /** The README's run command, `npm run demo`, as a user runs it: a process serving the page and the SDKs. */
 let demo: Demo;
@@ -57,11 +68,32 @@ describe("npm run demo", () => {
   });
 });
 
-describe("npm run demo with PROJECT_ID, API_KEY and APPWRITE_VERSION", () => {
+describe("npm run demo with PROJECT_ID, API_KEY, APPWRITE_VERSION, API_PORT and OAUTH2_<PROVIDER>", () => {
   let custom: Demo;
+  let apiPort = 0;
   beforeAll(async () => {
-    custom = await startDemo("demo", { PROJECT_ID: "my-project", API_KEY: "demo-api-key-0123456789", APPWRITE_VERSION: "1.7.4" });
+    apiPort = await freePort();
+    custom = await startDemo("demo", {
+      PROJECT_ID: "my-project",
+      API_KEY: "demo-api-key-0123456789",
+      APPWRITE_VERSION: "1.7.4",
+      API_PORT: String(apiPort),
+      OAUTH2_GITHUB: "github-client-id:github:secret",
+    });
   }, 50_000);
+
+  it("serves the API on API_PORT and gives the page a login button per configured provider", async () => {
+    expect(custom.endpoint).toBe(`http://localhost:${apiPort}/v1`);
+    const html = await (await fetch(`${custom.app}/`)).text();
+    const config = JSON.parse(/<script id="gatehouse-demo" type="application\/json">(.*?)<\/script>/.exec(html)![1]!);
+    expect(config).toMatchObject({ endpoint: custom.endpoint, projectId: "my-project", oauth2: ["github"] });
+    // The provider is really configured: its start URL redirects to GitHub with the client id.
+    const start = await fetch(`${custom.endpoint}/account/sessions/oauth2/github?project=my-project`, { redirect: "manual" });
+    expect(start.status).toBe(301);
+    const location = new URL(start.headers.get("location")!);
+    expect(location.origin).toBe("https://github.com");
+    expect(location.searchParams.get("client_id")).toBe("github-client-id");
+  });
 
   it("answers for that project, accepts the key, and reports that version", async () => {
     const wrongProject = await fetch(`${custom.endpoint}/account`, { headers: { "x-appwrite-project": "demo" } });
