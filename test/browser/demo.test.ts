@@ -313,6 +313,33 @@ describe.skipIf(!available)("the demo in Chromium, app and API on two http origi
     });
   });
 
+  it("the MFA challenge at login answered with an e-mail code from the outbox", async () => {
+    await withPage("demo-http-mfa-email", async (page) => {
+      await open(page, demo);
+      const address = email("mfa-email");
+      await signUp(page, address);
+      // The e-mail factor needs a verified address.
+      await submit(page, "verify-email-form");
+      await outboxLink(page, "verify-email-form");
+      await page.click("#verify-email-form .outbox-link");
+      await page.waitForSelector("#landing[data-state=ok]");
+      await whoami(page, "signed-in");
+      await submit(page, "mfa-toggle-form");
+      expect(await detail(page, "mfa")).toBe("on");
+
+      await logOut(page);
+      await logIn(page, address);
+      await whoami(page, "mfa");
+      await page.selectOption("#mfa-challenge-factor", "email");
+      await submit(page, "mfa-challenge-create-form");
+      const code = await outboxCode(page, "mfa-challenge-create-form");
+      expect(code).toMatch(/^\d{6}$/);
+      await page.fill("#mfa-challenge-code", code);
+      await submit(page, "mfa-challenge-form");
+      expect(await whoami(page, "signed-in")).toContain(address);
+    });
+  });
+
   it("reset password: the link from the outbox opens the form, the new password logs in, the old one no more", async () => {
     await withPage("demo-http-recovery", async (page) => {
       await open(page, demo);
