@@ -31,6 +31,9 @@ afterAll(async () => {
   await closeBrowser();
 });
 
+/** A flow is a few seconds alone; the whole suite runs beside others on two cores. */
+const TEST_TIMEOUT = 45_000;
+
 let counter = 0;
 /** An e-mail address no other test uses (the outbox is matched by recipient). */
 const email = (name: string) => `${name}-${Date.now().toString(36)}-${++counter}@example.com`;
@@ -38,8 +41,8 @@ const PASSWORD = "correct horse battery";
 
 /** Opens the app at `path` and waits until it has finished the landing flow and asked who is signed in. */
 async function open(page: Page, demo: Demo, path = "/") {
-  // Fail a step well before the test's timeout, so withPage gets to take its screenshot.
-  page.setDefaultTimeout(8_000);
+  // Fail a step well before the test's timeout (TEST_TIMEOUT), so withPage gets to take its screenshot.
+  page.setDefaultTimeout(10_000);
   await page.goto(`${demo.app}${path}`);
   await page.waitForSelector("body[data-ready=true]");
 }
@@ -163,20 +166,44 @@ async function oauth2SessionFlow(page: Page, demo: Demo) {
   expect(await page.textContent("#identities")).toContain("mock: useroauth@localhost.test");
 }
 
-describe.skipIf(!available)("the demo in Chromium, app and API on two http origins", () => {
+/** `npm run demo:dev` with a GeoLite2-Country file saying loopback is in Germany (the country of sessions and logs). */
+function startHttpDemo(): Promise<Demo> {
+  const geoip = join(tempDir(), "country.mmdb");
+  const germany = { country: { iso_code: "DE" } };
+  writeFileSync(
+    geoip,
+    buildMmdb([
+      { network: "127.0.0.0/8", record: germany },
+      { network: "::1/128", record: germany },
+    ]),
+  );
+  return startDemo("demo:dev", { GEOIP_DB: geoip });
+}
+
+/** `npm run demo:dev` over HTTPS, with a self-signed certificate for localhost made by openssl. */
+function startHttpsDemo(): Promise<Demo> {
+  const dir = tempDir();
+  const [cert, key] = [join(dir, "cert.pem"), join(dir, "key.pem")];
+  const args = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost"];
+  const made = spawnSync("openssl", [...args, "-addext", "subjectAltName=DNS:localhost"], { encoding: "utf8" });
+  if (made.status !== 0) return Promise.reject(new Error(`openssl req failed: ${made.stderr}`));
+  return startDemo("demo:dev", { TLS_CERT: cert, TLS_KEY: key });
+}
+
+/** Both demos start at once (each takes seconds); each suite waits for its own. */
+let starting: { http: Promise<Demo>; https: Promise<Demo> | null } | null = null;
+beforeAll(() => {
+  if (!available) return;
+  starting = { http: startHttpDemo(), https: openssl ? startHttpsDemo() : null };
+  // Awaited by the suites' beforeAll; this keeps a failure from being reported twice as unhandled.
+  starting.http.catch(() => {});
+  starting.https?.catch(() => {});
+});
+
+describe.skipIf(!available)("the demo in Chromium, app and API on two http origins", { timeout: TEST_TIMEOUT }, () => {
   let demo: Demo;
   beforeAll(async () => {
-    // The country of sessions and logs: a GeoLite2-Country file saying loopback is in Germany.
-    const geoip = join(tempDir(), "country.mmdb");
-    const germany = { country: { iso_code: "DE" } };
-    writeFileSync(
-      geoip,
-      buildMmdb([
-        { network: "127.0.0.0/8", record: germany },
-        { network: "::1/128", record: germany },
-      ]),
-    );
-    demo = await startDemo("demo:dev", { GEOIP_DB: geoip });
+    demo = await starting!.http;
   }, 60_000);
 
   /** The MFA account of the first test, for the last one (the authenticator's code at login). */
@@ -492,24 +519,13 @@ describe.skipIf(!available)("the demo in Chromium, app and API on two http origi
       await submit(page, "mfa-challenge-form");
       expect(await whoami(page, "signed-in")).toContain(address);
     });
-  }, 45_000);
+  });
 });
 
-describe.skipIf(!available || !openssl)("the demo in Chromium over HTTPS (self-signed certificate)", () => {
+describe.skipIf(!available || !openssl)("the demo in Chromium over HTTPS (self-signed certificate)", { timeout: TEST_TIMEOUT }, () => {
   let demo: Demo;
   beforeAll(async () => {
-    const dir = tempDir();
-    const [cert, key] = [join(dir, "cert.pem"), join(dir, "key.pem")];
-    const made = spawnSync(
-      "openssl",
-      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost"].concat([
-        "-addext",
-        "subjectAltName=DNS:localhost",
-      ]),
-      { encoding: "utf8" },
-    );
-    if (made.status !== 0) throw new Error(`openssl req failed: ${made.stderr}`);
-    demo = await startDemo("demo:dev", { TLS_CERT: cert, TLS_KEY: key });
+    demo = await starting!.https!;
   }, 60_000);
 
   it("prints https URLs for both origins", () => {
