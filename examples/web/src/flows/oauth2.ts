@@ -23,7 +23,8 @@ export function setUpOAuth2() {
     token.addEventListener("click", () =>
       account.createOAuth2Token(provider, returnUrl(RETURN_PATHS.oauthToken), returnUrl(RETURN_PATHS.oauthFailure)),
     );
-    list.append(el("div", "", { class: "provider" }));
-    list.lastElementChild!.append(session, " ", token);
+    const row = el("div", "", { class: "provider" });
+    row.append(session, " ", token);
+    list.append(row);
   }
 }

@@ -34,8 +34,9 @@ function sessionRow(session: Models.Session): HTMLTableRowElement {
     session.provider + (session.current ? " (this browser)" : ""),
     when(session.$createdAt),
   ];
-  row.append(...cells.map((text) => el("td", text)), el("td"));
-  row.lastElementChild!.append(end);
+  const action = el("td");
+  action.append(end);
+  row.append(...cells.map((text) => el("td", text)), action);
   return row;
 }
 

@@ -84,16 +84,14 @@ export function setUpSignIn() {
     return `A reset link is on its way to ${email}.`;
   });
 
-  byId("logout").addEventListener("click", () => {
-    void account
-      .deleteSession("current")
-      .catch(() => {})
-      .then(refresh);
-  });
-  byId("logout-all").addEventListener("click", () => {
-    void account
-      .deleteSessions()
-      .catch(() => {})
-      .then(refresh);
-  });
+  // Whatever the API answers (a session already gone is a 401), #whoami then shows the outcome.
+  const logOut = (end: () => Promise<unknown>) => () => void end().then(refresh, refresh);
+  byId("logout").addEventListener(
+    "click",
+    logOut(() => account.deleteSession("current")),
+  );
+  byId("logout-all").addEventListener(
+    "click",
+    logOut(() => account.deleteSessions()),
+  );
 }
