@@ -27,6 +27,7 @@ import { kyselyStore, migrateToLatest, openDatabase } from "gatehouse-auth/kysel
 import { outboxRoutes } from "./outbox";
 import { demoSettings, MOCK_PHONE } from "./settings";
 import { buildWebApp, webAppRouter } from "./web-app";
+import { RETURN_PATHS } from "../web/src/paths";
 
 const settings = demoSettings();
 
@@ -125,7 +126,11 @@ setInterval(() => void account.purgeExpired(), 60 * 60 * 1000).unref();
 
 if (smtp) console.log(`E-mail goes out through SMTP_URL (${settings.smtpUrl!.replace(/\/\/[^@/]*@/, "//…@")})`);
 if (box) console.log(`Development outbox (GATEHOUSE_DEV_OUTBOX=1, never in production): ${appUrl}/dev/outbox/`);
-if (box) console.log(`Mock OAuth2 login: ${endpoint}/account/tokens/oauth2/mock?project=${settings.projectId}&success=${appUrl}/`);
+// The token flow, ending on the page's /oauth/token, which turns userId and secret into a session.
+if (box) {
+  const success = encodeURIComponent(`${appUrl}${RETURN_PATHS.oauthToken}`);
+  console.log(`Mock OAuth2 login: ${endpoint}/account/tokens/oauth2/mock?project=${settings.projectId}&success=${success}`);
+}
 console.log(`Gatehouse demo app: ${appUrl}/`);
 // Printed last: tools (and the tests) treat the "listening on" line as "ready".
 console.log(

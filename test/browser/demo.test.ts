@@ -480,6 +480,15 @@ describe.skipIf(!available)("the demo in Chromium, app and API on two http origi
       expect(await page.textContent("#landing")).toBe("Signed in with OAuth2 (token flow).");
       expect(await whoami(page, "signed-in")).toContain("useroauth@localhost.test");
     });
+    // The "Mock OAuth2 login" URL the demo prints at start ends signed in on the page too.
+    const printed = /Mock OAuth2 login: (\S+)/.exec(demo.output())![1]!;
+    await withPage("demo-http-oauth2-printed", async (page) => {
+      page.setDefaultTimeout(10_000);
+      await page.goto(printed);
+      await page.waitForURL(`${demo.app}/`);
+      await page.waitForSelector("#landing[data-state=ok]");
+      expect(await whoami(page, "signed-in")).toContain("useroauth@localhost.test");
+    });
   });
 
   it("a page on an origin that is not a platform is refused: the browser blocks it, the page says so, nothing is written", async () => {

@@ -86,8 +86,9 @@ describe("npm run demo:dev (GATEHOUSE_DEV_OUTBOX=1)", () => {
 
   it("enables the mock OAuth2 provider: the printed login URL ends on the success page with a token that signs in", async () => {
     const start = /Mock OAuth2 login: (\S+)/.exec(demo.output())?.[1];
-    expect(start).toBe(`${demo.endpoint}/account/tokens/oauth2/mock?project=demo&success=${demo.app}/`);
-    const { final } = await followRedirects(start!, `${demo.app}/?`);
+    expect(start).toBe(`${demo.endpoint}/account/tokens/oauth2/mock?project=demo&success=${encodeURIComponent(`${demo.app}/oauth/token`)}`);
+    // It ends on the page's /oauth/token (which makes the session in a browser: test/browser/demo.test.ts).
+    const { final } = await followRedirects(start!, `${demo.app}/oauth/token?`);
     const b = browser(demo.endpoint, "demo");
     await b.use((account) => account.createSession(final!.searchParams.get("userId")!, final!.searchParams.get("secret")!));
     expect(await b.use((account) => account.get())).toMatchObject({ email: "useroauth@localhost.test", name: "User Name" });
