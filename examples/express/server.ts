@@ -92,9 +92,13 @@ const account = createAccountService({
 
 const scheme = settings.tls ? "https" : "http";
 const serve = (app: express.Express): Server => (settings.tls ? createHttpsServer(settings.tls, app) : createHttpServer(app));
-const listen = (server: Server, port: number) =>
+/** Listens on `port` (0: a free one); a port in use is refused naming the variable that moves it. */
+const listen = (server: Server, port: number, variable: "PORT" | "API_PORT") =>
   new Promise<number>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EADDRINUSE") return reject(error);
+      reject(new Error(`Port ${port} is in use: set ${variable} to another port (PORT=0 picks free ones for both).`));
+    });
     server.listen(port, () => resolve((server.address() as AddressInfo).port));
   });
 
@@ -104,7 +108,7 @@ api.get("/", (_req, res) => {
   res.type("text/plain").send(`Gatehouse demo: the Appwrite Account API is at /v1 (project "${settings.projectId}").\n`);
 });
 const apiServer = serve(api);
-const apiPort = await listen(apiServer, settings.apiPort);
+const apiPort = await listen(apiServer, settings.apiPort, "API_PORT");
 const endpoint = settings.endpoint ?? `${scheme}://localhost:${apiPort}/v1`;
 
 const app = express();
@@ -119,7 +123,7 @@ app.use(
   }),
 );
 const appServer = serve(app);
-const appUrl = `${scheme}://localhost:${await listen(appServer, settings.appPort)}`;
+const appUrl = `${scheme}://localhost:${await listen(appServer, settings.appPort, "PORT")}`;
 
 // Expired sessions are not deleted by reads; purge them hourly.
 setInterval(() => void account.purgeExpired(), 60 * 60 * 1000).unref();

@@ -1,9 +1,10 @@
+import { join } from "node:path";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ID } from "appwrite";
 import { browser } from "../helpers/sdk";
-import { startDemo, stopDemos, type Demo } from "../helpers/demo";
+import { runScript, startDemo, stopDemos, tempDir, type Demo } from "../helpers/demo";
 
 /** A port nothing listens on now, for API_PORT. */
 async function freePort(): Promise<number> {
@@ -112,4 +113,25 @@ describe("npm run demo with PROJECT_ID, API_KEY, APPWRITE_VERSION, API_PORT and 
     expect(session.status).toBe(201);
     expect((await session.json()).secret).toMatch(/.{20,}/);
   });
+});
+
+describe("npm run demo on a port in use", () => {
+  it("exits non-zero naming the variable to change", async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, resolve));
+    try {
+      const port = (busy.address() as AddressInfo).port;
+      const { child, output } = runScript("demo", {
+        PORT: "0",
+        API_PORT: String(port),
+        DATABASE_URL: `sqlite:${join(tempDir(), "busy.sqlite")}`,
+      });
+      const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+      expect(code).not.toBe(0);
+      expect(output()).toContain(`Port ${port} is in use: set API_PORT to another port (PORT=0 picks free ones for both).`);
+      expect(output()).not.toContain("listening on");
+    } finally {
+      await new Promise<void>((resolve) => busy.close(() => resolve()));
+    }
+  }, 40_000);
 });
