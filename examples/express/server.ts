@@ -1,36 +1,35 @@
 /**
- * The demo: an Express server with the Account API under /v1, for the official Appwrite SDKs.
- *   npm run demo                                   # SQLite file ./gatehouse-demo.sqlite
- *   DATABASE_URL=postgres://user@host/db npm run demo   # PostgreSQL instead
- *   DATABASE_URL=mysql://root@127.0.0.1/test npm run demo
- *   npm run demo:dev                               # plus the development outbox at /dev/outbox
- *   SMTP_URL=smtps://user:pass@smtp.example.com npm run demo   # send real e-mail (needs `npm i nodemailer`)
- * Other settings: PORT (3000), PROJECT_ID ("demo"), PROJECT_NAME, SMTP_FROM (the sender with SMTP_URL),
- * ENDPOINT (the public API URL, e.g. https://api.example.com/v1: links in e-mails and the OAuth2
- * redirect_uri use it; with NODE_ENV=production the server refuses to start without it, and without
- * it in development links follow the URL each request arrived at).
- * Point an SDK at it: new Client().setEndpoint("http://localhost:3000/v1").setProject("demo").
+ * The demo: a web app a person can click through (examples/web, the official `appwrite` web SDK)
+ * and the Account API it calls, on two origins so CORS with credentials and cookies work as they
+ * do for a real app:
+ *   npm run demo          # app http://localhost:3000/, API http://localhost:3001/v1, SQLite file
+ *   npm run demo:dev      # plus the development outbox and the mock OAuth2 provider
+ * Settings (environment, read by ./settings.ts; the README's "The demo" section explains each):
+ * PORT, API_PORT, PROJECT_ID, PROJECT_NAME, DATABASE_URL, ENDPOINT, API_KEY, APPWRITE_VERSION,
+ * TLS_CERT/TLS_KEY, GEOIP_DB, OAUTH2_<PROVIDER>, SMTP_URL/SMTP_FROM, GATEHOUSE_DEV_OUTBOX.
  *
  * E-mail and SMS: without a mailer the token, recovery and verification routes answer 503
- * (`general_smtp_disabled`, `general_phone_disabled`), as Appwrite does without SMTP. SMTP_URL
- * (a nodemailer connection URL) sends e-mail through that server (SMS stays off). With
- * GATEHOUSE_DEV_OUTBOX=1 (what `npm run demo:dev` sets) every e-mail and SMS is kept in memory,
- * printed to the console and listed at /dev/outbox instead of being delivered. That page shows
- * login links and codes to whoever opens it, so the server refuses to start with it when
- * NODE_ENV=production. The same development mode enables the test OAuth2 provider `mock`, which signs
- * anyone in as one mock user: open
- * http://localhost:3000/v1/account/tokens/oauth2/mock?project=demo&success=http://localhost:3000/
- * to see a whole OAuth2 login without registering an app anywhere.
+ * (`general_smtp_disabled`, `general_phone_disabled`), as Appwrite does without SMTP or SMS; in
+ * development mode the mock phone number (MOCK_PHONE in ./settings.ts) gets its fixed code and no
+ * SMS. SMTP_URL sends e-mail through that server. With GATEHOUSE_DEV_OUTBOX=1 (what `npm run demo:dev` sets) every e-mail and
+ * SMS is kept in memory, printed, listed at /dev/outbox/ on the app's origin and shown on the page
+ * next to the form that sent it. That shows login links and codes to whoever opens the page, so the
+ * server refuses to start with it when NODE_ENV=production. The same development mode enables the
+ * test OAuth2 provider `mock`, which signs anyone in as one mock user.
  */
+import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
 import express from "express";
 import { createAccountService, outbox, type Outbox } from "gatehouse-auth";
 import { accountRouter } from "gatehouse-auth/express";
 import { kyselyStore, migrateToLatest, openDatabase } from "gatehouse-auth/kysely";
 import { outboxRoutes } from "./outbox";
+import { demoSettings, MOCK_PHONE } from "./settings";
+import { buildWebApp, webAppRouter } from "./web-app";
+import { RETURN_PATHS } from "../web/src/paths";
 
-const port = Number(process.env.PORT ?? 3000);
-const projectId = process.env.PROJECT_ID ?? "demo";
-const databaseUrl = process.env.DATABASE_URL ?? "sqlite:./gatehouse-demo.sqlite";
+const settings = demoSettings();
 
 /** The development outbox, or null. Decided before anything is opened, so a refusal costs nothing. */
 function devOutbox(): Outbox | null {
@@ -48,61 +47,104 @@ function devOutbox(): Outbox | null {
 }
 
 const box = devOutbox();
-if (box && process.env.SMTP_URL) console.warn("GATEHOUSE_DEV_OUTBOX=1: SMTP_URL is ignored, e-mail goes to the development outbox.");
+if (box && settings.smtpUrl) console.warn("GATEHOUSE_DEV_OUTBOX=1: SMTP_URL is ignored, e-mail goes to the development outbox.");
 
 /** An SMTP mailer for SMTP_URL. Loaded only when asked for: nodemailer is an optional peer dependency. */
 async function smtpFromEnv() {
-  const url = process.env.SMTP_URL;
-  if (box || !url) return null;
+  if (box || !settings.smtpUrl) return null;
   const { smtpMailer } = await import("gatehouse-auth/smtp");
   return smtpMailer({
-    from: process.env.SMTP_FROM ?? `"${process.env.PROJECT_NAME ?? "Gatehouse demo"}" <no-reply@localhost>`,
-    transport: { url },
+    from: settings.smtpFrom ?? `"${settings.projectName}" <no-reply@localhost>`,
+    transport: { url: settings.smtpUrl },
   });
 }
 
-const smtp = await smtpFromEnv();
+/** The country of sessions and logs from GEOIP_DB. Loaded only when asked for: maxmind is optional. */
+async function geoFromEnv() {
+  if (!settings.geoipDb) return null;
+  const { maxmindGeo } = await import("gatehouse-auth/maxmind");
+  return maxmindGeo(settings.geoipDb);
+}
 
-const db = await openDatabase(databaseUrl);
+// Built first, before anything reads NODE_ENV (see buildWebApp); a build error stops the demo.
+const webApp = await buildWebApp();
+const smtp = await smtpFromEnv();
+const geo = await geoFromEnv();
+
+const db = await openDatabase(settings.databaseUrl);
 await migrateToLatest(db);
 
 const account = createAccountService({
-  projectId,
-  projectName: process.env.PROJECT_NAME ?? "Gatehouse demo",
+  projectId: settings.projectId,
+  projectName: settings.projectName,
   store: kyselyStore(db),
+  // The web app's origin is http(s)://localhost:PORT; the API is another origin on the same host.
   platforms: ["localhost", "127.0.0.1"],
-  ...(process.env.ENDPOINT ? { endpoint: process.env.ENDPOINT } : {}),
+  auth: { mockNumbers: [MOCK_PHONE] },
+  ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+  ...(settings.apiKey ? { apiKeys: [settings.apiKey] } : {}),
+  ...(settings.version ? { version: settings.version } : {}),
+  ...(geo ? { geo } : {}),
   ...(box ? { mailer: box.mailer, sms: box.sms } : smtp ? { mailer: smtp } : {}),
-  // Development mode only: the built-in test provider (anyone is signed in as its one user).
-  oauth2: box ? { mock: { clientId: "demo", clientSecret: "demo" } } : {},
+  // The built-in test provider (anyone is signed in as its one user) in development mode only.
+  oauth2: { ...(box ? { mock: { clientId: "demo", clientSecret: "demo" } } : {}), ...settings.oauth2 },
 });
 
-const app = express();
-app.use("/v1", accountRouter(account));
-if (box) app.use("/dev/outbox", outboxRoutes(box));
-app.get("/", (_req, res) => {
-  res.type("text/plain").send(`Gatehouse demo: the Appwrite Account API is at /v1 (project "${projectId}").\n`);
+const scheme = settings.tls ? "https" : "http";
+const serve = (app: express.Express): Server => (settings.tls ? createHttpsServer(settings.tls, app) : createHttpServer(app));
+/** Listens on `port` (0: a free one); a port in use is refused naming the variable that moves it. */
+const listen = (server: Server, port: number, variable: "PORT" | "API_PORT") =>
+  new Promise<number>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EADDRINUSE") return reject(error);
+      reject(new Error(`Port ${port} is in use: set ${variable} to another port (PORT=0 picks free ones for both).`));
+    });
+    server.listen(port, () => resolve((server.address() as AddressInfo).port));
+  });
+
+const api = express();
+api.use("/v1", accountRouter(account));
+api.get("/", (_req, res) => {
+  res.type("text/plain").send(`Gatehouse demo: the Appwrite Account API is at /v1 (project "${settings.projectId}").\n`);
 });
+const apiServer = serve(api);
+const apiPort = await listen(apiServer, settings.apiPort, "API_PORT");
+const endpoint = settings.endpoint ?? `${scheme}://localhost:${apiPort}/v1`;
+
+const app = express();
+if (box) app.use("/dev/outbox", outboxRoutes(box));
+app.use(
+  webAppRouter(webApp, {
+    endpoint,
+    projectId: settings.projectId,
+    outbox: box ? "/dev/outbox/messages.json" : null,
+    mockPhone: MOCK_PHONE,
+    oauth2: Object.keys(account.config.oauth2),
+  }),
+);
+const appServer = serve(app);
+const appUrl = `${scheme}://localhost:${await listen(appServer, settings.appPort, "PORT")}`;
 
 // Expired sessions are not deleted by reads; purge them hourly.
 setInterval(() => void account.purgeExpired(), 60 * 60 * 1000).unref();
 
-const server = app.listen(port, () => {
-  // The outbox line comes first: tools (and the tests) treat the "listening on" line as "ready".
-  if (smtp) console.log(`E-mail goes out through SMTP_URL (${process.env.SMTP_URL!.replace(/\/\/[^@/]*@/, "//…@")})`);
-  if (box) console.log(`Development outbox (GATEHOUSE_DEV_OUTBOX=1, never in production): http://localhost:${port}/dev/outbox/`);
-  if (box)
-    console.log(
-      `Mock OAuth2 login: http://localhost:${port}/v1/account/tokens/oauth2/mock?project=${projectId}&success=http://localhost:${port}/`,
-    );
-  console.log(
-    `Gatehouse demo listening on http://localhost:${port}/v1 (project "${projectId}", store ${databaseUrl.replace(/\/\/[^@/]*@/, "//…@")})`,
-  );
-});
+if (smtp) console.log(`E-mail goes out through SMTP_URL (${settings.smtpUrl!.replace(/\/\/[^@/]*@/, "//…@")})`);
+if (box) console.log(`Development outbox (GATEHOUSE_DEV_OUTBOX=1, never in production): ${appUrl}/dev/outbox/`);
+// The token flow, ending on the page's /oauth/token, which turns userId and secret into a session.
+if (box) {
+  const success = encodeURIComponent(`${appUrl}${RETURN_PATHS.oauthToken}`);
+  console.log(`Mock OAuth2 login: ${endpoint}/account/tokens/oauth2/mock?project=${settings.projectId}&success=${success}`);
+}
+console.log(`Gatehouse demo app: ${appUrl}/`);
+// Printed last: tools (and the tests) treat the "listening on" line as "ready".
+console.log(
+  `Gatehouse demo listening on ${endpoint} (project "${settings.projectId}", store ${settings.databaseUrl.replace(/\/\/[^@/]*@/, "//…@")})`,
+);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
-    server.close();
+    apiServer.close();
+    appServer.close();
     void Promise.all([db.destroy(), smtp?.close()]).then(() => process.exit(0));
   });
 }

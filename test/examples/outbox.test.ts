@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -13,86 +11,14 @@ import { outbox } from "gatehouse-auth";
 import { outboxRoutes } from "../../examples/express/outbox";
 import { browser, expectAppwriteError } from "../helpers/sdk";
 import { followRedirects } from "../helpers/navigate";
+import { runScript, startDemo, stopDemo, stopDemos, tempDir, type Demo } from "../helpers/demo";
 
 /**
  * The demo's development outbox (examples/express/outbox.ts), run as a user runs it: `npm run
- * demo:dev` in its own process on a temporary SQLite file and a random port.
+ * demo:dev` in its own process (test/helpers/demo.ts). The outbox is on the web app's origin, where
+ * the page reads it; the API is on another.
  */
-const root = new URL("../../", import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), "gatehouse-outbox-"));
-const children: ChildProcess[] = [];
-
-interface Demo {
-  child: ChildProcess;
-  /** http://localhost:PORT (no /v1). */
-  origin: string;
-  endpoint: string;
-  output(): string;
-}
-
-function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, PROJECT_ID: "demo", ...extra };
-  // Whatever the shell running the tests has set must not decide what is being tested.
-  if (!("GATEHOUSE_DEV_OUTBOX" in extra)) delete env.GATEHOUSE_DEV_OUTBOX;
-  if (!("NODE_ENV" in extra)) env.NODE_ENV = "development";
-  return env;
-}
-
-function run(script: string, extra: Record<string, string>) {
-  const child = spawn("npm", ["run", "--silent", script], {
-    cwd: root,
-    env: baseEnv(extra),
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  children.push(child);
-  let output = "";
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString();
-  };
-  child.stdout!.on("data", collect);
-  child.stderr!.on("data", collect);
-  return { child, output: () => output };
-}
-
-/** Starts the demo and waits for its "listening on" line. */
-async function startDemo(script: string, name: string, extra: Record<string, string> = {}): Promise<Demo> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const { child, output } = run(script, { PORT: String(port), DATABASE_URL: `sqlite:${join(dir, `${name}.sqlite`)}`, ...extra });
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo did not start:\n${output()}`)), 30_000);
-    const check = () => {
-      const match = /listening on (http:\/\/localhost:\d+\/v1)/.exec(output());
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout!.on("data", check);
-    child.stderr!.on("data", check);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`demo exited with ${code}:\n${output()}`));
-    });
-  });
-  return { child, origin: endpoint.replace(/\/v1$/, ""), endpoint, output };
-}
-
-function stop(child: ChildProcess) {
-  // The demo runs under npm; end the whole process group it started (if it is still running).
-  if (child.pid && child.exitCode === null && child.signalCode === null) {
-    try {
-      process.kill(-child.pid, "SIGTERM");
-    } catch {
-      // already gone
-    }
-  }
-}
-
-afterAll(() => {
-  for (const child of children) stop(child);
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(stopDemos);
 
 interface Row {
   at: string;
@@ -111,32 +37,32 @@ const escapeHtml = (value: string) =>
 describe("npm run demo:dev (GATEHOUSE_DEV_OUTBOX=1)", () => {
   let demo: Demo;
   beforeAll(async () => {
-    demo = await startDemo("demo:dev", "dev");
+    demo = await startDemo("demo:dev");
   }, 40_000);
 
   it("prints the outbox URL at startup", () => {
-    expect(demo.output()).toContain(`${demo.origin}/dev/outbox/`);
+    expect(demo.output()).toContain(`${demo.app}/dev/outbox/`);
   });
 
   it("a magic URL lands in the outbox (JSON and HTML page) and its link logs the user in", async () => {
     const b = browser(demo.endpoint, "demo");
     const email = "outbox-user@example.com";
-    const token = await b.use((account) => account.createMagicURLToken(ID.unique(), email, `${demo.origin}/login`));
+    const token = await b.use((account) => account.createMagicURLToken(ID.unique(), email, `${demo.app}/login`));
 
-    const jsonResponse = await fetch(`${demo.origin}/dev/outbox/messages.json`);
+    const jsonResponse = await fetch(`${demo.app}/dev/outbox/messages.json`);
     expect(jsonResponse.status).toBe(200);
     expect(jsonResponse.headers.get("cache-control")).toBe("no-store");
     const rows = (await jsonResponse.json()) as Row[];
     const mail = rows.find((r) => r.channel === "mail" && r.to === email);
     expect(mail).toMatchObject({ kind: "magic-url", subject: "Gatehouse demo Login" });
     const link = new URL(mail!.url!);
-    expect(link.origin + link.pathname).toBe(`${demo.origin}/login`);
+    expect(link.origin + link.pathname).toBe(`${demo.app}/login`);
     expect(link.searchParams.get("userId")).toBe(token.userId);
     const secret = link.searchParams.get("secret")!;
     expect(secret).toMatch(/^[0-9a-f]{64}$/);
     expect(mail!.text).toContain(mail!.url!);
 
-    const pageResponse = await fetch(`${demo.origin}/dev/outbox/`);
+    const pageResponse = await fetch(`${demo.app}/dev/outbox/`);
     expect(pageResponse.status).toBe(200);
     expect(pageResponse.headers.get("content-type")).toMatch(/^text\/html/);
     const html = await pageResponse.text();
@@ -160,8 +86,9 @@ describe("npm run demo:dev (GATEHOUSE_DEV_OUTBOX=1)", () => {
 
   it("enables the mock OAuth2 provider: the printed login URL ends on the success page with a token that signs in", async () => {
     const start = /Mock OAuth2 login: (\S+)/.exec(demo.output())?.[1];
-    expect(start).toBe(`${demo.endpoint}/account/tokens/oauth2/mock?project=demo&success=${demo.origin}/`);
-    const { final } = await followRedirects(start!, `${demo.origin}/?`);
+    expect(start).toBe(`${demo.endpoint}/account/tokens/oauth2/mock?project=demo&success=${encodeURIComponent(`${demo.app}/oauth/token`)}`);
+    // It ends on the page's /oauth/token (which makes the session in a browser: test/browser/demo.test.ts).
+    const { final } = await followRedirects(start!, `${demo.app}/oauth/token?`);
     const b = browser(demo.endpoint, "demo");
     await b.use((account) => account.createSession(final!.searchParams.get("userId")!, final!.searchParams.get("secret")!));
     expect(await b.use((account) => account.get())).toMatchObject({ email: "useroauth@localhost.test", name: "User Name" });
@@ -171,14 +98,14 @@ describe("npm run demo:dev (GATEHOUSE_DEV_OUTBOX=1)", () => {
     const b = browser(demo.endpoint, "demo");
     await b.use((account) => account.createPhoneToken(ID.unique(), "+14155552671"));
     await b.use((account) => account.createEmailToken(ID.unique(), "otp-user@example.com"));
-    const rows = (await (await fetch(`${demo.origin}/dev/outbox/messages.json`)).json()) as Row[];
+    const rows = (await (await fetch(`${demo.app}/dev/outbox/messages.json`)).json()) as Row[];
     expect(rows[0]).toMatchObject({ channel: "mail", to: "otp-user@example.com", kind: "email-otp" });
     expect(rows[1]).toMatchObject({ channel: "sms", to: "+14155552671", kind: "phone-login" });
     expect(rows[1]!.secret).toMatch(/^\d{6}$/);
     const times = rows.map((r) => Date.parse(r.at));
     expect([...times].sort((a, b) => b - a)).toEqual(times);
 
-    const html = await (await fetch(`${demo.origin}/dev/outbox/`)).text();
+    const html = await (await fetch(`${demo.app}/dev/outbox/`)).text();
     expect(html).toContain(`<code>${rows[1]!.secret}</code>`);
     expect(html.indexOf("otp-user@example.com")).toBeLessThan(html.indexOf("+14155552671"));
   });
@@ -187,7 +114,7 @@ describe("npm run demo:dev (GATEHOUSE_DEV_OUTBOX=1)", () => {
 describe("npm run demo (no GATEHOUSE_DEV_OUTBOX)", () => {
   let demo: Demo;
   beforeAll(async () => {
-    demo = await startDemo("demo", "plain");
+    demo = await startDemo("demo");
   }, 40_000);
 
   it("has no mock OAuth2 provider (412 project_provider_disabled)", async () => {
@@ -197,15 +124,15 @@ describe("npm run demo (no GATEHOUSE_DEV_OUTBOX)", () => {
   });
 
   it("has no outbox routes and prints no outbox URL", async () => {
-    expect((await fetch(`${demo.origin}/dev/outbox/`)).status).toBe(404);
-    expect((await fetch(`${demo.origin}/dev/outbox/messages.json`)).status).toBe(404);
+    expect((await fetch(`${demo.app}/dev/outbox/`)).status).toBe(404);
+    expect((await fetch(`${demo.app}/dev/outbox/messages.json`)).status).toBe(404);
     expect(demo.output()).not.toContain("/dev/outbox");
   });
 
   it("has no mailer: createMagicURLToken answers 503 general_smtp_disabled", async () => {
     const b = browser(demo.endpoint, "demo");
     await expectAppwriteError(
-      b.use((account) => account.createMagicURLToken(ID.unique(), "nobody@example.com", `${demo.origin}/login`)),
+      b.use((account) => account.createMagicURLToken(ID.unique(), "nobody@example.com", `${demo.app}/login`)),
       "general_smtp_disabled",
       503,
     );
@@ -234,30 +161,30 @@ describe("npm run demo with SMTP_URL (no outbox)", () => {
     });
     await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
     const smtpPort = (smtp.server.address() as AddressInfo).port;
-    demo = await startDemo("demo", "smtp", { SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, SMTP_FROM: "Demo <demo@example.com>" });
+    demo = await startDemo("demo", { SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, SMTP_FROM: "Demo <demo@example.com>" });
   }, 40_000);
   afterAll(async () => {
-    if (demo) stop(demo.child);
+    if (demo) stopDemo(demo.child);
     await new Promise<void>((resolve) => smtp.close(() => resolve()));
   });
 
   it("sends the magic URL through the SMTP server, and still has no outbox page", async () => {
     const b = browser(demo.endpoint, "demo");
-    const token = await b.use((account) => account.createMagicURLToken(ID.unique(), "smtp-user@example.com", `${demo.origin}/login`));
+    const token = await b.use((account) => account.createMagicURLToken(ID.unique(), "smtp-user@example.com", `${demo.app}/login`));
     expect(token.userId).toBeTruthy();
     expect(delivered).toHaveLength(1);
     expect(delivered[0]!.rcptTo).toEqual(["smtp-user@example.com"]);
     expect(delivered[0]!.mail.from?.value).toEqual([{ name: "Demo", address: "demo@example.com" }]);
-    expect(delivered[0]!.mail.text).toContain(`${demo.origin}/login?userId=${token.userId}`);
-    expect((await fetch(`${demo.origin}/dev/outbox/`)).status).toBe(404);
+    expect(delivered[0]!.mail.text).toContain(`${demo.app}/login?userId=${token.userId}`);
+    expect((await fetch(`${demo.app}/dev/outbox/`)).status).toBe(404);
     expect(demo.output()).toContain("E-mail goes out through SMTP_URL");
   });
 });
 
 describe("GATEHOUSE_DEV_OUTBOX=1 with NODE_ENV=production", () => {
   it("refuses to start: exits non-zero with a clear message, before opening the database", async () => {
-    const file = join(dir, "production.sqlite");
-    const { child, output } = run("demo:dev", { PORT: "0", DATABASE_URL: `sqlite:${file}`, NODE_ENV: "production" });
+    const file = join(tempDir(), "production.sqlite");
+    const { child, output } = runScript("demo:dev", { PORT: "0", DATABASE_URL: `sqlite:${file}`, NODE_ENV: "production" });
     const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
     expect(code).not.toBe(0);
     expect(code).not.toBeNull();
