@@ -12,6 +12,8 @@ export default defineConfig({
     twilio: "adapters/twilio/index.ts",
     maxmind: "adapters/maxmind/index.ts",
     redis: "adapters/redis/index.ts",
+    // Test helpers for apps (README, "Testing your app"); no other entry imports it.
+    testing: "adapters/testing/index.ts",
     // The `gatehouse-auth` command (package.json "bin"); tsup keeps its shebang and makes it executable.
     bin: "adapters/kysely/bin.ts",
   },
