@@ -15,8 +15,8 @@ interface EmailFields {
 }
 
 /** Verification and recovery mails: a link carrying `userId` and `secret`. */
-export interface LinkEmail extends EmailFields {
-  kind: "verification" | "recovery";
+export interface LinkEmail<K extends "verification" | "recovery" = "verification" | "recovery"> extends EmailFields {
+  kind: K;
   link: string;
   userId: string;
   secret: string;
@@ -35,8 +35,8 @@ export interface MagicUrlEmail extends EmailFields {
 }
 
 /** E-mail OTP and MFA codes: `code` (the same value as `secret`, which `createSession` takes). */
-export interface CodeEmail extends EmailFields {
-  kind: "email-otp" | "mfa-otp";
+export interface CodeEmail<K extends "email-otp" | "mfa-otp" = "email-otp" | "mfa-otp"> extends EmailFields {
+  kind: K;
   code: string;
   secret: string;
   /** The account the address belongs to when the mail was sent. */
@@ -56,7 +56,8 @@ export interface AlertEmail extends EmailFields {
 }
 
 /** An e-mail the service sent, parsed: narrow on `kind` and `code`/`link` become `string`. */
-export type TestEmail = LinkEmail | MagicUrlEmail | CodeEmail | AlertEmail;
+export type TestEmail =
+  LinkEmail<"verification"> | LinkEmail<"recovery"> | MagicUrlEmail | CodeEmail<"email-otp"> | CodeEmail<"mfa-otp"> | AlertEmail;
 export type TestEmailOf<K extends MailKind> = Extract<TestEmail, { kind: K }>;
 
 /** An SMS the service sent: every kind carries a code. */
