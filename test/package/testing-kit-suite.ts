@@ -8,7 +8,7 @@ import { packedTarball, REPO_ROOT } from "../helpers/packed";
  * The README's "Testing your app" examples, as a newcomer would run them: the packed tarball and
  * the runners installed into a fresh project (npm's cache serves vitest and Jest), each example
  * written to the file its first line names and run with the command that line gives, under
- * vitest, Jest and node:test, from ES modules and CommonJS. Every test must pass, each in well
+ * vitest, Jest (ES modules) and node:test (ES modules and CommonJS). Every test must pass, each in well
  * under a second.
  *
  * Like test/package/pack-suite.ts, the project sits in this repository's git-ignored .tmp/, so the
@@ -42,32 +42,44 @@ export function readmeExamples(readme: string): Example[] {
 }
 
 /** A child process without the vitest worker's own environment (VITEST_*, NODE_OPTIONS). */
-function run(command: string, args: string[], cwd: string) {
+function run(command: string, args: string[], cwd: string, extra: Record<string, string> = {}) {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !/^(VITEST|VITE_|NODE_OPTIONS$|NODE_ENV$|JEST_|TEST$)/.test(name)),
   );
   const result = spawnSync(command, args, {
     cwd,
     encoding: "utf8",
-    env: { ...env, npm_config_update_notifier: "false" },
+    env: { ...env, npm_config_update_notifier: "false", ...extra },
     maxBuffer: 64 << 20,
   });
   return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
 }
 
-/** Runs the example in a folder of its own (runners find test files by walking their folder). */
+/**
+ * Runs the example from the project's root, alone: the runners find test files by walking the
+ * project, so each example is written, run and removed in turn. Leading `NAME=value` words of
+ * the command are its environment, as in a shell.
+ */
 function runExample(example: Example, reporterArgs: string[]) {
-  const dir = join(consumer, example.file.replace(/\W/g, "-"));
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, example.file), example.code);
-  const [command, ...args] = example.command.split(" ");
-  const result = run(command!, [...args, ...reporterArgs], dir);
-  return { ...result, dir };
+  const file = join(consumer, example.file);
+  writeFileSync(file, example.code);
+  const words = example.command.split(" ");
+  const env: Record<string, string> = {};
+  while (/^[A-Z_]+=/.test(words[0] ?? "")) {
+    const [name, ...value] = words.shift()!.split("=");
+    env[name!] = value.join("=");
+  }
+  const [command, ...args] = words;
+  try {
+    return run(command!, [...args, ...reporterArgs], consumer, env);
+  } finally {
+    rmSync(file);
+  }
 }
 
 function example(runner: string, file: RegExp): Example {
   const found = readmeExamples(readFileSync(join(REPO_ROOT, "README.md"), "utf8")).find(
-    (e) => e.command.startsWith(runner) && file.test(e.file),
+    (e) => e.command.includes(runner) && file.test(e.file),
   );
   if (!found) throw new Error(`README's "Testing your app" has no ${runner} example matching ${file}`);
   return found;
@@ -108,6 +120,8 @@ describe("the README's testing examples in a fresh project (vitest, Jest, node:t
       consumer,
     );
     if (install.status !== 0) throw new Error(`npm install failed:\n${install.output}`);
+    // Stops vitest's search for a config file at the project, short of this repository's own.
+    writeFileSync(join(consumer, "vitest.config.mjs"), "export default {};\n");
   }, 300_000);
   afterAll(() => rmSync(consumer, { recursive: true, force: true }));
 
@@ -115,16 +129,16 @@ describe("the README's testing examples in a fresh project (vitest, Jest, node:t
     const examples = readmeExamples(readFileSync(join(REPO_ROOT, "README.md"), "utf8"));
     expect(examples.map((e) => [e.file, e.command])).toEqual([
       ["signup.test.mjs", "npx vitest run"],
-      ["recovery.test.js", "npx jest"],
+      ["recovery.test.mjs", "NODE_OPTIONS=--experimental-vm-modules npx jest"],
       ["mfa.test.mjs", "node --test"],
       ["accounts.test.cjs", "node --test"],
     ]);
   });
 
   it("vitest (ESM): every test passes, each in well under a second", () => {
-    const { status, output, dir } = runExample(example("npx vitest", /\.mjs$/), ["--reporter=json", "--outputFile=report.json"]);
+    const { status, output } = runExample(example("npx vitest", /\.mjs$/), ["--reporter=json", "--outputFile=report.json"]);
     expect(status, output).toBe(0);
-    const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as {
+    const report = JSON.parse(readFileSync(join(consumer, "report.json"), "utf8")) as {
       numPassedTests: number;
       numTotalTests: number;
       testResults: Array<{ assertionResults: Array<{ title: string; duration: number; status: string }> }>;
@@ -137,10 +151,10 @@ describe("the README's testing examples in a fresh project (vitest, Jest, node:t
     );
   }, 120_000);
 
-  it("Jest (CommonJS): every test passes, each in well under a second", () => {
-    const { status, output, dir } = runExample(example("npx jest", /\.js$/), ["--json", "--outputFile=report.json"]);
+  it("Jest (ES modules): every test passes, each in well under a second", () => {
+    const { status, output } = runExample(example("npx jest", /\.mjs$/), ["--json", "--outputFile=report.json"]);
     expect(status, output).toBe(0);
-    const report = JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as {
+    const report = JSON.parse(readFileSync(join(consumer, "report.json"), "utf8")) as {
       numPassedTests: number;
       numTotalTests: number;
       testResults: Array<{ assertionResults: Array<{ title: string; duration: number }> }>;

@@ -1,0 +1,2 @@
+import "./pack-suite";
+import "./testing-kit-suite";
