@@ -1,2 +1,0 @@
-import "./pack-suite";
-import "./testing-kit-suite";
