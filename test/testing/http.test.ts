@@ -58,6 +58,26 @@ describe("http(): the handler in-process, with a cookie jar", () => {
     expect(res.body.type).toBe("user_invalid_credentials");
   });
 
+  it("a session from signIn() can be put in a client's jar", async () => {
+    t = createTestAccountService();
+    const user = await t.signUp();
+    const session = await t.signIn(user);
+    const client = t.http();
+    client.jar.set(`a_session_${t.projectId}`, session.session);
+    expect((await client.get("/v1/account")).body.$id).toBe(user.id);
+  });
+
+  it("t.handler is the handler an adapter would mount: a web Request in, a Response out", async () => {
+    t = createTestAccountService();
+    const response = await t.handler.fetch(
+      new Request("http://localhost/v1/account/sessions/anonymous", { method: "POST", headers: { "x-appwrite-project": t.projectId } }),
+    );
+    expect(response.status).toBe(201);
+    expect(response.headers.get("set-cookie")).toContain(`a_session_${t.projectId}=`);
+    expect(t.handler.owns("/v1/account")).toBe(true);
+    expect(t.handler.owns("/elsewhere")).toBe(false);
+  });
+
   it("refuses a path that is not absolute", async () => {
     t = createTestAccountService();
     await expect(t.http().get("v1/account")).rejects.toThrow(/must start with "\/"/);
