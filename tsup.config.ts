@@ -27,8 +27,8 @@ export default defineConfig({
   // node_modules, never bundled (the drivers are loaded only when a URL needs them).
   external: ["gatehouse-auth", "express", "kysely", "pg", "mysql2", "better-sqlite3", "nodemailer", "maxmind", "ioredis"],
   tsconfig: "tsconfig.build.json",
-  // Which format a file is built in, for code that must load the matching entry of a sibling
-  // subpath (adapters/testing/sqlite.ts); dead branches are dropped.
+  // Which format a file is built in, for code that must load the entry of a sibling subpath in
+  // the same format (adapters/testing/sqlite.ts; test/package/build.test.ts checks the output).
   esbuildOptions(options, context) {
     options.define = { ...options.define, __GATEHOUSE_FORMAT__: JSON.stringify(context.format) };
   },
