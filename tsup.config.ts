@@ -12,6 +12,8 @@ export default defineConfig({
     twilio: "adapters/twilio/index.ts",
     maxmind: "adapters/maxmind/index.ts",
     redis: "adapters/redis/index.ts",
+    // Test helpers for apps (README, "Testing your app"); no other entry imports it.
+    testing: "adapters/testing/index.ts",
     // The `gatehouse-auth` command (package.json "bin"); tsup keeps its shebang and makes it executable.
     bin: "adapters/kysely/bin.ts",
   },
@@ -25,4 +27,9 @@ export default defineConfig({
   // node_modules, never bundled (the drivers are loaded only when a URL needs them).
   external: ["gatehouse-auth", "express", "kysely", "pg", "mysql2", "better-sqlite3", "nodemailer", "maxmind", "ioredis"],
   tsconfig: "tsconfig.build.json",
+  // Which format a file is built in, for code that must load the entry of a sibling subpath in
+  // the same format (adapters/testing/sqlite.ts; test/package/build.test.ts checks the output).
+  esbuildOptions(options, context) {
+    options.define = { ...options.define, __GATEHOUSE_FORMAT__: JSON.stringify(context.format) };
+  },
 });

@@ -11,6 +11,7 @@ export default defineConfig({
       "gatehouse-auth/twilio": fileURLToPath(new URL("./adapters/twilio/index.ts", import.meta.url)),
       "gatehouse-auth/maxmind": fileURLToPath(new URL("./adapters/maxmind/index.ts", import.meta.url)),
       "gatehouse-auth/redis": fileURLToPath(new URL("./adapters/redis/index.ts", import.meta.url)),
+      "gatehouse-auth/testing": fileURLToPath(new URL("./adapters/testing/index.ts", import.meta.url)),
       "gatehouse-auth": fileURLToPath(new URL("./src/index.ts", import.meta.url)),
     },
   },

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 // Registered from here so that it runs in this file's worker, one after the other with the build
 // below: both write dist/, and two builds at once would delete each other's output.
 import "./pack-suite";
+import "./testing-kit-suite";
 
 /**
  * Builds the package with tsup and loads it the way a user would: by its own name, through the
@@ -91,8 +92,23 @@ describe("the built package", () => {
     }
   });
 
+  it("keeps the testing kit to its own entry, loading the Kysely entry of its own format", () => {
+    // No production entry pulls the kit in (README, "Testing your app").
+    for (const file of readdirSync(`${root}dist`).filter((f) => /\.(c?js)$/.test(f) && !f.startsWith("testing."))) {
+      expect(readFileSync(`${root}dist/${file}`, "utf8"), file).not.toContain("createTestAccountService");
+    }
+    // The CommonJS kit requires the CommonJS Kysely entry, the ESM kit imports the ESM one, so the
+    // store's errors are the core's own classes (adapters/testing/sqlite.ts).
+    const cjs = readFileSync(`${root}dist/testing.cjs`, "utf8");
+    const esm = readFileSync(`${root}dist/testing.js`, "utf8");
+    expect(cjs).toContain('require("gatehouse-auth/kysely")');
+    expect(esm).toContain('import("gatehouse-auth/kysely")');
+    expect(esm).not.toContain('require("gatehouse-auth/kysely")');
+    expect(esm).not.toContain("__GATEHOUSE_FORMAT__");
+  });
+
   it("ships type declarations for every entry", () => {
-    for (const file of ["index", "express", "next"]) {
+    for (const file of ["index", "express", "next", "testing"]) {
       expect(readFileSync(`${root}dist/${file}.d.ts`, "utf8").length).toBeGreaterThan(100);
       expect(readFileSync(`${root}dist/${file}.d.cts`, "utf8").length).toBeGreaterThan(100);
     }

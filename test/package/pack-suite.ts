@@ -78,6 +78,7 @@ describe("the packed tarball in a fresh project", () => {
         `import { redisRateLimiter } from "${NAME}/redis";`,
         `import { maxmindGeo } from "${NAME}/maxmind";`,
         `import { twilioSms } from "${NAME}/twilio";`,
+        `import { createTestAccountService, createSqliteTestAccountService, totp } from "${NAME}/testing";`,
         `const store: Store = memoryStore();`,
         `const config: GatehouseConfig = { projectId: "p", store };`,
         `const service = createAccountService(config);`,
@@ -85,7 +86,13 @@ describe("the packed tarball in a fresh project", () => {
         `// A wrong option type must fail the check: transport.port is a number.`,
         `// @ts-expect-error`,
         `const wrong: SmtpMailerOptions = { from: "a@example.com", transport: { host: "h", port: "465" } };`,
-        `export const used = [service, accountRouter, accountRoutes, serverAccount, kyselyStore, openDatabase, smtpMailer, smtp, wrong, redisRateLimiter, maxmindGeo, twilioSms];`,
+        `// The testing kit's messages are typed by kind: a code is certain only once the kind is known.`,
+        `const kit = createTestAccountService();`,
+        `const maybe: string | undefined = kit.lastEmail("a@example.com").code;`,
+        `const code: string = kit.lastEmail("a@example.com", "email-otp").code;`,
+        `// @ts-expect-error`,
+        `const notCertain: string = kit.lastEmail("a@example.com").code;`,
+        `export const used = [service, accountRouter, accountRoutes, serverAccount, kyselyStore, openDatabase, smtpMailer, smtp, wrong, redisRateLimiter, maxmindGeo, twilioSms, maybe, code, notCertain, createSqliteTestAccountService, totp];`,
       ].join("\n");
       writeFileSync(join(dir, "consumer.ts"), source);
       writeFileSync(

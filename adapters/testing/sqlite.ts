@@ -1,0 +1,37 @@
+import { assemble, type OwnedStore, type TestAccountService, type TestServiceOptions } from "./service";
+
+type KyselyEntry = typeof import("gatehouse-auth/kysely");
+
+// Defined by tsup.config.ts for each output format; absent when the source runs as is (vitest).
+declare const __GATEHOUSE_FORMAT__: "cjs" | "esm" | undefined;
+
+/**
+ * `gatehouse-auth/kysely`, loaded on first use so projects testing on the memory store need
+ * neither Kysely nor better-sqlite3 (optional peer dependencies). The CommonJS build requires the
+ * CommonJS entry: `import()` would load the ESM one, whose errors are another copy of the core's
+ * classes than this build's core checks with `instanceof` (StoreConflictError, AppwriteError).
+ */
+function loadKysely(): Promise<KyselyEntry> {
+  if (typeof __GATEHOUSE_FORMAT__ !== "undefined" && __GATEHOUSE_FORMAT__ === "cjs") {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return Promise.resolve(require("gatehouse-auth/kysely") as KyselyEntry);
+  }
+  return import("gatehouse-auth/kysely");
+}
+
+/** A fresh `:memory:` SQLite database, migrated, with the Kysely store on it. */
+async function sqliteStore(): Promise<OwnedStore> {
+  const { sqliteDatabase, migrateToLatest, kyselyStore } = await loadKysely();
+  const db = await sqliteDatabase(":memory:");
+  await migrateToLatest(db);
+  return { store: kyselyStore(db), close: () => db.destroy() };
+}
+
+/**
+ * `createTestAccountService` on real SQL: the Kysely store on a private `:memory:` SQLite
+ * database (needs `kysely` and `better-sqlite3` installed). `reset()` starts a new database;
+ * `close()` closes it.
+ */
+export async function createSqliteTestAccountService(options: Omit<TestServiceOptions, "store"> = {}): Promise<TestAccountService> {
+  return assemble(options, await sqliteStore(), sqliteStore);
+}
