@@ -8,6 +8,12 @@ export default defineConfig({
     express: "adapters/express/index.ts",
     next: "adapters/next/index.ts",
     kysely: "adapters/kysely/index.ts",
+    // One opener per driver, each importing only its driver, so that a bundler (Next.js) building an
+    // app that installed one driver never has to resolve the others; `kysely/open` picks one by URL.
+    "kysely/sqlite": "adapters/kysely/connect/sqlite.ts",
+    "kysely/postgres": "adapters/kysely/connect/postgres.ts",
+    "kysely/mysql": "adapters/kysely/connect/mysql.ts",
+    "kysely/open": "adapters/kysely/connect/open.ts",
     smtp: "adapters/smtp/index.ts",
     twilio: "adapters/twilio/index.ts",
     maxmind: "adapters/maxmind/index.ts",

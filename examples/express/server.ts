@@ -25,7 +25,8 @@
 import express from "express";
 import { createAccountService, outbox, type Outbox } from "gatehouse-auth";
 import { accountRouter } from "gatehouse-auth/express";
-import { kyselyStore, migrateToLatest, openDatabase } from "gatehouse-auth/kysely";
+import { kyselyStore, migrateToLatest } from "gatehouse-auth/kysely";
+import { openDatabase } from "gatehouse-auth/kysely/open";
 import { outboxRoutes } from "./outbox";
 
 const port = Number(process.env.PORT ?? 3000);
