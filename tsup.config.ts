@@ -6,6 +6,7 @@ export default defineConfig({
   entry: {
     index: "src/index.ts",
     express: "adapters/express/index.ts",
+    fastify: "adapters/fastify/index.ts",
     next: "adapters/next/index.ts",
     kysely: "adapters/kysely/index.ts",
     // One opener per driver, each importing only its driver, so that a bundler (Next.js) building an
@@ -29,6 +30,6 @@ export default defineConfig({
   shims: true,
   // Kysely, the database drivers, nodemailer and ioredis are optional peer dependencies: loaded from the user's
   // node_modules, never bundled (the drivers are loaded only when a URL needs them).
-  external: ["gatehouse-auth", "express", "kysely", "pg", "mysql2", "better-sqlite3", "nodemailer", "maxmind", "ioredis"],
+  external: ["gatehouse-auth", "express", "fastify", "kysely", "pg", "mysql2", "better-sqlite3", "nodemailer", "maxmind", "ioredis"],
   tsconfig: "tsconfig.build.json",
 });

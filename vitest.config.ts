@@ -5,6 +5,7 @@ export default defineConfig({
   resolve: {
     alias: {
       "gatehouse-auth/express": fileURLToPath(new URL("./adapters/express/index.ts", import.meta.url)),
+      "gatehouse-auth/fastify": fileURLToPath(new URL("./adapters/fastify/index.ts", import.meta.url)),
       "gatehouse-auth/next": fileURLToPath(new URL("./adapters/next/index.ts", import.meta.url)),
       // Before "gatehouse-auth/kysely", which would otherwise match these as its subpaths.
       "gatehouse-auth/kysely/sqlite": fileURLToPath(new URL("./adapters/kysely/connect/sqlite.ts", import.meta.url)),

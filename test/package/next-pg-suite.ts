@@ -74,7 +74,7 @@ describe("a Next.js app that installed only pg", () => {
     );
     const install = run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund"], app);
     if (install.status !== 0) throw new Error(`npm install failed:\n${install.stdout}\n${install.stderr}`);
-  }, 300_000);
+  }, 600_000);
   afterAll(() => rmSync(app, { recursive: true, force: true }));
 
   it("has no driver but pg installed, and the README's route imports the postgres entry", () => {
@@ -96,7 +96,7 @@ describe("a Next.js app that installed only pg", () => {
     expect(result.status, output).not.toBe(0);
     expect(output).toContain("Can't resolve 'better-sqlite3'");
     expect(output).toContain("Can't resolve 'mysql2'");
-  }, 300_000);
+  }, 600_000);
 
   it("passes `next build` with the README's route, gatehouse-auth bundled into the server code", () => {
     writeFileSync(ROUTE_PATH, route);
@@ -109,7 +109,7 @@ describe("a Next.js app that installed only pg", () => {
     const server = filesUnder(join(app, ".next", "server")).filter((file) => file.endsWith(".js"));
     expect(server.some((file) => readFileSync(file, "utf8").includes("user_more_factors_required"))).toBe(true);
     built = true;
-  }, 300_000);
+  }, 600_000);
 
   describe("next start", () => {
     let server: ChildProcess | undefined;
