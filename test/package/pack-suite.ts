@@ -73,6 +73,7 @@ describe("the packed tarball in a fresh project", () => {
         `import { createAccountService, memoryStore, type GatehouseConfig, type Store } from "${NAME}";`,
         `import { accountRouter } from "${NAME}/express";`,
         `import { accountRoutes, serverAccount } from "${NAME}/next";`,
+        `import { accountPlugin } from "${NAME}/fastify";`,
         `import { kyselyStore, type OpenDatabaseOptions } from "${NAME}/kysely";`,
         `import { openDatabase } from "${NAME}/kysely/open";`,
         `import { sqliteDatabase } from "${NAME}/kysely/sqlite";`,
@@ -93,7 +94,7 @@ describe("the packed tarball in a fresh project", () => {
         `// A wrong option type must fail the check: transport.port is a number.`,
         `// @ts-expect-error`,
         `const wrong: SmtpMailerOptions = { from: "a@example.com", transport: { host: "h", port: "465" } };`,
-        `export const used = [service, accountRouter, accountRoutes, serverAccount, kyselyStore, openDatabase, sqliteDatabase, postgresDatabase, mysqlDatabase, timeouts, badTimeouts, smtpMailer, smtp, wrong, redisRateLimiter, maxmindGeo, twilioSms];`,
+        `export const used = [service, accountRouter, accountPlugin(service), accountRoutes, serverAccount, kyselyStore, openDatabase, sqliteDatabase, postgresDatabase, mysqlDatabase, timeouts, badTimeouts, smtpMailer, smtp, wrong, redisRateLimiter, maxmindGeo, twilioSms];`,
       ].join("\n");
       writeFileSync(join(dir, "consumer.ts"), source);
       writeFileSync(
