@@ -4,6 +4,7 @@
  * prefix, and bodies: the API reads every body itself even where the app has Fastify parsers,
  * which keep working on the app's own routes.
  */
+import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
@@ -25,8 +26,12 @@ async function listen(app: FastifyInstance): Promise<string> {
 describe("Fastify", () => {
   it("registered at /v1: node-appwrite signs up, logs in, reads the account and logs out; cookies and CORS", async () => {
     const app = Fastify();
-    // The README's quick start.
-    await app.register(accountPlugin(mountedService(), { onError: () => {} }), { prefix: "/v1" });
+    const account = mountedService();
+    // The README's quick start, word for word.
+    await app.register(accountPlugin(account), { prefix: "/v1" });
+    expect(readFileSync(new URL("../../README.md", import.meta.url), "utf8")).toContain(
+      'await app.register(accountPlugin(account), { prefix: "/v1" });',
+    );
     const endpoint = `${await listen(app)}/v1`;
     const email = await nodeSdkRoundTrip(endpoint);
     await cookiesAndCors(endpoint, email);

@@ -4,6 +4,7 @@
  * @hono/node-server with the node-appwrite SDK: its flow, cookies and CORS, under a prefix, and
  * bodies read raw or after a middleware already read them through Hono.
  */
+import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
@@ -37,6 +38,16 @@ function mount(app: Hono, path: string, account: AccountService) {
 }
 
 describe("Hono", () => {
+  it("the README shows this mount", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    // The route's body in this file's source: the lines of `mount` below its `app.all(`.
+    const source = readFileSync(new URL(import.meta.url), "utf8").split("\n");
+    const start = source.findIndex((line) => line.includes("app.all(`${path}/*`"));
+    const body = source.slice(start + 1, start + 4).map((line) => line.trim());
+    expect(body).toHaveLength(3);
+    for (const line of body) expect(readme, line).toContain(line);
+  });
+
   it("at /v1: node-appwrite signs up, logs in, reads the account and logs out; cookies, CORS, raw bodies", async () => {
     const app = new Hono();
     mount(app, "/v1", mountedService());
