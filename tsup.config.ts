@@ -6,8 +6,15 @@ export default defineConfig({
   entry: {
     index: "src/index.ts",
     express: "adapters/express/index.ts",
+    fastify: "adapters/fastify/index.ts",
     next: "adapters/next/index.ts",
     kysely: "adapters/kysely/index.ts",
+    // One opener per driver, each importing only its driver, so that a bundler (Next.js) building an
+    // app that installed one driver never has to resolve the others; `kysely/open` picks one by URL.
+    "kysely/sqlite": "adapters/kysely/connect/sqlite.ts",
+    "kysely/postgres": "adapters/kysely/connect/postgres.ts",
+    "kysely/mysql": "adapters/kysely/connect/mysql.ts",
+    "kysely/open": "adapters/kysely/connect/open.ts",
     smtp: "adapters/smtp/index.ts",
     twilio: "adapters/twilio/index.ts",
     maxmind: "adapters/maxmind/index.ts",
@@ -25,7 +32,7 @@ export default defineConfig({
   shims: true,
   // Kysely, the database drivers, nodemailer and ioredis are optional peer dependencies: loaded from the user's
   // node_modules, never bundled (the drivers are loaded only when a URL needs them).
-  external: ["gatehouse-auth", "express", "kysely", "pg", "mysql2", "better-sqlite3", "nodemailer", "maxmind", "ioredis"],
+  external: ["gatehouse-auth", "express", "fastify", "kysely", "pg", "mysql2", "better-sqlite3", "nodemailer", "maxmind", "ioredis"],
   tsconfig: "tsconfig.build.json",
   // Which format a file is built in, for code that must load the entry of a sibling subpath in
   // the same format (adapters/testing/sqlite.ts; test/package/build.test.ts checks the output).

@@ -5,7 +5,13 @@ export default defineConfig({
   resolve: {
     alias: {
       "gatehouse-auth/express": fileURLToPath(new URL("./adapters/express/index.ts", import.meta.url)),
+      "gatehouse-auth/fastify": fileURLToPath(new URL("./adapters/fastify/index.ts", import.meta.url)),
       "gatehouse-auth/next": fileURLToPath(new URL("./adapters/next/index.ts", import.meta.url)),
+      // Before "gatehouse-auth/kysely", which would otherwise match these as its subpaths.
+      "gatehouse-auth/kysely/sqlite": fileURLToPath(new URL("./adapters/kysely/connect/sqlite.ts", import.meta.url)),
+      "gatehouse-auth/kysely/postgres": fileURLToPath(new URL("./adapters/kysely/connect/postgres.ts", import.meta.url)),
+      "gatehouse-auth/kysely/mysql": fileURLToPath(new URL("./adapters/kysely/connect/mysql.ts", import.meta.url)),
+      "gatehouse-auth/kysely/open": fileURLToPath(new URL("./adapters/kysely/connect/open.ts", import.meta.url)),
       "gatehouse-auth/kysely": fileURLToPath(new URL("./adapters/kysely/index.ts", import.meta.url)),
       "gatehouse-auth/smtp": fileURLToPath(new URL("./adapters/smtp/index.ts", import.meta.url)),
       "gatehouse-auth/twilio": fileURLToPath(new URL("./adapters/twilio/index.ts", import.meta.url)),

@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { sql, type Kysely } from "kysely";
 import { hash as argon2Hash } from "@node-rs/argon2";
 import { uniqueId } from "../src/index";
-import { migrateDown, migrateToLatest, openDatabase } from "../adapters/kysely/index";
+import { migrateDown, migrateToLatest } from "../adapters/kysely/index";
+import { openDatabase } from "../adapters/kysely/connect/open";
 
 export type DbKind = "sqlite" | "postgres";
 export const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";

@@ -12,7 +12,7 @@
  * not what production hashing costs allow.
  */
 import { sql } from "kysely";
-import { openDatabase } from "gatehouse-auth/kysely";
+import { openDatabase } from "gatehouse-auth/kysely/open";
 import { deleteKeysUnder, keysUnder, REDIS_URL, redisClient, whenReady } from "../test/helpers/redis";
 import { migrateDownAll, startCluster } from "../test/scale/cluster";
 import { createUsers, percentile, runTraffic, statusCounts, type Op } from "../test/scale/traffic";

@@ -18,7 +18,8 @@ import express from "express";
 import { hash as argon2Hash, verify as argon2Verify } from "@node-rs/argon2";
 import { createAccountService, encodeSessionValue, memoryStore, OWASP_ARGON2, type Store } from "../src/index";
 import { accountRouter } from "../adapters/express/index";
-import { kyselyStore, openDatabase } from "../adapters/kysely/index";
+import { kyselyStore } from "../adapters/kysely/index";
+import { openDatabase } from "../adapters/kysely/connect/open";
 import { PROJECT } from "./common";
 
 const benchService = (store: Store) =>

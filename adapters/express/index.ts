@@ -1,7 +1,5 @@
-import type { IncomingMessage } from "node:http";
 import type { NextFunction, Request as ExpressRequest, Response as ExpressResponse } from "express";
 import {
-  AppwriteError,
   assertProductionSafe,
   createHandler,
   type AccountService,
@@ -10,6 +8,7 @@ import {
   type RawRequest,
   type RawResponse,
 } from "gatehouse-auth";
+import { headerValue, readNodeBody } from "../node/read-body";
 
 export interface AccountRouterOptions extends Omit<HandlerOptions, "basePath"> {
   /** Largest request body read, in bytes. Default 1 MiB. */
@@ -80,14 +79,6 @@ function send(res: ExpressResponse, response: RawResponse): void {
   res.end(response.body ?? undefined);
 }
 
-function headerValue(headers: IncomingMessage["headers"], name: string): string | null {
-  const value = headers[name];
-  if (value === undefined) return null;
-  return Array.isArray(value) ? value.join(", ") : value;
-}
-
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
-
 /** A body a body-parser already consumed is taken as parsed; otherwise the stream is read here. */
 function readBody(req: ExpressRequest, limit: number): Promise<string | Record<string, unknown> | undefined> {
   const parsed = (req as { _body?: boolean; body?: unknown }).body;
@@ -96,30 +87,5 @@ function readBody(req: ExpressRequest, limit: number): Promise<string | Record<s
       typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {},
     );
   }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        // Drain the rest so the connection can still carry the 400 answer.
-        req.removeAllListeners("data");
-        req.resume();
-        reject(new AppwriteError("general_argument_invalid", `Request body is larger than ${limit} bytes.`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => {
-      if (!chunks.length) return resolve(undefined);
-      // Strict UTF-8, as the fetch handler reads bodies (src/http/body.ts): a lenient decode would
-      // store U+FFFD where the client sent other bytes.
-      try {
-        resolve(strictUtf8.decode(Buffer.concat(chunks)));
-      } catch {
-        reject(new AppwriteError("general_argument_invalid", "Request body must be valid UTF-8."));
-      }
-    });
-    req.on("error", reject);
-  });
+  return readNodeBody(req, limit);
 }

@@ -115,9 +115,9 @@ async function run(command: Exclude<Command, { kind: "help" }>, io: CliIo): Prom
     io.stdout.write(await migrationSql(command.dialect, { prefix: command.prefix }));
     return;
   }
-  const { openDatabase } = await load(() => import("./connect"));
+  const { openDatabase } = await load(() => import("./connect/open"));
   // No query or statement time limit for a migration: building an index on a large table may
-  // rightly take longer than any request should (the limits of adapters/kysely/connect.ts are
+  // rightly take longer than any request should (the limits of adapters/kysely/connect/options.ts are
   // for serving requests). Opening the connection stays bounded.
   const db = await openDatabase(command.url, { poolSize: 1, queryTimeout: 0, statementTimeout: 0 });
   try {

@@ -3,7 +3,7 @@
 
 /**
  * A driver that is not installed, said as what to do (`npm install pg`) rather than as a module
- * resolution stack trace; other errors pass unchanged. openDatabase (adapters/kysely/connect.ts) and the CLI report through it.
+ * resolution stack trace; other errors pass unchanged. the database openers (adapters/kysely/connect/options.ts) and the CLI report through it.
  */
 export function withInstallHint(error: unknown): unknown {
   const code = (error as { code?: unknown } | null)?.code;

@@ -5,7 +5,7 @@ import type { MysqlPool, MysqlPoolConnection, PostgresPool, PostgresPoolClient }
  * not hold a request, nor the connection, for ever. The drivers can give up on a query after a
  * time (pg `query_timeout`, mysql2's per-query `timeout`), but both leave the connection as it
  * was: still waiting for that answer, and handed back to the pool by Kysely, where the next query
- * queues behind the lost one. These wrappers, between the pools of adapters/kysely/connect.ts and
+ * queues behind the lost one. These wrappers, between the pools of adapters/kysely/connect/{postgres,mysql}.ts and
  * Kysely's dialects, throw such a connection away instead, so the pool opens a fresh one.
  */
 

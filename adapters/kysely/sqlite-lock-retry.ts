@@ -14,7 +14,7 @@ import {
  * SQLite with another process holding the write lock (a backup, a CLI, a second instance): a
  * statement fails with SQLITE_BUSY once SQLite's own busy handler gives up. That handler sleeps
  * on the calling thread, which in Node is the event loop, so it is kept short (`busy_timeout` of
- * a few milliseconds, set by adapters/kysely/connect.ts), and the waiting happens here instead:
+ * a few milliseconds, set by adapters/kysely/connect/sqlite.ts), and the waiting happens here instead:
  * retried with backoff between `setTimeout`s, so the server keeps serving other requests, until
  * `lockTimeout` has passed; then the SQLITE_BUSY error goes up, and the store
  * (adapters/kysely/store.ts) makes it a StoreUnavailableError, a 503.

@@ -1,22 +1,25 @@
 import { assemble, type OwnedStore, type TestAccountService, type TestServiceOptions } from "./service";
 
 type KyselyEntry = typeof import("gatehouse-auth/kysely");
+type SqliteEntry = typeof import("gatehouse-auth/kysely/sqlite");
 
 // Defined by tsup.config.ts for each output format; absent when the source runs as is (vitest).
 declare const __GATEHOUSE_FORMAT__: "cjs" | "esm" | undefined;
 
 /**
- * `gatehouse-auth/kysely`, loaded on first use so projects testing on the memory store need
+ * `gatehouse-auth/kysely` and its SQLite opener `gatehouse-auth/kysely/sqlite`, loaded on first use so projects testing on the memory store need
  * neither Kysely nor better-sqlite3 (optional peer dependencies). The CommonJS build requires the
  * CommonJS entry: `import()` would load the ESM one, whose errors are another copy of the core's
  * classes than this build's core checks with `instanceof` (StoreConflictError, AppwriteError).
  */
-function loadKysely(): Promise<KyselyEntry> {
+async function loadKysely(): Promise<KyselyEntry & SqliteEntry> {
   if (typeof __GATEHOUSE_FORMAT__ !== "undefined" && __GATEHOUSE_FORMAT__ === "cjs") {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return Promise.resolve(require("gatehouse-auth/kysely") as KyselyEntry);
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    return { ...(require("gatehouse-auth/kysely") as KyselyEntry), ...(require("gatehouse-auth/kysely/sqlite") as SqliteEntry) };
+    /* eslint-enable @typescript-eslint/no-require-imports */
   }
-  return import("gatehouse-auth/kysely");
+  const [kysely, sqlite] = await Promise.all([import("gatehouse-auth/kysely"), import("gatehouse-auth/kysely/sqlite")]);
+  return { ...kysely, ...sqlite };
 }
 
 /** A fresh `:memory:` SQLite database, migrated, with the Kysely store on it. */

@@ -4,7 +4,7 @@ import { AppwriteError } from "../errors";
  * Reading a request body: at most `maxBytes` (a larger body is refused as soon as it is known to
  * be larger, without buffering the rest), decoded as strict UTF-8. A lenient decoder would turn
  * invalid bytes into U+FFFD, so the value stored would not be the value sent; refusing keeps them
- * equal. The Express adapter (adapters/express/index.ts) answers the same two errors.
+ * equal. The Node adapters (adapters/node/read-body.ts) answer the same two errors.
  */
 
 export function bodyTooLarge(maxBytes: number): AppwriteError {

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { sql, type Kysely } from "kysely";
 import type { Store } from "gatehouse-auth";
-import { kyselyStore, migrateDown, migrateToLatest, openDatabase } from "gatehouse-auth/kysely";
+import { kyselyStore, migrateDown, migrateToLatest } from "gatehouse-auth/kysely";
+import { openDatabase } from "gatehouse-auth/kysely/open";
 
 /**
  * Real databases for the tests. URLs come from the environment, with this machine's defaults.

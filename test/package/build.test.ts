@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 // below: both write dist/, and two builds at once would delete each other's output.
 import "./pack-suite";
 import "./testing-kit-suite";
+import "./next-pg-suite";
 
 /**
  * Builds the package with tsup and loads it the way a user would: by its own name, through the
@@ -59,6 +60,33 @@ describe("the built package", () => {
     for (const file of built) expect(readFileSync(`${root}dist/${file}`, "utf8"), file).not.toContain("class Migrator");
     for (const file of ["dist/kysely.js", "dist/kysely.cjs"])
       expect(readFileSync(`${root}${file}`, "utf8")).not.toContain("user_more_factors_required");
+  });
+
+  it("names each database driver from its own entry only: gatehouse-auth/kysely and its chunks name none", () => {
+    const DRIVERS = ["better-sqlite3", "pg", "mysql2"];
+    /** The drivers `file` imports or requires, with the chunks it imports statically, recursively. */
+    const driversOf = (file: string, seen = new Set<string>()): string[] => {
+      if (seen.has(file)) return [];
+      seen.add(file);
+      const code = readFileSync(file, "utf8");
+      const named = DRIVERS.filter(
+        (name) => code.includes(`import("${name}")`) || code.includes(`require("${name}")`) || code.includes(`from "${name}"`),
+      );
+      const chunks = [...code.matchAll(/^import (?:[^"]*from )?"(\.{1,2}\/[^"]+)";?$/gm)].map(
+        (m) => new URL(m[1]!, `file://${file}`).pathname,
+      );
+      return [...named, ...chunks.flatMap((chunk) => driversOf(chunk, seen))];
+    };
+    expect(driversOf(`${root}dist/kysely.js`)).toEqual([]);
+    expect(driversOf(`${root}dist/kysely.cjs`)).toEqual([]);
+    for (const [entry, driver] of [
+      ["sqlite", "better-sqlite3"],
+      ["postgres", "pg"],
+      ["mysql", "mysql2"],
+    ] as const) {
+      for (const file of [`${root}dist/kysely/${entry}.js`, `${root}dist/kysely/${entry}.cjs`])
+        expect(driversOf(file), file).toEqual([driver]);
+    }
   });
 
   it("ships the gatehouse command: dist/bin.js runs --help and exits 0", () => {

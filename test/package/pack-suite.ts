@@ -73,7 +73,16 @@ describe("the packed tarball in a fresh project", () => {
         `import { createAccountService, memoryStore, type GatehouseConfig, type Store } from "${NAME}";`,
         `import { accountRouter } from "${NAME}/express";`,
         `import { accountRoutes, serverAccount } from "${NAME}/next";`,
-        `import { kyselyStore, openDatabase } from "${NAME}/kysely";`,
+        `import { accountPlugin } from "${NAME}/fastify";`,
+        `import { kyselyStore, type OpenDatabaseOptions } from "${NAME}/kysely";`,
+        `import { openDatabase } from "${NAME}/kysely/open";`,
+        `import { sqliteDatabase } from "${NAME}/kysely/sqlite";`,
+        `import { postgresDatabase } from "${NAME}/kysely/postgres";`,
+        `import { mysqlDatabase } from "${NAME}/kysely/mysql";`,
+        `const timeouts: OpenDatabaseOptions = { queryTimeout: 1000 };`,
+        `// The openers share their options: a wrong one fails every opener's check.`,
+        `// @ts-expect-error`,
+        `const badTimeouts: Parameters<typeof postgresDatabase>[1] = { queryTimeout: "1s" };`,
         `import { smtpMailer, type SmtpMailerOptions } from "${NAME}/smtp";`,
         `import { redisRateLimiter } from "${NAME}/redis";`,
         `import { maxmindGeo } from "${NAME}/maxmind";`,
@@ -92,7 +101,7 @@ describe("the packed tarball in a fresh project", () => {
         `const code: string = kit.lastEmail("a@example.com", "email-otp").code;`,
         `// @ts-expect-error`,
         `const notCertain: string = kit.lastEmail("a@example.com").code;`,
-        `export const used = [service, accountRouter, accountRoutes, serverAccount, kyselyStore, openDatabase, smtpMailer, smtp, wrong, redisRateLimiter, maxmindGeo, twilioSms, maybe, code, notCertain, createSqliteTestAccountService, totp];`,
+        `export const used = [service, accountRouter, accountPlugin(service), accountRoutes, serverAccount, kyselyStore, openDatabase, sqliteDatabase, postgresDatabase, mysqlDatabase, timeouts, badTimeouts, smtpMailer, smtp, wrong, redisRateLimiter, maxmindGeo, twilioSms, maybe, code, notCertain, createSqliteTestAccountService, totp];`,
       ].join("\n");
       writeFileSync(join(dir, "consumer.ts"), source);
       writeFileSync(

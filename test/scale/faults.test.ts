@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Kysely } from "kysely";
 import type { Redis } from "ioredis";
-import { openDatabase } from "gatehouse-auth/kysely";
+import { openDatabase } from "gatehouse-auth/kysely/open";
 import { DATABASE_URLS, serviceAvailable, servicesRequired } from "../helpers/databases";
 import { deleteKeysUnder, keysUnder, ownRedis, REDIS_URL, redisAvailable, redisClient, whenReady, type OwnRedis } from "../helpers/redis";
 import { call, forwardedFor, migrateDownAll, startCluster, type Cluster } from "./cluster";

@@ -21,7 +21,8 @@ import express from "express";
 import { Redis } from "ioredis";
 import { argon2Hasher, createAccountService } from "gatehouse-auth";
 import { accountRouter } from "gatehouse-auth/express";
-import { kyselyStore, openDatabase } from "gatehouse-auth/kysely";
+import { kyselyStore } from "gatehouse-auth/kysely";
+import { openDatabase } from "gatehouse-auth/kysely/open";
 import { redisRateLimiter, type RedisUnavailablePolicy } from "gatehouse-auth/redis";
 
 function required(name: string): string {

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Kysely } from "kysely";
 import type { Redis } from "ioredis";
-import { openDatabase } from "gatehouse-auth/kysely";
+import { openDatabase } from "gatehouse-auth/kysely/open";
 import { DATABASE_URLS, serviceAvailable } from "../helpers/databases";
 import { deleteKeysUnder, keysUnder, REDIS_URL, redisAvailable, redisClient, whenReady } from "../helpers/redis";
 import { call, forwardedFor, migrateDownAll, SCALE_API_KEY, startCluster, type Cluster, type Instance } from "./cluster";

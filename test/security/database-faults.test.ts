@@ -7,7 +7,8 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql, type Kysely } from "kysely";
 import { ID } from "node-appwrite";
-import { kyselyStore, migrateToLatest, openDatabase } from "gatehouse-auth/kysely";
+import { kyselyStore, migrateToLatest } from "gatehouse-auth/kysely";
+import { openDatabase } from "gatehouse-auth/kysely/open";
 import { DATABASE_URLS, freshDatabase, serviceAvailable, type ServerKind, type TestDatabase } from "../helpers/databases";
 import { raw, serverClient, type RawResult } from "../helpers/sdk";
 import { startServer, type TestServer } from "../helpers/server";
@@ -26,7 +27,7 @@ import { within as withinMs } from "../helpers/within";
  * - A SQLite file whose write lock another process holds: the wait must not block the event loop
  *   (short busy timeout, asynchronous retries with backoff), and ends in a 503 after a bound.
  *
- * The timeouts are the options `openDatabase` documents (adapters/kysely/connect.ts), shortened
+ * The timeouts are the options `openDatabase` documents (adapters/kysely/connect/options.ts), shortened
  * here so the test runs in seconds.
  */
 

@@ -58,7 +58,8 @@ import type { Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryRateLimiter, type RawRequest, type RawResponse } from "gatehouse-auth";
 import { accountRouter } from "gatehouse-auth/express";
-import { kyselyStore, migrateToLatest, openDatabase } from "gatehouse-auth/kysely";
+import { kyselyStore, migrateToLatest } from "gatehouse-auth/kysely";
+import { openDatabase } from "gatehouse-auth/kysely/open";
 import { createRouter } from "../../src/http/routes";
 import { createHarness, OWNER, PROJECT, type Harness } from "./fuzz-harness";
 import {

@@ -4,15 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql, type Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  kyselyStore,
-  migrateDown,
-  migrateToLatest,
-  migrationSql,
-  openDatabase,
-  sqliteDatabase,
-  type SqlDialect,
-} from "gatehouse-auth/kysely";
+import { kyselyStore, migrateDown, migrateToLatest, migrationSql, type SqlDialect } from "gatehouse-auth/kysely";
+import { openDatabase } from "gatehouse-auth/kysely/open";
+import { sqliteDatabase } from "gatehouse-auth/kysely/sqlite";
 import { main } from "../../adapters/kysely/cli";
 import { TABLES } from "../../adapters/kysely/schema";
 import { DATABASE_URLS, freshDatabase, serviceAvailable, type ServerKind, type TestDatabase } from "../helpers/databases";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { openDatabase } from "gatehouse-auth/kysely";
+import { openDatabase } from "gatehouse-auth/kysely/open";
 import { withInstallHint } from "../../adapters/kysely/install-hint";
 
 // Start-up errors a person can act on: which URL is wrong (without its password), which driver to install.

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { sql, type Kysely } from "kysely";
-import { openDatabase } from "gatehouse-auth/kysely";
+import { openDatabase } from "gatehouse-auth/kysely/open";
 import { DATABASE_URLS, serviceAvailable } from "../helpers/databases";
 
 const available = await serviceAvailable("postgres");

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { kyselyStore, migrateToLatest, sqliteDatabase } from "gatehouse-auth/kysely";
+import { kyselyStore, migrateToLatest } from "gatehouse-auth/kysely";
+import { sqliteDatabase } from "gatehouse-auth/kysely/sqlite";
 import { storeContract } from "./contract";
 
 storeContract("kysely: SQLite in memory", async () => {

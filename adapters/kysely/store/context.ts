@@ -32,7 +32,7 @@ export const CAPABILITIES: Record<SqlDialect, Capabilities> = {
     returning: true,
     insertionOrder: sql.ref("seq"),
     isUniqueViolation: (e) => e.code === "23505",
-    // query_canceled (statement_timeout, adapters/kysely/connect.ts) and lock_not_available.
+    // query_canceled (statement_timeout, adapters/kysely/connect/postgres.ts) and lock_not_available.
     isUnavailable: (e) => e.code === "57014" || e.code === "55P03",
   },
   mysql: {

@@ -1,0 +1,57 @@
+import { Kysely } from "kysely";
+import { LockRetrySqliteDialect } from "../sqlite-lock-retry";
+import { loadDriver, timeouts, type OpenDatabaseOptions } from "./options";
+
+export type { OpenDatabaseOptions } from "./options";
+
+/**
+ * `gatehouse-auth/kysely/sqlite`: a Kysely instance on a better-sqlite3 file (or `:memory:`),
+ * WAL journal and foreign keys on; a write that finds the file locked by another process waits
+ * asynchronously (`lockTimeout`). Imports better-sqlite3 and no other driver.
+ */
+export async function sqliteDatabase(
+  filename: string,
+  options: Pick<OpenDatabaseOptions, "lockTimeout" | "busyTimeout"> = {},
+): Promise<Kysely<any>> {
+  const { default: Database } = await loadDriver(() => import("better-sqlite3"));
+  const { lockTimeout, busyTimeout } = timeouts(options);
+  // SQLite's busy handler sleeps on the event loop: a few ms here, the rest of the wait in
+  // LockRetrySqliteDialect (adapters/kysely/sqlite-lock-retry.ts), between timers.
+  const database = new Database(filename, { timeout: busyTimeout });
+  if (filename !== ":memory:" && filename !== "") database.pragma("journal_mode = WAL");
+  database.pragma("foreign_keys = ON");
+  // A larger page cache and memory-mapped reads keep index lookups flat as the tables grow
+  // (SQLite's default cache is 2 MB).
+  database.pragma("cache_size = -32768");
+  database.pragma("mmap_size = 268435456");
+  return new Kysely<any>({
+    dialect: new LockRetrySqliteDialect(withStatementCache(database), { lockTimeout, inTransaction: () => database.inTransaction }),
+  });
+}
+
+/**
+ * Kysely's SQLite driver prepares every statement anew; preparing costs more than running the
+ * small indexed queries Gatehouse makes. Prepared statements are reusable, and Kysely runs one
+ * query at a time on the connection, so a bounded cache by SQL text is safe.
+ */
+function withStatementCache<D extends { prepare(sql: string): unknown }>(database: D, size = 200): D {
+  const cache = new Map<string, unknown>();
+  const prepare = database.prepare.bind(database);
+  return new Proxy(database, {
+    get(target, property, receiver) {
+      if (property !== "prepare") {
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      }
+      return (text: string) => {
+        let statement = cache.get(text);
+        if (statement === undefined) {
+          statement = prepare(text);
+          if (cache.size >= size) cache.delete(cache.keys().next().value as string);
+          cache.set(text, statement);
+        }
+        return statement;
+      };
+    },
+  });
+}
