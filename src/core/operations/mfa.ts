@@ -3,7 +3,7 @@ import { constantTimeEqual, sha256Hex } from "../../crypto/hash";
 import { uniqueId } from "../../crypto/ids";
 import { randomHex } from "../../crypto/random";
 import { newTotpSecret, totpStep, totpUri, verifyTotp } from "../../crypto/totp";
-import type { ChallengeRecord, RecoveryCodeRecord, SessionRecord, UserRecord } from "../../ports/store";
+import type { AuthSessionRecord, ChallengeRecord, RecoveryCodeRecord, SessionRecord, UserRecord } from "../../ports/store";
 import { toAccount } from "../../models/account";
 import { toChallenge, toMfaFactors } from "../../models/mfa";
 import { toSession } from "../../models/session";
@@ -19,7 +19,7 @@ const MFA = "/account/mfa";
 const RECOVERY_CODE_COUNT = 6;
 
 /** The session that authenticated the request; MFA state lives on it (not reachable under JWT). */
-function currentSession(env: Env): SessionRecord {
+function currentSession(env: Env): AuthSessionRecord {
   const session = env.caller.session;
   if (!session) throw new AppwriteError("user_session_not_found");
   return session;
@@ -27,11 +27,13 @@ function currentSession(env: Env): SessionRecord {
 
 const authenticator = (env: Env, user: UserRecord) => totpAuthenticator(env.deps, env.caller, user);
 
-/** Adds factors to the current session without duplicates. */
-async function addFactors(env: Env, session: SessionRecord, factors: string[], challenged: boolean): Promise<SessionRecord> {
+/** Adds factors to the current session without duplicates; a session deleted meanwhile is not found. */
+async function addFactors(env: Env, session: AuthSessionRecord, factors: string[], challenged: boolean): Promise<SessionRecord> {
   const merged = [...new Set([...session.factors, ...factors])];
   const patch = { factors: merged, updatedAt: env.now, ...(challenged ? { mfaUpdatedAt: env.now } : {}) };
-  return (await env.deps.store.sessions.update(session.id, patch)) ?? { ...session, ...patch };
+  const updated = await env.deps.store.sessions.update(session.id, patch);
+  if (!updated) throw new AppwriteError("user_session_not_found");
+  return updated;
 }
 
 /** Six codes of 10 lowercase hex characters, as Appwrite's: hashed for redemption, sealed for display. */
