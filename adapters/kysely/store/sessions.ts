@@ -1,7 +1,7 @@
 import { AUTH_SESSION_FIELDS, type AuthSession, type SessionRepository, type TargetRecord } from "gatehouse-auth";
 import * as codecs from "./codecs";
 import type { StoreContext } from "./context";
-import { affected, deleteById, getById, updateById } from "./rows";
+import { affected, deleteById, getById, insertRow, updateById } from "./rows";
 
 /**
  * The joined hot query's aliases, built once (template strings per row cost more than the query).
@@ -20,9 +20,7 @@ export function sessions(ctx: StoreContext): SessionRepository {
     );
 
   return {
-    async create(session) {
-      await db.insertInto("sessions").values(codecs.sessions.toRow(session)).execute();
-    },
+    create: (session) => insertRow(ctx, "sessions", codecs.sessions, session),
 
     async findAuth(userId, secretHash) {
       // The hot path of every authenticated request: session, user and the user's targets in one
