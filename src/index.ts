@@ -44,7 +44,7 @@ export type { SessionModel } from "./models/session";
 export type { TokenModel } from "./models/token";
 
 // Ports: what a custom store, mailer, SMS provider, clock, limiter, hasher or geo lookup implements
-export { StoreConflictError, StoreUnavailableError, TokenType } from "./ports/store";
+export { StoreConflictError, StoreUnavailableError, TokenType, AUTH_SESSION_FIELDS } from "./ports/store";
 export type {
   Store,
   StoreGroup,
@@ -77,6 +77,7 @@ export type {
   LogRecord,
   Page,
   AuthSession,
+  AuthSessionRecord,
 } from "./ports/store";
 export type { Mailer, MailMessage, MailKind } from "./ports/mailer";
 export type { Sms, SmsMessage, SmsKind } from "./ports/sms";

@@ -1,4 +1,4 @@
-import type { AuthenticatorRecord, SessionRecord, TargetRecord, UserRecord } from "../ports/store";
+import type { AuthenticatorRecord, AuthSessionRecord, TargetRecord, UserRecord } from "../ports/store";
 
 /** What the caller brings: credentials and where the request comes from. */
 export interface RequestContext {
@@ -36,8 +36,11 @@ export interface Caller {
   role: Role;
   user: UserRecord | null;
   targets: TargetRecord[];
-  /** The session that authenticated the request (null under JWT, key or guest). */
-  session: SessionRecord | null;
+  /**
+   * The session that authenticated the request (null under JWT, key or guest): the fields of
+   * `AUTH_SESSION_FIELDS` (src/ports/store.ts); read the whole record by id where a route needs it.
+   */
+  session: AuthSessionRecord | null;
   /** The session a JWT was minted from, when a JWT authenticated the request. */
   jwtSessionId?: string;
   scopes: ReadonlySet<string>;

@@ -66,13 +66,17 @@ export type AccountMethods = { [K in OperationName]: MethodOf<(typeof operations
 export interface AccountService extends AccountMethods {
   /** The validated configuration, defaults filled in. */
   readonly config: Deps["config"];
-  /** Runs an operation by name and returns its full outcome (status, body, cookie instructions). */
+  /**
+   * Runs an operation by name and returns its full outcome (status, body, cookie instructions).
+   * The input is typed by the operation (`InputOf<K>`), and still validated at run time.
+   */
   execute<K extends OperationName>(name: K, ctx: RequestContext, ...input: InputArgs<K>): Promise<Outcome<ResultOf<K>>>;
   /**
-   * The same with the parameters as they arrived on the wire (the HTTP handler): unknown values,
-   * checked by the operation's validators at run time.
+   * The HTTP handler's entry (src/http/handler.ts): the parameters as they arrived on the wire,
+   * unknown values that the operation's zod schemas (its `params`, src/validation/validators.ts)
+   * validate before it runs. Server code calls `execute` or the typed methods instead.
    */
-  execute(name: OperationName, ctx: RequestContext, params?: Record<string, unknown>): Promise<Outcome<unknown>>;
+  executeWire(name: OperationName, ctx: RequestContext, rawParams: Record<string, unknown>): Promise<Outcome<unknown>>;
   /** Deletes expired sessions, tokens and challenges; schedule it (e.g. hourly). */
   purgeExpired(): Promise<number>;
 }
@@ -120,11 +124,10 @@ export function createAccountService(input: GatehouseConfig): AccountService {
   const run = (name: OperationName, ctx: RequestContext, params: Record<string, unknown> = {}) =>
     execute(deps, operations[name] as OperationSpec<ParamShape, unknown>, ctx, params);
 
-  function executeByName<K extends OperationName>(name: K, ctx: RequestContext, ...input: InputArgs<K>): Promise<Outcome<ResultOf<K>>>;
-  function executeByName(name: OperationName, ctx: RequestContext, params?: Record<string, unknown>): Promise<Outcome<unknown>>;
-  function executeByName(name: OperationName, ctx: RequestContext, params: Record<string, unknown> = {}): Promise<Outcome<unknown>> {
-    return run(name, ctx, params);
-  }
+  // Typed input and wire input take the same path: the pipeline validates both (a JavaScript
+  // caller's input is no more trusted than a request's).
+  const executeTyped = <K extends OperationName>(name: K, ctx: RequestContext, ...input: InputArgs<K>) =>
+    run(name, ctx, (input[0] ?? {}) as Record<string, unknown>) as Promise<Outcome<ResultOf<K>>>;
 
   const methods = {} as Record<string, unknown>;
   for (const [name, op] of Object.entries(operations)) {
@@ -137,7 +140,8 @@ export function createAccountService(input: GatehouseConfig): AccountService {
   return {
     ...(methods as AccountMethods),
     config,
-    execute: executeByName,
+    execute: executeTyped,
+    executeWire: run,
     purgeExpired: () => deps.store.purgeExpired(new Date(deps.clock.now())),
   };
 }

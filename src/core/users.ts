@@ -1,7 +1,10 @@
 import { AppwriteError } from "../errors";
 import { uniqueId } from "../crypto/ids";
 import type { TargetProviderType, TargetRecord, UserRecord } from "../ports/store";
-import type { Env } from "./operation";
+import { toAccount, type AccountModel } from "../models/account";
+import { audit } from "./audit";
+import type { Outcome } from "./context";
+import { ok, type Env } from "./operation";
 
 /** A new user as Appwrite creates one: enabled, nothing verified, no MFA, empty prefs. */
 export function newUser(env: Env, fields: Partial<UserRecord> & { id: string }): UserRecord {
@@ -45,4 +48,13 @@ export function newTarget(env: Env, userId: string, providerType: TargetProvider
 export async function checkUserLimit(env: Env): Promise<void> {
   const limit = env.deps.config.auth.userLimit;
   if (limit > 0 && (await env.deps.store.users.count()) >= limit) throw new AppwriteError("user_count_exceeded");
+}
+
+/**
+ * The answer of every route that changes the caller's user (src/core/operations/account.ts and
+ * mfa.ts): the `user.update` audit entry, then the Account with the user's targets.
+ */
+export async function userUpdated(env: Env, user: UserRecord, targets = env.caller.targets): Promise<Outcome<AccountModel>> {
+  await audit(env, "user.update", user, `user/${user.id}`);
+  return ok(toAccount(user, targets));
 }

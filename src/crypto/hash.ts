@@ -1,10 +1,14 @@
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, hash, timingSafeEqual } from "node:crypto";
 
 // All hashing and constant-time comparison goes through node:crypto, here: one library, one place.
 
-/** sha256 as lowercase hex: how every session, token, challenge and recovery secret is stored. */
+/**
+ * sha256 as lowercase hex: how every session, token, challenge and recovery secret is stored.
+ * The one-shot `hash` (Node 20.12+, package.json engines) builds no Hash object: every
+ * authenticated request hashes its session secret.
+ */
 export function sha256Hex(value: string): string {
-  return createHash("sha256").update(value, "utf8").digest("hex");
+  return hash("sha256", value, "hex");
 }
 
 /**

@@ -284,7 +284,7 @@ export function createHandler(service: AccountService, options: HandlerOptions =
   }
 
   function run(route: Route, ctx: RequestContext, params: Params, compat: Compat | null): Promise<Outcome<unknown>> {
-    return service.execute(route.operation, ctx, compat ? compat.request(route.operation, params) : params);
+    return service.executeWire(route.operation, ctx, compat ? compat.request(route.operation, params) : params);
   }
 
   function respond(exchange: Exchange, route: Route, outcome: Outcome<unknown>, compat: Compat | null): RawResponse {

@@ -197,10 +197,21 @@ export interface Page {
   offset: number;
 }
 
-/** What `sessions.findAuth` returns: the user of a session and the session, in one round trip. */
+/**
+ * The session fields that authenticating a request reads (src/core/authenticate.ts) and that the
+ * pipeline's checks read afterwards (src/core/pipeline.ts: MFA gate, recent challenge). Only these
+ * travel on the hot path: a route that needs the whole session reads it by id.
+ */
+export const AUTH_SESSION_FIELDS = ["id", "userId", "secretHash", "expire", "factors", "mfaUpdatedAt"] as const;
+export type AuthSessionRecord = Pick<SessionRecord, (typeof AUTH_SESSION_FIELDS)[number]>;
+
+/**
+ * What `sessions.findAuth` returns: the user of a session and the session's `AUTH_SESSION_FIELDS`
+ * (a store may return the whole record), in one round trip.
+ */
 export interface AuthSession {
   user: UserRecord;
-  session: SessionRecord;
+  session: AuthSessionRecord;
   targets: TargetRecord[];
 }
 

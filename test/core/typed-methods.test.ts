@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
-import type { InputArgs, InputOf } from "../../src/core/service";
+import type { InputArgs, InputOf, OperationName } from "../../src/core/service";
 import type { AccountModel } from "../../src/models/account";
 import type { SessionModel } from "../../src/models/session";
 import { AppwriteError } from "../../src/errors";
@@ -256,6 +256,36 @@ describe("execute, typed by operation name", () => {
     // An operation without parameters needs no input argument; one with required ones does.
     expectTypeOf<InputArgs<"get">>().toEqualTypeOf<[input?: InputOf<"get">]>();
     expectTypeOf<InputArgs<"deleteSession">>().toEqualTypeOf<[input: { sessionId: string }]>();
+  });
+
+  it("has only the typed signature: a wrong input fails to compile (checked by tsc, npm run typecheck)", () => {
+    const { service } = makeService();
+    // Never called: these lines exist for the type checker. Each @ts-expect-error fails the
+    // typecheck if its line compiles, i.e. if execute accepted that input.
+    const wrongInputs = () => [
+      // @ts-expect-error sessionId is a string
+      service.execute("deleteSession", {}, { sessionId: 42 }),
+      // @ts-expect-error password is required
+      service.execute("createEmailPasswordSession", {}, { email: "jane@example.com" }),
+      // @ts-expect-error deleteSession takes an input
+      service.execute("deleteSession", {}),
+      // @ts-expect-error no untyped overload: an operation chosen at run time with unknown values
+      service.execute("get" as OperationName, {}, {} as Record<string, unknown>),
+    ];
+    expect(typeof wrongInputs).toBe("function");
+    expectTypeOf(service.executeWire).parameter(2).toEqualTypeOf<Record<string, unknown>>();
+  });
+
+  it("executeWire validates wire values with the operation's schemas", async () => {
+    const { service } = makeService();
+    await signup(service);
+    const { setSession } = await service.execute("createEmailPasswordSession", {}, { email: "jane@example.com", password: PASSWORD });
+    const ctx = { session: setSession!.value };
+    const bad = await expectAppwriteError(service.executeWire("deleteSession", ctx, { sessionId: 42 }), "general_argument_invalid", 400);
+    expect(bad.message).toMatch(/^Invalid `sessionId` param/);
+    await expectAppwriteError(service.executeWire("deleteSession", ctx, {}), "general_argument_invalid", 400);
+    const deleted = await service.executeWire("deleteSession", ctx, { sessionId: "current" });
+    expect(deleted.status).toBe(204);
   });
 
   it("an account operation reached without a user fails in the pipeline, before its handler", async () => {

@@ -75,7 +75,7 @@ export interface CodecSpec<R, Row> {
   frozen?: readonly (keyof R & string)[];
 }
 
-/** Decodes a record from a row whose columns carry an alias prefix (one table of a join). */
+/** Decodes a record (or the chosen fields of one) from a row whose columns carry an alias prefix (one table of a join). */
 export interface AliasedReader<R> {
   /** `table.column as alias` for every column, in the order of the codec's fields. */
   readonly selections: readonly string[];
@@ -88,7 +88,8 @@ export interface Codec<R, Row> {
   /** The columns of the fields a patch defines (an explicit null is kept: it clears the column). */
   toPatch(patch: Partial<R>): Updateable<Row>;
   fromRow(row: unknown): R;
-  aliased(table: string, prefix: string): AliasedReader<R>;
+  /** `only`: some fields, in that order (a join selects no column it does not read); default all. */
+  aliased<K extends keyof R & string = keyof R & string>(table: string, prefix: string, only?: readonly K[]): AliasedReader<Pick<R, K>>;
 }
 
 export function codec<R, Row>(spec: CodecSpec<R, Row>): Codec<R, Row> {
@@ -127,11 +128,16 @@ export function codec<R, Row>(spec: CodecSpec<R, Row>): Codec<R, Row> {
       return row as Updateable<Row>;
     },
     fromRow: fromRow as (row: unknown) => R,
-    aliased(table, prefix) {
-      const aliases = columns.map((c) => `${prefix}${c}`);
+    aliased<K extends keyof R & string>(table: string, prefix: string, only?: readonly K[]) {
+      const picked = only ? only.map((key) => keys.indexOf(key)) : keys.map((_, i) => i);
+      const aliases = picked.map((i) => `${prefix}${columns[i]}`);
       return {
-        selections: columns.map((c, i) => `${table}.${c} as ${aliases[i]}`),
-        read: decode(aliases),
+        selections: picked.map((i, j) => `${table}.${columns[i]} as ${aliases[j]}`),
+        read: compileDecoder<R>(
+          picked.map((i) => keys[i]!),
+          aliases,
+          picked.map((i) => decoders[i]!),
+        ) as (row: Record<string, unknown>) => Pick<R, K>,
       };
     },
   };

@@ -1,14 +1,12 @@
 import type { IdentityRepository } from "gatehouse-auth";
 import * as codecs from "./codecs";
 import type { StoreContext } from "./context";
-import { deleteById, getById, updateById } from "./rows";
+import { deleteById, getById, insertRow, updateById } from "./rows";
 
 export function identities(ctx: StoreContext): IdentityRepository {
   const { db } = ctx;
   return {
-    async create(identity) {
-      await db.insertInto("identities").values(codecs.identities.toRow(identity)).execute();
-    },
+    create: (identity) => insertRow(ctx, "identities", codecs.identities, identity),
     get: (id) => getById(ctx, "identities", codecs.identities, id),
     async getByProviderUid(provider, providerUid) {
       const row = await db

@@ -1,13 +1,12 @@
 import type { LogRepository } from "gatehouse-auth";
 import * as codecs from "./codecs";
 import type { StoreContext } from "./context";
+import { countByUser, insertRow } from "./rows";
 
 export function logs(ctx: StoreContext): LogRepository {
   const { db } = ctx;
   return {
-    async append(log) {
-      await db.insertInto("logs").values(codecs.logs.toRow(log)).execute();
-    },
+    append: (log) => insertRow(ctx, "logs", codecs.logs, log),
     async list(userId, page) {
       // Insertion order breaks ties between entries of the same millisecond.
       const rows = await db
@@ -21,13 +20,6 @@ export function logs(ctx: StoreContext): LogRepository {
         .execute();
       return rows.map(codecs.logs.fromRow);
     },
-    async count(userId) {
-      const row = await db
-        .selectFrom("logs")
-        .select((eb) => eb.fn.countAll().as("n"))
-        .where("user_id", "=", userId)
-        .executeTakeFirstOrThrow();
-      return Number(row.n);
-    },
+    count: (userId) => countByUser(ctx, "logs", userId),
   };
 }

@@ -1,7 +1,7 @@
 import type { MfaRepository } from "gatehouse-auth";
 import * as codecs from "./codecs";
 import type { StoreContext } from "./context";
-import { affected, deleteById } from "./rows";
+import { affected, countByUser, deleteById } from "./rows";
 
 export function mfa(ctx: StoreContext): MfaRepository {
   const { db } = ctx;
@@ -42,14 +42,7 @@ export function mfa(ctx: StoreContext): MfaRepository {
         await tx.insertInto("recovery_codes").values(rows).execute();
       });
     },
-    async countRecoveryCodes(userId) {
-      const row = await db
-        .selectFrom("recovery_codes")
-        .select((eb) => eb.fn.countAll().as("n"))
-        .where("user_id", "=", userId)
-        .executeTakeFirstOrThrow();
-      return Number(row.n);
-    },
+    countRecoveryCodes: (userId) => countByUser(ctx, "recovery_codes", userId),
     async listRecoveryCodes(userId) {
       const rows = await db.selectFrom("recovery_codes").selectAll().where("user_id", "=", userId).orderBy("position").execute();
       return rows.map(codecs.recoveryCodes.fromRow);

@@ -51,3 +51,13 @@ export async function updateById<R>(
 export async function deleteById(ctx: StoreContext, table: TableWithId, id: string): Promise<boolean> {
   return affected(await untyped(ctx).deleteFrom(table).where("id", "=", id).executeTakeFirst());
 }
+
+/** How many rows of `table` belong to the user. */
+export async function countByUser(ctx: StoreContext, table: "logs" | "recovery_codes", userId: string): Promise<number> {
+  const row = await untyped(ctx)
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll().as("n"))
+    .where("user_id", "=", userId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -1,9 +1,14 @@
-import type { AuthSession, SessionRepository, TargetRecord } from "gatehouse-auth";
+import { AUTH_SESSION_FIELDS, type AuthSession, type SessionRepository, type TargetRecord } from "gatehouse-auth";
 import * as codecs from "./codecs";
 import type { StoreContext } from "./context";
-import { affected, deleteById, getById, updateById } from "./rows";
+import { affected, deleteById, getById, insertRow, updateById } from "./rows";
 
-/** The joined hot query's aliases, built once (template strings per row cost more than the query). */
+/**
+ * The joined hot query's aliases, built once (template strings per row cost more than the query).
+ * Of the session only what authentication reads: every column costs the driver per row
+ * (node-postgres describes and parses each, better-sqlite3 builds a property per column).
+ */
+const SESSION = codecs.sessions.aliased("sessions", "s_", AUTH_SESSION_FIELDS);
 const USER = codecs.users.aliased("users", "u_");
 const TARGET = codecs.targets.aliased("targets", "t_");
 
@@ -15,9 +20,7 @@ export function sessions(ctx: StoreContext): SessionRepository {
     );
 
   return {
-    async create(session) {
-      await db.insertInto("sessions").values(codecs.sessions.toRow(session)).execute();
-    },
+    create: (session) => insertRow(ctx, "sessions", codecs.sessions, session),
 
     async findAuth(userId, secretHash) {
       // The hot path of every authenticated request: session, user and the user's targets in one
@@ -30,7 +33,7 @@ export function sessions(ctx: StoreContext): SessionRepository {
           .selectFrom("sessions")
           .innerJoin("users", "users.id", "sessions.user_id")
           .leftJoin("targets", "targets.user_id", "users.id")
-          .selectAll("sessions")
+          .select(SESSION.selections as any)
           .select(USER.selections as any)
           .select(TARGET.selections as any)
           .where("sessions.secret_hash", "=", "")
@@ -50,7 +53,7 @@ export function sessions(ctx: StoreContext): SessionRepository {
       if (first === undefined) return null;
       const targets: TargetRecord[] = [];
       for (const row of rows) if (row.t_id !== null && row.t_id !== undefined) targets.push(TARGET.read(row));
-      const found: AuthSession = { session: codecs.sessions.fromRow(first), user: USER.read(first), targets };
+      const found: AuthSession = { session: SESSION.read(first), user: USER.read(first), targets };
       return found;
     },
 

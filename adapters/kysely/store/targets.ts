@@ -1,14 +1,12 @@
 import type { TargetRepository } from "gatehouse-auth";
 import * as codecs from "./codecs";
 import type { StoreContext } from "./context";
-import { updateById } from "./rows";
+import { insertRow, updateById } from "./rows";
 
 export function targets(ctx: StoreContext): TargetRepository {
   const { db } = ctx;
   return {
-    async create(target) {
-      await db.insertInto("targets").values(codecs.targets.toRow(target)).execute();
-    },
+    create: (target) => insertRow(ctx, "targets", codecs.targets, target),
     async getByIdentifier(identifier) {
       const row = await db.selectFrom("targets").selectAll().where("identifier", "=", identifier).executeTakeFirst();
       return row ? codecs.targets.fromRow(row) : null;

@@ -1,14 +1,12 @@
 import type { UserRepository } from "gatehouse-auth";
 import * as codecs from "./codecs";
 import type { StoreContext } from "./context";
-import { getById, updateById } from "./rows";
+import { getById, insertRow, updateById } from "./rows";
 
 export function users(ctx: StoreContext): UserRepository {
   const { db } = ctx;
   return {
-    async create(user) {
-      await db.insertInto("users").values(codecs.users.toRow(user)).execute();
-    },
+    create: (user) => insertRow(ctx, "users", codecs.users, user),
     get: (id) => getById(ctx, "users", codecs.users, id),
     async getByEmail(email) {
       const row = await db.selectFrom("users").selectAll().where("email_key", "=", email.toLowerCase()).executeTakeFirst();

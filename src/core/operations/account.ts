@@ -9,14 +9,10 @@ import { audit } from "../audit";
 import { operation, ok, type Env, type SignedInEnv } from "../operation";
 import { checkHistory, checkPersonalData, nextHistory } from "../passwords";
 import { endSessionsAfterPasswordChange } from "../session-invalidation";
-import { checkUserLimit, newTarget, newUser } from "../users";
+import { checkUserLimit, newTarget, newUser, userUpdated } from "../users";
 import { RATE_LIMITS } from "../rate-limits";
 
 const ACCOUNT = "/account";
-
-function account(env: Env, user: UserRecord, targets = env.caller.targets) {
-  return toAccount(user, targets);
-}
 
 /** What differs between changing the e-mail address and the phone number. */
 const CONTACTS = {
@@ -69,8 +65,7 @@ async function changeContact(
     }),
   );
   const targets = env.caller.targets.map((t) => (t === oldTarget ? { ...t, identifier: value, updatedAt: env.now } : t));
-  await audit(env, "user.update", user, `user/${user.id}`);
-  return ok(account(env, user, targets));
+  return userUpdated(env, user, targets);
 }
 
 async function saveUser(env: Env, id: string, patch: UserPatch): Promise<UserRecord> {
@@ -92,7 +87,7 @@ export const get = operation({
   scope: "account",
   params: {},
   async run(env) {
-    return ok(account(env, env.caller.user));
+    return ok(toAccount(env.caller.user, env.caller.targets));
   },
 });
 
@@ -146,8 +141,7 @@ export const updateName = operation({
   params: { name: text(128) },
   async run(env, input) {
     const user = await saveUser(env, env.caller.user.id, { name: input.name });
-    await audit(env, "user.update", user, `user/${user.id}`);
-    return ok(account(env, user));
+    return userUpdated(env, user);
   },
 });
 
@@ -182,8 +176,7 @@ export const updatePassword = operation({
     // Whoever held the old password is logged out everywhere but here; under a JWT, "here" is the
     // session the JWT was minted from (deleting it would end the JWT too).
     await endSessionsAfterPasswordChange(env, user.id, env.caller.session?.id ?? env.caller.jwtSessionId ?? null);
-    await audit(env, "user.update", user, `user/${user.id}`);
-    return ok(account(env, user));
+    return userUpdated(env, user);
   },
 });
 
@@ -216,8 +209,7 @@ export const updatePrefs = operation({
   async run(env, input) {
     // Replaces the whole object: Appwrite does not merge.
     const user = await saveUser(env, env.caller.user.id, { prefs: input.prefs });
-    await audit(env, "user.update", user, `user/${user.id}`);
-    return ok(account(env, user));
+    return userUpdated(env, user);
   },
 });
 
@@ -230,7 +222,6 @@ export const updateStatus = operation({
   async run(env) {
     // Sessions stay, but every later request with them is refused as user_blocked.
     const user = await saveUser(env, env.caller.user.id, { status: false });
-    await audit(env, "user.update", user, `user/${user.id}`);
-    return { ...ok(account(env, user)), clearSession: true };
+    return { ...(await userUpdated(env, user)), clearSession: true };
   },
 });

@@ -3,23 +3,24 @@ import { constantTimeEqual, sha256Hex } from "../../crypto/hash";
 import { uniqueId } from "../../crypto/ids";
 import { randomHex } from "../../crypto/random";
 import { newTotpSecret, totpStep, totpUri, verifyTotp } from "../../crypto/totp";
-import type { ChallengeRecord, RecoveryCodeRecord, SessionRecord, UserRecord } from "../../ports/store";
-import { toAccount } from "../../models/account";
+import type { AuthSessionRecord, ChallengeRecord, RecoveryCodeRecord, SessionRecord, UserRecord } from "../../ports/store";
 import { toChallenge, toMfaFactors } from "../../models/mfa";
 import { toSession } from "../../models/session";
 import { boolean, text, whiteList } from "../../validation/validators";
 import { audit } from "../audit";
 import { deliverMail, deliverSms, requireMailer, requireSms } from "../delivery";
+import type { Outcome } from "../context";
 import { noContent, ok, operation, type Env } from "../operation";
 import { lifetimeMs, TOKEN_KINDS } from "../token-kinds";
 import { RATE_LIMITS } from "../rate-limits";
 import { factorNames, secondFactors, totpAuthenticator } from "../factors";
+import { userUpdated } from "../users";
 
 const MFA = "/account/mfa";
 const RECOVERY_CODE_COUNT = 6;
 
 /** The session that authenticated the request; MFA state lives on it (not reachable under JWT). */
-function currentSession(env: Env): SessionRecord {
+function currentSession(env: Env): AuthSessionRecord {
   const session = env.caller.session;
   if (!session) throw new AppwriteError("user_session_not_found");
   return session;
@@ -27,23 +28,29 @@ function currentSession(env: Env): SessionRecord {
 
 const authenticator = (env: Env, user: UserRecord) => totpAuthenticator(env.deps, env.caller, user);
 
-/** Adds factors to the current session without duplicates. */
-async function addFactors(env: Env, session: SessionRecord, factors: string[], challenged: boolean): Promise<SessionRecord> {
+/** Adds factors to the current session without duplicates; a session deleted meanwhile is not found. */
+async function addFactors(env: Env, session: AuthSessionRecord, factors: string[], challenged: boolean): Promise<SessionRecord> {
   const merged = [...new Set([...session.factors, ...factors])];
   const patch = { factors: merged, updatedAt: env.now, ...(challenged ? { mfaUpdatedAt: env.now } : {}) };
-  return (await env.deps.store.sessions.update(session.id, patch)) ?? { ...session, ...patch };
+  const updated = await env.deps.store.sessions.update(session.id, patch);
+  if (!updated) throw new AppwriteError("user_session_not_found");
+  return updated;
 }
 
-/** Six codes of 10 lowercase hex characters, as Appwrite's: hashed for redemption, sealed for display. */
-function newRecoveryCodes(env: Env, user: UserRecord): { codes: string[]; records: RecoveryCodeRecord[] } {
+/**
+ * Replaces the user's recovery codes with six new ones of 10 lowercase hex characters, as
+ * Appwrite's (hashed for redemption, sealed for display), and answers them.
+ */
+async function issueRecoveryCodes(env: Env, user: UserRecord): Promise<Outcome<{ recoveryCodes: string[] }>> {
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => randomHex(5));
-  const records = codes.map((code) => ({
+  const records: RecoveryCodeRecord[] = codes.map((code) => ({
     userId: user.id,
     codeHash: sha256Hex(code),
     sealedCode: env.deps.seal.seal(code),
     createdAt: env.now,
   }));
-  return { codes, records };
+  await env.deps.store.mfa.replaceRecoveryCodes(user.id, records);
+  return ok({ recoveryCodes: codes });
 }
 
 export const updateMFA = operation({
@@ -60,8 +67,7 @@ export const updateMFA = operation({
       const factors = factorNames(await secondFactors(env.deps, env.caller, user));
       if (factors.length) await addFactors(env, env.caller.session, factors, false);
     }
-    await audit(env, "user.update", user, `user/${user.id}`);
-    return ok(toAccount(user, env.caller.targets));
+    return userUpdated(env, user);
   },
 });
 
@@ -111,8 +117,7 @@ export const updateMfaAuthenticator = operation({
       throw new AppwriteError("user_invalid_token");
     }
     if (env.caller.session) await addFactors(env, env.caller.session, ["totp"], false);
-    await audit(env, "user.update", user, `user/${user.id}`);
-    return ok(toAccount(user, env.caller.targets));
+    return userUpdated(env, user);
   },
 });
 
@@ -250,9 +255,7 @@ export const createMfaRecoveryCodes = operation({
   async run(env) {
     const user = env.caller.user;
     if ((await env.deps.store.mfa.countRecoveryCodes(user.id)) > 0) throw new AppwriteError("user_recovery_codes_already_exists");
-    const { codes, records } = newRecoveryCodes(env, user);
-    await env.deps.store.mfa.replaceRecoveryCodes(user.id, records);
-    return ok({ recoveryCodes: codes });
+    return issueRecoveryCodes(env, user);
   },
 });
 
@@ -288,8 +291,6 @@ export const updateMfaRecoveryCodes = operation({
   async run(env) {
     const user = env.caller.user;
     if ((await env.deps.store.mfa.countRecoveryCodes(user.id)) === 0) throw new AppwriteError("user_recovery_codes_not_found");
-    const { codes, records } = newRecoveryCodes(env, user);
-    await env.deps.store.mfa.replaceRecoveryCodes(user.id, records);
-    return ok({ recoveryCodes: codes });
+    return issueRecoveryCodes(env, user);
   },
 });

@@ -20,11 +20,11 @@ function view(env: Env, session: SessionRecord) {
 /** The caller's session named by id, or `current`; other users' sessions do not exist for them. */
 async function findOwnSession(env: SignedInEnv, sessionId: string): Promise<SessionRecord> {
   const user = env.caller.user;
-  if (sessionId === "current") {
-    if (env.caller.session) return env.caller.session;
-    throw new AppwriteError("user_session_not_found");
-  }
-  const session = await env.deps.store.sessions.get(sessionId);
+  // The caller's session carries only the fields authentication reads (src/ports/store.ts,
+  // AUTH_SESSION_FIELDS): the whole record is read by id, as for any other session.
+  const id = sessionId === "current" ? env.caller.session?.id : sessionId;
+  if (!id) throw new AppwriteError("user_session_not_found");
+  const session = await env.deps.store.sessions.get(id);
   if (!session || session.userId !== user.id) throw new AppwriteError("user_session_not_found");
   return session;
 }

@@ -36,6 +36,18 @@ function found<T, R>(row: T | undefined, copy: (row: T) => R): R | null {
   return row === undefined ? null : copy(row);
 }
 
+/** `create` and `get` over a table of rows with ids: records go in and come out as copies. */
+function byId<T extends { id: string }>(table: Table<T>, copy: (row: T) => T, undo: UndoLog) {
+  return {
+    async create(record: T): Promise<void> {
+      table.insert(copy(record), undo);
+    },
+    async get(id: string): Promise<T | null> {
+      return found(table.get(id), copy);
+    },
+  };
+}
+
 /** Replaces a row with its patched copy and returns another copy, or null when there is no such row. */
 function update<T extends { id: string }>(
   table: Table<T>,
@@ -54,12 +66,7 @@ function update<T extends { id: string }>(
 
 export function users(db: Database, undo: UndoLog): UserRepository {
   return {
-    async create(user) {
-      db.users.insert(copyUser(user), undo);
-    },
-    async get(id) {
-      return found(db.users.get(id), copyUser);
-    },
+    ...byId(db.users, copyUser, undo),
     async getByEmail(email) {
       return found(db.users.find(db.usersByEmail, email.toLowerCase()), copyUser);
     },
@@ -96,9 +103,7 @@ export function targets(db: Database, undo: UndoLog): TargetRepository {
 export function sessions(db: Database, undo: UndoLog): SessionRepository {
   const listRows = (userId: string) => db.sessions.select(db.sessionsByUser, userId).sort(byCreation);
   return {
-    async create(session) {
-      db.sessions.insert(copySession(session), undo);
-    },
+    ...byId(db.sessions, copySession, undo),
     async findAuth(userId, secretHash) {
       // Hashes are effectively unique, so this loop runs once: O(1) however many users exist.
       for (const session of db.sessions.select(db.sessionsBySecret, secretHash)) {
@@ -110,9 +115,7 @@ export function sessions(db: Database, undo: UndoLog): SessionRepository {
       }
       return null;
     },
-    async get(id) {
-      return found(db.sessions.get(id), copySession);
-    },
+
     async list(userId) {
       return listRows(userId).map(copySession);
     },
@@ -137,12 +140,7 @@ export function sessions(db: Database, undo: UndoLog): SessionRepository {
 /** The single-use secret shape over one table. */
 function secrets<T extends SecretRecord>(table: Table<T>, copy: (row: T) => T, undo: UndoLog): SecretRepository<T> {
   return {
-    async create(secret) {
-      table.insert(copy(secret), undo);
-    },
-    async get(id) {
-      return found(table.get(id), copy);
-    },
+    ...byId(table, copy, undo),
     async consume(id) {
       return table.remove(id, undo) !== undefined;
     },
@@ -232,12 +230,7 @@ export function mfa(db: Database, undo: UndoLog): MfaRepository {
 
 export function identities(db: Database, undo: UndoLog): IdentityRepository {
   return {
-    async create(identity) {
-      db.identities.insert(copyIdentity(identity), undo);
-    },
-    async get(id) {
-      return found(db.identities.get(id), copyIdentity);
-    },
+    ...byId(db.identities, copyIdentity, undo),
     async getByProviderUid(provider, providerUid) {
       return found(db.identities.find(db.identitiesByProviderUid, slot(provider, providerUid)), copyIdentity);
     },
