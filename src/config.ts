@@ -78,6 +78,10 @@ const lifetimesSchema = z
     verification: z.number().int().min(1).max(31_536_000).default(3600),
     /** The password recovery link. */
     recovery: z.number().int().min(1).max(31_536_000).default(3600),
+    /** The six-digit code of `POST /account/recovery/otp`. */
+    recoveryCode: z.number().int().min(1).max(31_536_000).default(900),
+    /** The six-digit code of `POST /account/verifications/email/otp`. */
+    verificationCode: z.number().int().min(1).max(31_536_000).default(900),
     /** An MFA challenge's code. */
     mfaChallenge: z.number().int().min(1).max(31_536_000).default(3600),
     /** An account JWT (`POST /account/jwts`). */

@@ -96,7 +96,12 @@ export interface SessionRecord extends ClientInfo {
 
 export type SessionPatch = Partial<Omit<SessionRecord, "id" | "userId" | "createdAt" | "secretHash">>;
 
-/** Appwrite's token types, by Appwrite's numeric codes (stored as these numbers). */
+/**
+ * Appwrite's token types, by Appwrite's numeric codes (stored as these numbers). The two code
+ * types have no published number: 10 is the recovery code's in Appwrite's draft of that route,
+ * 11 is Gatehouse's own. Each is distinct from its link twin, so a link secret is never taken
+ * as a code or the other way round.
+ */
 export const TokenType = {
   verification: 2,
   recovery: 3,
@@ -106,6 +111,8 @@ export const TokenType = {
   oauth2: 7,
   generic: 8,
   email: 9,
+  recoveryCode: 10,
+  verificationCode: 11,
 } as const;
 export type TokenTypeValue = (typeof TokenType)[keyof typeof TokenType];
 
