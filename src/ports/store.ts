@@ -55,6 +55,11 @@ export interface TargetRecord {
   name: string;
   providerId: string | null;
   expired: boolean;
+  /**
+   * The session a push target was registered from (never on the wire), or null (e-mail and SMS
+   * targets). Deleting that session, by any store method, deletes the target with it.
+   */
+  sessionId: string | null;
 }
 
 /** Parsed user-agent and geo fields shared by sessions and logs. */
@@ -232,14 +237,16 @@ export interface UserRepository {
   count(): Promise<number>;
 }
 
-export type TargetPatch = Partial<Pick<TargetRecord, "identifier" | "updatedAt" | "expired">>;
+export type TargetPatch = Partial<Pick<TargetRecord, "identifier" | "name" | "updatedAt" | "expired" | "sessionId">>;
 
 export interface TargetRepository {
   create(target: TargetRecord): Promise<void>;
+  get(id: string): Promise<TargetRecord | null>;
   getByIdentifier(identifier: string): Promise<TargetRecord | null>;
   /** The user's targets, oldest first. */
   list(userId: string): Promise<TargetRecord[]>;
   update(id: string, patch: TargetPatch): Promise<TargetRecord | null>;
+  delete(id: string): Promise<boolean>;
 }
 
 export interface SessionRepository {
@@ -373,7 +380,7 @@ type StoreRootMethod = Exclude<keyof Store, StoreGroup>;
 /** Every method of `Store`, per group, so a config check can name what a custom store lacks. */
 export const STORE_SHAPE = {
   users: ["create", "get", "getByEmail", "getByPhone", "update", "count"],
-  targets: ["create", "getByIdentifier", "list", "update"],
+  targets: ["create", "get", "getByIdentifier", "list", "update", "delete"],
   sessions: ["create", "findAuth", "get", "list", "update", "delete", "deleteAll", "trim"],
   tokens: ["create", "get", "consume", "addAttempt", "list"],
   challenges: ["create", "get", "consume", "addAttempt"],
