@@ -49,6 +49,7 @@ function newRecoveryCodes(env: Env, user: UserRecord): { codes: string[]; record
 export const updateMFA = operation({
   method: "PATCH",
   path: MFA,
+  model: "account",
   scope: "account",
   checksTimestamp: true,
   params: { mfa: boolean },
@@ -95,6 +96,7 @@ export const createMfaAuthenticator = operation({
 export const updateMfaAuthenticator = operation({
   method: "PUT",
   path: `${MFA}/authenticators/:type`,
+  model: "account",
   scope: "account",
   params: { type: whiteList(["totp"]), otp: text(256) },
   async run(env, input) {
@@ -232,6 +234,7 @@ async function passesChallenge(env: Env, user: UserRecord, challenge: ChallengeR
 export const listMfaFactors = operation({
   method: "GET",
   path: `${MFA}/factors`,
+  model: "mfaFactors",
   scope: "account",
   skipsMfaGate: true,
   params: {},
