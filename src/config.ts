@@ -78,6 +78,10 @@ const lifetimesSchema = z
     verification: z.number().int().min(1).max(31_536_000).default(3600),
     /** The password recovery link. */
     recovery: z.number().int().min(1).max(31_536_000).default(3600),
+    /** The six-digit code of `POST /account/recovery/otp`. */
+    recoveryCode: z.number().int().min(1).max(31_536_000).default(900),
+    /** The six-digit code of `POST /account/verifications/email/otp`. */
+    verificationCode: z.number().int().min(1).max(31_536_000).default(900),
     /** An MFA challenge's code. */
     mfaChallenge: z.number().int().min(1).max(31_536_000).default(3600),
     /** An account JWT (`POST /account/jwts`). */
@@ -260,8 +264,13 @@ export const configSchema = z
      * e-mail that could not be sent. Default: `console.error`.
      */
     reportError: z.custom<(error: unknown) => void>((value) => typeof value === "function", "must be a function").optional(),
-    /** Reported as `version` in error bodies. */
-    version: z.string().default("1.6.2"),
+    /**
+     * The Appwrite version Gatehouse answers as: `version` in error bodies, and the line above
+     * which an SDK's `X-Appwrite-Response-Format` draws a "downgrade your SDK" warning. The
+     * newest format it fully serves (appwrite 28's), so today's SDKs print none; older SDKs get
+     * their own models (src/http/response-format.ts).
+     */
+    version: z.string().default("2.3.0"),
   })
   .strict();
 

@@ -103,6 +103,7 @@ export const errorCatalogue = {
   user_email_already_verified: [409, "User email is already verified"],
   user_phone_already_verified: [409, "User phone is already verified"],
   user_target_already_exists: [409, "A target with the same ID already exists."],
+  user_target_not_found: [404, "The target could not be found."],
   user_key_and_session_set: [
     403,
     "API key and session used in the same request. Use either `setSession` or `setKey`. Learn about which authentication method to use in the SSR docs: https://appwrite.io/docs/products/auth/server-side-rendering",

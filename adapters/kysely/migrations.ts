@@ -67,24 +67,6 @@ export function gatehouseMigrations(dialect: SqlDialect, prefix: string): Record
 
       await finish(
         ownedBy(
-          "targets",
-          db.schema
-            .createTable("targets")
-            .addColumn("id", "varchar(36)", (c) => c.primaryKey())
-            .addColumn("user_id", "varchar(36)", userRef)
-            .addColumn("created_at", millis, (c) => c.notNull())
-            .addColumn("updated_at", millis, (c) => c.notNull())
-            .addColumn("provider_type", "varchar(16)", (c) => c.notNull())
-            .addColumn("identifier", "varchar(320)", (c) => c.notNull().unique())
-            .addColumn("name", "varchar(255)", (c) => c.notNull())
-            .addColumn("provider_id", "varchar(36)")
-            .addColumn("expired", flag, (c) => c.notNull()),
-        ),
-      ).execute();
-      await db.schema.createIndex(index("targets_user")).on("targets").column("user_id").execute();
-
-      await finish(
-        ownedBy(
           "sessions",
           clientInfo(
             db.schema
@@ -109,6 +91,29 @@ export function gatehouseMigrations(dialect: SqlDialect, prefix: string): Record
       ).execute();
       await db.schema.createIndex(index("sessions_user_created")).on("sessions").columns(["user_id", "created_at"]).execute();
       await db.schema.createIndex(index("sessions_expire")).on("sessions").column("expire").execute();
+
+      // After sessions: a push target belongs to the session it was registered from and goes
+      // with it (ON DELETE CASCADE, the store port's rule in src/ports/store.ts).
+      await finish(
+        ownedBy(
+          "targets",
+          db.schema
+            .createTable("targets")
+            .addColumn("id", "varchar(36)", (c) => c.primaryKey())
+            .addColumn("user_id", "varchar(36)", userRef)
+            .addColumn("created_at", millis, (c) => c.notNull())
+            .addColumn("updated_at", millis, (c) => c.notNull())
+            .addColumn("provider_type", "varchar(16)", (c) => c.notNull())
+            .addColumn("identifier", "varchar(320)", (c) => c.notNull().unique())
+            .addColumn("name", "varchar(255)", (c) => c.notNull())
+            .addColumn("provider_id", "varchar(36)")
+            .addColumn("expired", flag, (c) => c.notNull())
+            .addColumn("session_id", "varchar(36)")
+            .addForeignKeyConstraint(index("targets_session_fk"), ["session_id"], "sessions", ["id"], (fk) => fk.onDelete("cascade")),
+        ),
+      ).execute();
+      await db.schema.createIndex(index("targets_user")).on("targets").column("user_id").execute();
+      await db.schema.createIndex(index("targets_session")).on("targets").column("session_id").execute();
 
       await finish(
         ownedBy(
@@ -236,8 +241,8 @@ export function gatehouseMigrations(dialect: SqlDialect, prefix: string): Record
         "authenticators",
         "challenges",
         "tokens",
-        "sessions",
         "targets",
+        "sessions",
         "users",
       ]) {
         await db.schema.dropTable(table).ifExists().execute();

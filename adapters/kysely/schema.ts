@@ -41,6 +41,7 @@ export interface TargetsTable {
   name: string;
   provider_id: string | null;
   expired: Flag;
+  session_id: string | null;
 }
 
 interface ClientInfoColumns {

@@ -34,8 +34,13 @@ export interface MagicUrlEmail extends EmailFields {
   phrase: string | undefined;
 }
 
-/** E-mail OTP and MFA codes: `code` (the same value as `secret`, which `createSession` takes). */
-export interface CodeEmail<K extends "email-otp" | "mfa-otp" = "email-otp" | "mfa-otp"> extends EmailFields {
+type CodeKind = "email-otp" | "mfa-otp" | "verification-otp" | "recovery-otp";
+
+/**
+ * Codes: e-mail OTP, MFA, e-mail verification and password recovery by code. `code` is the same
+ * value as `secret`, which `createSession`, `updateEmailVerificationOTP` and `updateRecoveryOTP` take.
+ */
+export interface CodeEmail<K extends CodeKind = CodeKind> extends EmailFields {
   kind: K;
   code: string;
   secret: string;
@@ -57,7 +62,14 @@ export interface AlertEmail extends EmailFields {
 
 /** An e-mail the service sent, parsed: narrow on `kind` and `code`/`link` become `string`. */
 export type TestEmail =
-  LinkEmail<"verification"> | LinkEmail<"recovery"> | MagicUrlEmail | CodeEmail<"email-otp"> | CodeEmail<"mfa-otp"> | AlertEmail;
+  | LinkEmail<"verification">
+  | LinkEmail<"recovery">
+  | MagicUrlEmail
+  | CodeEmail<"email-otp">
+  | CodeEmail<"mfa-otp">
+  | CodeEmail<"verification-otp">
+  | CodeEmail<"recovery-otp">
+  | AlertEmail;
 export type TestEmailOf<K extends MailKind> = Extract<TestEmail, { kind: K }>;
 
 /** An SMS the service sent: every kind carries a code. */
@@ -96,6 +108,8 @@ function parseEmail(message: MailMessage, at: Date, owner: string | undefined): 
     }
     case "email-otp":
     case "mfa-otp":
+    case "verification-otp":
+    case "recovery-otp":
       return {
         ...base,
         kind: message.kind,

@@ -19,6 +19,9 @@ import type { Env } from "./operation";
  *   OAuth2 identity becomes a 201 (no token, no e-mail). That it creates the account for a new
  *   address stays visible in the id (a requested custom id comes back, or a fresh timestamp).
  *
+ * - `POST /account/recovery/otp` answers 201 alike, and sends mail after the answer; the `userId`
+ *   is the real one for a known address (the app's `PUT` needs it) and `placeholderId` otherwise.
+ *
  * What stays: a known address's recovery still writes a token and a log entry before answering
  * (milliseconds, not a mail server's seconds), and a project at `auth.userLimit` refuses only new
  * addresses on the routes that create accounts.
@@ -35,6 +38,18 @@ export function hidesAccounts(env: Env): boolean {
 /** 20 lowercase hex characters, shaped like Appwrite's ids, the same for every call about `email`. */
 export function placeholderUserId(env: Env, email: string): string {
   return createHmac("sha256", env.deps.secret).update(`gatehouse/enumeration-protection/user-id\n${email}`).digest("hex").slice(0, 20);
+}
+
+/**
+ * A made-up user id shaped like `ID.unique()` (src/crypto/ids.ts), the same for every call about
+ * `email`: where the app needs a known address's real id (recovery by code), an unknown address
+ * gets this, so the two look alike. Its time part falls between 2021 and 2026.
+ */
+export function placeholderId(env: Env, email: string): string {
+  const digest = createHmac("sha256", env.deps.secret).update(`gatehouse/enumeration-protection/id\n${email}`).digest();
+  const seconds = 1_609_459_200 + (digest.readUInt32BE(0) % 157_766_400);
+  const micros = digest.readUInt32BE(4) % 1_000_000;
+  return seconds.toString(16).padStart(8, "0") + micros.toString(16).padStart(5, "0") + digest.toString("hex", 8, 12).slice(0, 7);
 }
 
 /** The Token model a client sees for `email`: a real token's id and times, or made-up ones, with the placeholder user id. */

@@ -23,6 +23,7 @@ import * as mfaOps from "./operations/mfa";
 import * as jwtOps from "./operations/jwt";
 import * as logOps from "./operations/logs";
 import * as identityOps from "./operations/identities";
+import * as targetOps from "./operations/targets";
 import * as oauth2Ops from "./operations/oauth2";
 import * as oauth2MockOps from "./operations/oauth2-mock";
 import * as idTokenOps from "./operations/id-token";
@@ -38,6 +39,7 @@ export const operations = {
   ...jwtOps,
   ...logOps,
   ...identityOps,
+  ...targetOps,
   ...oauth2Ops,
   ...oauth2MockOps,
   ...idTokenOps,

@@ -73,6 +73,10 @@ export const TOKEN_KINDS = {
   /** Stored with the phone-login type, as Appwrite does: the session rule is phoneOtp's. */
   phoneVerification: { type: TokenType.phone, lifetime: "verification", secret: code, attempts: CODE_ATTEMPTS },
   recovery: { type: TokenType.recovery, lifetime: "recovery", secret: () => randomHex(128), attempts: Infinity },
+  /** `POST /account/recovery/otp`: for apps that cannot host a recovery page. */
+  recoveryCode: { type: TokenType.recoveryCode, lifetime: "recoveryCode", secret: code, attempts: CODE_ATTEMPTS },
+  /** `POST /account/verifications/email/otp`. */
+  verificationCode: { type: TokenType.verificationCode, lifetime: "verificationCode", secret: code, attempts: CODE_ATTEMPTS },
   mfaChallenge: { lifetime: "mfaChallenge", secret: code, attempts: CODE_ATTEMPTS },
   jwt: { lifetime: "jwt", attempts: Infinity },
 } as const satisfies Record<string, TokenKind>;

@@ -41,6 +41,7 @@ export function newTarget(env: Env, userId: string, providerType: TargetProvider
     name: "",
     providerId: null,
     expired: false,
+    sessionId: null,
   };
 }
 

@@ -16,6 +16,12 @@ import { operations } from "../core/service";
  *   Token loses `phrase`, Session loses `factors` and `secret`. Account is not the `user` model
  *   the V17 filter strips `targets`/`mfa` from, so it is left alone.
  *
+ * Models grew after 1.6 (the fields today's SDKs declare, `MODEL_FIELDS_AFTER_1_6`). Appwrite
+ * strips only `impersonator*` below 1.9.0 (its response filter V21) and sends the rest to every
+ * SDK; Gatehouse strips them all below 1.9.0, so an SDK built for 1.6 or older gets exactly the
+ * models of its server, and one built for 1.9 or later (node-appwrite 27: 1.9.5, appwrite 28:
+ * 2.3.0) gets today's. A request without the header is current, as in Appwrite.
+ *
  * A format above the server's version adds an `X-Appwrite-Warning` header, and nothing else.
  */
 
@@ -29,7 +35,7 @@ export interface Compat {
   response(operation: OperationName, body: unknown): unknown;
 }
 
-type Level = "1.4" | "1.5";
+type Level = "1.4" | "1.5" | "1.6";
 
 /**
  * The adapter for a header value, against the server's version. Remembers the last value, since
@@ -67,14 +73,15 @@ export function compatFor(format: string, serverVersion: string): Compat | null 
   return {
     warning,
     request: (operation, params) => (level ? toCurrentParams(operation, params, level) : params),
-    response: (operation, body) => (level === "1.4" ? toModelOf14(operation, body) : body),
+    response: (operation, body) => (level ? toOlderModel(operation, body, level) : body),
   };
 }
 
-/** The oldest filter level a format needs, or null for 1.6.0 and later. */
+/** The oldest filter level a format needs, or null for 1.9.0 and later (today's models). */
 export function formatLevel(format: string): Level | null {
   if (versionCompare(format, "1.5.0") < 0) return "1.4";
   if (versionCompare(format, "1.6.0") < 0) return "1.5";
+  if (versionCompare(format, "1.9.0") < 0) return "1.6";
   return null;
 }
 
@@ -104,6 +111,7 @@ const FROM_1_5: { [K in OperationName]?: ParamsFilter } = {
 
 /** Applies the filters in Appwrite's order: 1.4 → 1.5, then 1.5 → 1.6. */
 export function toCurrentParams(operation: OperationName, params: Params, level: Level): Params {
+  if (level === "1.6") return params;
   const from14 = level === "1.4" ? FROM_1_4[operation] : undefined;
   const from15 = FROM_1_5[operation];
   const upgraded = from14 ? from14(params) : params;
@@ -120,21 +128,67 @@ function withCurrentQueries(params: Params): Params {
 // Response filters
 // ---------------------------------------------------------------------------------------------
 
-/** Appwrite response filter V17 (1.5 → 1.4), its Account models. */
-const TO_1_4: { readonly [M in ResponseModel]: (body: Params) => Params } = {
-  session: (body) => omit(body, "factors", "secret"),
-  sessionList: (body) =>
-    Array.isArray(body.sessions)
-      ? { ...body, sessions: body.sessions.map((s: unknown) => (isRecord(s) ? omit(s, "factors", "secret") : s)) }
-      : body,
-  token: (body) => omit(body, "phrase"),
+/**
+ * The fields each model gained after 1.6, as appwrite 28 and node-appwrite 27 declare them
+ * (`Models` in their type declarations; test/http/models-latest.test.ts compares the two).
+ */
+export const MODEL_FIELDS_AFTER_1_6 = {
+  account: [
+    "emailCanonical",
+    "emailIsFree",
+    "emailIsDisposable",
+    "emailIsCorporate",
+    "emailIsCanonical",
+    "passwordPwned",
+    "impersonator",
+    "impersonatorUserId",
+  ],
+  identity: ["providerIdToken"],
+  log: ["userType"],
+  mfaFactors: ["custom"],
+} as const;
+
+type BodyFilter = (body: Params) => Params;
+const same: BodyFilter = (body) => body;
+const each =
+  (key: string, filter: BodyFilter): BodyFilter =>
+  (body) =>
+    Array.isArray(body[key]) ? copyWith(body, { [key]: body[key].map((item: unknown) => (isRecord(item) ? filter(item) : item)) }) : body;
+const without =
+  (keys: readonly string[]): BodyFilter =>
+  (body) =>
+    omit(body, ...keys);
+
+/** Today's models → 1.6's: the fields added since go. */
+const TO_1_6: { readonly [M in ResponseModel]: BodyFilter } = {
+  account: without(MODEL_FIELDS_AFTER_1_6.account),
+  identityList: each("identities", without(MODEL_FIELDS_AFTER_1_6.identity)),
+  logList: each("logs", without(MODEL_FIELDS_AFTER_1_6.log)),
+  mfaFactors: without(MODEL_FIELDS_AFTER_1_6.mfaFactors),
+  session: same,
+  sessionList: same,
+  token: same,
 };
 
-export function toModelOf14(operation: OperationName, body: unknown): unknown {
+/** Appwrite response filter V17 (1.5 → 1.4), its Account models. */
+const TO_1_4: { readonly [M in ResponseModel]: BodyFilter } = {
+  account: same,
+  identityList: same,
+  logList: same,
+  mfaFactors: same,
+  session: without(["factors", "secret"]),
+  sessionList: each("sessions", without(["factors", "secret"])),
+  token: without(["phrase"]),
+};
+
+/** A success body as an SDK built for `level` parses it. */
+export function toOlderModel(operation: OperationName, body: unknown, level: Level): unknown {
   // Each operation names its model where it is declared (src/core/operations/*.ts).
   const op = operations[operation];
   const model = Object.hasOwn(op, "model") ? op.model : undefined;
-  return model && isRecord(body) ? TO_1_4[model](body) : body;
+  if (!model || !isRecord(body)) return body;
+  const of16 = TO_1_6[model](body);
+  return level === "1.4" ? TO_1_4[model](of16) : of16;
 }
 
 function omit(record: Params, ...keys: string[]): Params {

@@ -41,6 +41,8 @@ const phrase = "{{#phrase}}\nSecurity phrase: {{phrase}} (check that it matches 
 const phraseHtml =
   "{{#phrase}}<p>Security phrase: <strong>{{phrase}}</strong> (check that it matches the one shown where you signed in)</p>{{/phrase}}";
 
+const code = `<p style="font-size:28px;letter-spacing:4px;font-weight:bold">{{secret}}</p>`;
+
 export const defaultMailTemplates: Record<MailKind, MailTemplate> = {
   verification: {
     subject: "Account Verification",
@@ -54,6 +56,20 @@ export const defaultMailTemplates: Record<MailKind, MailTemplate> = {
     text: "Hello {{name}},\n\nFollow this link to reset your {{project}} password:\n{{url}}\n\nThe link works until {{expire}}. If you did not ask to reset your password, you can ignore this message.\n\nThanks,\n{{project}} team\n",
     html: layout(
       `<p>Hello {{name}},</p><p>Follow this link to reset your {{project}} password.</p>${button("Reset password")}<p>The link works until {{expire}}. If you did not ask to reset your password, you can ignore this message.</p>`,
+    ),
+  },
+  "verification-otp": {
+    subject: "Verification Code for {{project}}",
+    text: `Hello {{name}},\n\nEnter this code to verify your email address for {{project}}:\n\n{{secret}}\n${phrase}\nThe code works until {{expire}}. If you did not ask to verify this address, you can ignore this message.\n\nThanks,\n{{project}} team\n`,
+    html: layout(
+      `<p>Hello {{name}},</p><p>Enter this code to verify your email address for {{project}}:</p>${code}${phraseHtml}<p>The code works until {{expire}}. If you did not ask to verify this address, you can ignore this message.</p>`,
+    ),
+  },
+  "recovery-otp": {
+    subject: "Password Reset Code for {{project}}",
+    text: `Hello {{name}},\n\nEnter this code to reset your {{project}} password:\n\n{{secret}}\n${phrase}\nThe code works until {{expire}}. If you did not ask to reset your password, you can ignore this message.\n\nThanks,\n{{project}} team\n`,
+    html: layout(
+      `<p>Hello {{name}},</p><p>Enter this code to reset your {{project}} password:</p>${code}${phraseHtml}<p>The code works until {{expire}}. If you did not ask to reset your password, you can ignore this message.</p>`,
     ),
   },
   "magic-url": {

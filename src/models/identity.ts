@@ -14,6 +14,8 @@ export function toIdentity(identity: IdentityRecord) {
     providerAccessToken: identity.providerAccessToken,
     providerAccessTokenExpiry: formatDate(identity.providerAccessTokenExpiry),
     providerRefreshToken: identity.providerRefreshToken,
+    /** The ID token of the latest native sign-in; "" for identities made by the browser flow. */
+    providerIdToken: "",
   };
 }
 

@@ -10,6 +10,8 @@ export function toLog(log: LogRecord, locale: string) {
     userEmail: log.userEmail,
     userName: log.userName,
     mode: log.mode,
+    /** Who acted; the Account API logs only the user's own actions. */
+    userType: "user",
     ip: log.ip,
     time: formatDate(log.time),
     osCode: log.osCode,

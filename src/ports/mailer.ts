@@ -1,4 +1,5 @@
-export type MailKind = "verification" | "recovery" | "magic-url" | "email-otp" | "mfa-otp" | "session-alert";
+export type MailKind =
+  "verification" | "verification-otp" | "recovery" | "recovery-otp" | "magic-url" | "email-otp" | "mfa-otp" | "session-alert";
 
 /** A rendered message; the transport (SMTP, an API, an outbox) only has to deliver it. */
 export interface MailMessage {

@@ -55,6 +55,11 @@ export interface TargetRecord {
   name: string;
   providerId: string | null;
   expired: boolean;
+  /**
+   * The session a push target was registered from (never on the wire), or null (e-mail and SMS
+   * targets). Deleting that session, by any store method, deletes the target with it.
+   */
+  sessionId: string | null;
 }
 
 /** Parsed user-agent and geo fields shared by sessions and logs. */
@@ -96,7 +101,12 @@ export interface SessionRecord extends ClientInfo {
 
 export type SessionPatch = Partial<Omit<SessionRecord, "id" | "userId" | "createdAt" | "secretHash">>;
 
-/** Appwrite's token types, by Appwrite's numeric codes (stored as these numbers). */
+/**
+ * Appwrite's token types, by Appwrite's numeric codes (stored as these numbers). The two code
+ * types have no published number: 10 is the recovery code's in Appwrite's draft of that route,
+ * 11 is Gatehouse's own. Each is distinct from its link twin, so a link secret is never taken
+ * as a code or the other way round.
+ */
 export const TokenType = {
   verification: 2,
   recovery: 3,
@@ -106,6 +116,8 @@ export const TokenType = {
   oauth2: 7,
   generic: 8,
   email: 9,
+  recoveryCode: 10,
+  verificationCode: 11,
 } as const;
 export type TokenTypeValue = (typeof TokenType)[keyof typeof TokenType];
 
@@ -236,14 +248,16 @@ export interface UserRepository {
   count(): Promise<number>;
 }
 
-export type TargetPatch = Partial<Pick<TargetRecord, "identifier" | "updatedAt" | "expired">>;
+export type TargetPatch = Partial<Pick<TargetRecord, "identifier" | "name" | "updatedAt" | "expired" | "sessionId">>;
 
 export interface TargetRepository {
   create(target: TargetRecord): Promise<void>;
+  get(id: string): Promise<TargetRecord | null>;
   getByIdentifier(identifier: string): Promise<TargetRecord | null>;
   /** The user's targets, oldest first. */
   list(userId: string): Promise<TargetRecord[]>;
   update(id: string, patch: TargetPatch): Promise<TargetRecord | null>;
+  delete(id: string): Promise<boolean>;
 }
 
 export interface SessionRepository {
@@ -377,7 +391,7 @@ type StoreRootMethod = Exclude<keyof Store, StoreGroup>;
 /** Every method of `Store`, per group, so a config check can name what a custom store lacks. */
 export const STORE_SHAPE = {
   users: ["create", "get", "getByEmail", "getByPhone", "update", "count"],
-  targets: ["create", "getByIdentifier", "list", "update"],
+  targets: ["create", "get", "getByIdentifier", "list", "update", "delete"],
   sessions: ["create", "findAuth", "get", "list", "update", "delete", "deleteAll", "trim"],
   tokens: ["create", "get", "consume", "addAttempt", "list"],
   challenges: ["create", "get", "consume", "addAttempt"],

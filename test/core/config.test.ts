@@ -169,7 +169,7 @@ describe("createAccountService config validation", () => {
       jwt: true,
       invites: true,
     });
-    expect(config.version).toBe("1.6.2");
+    expect(config.version).toBe("2.3.0");
     expect(config.platforms).toEqual([]);
     expect(config.apiKeys).toEqual([]);
   });

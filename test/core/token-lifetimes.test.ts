@@ -7,8 +7,18 @@ import { login, makeService, signup } from "./support";
 /** Seconds between a model's `$createdAt` and its `expire`. */
 const lifetime = (model: { $createdAt: string; expire: string }) => (Date.parse(model.expire) - Date.parse(model.$createdAt)) / 1000;
 
-/** Appwrite's lifetimes: OTP codes 15 minutes, links and MFA challenges 1 hour, JWTs 15 minutes. */
-const APPWRITE = { emailOtp: 900, phoneOtp: 900, magicUrl: 3600, verification: 3600, recovery: 3600, mfaChallenge: 3600, jwt: 900 };
+/** Appwrite's lifetimes: OTP, recovery and verification codes 15 minutes, links and MFA challenges 1 hour, JWTs 15 minutes. */
+const APPWRITE = {
+  emailOtp: 900,
+  phoneOtp: 900,
+  magicUrl: 3600,
+  verification: 3600,
+  recovery: 3600,
+  recoveryCode: 900,
+  verificationCode: 900,
+  mfaChallenge: 3600,
+  jwt: 900,
+};
 
 function service(lifetimes?: Partial<typeof APPWRITE>) {
   const box = outbox();
@@ -28,7 +38,17 @@ describe("auth.lifetimes", () => {
   });
 
   it("a configured lifetime sets the expiry of every kind of secret", async () => {
-    const custom = { emailOtp: 101, phoneOtp: 102, magicUrl: 103, verification: 104, recovery: 105, mfaChallenge: 106, jwt: 107 };
+    const custom = {
+      emailOtp: 101,
+      phoneOtp: 102,
+      magicUrl: 103,
+      verification: 104,
+      recovery: 105,
+      mfaChallenge: 106,
+      jwt: 107,
+      recoveryCode: 108,
+      verificationCode: 109,
+    };
     const { service: s, clock } = service(custom);
     expect(lifetime(await s.createEmailToken({ userId: "unique()", email: "otp@example.com" }))).toBe(101);
     expect(lifetime(await s.createPhoneToken({ userId: "unique()", phone: "+14155550100" }))).toBe(102);
@@ -41,6 +61,8 @@ describe("auth.lifetimes", () => {
     expect(lifetime(await s.createPhoneVerification({ session }))).toBe(104);
     expect(lifetime(await s.createRecovery({ email: "jane@example.com", url: "http://localhost/recover" }))).toBe(105);
     expect(lifetime(await s.createMfaChallenge({ factor: "totp" }, { session }))).toBe(106);
+    expect(lifetime(await s.createRecoveryOtp({ email: "jane@example.com" }))).toBe(108);
+    expect(lifetime(await s.createEmailVerificationOtp({}, { session }))).toBe(109);
 
     const { jwt } = await s.createJWT({ session });
     const payload = JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString()) as { exp: number };

@@ -32,20 +32,18 @@ export function browser(endpoint: string, project = PROJECT): Browser {
   const own = new Map<string, string>();
   const client = new WebClient().setEndpoint(endpoint).setProject(project);
   const account = new WebAccount(client);
-  return {
-    client,
-    account,
-    storage: own,
-    async use(fn) {
-      const previous = storage.current;
-      storage.current = own;
-      try {
-        return await fn(account);
-      } finally {
-        storage.current = previous;
-      }
-    },
-  };
+  return { client, account, storage: own, use: (fn) => withStorage(own, () => fn(account)) };
+}
+
+/** Runs `fn` with `own` as the simulated browser's localStorage (any web SDK generation). */
+export async function withStorage<T>(own: Map<string, string>, fn: () => Promise<T>): Promise<T> {
+  const previous = storage.current;
+  storage.current = own;
+  try {
+    return await fn();
+  } finally {
+    storage.current = previous;
+  }
 }
 
 /** `browser()` with today's web SDK (appwrite 28). */

@@ -593,7 +593,7 @@ describe("account routes, default configuration", () => {
       const res = await raw(server.endpoint, "GET", "/account");
       expect(res.headers.get("content-type")).toBe("application/json; charset=UTF-8");
       expect(Object.keys(res.json ?? {})).toEqual(["message", "code", "type", "version"]);
-      expect(res.json).toEqual({ message: GUEST_SCOPE, code: 401, type: "general_unauthorized_scope", version: "1.6.2" });
+      expect(res.json).toEqual({ message: GUEST_SCOPE, code: 401, type: "general_unauthorized_scope", version: "2.3.0" });
     });
   });
 

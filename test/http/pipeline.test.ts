@@ -307,7 +307,7 @@ describe("responses and errors", () => {
       message: "User (role: guests) missing scope (account)",
       code: 401,
       type: "general_unauthorized_scope",
-      version: "1.6.2",
+      version: "2.3.0",
     });
     expect(r.text.startsWith('{"message":')).toBe(true);
   });
@@ -323,7 +323,7 @@ describe("responses and errors", () => {
     for (const c of cases) {
       expect(c.json?.code).toBe(c.status);
       expect(typeof c.json?.code).toBe("number");
-      expect(c.json?.version).toBe("1.6.2");
+      expect(c.json?.version).toBe("2.3.0");
     }
   });
 

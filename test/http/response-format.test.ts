@@ -12,7 +12,7 @@ import { outbox, type IdentityRecord } from "gatehouse-auth";
 import { API_KEY, PROJECT, startServer, type TestServer } from "../helpers/server";
 import { browser, raw, serverClient, type Browser, expectRawError, type RawResult } from "../helpers/sdk";
 import { uniqueEmail } from "../helpers/flows";
-import { compatFor, formatLevel, toCurrentParams, toModelOf14 } from "../../src/http/response-format";
+import { compatFor, formatLevel, toCurrentParams, toOlderModel } from "../../src/http/response-format";
 import { versionCompare } from "../../src/http/version-compare";
 import { oldQueryToJson } from "../../src/validation/old-queries";
 import { SESSION_FIELDS } from "../helpers/models";
@@ -74,7 +74,7 @@ const queryString = (queries: string[]) => queries.map((q) => `queries[]=${encod
 let server: TestServer;
 const box = outbox();
 beforeAll(async () => {
-  server = await startServer({ mailer: box.mailer });
+  server = await startServer({ mailer: box.mailer, version: SERVER_VERSION });
 });
 afterAll(() => server.close());
 afterEach(() => vi.restoreAllMocks());
@@ -104,7 +104,7 @@ describe("version_compare, as PHP compares", () => {
     expect(versionCompare(b, a)).toBe(expected === 0 ? 0 : -expected);
   });
 
-  it("maps a format to its filter level, and the 1.6 formats to none", () => {
+  it("maps a format to its filter level, and the 1.9 formats and later to none", () => {
     expect([
       formatLevel("1.4.0"),
       formatLevel("1.4.99"),
@@ -112,9 +112,14 @@ describe("version_compare, as PHP compares", () => {
       formatLevel("1.5.9"),
       formatLevel("1.6.0"),
       formatLevel("1.7.0"),
-    ]).toEqual(["1.4", "1.4", "1.5", "1.5", null, null]);
-    expect(compatFor("1.6.0", SERVER_VERSION)).toBeNull();
-    expect(compatFor(SERVER_VERSION, SERVER_VERSION)).toBeNull();
+      formatLevel("1.8.9"),
+      formatLevel("1.9.0"),
+      formatLevel("1.9.5"),
+      formatLevel("2.3.0"),
+    ]).toEqual(["1.4", "1.4", "1.5", "1.5", "1.6", "1.6", "1.6", null, null, null]);
+    expect(compatFor("1.6.0", SERVER_VERSION)?.warning).toBeNull();
+    expect(compatFor("1.9.5", "2.3.0")).toBeNull();
+    expect(compatFor("2.3.0", "2.3.0")).toBeNull();
     // PHP's `if ($responseFormat)`: "0" is falsy, like "".
     expect(compatFor("0", SERVER_VERSION)).toBeNull();
     expect(compatFor("", SERVER_VERSION)).toBeNull();
@@ -184,14 +189,39 @@ describe("the filter tables", () => {
   });
 
   it("strip Token.phrase and Session.factors/secret for 1.4, and leave Account alone", () => {
-    expect(toModelOf14("createEmailToken", { $id: "t", secret: "", phrase: "x" })).toEqual({ $id: "t", secret: "" });
-    expect(toModelOf14("getSession", { $id: "s", factors: ["password"], secret: "", current: true })).toEqual({ $id: "s", current: true });
-    expect(toModelOf14("listSessions", { total: 1, sessions: [{ $id: "s", factors: [], secret: "" }] })).toEqual({
+    expect(toOlderModel("createEmailToken", { $id: "t", secret: "", phrase: "x" }, "1.4")).toEqual({ $id: "t", secret: "" });
+    expect(toOlderModel("getSession", { $id: "s", factors: ["password"], secret: "", current: true }, "1.4")).toEqual({
+      $id: "s",
+      current: true,
+    });
+    expect(toOlderModel("listSessions", { total: 1, sessions: [{ $id: "s", factors: [], secret: "" }] }, "1.4")).toEqual({
       total: 1,
       sessions: [{ $id: "s" }],
     });
     const account = { $id: "u", mfa: true, targets: [] };
-    expect(toModelOf14("get", account)).toEqual(account);
+    expect(toOlderModel("get", account, "1.4")).toEqual(account);
+  });
+
+  it("strip the fields added after 1.6 below 1.9, from every model that has them, in lists too", () => {
+    const account = { $id: "u", emailVerification: false, emailCanonical: null, passwordPwned: null, mfa: true, impersonator: false };
+    for (const level of ["1.4", "1.5", "1.6"] as const) {
+      expect(toOlderModel("get", account, level)).toEqual({ $id: "u", emailVerification: false, mfa: true });
+      expect(toOlderModel("updateMfaAuthenticator", account, level)).toEqual({ $id: "u", emailVerification: false, mfa: true });
+    }
+    expect(toOlderModel("listIdentities", { total: 1, identities: [{ $id: "i", providerIdToken: "" }] }, "1.6")).toEqual({
+      total: 1,
+      identities: [{ $id: "i" }],
+    });
+    expect(toOlderModel("listLogs", { total: 1, logs: [{ event: "e", userType: "user", ip: "" }] }, "1.6")).toEqual({
+      total: 1,
+      logs: [{ event: "e", ip: "" }],
+    });
+    expect(toOlderModel("listMfaFactors", { totp: true, recoveryCode: false, custom: false }, "1.5")).toEqual({
+      totp: true,
+      recoveryCode: false,
+    });
+    // 1.6 keeps what 1.5 added.
+    expect(toOlderModel("createEmailToken", { $id: "t", phrase: "x" }, "1.6")).toEqual({ $id: "t", phrase: "x" });
   });
 });
 

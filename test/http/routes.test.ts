@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { operations, type OperationName } from "../../src/core/service";
 import { createRouter, routes, type Route } from "../../src/http/routes";
@@ -36,6 +37,15 @@ describe("routes come from the operations", () => {
       ["GET", "/account/sessions/:id", "listSessions"],
     ];
     expect(() => createRouter(sameShape)).toThrow(/claimed by both getSession and listSessions/);
+  });
+
+  it("README's route table names every route, primary and alias (README.md, Routes)", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    const table = readme.slice(readme.indexOf("## Routes"), readme.indexOf("### Older SDKs"));
+    const missing = routes
+      .map(([method, path]) => [method, path.replace(/:(\w+)/g, "{$1}")])
+      .filter(([, path]) => !table.includes(`${path}\``));
+    expect(missing).toEqual([]);
   });
 
   it("the operations' table builds without a clash, and unknown routes do not match", () => {

@@ -408,7 +408,7 @@ describe("POST /account/sessions/email", () => {
     const res = await raw(server.endpoint, "POST", "/account/sessions/email", { body: { email: uniqueEmail("err"), password: PASSWORD } });
     expect(res.status).toBe(401);
     expect(Object.keys(res.json!)).toEqual(["message", "code", "type", "version"]);
-    expect(res.json).toEqual({ message: INVALID_CREDENTIALS, code: 401, type: "user_invalid_credentials", version: "1.6.2" });
+    expect(res.json).toEqual({ message: INVALID_CREDENTIALS, code: 401, type: "user_invalid_credentials", version: "2.3.0" });
     expect(res.headers.get("content-type")).toContain("application/json");
     expect(res.headers.get("cache-control")).toBe("no-cache, no-store, must-revalidate");
   });

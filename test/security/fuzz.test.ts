@@ -39,6 +39,10 @@
  *      a SQLite file locked by another process neither stalls the event loop nor answers 500. (items 7, 8)
  *  P12 a huge value (16–160 KB) in any header the handler reads costs bounded time and never a 500:
  *      the in-process handler (Next, fetch runtimes) has no header-size limit of its own.
+ *  P13 a six-digit recovery or verification code (`/account/recovery/otp`,
+ *      `/account/verifications/email/otp`) is redeemed by itself only: a look-alike (spaces,
+ *      full-width digits, a JSON number, a list, another code, a link secret) is refused with 400 or
+ *      401 and changes no password or verification.
  *
  * In a printed counterexample `$SESSION`, `$SESSION_ID`, `$JWT` and `$USER_ID` stand for the
  * owner's credentials (fuzz-harness.ts OWNER), filled in when the request is sent.
@@ -66,6 +70,7 @@ import {
   buildRequest,
   credentialHeaders,
   headerValue,
+  hostileString,
   fillPath,
   formPairs,
   formText,
@@ -507,6 +512,81 @@ describe("P6: lone surrogates and invalid UTF-8 in text fields", () => {
           if (answer.writes.length) fail(spec, answer, [`wrote ${answer.writes.join(", ")}`]);
         }),
         params(scaled(30), 5000),
+      );
+    },
+    TEST_TIMEOUT,
+  );
+});
+
+// ---------------------------------------------------------------------------------------------
+// P13: six-digit codes
+// ---------------------------------------------------------------------------------------------
+
+describe("P13: a recovery or verification code is redeemed by itself only", () => {
+  const attempt = fc.record({
+    route: fc.constantFrom("recovery", "verification"),
+    secret: fc.oneof(
+      fc.constant<"code">("code"),
+      fc.constantFrom<Array<(code: string) => Value>>(
+        (c) => ` ${c}`,
+        (c) => `${c} `,
+        (c) => c.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d))),
+        (c) => Number(c),
+        (c) => [c],
+        (c) => `${c}\u0000`,
+        (c) => String((Number(c) + 1) % 1_000_000).padStart(6, "0"),
+        (c) => c.slice(0, 5),
+        () => "0".repeat(256),
+      ),
+      hostileString,
+    ),
+  });
+  it(
+    "a look-alike is refused with 400 or 401 and changes nothing",
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(attempt, async ({ route, secret }) => {
+          await h.reset();
+          const session: Array<[string, string]> = [["x-appwrite-project", PROJECT], ...credentialHeaders("cookie")];
+          const json = (entries: Array<[string, Value]>) => ({ contentType: "application/json", body: jsonBody(entries) });
+          const start =
+            route === "recovery"
+              ? plainRequest("POST", "/account/recovery/otp", "createRecoveryOtp", json([["email", OWNER.email]]))
+              : plainRequest("POST", "/account/verifications/email/otp", "createEmailVerificationOtp", { ...json([]), headers: session });
+          const started = await sendChecked(h, start);
+          if (started.status !== 201) fail(start, started, ["the code was not sent"]);
+          const code = h.box.lastMail(OWNER.email)!.secret!;
+          const value: Value = secret === "code" ? code : typeof secret === "function" ? secret(code) : secret;
+          const redeem =
+            route === "recovery"
+              ? plainRequest(
+                  "PUT",
+                  "/account/recovery/otp",
+                  "updateRecoveryOtp",
+                  json([
+                    ["userId", OWNER.userId],
+                    ["secret", value],
+                    ["password", "a fresh password 1"],
+                  ]),
+                )
+              : plainRequest(
+                  "PUT",
+                  "/account/verifications/email/otp",
+                  "updateEmailVerificationOtp",
+                  json([
+                    ["userId", OWNER.userId],
+                    ["secret", value],
+                  ]),
+                );
+          const answer = await sendChecked(h, redeem);
+          if (value === code) {
+            if (answer.status !== 200) fail(redeem, answer, ["the right code was refused"]);
+            return;
+          }
+          if (answer.status !== 400 && answer.status !== 401) fail(redeem, answer, [`a look-alike of ${code} answered ${answer.status}`]);
+          if (answer.writes.includes("users.update")) fail(redeem, answer, ["a look-alike changed the account"]);
+        }),
+        params(scaled(30), 13_000),
       );
     },
     TEST_TIMEOUT,

@@ -103,6 +103,7 @@ export function makeTarget(userId: string, overrides: Partial<TargetRecord> = {}
     name: "",
     providerId: null,
     expired: false,
+    sessionId: null,
     ...overrides,
   };
 }
@@ -461,11 +462,51 @@ export function storeContract(name: string, makeStore: () => Promise<{ store: St
         const other = await seedUser();
         const target = makeTarget(user.id);
         await store.targets.create(target);
-        const smuggled = { expired: true, userId: other.id, name: "changed", providerType: "sms" } as Parameters<
+        const smuggled = { expired: true, userId: other.id, providerId: "changed", providerType: "sms" } as Parameters<
           Store["targets"]["update"]
         >[1];
         expect(await store.targets.update(target.id, smuggled)).toEqual({ ...target, expired: true });
         expect(await store.targets.list(other.id)).toEqual([]);
+      });
+
+      it("gets and deletes by id (true only once); a push target's name and session can change", async () => {
+        const user = await seedUser();
+        const [s1, s2] = [makeSession(user.id), makeSession(user.id)];
+        await store.sessions.create(s1);
+        await store.sessions.create(s2);
+        const push = makeTarget(user.id, { providerType: "push", identifier: `fcm:${newId("tok")}`, sessionId: s1.id, providerId: "fcm" });
+        await store.targets.create(push);
+        expect(await store.targets.get(push.id)).toEqual(push);
+        expect(await store.targets.get(newId("missing"))).toBeNull();
+        const moved = { ...push, name: "Google Pixel 8", sessionId: s2.id, updatedAt: at(DAY) };
+        expect(await store.targets.update(push.id, { name: moved.name, sessionId: s2.id, updatedAt: at(DAY) })).toEqual(moved);
+        expect(await store.targets.delete(push.id)).toBe(true);
+        expect(await store.targets.delete(push.id)).toBe(false);
+        expect(await store.targets.get(push.id)).toBeNull();
+      });
+
+      it("deleting a session, by delete, deleteAll, trim or purgeExpired, deletes the push targets bound to it and no other target", async () => {
+        const user = await seedUser();
+        const old = makeSession(user.id, { createdAt: at(0), expire: at(MIN) });
+        const a = makeSession(user.id, { createdAt: at(1) });
+        const b = makeSession(user.id, { createdAt: at(2) });
+        const c = makeSession(user.id, { createdAt: at(3) });
+        for (const session of [old, a, b, c]) await store.sessions.create(session);
+        const pushOf = (session: SessionRecord) =>
+          makeTarget(user.id, { providerType: "push", identifier: `apns:${newId("tok")}`, sessionId: session.id });
+        const email = makeTarget(user.id);
+        const targets = [old, a, b, c].map(pushOf);
+        for (const target of [email, ...targets]) await store.targets.create(target);
+        const left = async () => byId(await store.targets.list(user.id)).map((t) => t.id);
+
+        await store.purgeExpired(at(MIN));
+        expect(await left()).toEqual(byId([email, ...targets.slice(1)]).map((t) => t.id));
+        await store.sessions.delete(a.id);
+        expect(await left()).toEqual(byId([email, targets[2]!, targets[3]!]).map((t) => t.id));
+        await store.sessions.trim(user.id, 1);
+        expect(await left()).toEqual(byId([email, targets[3]!]).map((t) => t.id));
+        await store.sessions.deleteAll(user.id);
+        expect(await left()).toEqual([email.id]);
       });
     });
 

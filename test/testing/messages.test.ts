@@ -73,6 +73,24 @@ describe("lastEmail and lastSms", () => {
     expect(t.smsMessages().map((m) => m.kind)).toEqual(["phone-verification"]);
   });
 
+  it("recovery and e-mail verification by code: the code updateRecoveryOtp and updateEmailVerificationOtp take", async () => {
+    t = createTestAccountService();
+    const user = await t.signUp({ email: "codes@example.com", password: "first-password-1" });
+    const session = await t.signIn(user);
+    await t.service.createEmailVerificationOtp({}, session);
+    const verify = t.lastEmail("codes@example.com", "verification-otp");
+    expect(verify.code).toMatch(/^\d{6}$/);
+    await t.service.updateEmailVerificationOtp({ userId: user.id, secret: verify.code });
+    expect((await t.service.get(session)).emailVerification).toBe(true);
+
+    await t.service.createRecoveryOtp({ email: "codes@example.com" });
+    const recovery = t.lastEmail("codes@example.com", "recovery-otp");
+    expect(recovery.code).toMatch(/^\d{6}$/);
+    expect(recovery.userId).toBe(user.id);
+    await t.service.updateRecoveryOtp({ userId: user.id, secret: recovery.code, password: "second-password-2" });
+    await expect(t.signIn({ email: "codes@example.com", password: "second-password-2" })).resolves.toBeTruthy();
+  });
+
   it("throws, naming what was sent, when no such message exists", async () => {
     t = createTestAccountService();
     expect(() => t.lastEmail("nobody@example.com")).toThrow("No  e-mail to nobody@example.com was sent; sent so far: nothing");

@@ -76,8 +76,9 @@ export const targets = codec<TargetRecord, TargetsTable>({
     name: ["name", text],
     providerId: ["provider_id", nullableText],
     expired: ["expired", flag],
+    sessionId: ["session_id", nullableText],
   },
-  frozen: ["id", "userId", "createdAt", "providerType", "name", "providerId"],
+  frozen: ["id", "userId", "createdAt", "providerType", "providerId"],
 });
 
 /** The parsed user-agent and geo columns that sessions and logs share. */

@@ -1,12 +1,13 @@
 import type { TargetRepository } from "gatehouse-auth";
 import * as codecs from "./codecs";
 import type { StoreContext } from "./context";
-import { insertRow, updateById } from "./rows";
+import { deleteById, getById, insertRow, updateById } from "./rows";
 
 export function targets(ctx: StoreContext): TargetRepository {
   const { db } = ctx;
   return {
     create: (target) => insertRow(ctx, "targets", codecs.targets, target),
+    get: (id) => getById(ctx, "targets", codecs.targets, id),
     async getByIdentifier(identifier) {
       const row = await db.selectFrom("targets").selectAll().where("identifier", "=", identifier).executeTakeFirst();
       return row ? codecs.targets.fromRow(row) : null;
@@ -16,5 +17,6 @@ export function targets(ctx: StoreContext): TargetRepository {
       return rows.map(codecs.targets.fromRow);
     },
     update: (id, patch) => updateById(ctx, "targets", codecs.targets, id, patch),
+    delete: (id) => deleteById(ctx, "targets", id),
   };
 }

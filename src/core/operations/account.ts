@@ -84,6 +84,7 @@ async function checkCurrentPassword(env: Env, user: UserRecord, given: string): 
 export const get = operation({
   method: "GET",
   path: ACCOUNT,
+  model: "account",
   scope: "account",
   params: {},
   async run(env) {
@@ -94,6 +95,7 @@ export const get = operation({
 export const create = operation({
   method: "POST",
   path: ACCOUNT,
+  model: "account",
   scope: "sessions.write",
   authMethod: "emailPassword",
   rateLimit: RATE_LIMITS.createAccount,
@@ -136,6 +138,7 @@ export const create = operation({
 export const updateName = operation({
   method: "PATCH",
   path: `${ACCOUNT}/name`,
+  model: "account",
   scope: "account",
   checksTimestamp: true,
   params: { name: text(128) },
@@ -148,6 +151,7 @@ export const updateName = operation({
 export const updateEmail = operation({
   method: "PATCH",
   path: `${ACCOUNT}/email`,
+  model: "account",
   scope: "account",
   rateLimit: RATE_LIMITS.updateContact,
   checksTimestamp: true,
@@ -158,6 +162,7 @@ export const updateEmail = operation({
 export const updatePassword = operation({
   method: "PATCH",
   path: `${ACCOUNT}/password`,
+  model: "account",
   scope: "account",
   checksTimestamp: true,
   rateLimit: RATE_LIMITS.updatePassword,
@@ -183,6 +188,7 @@ export const updatePassword = operation({
 export const updatePhone = operation({
   method: "PATCH",
   path: `${ACCOUNT}/phone`,
+  model: "account",
   scope: "account",
   rateLimit: RATE_LIMITS.updateContact,
   checksTimestamp: true,
@@ -203,6 +209,7 @@ export const getPrefs = operation({
 export const updatePrefs = operation({
   method: "PATCH",
   path: `${ACCOUNT}/prefs`,
+  model: "account",
   scope: "account",
   checksTimestamp: true,
   params: { prefs: assoc },
@@ -216,6 +223,7 @@ export const updatePrefs = operation({
 export const updateStatus = operation({
   method: "PATCH",
   path: `${ACCOUNT}/status`,
+  model: "account",
   scope: "account",
   checksTimestamp: true,
   params: {},

@@ -8,6 +8,7 @@ import { configuredForIdToken } from "../oauth2-providers";
 import { operation, type Env } from "../operation";
 import { fillProfile, resolveUser, saveIdentity, type LinkPolicy } from "../provider-login";
 import { RATE_LIMITS } from "../rate-limits";
+import { rebindPushTargets } from "../push-targets";
 import { startSession } from "../session-start";
 
 /**
@@ -66,15 +67,22 @@ export const createIdTokenSession = operation({
 
     // A session upgrade replaces the caller's session, as the OAuth2 flow does.
     const upgraded = env.caller.session;
-    if (upgraded) await env.deps.store.sessions.delete(upgraded.id);
+    if (upgraded) {
+      // The push targets are held apart while the old session goes (it would take them along),
+      // then bound to the new one, as the OAuth2 flow does (src/core/operations/oauth2.ts).
+      await rebindPushTargets(env, current.id, null);
+      await env.deps.store.sessions.delete(upgraded.id);
+    }
     // The oauth2 factor passes the MFA gate, as a browser OAuth2 session does.
-    return startSession(env, current, {
+    const session = await startSession(env, current, {
       provider: name,
       providerUid: login.id,
       factors: ["email", "oauth2"],
       providerTokens: tokens,
       alert: true,
     });
+    if (upgraded) await rebindPushTargets(env, current.id, session.body.$id);
+    return session;
   },
 });
 

@@ -68,6 +68,7 @@ function applyQueries(models: IdentityModel[], parsed: Query[]) {
 export const listIdentities = operation({
   method: "GET",
   path: "/account/identities",
+  model: "identityList",
   scope: "account",
   params: { queries },
   async run(env, input) {

@@ -9,6 +9,7 @@ const LOG_QUERIES = { methods: new Set(["limit", "offset"]) };
 export const listLogs = operation({
   method: "GET",
   path: "/account/logs",
+  model: "logList",
   scope: "account",
   params: { queries },
   async run(env, input) {

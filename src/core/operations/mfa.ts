@@ -56,6 +56,7 @@ async function issueRecoveryCodes(env: Env, user: UserRecord): Promise<Outcome<{
 export const updateMFA = operation({
   method: "PATCH",
   path: MFA,
+  model: "account",
   scope: "account",
   checksTimestamp: true,
   params: { mfa: boolean },
@@ -101,6 +102,7 @@ export const createMfaAuthenticator = operation({
 export const updateMfaAuthenticator = operation({
   method: "PUT",
   path: `${MFA}/authenticators/:type`,
+  model: "account",
   scope: "account",
   params: { type: whiteList(["totp"]), otp: text(256) },
   async run(env, input) {
@@ -237,6 +239,7 @@ async function passesChallenge(env: Env, user: UserRecord, challenge: ChallengeR
 export const listMfaFactors = operation({
   method: "GET",
   path: `${MFA}/factors`,
+  model: "mfaFactors",
   scope: "account",
   skipsMfaGate: true,
   params: {},

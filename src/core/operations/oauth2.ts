@@ -10,6 +10,7 @@ import { hostUrl, optional, text, whiteList } from "../../validation/validators"
 import { audit } from "../audit";
 import type { Outcome } from "../context";
 import { operation, redirect, type Env } from "../operation";
+import { rebindPushTargets } from "../push-targets";
 import { startSession } from "../session-start";
 import { issueToken, linkWith } from "../token-secrets";
 import { fillProfile, resolveUser, saveIdentity, type LinkPolicy } from "../provider-login";
@@ -218,12 +219,18 @@ async function complete(
 
   // A session upgrade replaces the caller's session, as in Appwrite.
   const upgraded = env.caller.session;
-  if (upgraded) await env.deps.store.sessions.delete(upgraded.id);
 
   if (state.t) {
+    if (upgraded) await env.deps.store.sessions.delete(upgraded.id);
     const { secret } = await issueToken(env, current, "oauth2");
     await audit(env, "session.create", current, `user/${current.id}`);
     return redirect(linkWith(state.s, { userId: current.id, secret }), upgraded ? { clearSession: true } : {});
+  }
+  if (upgraded) {
+    // The user's push targets are held apart while the old session goes (it would take them
+    // along) and the new one starts (its session limit may trim), then bound to the new one.
+    await rebindPushTargets(env, current.id, null);
+    await env.deps.store.sessions.delete(upgraded.id);
   }
   // startSession writes the session.create audit entry.
   const session = await startSession(env, current, {
@@ -232,5 +239,6 @@ async function complete(
     factors: ["email", "oauth2"],
     providerTokens: { accessToken: result.accessToken, refreshToken: result.refreshToken, accessTokenExpiry: result.accessTokenExpiry },
   });
+  if (upgraded) await rebindPushTargets(env, current.id, session.body.$id);
   return redirect(state.s, session.setSession ? { setSession: session.setSession } : {});
 }

@@ -1,6 +1,7 @@
 import { AppwriteError } from "../../errors";
 import { TokenType } from "../../ports/store";
-import { hostUrl, text, uid } from "../../validation/validators";
+import { boolean, hostUrl, text, uid, withDefault } from "../../validation/validators";
+import { securityPhrase } from "../../messages/phrases";
 import { audit } from "../audit";
 import { deliverMail, deliverSms, requireMailer, requireSms } from "../delivery";
 import { ok, operation, type Env } from "../operation";
@@ -17,6 +18,8 @@ const ACCOUNT = "/account";
  */
 const CONFIRMS = {
   email: { type: TokenType.verification, verified: "emailVerification", callerOnly: false },
+  /** The code a user reads in the e-mail: a type of its own, so a link secret is not a code. */
+  emailCode: { type: TokenType.verificationCode, verified: "emailVerification", callerOnly: false },
   phone: { type: TokenType.phone, verified: "phoneVerification", callerOnly: true },
 } as const;
 
@@ -64,6 +67,42 @@ export const updateVerification = operation({
   rateLimit: RATE_LIMITS.updateVerification,
   params: { userId: uid, secret: text(256) },
   run: (env, input) => confirmContact(env, input, "email"),
+});
+
+/**
+ * `POST /account/verifications/email/otp`: the link verification's checks, with a six-digit code
+ * in the e-mail instead of a link (for apps that cannot open one).
+ */
+export const createEmailVerificationOtp = operation({
+  method: "POST",
+  path: `${ACCOUNT}/verifications/email/otp`,
+  model: "token",
+  scope: "account",
+  rateLimit: RATE_LIMITS.createVerification,
+  params: { phrase: withDefault(boolean, false) },
+  async run(env, input) {
+    requireMailer(env, "SMTP Disabled");
+    const user = env.caller.user;
+    if (user.emailVerification) throw new AppwriteError("user_email_already_verified");
+    if (!user.email) throw new AppwriteError("user_email_not_found");
+    const phrase = input.phrase ? securityPhrase() : "";
+    const { token, secret: code } = await issueToken(env, user, "verificationCode", { phrase });
+    await deliverMail(env, "verification-otp", { email: user.email, name: user.name }, { secret: code, phrase }, token.expire, () =>
+      env.deps.store.tokens.consume(token.id),
+    );
+    await audit(env, "verification.create", user, `user/${user.id}`);
+    return ok(toTokenFor(env.caller, token, code), 201);
+  },
+});
+
+export const updateEmailVerificationOtp = operation({
+  method: "PUT",
+  path: `${ACCOUNT}/verifications/email/otp`,
+  model: "token",
+  scope: "public",
+  rateLimit: RATE_LIMITS.updateVerification,
+  params: { userId: uid, secret: text(256) },
+  run: (env, input) => confirmContact(env, input, "emailCode"),
 });
 
 export const createPhoneVerification = operation({

@@ -36,7 +36,7 @@ export function copyUser(u: UserRecord): UserRecord {
 }
 
 export function copyTarget(t: TargetRecord): TargetRecord {
-  return { ...t, createdAt: date(t.createdAt), updatedAt: date(t.updatedAt) };
+  return { ...t, createdAt: date(t.createdAt), updatedAt: date(t.updatedAt), sessionId: t.sessionId ?? null };
 }
 
 export function copySession(s: SessionRecord): SessionRecord {

@@ -19,7 +19,9 @@ export class Database {
 
   readonly targetsByIdentifier = new Unique<TargetRecord>("target", (t) => t.identifier);
   readonly targetsByUser = new Group<TargetRecord>((t) => t.userId);
-  readonly targets = new Table<TargetRecord>([this.targetsByIdentifier], [this.targetsByUser]);
+  /** Push targets by their session ("" holds the unbound ones; no session has that id). */
+  readonly targetsBySession = new Group<TargetRecord>((t) => t.sessionId ?? "");
+  readonly targets = new Table<TargetRecord>([this.targetsByIdentifier], [this.targetsByUser, this.targetsBySession]);
 
   readonly sessionsByUser = new Group<SessionRecord>((s) => s.userId);
   // Not unique: the port does not promise distinct hashes, so a collision must not hide a session.

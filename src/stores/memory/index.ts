@@ -26,14 +26,19 @@ function view(db: Database, undo: UndoLog): Store {
 
     async purgeExpired(now) {
       const at = now.getTime();
-      const purge = <T extends { id: string; expire: Date }>(table: Table<T>): number => {
+      const purge = <T extends { id: string; expire: Date }>(
+        table: Table<T>,
+        remove = (id: string) => table.remove(id, undo) !== undefined,
+      ): number => {
         let removed = 0;
         for (const row of table.all()) {
-          if (row.expire.getTime() <= at && table.remove(row.id, undo) !== undefined) removed++;
+          if (row.expire.getTime() <= at && remove(row.id)) removed++;
         }
         return removed;
       };
-      return purge(db.sessions) + purge(db.tokens) + purge(db.challenges);
+      // A session goes with its push targets, as everywhere (repositories.removeSession).
+      const sessions = purge(db.sessions, (id) => repositories.removeSession(db, id, undo));
+      return sessions + purge(db.tokens) + purge(db.challenges);
     },
 
     async transaction(fn) {

@@ -87,6 +87,9 @@ export function targets(db: Database, undo: UndoLog): TargetRepository {
     async create(target) {
       db.targets.insert(copyTarget(target), undo);
     },
+    async get(id) {
+      return found(db.targets.get(id), copyTarget);
+    },
     async getByIdentifier(identifier) {
       return found(db.targets.find(db.targetsByIdentifier, identifier), copyTarget);
     },
@@ -94,8 +97,17 @@ export function targets(db: Database, undo: UndoLog): TargetRepository {
       return db.targets.select(db.targetsByUser, userId).sort(byCreation).map(copyTarget);
     },
     async update(id, patch) {
-      const allowed = { identifier: patch.identifier, updatedAt: patch.updatedAt, expired: patch.expired };
+      const allowed = {
+        identifier: patch.identifier,
+        name: patch.name,
+        updatedAt: patch.updatedAt,
+        expired: patch.expired,
+        sessionId: patch.sessionId,
+      };
       return update(db.targets, id, allowed, [], copyTarget, undo);
+    },
+    async delete(id) {
+      return db.targets.remove(id, undo) !== undefined;
     },
   };
 }
@@ -123,18 +135,25 @@ export function sessions(db: Database, undo: UndoLog): SessionRepository {
       return update(db.sessions, id, patch, ["id", "userId", "createdAt", "secretHash"], copySession, undo);
     },
     async delete(id) {
-      return db.sessions.remove(id, undo) !== undefined;
+      return removeSession(db, id, undo);
     },
     async deleteAll(userId) {
       const deleted: string[] = [];
-      for (const session of listRows(userId)) if (db.sessions.remove(session.id, undo) !== undefined) deleted.push(session.id);
+      for (const session of listRows(userId)) if (removeSession(db, session.id, undo)) deleted.push(session.id);
       return deleted;
     },
     async trim(userId, keep) {
       const rows = listRows(userId);
-      for (const session of rows.slice(0, Math.max(0, rows.length - Math.max(0, keep)))) db.sessions.remove(session.id, undo);
+      for (const session of rows.slice(0, Math.max(0, rows.length - Math.max(0, keep)))) removeSession(db, session.id, undo);
     },
   };
+}
+
+/** Deletes a session and the push targets bound to it (the SQL store's ON DELETE CASCADE); true if it was there. */
+export function removeSession(db: Database, id: string, undo: UndoLog): boolean {
+  if (db.sessions.remove(id, undo) === undefined) return false;
+  for (const target of db.targets.select(db.targetsBySession, id)) db.targets.remove(target.id, undo);
+  return true;
 }
 
 /** The single-use secret shape over one table. */
