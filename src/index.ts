@@ -77,6 +77,12 @@ export type {
   LogRecord,
   Page,
   AuthSession,
+  Condition,
+  Filter,
+  Selection,
+  ListQuery,
+  UserField,
+  IdentityField,
 } from "./ports/store";
 export type { Mailer, MailMessage, MailKind } from "./ports/mailer";
 export type { Sms, SmsMessage, SmsKind } from "./ports/sms";

@@ -77,7 +77,7 @@ export const targets = codec<TargetRecord, TargetsTable>({
     providerId: ["provider_id", nullableText],
     expired: ["expired", flag],
   },
-  frozen: ["id", "userId", "createdAt", "providerType", "name", "providerId"],
+  frozen: ["id", "userId", "createdAt", "providerType", "providerId"],
 });
 
 /** The parsed user-agent and geo columns that sessions and logs share. */

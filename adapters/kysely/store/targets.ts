@@ -1,7 +1,7 @@
 import type { TargetRepository } from "gatehouse-auth";
 import * as codecs from "./codecs";
 import type { StoreContext } from "./context";
-import { updateById } from "./rows";
+import { deleteById, getById, updateById } from "./rows";
 
 export function targets(ctx: StoreContext): TargetRepository {
   const { db } = ctx;
@@ -9,6 +9,7 @@ export function targets(ctx: StoreContext): TargetRepository {
     async create(target) {
       await db.insertInto("targets").values(codecs.targets.toRow(target)).execute();
     },
+    get: (id) => getById(ctx, "targets", codecs.targets, id),
     async getByIdentifier(identifier) {
       const row = await db.selectFrom("targets").selectAll().where("identifier", "=", identifier).executeTakeFirst();
       return row ? codecs.targets.fromRow(row) : null;
@@ -18,5 +19,6 @@ export function targets(ctx: StoreContext): TargetRepository {
       return rows.map(codecs.targets.fromRow);
     },
     update: (id, patch) => updateById(ctx, "targets", codecs.targets, id, patch),
+    delete: (id) => deleteById(ctx, "targets", id),
   };
 }
