@@ -277,14 +277,7 @@ export type UserField =
 
 /** The identity fields a list may filter and order on. */
 export type IdentityField =
-  | "id"
-  | "createdAt"
-  | "updatedAt"
-  | "userId"
-  | "provider"
-  | "providerUid"
-  | "providerEmail"
-  | "providerAccessTokenExpiry";
+  "id" | "createdAt" | "updatedAt" | "userId" | "provider" | "providerUid" | "providerEmail" | "providerAccessTokenExpiry";
 
 export interface UserRepository {
   create(user: UserRecord): Promise<void>;

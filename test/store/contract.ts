@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { StoreConflictError, TokenType } from "../../src/ports/store";
+import { listContract } from "./contract-lists";
 import type {
   AuthenticatorRecord,
   SecretRecord,
@@ -255,6 +256,8 @@ export function storeContract(name: string, makeStore: () => Promise<{ store: St
       return user;
     };
 
+    listContract({ store: () => store, makeUser });
+
     describe("store.users", () => {
       it("round-trips every field by id, e-mail and phone", async () => {
         const user = makeUser();
@@ -461,7 +464,7 @@ export function storeContract(name: string, makeStore: () => Promise<{ store: St
         const other = await seedUser();
         const target = makeTarget(user.id);
         await store.targets.create(target);
-        const smuggled = { expired: true, userId: other.id, name: "changed", providerType: "sms" } as Parameters<
+        const smuggled = { expired: true, userId: other.id, providerId: "p1", providerType: "sms" } as Parameters<
           Store["targets"]["update"]
         >[1];
         expect(await store.targets.update(target.id, smuggled)).toEqual({ ...target, expired: true });

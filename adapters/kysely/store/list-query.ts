@@ -76,7 +76,12 @@ function condition<F extends string, R>(table: ListTable<F, R>, caps: Capabiliti
     case "between":
       return sql<SqlBool>`${ref} between ${v0} and ${v1}`;
     case "contains":
-      return kind === "text" ? join(values.map((v) => like(ref, `%${likeEscape(String(v))}%`)), "or") : FALSE;
+      return kind === "text"
+        ? join(
+            values.map((v) => like(ref, `%${likeEscape(String(v))}%`)),
+            "or",
+          )
+        : FALSE;
     case "startsWith":
       return kind === "text" ? like(ref, `${likeEscape(String(v0))}%`) : FALSE;
     case "endsWith":
@@ -85,8 +90,16 @@ function condition<F extends string, R>(table: ListTable<F, R>, caps: Capabiliti
 }
 
 function filter<F extends string, R>(table: ListTable<F, R>, caps: Capabilities, f: Filter<F>): Bool {
-  if ("or" in f) return join(f.or.map((n) => filter(table, caps, n)), "or");
-  if ("and" in f) return join(f.and.map((n) => filter(table, caps, n)), "and");
+  if ("or" in f)
+    return join(
+      f.or.map((n) => filter(table, caps, n)),
+      "or",
+    );
+  if ("and" in f)
+    return join(
+      f.and.map((n) => filter(table, caps, n)),
+      "and",
+    );
   return condition(table, caps, f);
 }
 
@@ -127,7 +140,11 @@ function keys<F extends string, R>(table: ListTable<F, R>, caps: Capabilities, q
       nullable: true,
     };
   };
-  return [...query.order.map((o) => key(o.field, o.desc)), { ...key("createdAt" as F, false), nullable: false }, { ...key("id" as F, false), nullable: false }];
+  return [
+    ...query.order.map((o) => key(o.field, o.desc)),
+    { ...key("createdAt" as F, false), nullable: false },
+    { ...key("id" as F, false), nullable: false },
+  ];
 }
 
 /** ORDER BY clauses, nulls first ascending and last descending on every dialect. */

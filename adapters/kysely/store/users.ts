@@ -69,13 +69,14 @@ export function users(ctx: StoreContext): UserRepository {
       return page.reverse ? users.reverse() : users;
     },
     async countMatching(selection, cap) {
-      // Counting stops at the cap: a subquery limited to `cap` rows, however many match.
-      const capped = untyped.selectFrom("users").select("id").where(where(USERS, ctx.caps, selection)).limit(cap).as("capped");
-      const row = await untyped
-        .selectFrom(capped)
-        .select((eb) => eb.fn.countAll().as("n"))
-        .executeTakeFirstOrThrow();
-      return Number(row.n);
+      // At most `cap` ids are read, however many rows match (a subquery would meet the table prefix twice).
+      const rows = await untyped
+        .selectFrom("users")
+        .select("id")
+        .where(where(USERS, ctx.caps, selection))
+        .limit(cap)
+        .execute();
+      return rows.length;
     },
     // The schema's ON DELETE CASCADE removes everything the user owned (adapters/kysely/migrations.ts).
     delete: (id) => deleteById(ctx, "users", id),
