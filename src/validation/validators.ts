@@ -76,6 +76,12 @@ export const newPassword = z
   .describe(passwordDictionaryDescription);
 dictionaryChecked.add(newPassword);
 
+/** Marks another schema of a new password (optional, or allowing `""`) for the dictionary check too. */
+export function checkedAgainstDictionary<T extends z.ZodType>(schema: T): T {
+  dictionaryChecked.add(schema);
+  return schema;
+}
+
 /** A string of 1..max characters, counted as code points. */
 export function text(max: number) {
   return z

@@ -1,9 +1,8 @@
 import { AppwriteError } from "../../errors";
 import { constantTimeEqual, sha256Hex } from "../../crypto/hash";
 import { uniqueId } from "../../crypto/ids";
-import { randomHex } from "../../crypto/random";
 import { newTotpSecret, totpStep, totpUri, verifyTotp } from "../../crypto/totp";
-import type { ChallengeRecord, RecoveryCodeRecord, SessionRecord, UserRecord } from "../../ports/store";
+import type { ChallengeRecord, SessionRecord, UserRecord } from "../../ports/store";
 import { toAccount } from "../../models/account";
 import { toChallenge, toMfaFactors } from "../../models/mfa";
 import { toSession } from "../../models/session";
@@ -14,9 +13,9 @@ import { noContent, ok, operation, type Env } from "../operation";
 import { lifetimeMs, TOKEN_KINDS } from "../token-kinds";
 import { RATE_LIMITS } from "../rate-limits";
 import { factorNames, secondFactors, totpAuthenticator } from "../factors";
+import { newRecoveryCodes } from "../recovery-codes";
 
 const MFA = "/account/mfa";
-const RECOVERY_CODE_COUNT = 6;
 
 /** The session that authenticated the request; MFA state lives on it (not reachable under JWT). */
 function currentSession(env: Env): SessionRecord {
@@ -32,18 +31,6 @@ async function addFactors(env: Env, session: SessionRecord, factors: string[], c
   const merged = [...new Set([...session.factors, ...factors])];
   const patch = { factors: merged, updatedAt: env.now, ...(challenged ? { mfaUpdatedAt: env.now } : {}) };
   return (await env.deps.store.sessions.update(session.id, patch)) ?? { ...session, ...patch };
-}
-
-/** Six codes of 10 lowercase hex characters, as Appwrite's: hashed for redemption, sealed for display. */
-function newRecoveryCodes(env: Env, user: UserRecord): { codes: string[]; records: RecoveryCodeRecord[] } {
-  const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => randomHex(5));
-  const records = codes.map((code) => ({
-    userId: user.id,
-    codeHash: sha256Hex(code),
-    sealedCode: env.deps.seal.seal(code),
-    createdAt: env.now,
-  }));
-  return { codes, records };
 }
 
 export const updateMFA = operation({
