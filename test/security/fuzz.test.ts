@@ -39,6 +39,8 @@
  *      a SQLite file locked by another process neither stalls the event loop nor answers 500. (items 7, 8)
  *  P12 a huge value (16–160 KB) in any header the handler reads costs bounded time and never a 500:
  *      the in-process handler (Next, fetch runtimes) has no header-size limit of its own.
+ *  P13 every Users API route (`/users…`) with the API key, so hostile queries, search terms,
+ *      labels, ranges and target identifiers get past the scope check: the checks of P1.
  *
  * In a printed counterexample `$SESSION`, `$SESSION_ID`, `$JWT` and `$USER_ID` stand for the
  * owner's credentials (fuzz-harness.ts OWNER), filled in when the request is sent.
@@ -75,6 +77,7 @@ import {
   pct,
   plainRequest,
   plausibleEntries,
+  requestShape,
   routeRequest,
   routes,
   type Value,
@@ -138,6 +141,28 @@ describe("P1: every route answers hostile input safely", () => {
       TEST_TIMEOUT,
     );
   });
+});
+
+describe("P13: the Users API with a key answers hostile input safely", () => {
+  routes
+    .filter(([, template]) => template.startsWith("/users"))
+    .forEach((route, index) => {
+      const [method, template] = route;
+      it(
+        `${method} ${template}`,
+        async () => {
+          const request = requestShape(route).map((shape) => buildRequest(route, { ...shape, credential: "key" }));
+          await fc.assert(
+            fc.asyncProperty(request, async (spec) => {
+              await h.reset();
+              await sendChecked(h, spec);
+            }),
+            params(Math.max(10, Math.ceil(RUNS / 2)), 5_000 + index),
+          );
+        },
+        TEST_TIMEOUT,
+      );
+    });
 });
 
 // ---------------------------------------------------------------------------------------------
