@@ -49,7 +49,7 @@ export async function execute<S extends ParamShape, R>(
 
     const scopes: readonly string[] = typeof op.scope === "string" ? [op.scope] : op.scope;
     if (!scopes.some((scope) => caller.scopes.has(scope))) {
-      const who = caller.user?.email || caller.key?.email || "User";
+      const who = caller.user?.email || "User";
       throw new AppwriteError("general_unauthorized_scope", `${who} (role: ${caller.role}) missing scope (${scopes[0]})`);
     }
     // Signed-in operations are typed with a non-null user (SignedInEnv); this keeps that true

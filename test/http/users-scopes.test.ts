@@ -38,7 +38,7 @@ afterAll(() => s.close());
 describe.each(SDKS)("Users API scopes through %s", (sdk) => {
   const as = (key: string, extra: { session?: string } = {}) => usersSdk(sdk, s.endpoint, key, extra);
   const scopeError = (key: string | null, scope: string) =>
-    `${key === null ? "User (role: guests)" : "app.test-project@service.localhost (role: applications)"} missing scope (${scope})`;
+    `User (role: ${key === null ? "guests" : "applications"}) missing scope (${scope})`;
 
   async function newUser() {
     return as(ADMIN_KEY).call("create", { userId: uniqueId("u"), email: uniqueEmail("u"), password: PASSWORD });
