@@ -22,6 +22,11 @@ import {
 export const DEFAULT_LIMIT = 25;
 /** Appwrite counts matches up to this many (`total` says 5000 when more match). */
 export const TOTAL_CAP = 5000;
+/**
+ * The largest page a Users API list returns. Appwrite sets none; Gatehouse bounds what one
+ * request may load (each user comes with its targets), and a client pages with cursors.
+ */
+export const MAX_PAGE = 5000;
 
 export type AttributeKind = "text" | "datetime" | "boolean" | "array";
 
@@ -100,6 +105,7 @@ export async function listQuery<F extends string, R extends object>(request: Lis
       return { field, desc: q.method === "orderDesc", attribute: q.attribute ?? "$sequence" };
     });
   const { limit, offset } = page(parsed, DEFAULT_LIMIT);
+  if (limit > MAX_PAGE) throw fail(`Invalid limit: Value must be a valid range between 1 and ${MAX_PAGE.toLocaleString("en")}`);
   const query: ListQuery<F, R> = {
     filters,
     search: searchWords(request.search),

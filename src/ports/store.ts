@@ -307,6 +307,8 @@ export interface TargetRepository {
   getByIdentifier(identifier: string): Promise<TargetRecord | null>;
   /** The user's targets, oldest first. */
   list(userId: string): Promise<TargetRecord[]>;
+  /** The targets of all these users (a page of a user list), oldest first. */
+  listFor(userIds: readonly string[]): Promise<TargetRecord[]>;
   update(id: string, patch: TargetPatch): Promise<TargetRecord | null>;
   delete(id: string): Promise<boolean>;
 }
@@ -445,7 +447,7 @@ type StoreRootMethod = Exclude<keyof Store, StoreGroup>;
 /** Every method of `Store`, per group, so a config check can name what a custom store lacks. */
 export const STORE_SHAPE = {
   users: ["create", "get", "getByEmail", "getByPhone", "update", "count", "find", "countMatching", "delete"],
-  targets: ["create", "get", "getByIdentifier", "list", "update", "delete"],
+  targets: ["create", "get", "getByIdentifier", "list", "listFor", "update", "delete"],
   sessions: ["create", "findAuth", "get", "list", "update", "delete", "deleteAll", "trim"],
   tokens: ["create", "get", "consume", "addAttempt", "list"],
   challenges: ["create", "get", "consume", "addAttempt"],

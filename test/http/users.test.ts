@@ -162,6 +162,9 @@ describe.each(SDKS)("Users API through %s", (sdk) => {
       await expectAppwriteError(u.call("list", { queries: [u.Query.search("name", "x")] }), "general_query_invalid", 400);
       await expectAppwriteError(u.call("list", { queries: ["not json"] }), "general_argument_invalid", 400);
       await expectAppwriteError(u.call("list", { search: "x".repeat(257) }), "general_argument_invalid", 400);
+      // A page is at most 5000 users (Appwrite sets no bound): one request cannot load the whole table.
+      await expectAppwriteError(u.call("list", { queries: [u.Query.limit(5001)] }), "general_argument_invalid", 400);
+      expect((await u.call("list", { queries: [...mine, u.Query.limit(5000)] })).users).toHaveLength(3);
       // Ordering by an attribute that is null on the cursor's user.
       const noPhone = await u.call("create", { userId: uniqueId("np") });
       await expectAppwriteError(

@@ -197,6 +197,12 @@ export function listContract(deps: ListDeps): void {
       await store.targets.create(target);
       expect((await store.targets.update(target.id, { name: "phone" }))?.name).toBe("phone");
       expect((await store.targets.get(target.id))?.name).toBe("phone");
+      const other = deps.makeUser({ id: id("u"), phone: null });
+      await store.users.create(other);
+      const theirs = { ...target, id: id("t"), userId: other.id, identifier: id("push"), createdAt: at(-1000) };
+      await store.targets.create(theirs);
+      expect((await store.targets.listFor([user.id, other.id, user.id, id("none")])).map((t) => t.id)).toEqual([theirs.id, target.id]);
+      expect(await store.targets.listFor([])).toEqual([]);
       expect(await store.targets.delete(target.id)).toBe(true);
       expect(await store.targets.delete(target.id)).toBe(false);
       expect(await store.targets.get(target.id)).toBeNull();

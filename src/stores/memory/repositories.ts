@@ -127,6 +127,12 @@ export function targets(db: Database, undo: UndoLog): TargetRepository {
     async list(userId) {
       return db.targets.select(db.targetsByUser, userId).sort(byCreation).map(copyTarget);
     },
+    async listFor(userIds) {
+      return [...new Set(userIds)]
+        .flatMap((id) => db.targets.select(db.targetsByUser, id))
+        .sort(byCreation)
+        .map(copyTarget);
+    },
     async update(id, patch) {
       const allowed = { identifier: patch.identifier, name: patch.name, updatedAt: patch.updatedAt, expired: patch.expired };
       return update(db.targets, id, allowed, [], copyTarget, undo);

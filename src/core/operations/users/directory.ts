@@ -52,7 +52,14 @@ export const list = operation({
       cursorMissing: (id) => `User '${id}' for the 'cursor' value not found.`,
     });
     const [users, count] = await Promise.all([store.users.find(query), input.total ? store.users.countMatching(query, TOTAL_CAP) : 0]);
-    const models = await Promise.all(users.map(async (user) => toUser(user, await store.targets.list(user.id))));
+    // The page's targets in one read, not one per user.
+    const targets = users.length > 0 ? await store.targets.listFor(users.map((user) => user.id)) : [];
+    const models = users.map((user) =>
+      toUser(
+        user,
+        targets.filter((t) => t.userId === user.id),
+      ),
+    );
     return ok({ total: count, users: models });
   },
 });
