@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { resolveConfig, type GatehouseConfig } from "../config";
 import { argon2Hasher } from "../crypto/argon2-hasher";
+import { withImportedHashes } from "../crypto/imported-hashes";
 import { sha256Hex } from "../crypto/hash";
 import { randomHex } from "../crypto/random";
 import { sealer } from "../crypto/seal";
@@ -29,6 +30,7 @@ import * as userDirectoryOps from "./operations/users/directory";
 import * as userSessionOps from "./operations/users/sessions";
 import * as userMfaOps from "./operations/users/mfa";
 import * as userTargetOps from "./operations/users/targets";
+import * as userImportOps from "./operations/users/imports";
 import { TRUSTED_SERVER } from "./context";
 
 /** What log entries call a key configured without a `name`. */
@@ -44,6 +46,7 @@ export const userOperations = {
   ...userSessionOps,
   ...userMfaOps,
   ...userTargetOps,
+  ...userImportOps,
 };
 type UserOperations = typeof userOperations;
 type PrefixedUserOperations = { [K in keyof UserOperations as `users.${K & string}`]: UserOperations[K] };
@@ -116,7 +119,8 @@ export interface AccountService extends AccountMethods {
  */
 export function createAccountService(input: GatehouseConfig): AccountService {
   const config = resolveConfig(input);
-  const hasher = config.passwordHasher ?? argon2Hasher();
+  // Imported MD5 and SHA digests (the Users API's /users/md5, /users/sha) verify too, once.
+  const hasher = withImportedHashes(config.passwordHasher ?? argon2Hasher());
   // Made now, so the first login for an unknown address costs no more than a wrong password does.
   const dummy = hasher.hash(randomHex(16));
   dummy.catch(() => {});

@@ -73,13 +73,20 @@ export interface UsersSdk {
   guest(): node16.Account;
 }
 
-export function usersSdk(sdk: SdkName, endpoint: string, key: string, extra: { session?: string } = {}): UsersSdk {
+export function usersSdk(
+  sdk: SdkName,
+  endpoint: string,
+  key: string,
+  extra: { session?: string } = {},
+  /** Parameter orders of further methods (the hash imports). */
+  more: Record<string, readonly string[]> = {},
+): UsersSdk {
   const lib = (sdk === "node-appwrite 16" ? node16 : node27) as typeof node16;
   const client = new lib.Client().setEndpoint(endpoint).setProject(PROJECT).setKey(key);
   if (extra.session) client.setSession(extra.session);
   const users = new lib.Users(client) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
   const call: Call = (method, params = {}) => {
-    const order = ORDER[method];
+    const order = more[method] ?? ORDER[method];
     if (!order) throw new Error(`no parameter order for Users.${method}`);
     if (sdk === "node-appwrite 27") {
       const name = LATEST_NAME[method] ?? method;

@@ -1,7 +1,5 @@
 import { AppwriteError } from "../../../errors";
-import { uniqueId } from "../../../crypto/ids";
-import type { TargetProviderType, TargetRecord, UserPatch } from "../../../ports/store";
-import { toUser } from "../../../models/user";
+import type { TargetProviderType, UserPatch } from "../../../ports/store";
 import { conflictAs } from "../../store-conflicts";
 import { assoc, boolean, customId, email, optional, phone, text, uid, withDefault } from "../../../validation/validators";
 import {
@@ -17,8 +15,8 @@ import { audit } from "../../audit";
 import { noContent, ok, operation, type Env } from "../../operation";
 import { checkHistory, checkPersonalData, nextHistory } from "../../passwords";
 import { endSessionsAfterPasswordChange } from "../../session-invalidation";
-import { checkUserLimit, newTarget, newUser } from "../../users";
-import { loadUser, saveUser, userModel } from "./common";
+import { newTarget } from "../../users";
+import { insertUser, loadUser, newUserId, saveUser, userModel } from "./common";
 
 const USER = "/users/:userId";
 
@@ -34,38 +32,11 @@ export const create = operation({
     name: withDefault(text(128), ""),
   },
   async run(env, input) {
-    const { store, hasher } = env.deps;
-    await checkUserLimit(env);
-    // Unlike a sign-up, an administrator may learn that an OAuth identity holds the address.
-    if (input.email && (await store.identities.findByEmail(input.email)).length > 0) throw new AppwriteError("user_email_already_exists");
-    const id = input.userId === "unique()" ? uniqueId(env.now.getTime()) : input.userId;
+    const id = newUserId(env, input.userId);
     const contact = { id, email: input.email ?? null, name: input.name, phone: input.phone ?? null };
     if (input.password) checkPersonalData(env.deps, input.password, contact);
-    const hash = input.password ? await hasher.hash(input.password) : null;
-    const user = newUser(env, {
-      ...contact,
-      passwordHash: hash,
-      passwordUpdatedAt: hash ? env.now : null,
-      passwordHistory: hash ? nextHistory(env.deps, [], hash) : [],
-    });
-    // A target whose address another record holds already is not made (Appwrite attaches it;
-    // Gatehouse never shows one user another's target). Checked before the transaction: a failed
-    // insert inside it would abort the whole PostgreSQL transaction.
-    const targets: TargetRecord[] = [];
-    for (const [type, identifier] of [
-      ["email", user.email],
-      ["sms", user.phone],
-    ] as const) {
-      if (identifier && !(await store.targets.getByIdentifier(identifier))) targets.push(newTarget(env, id, type, identifier));
-    }
-    await conflictAs("user_already_exists", () =>
-      store.transaction(async (tx) => {
-        await tx.users.create(user);
-        for (const t of targets) await tx.targets.create(t);
-      }),
-    );
-    await audit(env, "user.create", user, `user/${id}`);
-    return ok(toUser(user, targets), 201);
+    const hash = input.password ? await env.deps.hasher.hash(input.password) : null;
+    return insertUser(env, contact, hash);
   },
 });
 
