@@ -86,6 +86,9 @@ export function listContract(deps: ListDeps): void {
       // Labels match whole and case-sensitively, never as a substring.
       expect(await find({ field: "labels", op: "contains", values: ["od"] })).toEqual([]);
       expect(await find({ field: "labels", op: "contains", values: ["ODD"] })).toEqual([]);
+      // A list is never null, even an empty one.
+      expect(await find({ field: "labels", op: "isNull", values: [] })).toEqual([]);
+      expect(await find({ field: "labels", op: "isNotNull", values: [] })).toEqual(ids(users));
       expect(
         await find({
           or: [

@@ -46,6 +46,8 @@ function condition<F extends string, R>(table: ListTable<F, R>, caps: Capabiliti
   const [column, kind] = table.columns[c.field];
   const ref = sql.ref(column);
   if (kind === "json-array") {
+    // An array is never null (as in src/stores/memory/list-query.ts); only `contains` looks inside.
+    if (c.op === "isNotNull") return TRUE;
     if (c.op !== "contains") return FALSE;
     return join(
       c.values.map((v) => caps.jsonArrayHas(column, String(v)) as Bool),

@@ -26,7 +26,8 @@ function compare(a: Value, b: Value): number {
 function test<F extends string, R>(row: R, c: Condition<F>, read: Reader<F, R>): boolean {
   const value = read(row, c.field);
   const values = c.values.map(scalar);
-  if (Array.isArray(value)) return c.op === "contains" ? values.some((v) => value.includes(String(v))) : false;
+  // An array is never null (an empty one is empty, not null), and only `contains` looks inside it.
+  if (Array.isArray(value)) return c.op === "contains" ? values.some((v) => value.includes(String(v))) : c.op === "isNotNull";
   switch (c.op) {
     case "isNull":
       return value === null;
