@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppwriteError } from "gatehouse-auth";
+import * as node16 from "node-appwrite";
 import * as node27 from "node-appwrite-latest";
 import { API_KEY, PROJECT, startServer, type TestServer } from "../helpers/server";
 import { expectAppwriteError } from "../helpers/sdk";
@@ -124,15 +125,16 @@ function usersSdkWithout(sdk: (typeof SDKS)[number]) {
 
 /** `Users` of this SDK sent with a user's session or JWT instead of a key. */
 function sessionUsers(sdk: (typeof SDKS)[number], credentials: { session?: string; jwt?: string }) {
-  // node-appwrite 16 and 27 send the same request for these calls; 27's object form is used.
-  void sdk;
+  const lib = (sdk === "node-appwrite 16" ? node16 : node27) as typeof node16;
   return {
+    // Only `list`, `get` and `listTargets` are called this way: `userId` is their one positional parameter.
     call: async (method: string, params: Record<string, unknown> = {}) => {
-      const client = new node27.Client().setEndpoint(s.endpoint).setProject(PROJECT);
+      const client = new lib.Client().setEndpoint(s.endpoint).setProject(PROJECT);
       if (credentials.session) client.setSession(credentials.session);
       if (credentials.jwt) client.setJWT(credentials.jwt);
-      const users = new node27.Users(client) as unknown as Record<string, (p?: unknown) => Promise<unknown>>;
-      return users[method]!.call(users, params);
+      const users = new lib.Users(client) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+      const args = sdk === "node-appwrite 27" ? [params] : params.userId === undefined ? [] : [params.userId];
+      return users[method]!.call(users, ...args);
     },
   };
 }
