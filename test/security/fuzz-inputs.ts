@@ -554,6 +554,9 @@ function pathValue(name: string): fc.Arbitrary<string> {
     projectId: [PROJECT, "other"],
     sessionId: ["current", "$SESSION_ID", "unknown"],
     identityId: ["abc", "$USER_ID"],
+    // The Users API's paths: the owner most of the time, so requests reach the route's own code.
+    userId: ["$USER_ID", "$USER_ID", "unknown"],
+    targetId: ["unknown", "$USER_ID"],
   };
   return fc.oneof(
     { weight: 3, arbitrary: fc.constantFrom(...(Object.hasOwn(known, name) ? known[name]! : ["x"])) },

@@ -76,6 +76,7 @@ import {
   loneSurrogate,
   pct,
   plainRequest,
+  paramEntries,
   plausibleEntries,
   requestShape,
   routeRequest,
@@ -151,7 +152,11 @@ describe("P13: the Users API with a key answers hostile input safely", () => {
       it(
         `${method} ${template}`,
         async () => {
-          const request = requestShape(route).map((shape) => buildRequest(route, { ...shape, credential: "key" }));
+          // Half the requests carry only plausible parameters, so that the routes' own code runs too.
+          const entries = fc.oneof(plausibleEntries(route[2]), paramEntries(route[2]));
+          const request = fc
+            .tuple(requestShape(route), entries)
+            .map(([shape, params]) => buildRequest(route, { ...shape, entries: params, credential: "key" }));
           await fc.assert(
             fc.asyncProperty(request, async (spec) => {
               await h.reset();
