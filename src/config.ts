@@ -37,14 +37,21 @@ const apiKeySchema = z.union(
     z.string().min(16, "an API key must be at least 16 characters"),
     z.object({
       secret: z.string().min(16, "an API key must be at least 16 characters"),
-      /** Scopes the key holds; only `sessions.write` matters to the Account API. */
+      /**
+       * Scopes the key holds: `sessions.write` for the Account API's server calls; the Users API
+       * needs `users.read`, `users.write` (and takes `targets.read`, `targets.write`,
+       * `sessions.read` where Appwrite does). Without `scopes` a key holds `sessions.write` only.
+       */
       scopes: z.array(z.string()).default(["sessions.write"]),
       expire: z.date().optional(),
+      /** The actor the user's security log names for this key's writes (default "API key"). */
+      name: z.string().min(1).max(128).optional(),
     }),
   ],
   {
     // A key read from an unset environment variable arrives as undefined: say what was expected.
-    error: "must be a string of at least 16 characters, or { secret, scopes?, expire? } (is the environment variable holding it set?)",
+    error:
+      "must be a string of at least 16 characters, or { secret, scopes?, expire?, name? } (is the environment variable holding it set?)",
   },
 );
 

@@ -104,6 +104,13 @@ export const errorCatalogue = {
   user_phone_already_verified: [409, "User phone is already verified"],
   user_target_already_exists: [409, "A target with the same ID already exists."],
   user_target_not_found: [404, "The target could not be found."],
+  provider_not_found: [404, "Provider with the requested ID could not be found."],
+  provider_incorrect_type: [400, "Provider with the requested ID is of the incorrect type."],
+  general_invalid_email: [400, "Value must be a valid email address."],
+  general_invalid_phone: [
+    400,
+    "Value must be a valid phone number. Format this number with a leading '+' and a country code, e.g., +16175551212.",
+  ],
   user_key_and_session_set: [
     403,
     "API key and session used in the same request. Use either `setSession` or `setKey`. Learn about which authentication method to use in the SSR docs: https://appwrite.io/docs/products/auth/server-side-rendering",

@@ -3,7 +3,7 @@
 
 // The service
 export { createAccountService } from "./core/service";
-export type { AccountService, AccountMethods, OperationName, InputOf, InputArgs, ResultOf } from "./core/service";
+export type { AccountService, AccountMethods, UserMethods, OperationName, InputOf, InputArgs, ResultOf } from "./core/service";
 export type { RequestContext, Outcome } from "./core/context";
 export { resolveConfig } from "./config";
 export type { GatehouseConfig, ResolvedConfig } from "./config";
@@ -40,6 +40,7 @@ export type { MailTemplate, MailTemplates, SmsTemplates, MessageVariables } from
 
 // Wire models
 export type { AccountModel } from "./models/account";
+export type { UserModel } from "./models/user";
 export type { SessionModel } from "./models/session";
 export type { TokenModel } from "./models/token";
 
@@ -78,6 +79,12 @@ export type {
   Page,
   AuthSession,
   AuthSessionRecord,
+  Condition,
+  Filter,
+  Selection,
+  ListQuery,
+  UserField,
+  IdentityField,
 } from "./ports/store";
 export type { Mailer, MailMessage, MailKind } from "./ports/mailer";
 export type { Sms, SmsMessage, SmsKind } from "./ports/sms";

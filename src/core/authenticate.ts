@@ -1,6 +1,6 @@
 import { AppwriteError } from "../errors";
 import { constantTimeEqual, sha256Hex } from "../crypto/hash";
-import type { Caller, RequestContext } from "./context";
+import { TRUSTED_SERVER, type Caller, type RequestContext } from "./context";
 import type { Deps } from "./deps";
 import { decodeSessionValue } from "./session-value";
 import { verifySessionJwt } from "../crypto/jwt";
@@ -8,6 +8,16 @@ import { verifySessionJwt } from "../crypto/jwt";
 const GUEST_SCOPES: ReadonlySet<string> = new Set(["sessions.write", "public"]);
 const USER_SCOPES: ReadonlySet<string> = new Set(["sessions.write", "public", "account"]);
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** The application's own code calling `service.users.*` (TRUSTED_SERVER) holds every key scope. */
+const SERVER_SCOPES: ReadonlySet<string> = new Set([
+  "sessions.write",
+  "public",
+  "users.read",
+  "users.write",
+  "sessions.read",
+  "targets.read",
+  "targets.write",
+]);
 
 /**
  * Resolves who is calling: the session value, then the JWT, then the API key. A malformed or
@@ -70,7 +80,14 @@ export async function authenticate(deps: Deps, ctx: RequestContext, now: Date): 
       targets: [],
       session: null,
       scopes: new Set([...match.scopes, "global", "health.read", "graphql"]),
+      key: { name: match.name, email: `app.${deps.config.projectId}@service.${ctx.hostname ?? "localhost"}` },
     };
+  }
+
+  if (ctx[TRUSTED_SERVER] === true && !ctx.key) {
+    if (caller.user) throw new AppwriteError("user_key_and_session_set");
+    const key = { name: "server", email: `app.${deps.config.projectId}@service.${ctx.hostname ?? "localhost"}` };
+    caller = { role: "applications", user: null, targets: [], session: null, scopes: SERVER_SCOPES, key };
   }
 
   // accessedAt is written at most once a day per user: reads stay read-only.

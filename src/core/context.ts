@@ -1,7 +1,15 @@
 import type { AuthenticatorRecord, AuthSessionRecord, TargetRecord, UserRecord } from "../ports/store";
 
+/**
+ * Marks a direct call of `service.users.*` from the application's own code: it runs as the
+ * server, with every Users API scope. A symbol, so nothing parsed from a request can carry it.
+ */
+export const TRUSTED_SERVER: unique symbol = Symbol("gatehouse.trustedServer");
+
 /** What the caller brings: credentials and where the request comes from. */
 export interface RequestContext {
+  /** Set by `service.users.*` only (see TRUSTED_SERVER). */
+  [TRUSTED_SERVER]?: true;
   /** The session value (base64 JSON) from a cookie, `X-Appwrite-Session` or `X-Fallback-Cookies`. */
   session?: string | null;
   /** `X-Appwrite-JWT`. */
@@ -44,6 +52,11 @@ export interface Caller {
   /** The session a JWT was minted from, when a JWT authenticated the request. */
   jwtSessionId?: string;
   scopes: ReadonlySet<string>;
+  /**
+   * The API key a request runs as (role `applications`): the actor its log entries name, as
+   * Appwrite names a key (its name, and `app.<projectId>@service.<hostname>`).
+   */
+  key?: { name: string; email: string };
   /** Memoised lookup of the user's TOTP authenticator (the MFA gate and MFA routes share it). */
   authenticator?: AuthenticatorRecord | null;
 }

@@ -11,6 +11,8 @@ export interface ApiKey {
   hash: string;
   scopes: ReadonlySet<string>;
   expire?: Date;
+  /** What log entries call the key (config `name`, else "API key"). */
+  name: string;
 }
 
 /** Everything an operation may use, resolved once when the service is created. */

@@ -7,9 +7,12 @@ import type { RateLimitRule } from "./rate-limits";
 
 /**
  * The scope a route demands: guests hold `sessions.write` and `public`, signed-in users also
- * `account`, API keys their configured scopes (src/core/authenticate.ts).
+ * `account`, API keys their configured scopes (src/core/authenticate.ts). The Users API's scopes
+ * are held by API keys only, so no session or JWT ever reaches a `/users` route.
  */
-export type Scope = "account" | "sessions.write" | "public";
+export type Scope = "account" | "sessions.write" | "public" | AdminScope;
+/** Appwrite's project-key scopes of the Users API (`sessions.read` is Appwrite 1.9's). */
+export type AdminScope = "users.read" | "users.write" | "sessions.read" | "targets.read" | "targets.write";
 export type AuthMethod = keyof ResolvedConfig["auth"]["methods"];
 
 /** A route's counters; every route's figures are in src/core/rate-limits.ts. */
@@ -58,7 +61,11 @@ export interface OperationSpec<S extends ParamShape, R, Sc extends Scope = Scope
   aliases?: readonly `${HttpMethod} /${string}`[];
   /** The response's wire model, when older SDKs need it filtered (src/http/response-format.ts). */
   model?: ResponseModel;
-  scope: Sc;
+  /**
+   * The scope the caller must hold; a list means any one of them (Appwrite 1.6 and 1.9 name some
+   * Users API scopes differently, and a route accepts either generation's).
+   */
+  scope: Sc | readonly [Sc, ...Sc[]];
   /** Exempt from the MFA gate (`needsMoreFactors` in src/core/pipeline.ts). */
   skipsMfaGate?: boolean;
   /** Needs an MFA challenge passed in the last 30 minutes. */

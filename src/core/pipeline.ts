@@ -47,9 +47,10 @@ export async function execute<S extends ParamShape, R>(
     const now = new Date(deps.clock.now());
     const caller = await authenticate(deps, ctx, now);
 
-    if (!caller.scopes.has(op.scope)) {
+    const scopes: readonly string[] = typeof op.scope === "string" ? [op.scope] : op.scope;
+    if (!scopes.some((scope) => caller.scopes.has(scope))) {
       const who = caller.user?.email || "User";
-      throw new AppwriteError("general_unauthorized_scope", `${who} (role: ${caller.role}) missing scope (${op.scope})`);
+      throw new AppwriteError("general_unauthorized_scope", `${who} (role: ${caller.role}) missing scope (${scopes[0]})`);
     }
     // Signed-in operations are typed with a non-null user (SignedInEnv); this keeps that true
     // whatever scopes a caller is given.

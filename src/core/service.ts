@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { resolveConfig, type GatehouseConfig } from "../config";
 import { argon2Hasher } from "../crypto/argon2-hasher";
+import { withImportedHashes } from "../crypto/imported-hashes";
 import { sha256Hex } from "../crypto/hash";
 import { randomHex } from "../crypto/random";
 import { sealer } from "../crypto/seal";
@@ -27,8 +28,36 @@ import * as targetOps from "./operations/targets";
 import * as oauth2Ops from "./operations/oauth2";
 import * as oauth2MockOps from "./operations/oauth2-mock";
 import * as idTokenOps from "./operations/id-token";
+import * as userProfileOps from "./operations/users/profile";
+import * as userDirectoryOps from "./operations/users/directory";
+import * as userSessionOps from "./operations/users/sessions";
+import * as userMfaOps from "./operations/users/mfa";
+import * as userTargetOps from "./operations/users/targets";
+import * as userImportOps from "./operations/users/imports";
+import { TRUSTED_SERVER } from "./context";
 
-/** Every operation the service offers, by method name. */
+/** What log entries call a key configured without a `name`. */
+const DEFAULT_KEY_NAME = "API key";
+
+const { remove: deleteUser, ...userProfile } = userProfileOps;
+
+/** The Users API's operations, by the name of their method on node-appwrite's `Users`. */
+export const userOperations = {
+  ...userProfile,
+  delete: deleteUser,
+  ...userDirectoryOps,
+  ...userSessionOps,
+  ...userMfaOps,
+  ...userTargetOps,
+  ...userImportOps,
+};
+type UserOperations = typeof userOperations;
+type PrefixedUserOperations = { [K in keyof UserOperations as `users.${K & string}`]: UserOperations[K] };
+const prefixedUserOperations = Object.fromEntries(
+  Object.entries(userOperations).map(([name, op]) => [`users.${name}`, op]),
+) as PrefixedUserOperations;
+
+/** Every operation the service offers, by method name (`users.<name>` for the Users API). */
 export const operations = {
   ...accountOps,
   ...sessionOps,
@@ -43,8 +72,11 @@ export const operations = {
   ...oauth2Ops,
   ...oauth2MockOps,
   ...idTokenOps,
+  ...prefixedUserOperations,
 };
 export type OperationName = keyof typeof operations;
+/** The Account API's operations: the service's own methods. */
+export type AccountOperationName = Exclude<OperationName, `users.${string}`>;
 
 type ShapeInput<S extends ParamShape> = z.input<z.ZodObject<S>>;
 type SpecOf<K extends OperationName> = (typeof operations)[K];
@@ -63,9 +95,16 @@ type MethodOf<O> =
       : (input: ShapeInput<S>, ctx?: RequestContext) => Promise<R>
     : never;
 
-export type AccountMethods = { [K in OperationName]: MethodOf<(typeof operations)[K]> };
+export type AccountMethods = { [K in AccountOperationName]: MethodOf<(typeof operations)[K]> };
+/** `service.users`: the Users API, one method per `Users` method of node-appwrite. */
+export type UserMethods = { [K in keyof UserOperations]: MethodOf<UserOperations[K]> };
 
 export interface AccountService extends AccountMethods {
+  /**
+   * The Users API for backend code. Called without `ctx.key` a method runs as the server itself,
+   * with every Users API scope; with `ctx.key` it runs as that key, scopes and all.
+   */
+  readonly users: UserMethods;
   /** The validated configuration, defaults filled in. */
   readonly config: Deps["config"];
   /**
@@ -89,15 +128,21 @@ export interface AccountService extends AccountMethods {
  */
 export function createAccountService(input: GatehouseConfig): AccountService {
   const config = resolveConfig(input);
-  const hasher = config.passwordHasher ?? argon2Hasher();
+  // Imported MD5 and SHA digests (the Users API's /users/md5, /users/sha) verify too, once.
+  const hasher = withImportedHashes(config.passwordHasher ?? argon2Hasher());
   // Made now, so the first login for an unknown address costs no more than a wrong password does.
   const dummy = hasher.hash(randomHex(16));
   dummy.catch(() => {});
   let dictionary: Set<string> | null = null;
   const apiKeys: ApiKey[] = config.apiKeys.map((key) =>
     typeof key === "string"
-      ? { hash: sha256Hex(key), scopes: new Set(["sessions.write"]) }
-      : { hash: sha256Hex(key.secret), scopes: new Set(key.scopes), ...(key.expire ? { expire: key.expire } : {}) },
+      ? { hash: sha256Hex(key), scopes: new Set(["sessions.write"]), name: DEFAULT_KEY_NAME }
+      : {
+          hash: sha256Hex(key.secret),
+          scopes: new Set(key.scopes),
+          name: key.name ?? DEFAULT_KEY_NAME,
+          ...(key.expire ? { expire: key.expire } : {}),
+        },
   );
 
   const secret = config.secret ?? randomHex(32);
@@ -131,16 +176,24 @@ export function createAccountService(input: GatehouseConfig): AccountService {
   const executeTyped = <K extends OperationName>(name: K, ctx: RequestContext, ...input: InputArgs<K>) =>
     run(name, ctx, (input[0] ?? {}) as Record<string, unknown>) as Promise<Outcome<ResultOf<K>>>;
 
-  const methods = {} as Record<string, unknown>;
-  for (const [name, op] of Object.entries(operations)) {
-    const takesInput = Object.keys(op.params).length > 0;
-    methods[name] = takesInput
-      ? async (params: Record<string, unknown>, ctx: RequestContext = {}) => (await run(name as OperationName, ctx, params ?? {})).body
-      : async (ctx: RequestContext = {}) => (await run(name as OperationName, ctx)).body;
-  }
+  /** One method per operation; `trusted` ones run as the server when the context names no key. */
+  const methodsOf = (table: Record<string, OperationSpec<ParamShape, unknown>>, prefix: string, trusted: boolean) => {
+    const methods = {} as Record<string, unknown>;
+    const as = (ctx: RequestContext): RequestContext => (trusted && !ctx.key ? { ...ctx, [TRUSTED_SERVER]: true } : ctx);
+    for (const [name, op] of Object.entries(table)) {
+      const full = `${prefix}${name}` as OperationName;
+      methods[name] =
+        Object.keys(op.params).length > 0
+          ? async (params: Record<string, unknown>, ctx: RequestContext = {}) => (await run(full, as(ctx), params ?? {})).body
+          : async (ctx: RequestContext = {}) => (await run(full, as(ctx))).body;
+    }
+    return methods;
+  };
+  const accountOperations = Object.fromEntries(Object.entries(operations).filter(([name]) => !name.startsWith("users.")));
 
   return {
-    ...(methods as AccountMethods),
+    ...(methodsOf(accountOperations as Record<string, OperationSpec<ParamShape, unknown>>, "", false) as AccountMethods),
+    users: methodsOf(userOperations as Record<string, OperationSpec<ParamShape, unknown>>, "users.", true) as UserMethods,
     config,
     execute: executeTyped,
     executeWire: run,

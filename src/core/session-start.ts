@@ -19,6 +19,11 @@ export interface NewSession {
   providerTokens?: { accessToken: string; refreshToken: string; accessTokenExpiry: Date | null };
   /** This kind of login sends a session alert when `auth.sessionAlerts` is on (src/config.ts). */
   alert?: boolean;
+  /**
+   * Made by the backend for a user (`POST /users/{id}/sessions`): no cookies, not the caller's
+   * current session, and, as in Appwrite, outside the session limit.
+   */
+  server?: boolean;
 }
 
 /**
@@ -50,11 +55,14 @@ export async function startSession(env: Env, user: UserRecord, spec: NewSession)
   };
   await env.deps.store.sessions.create(session);
   if (spec.alert && env.deps.config.auth.sessionAlerts) await sendSessionAlert(env, user, session);
-  await env.deps.store.sessions.trim(user.id, env.deps.config.auth.maxSessions);
+  if (!spec.server) await env.deps.store.sessions.trim(user.id, env.deps.config.auth.maxSessions);
   await audit(env, "session.create", user, `user/${user.id}`, info);
 
   const value = encodeSessionValue(user.id, secret);
   const isKey = env.caller.role === "applications";
+  if (spec.server) {
+    return { status: 201, body: toSession(session, { current: false, secret: value, locale: env.ctx.locale ?? "en" }), headers: {} };
+  }
   return {
     status: 201,
     body: toSession(session, { current: true, secret: isKey ? value : "", locale: env.ctx.locale ?? "en" }),

@@ -7,13 +7,14 @@ import { attemptLimit, lifetimeMs, TOKEN_KINDS, type StoredTokenKind } from "./t
 
 /**
  * Stores a token of `kind` for `user` holding only the hash of its secret, and returns both. The
- * secret is the kind's fresh one unless given (a mock number's fixed code).
+ * secret is the kind's fresh one unless given (a mock number's fixed code, a Users API token of
+ * the requested length), the lifetime the kind's unless given.
  */
 export async function issueToken(
   env: Env,
   user: UserRecord,
   kind: StoredTokenKind,
-  options: { secret?: string; phrase?: string } = {},
+  options: { secret?: string; phrase?: string; lifetimeMs?: number } = {},
 ): Promise<{ token: TokenRecord; secret: string }> {
   const spec = TOKEN_KINDS[kind];
   const secret = options.secret ?? spec.secret();
@@ -23,7 +24,7 @@ export async function issueToken(
     createdAt: env.now,
     type: spec.type,
     secretHash: sha256Hex(secret),
-    expire: new Date(env.now.getTime() + lifetimeMs(env.deps.config, kind)),
+    expire: new Date(env.now.getTime() + (options.lifetimeMs ?? lifetimeMs(env.deps.config, kind))),
     phrase: options.phrase ?? "",
     ip: env.ctx.ip ?? "",
     userAgent: env.ctx.userAgent ?? "UNKNOWN",

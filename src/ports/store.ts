@@ -238,6 +238,70 @@ export interface AuthSession {
  * - `count…` resolves to a number.
  */
 
+/*
+ * Listing with filters (the Users API: `GET /users`, `GET /users/identities`). The core turns
+ * Appwrite's queries into this shape (src/core/list-query.ts); every store answers it the same way.
+ */
+
+/** One condition on a record field; values are already of the field's type (Date, boolean, string). */
+export interface Condition<F extends string> {
+  field: F;
+  op:
+    | "equal"
+    | "notEqual"
+    | "lessThan"
+    | "lessThanEqual"
+    | "greaterThan"
+    | "greaterThanEqual"
+    | "between"
+    | "startsWith"
+    | "endsWith"
+    | "contains"
+    | "isNull"
+    | "isNotNull";
+  values: ReadonlyArray<string | boolean | Date>;
+}
+
+/** Conditions combined: a list is AND, `{ or }` is any of, `{ and }` all of. */
+export type Filter<F extends string> = Condition<F> | { and: Filter<F>[] } | { or: Filter<F>[] };
+
+export interface Selection<F extends string> {
+  filters: Filter<F>[];
+  /**
+   * Words of a free-text search: a record matches when any word occurs, case-insensitively, in
+   * one of its searchable fields (users: id, e-mail, name, phone, labels). Empty = no search.
+   */
+  search: string[];
+}
+
+export interface ListQuery<F extends string, R> extends Selection<F> {
+  /** Then creation order (createdAt, id) as the tie-breaker. Nulls sort first ascending, last descending. */
+  order: Array<{ field: F; desc: boolean }>;
+  /** Rows after (or, with `before`, before) this record in the order above. */
+  cursor?: { record: R; before: boolean };
+  limit: number;
+  offset: number;
+}
+
+/** The user fields a list may filter and order on. */
+export type UserField =
+  | "id"
+  | "createdAt"
+  | "updatedAt"
+  | "name"
+  | "email"
+  | "phone"
+  | "status"
+  | "passwordUpdatedAt"
+  | "registration"
+  | "emailVerification"
+  | "phoneVerification"
+  | "labels";
+
+/** The identity fields a list may filter and order on. */
+export type IdentityField =
+  "id" | "createdAt" | "updatedAt" | "userId" | "provider" | "providerUid" | "providerEmail" | "providerAccessTokenExpiry";
+
 export interface UserRepository {
   create(user: UserRecord): Promise<void>;
   get(id: string): Promise<UserRecord | null>;
@@ -246,6 +310,16 @@ export interface UserRepository {
   getByPhone(phone: string): Promise<UserRecord | null>;
   update(id: string, patch: UserPatch): Promise<UserRecord | null>;
   count(): Promise<number>;
+  /** A page of users (`labels` takes `contains` only). */
+  find(query: ListQuery<UserField, UserRecord>): Promise<UserRecord[]>;
+  /** How many users match, counting no further than `cap`. */
+  countMatching(selection: Selection<UserField>, cap: number): Promise<number>;
+  /**
+   * Deletes the user and everything of theirs (targets, sessions, tokens, challenges,
+   * authenticators, recovery codes, identities, logs) in one step; true only for the one call that
+   * deleted the user.
+   */
+  delete(id: string): Promise<boolean>;
 }
 
 export type TargetPatch = Partial<Pick<TargetRecord, "identifier" | "name" | "updatedAt" | "expired" | "sessionId">>;
@@ -256,6 +330,8 @@ export interface TargetRepository {
   getByIdentifier(identifier: string): Promise<TargetRecord | null>;
   /** The user's targets, oldest first. */
   list(userId: string): Promise<TargetRecord[]>;
+  /** The targets of all these users (a page of a user list), oldest first. */
+  listFor(userIds: readonly string[]): Promise<TargetRecord[]>;
   update(id: string, patch: TargetPatch): Promise<TargetRecord | null>;
   delete(id: string): Promise<boolean>;
 }
@@ -341,6 +417,9 @@ export interface IdentityRepository {
   list(userId: string): Promise<IdentityRecord[]>;
   update(id: string, patch: IdentityPatch): Promise<IdentityRecord | null>;
   delete(id: string): Promise<boolean>;
+  /** A page of all users' identities (`search` is not offered: identities have no search text). */
+  find(query: ListQuery<IdentityField, IdentityRecord>): Promise<IdentityRecord[]>;
+  countMatching(selection: Selection<IdentityField>, cap: number): Promise<number>;
 }
 
 /** Security logs. */
@@ -390,8 +469,8 @@ type StoreRootMethod = Exclude<keyof Store, StoreGroup>;
 
 /** Every method of `Store`, per group, so a config check can name what a custom store lacks. */
 export const STORE_SHAPE = {
-  users: ["create", "get", "getByEmail", "getByPhone", "update", "count"],
-  targets: ["create", "get", "getByIdentifier", "list", "update", "delete"],
+  users: ["create", "get", "getByEmail", "getByPhone", "update", "count", "find", "countMatching", "delete"],
+  targets: ["create", "get", "getByIdentifier", "list", "listFor", "update", "delete"],
   sessions: ["create", "findAuth", "get", "list", "update", "delete", "deleteAll", "trim"],
   tokens: ["create", "get", "consume", "addAttempt", "list"],
   challenges: ["create", "get", "consume", "addAttempt"],
@@ -405,7 +484,7 @@ export const STORE_SHAPE = {
     "listRecoveryCodes",
     "consumeRecoveryCode",
   ],
-  identities: ["create", "get", "getByProviderUid", "findByEmail", "list", "update", "delete"],
+  identities: ["create", "get", "getByProviderUid", "findByEmail", "list", "update", "delete", "find", "countMatching"],
   logs: ["append", "list", "count"],
 } as const satisfies { [G in StoreGroup]: ReadonlyArray<keyof Store[G]> };
 

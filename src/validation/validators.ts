@@ -76,6 +76,12 @@ export const newPassword = z
   .describe(passwordDictionaryDescription);
 dictionaryChecked.add(newPassword);
 
+/** Marks another schema of a new password (optional, or allowing `""`) for the dictionary check too. */
+export function checkedAgainstDictionary<T extends z.ZodType>(schema: T): T {
+  dictionaryChecked.add(schema);
+  return schema;
+}
+
 /** A string of min..max characters (1..max by default), counted as code points; Appwrite's Text. */
 export function text(max: number, min = 1) {
   return z

@@ -43,6 +43,8 @@
  *      `/account/verifications/email/otp`) is redeemed by itself only: a look-alike (spaces,
  *      full-width digits, a JSON number, a list, another code, a link secret) is refused with 400 or
  *      401 and changes no password or verification.
+ *  P14 every Users API route (`/users…`) with the API key, so hostile queries, search terms,
+ *      labels, ranges and target identifiers get past the scope check: the checks of P1.
  *
  * In a printed counterexample `$SESSION`, `$SESSION_ID`, `$JWT` and `$USER_ID` stand for the
  * owner's credentials (fuzz-harness.ts OWNER), filled in when the request is sent.
@@ -80,7 +82,9 @@ import {
   loneSurrogate,
   pct,
   plainRequest,
+  paramEntries,
   plausibleEntries,
+  requestShape,
   routeRequest,
   routes,
   type Value,
@@ -144,6 +148,32 @@ describe("P1: every route answers hostile input safely", () => {
       TEST_TIMEOUT,
     );
   });
+});
+
+describe("P14: the Users API with a key answers hostile input safely", () => {
+  routes
+    .filter(([, template]) => template.startsWith("/users"))
+    .forEach((route, index) => {
+      const [method, template] = route;
+      it(
+        `${method} ${template}`,
+        async () => {
+          // Half the requests carry only plausible parameters, so that the routes' own code runs too.
+          const entries = fc.oneof(plausibleEntries(route[2]), paramEntries(route[2]));
+          const request = fc
+            .tuple(requestShape(route), entries)
+            .map(([shape, params]) => buildRequest(route, { ...shape, entries: params, credential: "key" }));
+          await fc.assert(
+            fc.asyncProperty(request, async (spec) => {
+              await h.reset();
+              await sendChecked(h, spec);
+            }),
+            params(Math.max(10, Math.ceil(RUNS / 2)), 5_000 + index),
+          );
+        },
+        TEST_TIMEOUT,
+      );
+    });
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AUTH_SESSION_FIELDS, StoreConflictError, TokenType } from "../../src/ports/store";
+import { listContract } from "./contract-lists";
 import type {
   AuthenticatorRecord,
   SecretRecord,
@@ -255,6 +256,8 @@ export function storeContract(name: string, makeStore: () => Promise<{ store: St
       await store.users.create(user);
       return user;
     };
+
+    listContract({ store: () => store, makeUser });
 
     describe("store.users", () => {
       it("round-trips every field by id, e-mail and phone", async () => {

@@ -1,4 +1,4 @@
-import { sql, type CompiledQuery, type Expression, type Kysely, type Transaction } from "kysely";
+import { sql, type CompiledQuery, type Expression, type Kysely, type RawBuilder, type Transaction } from "kysely";
 import type { GatehouseDatabase, SqlDialect } from "../schema";
 
 export type Db = Kysely<GatehouseDatabase>;
@@ -17,6 +17,12 @@ export interface Capabilities {
    * server cancelled for its time limit, a lock waited for too long.
    */
   isUnavailable(error: { code?: string; errno?: number }): boolean;
+  /** Whether the JSON array in `column` holds the string `value` (exactly, case included). */
+  jsonArrayHas(column: string, value: string): RawBuilder<unknown>;
+  /** The JSON column as text, for a free-text search over it. */
+  jsonText(column: string): RawBuilder<unknown>;
+  /** A text column compared byte by byte, so ORDER BY agrees on every dialect (PostgreSQL sorts by locale). */
+  bytewise(column: string): RawBuilder<unknown>;
 }
 
 export const CAPABILITIES: Record<SqlDialect, Capabilities> = {
@@ -27,6 +33,9 @@ export const CAPABILITIES: Record<SqlDialect, Capabilities> = {
     // The file stayed locked by another connection past the retries of
     // adapters/kysely/sqlite-lock-retry.ts (SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED…).
     isUnavailable: (e) => /^SQLITE_(BUSY|LOCKED)/.test(String(e.code ?? "")),
+    jsonArrayHas: (column, value) => sql`exists (select 1 from json_each(${sql.ref(column)}) where value = ${value})`,
+    jsonText: (column) => sql`${sql.ref(column)}`,
+    bytewise: (column) => sql`${sql.ref(column)}`,
   },
   postgres: {
     returning: true,
@@ -34,6 +43,9 @@ export const CAPABILITIES: Record<SqlDialect, Capabilities> = {
     isUniqueViolation: (e) => e.code === "23505",
     // query_canceled (statement_timeout, adapters/kysely/connect/postgres.ts) and lock_not_available.
     isUnavailable: (e) => e.code === "57014" || e.code === "55P03",
+    jsonArrayHas: (column, value) => sql`jsonb_exists(${sql.ref(column)}::jsonb, ${value})`,
+    jsonText: (column) => sql`${sql.ref(column)}::text`,
+    bytewise: (column) => sql`${sql.ref(column)} collate "C"`,
   },
   mysql: {
     returning: false,
@@ -44,6 +56,10 @@ export const CAPABILITIES: Record<SqlDialect, Capabilities> = {
     isUnavailable: (e) =>
       ["PROTOCOL_SEQUENCE_TIMEOUT", "ER_LOCK_WAIT_TIMEOUT", "ER_STATEMENT_TIMEOUT", "ER_QUERY_TIMEOUT"].includes(String(e.code ?? "")) ||
       (e.errno !== undefined && [1205, 1969, 3024].includes(e.errno)),
+    jsonArrayHas: (column, value) => sql`json_contains(${sql.ref(column)}, json_quote(${value}))`,
+    jsonText: (column) => sql`cast(${sql.ref(column)} as char)`,
+    // The tables' collation is binary already (adapters/kysely/migrations.ts).
+    bytewise: (column) => sql`${sql.ref(column)}`,
   },
 };
 

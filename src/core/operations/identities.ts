@@ -1,22 +1,13 @@
 import { AppwriteError } from "../../errors";
-import { toIdentity, type IdentityModel } from "../../models/identity";
-import {
-  FILTER_METHODS,
-  LOGICAL_METHODS,
-  ORDER_METHODS,
-  PAGING_METHODS,
-  matches,
-  page,
-  parseQueries,
-  queries,
-  type Query,
-} from "../../validation/queries";
+import { toIdentity } from "../../models/identity";
+import { queries } from "../../validation/queries";
 import { uid } from "../../validation/validators";
 import { audit } from "../audit";
+import { pageInMemory } from "../list-query";
 import { noContent, ok, operation } from "../operation";
 
-const DEFAULT_LIMIT = 25;
-const ATTRIBUTES = new Set([
+/** The attributes identity queries may name (Appwrite's Identities query validator). */
+const IDENTITY_ATTRIBUTES: ReadonlySet<string> = new Set([
   "userId",
   "provider",
   "providerUid",
@@ -27,44 +18,6 @@ const ATTRIBUTES = new Set([
   "$updatedAt",
 ]);
 
-const ORDER_AND_PAGING: ReadonlySet<string> = new Set([...ORDER_METHODS, ...PAGING_METHODS]);
-const IDENTITY_QUERIES = {
-  methods: new Set<string>([...FILTER_METHODS, ...LOGICAL_METHODS, ...ORDER_METHODS, ...PAGING_METHODS]),
-  attributes: ATTRIBUTES,
-};
-
-/**
- * A user has a handful of identities, so the queries are applied to the user's list in memory:
- * filters, then order (creation order by default), then cursor, offset and limit.
- */
-function applyQueries(models: IdentityModel[], parsed: Query[]) {
-  const filters = parsed.filter((q) => !(ORDER_AND_PAGING as ReadonlySet<string>).has(q.method));
-  let rows = models.filter((m) => matches(m, filters));
-  const total = rows.length;
-  for (const order of parsed.filter((q) => q.method === "orderAsc" || q.method === "orderDesc").reverse()) {
-    const key = order.attribute ?? "$createdAt";
-    const dir = order.method === "orderAsc" ? 1 : -1;
-    rows = [...rows].sort(
-      (a, b) => dir * String((a as Record<string, unknown>)[key]).localeCompare(String((b as Record<string, unknown>)[key])),
-    );
-  }
-  const cursor = parsed.find((q) => q.method === "cursorAfter" || q.method === "cursorBefore");
-  if (cursor) {
-    const id = String(cursor.values[0]);
-    const at = rows.findIndex((r) => r.$id === id);
-    if (at < 0) throw new AppwriteError("general_cursor_not_found", `Identity '${id}' for the 'cursor' value not found.`);
-    if (cursor.method === "cursorBefore") {
-      // Paging backwards: the page ends right before the cursor (less the offset).
-      const { limit, offset } = page(parsed, DEFAULT_LIMIT);
-      const end = Math.max(0, at - offset);
-      return { total, identities: rows.slice(Math.max(0, end - limit), end) };
-    }
-    rows = rows.slice(at + 1);
-  }
-  const { limit, offset } = page(parsed, DEFAULT_LIMIT);
-  return { total, identities: rows.slice(offset, offset + limit) };
-}
-
 export const listIdentities = operation({
   method: "GET",
   path: "/account/identities",
@@ -73,9 +26,15 @@ export const listIdentities = operation({
   params: { queries },
   async run(env, input) {
     const user = env.caller.user;
-    const parsed = parseQueries(input.queries, IDENTITY_QUERIES);
+    // A user has a handful of identities: the queries run on the list in memory.
     const identities = (await env.deps.store.identities.list(user.id)).map(toIdentity);
-    return ok(applyQueries(identities, parsed));
+    const { total, rows } = pageInMemory(
+      identities,
+      input.queries,
+      IDENTITY_ATTRIBUTES,
+      (id) => `Identity '${id}' for the 'cursor' value not found.`,
+    );
+    return ok({ total, identities: rows });
   },
 });
 

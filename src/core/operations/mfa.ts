@@ -1,23 +1,21 @@
 import { AppwriteError } from "../../errors";
 import { constantTimeEqual, sha256Hex } from "../../crypto/hash";
 import { uniqueId } from "../../crypto/ids";
-import { randomHex } from "../../crypto/random";
 import { newTotpSecret, totpStep, totpUri, verifyTotp } from "../../crypto/totp";
-import type { AuthSessionRecord, ChallengeRecord, RecoveryCodeRecord, SessionRecord, UserRecord } from "../../ports/store";
+import type { AuthSessionRecord, ChallengeRecord, SessionRecord, UserRecord } from "../../ports/store";
 import { toChallenge, toMfaFactors } from "../../models/mfa";
 import { toSession } from "../../models/session";
 import { boolean, text, whiteList } from "../../validation/validators";
 import { audit } from "../audit";
 import { deliverMail, deliverSms, requireMailer, requireSms } from "../delivery";
-import type { Outcome } from "../context";
 import { noContent, ok, operation, type Env } from "../operation";
 import { lifetimeMs, TOKEN_KINDS } from "../token-kinds";
 import { RATE_LIMITS } from "../rate-limits";
 import { factorNames, secondFactors, totpAuthenticator } from "../factors";
 import { userUpdated } from "../users";
+import { issueRecoveryCodes } from "../recovery-codes";
 
 const MFA = "/account/mfa";
-const RECOVERY_CODE_COUNT = 6;
 
 /** The session that authenticated the request; MFA state lives on it (not reachable under JWT). */
 function currentSession(env: Env): AuthSessionRecord {
@@ -35,22 +33,6 @@ async function addFactors(env: Env, session: AuthSessionRecord, factors: string[
   const updated = await env.deps.store.sessions.update(session.id, patch);
   if (!updated) throw new AppwriteError("user_session_not_found");
   return updated;
-}
-
-/**
- * Replaces the user's recovery codes with six new ones of 10 lowercase hex characters, as
- * Appwrite's (hashed for redemption, sealed for display), and answers them.
- */
-async function issueRecoveryCodes(env: Env, user: UserRecord): Promise<Outcome<{ recoveryCodes: string[] }>> {
-  const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => randomHex(5));
-  const records: RecoveryCodeRecord[] = codes.map((code) => ({
-    userId: user.id,
-    codeHash: sha256Hex(code),
-    sealedCode: env.deps.seal.seal(code),
-    createdAt: env.now,
-  }));
-  await env.deps.store.mfa.replaceRecoveryCodes(user.id, records);
-  return ok({ recoveryCodes: codes });
 }
 
 export const updateMFA = operation({

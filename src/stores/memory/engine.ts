@@ -185,6 +185,18 @@ export class Timeline<T extends { id: string; userId: string }> {
     return this.byOwner.get(owner)?.length ?? 0;
   }
 
+  /** Drops all of an owner's entries (their user was deleted). */
+  removeOwner(owner: string, undo: UndoLog): void {
+    const rows = this.byOwner.get(owner);
+    if (rows === undefined) return;
+    this.byOwner.delete(owner);
+    for (const row of rows) this.ids.delete(row.id);
+    undo?.push(() => {
+      this.byOwner.set(owner, rows);
+      for (const row of rows) this.ids.add(row.id);
+    });
+  }
+
   insert(row: T, undo: UndoLog): void {
     if (this.ids.has(row.id)) throw new StoreConflictError("id");
     let rows = this.byOwner.get(row.userId);

@@ -24,6 +24,20 @@ import {
 } from "./copies";
 import type { Database } from "./database";
 import { byCreation, patched, slot, type Table, type UndoLog } from "./engine";
+import { runList, selects, type Reader } from "./list-query";
+import type { IdentityField, IdentityRecord, UserField, UserRecord } from "../../ports/store";
+
+const readUser: Reader<UserField, UserRecord> = (user, field) => {
+  const value = user[field];
+  return value instanceof Date ? value.getTime() : (value as string | boolean | string[] | null);
+};
+/** The text a user search looks in (Appwrite's: id, e-mail, name, phone and each label). */
+const userSearchText = (user: UserRecord) => [user.id, user.email ?? "", user.name, user.phone ?? "", ...user.labels].join(" ");
+
+const readIdentity: Reader<IdentityField, IdentityRecord> = (identity, field) => {
+  const value = identity[field];
+  return value instanceof Date ? value.getTime() : value;
+};
 
 /*
  * The port's repositories over the memory engine, each bound to an undo log: the root store
@@ -79,6 +93,30 @@ export function users(db: Database, undo: UndoLog): UserRepository {
     async count() {
       return db.users.size;
     },
+    async find(query) {
+      return runList(db.users.all(), query, readUser, userSearchText).map(copyUser);
+    },
+    async countMatching(selection, cap) {
+      let n = 0;
+      for (const user of db.users.all()) if (n < cap && selects(user, selection, readUser, userSearchText)) n++;
+      return n;
+    },
+    async delete(id) {
+      if (db.users.remove(id, undo) === undefined) return false;
+      // What the SQL schema's ON DELETE CASCADE does (adapters/kysely/migrations.ts).
+      const removeOwned = <T extends { id: string; userId: string }>(table: Table<T>) => {
+        for (const row of table.all()) if (row.userId === id) table.remove(row.id, undo);
+      };
+      removeOwned(db.targets);
+      removeOwned(db.sessions);
+      removeOwned(db.tokens);
+      removeOwned(db.challenges);
+      removeOwned(db.authenticators);
+      removeOwned(db.identities);
+      db.recoveryCodes.set(id, [], undo);
+      db.logs.removeOwner(id, undo);
+      return true;
+    },
   };
 }
 
@@ -95,6 +133,12 @@ export function targets(db: Database, undo: UndoLog): TargetRepository {
     },
     async list(userId) {
       return db.targets.select(db.targetsByUser, userId).sort(byCreation).map(copyTarget);
+    },
+    async listFor(userIds) {
+      return [...new Set(userIds)]
+        .flatMap((id) => db.targets.select(db.targetsByUser, id))
+        .sort(byCreation)
+        .map(copyTarget);
     },
     async update(id, patch) {
       const allowed = {
@@ -268,6 +312,14 @@ export function identities(db: Database, undo: UndoLog): IdentityRepository {
     },
     async delete(id) {
       return db.identities.remove(id, undo) !== undefined;
+    },
+    async find(query) {
+      return runList(db.identities.all(), { ...query, search: [] }, readIdentity, () => "").map(copyIdentity);
+    },
+    async countMatching(selection, cap) {
+      let n = 0;
+      for (const row of db.identities.all()) if (n < cap && selects(row, { ...selection, search: [] }, readIdentity, () => "")) n++;
+      return n;
     },
   };
 }

@@ -1,0 +1,105 @@
+import { AppwriteError } from "../../../errors";
+import type { IdentityField, IdentityRecord, UserField, UserRecord } from "../../../ports/store";
+import { toIdentity } from "../../../models/identity";
+import { toUser } from "../../../models/user";
+import { queries } from "../../../validation/queries";
+import { optional, text, uid } from "../../../validation/validators";
+import { audit } from "../../audit";
+import { listQuery, TOTAL_CAP, type Attributes } from "../../list-query";
+import { noContent, ok, operation } from "../../operation";
+import { total } from "./common";
+
+/** What `queries` may name on `GET /users` (Appwrite 1.6's Users query validator). */
+const USER_ATTRIBUTES: Attributes<UserField> = {
+  $id: ["id", "text"],
+  $createdAt: ["createdAt", "datetime"],
+  $updatedAt: ["updatedAt", "datetime"],
+  name: ["name", "text"],
+  email: ["email", "text"],
+  phone: ["phone", "text"],
+  status: ["status", "boolean"],
+  passwordUpdate: ["passwordUpdatedAt", "datetime"],
+  registration: ["registration", "datetime"],
+  emailVerification: ["emailVerification", "boolean"],
+  phoneVerification: ["phoneVerification", "boolean"],
+  labels: ["labels", "array"],
+};
+
+/** What `queries` may name on `GET /users/identities`. */
+const IDENTITY_ATTRIBUTES: Attributes<IdentityField> = {
+  $id: ["id", "text"],
+  $createdAt: ["createdAt", "datetime"],
+  $updatedAt: ["updatedAt", "datetime"],
+  userId: ["userId", "text"],
+  provider: ["provider", "text"],
+  providerUid: ["providerUid", "text"],
+  providerEmail: ["providerEmail", "text"],
+  providerAccessTokenExpiry: ["providerAccessTokenExpiry", "datetime"],
+};
+
+export const list = operation({
+  method: "GET",
+  path: "/users",
+  scope: "users.read",
+  params: { queries, search: optional(text(256)), total },
+  async run(env, input) {
+    const { store } = env.deps;
+    const query = await listQuery<UserField, UserRecord>({
+      queries: input.queries,
+      search: input.search,
+      attributes: USER_ATTRIBUTES,
+      cursorRecord: (id) => store.users.get(id),
+      cursorMissing: (id) => `User '${id}' for the 'cursor' value not found.`,
+    });
+    const [users, count] = await Promise.all([store.users.find(query), input.total ? store.users.countMatching(query, TOTAL_CAP) : 0]);
+    // The page's targets in one read, not one per user.
+    const targets = users.length > 0 ? await store.targets.listFor(users.map((user) => user.id)) : [];
+    const models = users.map((user) =>
+      toUser(
+        user,
+        targets.filter((t) => t.userId === user.id),
+      ),
+    );
+    return ok({ total: count, users: models });
+  },
+});
+
+export const listIdentities = operation({
+  method: "GET",
+  path: "/users/identities",
+  scope: "users.read",
+  params: { queries, search: optional(text(256)), total },
+  async run(env, input) {
+    const { store } = env.deps;
+    // Identities have no search text: Appwrite refuses any search on them, and so does Gatehouse.
+    if (input.search)
+      throw new AppwriteError("general_query_invalid", "Searching identities is not supported: query by attribute instead.");
+    const query = await listQuery<IdentityField, IdentityRecord>({
+      queries: input.queries,
+      attributes: IDENTITY_ATTRIBUTES,
+      cursorRecord: (id) => store.identities.get(id),
+      // Appwrite's message says "User" here too.
+      cursorMissing: (id) => `User '${id}' for the 'cursor' value not found.`,
+    });
+    const [identities, count] = await Promise.all([
+      store.identities.find(query),
+      input.total ? store.identities.countMatching(query, TOTAL_CAP) : 0,
+    ]);
+    return ok({ total: count, identities: identities.map(toIdentity) });
+  },
+});
+
+export const deleteIdentity = operation({
+  method: "DELETE",
+  path: "/users/identities/:identityId",
+  scope: "users.write",
+  params: { identityId: uid },
+  async run(env, input) {
+    const { store } = env.deps;
+    const identity = await store.identities.get(input.identityId);
+    if (!identity || !(await store.identities.delete(identity.id))) throw new AppwriteError("user_identity_not_found");
+    const owner = await store.users.get(identity.userId);
+    if (owner) await audit(env, "identity.delete", owner, `identity/${identity.id}`);
+    return noContent();
+  },
+});
