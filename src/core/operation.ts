@@ -44,7 +44,8 @@ export interface Env<Sc extends Scope = Scope> {
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /** The wire models whose shape changed between Appwrite versions (src/http/response-format.ts). */
-export type ResponseModel = "account" | "identityList" | "logList" | "mfaFactors" | "session" | "sessionList" | "token";
+export type ResponseModel =
+  "account" | "user" | "userList" | "identityList" | "logList" | "mfaFactors" | "session" | "sessionList" | "token";
 
 export interface OperationSpec<S extends ParamShape, R, Sc extends Scope = Scope> {
   /** The HTTP method of the primary route. */

@@ -162,6 +162,9 @@ const without =
 /** Today's models → 1.6's: the fields added since go. */
 const TO_1_6: { readonly [M in ResponseModel]: BodyFilter } = {
   account: without(MODEL_FIELDS_AFTER_1_6.account),
+  // The Users API's admin User model carries the Account model's fields (src/models/user.ts).
+  user: without(MODEL_FIELDS_AFTER_1_6.account),
+  userList: each("users", without(MODEL_FIELDS_AFTER_1_6.account)),
   identityList: each("identities", without(MODEL_FIELDS_AFTER_1_6.identity)),
   logList: each("logs", without(MODEL_FIELDS_AFTER_1_6.log)),
   mfaFactors: without(MODEL_FIELDS_AFTER_1_6.mfaFactors),
@@ -173,6 +176,8 @@ const TO_1_6: { readonly [M in ResponseModel]: BodyFilter } = {
 /** Appwrite response filter V17 (1.5 → 1.4), its Account models. */
 const TO_1_4: { readonly [M in ResponseModel]: BodyFilter } = {
   account: same,
+  user: same,
+  userList: same,
   identityList: same,
   logList: same,
   mfaFactors: same,

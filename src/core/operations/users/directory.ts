@@ -40,6 +40,7 @@ const IDENTITY_ATTRIBUTES: Attributes<IdentityField> = {
 export const list = operation({
   method: "GET",
   path: "/users",
+  model: "userList",
   scope: "users.read",
   params: { queries, search: optional(text(256)), total },
   async run(env, input) {
@@ -67,6 +68,7 @@ export const list = operation({
 export const listIdentities = operation({
   method: "GET",
   path: "/users/identities",
+  model: "identityList",
   scope: "users.read",
   params: { queries, search: optional(text(256)), total },
   async run(env, input) {

@@ -38,6 +38,7 @@ function importUser(env: Env, input: { userId: string; email: string; name: stri
 export const createArgon2User = operation({
   method: "POST",
   path: "/users/argon2",
+  model: "user",
   scope: "users.write",
   params: common,
   run: (env, input) => importUser(env, input, argon2Hash(input.password)),
@@ -46,6 +47,7 @@ export const createArgon2User = operation({
 export const createMD5User = operation({
   method: "POST",
   path: "/users/md5",
+  model: "user",
   scope: "users.write",
   params: common,
   run: (env, input) => importUser(env, input, storedMd5(hexDigest(input.password, "md5"))),
@@ -55,6 +57,7 @@ export const createMD5User = operation({
 export const createSHAUser = operation({
   method: "POST",
   path: "/users/sha",
+  model: "user",
   scope: "users.write",
   params: { ...common, passwordVersion: optional(whiteList(Object.keys(SHA_VERSIONS) as ShaVersion[])) },
   run(env, input) {

@@ -11,6 +11,7 @@ const MFA = "/users/:userId/mfa";
 export const listMfaFactors = operation({
   method: "GET",
   path: `${MFA}/factors`,
+  model: "mfaFactors",
   scope: "users.read",
   params: { userId: uid },
   async run(env, input) {

@@ -23,6 +23,7 @@ const USER = "/users/:userId";
 export const create = operation({
   method: "POST",
   path: "/users",
+  model: "user",
   scope: "users.write",
   params: {
     userId: customId,
@@ -43,6 +44,7 @@ export const create = operation({
 export const get = operation({
   method: "GET",
   path: USER,
+  model: "user",
   scope: "users.read",
   params: { userId: uid },
   async run(env, input) {
@@ -74,6 +76,7 @@ async function change(env: Env, userId: string, patch: UserPatch, event = "user.
 export const updateName = operation({
   method: "PATCH",
   path: `${USER}/name`,
+  model: "user",
   scope: "users.write",
   params: { userId: uid, name: textUpTo(128) },
   run: (env, input) => change(env, input.userId, { name: input.name }),
@@ -82,6 +85,7 @@ export const updateName = operation({
 export const updateStatus = operation({
   method: "PATCH",
   path: `${USER}/status`,
+  model: "user",
   scope: "users.write",
   params: { userId: uid, status: looseBoolean },
   // Sessions stay: while blocked, every request with them is refused as user_blocked.
@@ -91,6 +95,7 @@ export const updateStatus = operation({
 export const updateLabels = operation({
   method: "PUT",
   path: `${USER}/labels`,
+  model: "user",
   scope: "users.write",
   params: { userId: uid, labels },
   // Replaces the list; duplicates go, the first occurrence keeps its place.
@@ -100,6 +105,7 @@ export const updateLabels = operation({
 export const updateEmailVerification = operation({
   method: "PATCH",
   path: `${USER}/verification`,
+  model: "user",
   scope: "users.write",
   params: { userId: uid, emailVerification: boolean },
   run: (env, input) => change(env, input.userId, { emailVerification: input.emailVerification }, "verification.update"),
@@ -108,6 +114,7 @@ export const updateEmailVerification = operation({
 export const updatePhoneVerification = operation({
   method: "PATCH",
   path: `${USER}/verification/phone`,
+  model: "user",
   scope: "users.write",
   params: { userId: uid, phoneVerification: boolean },
   run: (env, input) => change(env, input.userId, { phoneVerification: input.phoneVerification }, "verification.update"),
@@ -116,6 +123,7 @@ export const updatePhoneVerification = operation({
 export const updateMfa = operation({
   method: "PATCH",
   path: `${USER}/mfa`,
+  model: "user",
   scope: "users.write",
   params: { userId: uid, mfa: boolean },
   // The flag only: factors, recovery codes and sessions stay as they are.
@@ -149,6 +157,7 @@ export const updatePrefs = operation({
 export const updatePassword = operation({
   method: "PATCH",
   path: `${USER}/password`,
+  model: "user",
   scope: "users.write",
   params: { userId: uid, password: newPasswordOrEmpty },
   async run(env, input) {
@@ -214,6 +223,7 @@ async function setContact(env: Env, userId: string, field: keyof typeof CONTACTS
 export const updateEmail = operation({
   method: "PATCH",
   path: `${USER}/email`,
+  model: "user",
   scope: "users.write",
   params: { userId: uid, email: emailOrEmpty },
   run: (env, input) => setContact(env, input.userId, "email", input.email),
@@ -222,6 +232,7 @@ export const updateEmail = operation({
 export const updatePhone = operation({
   method: "PATCH",
   path: `${USER}/phone`,
+  model: "user",
   scope: "users.write",
   // The SDKs send the phone as `number`.
   params: { userId: uid, number: phoneOrEmpty },

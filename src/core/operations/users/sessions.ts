@@ -19,6 +19,7 @@ const USER = "/users/:userId";
 export const listSessions = operation({
   method: "GET",
   path: `${USER}/sessions`,
+  model: "sessionList",
   scope: ["users.read", "sessions.read"],
   params: { userId: uid, total },
   async run(env, input) {
@@ -34,6 +35,7 @@ export const listSessions = operation({
 export const createSession = operation({
   method: "POST",
   path: `${USER}/sessions`,
+  model: "session",
   // Not `sessions.write` alone: string keys hold it by default and must not sign in as anyone.
   scope: "users.write",
   // Appwrite validates this as a custom ID: `unique()` passes and then finds no user.
@@ -77,6 +79,7 @@ export const deleteSession = operation({
 export const createToken = operation({
   method: "POST",
   path: `${USER}/tokens`,
+  model: "token",
   scope: "users.write",
   params: { userId: uid, length: withDefault(range(4, 128), 6), expire: withDefault(range(60, 31_536_000), 900) },
   async run(env, input) {
@@ -112,6 +115,7 @@ const LOG_QUERIES = { methods: new Set(["limit", "offset"]) };
 export const listLogs = operation({
   method: "GET",
   path: `${USER}/logs`,
+  model: "logList",
   scope: "users.read",
   params: { userId: uid, queries, total },
   async run(env, input) {
