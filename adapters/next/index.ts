@@ -4,12 +4,15 @@ import {
   sessionCookieNames,
   sessionFromJar,
   type AccountService,
+  type GatehouseHandler,
   type HandlerOptions,
   type InputArgs,
   type OperationName,
   type ResultOf,
   type RequestContext,
 } from "gatehouse-auth";
+
+export { sharedService } from "./shared";
 
 export interface NextRouteOptions extends HandlerOptions {
   /**
@@ -27,13 +30,34 @@ type RouteHandler = (request: Request) => Promise<Response>;
  * Elsewhere (`app/api/auth/[...path]/route.ts`), say where: `accountRoutes(account, { basePath:
  * "/api/auth" })`, or set the config's `endpoint` to `https://host/api/auth` and its path is used.
  * With `NODE_ENV=production` the config must name its `endpoint`.
+ *
+ * `service` may also be a function returning the service or a promise of it (e.g. the
+ * `sharedService` getter, adapters/next/shared.ts): it is called on the first request, not when the
+ * module loads, so `next build` opens no database. A rejected promise is retried on the next request.
  */
-export function accountRoutes(service: AccountService, options: NextRouteOptions = {}) {
-  const handler = createHandler(service, { ...options, production: options.production ?? process.env.NODE_ENV === "production" });
+export function accountRoutes(service: AccountService | (() => AccountService | Promise<AccountService>), options: NextRouteOptions = {}) {
+  const production = options.production ?? process.env.NODE_ENV === "production";
+  const build = (account: AccountService) => createHandler(account, { ...options, production });
+  let ready: GatehouseHandler | undefined = typeof service === "function" ? undefined : build(service);
+  let pending: Promise<GatehouseHandler> | undefined;
+  const handler = async () => {
+    if (ready) return ready;
+    pending ??= Promise.resolve()
+      .then(() => (service as () => AccountService | Promise<AccountService>)())
+      .then(build)
+      .then(
+        (made) => (ready = made),
+        (error: unknown) => {
+          pending = undefined;
+          throw error;
+        },
+      );
+    return pending;
+  };
   const clientIp = options.clientIp ?? lastForwardedFor;
-  const route: RouteHandler = (request) => {
+  const route: RouteHandler = async (request) => {
     const ip = clientIp(request);
-    return handler.fetch(request, ip ? { ip } : {});
+    return (await handler()).fetch(request, ip ? { ip } : {});
   };
   return { GET: route, POST: route, PUT: route, PATCH: route, DELETE: route, OPTIONS: route };
 }
