@@ -16,7 +16,17 @@ const forbid = (files, groups, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "coverage/**", "scratch/**", "examples/**/dist/**", "examples/**/.next/**"] },
+  {
+    ignores: [
+      "dist/**",
+      "node_modules/**",
+      "coverage/**",
+      "scratch/**",
+      "examples/**/dist/**",
+      "examples/**/.next/**",
+      "examples/**/next-env.d.ts",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

@@ -63,8 +63,29 @@ export function accountRoutes(service: AccountService | (() => AccountService | 
 }
 
 function lastForwardedFor(request: Request): string | undefined {
-  const chain = request.headers.get("x-forwarded-for");
-  return chain?.split(",").pop()?.trim() || request.headers.get("x-real-ip") || undefined;
+  return forwardedFor(request.headers);
+}
+
+/** The subset of `Headers` (and Next's `headers()` store) read here. */
+export interface HeaderBag {
+  get(name: string): string | null;
+}
+
+function forwardedFor(headers: HeaderBag): string | undefined {
+  const chain = headers.get("x-forwarded-for");
+  return chain?.split(",").pop()?.trim() || headers.get("x-real-ip") || undefined;
+}
+
+/**
+ * The client facts of a server action or Server Component for `serverAccount`'s `context`:
+ * `serverAccount(service, await cookies(), { context: requestContext(await headers()) })`. The IP is
+ * found as `accountRoutes` finds it (right-most `X-Forwarded-For`); without it every caller would
+ * share one per-IP rate-limit counter.
+ */
+export function requestContext(headers: HeaderBag): { ip?: string; userAgent?: string } {
+  const ip = forwardedFor(headers);
+  const userAgent = headers.get("user-agent") ?? undefined;
+  return { ...(ip ? { ip } : {}), ...(userAgent ? { userAgent } : {}) };
 }
 
 /** The subset of Next's `cookies()` store this helper uses (`ReadonlyRequestCookies` in components). */

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 // Registered from here so that it runs in this file's worker, one after the other with the build
 // below: both write dist/, and two builds at once would delete each other's output.
 import "./pack-suite";
+import "./next-example-suite";
 
 /**
  * Builds the package with tsup and loads it the way a user would: by its own name, through the
