@@ -4,7 +4,7 @@
  */
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { createAccountService, memoryStore, type AccountService } from "gatehouse-auth";
-import { accountRoutes, serverAccount, sharedService, type CookieJar } from "gatehouse-auth/next";
+import { accountRoutes, requestContext, serverAccount, sharedService, type CookieJar } from "gatehouse-auth/next";
 import { API_KEY, PROJECT, cheapHasher } from "../helpers/server";
 
 const PASSWORD = "password123";
@@ -366,5 +366,28 @@ describe("accountRoutes with a service getter", () => {
   it("with production on, a service without an endpoint is refused when the getter resolves", async () => {
     const lazy = accountRoutes(async () => service, { onError: () => {}, production: true });
     await expect(lazy.GET(request("GET", "/account"))).rejects.toThrow(/endpoint/);
+  });
+});
+
+describe("requestContext (client facts for server actions)", () => {
+  it("takes the right-most X-Forwarded-For entry, as accountRoutes does, and the user agent", () => {
+    const headers = new Headers({ "x-forwarded-for": "6.6.6.6, 203.0.113.7", "user-agent": "Mozilla/5.0 Test" });
+    expect(requestContext(headers)).toEqual({ ip: "203.0.113.7", userAgent: "Mozilla/5.0 Test" });
+    expect(requestContext(new Headers({ "x-real-ip": "198.51.100.4" }))).toEqual({ ip: "198.51.100.4" });
+    expect(requestContext(new Headers())).toEqual({});
+  });
+
+  it("keys the per-IP limit of sessions made through serverAccount", async () => {
+    const context = (left: string) => requestContext(new Headers({ "x-forwarded-for": `${left}, 203.0.113.20` }));
+    for (let i = 1; i <= 50; i++) {
+      await serverAccount(service, mapJar(), { context: context(`198.51.100.${i}`) }).run("createAnonymousSession");
+    }
+    await expect(
+      serverAccount(service, mapJar(), { context: context("198.51.100.99") }).run("createAnonymousSession"),
+    ).rejects.toMatchObject({ code: 429 });
+    const other = await serverAccount(service, mapJar(), {
+      context: requestContext(new Headers({ "x-forwarded-for": "203.0.113.21" })),
+    }).run("createAnonymousSession");
+    expect(other.ip).toBe("203.0.113.21");
   });
 });
