@@ -3,7 +3,7 @@
  * `Request` objects, and `serverAccount` gets a Map-backed cookie jar.
  */
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { createAccountService, memoryStore, type AccountService } from "gatehouse-auth";
+import { AppwriteError, createAccountService, isAppwriteError, memoryStore, type AccountService } from "gatehouse-auth";
 import { accountRoutes, requestContext, serverAccount, sharedService, type CookieJar } from "gatehouse-auth/next";
 import { API_KEY, PROJECT, cheapHasher } from "../helpers/server";
 
@@ -290,6 +290,25 @@ describe("sharedService (one service per process across Next's module copies)", 
     const { jwt } = await serverAccount(inRoute, mapJar({ [COOKIE]: value })).run("createJWT");
     const viaJwt = await routes.GET(request("GET", "/account", { headers: { "x-appwrite-jwt": jwt } }));
     expect(viaJwt.status).toBe(200);
+  });
+
+  it("a route handler from one copy of the package answers another copy's errors with their code, not 500", async () => {
+    vi.resetModules();
+    const otherCore = await import("gatehouse-auth");
+    const otherAdapter = await import("gatehouse-auth/next");
+    expect(otherCore.AppwriteError).not.toBe(AppwriteError);
+    const thrown = new otherCore.AppwriteError("user_invalid_credentials");
+    expect(thrown instanceof AppwriteError).toBe(true);
+    expect(isAppwriteError(thrown)).toBe(true);
+    expect(new Error("plain") instanceof AppwriteError).toBe(false);
+    expect({ type: "user_invalid_credentials" } instanceof AppwriteError).toBe(false);
+
+    // The service made by this file's copy (as by the first layer to ask sharedService), the route
+    // handler by the other (another Next layer): its errors keep their Appwrite type and code.
+    const routes = otherAdapter.accountRoutes(service, { onError: () => {} });
+    const guest = await routes.GET(request("GET", "/account"));
+    expect(guest.status).toBe(401);
+    expect((await json(guest)).type).toBe("general_unauthorized_scope");
   });
 
   it("different keys are different services", () => {
