@@ -146,6 +146,15 @@ describe("examples/next: next build on the packed package, then login, protected
         expect(new URL(page.url()).pathname).toBe("/login");
         await expect(page.locator("h1").textContent()).resolves.toBe("Log in");
 
+        // The route handler answers errors with their Appwrite type. The service was made by the
+        // first page request (the Server Component layer); the route handler is another layer,
+        // with its own copy of the library when it is bundled.
+        const guest = await page.evaluate(async (project) => {
+          const response = await fetch("/v1/account", { headers: { "X-Appwrite-Project": project } });
+          return { status: response.status, body: (await response.json()) as { type?: string } };
+        }, PROJECT);
+        expect(guest).toMatchObject({ status: 401, body: { type: "general_unauthorized_scope" } });
+
         // Create account (server action: create, then createEmailPasswordSession sets the cookie).
         await page.fill("input[name=email]", email);
         await page.fill("input[name=password]", PASSWORD);
