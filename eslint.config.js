@@ -22,6 +22,8 @@ export default tseslint.config(
       "node_modules/**",
       "coverage/**",
       "scratch/**",
+      // Test scratch space (git-ignored): e.g. the Next example's copy and its build, kept after a run.
+      ".tmp/**",
       "examples/**/dist/**",
       "examples/**/.next/**",
       "examples/**/next-env.d.ts",
