@@ -16,7 +16,19 @@ const forbid = (files, groups, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "coverage/**", "scratch/**", "examples/**/dist/**", "examples/**/.next/**"] },
+  {
+    ignores: [
+      "dist/**",
+      "node_modules/**",
+      "coverage/**",
+      "scratch/**",
+      // Test scratch space (git-ignored): e.g. the Next example's copy and its build, kept after a run.
+      ".tmp/**",
+      "examples/**/dist/**",
+      "examples/**/.next/**",
+      "examples/**/next-env.d.ts",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

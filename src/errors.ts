@@ -127,7 +127,20 @@ export type ErrorType = keyof typeof errorCatalogue;
 /** HTTP statuses Appwrite lets through unchanged; any other becomes 500 "Server Error". */
 const PASS_THROUGH = new Set([400, 401, 402, 403, 404, 408, 409, 412, 416, 429, 451, 501, 503]);
 
+/**
+ * Marks AppwriteErrors across copies of this package in one process: a bundler may include it once
+ * per bundle (Next.js does so per layer: route handlers, Server Components), and a process may load
+ * both the ESM and the CommonJS build. An error thrown by one copy's service must still be an
+ * AppwriteError to another copy's HTTP handler, or it would answer 500 instead of its code.
+ */
+const BRAND = Symbol.for("gatehouse-auth.AppwriteError");
+
 export class AppwriteError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== AppwriteError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === "object" && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
+
   override readonly name = "AppwriteError";
   readonly type: ErrorType;
   /** The code Appwrite declares for the type (424 for provider errors, for instance). */
@@ -160,6 +173,8 @@ export class AppwriteError extends Error {
     return { message: this.publicMessage, code: this.code, type: this.type, version };
   }
 }
+
+Object.defineProperty(AppwriteError.prototype, BRAND, { value: true });
 
 export function isAppwriteError(value: unknown): value is AppwriteError {
   return value instanceof AppwriteError;

@@ -4,12 +4,15 @@ import {
   sessionCookieNames,
   sessionFromJar,
   type AccountService,
+  type GatehouseHandler,
   type HandlerOptions,
   type InputArgs,
   type OperationName,
   type ResultOf,
   type RequestContext,
 } from "gatehouse-auth";
+
+export { sharedService } from "./shared";
 
 export interface NextRouteOptions extends HandlerOptions {
   /**
@@ -27,20 +30,62 @@ type RouteHandler = (request: Request) => Promise<Response>;
  * Elsewhere (`app/api/auth/[...path]/route.ts`), say where: `accountRoutes(account, { basePath:
  * "/api/auth" })`, or set the config's `endpoint` to `https://host/api/auth` and its path is used.
  * With `NODE_ENV=production` the config must name its `endpoint`.
+ *
+ * `service` may also be a function returning the service or a promise of it (e.g. the
+ * `sharedService` getter, adapters/next/shared.ts): it is called on the first request, not when the
+ * module loads, so `next build` opens no database. A rejected promise is retried on the next request.
  */
-export function accountRoutes(service: AccountService, options: NextRouteOptions = {}) {
-  const handler = createHandler(service, { ...options, production: options.production ?? process.env.NODE_ENV === "production" });
+export function accountRoutes(service: AccountService | (() => AccountService | Promise<AccountService>), options: NextRouteOptions = {}) {
+  const production = options.production ?? process.env.NODE_ENV === "production";
+  const build = (account: AccountService) => createHandler(account, { ...options, production });
+  let ready: GatehouseHandler | undefined = typeof service === "function" ? undefined : build(service);
+  let pending: Promise<GatehouseHandler> | undefined;
+  const handler = async () => {
+    if (ready) return ready;
+    pending ??= Promise.resolve()
+      .then(() => (service as () => AccountService | Promise<AccountService>)())
+      .then(build)
+      .then(
+        (made) => (ready = made),
+        (error: unknown) => {
+          pending = undefined;
+          throw error;
+        },
+      );
+    return pending;
+  };
   const clientIp = options.clientIp ?? lastForwardedFor;
-  const route: RouteHandler = (request) => {
+  const route: RouteHandler = async (request) => {
     const ip = clientIp(request);
-    return handler.fetch(request, ip ? { ip } : {});
+    return (await handler()).fetch(request, ip ? { ip } : {});
   };
   return { GET: route, POST: route, PUT: route, PATCH: route, DELETE: route, OPTIONS: route };
 }
 
 function lastForwardedFor(request: Request): string | undefined {
-  const chain = request.headers.get("x-forwarded-for");
-  return chain?.split(",").pop()?.trim() || request.headers.get("x-real-ip") || undefined;
+  return forwardedFor(request.headers);
+}
+
+/** The subset of `Headers` (and Next's `headers()` store) read here. */
+export interface HeaderBag {
+  get(name: string): string | null;
+}
+
+function forwardedFor(headers: HeaderBag): string | undefined {
+  const chain = headers.get("x-forwarded-for");
+  return chain?.split(",").pop()?.trim() || headers.get("x-real-ip") || undefined;
+}
+
+/**
+ * The client facts of a server action or Server Component for `serverAccount`'s `context`:
+ * `serverAccount(service, await cookies(), { context: requestContext(await headers()) })`. The IP is
+ * found as `accountRoutes` finds it (right-most `X-Forwarded-For`); without it every caller would
+ * share one per-IP rate-limit counter.
+ */
+export function requestContext(headers: HeaderBag): { ip?: string; userAgent?: string } {
+  const ip = forwardedFor(headers);
+  const userAgent = headers.get("user-agent") ?? undefined;
+  return { ...(ip ? { ip } : {}), ...(userAgent ? { userAgent } : {}) };
 }
 
 /** The subset of Next's `cookies()` store this helper uses (`ReadonlyRequestCookies` in components). */

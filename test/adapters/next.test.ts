@@ -2,9 +2,9 @@
  * The Next.js adapter, without a Next runtime: `accountRoutes` handlers are called with web
  * `Request` objects, and `serverAccount` gets a Map-backed cookie jar.
  */
-import { beforeEach, describe, expect, it } from "vitest";
-import { createAccountService, memoryStore, type AccountService } from "gatehouse-auth";
-import { accountRoutes, serverAccount, type CookieJar } from "gatehouse-auth/next";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { AppwriteError, createAccountService, isAppwriteError, memoryStore, type AccountService } from "gatehouse-auth";
+import { accountRoutes, requestContext, serverAccount, sharedService, type CookieJar } from "gatehouse-auth/next";
 import { API_KEY, PROJECT, cheapHasher } from "../helpers/server";
 
 const PASSWORD = "password123";
@@ -247,5 +247,166 @@ describe("serverAccount (Server Components and server actions)", () => {
       password: PASSWORD,
     });
     expect(jar.cookies.get(COOKIE.toLowerCase())?.options?.secure).toBe(false);
+  });
+});
+
+describe("sharedService (one service per process across Next's module copies)", () => {
+  /** A fresh evaluation of the adapter module, as Next makes one per bundle layer. */
+  async function freshAdapter() {
+    vi.resetModules();
+    return import("gatehouse-auth/next");
+  }
+  let key = 0;
+  const nextKey = () => `test-${process.pid}-${++key}`;
+
+  it("two module instances get the same service, so a session made through one is seen by the other", async () => {
+    const routeLayer = await freshAdapter();
+    const componentLayer = await freshAdapter();
+    // Really two evaluations: a module-level `const account = createAccountService(...)` would be two services.
+    expect(routeLayer.sharedService).not.toBe(componentLayer.sharedService);
+
+    const name = nextKey();
+    let made = 0;
+    const create = () => {
+      made++;
+      return createAccountService({ projectId: PROJECT, store: memoryStore(), platforms: ["localhost"], passwordHasher: cheapHasher() });
+    };
+    const inRoute = routeLayer.sharedService(name, create);
+    const inComponent = componentLayer.sharedService(name, create);
+    expect(inComponent).toBe(inRoute);
+    expect(made).toBe(1);
+
+    // The route handler (one copy) signs up and logs in; a Server Component (the other copy) reads the cookie.
+    const routes = routeLayer.accountRoutes(inRoute, { onError: () => {} });
+    const body = { userId: "unique()", email: "shared@example.com", password: PASSWORD };
+    expect((await routes.POST(request("POST", "/account", { body }))).status).toBe(201);
+    const login = await routes.POST(request("POST", "/account/sessions/email", { body: { email: body.email, password: PASSWORD } }));
+    const main = login.headers.getSetCookie().find((c) => c.startsWith(`${COOKIE}=`))!;
+    const value = decodeURIComponent(main.split(";")[0]!.slice(COOKIE.length + 1));
+    const me = await componentLayer.serverAccount(inComponent, mapJar({ [COOKIE]: value })).run("get");
+    expect(me.email).toBe("shared@example.com");
+
+    // A JWT made in one copy is accepted by the other: one secret, even without `config.secret`.
+    const { jwt } = await serverAccount(inRoute, mapJar({ [COOKIE]: value })).run("createJWT");
+    const viaJwt = await routes.GET(request("GET", "/account", { headers: { "x-appwrite-jwt": jwt } }));
+    expect(viaJwt.status).toBe(200);
+  });
+
+  it("a route handler from one copy of the package answers another copy's errors with their code, not 500", async () => {
+    vi.resetModules();
+    const otherCore = await import("gatehouse-auth");
+    const otherAdapter = await import("gatehouse-auth/next");
+    expect(otherCore.AppwriteError).not.toBe(AppwriteError);
+    const thrown = new otherCore.AppwriteError("user_invalid_credentials");
+    expect(thrown instanceof AppwriteError).toBe(true);
+    expect(isAppwriteError(thrown)).toBe(true);
+    expect(new Error("plain") instanceof AppwriteError).toBe(false);
+    expect({ type: "user_invalid_credentials" } instanceof AppwriteError).toBe(false);
+
+    // The service made by this file's copy (as by the first layer to ask sharedService), the route
+    // handler by the other (another Next layer): its errors keep their Appwrite type and code.
+    const routes = otherAdapter.accountRoutes(service, { onError: () => {} });
+    const guest = await routes.GET(request("GET", "/account"));
+    expect(guest.status).toBe(401);
+    expect((await json(guest)).type).toBe("general_unauthorized_scope");
+  });
+
+  it("different keys are different services", () => {
+    const a = sharedService(nextKey(), () => ({ id: "a" }));
+    const b = sharedService(nextKey(), () => ({ id: "b" }));
+    expect(a).not.toBe(b);
+    expect([a.id, b.id]).toEqual(["a", "b"]);
+  });
+
+  it("an async factory is shared as one promise; a rejected one is forgotten and the next call retries", async () => {
+    const name = nextKey();
+    let attempts = 0;
+    const create = async () => {
+      attempts++;
+      if (attempts === 1) throw new Error("database down");
+      return { attempt: attempts };
+    };
+    const first = sharedService(name, create);
+    expect(sharedService(name, create)).toBe(first);
+    await expect(first).rejects.toThrow("database down");
+    const second = sharedService(name, create);
+    expect(second).not.toBe(first);
+    await expect(second).resolves.toEqual({ attempt: 2 });
+    expect(await sharedService(name, create)).toEqual({ attempt: 2 });
+    expect(attempts).toBe(2);
+  });
+
+  it("a factory that throws stores nothing", () => {
+    const name = nextKey();
+    expect(() =>
+      sharedService(name, () => {
+        throw new Error("bad config");
+      }),
+    ).toThrow("bad config");
+    expect(sharedService(name, () => "ok")).toBe("ok");
+  });
+});
+
+describe("accountRoutes with a service getter", () => {
+  it("calls the getter on the first request, not before, and once", async () => {
+    let calls = 0;
+    const lazy = accountRoutes(
+      async () => {
+        calls++;
+        return service;
+      },
+      { onError: () => {} },
+    );
+    expect(calls).toBe(0);
+    const [a, b] = await Promise.all([
+      lazy.POST(request("POST", "/account/sessions/anonymous", { body: {} })),
+      lazy.GET(request("GET", "/account")),
+    ]);
+    expect([a.status, b.status]).toEqual([201, 401]);
+    expect((await lazy.GET(request("GET", "/nope"))).status).toBe(404);
+    expect(calls).toBe(1);
+  });
+
+  it("a getter that fails fails the request and is tried again on the next one", async () => {
+    let calls = 0;
+    const lazy = accountRoutes(
+      () => {
+        calls++;
+        if (calls === 1) throw new Error("database down");
+        return Promise.resolve(service);
+      },
+      { onError: () => {} },
+    );
+    await expect(lazy.GET(request("GET", "/account"))).rejects.toThrow("database down");
+    expect((await lazy.GET(request("GET", "/account"))).status).toBe(401);
+    expect(calls).toBe(2);
+  });
+
+  it("with production on, a service without an endpoint is refused when the getter resolves", async () => {
+    const lazy = accountRoutes(async () => service, { onError: () => {}, production: true });
+    await expect(lazy.GET(request("GET", "/account"))).rejects.toThrow(/endpoint/);
+  });
+});
+
+describe("requestContext (client facts for server actions)", () => {
+  it("takes the right-most X-Forwarded-For entry, as accountRoutes does, and the user agent", () => {
+    const headers = new Headers({ "x-forwarded-for": "6.6.6.6, 203.0.113.7", "user-agent": "Mozilla/5.0 Test" });
+    expect(requestContext(headers)).toEqual({ ip: "203.0.113.7", userAgent: "Mozilla/5.0 Test" });
+    expect(requestContext(new Headers({ "x-real-ip": "198.51.100.4" }))).toEqual({ ip: "198.51.100.4" });
+    expect(requestContext(new Headers())).toEqual({});
+  });
+
+  it("keys the per-IP limit of sessions made through serverAccount", async () => {
+    const context = (left: string) => requestContext(new Headers({ "x-forwarded-for": `${left}, 203.0.113.20` }));
+    for (let i = 1; i <= 50; i++) {
+      await serverAccount(service, mapJar(), { context: context(`198.51.100.${i}`) }).run("createAnonymousSession");
+    }
+    await expect(
+      serverAccount(service, mapJar(), { context: context("198.51.100.99") }).run("createAnonymousSession"),
+    ).rejects.toMatchObject({ code: 429 });
+    const other = await serverAccount(service, mapJar(), {
+      context: requestContext(new Headers({ "x-forwarded-for": "203.0.113.21" })),
+    }).run("createAnonymousSession");
+    expect(other.ip).toBe("203.0.113.21");
   });
 });

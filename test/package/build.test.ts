@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import "./pack-suite";
 import "./testing-kit-suite";
 import "./next-pg-suite";
+import "./next-example-suite";
 
 /**
  * Builds the package with tsup and loads it the way a user would: by its own name, through the
