@@ -317,10 +317,17 @@ describe("node-appwrite 27: every Account method", () => {
     const anonymous = await keyed.createAnonymousSession();
     expectModel(anonymous, "node27", "Session");
 
-    // The server SDK hands back the provider's URL for the app to send the browser to. (Following
-    // it from here fails: Gatehouse binds the login to the browser that started it.)
+    // The server SDK hands back the provider's URL for the app to send the browser to; a login a
+    // server started with its key is not bound to a browser, so a fresh one (no cookies) finishes it.
     const oauth = await keyed.createOAuth2Token({ provider: "mock" as node.OAuthProvider, success: `${APP}/ok`, failure: `${APP}/failed` });
     expect(new URL(oauth).pathname).toBe("/v1/mock/tests/general/oauth2");
+    const landed = (await followRedirects(oauth, APP)).final!;
+    expect(landed.href.startsWith(`${APP}/ok`)).toBe(true);
+    const oauthSession = await keyed.createSession({
+      userId: landed.searchParams.get("userId")!,
+      secret: landed.searchParams.get("secret")!,
+    });
+    expect(oauthSession.provider).toBe("oauth2");
     const positional = await keyed.createOAuth2Token("mock" as node.OAuthProvider, `${APP}/ok`, `${APP}/failed`);
     expect(new URL(positional).searchParams.get("client_id")).toBe(MOCK.clientId);
 

@@ -73,6 +73,10 @@ const startRoute = (path: string, token: boolean) =>
       const { provider, settings } = configured(env, name);
       const flow = await flowFor(provider, settings, apiLocation(env), env.deps.fetch);
       const binding = randomHex(16);
+      // Bound to the browser when a browser starts the login. A server that starts it with its API
+      // key (node-appwrite's createOAuth2Token, then a redirect of the user's browser to the URL)
+      // cannot pass a cookie on, so its logins are not bound, as none are in Appwrite.
+      const bound = Boolean(env.ctx.cookie) && env.caller.role !== "applications";
       const url = await authorizationUrl(flow, {
         redirectUri: redirectUri(env, name),
         scopes: [...new Set([...(settings.scopes ?? provider.scopes), ...(input.scopes ?? [])])],
@@ -88,11 +92,11 @@ const startRoute = (path: string, token: boolean) =>
               e: env.now.getTime() + STATE_LIFETIME_MS,
               u: env.caller.session?.id ?? "",
               // Only over HTTP can a cookie come back; direct core calls are not bound.
-              ...(env.ctx.cookie ? { b: sha256Hex(binding) } : {}),
+              ...(bound ? { b: sha256Hex(binding) } : {}),
             } satisfies SealedState),
           ),
       });
-      const cookies = env.ctx.cookie ? [{ name: bindingCookie(env), value: binding, maxAge: STATE_LIFETIME_MS / 1000 }] : [];
+      const cookies = bound ? [{ name: bindingCookie(env), value: binding, maxAge: STATE_LIFETIME_MS / 1000 }] : [];
       return redirect(url, { cookies });
     },
   });
