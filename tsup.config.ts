@@ -1,8 +1,19 @@
-import { defineConfig } from "tsup";
+import { rmSync } from "node:fs";
+import { defineConfig, type Options } from "tsup";
+
+/**
+ * Dependencies published as ES modules only. The ESM build imports them from the user's
+ * node_modules; the CommonJS build bundles them (all MIT), because a CommonJS `require` of an ES
+ * module fails where Node cannot require ESM (before 20.19/22.12) and in Jest's CommonJS runtime
+ * before Node 24.9, which is how Jest and ts-jest run tests by default (README, "Testing your
+ * app"; test/package/testing-kit-suite.ts runs a CommonJS Jest file; build.test.ts checks that
+ * the CommonJS entries require none of them).
+ */
+const ESM_ONLY = [/^@oslojs\//, "jose", "oauth4webapi"];
 
 // Each subpath is its own entry; adapters import "gatehouse-auth" and it stays external, so the core
-// is bundled once and `instanceof AppwriteError` holds across entries.
-export default defineConfig({
+// is bundled once per format and `instanceof AppwriteError` holds across entries.
+const shared: Options = {
   entry: {
     index: "src/index.ts",
     express: "adapters/express/index.ts",
@@ -24,9 +35,9 @@ export default defineConfig({
     // The `gatehouse-auth` command (package.json "bin"); tsup keeps its shebang and makes it executable.
     bin: "adapters/kysely/bin.ts",
   },
-  format: ["esm", "cjs"],
-  dts: true,
-  clean: true,
+  // The builds below run at once, so none cleans dist/ (one would delete another's output); the
+  // config function empties it once before they start.
+  clean: false,
   sourcemap: true,
   target: "node20",
   shims: true,
@@ -39,4 +50,14 @@ export default defineConfig({
   esbuildOptions(options, context) {
     options.define = { ...options.define, __GATEHOUSE_FORMAT__: JSON.stringify(context.format) };
   },
+};
+
+export default defineConfig(() => {
+  rmSync("dist", { recursive: true, force: true });
+  return [
+    { ...shared, format: "esm" },
+    { ...shared, format: "cjs", noExternal: ESM_ONLY },
+    // The declarations of both formats in one pass (.d.ts and .d.cts): bundling changes no type.
+    { ...shared, format: ["esm", "cjs"], dts: { only: true } },
+  ];
 });
