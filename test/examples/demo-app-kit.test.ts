@@ -9,6 +9,7 @@ import { demoAccountOptions, demoApi, demoWebApp } from "../../examples/express/
 import type { Asset } from "../../examples/express/web-app";
 import type { OutboxRow } from "../../examples/express/outbox";
 import { RETURN_PATHS } from "../../examples/web/src/paths";
+import { followRedirects } from "../helpers/navigate";
 
 /**
  * The demo's unit tests, written the way an app developer writes theirs with
@@ -68,7 +69,7 @@ function browser(demo: Demo, projectId: string) {
     for (const line of res.headers.getSetCookie()) {
       const [pair] = line.split(";");
       const [name, value] = pair!.split("=") as [string, string];
-      if (value && !/max-age=0\b/i.test(line)) cookies.set(name, value);
+      if (value && !/max-age=0\b|expires=Thu, 01 Jan 1970/i.test(line)) cookies.set(name, value);
       else cookies.delete(name);
     }
     const text = await res.text();
@@ -207,6 +208,22 @@ describe("the demo's apps in development mode (GATEHOUSE_DEV_OUTBOX=1), on the t
 
     expect((await call("POST", "/account/sessions/token", { userId: token.body.userId, secret: rows[0]!.secret })).status).toBe(201);
     expect((await call("GET", "/account")).body.email).toBe("ana@example.com");
+  });
+
+  it("the mock OAuth2 provider's login ends on the page's /oauth/token, whose token signs in", async () => {
+    const config = JSON.parse(
+      /<script id="gatehouse-demo" type="application\/json">(.*?)<\/script>/.exec((await open(`${demo.app}/`)).html)![1]!,
+    );
+    expect(config.oauth2).toEqual(["mock"]);
+    const success = `${demo.app}${RETURN_PATHS.oauthToken}`;
+    const start = `${demo.endpoint}/account/tokens/oauth2/mock?project=${t.projectId}&success=${encodeURIComponent(success)}`;
+    const { final } = await followRedirects(start, `${success}?`);
+    expect((await open(final!.href)).status).toBe(200);
+    // What the page does there (examples/web/src/flows/landing.ts).
+    const call = browser(demo, t.projectId);
+    const userId = final!.searchParams.get("userId");
+    expect((await call("POST", "/account/sessions/token", { userId, secret: final!.searchParams.get("secret") })).status).toBe(201);
+    expect((await call("GET", "/account")).body).toMatchObject({ $id: userId, email: "useroauth@localhost.test" });
   });
 
   it("the mock phone number signs in with its fixed code and sends no SMS", async () => {
