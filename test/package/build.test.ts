@@ -77,6 +77,10 @@ describe("the built package", () => {
     for (const file of cjs) expect(readFileSync(`${root}dist/${file}`, "utf8"), file).not.toMatch(ESM_ONLY);
     expect(readFileSync(`${root}dist/index.js`, "utf8")).toMatch(/from "@oslojs\/jwt"/);
     expect(readFileSync(`${root}dist/index.js`, "utf8")).toMatch(/from "jose"/);
+    // Their MIT licences go with the copies (tsup.config.ts writes the file; "files" ships dist/).
+    const notices = readFileSync(`${root}dist/THIRD-PARTY-LICENSES.md`, "utf8");
+    for (const name of ["@oslojs/jwt", "@oslojs/otp", "@oslojs/encoding", "jose", "oauth4webapi"])
+      expect(notices, name).toMatch(new RegExp(`^## ${name} \\d+\\.\\d+\\.\\d+ \\(MIT\\)\\n\\n(The )?MIT License`, "m"));
   });
 
   it("exports gatehouse/kysely to ESM and CommonJS, loading Kysely from the user's node_modules", () => {
