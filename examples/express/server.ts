@@ -20,14 +20,13 @@
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import express from "express";
+import type { Express } from "express";
 import { createAccountService, outbox, type Outbox } from "gatehouse-auth";
-import { accountRouter } from "gatehouse-auth/express";
 import { kyselyStore, migrateToLatest } from "gatehouse-auth/kysely";
 import { openDatabase } from "gatehouse-auth/kysely/open";
-import { outboxRoutes } from "./outbox";
-import { demoSettings, MOCK_PHONE } from "./settings";
-import { buildWebApp, webAppRouter } from "./web-app";
+import { demoAccountOptions, demoApi, demoWebApp } from "./apps";
+import { demoSettings } from "./settings";
+import { buildWebApp } from "./web-app";
 import { RETURN_PATHS } from "../web/src/paths";
 
 const settings = demoSettings();
@@ -75,24 +74,22 @@ const geo = await geoFromEnv();
 const db = await openDatabase(settings.databaseUrl);
 await migrateToLatest(db);
 
+const options = demoAccountOptions({ dev: box !== null });
 const account = createAccountService({
   projectId: settings.projectId,
   projectName: settings.projectName,
   store: kyselyStore(db),
-  // The web app's origin is http(s)://localhost:PORT; the API is another origin on the same host.
-  platforms: ["localhost", "127.0.0.1"],
-  auth: { mockNumbers: [MOCK_PHONE] },
+  ...options,
   ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
   ...(settings.apiKey ? { apiKeys: [settings.apiKey] } : {}),
   ...(settings.version ? { version: settings.version } : {}),
   ...(geo ? { geo } : {}),
   ...(box ? { mailer: box.mailer, sms: box.sms } : smtp ? { mailer: smtp } : {}),
-  // The built-in test provider (anyone is signed in as its one user) in development mode only.
-  oauth2: { ...(box ? { mock: { clientId: "demo", clientSecret: "demo" } } : {}), ...settings.oauth2 },
+  oauth2: { ...options.oauth2, ...settings.oauth2 },
 });
 
 const scheme = settings.tls ? "https" : "http";
-const serve = (app: express.Express): Server => (settings.tls ? createHttpsServer(settings.tls, app) : createHttpServer(app));
+const serve = (app: Express): Server => (settings.tls ? createHttpsServer(settings.tls, app) : createHttpServer(app));
 /** Listens on `port` (0: a free one); a port in use is refused naming the variable that moves it. */
 const listen = (server: Server, port: number, variable: "PORT" | "API_PORT") =>
   new Promise<number>((resolve, reject) => {
@@ -103,27 +100,11 @@ const listen = (server: Server, port: number, variable: "PORT" | "API_PORT") =>
     server.listen(port, () => resolve((server.address() as AddressInfo).port));
   });
 
-const api = express();
-api.use("/v1", accountRouter(account));
-api.get("/", (_req, res) => {
-  res.type("text/plain").send(`Gatehouse demo: the Appwrite Account API is at /v1 (project "${settings.projectId}").\n`);
-});
-const apiServer = serve(api);
+const apiServer = serve(demoApi(account));
 const apiPort = await listen(apiServer, settings.apiPort, "API_PORT");
 const endpoint = settings.endpoint ?? `${scheme}://localhost:${apiPort}/v1`;
 
-const app = express();
-if (box) app.use("/dev/outbox", outboxRoutes(box));
-app.use(
-  webAppRouter(webApp, {
-    endpoint,
-    projectId: settings.projectId,
-    outbox: box ? "/dev/outbox/messages.json" : null,
-    mockPhone: MOCK_PHONE,
-    oauth2: Object.keys(account.config.oauth2),
-  }),
-);
-const appServer = serve(app);
+const appServer = serve(demoWebApp(account, { files: webApp, endpoint, outbox: box }));
 const appUrl = `${scheme}://localhost:${await listen(appServer, settings.appPort, "PORT")}`;
 
 // Expired sessions are not deleted by reads; purge them hourly.

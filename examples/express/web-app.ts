@@ -21,7 +21,8 @@ export interface WebAppConfig {
   oauth2: string[];
 }
 
-interface Asset {
+/** One built file: its content type and contents. */
+export interface Asset {
   type: string;
   body: string | Uint8Array;
 }

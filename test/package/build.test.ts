@@ -51,6 +51,39 @@ describe("the built package", () => {
     expect(message).toContain("commonly used password");
   });
 
+  it("loads from CommonJS where a require of an ES module fails (Jest's CommonJS runtime, Node < 20.19)", () => {
+    // With require(esm) turned off, as Jest's module registry and older Nodes have it, the
+    // CommonJS build must not require a dependency that ships only ES modules (tsup.config.ts).
+    const out = node([
+      "--no-experimental-require-module",
+      "-e",
+      `const { createTestAccountService } = require("gatehouse-auth/testing");
+       for (const entry of ["gatehouse-auth", "gatehouse-auth/express", "gatehouse-auth/next", "gatehouse-auth/kysely"]) require(entry);
+       const t = createTestAccountService();
+       (async () => {
+         const session = await t.signIn(await t.signUp());
+         const { jwt } = await t.service.createJWT(session);
+         const { secret } = await t.service.createMfaAuthenticator({ type: "totp" }, session);
+         await t.service.updateMfaAuthenticator({ type: "totp", otp: t.totp.code(secret) }, session);
+         const factors = await t.service.listMfaFactors(session);
+         console.log(JSON.stringify([jwt.split(".").length, factors.totp]));
+         await t.close();
+       })();`,
+    ]);
+    expect(JSON.parse(out)).toEqual([3, true]);
+    // Bundled into the CommonJS entries only: the ES module entries still import them by name.
+    const ESM_ONLY = /require\("(@oslojs\/[^"]+|jose|oauth4webapi)"\)/;
+    const cjs = readdirSync(`${root}dist`, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".cjs"));
+    expect(cjs.length).toBeGreaterThan(10);
+    for (const file of cjs) expect(readFileSync(`${root}dist/${file}`, "utf8"), file).not.toMatch(ESM_ONLY);
+    expect(readFileSync(`${root}dist/index.js`, "utf8")).toMatch(/from "@oslojs\/jwt"/);
+    expect(readFileSync(`${root}dist/index.js`, "utf8")).toMatch(/from "jose"/);
+    // Their MIT licences go with the copies (tsup.config.ts writes the file; "files" ships dist/).
+    const notices = readFileSync(`${root}dist/THIRD-PARTY-LICENSES.md`, "utf8");
+    for (const name of ["@oslojs/jwt", "@oslojs/otp", "@oslojs/encoding", "jose", "oauth4webapi"])
+      expect(notices, name).toMatch(new RegExp(`^## ${name} \\d+\\.\\d+\\.\\d+ \\(MIT\\)\\n\\n(The )?MIT License`, "m"));
+  });
+
   it("exports gatehouse/kysely to ESM and CommonJS, loading Kysely from the user's node_modules", () => {
     const esm = node(["--input-type=module", "-e", `const k = await import("gatehouse-auth/kysely"); console.log(typeof k.kyselyStore);`]);
     const cjs = node(["-e", `console.log(typeof require("gatehouse-auth/kysely").kyselyStore);`]);
