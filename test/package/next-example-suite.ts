@@ -11,7 +11,8 @@ import { REPO_ROOT, packedTarball, run } from "../helpers/packed";
  * example's own dependencies installed with npm, `next build` against the built package (not the
  * sources: Turbopack's root is the copy, see examples/next/next.config.ts), then `next start` driven
  * in headless Chromium: the protected page sends a visitor to /login, the server action creates the
- * account and logs in, the Server Component shows the user, logout ends the session.
+ * account and logs in, the Server Component shows the user, logout ends the session. Before the
+ * build, the example's own `npm test` (vitest on gatehouse-auth/testing) runs in the copy.
  *
  * Imported by test/package/build.test.ts so it runs in that file's worker, after the tarball is made.
  */
@@ -94,7 +95,7 @@ describe("examples/next: next build on the packed package, then login, protected
     }
   });
 
-  it.each(["lib/account.ts", "app/v1/[...path]/route.ts", "lib/user.ts", "app/actions.ts", "app/page.tsx"])(
+  it.each(["lib/account.ts", "app/v1/[...path]/route.ts", "lib/user.ts", "lib/pages.ts", "app/actions.ts", "app/page.tsx"])(
     "README's Next.js quick start shows %s exactly as the example has it",
     (file) => {
       const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
@@ -102,6 +103,27 @@ describe("examples/next: next build on the packed package, then login, protected
       expect(readme).toContain(`\`\`\`${file.endsWith(".tsx") ? "tsx" : "ts"}\n${code}\n\`\`\``);
     },
   );
+
+  // The example's own tests (examples/next/tests), as its developer runs them: `npm test`, on the
+  // installed package's gatehouse-auth/testing. Before `next build`, which type-checks them too.
+  it("the example's npm test passes on the packed package, each test in well under a second", () => {
+    const results = join(app, "vitest-results.json");
+    const tested = run("npm", ["test", "--", "--reporter=json", `--outputFile=${results}`], app, { NODE_ENV: "test" });
+    expect(tested.status, `${tested.stdout}\n${tested.stderr}`).toBe(0);
+    const report = JSON.parse(readFileSync(results, "utf8")) as {
+      numPassedTests: number;
+      numFailedTests: number;
+      testResults: { assertionResults: { fullName: string; status: string; duration: number }[] }[];
+    };
+    const tests = report.testResults.flatMap((file) => file.assertionResults);
+    // As many tests as the example's sources hold, all passed: none skipped or filtered out.
+    const written = readFileSync(join(example, "tests", "login.test.ts"), "utf8").match(/^\s*it\(/gm)?.length;
+    expect(tests.length).toBe(written);
+    for (const test of tests) {
+      expect(test.status, test.fullName).toBe("passed");
+      expect(test.duration, test.fullName).toBeLessThan(250);
+    }
+  }, 120_000);
 
   it("next build succeeds against the installed package", () => {
     const build = run(process.execPath, [next, "build"], app, ENV);

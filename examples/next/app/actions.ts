@@ -1,33 +1,17 @@
 "use server";
 
 import { redirect } from "next/navigation";
-import { AppwriteError } from "gatehouse-auth";
+import { endSession, submitLogin, type FormState } from "@/lib/pages";
 import { session } from "@/lib/user";
 
-export interface FormState {
-  error?: string;
-  /** Shown again after an error: React empties a form once its action has run. */
-  email?: string;
-}
-
-/** The login form: "Log in", or "Create account" (which signs up, then logs in). */
+/** The login form's action: back to the form with Gatehouse's message, or on to the protected page. */
 export async function enter(_state: FormState, form: FormData): Promise<FormState> {
-  const field = (name: string) => String(form.get(name) ?? "");
-  const credentials = { email: field("email"), password: field("password") };
-  try {
-    const current = await session();
-    if (form.get("intent") === "sign-up") await current.run("create", { userId: "unique()", name: field("name"), ...credentials });
-    await current.run("createEmailPasswordSession", credentials);
-  } catch (error) {
-    // Gatehouse's messages are written for users; anything else is a bug and goes to Next's error page.
-    if (error instanceof AppwriteError) return { error: error.message, email: credentials.email };
-    throw error;
-  }
+  const failed = await submitLogin(await session(), form);
+  if (failed) return failed;
   redirect("/");
 }
 
 export async function logOut(): Promise<void> {
-  // A session that already ended elsewhere is no reason to stay on the page.
-  await (await session()).run("deleteSession", { sessionId: "current" }).catch(() => null);
+  await endSession(await session());
   redirect("/login");
 }

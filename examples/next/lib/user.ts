@@ -1,7 +1,7 @@
 import { cookies, headers } from "next/headers";
-import { AppwriteError } from "gatehouse-auth";
 import { requestContext, serverAccount } from "gatehouse-auth/next";
 import { account } from "./account";
+import { signedInUser } from "./pages";
 
 /** The account calls of this request, with its session cookie and client IP. */
 export async function session() {
@@ -10,12 +10,5 @@ export async function session() {
 
 /** The signed-in user, or null when the cookie holds no live session. */
 export async function currentUser() {
-  const current = await session();
-  if (!current.hasSession) return null;
-  try {
-    return await current.run("get");
-  } catch (error) {
-    if (error instanceof AppwriteError && error.code === 401) return null;
-    throw error;
-  }
+  return signedInUser(await session());
 }

@@ -1,7 +1,8 @@
 "use client";
 
 import { useActionState } from "react";
-import { enter, type FormState } from "../actions";
+import type { FormState } from "@/lib/pages";
+import { enter } from "../actions";
 
 export function LoginForm() {
   const [state, action, pending] = useActionState(enter, {} satisfies FormState);
