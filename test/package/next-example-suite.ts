@@ -122,8 +122,9 @@ describe("examples/next: next build on the packed package, then login, protected
     expect(tests.length).toBe(written);
     for (const test of tests) {
       expect(test.status, test.fullName).toBe("passed");
-      // Measured at 2-21 ms each; the bound leaves room for a loaded machine and still means "in-process".
-      expect(test.duration, test.fullName).toBeLessThan(250);
+      // Issue #16's "well under a second per test": measured at 2-21 ms each; the bound is the kit
+      // suite's (test/package/testing-kit-suite.ts), with room for a loaded machine.
+      expect(test.duration, test.fullName).toBeLessThan(1000);
     }
   }, 120_000);
 
