@@ -4,7 +4,19 @@ import type { TargetProviderType, TargetRecord, UserPatch, UserRecord } from "..
 import { toAccount, type AccountModel } from "../../models/account";
 import type { Outcome } from "../context";
 import { conflictAs } from "../store-conflicts";
-import { assoc, customId, email, newPassword, password, phone, text, withDefault, optional } from "../../validation/validators";
+import {
+  assoc,
+  customId,
+  email,
+  newPassword,
+  password,
+  phone,
+  text,
+  withDefault,
+  optional,
+  parseParams,
+} from "../../validation/validators";
+import { behavesAsOf } from "../behaviour";
 import { audit } from "../audit";
 import { operation, ok, type Env, type SignedInEnv } from "../operation";
 import { checkHistory, checkPersonalData, nextHistory } from "../passwords";
@@ -166,9 +178,12 @@ export const updatePassword = operation({
   scope: "account",
   checksTimestamp: true,
   rateLimit: RATE_LIMITS.updatePassword,
-  params: { password: newPassword, oldPassword: optional(password) },
+  // Since 1.9 `oldPassword` is any text up to 256 chars: a short one is wrong credentials, not a
+  // 400. Older formats keep 1.6's password rule (8–256), checked here after `password` as 1.6 does.
+  params: { password: newPassword, oldPassword: optional(text(256, 0)) },
   async run(env, input) {
     const current = env.caller.user;
+    if (!behavesAsOf(env.ctx, "oldPasswordAsText")) parseParams({ oldPassword: optional(password) }, env.raw);
     await checkCurrentPassword(env, current, input.oldPassword ?? "");
     await checkHistory(env.deps, input.password, current.passwordHistory);
     checkPersonalData(env.deps, input.password, current);
