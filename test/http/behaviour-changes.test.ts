@@ -228,6 +228,15 @@ describe("4.9 PATCH /account/password oldPassword", () => {
       400,
       "Invalid `oldPassword` param: Password must be between 8 and 256 characters long.",
     );
+    const wrongType = await raw(server.endpoint, "PATCH", "/account/password", {
+      body: { password: NEW_PASSWORD, oldPassword: 12345678 },
+      headers: { "x-appwrite-session": m.secret },
+    });
+    expect(wrongType.json).toMatchObject({
+      code: 400,
+      type: "general_argument_invalid",
+      message: "Invalid `oldPassword` param: Value must be a valid string and no longer than 256 chars",
+    });
     expect((await latest.updatePassword({ password: NEW_PASSWORD, oldPassword: PASSWORD })).$id).toBe(m.id);
   });
 });
