@@ -12,6 +12,7 @@ import { PROJECT, startServer, type TestServer } from "../helpers/server";
 import { browser, expectAppwriteError, raw, serverClient, sessionClient } from "../helpers/sdk";
 import { latestBrowser, latestKey, latestSession } from "../helpers/sdk-latest";
 import { startWithOutbox, uniqueEmail } from "../helpers/flows";
+import { formatAtLeast } from "../../src/http/response-format";
 
 const PASSWORD = "correct horse battery";
 const NEW_PASSWORD = "another horse battery";
@@ -238,5 +239,17 @@ describe("4.9 PATCH /account/password oldPassword", () => {
       message: "Invalid `oldPassword` param: Value must be a valid string and no longer than 256 chars",
     });
     expect((await latest.updatePassword({ password: NEW_PASSWORD, oldPassword: PASSWORD })).$id).toBe(m.id);
+  });
+});
+
+describe("formatAtLeast (src/http/response-format.ts)", () => {
+  it("compares as PHP's version_compare; no header, '', '0' and over-long values are current", () => {
+    expect(formatAtLeast("1.6.0", "1.9.0")).toBe(false);
+    expect(formatAtLeast("1.8.9", "1.9.0")).toBe(false);
+    expect(formatAtLeast("1.9.0", "1.9.0")).toBe(true);
+    expect(formatAtLeast("1.9.5", "1.9.0")).toBe(true);
+    expect(formatAtLeast("2.3.0", "1.9.0")).toBe(true);
+    expect(formatAtLeast("abc", "1.9.0")).toBe(false);
+    for (const current of [null, "", "0", "1".repeat(65)]) expect(formatAtLeast(current, "1.9.0")).toBe(true);
   });
 });
