@@ -115,6 +115,14 @@ export const errorCatalogue = {
     403,
     "API key and session used in the same request. Use either `setSession` or `setKey`. Learn about which authentication method to use in the SSR docs: https://appwrite.io/docs/products/auth/server-side-rendering",
   ],
+  user_jwt_and_cookie_set: [
+    403,
+    "JWT and cookie used in the same request. Use either `setJWT` or `setCookie`. Learn about which authentication method to use in the SSR docs: https://appwrite.io/docs/products/auth/server-side-rendering",
+  ],
+  user_jwt_creation_denied: [
+    403,
+    "A JWT cannot be created from a request authorized with a JWT. Authenticate with a session cookie or session header instead.",
+  ],
   document_already_exists: [
     409,
     "Document with the requested ID already exists. Try again with a different ID or use ID.unique() to generate a unique ID.",
@@ -123,6 +131,14 @@ export const errorCatalogue = {
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type ErrorType = keyof typeof errorCatalogue;
+
+/**
+ * Types whose code and message Appwrite changed in 1.9.0, in their new form; sent to clients whose
+ * response format is 1.9.0 or later (src/core/behaviour.ts), the catalogue's form to older ones.
+ */
+export const CHANGED_IN_1_9 = {
+  user_blocked: [403, "The current user has been blocked."],
+} as const satisfies { readonly [K in ErrorType]?: readonly [number, string] };
 
 /** HTTP statuses Appwrite lets through unchanged; any other becomes 500 "Server Error". */
 const PASS_THROUGH = new Set([400, 401, 402, 403, 404, 408, 409, 412, 416, 429, 451, 501, 503]);
@@ -149,8 +165,8 @@ export class AppwriteError extends Error {
   headers?: Record<string, string>;
 
   /**
-   * `status` overrides the catalogue's code; used for one case only: a store that is unreachable
-   * answers 503 (retry later) with the `general_server_error` shape, not 500.
+   * `status` overrides the catalogue's code: a store that is unreachable answers 503 (retry later)
+   * with the `general_server_error` shape, not 500; and `CHANGED_IN_1_9` codes for newer clients.
    */
   constructor(type: ErrorType, message?: string, options?: { cause?: unknown; status?: number }) {
     const [code, defaultMessage] = errorCatalogue[type];

@@ -4,6 +4,7 @@ import { TRUSTED_SERVER, type Caller, type RequestContext } from "./context";
 import type { Deps } from "./deps";
 import { decodeSessionValue } from "./session-value";
 import { verifySessionJwt } from "../crypto/jwt";
+import { behavesAsOf } from "./behaviour";
 
 const GUEST_SCOPES: ReadonlySet<string> = new Set(["sessions.write", "public"]);
 const USER_SCOPES: ReadonlySet<string> = new Set(["sessions.write", "public", "account"]);
@@ -47,6 +48,8 @@ export async function authenticate(deps: Deps, ctx: RequestContext, now: Date): 
   // from. A JWT whose session is gone or expired makes the caller a guest, as Appwrite does for a
   // deleted session, so both cases answer alike (401 general_unauthorized_scope on account routes).
   if (ctx.jwt) {
+    // Since 1.9.0 a session and a JWT together are refused; older clients keep "the JWT wins".
+    if (caller.user && behavesAsOf(ctx, "jwtAndSessionRefused")) throw new AppwriteError("user_jwt_and_cookie_set");
     const verified = verifySessionJwt(ctx.jwt, deps.jwtKey, Math.floor(now.getTime() / 1000));
     if ("error" in verified) throw new AppwriteError("user_jwt_invalid", `Failed to verify JWT. ${verified.error}`);
     const [user, session] = await Promise.all([deps.store.users.get(verified.userId), deps.store.sessions.get(verified.sessionId)]);

@@ -33,6 +33,12 @@ export interface RequestContext {
   endpoint?: string;
   /** `X-Appwrite-Timestamp`: fail update routes if the user changed after this instant. */
   timestamp?: string | null;
+  /**
+   * Whether the client's `X-Appwrite-Response-Format` is at least `version` (the HTTP layer
+   * compares, src/http/response-format.ts); absent = the newest format, as for a request without
+   * the header. Core asks it through src/core/behaviour.ts only.
+   */
+  formatAtLeast?: (version: string) => boolean;
   /** Reads one of the request's cookies (the HTTP layer provides it; direct calls have none). */
   cookie?: (name: string) => string | null;
 }

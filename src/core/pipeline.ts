@@ -1,3 +1,4 @@
+import { userBlocked } from "./behaviour";
 import { AppwriteError } from "../errors";
 import { parseTimestamp } from "./timestamp";
 import { StoreUnavailableError } from "../ports/store";
@@ -55,7 +56,7 @@ export async function execute<S extends ParamShape, R>(
     // Signed-in operations are typed with a non-null user (SignedInEnv); this keeps that true
     // whatever scopes a caller is given.
     if (op.scope === "account" && !caller.user) throw new Error("an account operation was reached without a user");
-    if (caller.user && !caller.user.status) throw new AppwriteError("user_blocked");
+    if (caller.user && !caller.user.status) throw userBlocked(ctx);
     if (!skipsMfaGate && (await needsMoreFactors(deps, caller))) throw new AppwriteError("user_more_factors_required");
 
     if (rateLimit && deps.limiter) {

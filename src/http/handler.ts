@@ -11,7 +11,7 @@ import { parseBody, parsePhpQuery, type Params } from "./params";
 import { readBodyText } from "./body";
 import { INPUT_LIMITS } from "../validation/input-limits";
 import { isIpLiteral } from "../validation/patterns";
-import { compatibility } from "./response-format";
+import { compatibility, formatAtLeast } from "./response-format";
 import { assertProductionSafe } from "./production-check";
 import { requestUrl } from "./request-url";
 import { createRouter } from "./routes";
@@ -278,6 +278,7 @@ export function createHandler(service: AccountService, options: HandlerOptions =
       // The configured endpoint, else (development only) the URL this request arrived at.
       endpoint: config.endpoint ?? `${isHttps(exchange) ? "https:" : "http:"}//${url.host}${basePath}`,
       timestamp: request.headers.get("x-appwrite-timestamp"),
+      formatAtLeast: (since) => formatAtLeast(request.headers.get("x-appwrite-response-format"), since),
       cookie: (name) => readCookie(request.headers.get("cookie"), name),
       locale: (typeof params.locale === "string" && params.locale) || request.headers.get("x-appwrite-locale") || "en",
     };

@@ -60,9 +60,21 @@ export function compatibility(serverVersion: string): (format: string) => Compat
  */
 export const MAX_FORMAT_LENGTH = 64;
 
+/** Appwrite tests the header with PHP truthiness (`if ($responseFormat)`): "" and "0" mean current. */
+function isCurrent(format: string | null): boolean {
+  return format === null || format === "" || format === "0" || format.length > MAX_FORMAT_LENGTH;
+}
+
+/**
+ * Whether a request's format is at least `version` (no header: the newest). The core's behaviour
+ * changes ask this through the request context (src/core/behaviour.ts).
+ */
+export function formatAtLeast(format: string | null, version: string): boolean {
+  return format === null || isCurrent(format) || versionCompare(format, version) >= 0;
+}
+
 export function compatFor(format: string, serverVersion: string): Compat | null {
-  // Appwrite tests the header with PHP truthiness (`if ($responseFormat)`): "" and "0" mean current.
-  if (format === "" || format === "0" || format.length > MAX_FORMAT_LENGTH) return null;
+  if (isCurrent(format)) return null;
   // Malformed values are compared as PHP's version_compare compares them: "abc" is below any
   // dotted number ("a" sorts as "alpha"; an unknown word sorts lowest), so it gets the 1.4
   // filters; a leading "p"/"pl" ("patch level") sorts above any number, so "preview" is *newer*

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { invalidParam } from "../errors";
+import { looseBoolean } from "./users";
+import { withDefault } from "./validators";
 
 /**
  * Appwrite's `queries[]`: an array of JSON strings `{method, attribute?, values?}`.
@@ -37,6 +39,9 @@ const KNOWN: ReadonlySet<string> = new Set([...FILTER_METHODS, "select", ...ORDE
 
 /** The `queries` parameter: any value, checked by `parseQueries` so its messages are Appwrite's. */
 export const queries = z.unknown().optional();
+
+/** Appwrite 1.8's `total` on lists (Users API, account identities and logs): `false` skips the count and answers 0. */
+export const total = withDefault(looseBoolean, true);
 
 export interface QueryRules {
   methods: ReadonlySet<string>;

@@ -64,7 +64,7 @@ describe("auth.lifetimes", () => {
     expect(lifetime(await s.createRecoveryOtp({ email: "jane@example.com" }))).toBe(108);
     expect(lifetime(await s.createEmailVerificationOtp({}, { session }))).toBe(109);
 
-    const { jwt } = await s.createJWT({ session });
+    const { jwt } = await s.createJWT({}, { session });
     const payload = JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString()) as { exp: number };
     expect(payload.exp).toBe(Math.floor(clock.now() / 1000) + 107);
   });

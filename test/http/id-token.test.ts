@@ -499,8 +499,10 @@ describe("identity linking", () => {
     await b.use((a) => a.updateStatus());
     await rejected(
       guest().use(async (a) => a.createIdTokenSession({ provider: IdTokenProvider.Google, idToken: await googleToken({ sub }) })),
+      // appwrite 28's format: 403 since 1.9.0 (src/core/behaviour.ts).
       "user_blocked",
-      401,
+      403,
+      "The current user has been blocked.",
     );
   });
 });

@@ -264,7 +264,9 @@ describe("OAuth2 failures", () => {
     await gatehouse.service.config.store.users.update(userId, { status: false });
     idp.next = { account: "erin" };
     const { final } = await navigate(startUrl("tokens"));
-    expect(failureOf(final!)).toMatchObject({ type: "user_blocked", code: 401 });
+    // A browser navigation sends no X-Appwrite-Response-Format, so it is current, as in Appwrite:
+    // 403 since 1.9.0 (src/core/behaviour.ts). The SDKs do not read this code.
+    expect(failureOf(final!)).toMatchObject({ type: "user_blocked", code: 403 });
     const tokens = await gatehouse.service.config.store.tokens.list(userId, new Date(gatehouse.clock.now()));
     // Only the first login's token (not yet exchanged) exists.
     expect(tokens).toHaveLength(1);

@@ -397,10 +397,13 @@ describe("order of checks", () => {
   it("blocked beats validation", async () => {
     const { user, auth } = await loggedInUser(server);
     await server.service.config.store.users.update(user.$id, { status: false });
-    const invalid = await raw(server.endpoint, "PATCH", "/account/name", { body: { name: "" }, headers: auth });
+    // A 1.6 client's format gets 401; a current one 403 (test/http/behaviour-changes.test.ts).
+    const headers = { ...auth, "x-appwrite-response-format": "1.6.0" };
+    const invalid = await raw(server.endpoint, "PATCH", "/account/name", { body: { name: "" }, headers });
     expectError(invalid, 401, "user_blocked");
-    const missing = await raw(server.endpoint, "PATCH", "/account/name", { body: {}, headers: auth });
+    const missing = await raw(server.endpoint, "PATCH", "/account/name", { body: {}, headers });
     expectError(missing, 401, "user_blocked");
+    expectError(await raw(server.endpoint, "PATCH", "/account/name", { body: {}, headers: auth }), 403, "user_blocked");
   });
 
   it("MFA gate: one factor with a verified e-mail is refused outside the mfa group", async () => {

@@ -62,7 +62,7 @@ describe("the built package", () => {
        const t = createTestAccountService();
        (async () => {
          const session = await t.signIn(await t.signUp());
-         const { jwt } = await t.service.createJWT(session);
+         const { jwt } = await t.service.createJWT({}, session);
          const { secret } = await t.service.createMfaAuthenticator({ type: "totp" }, session);
          await t.service.updateMfaAuthenticator({ type: "totp", otp: t.totp.code(secret) }, session);
          const factors = await t.service.listMfaFactors(session);

@@ -1,10 +1,23 @@
+import { z } from "zod";
 import { AppwriteError, type ErrorType } from "../../errors";
 import { uniqueId } from "../../crypto/ids";
 import type { TargetProviderType, TargetRecord, UserPatch, UserRecord } from "../../ports/store";
 import { toAccount, type AccountModel } from "../../models/account";
 import type { Outcome } from "../context";
 import { conflictAs } from "../store-conflicts";
-import { assoc, customId, email, newPassword, password, phone, text, withDefault, optional } from "../../validation/validators";
+import {
+  assoc,
+  customId,
+  email,
+  newPassword,
+  password,
+  phone,
+  text,
+  withDefault,
+  optional,
+  parseParams,
+} from "../../validation/validators";
+import { behavesAsOf } from "../behaviour";
 import { audit } from "../audit";
 import { operation, ok, type Env, type SignedInEnv } from "../operation";
 import { checkHistory, checkPersonalData, nextHistory } from "../passwords";
@@ -159,6 +172,15 @@ export const updateEmail = operation({
   run: (env, input) => changeContact(env, "email", input.email, input.password),
 });
 
+/**
+ * Since 1.9 `oldPassword` is any text up to 256 chars, so a short one is wrong credentials rather
+ * than a 400; older formats keep 1.6's Password rule (8–256).
+ */
+const OLD_PASSWORD = {
+  text: { oldPassword: optional(text(256, 0)) },
+  password: { oldPassword: optional(password) },
+};
+
 export const updatePassword = operation({
   method: "PATCH",
   path: `${ACCOUNT}/password`,
@@ -166,10 +188,13 @@ export const updatePassword = operation({
   scope: "account",
   checksTimestamp: true,
   rateLimit: RATE_LIMITS.updatePassword,
-  params: { password: newPassword, oldPassword: optional(password) },
+  // `oldPassword`'s validator depends on the client's format (OLD_PASSWORD); it is checked in
+  // `run`, after `password`, the order Appwrite checks them in.
+  params: { password: newPassword, oldPassword: z.unknown().optional() },
   async run(env, input) {
     const current = env.caller.user;
-    await checkCurrentPassword(env, current, input.oldPassword ?? "");
+    const { oldPassword } = parseParams(OLD_PASSWORD[behavesAsOf(env.ctx, "oldPasswordAsText") ? "text" : "password"], env.raw);
+    await checkCurrentPassword(env, current, oldPassword ?? "");
     await checkHistory(env.deps, input.password, current.passwordHistory);
     checkPersonalData(env.deps, input.password, current);
     const hash = await env.deps.hasher.hash(input.password);

@@ -1,3 +1,4 @@
+import { userBlocked } from "../behaviour";
 import { AppwriteError } from "../../errors";
 import { idTokenProfile } from "../../oauth/client";
 import { IdTokenError, verifyIdToken } from "../../oauth/id-token";
@@ -54,7 +55,7 @@ export const createIdTokenSession = operation({
     const login: ProviderProfile = { ...verified, name: verified.name || input.name };
 
     const user = await resolveUser(env, name, login, LINKING);
-    if (!user.status) throw new AppwriteError("user_blocked");
+    if (!user.status) throw userBlocked(env.ctx);
     // No refresh token exists in this flow; an access token the app passes is only stored.
     const tokens = {
       accessToken: input.accessToken,

@@ -1,6 +1,6 @@
 import { AppwriteError } from "../../errors";
 import { toIdentity } from "../../models/identity";
-import { queries } from "../../validation/queries";
+import { queries, total } from "../../validation/queries";
 import { uid } from "../../validation/validators";
 import { audit } from "../audit";
 import { pageInMemory } from "../list-query";
@@ -23,18 +23,18 @@ export const listIdentities = operation({
   path: "/account/identities",
   model: "identityList",
   scope: "account",
-  params: { queries },
+  params: { queries, total },
   async run(env, input) {
     const user = env.caller.user;
     // A user has a handful of identities: the queries run on the list in memory.
     const identities = (await env.deps.store.identities.list(user.id)).map(toIdentity);
-    const { total, rows } = pageInMemory(
+    const { total: count, rows } = pageInMemory(
       identities,
       input.queries,
       IDENTITY_ATTRIBUTES,
       (id) => `Identity '${id}' for the 'cursor' value not found.`,
     );
-    return ok({ total, identities: rows });
+    return ok({ total: input.total ? count : 0, identities: rows });
   },
 });
 

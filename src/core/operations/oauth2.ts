@@ -1,3 +1,4 @@
+import { userBlocked } from "../behaviour";
 import { z } from "zod";
 import { AppwriteError } from "../../errors";
 import { randomHex } from "../../crypto/random";
@@ -217,7 +218,7 @@ async function complete(
   if (!result.profile.name && provider.nameFromCallback) result.profile.name = provider.nameFromCallback(env.raw);
 
   const user = await resolveUser(env, name, result.profile, LINKING);
-  if (!user.status) throw new AppwriteError("user_blocked");
+  if (!user.status) throw userBlocked(env.ctx);
   await saveIdentity(env, user, name, result.profile, result);
   const current = await fillProfile(env, user, result.profile);
 

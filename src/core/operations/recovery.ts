@@ -1,3 +1,4 @@
+import { userBlocked } from "../behaviour";
 import { AppwriteError } from "../../errors";
 import { TokenType, type TokenTypeValue } from "../../ports/store";
 import { boolean, email, hostUrl, newPassword, text, uid, withDefault } from "../../validation/validators";
@@ -33,7 +34,7 @@ export const createRecovery = operation({
     // Appwrite answers 404 for an unknown address (kept: the SDKs' apps rely on it; see
     // `auth.enumerationProtection` for the alternative).
     if (!user) throw new AppwriteError("user_not_found");
-    if (!user.status) throw new AppwriteError("user_blocked");
+    if (!user.status) throw userBlocked(env.ctx);
     const { token, secret, link: url } = await issueLinkToken(env, user, "recovery", input.url);
     const send = () =>
       deliverMail(env, "recovery", { email: input.email, name: user.name }, { url }, token.expire, () =>
@@ -81,7 +82,7 @@ export const createRecoveryOtp = operation({
       );
     }
     if (!user) throw new AppwriteError("user_not_found");
-    if (!user.status) throw new AppwriteError("user_blocked");
+    if (!user.status) throw userBlocked(env.ctx);
     const { token, secret: code } = await issueToken(env, user, "recoveryCode", { phrase });
     const send = () =>
       deliverMail(env, "recovery-otp", { email: input.email, name: user.name }, { secret: code, phrase }, token.expire, () =>

@@ -1,3 +1,4 @@
+import { userBlocked } from "../behaviour";
 import { AppwriteError } from "../../errors";
 import { uniqueId } from "../../crypto/ids";
 import type { SessionRecord } from "../../ports/store";
@@ -48,7 +49,7 @@ export const createEmailPasswordSession = operation({
     const hash = user?.passwordHash ?? (await env.deps.dummyHash());
     const valid = await hasher.verify(hash, input.password);
     if (!user || !user.passwordHash || !valid) throw new AppwriteError("user_invalid_credentials");
-    if (!user.status) throw new AppwriteError("user_blocked");
+    if (!user.status) throw userBlocked(env.ctx);
 
     let current = user;
     if (hasher.needsRehash(user.passwordHash)) {

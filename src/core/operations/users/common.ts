@@ -7,8 +7,6 @@ import { ok, type Env } from "../../operation";
 import { nextHistory } from "../../passwords";
 import { conflictAs } from "../../store-conflicts";
 import { checkUserLimit, newTarget, newUser } from "../../users";
-import { looseBoolean } from "../../../validation/users";
-import { withDefault } from "../../../validation/validators";
 
 /*
  * What the Users API operations share (src/core/operations/users/*.ts). They run for API keys
@@ -33,9 +31,6 @@ export async function saveUser(env: Env, id: string, patch: UserPatch): Promise<
   if (!updated) throw new AppwriteError("user_not_found");
   return updated;
 }
-
-/** Appwrite 1.8's `total` on lists: `false` skips the count and answers 0. */
-export const total = withDefault(looseBoolean, true);
 
 /** The id a create route asked for: its own, or a new one for `unique()`. */
 export function newUserId(env: Env, requested: string): string {

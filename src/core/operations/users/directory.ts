@@ -7,7 +7,7 @@ import { optional, text, uid } from "../../../validation/validators";
 import { audit } from "../../audit";
 import { listQuery, TOTAL_CAP, type Attributes } from "../../list-query";
 import { noContent, ok, operation } from "../../operation";
-import { total } from "./common";
+import { total } from "../../../validation/queries";
 
 /** What `queries` may name on `GET /users` (Appwrite 1.6's Users query validator). */
 const USER_ATTRIBUTES: Attributes<UserField> = {

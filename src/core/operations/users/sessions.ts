@@ -12,7 +12,8 @@ import { noContent, ok, operation } from "../../operation";
 import { startSession } from "../../session-start";
 import { issueToken } from "../../token-secrets";
 import { DEFAULT_LIMIT } from "../../list-query";
-import { loadUser, total } from "./common";
+import { loadUser } from "./common";
+import { total } from "../../../validation/queries";
 
 const USER = "/users/:userId";
 

@@ -8,7 +8,8 @@ import { audit } from "../../audit";
 import { pageInMemory } from "../../list-query";
 import { noContent, ok, operation, type Env } from "../../operation";
 import { conflictAs } from "../../store-conflicts";
-import { loadUser, total } from "./common";
+import { loadUser } from "./common";
+import { total } from "../../../validation/queries";
 
 const TARGETS = "/users/:userId/targets";
 /** Appwrite 1.6 names the target scopes, 1.9 the user scopes: either will do. */
