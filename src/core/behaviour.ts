@@ -5,7 +5,8 @@ import type { RequestContext } from "./context";
  * Account behaviour that changed after Appwrite 1.6, each with the response format that
  * introduced it. A client whose `X-Appwrite-Response-Format` is older keeps the 1.6 behaviour,
  * so the SDKs built for 1.6 see what they were built for; a request without the header (or a
- * direct call) gets today's (/work/shared/spec/account-api-current.md §4.0 is the rule).
+ * direct call) gets today's. The version comparison itself is made once, in
+ * src/http/response-format.ts (`formatAtLeast`), and reaches the core as `ctx.formatAtLeast`.
  */
 export const CHANGED_SINCE = {
   /** `user_blocked` answers 403 with a shorter message (it was 401). */

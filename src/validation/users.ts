@@ -2,7 +2,7 @@ import { z } from "zod";
 import { checkedAgainstDictionary, email, newPassword, optional, phone } from "./validators";
 
 /*
- * The validators only the Users API uses (shared/spec/users-api.md §3.2), each with Appwrite's
+ * The validators only the Users API uses (src/core/operations/users/), each with Appwrite's
  * exact description.
  */
 
