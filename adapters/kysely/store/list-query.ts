@@ -1,6 +1,7 @@
-import { sql, type Expression, type SqlBool } from "kysely";
+import { sql, type Expression, type Kysely, type SqlBool } from "kysely";
 import type { Condition, Filter, ListQuery, Selection } from "gatehouse-auth";
-import type { Capabilities } from "./context";
+import type { Codec } from "./codec";
+import type { Capabilities, StoreContext } from "./context";
 
 /*
  * The port's list queries (src/ports/store.ts) as SQL, for any table: a field map says which
@@ -191,4 +192,43 @@ export function pageQuery<F extends string, R>(table: ListTable<F, R>, caps: Cap
   const conditions = [where(table, caps, query)];
   if (query.cursor) conditions.push(after(ks, reverse));
   return { where: join(conditions, "and"), orderBy: orderBy(ks, reverse), reverse };
+}
+
+/** One page of `table`'s records for `query`, in the query's order (the users and identities lists). */
+export async function findPage<F extends string, R>(
+  ctx: StoreContext,
+  name: "users" | "identities",
+  table: ListTable<F, R>,
+  codec: Codec<R, any>,
+  query: ListQuery<F, R>,
+): Promise<R[]> {
+  const page = pageQuery(table, ctx.caps, query);
+  const rows = await (ctx.db as unknown as Kysely<any>)
+    .selectFrom(name)
+    .selectAll()
+    .where(page.where)
+    .orderBy(page.orderBy)
+    .limit(query.limit)
+    .offset(query.offset)
+    .execute();
+  const found = rows.map((row) => codec.fromRow(row));
+  return page.reverse ? found.reverse() : found;
+}
+
+/** How many of `table`'s rows match, counting no further than `cap`. */
+export async function countUpTo<F extends string, R>(
+  ctx: StoreContext,
+  name: "users" | "identities",
+  table: ListTable<F, R>,
+  selection: Selection<F>,
+  cap: number,
+): Promise<number> {
+  // At most `cap` ids are read, however many rows match (a subquery would meet the table prefix twice).
+  const rows = await (ctx.db as unknown as Kysely<any>)
+    .selectFrom(name)
+    .select("id")
+    .where(where(table, ctx.caps, selection))
+    .limit(cap)
+    .execute();
+  return rows.length;
 }

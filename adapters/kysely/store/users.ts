@@ -1,8 +1,7 @@
-import type { Kysely } from "kysely";
 import type { UserField, UserRecord, UserRepository } from "gatehouse-auth";
 import * as codecs from "./codecs";
 import type { StoreContext } from "./context";
-import { pageQuery, where, type ListTable } from "./list-query";
+import { countUpTo, findPage, type ListTable } from "./list-query";
 import { deleteById, getById, insertRow, updateById } from "./rows";
 
 /** The users table for lists: column and kind of each filterable field. */
@@ -33,7 +32,6 @@ const USERS: ListTable<UserField, UserRecord> = {
 
 export function users(ctx: StoreContext): UserRepository {
   const { db } = ctx;
-  const untyped = db as unknown as Kysely<any>;
   return {
     create: (user) => insertRow(ctx, "users", codecs.users, user),
     get: (id) => getById(ctx, "users", codecs.users, id),
@@ -53,29 +51,8 @@ export function users(ctx: StoreContext): UserRepository {
         .executeTakeFirstOrThrow();
       return Number(row.n);
     },
-    async find(query) {
-      const page = pageQuery(USERS, ctx.caps, query);
-      const rows = await untyped
-        .selectFrom("users")
-        .selectAll()
-        .where(page.where)
-        .orderBy(page.orderBy)
-        .limit(query.limit)
-        .offset(query.offset)
-        .execute();
-      const users = rows.map(codecs.users.fromRow);
-      return page.reverse ? users.reverse() : users;
-    },
-    async countMatching(selection, cap) {
-      // At most `cap` ids are read, however many rows match (a subquery would meet the table prefix twice).
-      const rows = await untyped
-        .selectFrom("users")
-        .select("id")
-        .where(where(USERS, ctx.caps, selection))
-        .limit(cap)
-        .execute();
-      return rows.length;
-    },
+    find: (query) => findPage(ctx, "users", USERS, codecs.users, query),
+    countMatching: (selection, cap) => countUpTo(ctx, "users", USERS, selection, cap),
     // The schema's ON DELETE CASCADE removes everything the user owned (adapters/kysely/migrations.ts).
     delete: (id) => deleteById(ctx, "users", id),
   };
