@@ -35,7 +35,8 @@ export function scryptProblem(p: Omit<ScryptParams, "salt">): { param: string; d
   if (!Number.isSafeInteger(n) || n < 2 || (n & (n - 1)) !== 0 || n > 2 ** 20) {
     return { param: "passwordCpu", description: "Value must be a power of two from 2 to 1048576 (scrypt's N)" };
   }
-  if (!Number.isSafeInteger(r) || r < 1 || r > 64) return { param: "passwordMemory", description: "Value must be from 1 to 64 (scrypt's r)" };
+  if (!Number.isSafeInteger(r) || r < 1 || r > 64)
+    return { param: "passwordMemory", description: "Value must be from 1 to 64 (scrypt's r)" };
   // scrypt's own rule (N < 2^(16·r)), which only r = 1 can break within the caps.
   if (n >= 2 ** (16 * r)) return { param: "passwordCpu", description: "Value must be below 2^(16·r) (scrypt's N for this r)" };
   if (!Number.isSafeInteger(parallel) || parallel < 1 || parallel > SCRYPT_CAPS.parallel) {
