@@ -7,13 +7,15 @@
  */
 import { hashSync } from "bcryptjs";
 import { FirebaseScrypt } from "firebase-scrypt";
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
+import type { UserMethods } from "../../src/core/service";
 import { argon2Hasher } from "../../src/crypto/argon2-hasher";
 import { BCRYPT_MAX_COST, verifyBcrypt } from "../../src/crypto/bcrypt-hash";
 import { importedAlgorithm, withImportedHashes } from "../../src/crypto/imported-hashes";
 import { PHPASS_MAX_LOG2, verifyPhpass } from "../../src/crypto/phpass";
 import { scryptProblem, storedScrypt, storedScryptModified, verifyScrypt, verifyScryptModified } from "../../src/crypto/scrypt-hashes";
 import type { PasswordHasher } from "../../src/ports/password-hasher";
+import { makeService } from "./support";
 
 const ITOA64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 /** Firebase's published sample (its scrypt README): project parameters, a user's salt and hash. */
@@ -177,5 +179,73 @@ describe("withImportedHashes", () => {
     expect(await hasher.verify(hashSync("appwrite", 4), "wrong password")).toBe(false);
     expect(await hasher.verify("$gh-scrypt$garbage", "appwrite")).toBe(false);
     expect(seen).toEqual([costly]);
+  });
+});
+
+describe("service.users import methods (what an importer calls)", () => {
+  it("take node-appwrite's parameter names, and the imported users sign in", async () => {
+    // node-appwrite 27's object argument fits the methods as it is.
+    expectTypeOf<{
+      userId: string;
+      email: string;
+      password: string;
+      passwordSalt: string;
+      passwordCpu: number;
+      passwordMemory: number;
+      passwordParallel: number;
+      passwordLength: number;
+      name?: string;
+    }>().toMatchTypeOf<Parameters<UserMethods["createScryptUser"]>[0]>();
+    expectTypeOf<{
+      userId: string;
+      email: string;
+      password: string;
+      passwordSalt: string;
+      passwordSaltSeparator: string;
+      passwordSignerKey: string;
+      name?: string;
+    }>().toMatchTypeOf<Parameters<UserMethods["createScryptModifiedUser"]>[0]>();
+    const { service, store } = makeService();
+    const { hex, salt, costCpu, costMemory, costParallel, length } = APPWRITE_SCRYPT;
+    const imported = [
+      await service.users.createBcryptUser({ userId: "bcrypt", email: "b@example.com", password: hashSync("appwrite", 4) }),
+      await service.users.createPHPassUser({ userId: "phpass", email: "p@example.com", password: "$P$Br387rwferoKN7uwHZqNMu98q3U8RO." }),
+      await service.users.createScryptUser({
+        userId: "scrypt",
+        email: "s@example.com",
+        password: hex,
+        passwordSalt: salt,
+        passwordCpu: costCpu,
+        passwordMemory: costMemory,
+        passwordParallel: costParallel,
+        passwordLength: length,
+      }),
+      await service.users.createScryptModifiedUser({
+        userId: "firebase",
+        email: "f@example.com",
+        password: FIREBASE.hash,
+        passwordSalt: FIREBASE.salt,
+        passwordSaltSeparator: FIREBASE.saltSeparator,
+        passwordSignerKey: FIREBASE.signerKey,
+        name: "Firebase",
+      }),
+    ];
+    expect(imported.map((u) => u.hash)).toEqual(["bcrypt", "phpass", "scrypt", "scryptMod"]);
+    for (const [email, password] of [
+      ["b@example.com", "appwrite"],
+      ["p@example.com", "appwrite"],
+      ["s@example.com", "appwrite"],
+      ["f@example.com", FIREBASE.password],
+    ] as const) {
+      const session = await service.createEmailPasswordSession({ email, password });
+      expect((await store.users.get(session.userId))!.passwordHash).toMatch(/^\$argon2id\$/);
+    }
+    await expect(
+      service.users.createBcryptUser({
+        userId: "costly",
+        email: "c@example.com",
+        password: "$2a$15$xX/myGbFU.ZSKHSi6EHdBOySTdYm8QxBLXmOPHrYMwV0mHRBBSBOq",
+      }),
+    ).rejects.toMatchObject({ type: "general_argument_invalid", code: 400 });
   });
 });
