@@ -110,7 +110,7 @@ function importedCheck(hash: string): ((password: string) => Promise<boolean>) |
 export function withImportedHashes(hasher: PasswordHasher): PasswordHasher {
   return {
     hash: (password) => hasher.hash(password),
-    verify(hash, password) {
+    async verify(hash, password) {
       const check = importedCheck(hash);
       return check ? check(password) : hasher.verify(hash, password);
     },

@@ -31,7 +31,7 @@ function hexDigest(value: string, algorithm: string): string {
   return hexDigestOf(value, digestLength(algorithm) / 2, algorithm);
 }
 
-function hexDigestOf(value: string, bytes: number, algorithm = "scrypt"): string {
+function hexDigestOf(value: string, bytes: number, algorithm: string): string {
   if (!new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`).test(value)) {
     throw invalidParam("password", `Value must be a ${bytes * 2}-character hexadecimal ${algorithm} digest`);
   }
@@ -141,7 +141,7 @@ export const createScryptUser = operation({
     };
     const problem = scryptProblem(params);
     if (problem) throw invalidParam(problem.param, problem.description);
-    return importUser(env, input, storedScrypt(params, hexDigestOf(input.password, params.length)));
+    return importUser(env, input, storedScrypt(params, hexDigestOf(input.password, params.length, "scrypt")));
   },
 });
 
