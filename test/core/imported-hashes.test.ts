@@ -36,11 +36,15 @@ const APPWRITE_SCRYPT = {
 };
 
 describe("phpass portable hashes", () => {
-  it("verify openwall's vector, a WordPress one ($P$B, 2^13: Appwrite's e2e vector) and phpBB's $H$ prefix", async () => {
+  it("verify openwall's vector, a WordPress one ($P$B, 2^13: Appwrite's e2e vector) and phpBB's $H$ ones", async () => {
     expect(await verifyPhpass("$P$9IQRaTwmfeRo7ud9Fh4E2PdI0S3r.L0", "test12345")).toBe(true);
     expect(await verifyPhpass("$P$9IQRaTwmfeRo7ud9Fh4E2PdI0S3r.L0", "test12346")).toBe(false);
     expect(await verifyPhpass("$P$Br387rwferoKN7uwHZqNMu98q3U8RO.", "appwrite")).toBe(true);
-    // phpBB writes the same algorithm under $H$; the prefix is not hashed.
+    // phpBB writes the same algorithm under $H$ (John the Ripper's phpass test vectors).
+    expect(await verifyPhpass("$H$9aaaaaSXBjgypwqm.JsMssPLiS8YQ00", "test1")).toBe(true);
+    expect(await verifyPhpass("$H$9PE8jEklgZhgLmZl5.HYJAzfGCQtzi1", "123456")).toBe(true);
+    expect(await verifyPhpass("$H$9PE8jEklgZhgLmZl5.HYJAzfGCQtzi1", "1234567")).toBe(false);
+    // The prefix is not hashed.
     expect(await verifyPhpass("$H$Br387rwferoKN7uwHZqNMu98q3U8RO.", "appwrite")).toBe(true);
     expect(await verifyPhpass("$P$Br387rwferoKN7uwHZqNMu98q3U8RO/", "appwrite")).toBe(false);
     // The salt is part of the hash: another salt, another result.
