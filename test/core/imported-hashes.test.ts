@@ -18,7 +18,7 @@ import type { PasswordHasher } from "../../src/ports/password-hasher";
 import { makeService } from "./support";
 
 const ITOA64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-/** Firebase's published sample (its scrypt README): project parameters, a user's salt and hash. */
+/** Firebase's published sample: project parameters, a user's salt and hash. */
 const FIREBASE = {
   signerKey: "jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==",
   saltSeparator: "Bw==",
