@@ -271,5 +271,5 @@ export function gatehouseMigrations(dialect: SqlDialect, prefix: string): Record
   const dropIndex = (db: Kysely<any>, name: string) =>
     (dialect === "mysql" ? db.schema.dropIndex(index(name)).on("targets") : db.schema.dropIndex(index(name))).execute();
 
-  return { "0001_initial": initial, "0002_targets_in_order": targetsInOrder };
+  return { "0001_initial": initial, "0004_targets_in_order": targetsInOrder };
 }
