@@ -56,7 +56,8 @@ export async function importMain(argv: string[], io: ImportIo, usage: string): P
   }
   if (!values.from || !FORMAT_NAMES.includes(values.from as FormatName))
     return usageError(io, `--from must be one of ${FORMAT_NAMES.join(", ")}`, usage);
-  if (positionals.length !== 1) return usageError(io, positionals.length ? `one FILE expected, got ${positionals.length}` : "missing FILE", usage);
+  if (positionals.length !== 1)
+    return usageError(io, positionals.length ? `one FILE expected, got ${positionals.length}` : "missing FILE", usage);
   if (!values.url && !values["dry-run"]) return usageError(io, "--url is required (or --dry-run to check the file only)", usage);
   const prefix = values.prefix ?? "";
   if (!PREFIX.test(prefix)) return usageError(io, `--prefix must be at most 32 letters, digits or underscores, got "${prefix}"`, usage);
@@ -69,7 +70,16 @@ export async function importMain(argv: string[], io: ImportIo, usage: string): P
   try {
     const { runImport } = await import("./run");
     const summary = await runImport(
-      { from: values.from as FormatName, file, url: values.url ?? null, prefix, dryRun, hashConfig: values["hash-config"] ?? null, report, quiet },
+      {
+        from: values.from as FormatName,
+        file,
+        url: values.url ?? null,
+        prefix,
+        dryRun,
+        hashConfig: values["hash-config"] ?? null,
+        report,
+        quiet,
+      },
       io.stderr,
     );
     if (!quiet || summary.stopped) {

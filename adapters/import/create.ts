@@ -52,13 +52,18 @@ async function createWithId(service: AccountService, record: ImportRecord) {
   }
 }
 
-async function createWith(service: AccountService, record: ImportRecord, userId: string): Promise<{ created: UserModel; phoneSet: boolean }> {
+async function createWith(
+  service: AccountService,
+  record: ImportRecord,
+  userId: string,
+): Promise<{ created: UserModel; phoneSet: boolean }> {
   const { users } = service;
-  const name = record.name;
+  // The routes take no name as "" but refuse "" itself.
+  const name = record.name ? { name: record.name } : {};
   if (!record.password) {
     const created = await users.create({
       userId,
-      name,
+      ...name,
       ...(record.email ? { email: record.email } : {}),
       ...(record.phone ? { phone: record.phone } : {}),
     });
@@ -66,13 +71,13 @@ async function createWith(service: AccountService, record: ImportRecord, userId:
   }
   // The hash routes require an e-mail address: null goes to the service to be refused as over HTTP.
   const email = record.email as string;
-  return { created: await createWithHash(users, record.password, { userId, email, name }), phoneSet: false };
+  return { created: await createWithHash(users, record.password, { userId, email, ...name }), phoneSet: false };
 }
 
 function createWithHash(
   users: AccountService["users"],
   password: ImportedPassword,
-  who: { userId: string; email: string; name: string },
+  who: { userId: string; email: string; name?: string },
 ): Promise<UserModel> {
   switch (password.kind) {
     case "argon2":

@@ -57,9 +57,10 @@ function fromJson(text: string): unknown {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new Error(`--hash-config: invalid JSON (${(error as Error).message})`);
+    throw new Error(`--hash-config: invalid JSON (${(error as Error).message})`, { cause: error });
   }
-  if (typeof value === "object" && value !== null && Object.hasOwn(value, "hash_config")) return (value as { hash_config: unknown }).hash_config;
+  if (typeof value === "object" && value !== null && Object.hasOwn(value, "hash_config"))
+    return (value as { hash_config: unknown }).hash_config;
   return value;
 }
 

@@ -108,7 +108,11 @@ async function importOne(
 }
 
 /** The report line of a row: every skip, and each user whose id is not its source id. */
-function reportEntry(where: Omit<ReportEntry, "status" | "reason" | "userId">, outcome: CreateOutcome, dryRun: boolean): ReportEntry | null {
+function reportEntry(
+  where: Omit<ReportEntry, "status" | "reason" | "userId">,
+  outcome: CreateOutcome,
+  dryRun: boolean,
+): ReportEntry | null {
   if (outcome.status === "skipped") return { ...where, status: "skipped", reason: outcome.reason };
   if (outcome.userId === where.sourceId) return null;
   return dryRun
@@ -125,7 +129,10 @@ async function openTarget(url: string, prefix: string): Promise<{ store: Store; 
     await store.users.count();
   } catch (error) {
     await db.destroy();
-    throw new Error(`cannot read the users table (run \`gatehouse migrate --url … ${prefix ? `--prefix ${prefix} ` : ""}\` first?): ${describe(error)}`);
+    throw new Error(
+      `cannot read the users table (run \`gatehouse migrate --url … ${prefix ? `--prefix ${prefix} ` : ""}\` first?): ${describe(error)}`,
+      { cause: error },
+    );
   }
   return { store, close: () => db.destroy() };
 }

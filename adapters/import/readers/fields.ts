@@ -10,41 +10,44 @@ import { z } from "zod";
 const blankToNull = (value: unknown) => (value === "" ? null : value);
 
 /** A string, or null when absent, null or "". */
-export const text = (max: number) =>
-  z.preprocess(blankToNull, z.string().max(max).nullish()).transform((value) => value ?? null);
+export const text = (max: number) => z.preprocess(blankToNull, z.string().max(max).nullish()).transform((value) => value ?? null);
 
 /** true / false, or the CSV spellings t / f, true / false, 1 / 0; absent is false. */
-export const flag = z.preprocess(
-  (value) => {
+export const flag = z
+  .preprocess((value) => {
     if (typeof value !== "string") return value;
     const lower = value.toLowerCase();
-    return lower === "t" || lower === "true" || lower === "1" ? true : lower === "f" || lower === "false" || lower === "0" || lower === "" ? false : value;
-  },
-  z.boolean().nullish(),
-).transform((value) => value ?? false);
+    return lower === "t" || lower === "true" || lower === "1"
+      ? true
+      : lower === "f" || lower === "false" || lower === "0" || lower === ""
+        ? false
+        : value;
+  }, z.boolean().nullish())
+  .transform((value) => value ?? false);
 
 /** A timestamp (ISO string or epoch milliseconds), or null. */
-export const timestamp = z
-  .preprocess(blankToNull, z.union([z.string().max(64), z.number()]).nullish())
-  .transform((value) => {
-    if (value === null || value === undefined) return null;
-    const date = new Date(value);
-    return Number.isNaN(date.getTime()) ? null : date;
-  });
+export const timestamp = z.preprocess(blankToNull, z.union([z.string().max(64), z.number()]).nullish()).transform((value) => {
+  if (value === null || value === undefined) return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
+});
 
 /** A JSON object, as an object or as JSON text (a CSV cell); anything else is null. */
 export const jsonObject = (maxTextLength: number) =>
-  z.unknown().transform((value): Record<string, unknown> | null => {
-    let parsed = value;
-    if (typeof value === "string" && value.length <= maxTextLength) {
-      try {
-        parsed = JSON.parse(value) as unknown;
-      } catch {
-        return null;
+  z
+    .unknown()
+    .optional()
+    .transform((value): Record<string, unknown> | null => {
+      let parsed = value;
+      if (typeof value === "string" && value.length <= maxTextLength) {
+        try {
+          parsed = JSON.parse(value) as unknown;
+        } catch {
+          return null;
+        }
       }
-    }
-    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
-  });
+      return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+    });
 
 /** The first issue of a failed parse, for the report: "email: expected string". */
 export function firstIssue(error: z.ZodError): string {

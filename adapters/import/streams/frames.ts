@@ -39,7 +39,9 @@ export async function* frames(chunks: AsyncIterable<Buffer>, options: { maxBytes
   for await (const chunk of chunks) {
     let from = 0;
     for (;;) {
-      const end: { at: number; inQuotes: boolean } = options.quotes ? recordEnd(chunk, from, inQuotes) : { at: chunk.indexOf(NEWLINE, from), inQuotes: false };
+      const end: { at: number; inQuotes: boolean } = options.quotes
+        ? recordEnd(chunk, from, inQuotes)
+        : { at: chunk.indexOf(NEWLINE, from), inQuotes: false };
       if (options.quotes) inQuotes = end.inQuotes;
       if (end.at < 0) {
         if (from < chunk.length) take(chunk.subarray(from));
