@@ -30,6 +30,8 @@ const enum B {
 }
 
 const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+/** The bytes of a UTF-8 byte order mark, which some exporters write first. */
+const isBom = (b: number) => b === 0xef || b === 0xbb || b === 0xbf;
 const KEY_LIMIT = 256;
 
 class ElementScanner {
@@ -76,7 +78,7 @@ class ElementScanner {
         } else if (this.key && this.key.length <= KEY_LIMIT) this.key.push(b);
         continue;
       }
-      if (isSpace(b)) continue;
+      if (isSpace(b) || (this.phase === "start" && isBom(b))) continue;
       const inArray = this.phase === "array" && this.depth === this.arrayDepth;
       if (inArray && (b === B.Comma || b === B.CloseBracket)) {
         if (this.collecting) {
