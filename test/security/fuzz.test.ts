@@ -45,6 +45,7 @@
  *      401 and changes no password or verification.
  *  P14 every Users API route (`/users…`) with the API key, so hostile queries, search terms,
  *      labels, ranges and target identifiers get past the scope check: the checks of P1.
+ *  P15 hostile export files for `gatehouse import`: in test/security/fuzz-import.test.ts.
  *
  * In a printed counterexample `$SESSION`, `$SESSION_ID`, `$JWT` and `$USER_ID` stand for the
  * owner's credentials (fuzz-harness.ts OWNER), filled in when the request is sent.
