@@ -1,8 +1,9 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { hash as argon2 } from "@node-rs/argon2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DATABASE_URLS, serviceAvailable } from "../helpers/databases";
 import { appOn, cli, login, readReport, scratch } from "./helpers";
 
 /*
@@ -380,5 +381,52 @@ describe("failures and usage", () => {
     const unmigrated = await cli("import", "--from", "appwrite", "--url", empty, "--report", tmp.path("r3.jsonl"), file);
     expect(unmigrated.code).toBe(1);
     expect(unmigrated.err).toContain("gatehouse migrate");
+  });
+});
+
+const hasPostgres = await serviceAvailable("postgres");
+
+describe.skipIf(!hasPostgres)("into PostgreSQL", () => {
+  const url = DATABASE_URLS.postgres;
+  const prefix = `i${randomBytes(4).toString("hex")}_`;
+  afterAll(async () => {
+    await cli("migrate", "--down", "--url", url, "--prefix", prefix);
+  });
+
+  it("imports under a table prefix; duplicates are skipped without aborting, and the users sign in", async () => {
+    expect((await cli("migrate", "--url", url, "--prefix", prefix)).code).toBe(0);
+    const users = [
+      { $id: "pg1", email: "pg1@example.com", password: hex("md5", "pg one password"), hash: "md5" },
+      { $id: "pg2", email: "PG1@example.com", password: hex("md5", "x"), hash: "md5" },
+      { $id: "pg1", email: "pg3@example.com" },
+      { $id: "pg4", email: "pg4@example.com", password: hex("sha256", "pg four password"), hash: "sha", phone: "+15555550199" },
+    ];
+    const reportPath = tmp.path("pg.jsonl");
+    const result = await cli(
+      "import",
+      "--from",
+      "appwrite",
+      "--url",
+      url,
+      "--prefix",
+      prefix,
+      "--report",
+      reportPath,
+      write("pg.json", JSON.stringify({ users })),
+    );
+    expect(result.code).toBe(3);
+    expect(readReport(reportPath).map((r) => [r.index, r.reason?.split(":")[0]])).toEqual([
+      [2, "duplicate email"],
+      [3, "duplicate id"],
+    ]);
+    const app = await appOn(url, prefix);
+    try {
+      expect(await login(app.service, "pg1@example.com", "pg one password")).toBe("session for pg1");
+      expect(await login(app.service, "pg4@example.com", "pg four password")).toBe("session for pg4");
+      expect((await app.store.users.get("pg4"))!.passwordHash).toMatch(/^\$argon2id\$/);
+      expect(await app.service.users.get({ userId: "pg4" })).toMatchObject({ phone: "+15555550199" });
+    } finally {
+      await app.close();
+    }
   });
 });
