@@ -250,5 +250,26 @@ export function gatehouseMigrations(dialect: SqlDialect, prefix: string): Record
     },
   };
 
-  return { "0001_initial": initial };
+  // The hot query (sessions.findAuth, adapters/kysely/store/sessions.ts) reads a user's targets
+  // ordered by creation: with the order in the index, the database walks the index instead of
+  // sorting the rows of every authenticated request (SQLite built a temporary B-tree per call).
+  // It also serves every lookup by user_id, so the user_id-only index goes.
+  const targetsInOrder: Migration = {
+    async up(raw) {
+      const db = withPrefix(raw);
+      await db.schema.createIndex(index("targets_user_order")).on("targets").columns(["user_id", "created_at", "id"]).execute();
+      await dropIndex(db, "targets_user");
+    },
+    async down(raw) {
+      const db = withPrefix(raw);
+      await db.schema.createIndex(index("targets_user")).on("targets").column("user_id").execute();
+      await dropIndex(db, "targets_user_order");
+    },
+  };
+
+  /** MySQL names the table an index belongs to; the others refuse it. */
+  const dropIndex = (db: Kysely<any>, name: string) =>
+    (dialect === "mysql" ? db.schema.dropIndex(index(name)).on("targets") : db.schema.dropIndex(index(name))).execute();
+
+  return { "0001_initial": initial, "0004_targets_in_order": targetsInOrder };
 }

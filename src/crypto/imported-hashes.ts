@@ -1,14 +1,18 @@
 import { createHash } from "node:crypto";
 import type { PasswordHasher } from "../ports/password-hasher";
+import { bcryptCost, isAcceptedBcrypt, verifyBcrypt } from "./bcrypt-hash";
 import { constantTimeEqual } from "./hash";
+import { isAcceptedPhpass, phpassLog2, verifyPhpass } from "./phpass";
+import { parseStoredScrypt, parseStoredScryptModified, verifyScrypt, verifyScryptModified } from "./scrypt-hashes";
 
 /*
- * Password hashes imported from other systems (the Users API's `/users/md5`, `/users/sha`,
- * `/users/argon2`). Argon2 strings are stored as they came (they are PHC strings the Argon2
- * hasher verifies); MD5 and SHA digests are stored as `$gh-md5$<hex>` and
- * `$gh-sha$<algorithm>$<hex>`, self-describing like a PHC string. The first successful login
- * re-hashes the password with the configured hasher (`needsRehash`), so an imported digest lives
- * only until its owner next signs in.
+ * Password hashes imported from other systems (the Users API's `/users/<algorithm>` routes).
+ * Argon2, bcrypt (`$2a$`, `$2b$`, `$2y$`) and phpass (`$P$`, `$H$`) strings are stored as they
+ * came: they name their algorithm and parameters themselves. MD5 and SHA digests are stored as
+ * `$gh-md5$<hex>` and `$gh-sha$<algorithm>$<hex>`, scrypt and Firebase's modified scrypt as
+ * `$gh-scrypt$…` and `$gh-scrypt-modified$…` (src/crypto/scrypt-hashes.ts), self-describing like
+ * a PHC string. The first successful login re-hashes the password with the configured hasher
+ * (`needsRehash`), so an imported hash lives only until its owner next signs in.
  */
 
 /** Appwrite's SHA versions (node-appwrite's `PasswordHash`) and node:crypto's names for them. */
@@ -44,15 +48,34 @@ export function storedSha(version: ShaVersion, hex: string): string {
   return `$gh-sha$${SHA_VERSIONS[version]}$${hex.toLowerCase()}`;
 }
 
-/** What the admin User model says about a stored hash: Appwrite's `hash` name and its options. */
-export function importedAlgorithm(hash: string | null): { hash: "md5" } | { hash: "sha"; version: string } | null {
+/** Appwrite's `hash` name of a stored hash and its `hashOptions` (what the admin User model shows). */
+export interface ImportedAlgorithm {
+  hash: "md5" | "sha" | "bcrypt" | "phpass" | "scrypt" | "scryptMod";
+  hashOptions: Record<string, string | number>;
+}
+
+/**
+ * What the admin User model says about a stored imported hash, or null for the configured
+ * hasher's (Argon2) ones. The scrypt salts and Firebase's separator and signer key are shown as
+ * Appwrite shows them to a key with `users.read`; the hash itself never is.
+ */
+export function importedAlgorithm(hash: string | null): ImportedAlgorithm | null {
   if (!hash) return null;
-  if (MD5.test(hash)) return { hash: "md5" };
+  if (MD5.test(hash)) return { hash: "md5", hashOptions: { type: "md5" } };
   const sha = SHA.exec(hash);
   if (sha) {
     const version = Object.entries(SHA_VERSIONS).find(([, name]) => name === sha[1])?.[0] ?? sha[1]!;
-    return { hash: "sha", version };
+    return { hash: "sha", hashOptions: { type: "sha", version } };
   }
+  if (bcryptCost(hash) !== null) return { hash: "bcrypt", hashOptions: { type: "bcrypt" } };
+  if (phpassLog2(hash) !== null) return { hash: "phpass", hashOptions: { type: "phpass" } };
+  const scrypt = parseStoredScrypt(hash);
+  if (scrypt) {
+    const { salt, costCpu, costMemory, costParallel, length } = scrypt.params;
+    return { hash: "scrypt", hashOptions: { type: "scrypt", costCpu, costMemory, costParallel, length, salt } };
+  }
+  const modified = parseStoredScryptModified(hash);
+  if (modified) return { hash: "scryptMod", hashOptions: { type: "scryptMod", ...modified.params } };
   return null;
 }
 
@@ -61,17 +84,38 @@ function digestMatches(algorithm: string, stored: string, password: string): boo
   return constantTimeEqual(createHash(algorithm).update(password, "utf8").digest("hex"), stored);
 }
 
-/** The configured hasher, also verifying imported digests (and asking to re-hash them). */
+/**
+ * The check for an imported hash, or null when the configured hasher should judge it: also a
+ * bcrypt or phpass string beyond the login cost caps, which a configured hasher may have made
+ * (the default Argon2 hasher refuses it).
+ */
+function importedCheck(hash: string): ((password: string) => Promise<boolean>) | null {
+  if (hash.startsWith("$gh-md5$")) {
+    const md5 = MD5.exec(hash);
+    return async (password) => md5 !== null && digestMatches("md5", md5[1]!, password);
+  }
+  if (hash.startsWith("$gh-sha$")) {
+    const sha = SHA.exec(hash);
+    return async (password) => sha !== null && digestMatches(sha[1]!, sha[2]!, password);
+  }
+  if (hash.startsWith("$gh-scrypt$")) return (password) => verifyScrypt(hash, password);
+  if (hash.startsWith("$gh-scrypt-modified$")) return (password) => verifyScryptModified(hash, password);
+  if (hash.startsWith("$gh-")) return async () => false;
+  if (isAcceptedBcrypt(hash)) return (password) => verifyBcrypt(hash, password);
+  if (isAcceptedPhpass(hash)) return (password) => verifyPhpass(hash, password);
+  return null;
+}
+
+/** The configured hasher, also verifying imported hashes (and asking to re-hash them). */
 export function withImportedHashes(hasher: PasswordHasher): PasswordHasher {
   return {
     hash: (password) => hasher.hash(password),
     async verify(hash, password) {
-      const md5 = MD5.exec(hash);
-      if (md5) return digestMatches("md5", md5[1]!, password);
-      const sha = SHA.exec(hash);
-      if (sha) return digestMatches(sha[1]!, sha[2]!, password);
-      return hasher.verify(hash, password);
+      const check = importedCheck(hash);
+      return check ? check(password) : hasher.verify(hash, password);
     },
+    // Bcrypt and phpass strings are not the default hasher's, so it asks for them too; a
+    // configured bcrypt hasher keeps its own.
     needsRehash: (hash) => hash.startsWith("$gh-") || hasher.needsRehash(hash),
   };
 }

@@ -1,9 +1,9 @@
 /**
- * P15 (the adversarial suite's numbering, test/security/fuzz.test.ts): hostile export files for
+ * P16 (the adversarial suite's numbering, test/security/fuzz.test.ts): hostile export files for
  * `gatehouse import` (adapters/import). Seeded like fuzz.test.ts: FUZZ_SEED, FUZZ_RUNS, and
  * FUZZ_REPLAY="<seed>:<path>" with `-t "<test name>"`; `npm run fuzz` runs it longer.
  *
- *  P15 every format's reader, fed generated exports with hostile field values (prototype keys,
+ *  P16 every format's reader, fed generated exports with hostile field values (prototype keys,
  *      lone surrogates, huge and deeply nested values, wrong types) and then cut, spliced with
  *      random bytes or invalid UTF-8, in chunks of random sizes: every record becomes a row or
  *      a skip with a reason, mapping never throws, a fatal error is one of the documented
@@ -147,7 +147,7 @@ const config = parseFirebaseHashConfig(
 const tmp = scratch();
 afterAll(() => tmp.remove());
 
-describe("P15: hostile export files for gatehouse import", () => {
+describe("P16: hostile export files for gatehouse import", () => {
   it.each(FORMAT_NAMES.map((name, i) => [name, i] as const))(
     "%s: every record is a row or a skip; nothing throws but a documented fatal error",
     async (format, offset) => {

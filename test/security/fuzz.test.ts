@@ -45,7 +45,11 @@
  *      401 and changes no password or verification.
  *  P14 every Users API route (`/users…`) with the API key, so hostile queries, search terms,
  *      labels, ranges and target identifiers get past the scope check: the checks of P1.
- *  P15 hostile export files for `gatehouse import`: in test/security/fuzz-import.test.ts.
+ *  P15 the imported-hash parsers (src/crypto/bcrypt-hash.ts, phpass.ts, scrypt-hashes.ts): an
+ *      import (`service.users.createBcryptUser` …) of any string or number either succeeds or
+ *      is refused with 400 general_argument_invalid, nothing else; verifying any stored string
+ *      (near-misses of every stored form included) resolves to a boolean in bounded time.
+ *  P16 hostile export files for `gatehouse import`: in test/security/fuzz-import.test.ts.
  *
  * In a printed counterexample `$SESSION`, `$SESSION_ID`, `$JWT` and `$USER_ID` stand for the
  * owner's credentials (fuzz-harness.ts OWNER), filled in when the request is sent.
@@ -67,12 +71,16 @@ import { memoryRateLimiter, type RawRequest, type RawResponse } from "gatehouse-
 import { accountRouter } from "gatehouse-auth/express";
 import { kyselyStore, migrateToLatest } from "gatehouse-auth/kysely";
 import { openDatabase } from "gatehouse-auth/kysely/open";
+import { argon2Hasher } from "../../src/crypto/argon2-hasher";
+import { withImportedHashes } from "../../src/crypto/imported-hashes";
+import { AppwriteError } from "../../src/errors";
 import { createRouter } from "../../src/http/routes";
 import { createHarness, OWNER, PROJECT, type Harness } from "./fuzz-harness";
 import {
   buildRequest,
   credentialHeaders,
   headerValue,
+  hostileNumber,
   hostileString,
   fillPath,
   formPairs,
@@ -1366,4 +1374,97 @@ describe("P11: store outages", () => {
       TEST_TIMEOUT * 2,
     );
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// P15: imported-hash parsers
+
+/** Valid stored and imported forms of every algorithm (password `appwrite`), to mutate. */
+const HASH_SEEDS = [
+  "$2b$04$L8Ng4awMMDW53TLcMqVI4OKI5Xyt1LuaGbAC.1auTf3zaCwSacLfa",
+  "$2a$15$xX/myGbFU.ZSKHSi6EHdBOySTdYm8QxBLXmOPHrYMwV0mHRBBSBOq",
+  "$P$Br387rwferoKN7uwHZqNMu98q3U8RO.",
+  "$H$9IQRaTwmfeRo7ud9Fh4E2PdI0S3r.L0",
+  "$gh-scrypt$16384$13$2$YXBwd3JpdGU$3fdef49701bc4cfaacd551fe017283513284b4731e6945c263246ef948d3cf63b5d269c31fd697246085111a428245e24a4ddc6b64c687bc60a8910dbafc1d5b",
+  "$gh-scrypt-modified$UxLMreBr6tYyjQ==$Bw==$XyEKE9RcTDeLEsL/RjwPDBv/RqDl8fb3gpYEOQaPihbxf1ZAtSOHCjuAAa7Q3oHpCYhXSN9tizHgVOwn6krflQ==$UlM7JiXRcQhzAGlaonpSqNSLIz475WMddOgLjej5De9vxTy48K6WtqlEzrRFeK4t0COfMhWCb8wuMHgxOFCHFQ==",
+  "$gh-md5$144fa7eaa4904e8ee120651997f70dcc",
+  "$gh-sha$sha512-256$00",
+  "3fdef49701bc4cfaacd551fe017283513284b4731e6945c263246ef948d3cf63b5d269c31fd697246085111a428245e24a4ddc6b64c687bc60a8910dbafc1d5b",
+  "UlM7JiXRcQhzAGlaonpSqNSLIz475WMddOgLjej5De9vxTy48K6WtqlEzrRFeK4t0COfMhWCb8wuMHgxOFCHFQ==",
+];
+const PARAM_CHARS = ["$", "9", "z", "=", "-", "_", "/", ".", "\u0000", "\ud800", "😀", "99999999", "$gh-"];
+
+/** A seed with a piece replaced, cut, or a hostile string: the near-misses a parser must survive. */
+const hashLike: fc.Arbitrary<string> = fc.oneof(
+  hostileString,
+  fc.constantFrom(...HASH_SEEDS),
+  fc
+    .tuple(fc.constantFrom(...HASH_SEEDS), fc.nat(), fc.nat({ max: 12 }), fc.oneof(fc.constantFrom(...PARAM_CHARS), hostileString))
+    .map(([seed, at, cut, piece]) => {
+      const i = at % (seed.length + 1);
+      return seed.slice(0, i) + piece + seed.slice(Math.min(seed.length, i + cut));
+    }),
+  fc.tuple(fc.constantFrom(...HASH_SEEDS), fc.nat()).map(([seed, n]) => seed.slice(0, n % (seed.length + 1))),
+);
+
+describe("P15: imported-hash parsers refuse with 400 or accept, and verification never throws or hangs", () => {
+  it(
+    "imports of hostile hashes and parameters",
+    async () => {
+      const methods = ["createBcryptUser", "createPHPassUser", "createScryptUser", "createScryptModifiedUser"] as const;
+      const number = fc.oneof(hostileNumber, fc.integer({ min: 0, max: 2 ** 21 }), fc.constantFrom(16384, 8, 1, 64, 2 ** 20));
+      const field = fc.oneof(hashLike, fc.constantFrom("Bw==", "appwrite", "UxLMreBr6tYyjQ=="));
+      let n = 0;
+      let accepted = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...methods),
+          hashLike,
+          fc.record({ passwordSalt: field, passwordSaltSeparator: field, passwordSignerKey: field }),
+          fc.record({ passwordCpu: number, passwordMemory: number, passwordParallel: number, passwordLength: number }),
+          async (method, password, fields, costs) => {
+            const input = { userId: "unique()", email: `p15-${n++}@example.com`, password, ...fields, ...costs };
+            const started = performance.now();
+            try {
+              await (h.service.users[method] as (p: object) => Promise<unknown>)(input);
+              accepted++;
+            } catch (error) {
+              if (!(error instanceof AppwriteError) || error.code !== 400 || error.type !== "general_argument_invalid") {
+                throw new Error(`${method}(${JSON.stringify(input)}) threw ${String(error)}`, { cause: error });
+              }
+            }
+            expect(performance.now() - started).toBeLessThan(TIME_BOUND_MS);
+          },
+        ),
+        params(scaled(200), 15_000),
+      );
+      // The seeds themselves come up too, so the accepting path ran as well as the refusing one.
+      expect(accepted).toBeGreaterThan(0);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "verification of hostile stored strings",
+    async () => {
+      const hasher = withImportedHashes(argon2Hasher({ memoryCost: 256, timeCost: 1 }));
+      await fc.assert(
+        fc.asyncProperty(hashLike, fc.oneof(fc.constant("appwrite"), hostileString), async (stored, password) => {
+          const started = performance.now();
+          let outcome: unknown;
+          try {
+            outcome = await hasher.verify(stored, password);
+          } catch (error) {
+            throw new Error(`verify(${JSON.stringify(stored)}) threw ${String(error)}`, { cause: error });
+          }
+          expect(typeof outcome).toBe("boolean");
+          // The costliest accepted form is bcrypt at cost 14, about a second here.
+          expect(performance.now() - started).toBeLessThan(5_000);
+          expect(typeof hasher.needsRehash(stored)).toBe("boolean");
+        }),
+        params(scaled(300), 15_500),
+      );
+    },
+    TEST_TIMEOUT,
+  );
 });

@@ -5,7 +5,8 @@ import { kyselyStore, migrateToLatest } from "gatehouse-auth/kysely";
 import { sqliteDatabase } from "gatehouse-auth/kysely/sqlite";
 import { describe, expect, it } from "vitest";
 import { AUTH_SESSION_FIELDS } from "gatehouse-auth";
-import { makeSession, makeUser, storeContract } from "./contract";
+import { makeSession, makeTarget, makeUser, storeContract } from "./contract";
+import { attachSqliteHandle, sqliteHandleOf, type SqliteHandle } from "../../adapters/kysely/sqlite-handle";
 
 storeContract("kysely: SQLite in memory", async () => {
   const db = await sqliteDatabase(":memory:");
@@ -42,6 +43,113 @@ describe("kysely: the hot lookup", () => {
       expect(Object.keys(found!.session).sort()).toEqual([...AUTH_SESSION_FIELDS].sort());
       expect(found!.session).toEqual(Object.fromEntries(AUTH_SESSION_FIELDS.map((key) => [key, session[key]])));
       expect(found!.user).toEqual(user);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
+describe("kysely: findAuth on the driver directly (adapters/kysely/sqlite-handle.ts)", () => {
+  /** A migrated in-memory database with one user, two targets and a session. */
+  async function seeded() {
+    const db = await sqliteDatabase(":memory:");
+    await migrateToLatest(db);
+    const store = kyselyStore(db);
+    const user = makeUser();
+    await store.users.create(user);
+    const later = makeTarget(user.id, { createdAt: new Date(user.createdAt.getTime() + 2) });
+    const earlier = makeTarget(user.id, { createdAt: new Date(user.createdAt.getTime() + 1) });
+    await store.targets.create(later);
+    await store.targets.create(earlier);
+    const session = makeSession(user.id);
+    await store.sessions.create(session);
+    return { db, store, user, session, targets: [earlier, later] };
+  }
+
+  it("reads the session, user and targets (in order) without going through Kysely", async () => {
+    const { db, store, user, session, targets } = await seeded();
+    try {
+      expect(sqliteHandleOf(db)).not.toBeNull();
+      // No prefix: the store's root is `db` itself, so a query through Kysely would call this.
+      const executeQuery = db.executeQuery.bind(db);
+      let throughKysely = 0;
+      db.executeQuery = ((...args: Parameters<typeof executeQuery>) => {
+        throughKysely += 1;
+        return executeQuery(...args);
+      }) as typeof db.executeQuery;
+      const found = await store.sessions.findAuth(user.id, session.secretHash);
+      expect(throughKysely).toBe(0);
+      expect(found).toEqual({
+        session: Object.fromEntries(AUTH_SESSION_FIELDS.map((key) => [key, session[key]])),
+        user,
+        targets,
+      });
+      expect(await store.sessions.findAuth(user.id, "0".repeat(64))).toBeNull();
+      expect(throughKysely).toBe(0);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it("waits for a transaction open on the connection instead of reading its uncommitted rows", async () => {
+    const { db, store, user, session } = await seeded();
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let deleted!: () => void;
+      const inside = new Promise<void>((resolve) => (deleted = resolve));
+      const rolledBack = store
+        .transaction(async (tx) => {
+          await tx.sessions.delete(session.id);
+          deleted();
+          await held;
+          throw new Error("roll back");
+        })
+        .catch((error: Error) => error.message);
+      await inside;
+      // The delete is visible on this connection until the rollback: a read beside the open
+      // transaction would answer null for a session that, once the transaction ends, still exists.
+      const lookup = store.sessions.findAuth(user.id, session.secretHash);
+      release();
+      expect(await rolledBack).toBe("roll back");
+      expect((await lookup)?.session.id).toBe(session.id);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it("falls back to Kysely's lock retries when the driver reports the file locked", async () => {
+    // A double of the driver handle: a real SQLITE_BUSY needs a second process holding a lock at
+    // the instant of the read, which WAL makes rare; adapters/kysely/sqlite-lock-retry.ts has the
+    // real-lock tests (test/store/faults.test.ts).
+    const db = await sqliteDatabase(":memory:");
+    try {
+      await migrateToLatest(db);
+      const real = sqliteHandleOf(db)!;
+      let busy = 0;
+      const locked: SqliteHandle = {
+        get inTransaction() {
+          return real.inTransaction;
+        },
+        prepare: () => ({
+          raw() {
+            return this;
+          },
+          all() {
+            busy += 1;
+            throw Object.assign(new Error("database is locked"), { code: "SQLITE_BUSY" });
+          },
+        }),
+      };
+      const wrapped = db.withPlugin({ transformQuery: (args) => args.node, transformResult: async (args) => args.result });
+      attachSqliteHandle(wrapped, locked);
+      const store = kyselyStore(wrapped);
+      const user = makeUser();
+      await store.users.create(user);
+      const session = makeSession(user.id);
+      await store.sessions.create(session);
+      expect((await store.sessions.findAuth(user.id, session.secretHash))?.user).toEqual(user);
+      expect(busy).toBe(1);
     } finally {
       await db.destroy();
     }

@@ -1,5 +1,6 @@
 import { Kysely } from "kysely";
 import { LockRetrySqliteDialect } from "../sqlite-lock-retry";
+import { attachSqliteHandle, type SqliteHandle } from "../sqlite-handle";
 import { loadDriver, timeouts, type OpenDatabaseOptions } from "./options";
 
 export type { OpenDatabaseOptions } from "./options";
@@ -24,9 +25,11 @@ export async function sqliteDatabase(
   // (SQLite's default cache is 2 MB).
   database.pragma("cache_size = -32768");
   database.pragma("mmap_size = 268435456");
-  return new Kysely<any>({
+  const db = new Kysely<any>({
     dialect: new LockRetrySqliteDialect(withStatementCache(database), { lockTimeout, inTransaction: () => database.inTransaction }),
   });
+  attachSqliteHandle(db, database as unknown as SqliteHandle);
+  return db;
 }
 
 /**

@@ -80,6 +80,11 @@ export interface AliasedReader<R> {
   /** `table.column as alias` for every column, in the order of the codec's fields. */
   readonly selections: readonly string[];
   read(row: Record<string, unknown>): R;
+  /**
+   * The same record from a row fetched as an array (better-sqlite3's `raw` mode, which builds no
+   * object per row), whose columns `offset`… are this reader's `selections` in order.
+   */
+  readAt(offset: number): (row: readonly unknown[]) => R;
 }
 
 export interface Codec<R, Row> {
@@ -101,7 +106,7 @@ export function codec<R, Row>(spec: CodecSpec<R, Row>): Codec<R, Row> {
   const frozen = new Set<string>(spec.frozen ?? []);
   const n = keys.length;
 
-  const decode = (names: readonly string[]) => compileDecoder<R>(keys, names, decoders);
+  const decode = (names: readonly (string | number)[]) => compileDecoder<R>(keys, names, decoders);
   const fromRow = decode(columns);
 
   return {
@@ -131,13 +136,17 @@ export function codec<R, Row>(spec: CodecSpec<R, Row>): Codec<R, Row> {
     aliased<K extends keyof R & string>(table: string, prefix: string, only?: readonly K[]) {
       const picked = only ? only.map((key) => keys.indexOf(key)) : keys.map((_, i) => i);
       const aliases = picked.map((i) => `${prefix}${columns[i]}`);
+      const pickedKeys = picked.map((i) => keys[i]!);
+      const pickedDecoders = picked.map((i) => decoders[i]!);
       return {
         selections: picked.map((i, j) => `${table}.${columns[i]} as ${aliases[j]}`),
-        read: compileDecoder<R>(
-          picked.map((i) => keys[i]!),
-          aliases,
-          picked.map((i) => decoders[i]!),
-        ) as (row: Record<string, unknown>) => Pick<R, K>,
+        read: compileDecoder<R>(pickedKeys, aliases, pickedDecoders) as (row: Record<string, unknown>) => Pick<R, K>,
+        readAt: (offset: number) =>
+          compileDecoder<R>(
+            pickedKeys,
+            picked.map((_, j) => offset + j),
+            pickedDecoders,
+          ) as unknown as (row: readonly unknown[]) => Pick<R, K>,
       };
     },
   };
@@ -148,11 +157,12 @@ export function codec<R, Row>(spec: CodecSpec<R, Row>): Codec<R, Row> {
  * with fixed keys and one property access per column, which V8 compiles like the hand-written
  * mappings it replaces. A loop over the field list (`out[keys[i]] = …`) measured twice as slow on
  * the findAuth path, since every access there is megamorphic. The generated source holds only the
- * codec's own field and column names (string literals via JSON.stringify), never data.
+ * codec's own field and column names (string literals via JSON.stringify) or column positions
+ * (array rows), never data.
  */
 function compileDecoder<R>(
   keys: readonly string[],
-  names: readonly string[],
+  names: readonly (string | number)[],
   decoders: readonly ((raw: unknown) => unknown)[],
 ): (row: Record<string, unknown>) => R {
   const body = keys.map((key, i) => `${JSON.stringify(key)}: d[${i}](row[${JSON.stringify(names[i])}])`).join(",\n");

@@ -1,5 +1,6 @@
 import { sql, type CompiledQuery, type Expression, type Kysely, type RawBuilder, type Transaction } from "kysely";
 import type { GatehouseDatabase, SqlDialect } from "../schema";
+import type { SqliteHandle } from "../sqlite-handle";
 
 export type Db = Kysely<GatehouseDatabase>;
 
@@ -78,15 +79,18 @@ export interface StoreContext {
   /** The same store's context inside transaction `trx`. */
   within(trx: Transaction<GatehouseDatabase>): StoreContext;
   readonly inTransaction: boolean;
+  /** The better-sqlite3 database under `db`, outside transactions, when Gatehouse opened it (adapters/kysely/sqlite-handle.ts). */
+  readonly sqlite: SqliteHandle | null;
 }
 
-export function rootContext(db: Db, caps: Capabilities): StoreContext {
+export function rootContext(db: Db, caps: Capabilities, sqlite: SqliteHandle | null = null): StoreContext {
   const compiled = new Map<string, CompiledQuery>();
   const within = (trx: Transaction<GatehouseDatabase>): StoreContext => ({
     db: trx,
     caps,
     compiled,
     inTransaction: true,
+    sqlite: null,
     atomic: (fn) => fn(trx),
     within,
   });
@@ -95,6 +99,7 @@ export function rootContext(db: Db, caps: Capabilities): StoreContext {
     caps,
     compiled,
     inTransaction: false,
+    sqlite,
     atomic: (fn) => db.transaction().execute((trx) => fn(trx)),
     within,
   };

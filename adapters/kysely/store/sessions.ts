@@ -1,6 +1,7 @@
 import { AUTH_SESSION_FIELDS, type AuthSession, type SessionRepository, type TargetRecord } from "gatehouse-auth";
 import * as codecs from "./codecs";
 import type { StoreContext } from "./context";
+import type { SqliteRawStatement } from "../sqlite-handle";
 import { affected, deleteById, getById, insertRow, updateById } from "./rows";
 
 /**
@@ -11,9 +12,20 @@ import { affected, deleteById, getById, insertRow, updateById } from "./rows";
 const SESSION = codecs.sessions.aliased("sessions", "s_", AUTH_SESSION_FIELDS);
 const USER = codecs.users.aliased("users", "u_");
 const TARGET = codecs.targets.aliased("targets", "t_");
+// The same columns by position, for rows fetched as arrays (the SQLite fast path below).
+const SESSION_AT = SESSION.readAt(0);
+const USER_AT = USER.readAt(SESSION.selections.length);
+const TARGET_OFFSET = SESSION.selections.length + USER.selections.length;
+const TARGET_AT = TARGET.readAt(TARGET_OFFSET);
+/** The target's id column: null on the one row of a user without targets (the LEFT JOIN's filler). */
+const TARGET_ID = TARGET_OFFSET + TARGET.selections.findIndex((selection) => selection.endsWith(" as t_id"));
+
+/** SQLITE_BUSY and kin: the Kysely path waits for the lock between timers (adapters/kysely/sqlite-lock-retry.ts). */
+const LOCKED = /^SQLITE_(BUSY|LOCKED)/;
 
 export function sessions(ctx: StoreContext): SessionRepository {
   const { db } = ctx;
+  let rawFindAuth: SqliteRawStatement | undefined;
   const list = async (userId: string) =>
     (await db.selectFrom("sessions").selectAll().where("user_id", "=", userId).orderBy("created_at").orderBy("id").execute()).map(
       codecs.sessions.fromRow,
@@ -42,6 +54,28 @@ export function sessions(ctx: StoreContext): SessionRepository {
           .orderBy("targets.id")
           .compile();
         ctx.compiled.set("findAuth", query);
+      }
+      // On a SQLite database Gatehouse opened, the same SQL straight on the driver, rows as arrays
+      // (adapters/kysely/sqlite-handle.ts). Not while a transaction is open on the connection (its
+      // uncommitted rows would show), and not when the file is locked: the Kysely path below
+      // waits for the transaction, or for the lock, as every other query does.
+      const sqlite = ctx.sqlite;
+      if (sqlite !== null && !sqlite.inTransaction) {
+        let rows: unknown[][] | undefined;
+        try {
+          rawFindAuth ??= sqlite.prepare(query.sql).raw(true);
+          rows = rawFindAuth.all(secretHash, userId);
+        } catch (error) {
+          if (!LOCKED.test(String((error as { code?: unknown }).code ?? ""))) throw error;
+        }
+        if (rows !== undefined) {
+          const first = rows[0];
+          if (first === undefined) return null;
+          const targets: TargetRecord[] = [];
+          for (const row of rows) if (row[TARGET_ID] !== null) targets.push(TARGET_AT(row));
+          const found: AuthSession = { session: SESSION_AT(first), user: USER_AT(first), targets };
+          return found;
+        }
       }
       const { rows } = await db.executeQuery<Record<string, unknown>>({
         sql: query.sql,

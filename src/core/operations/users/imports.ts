@@ -1,13 +1,17 @@
+import { BCRYPT_MAX_COST, isAcceptedBcrypt } from "../../../crypto/bcrypt-hash";
 import { digestLength, SHA_VERSIONS, storedMd5, storedSha, type ShaVersion } from "../../../crypto/imported-hashes";
+import { isAcceptedPhpass, PHPASS_MAX_LOG2 } from "../../../crypto/phpass";
+import { decodeBase64, scryptProblem, storedScrypt, storedScryptModified } from "../../../crypto/scrypt-hashes";
 import { invalidParam } from "../../../errors";
-import { customId, email, optional, password, text, whiteList, withDefault } from "../../../validation/validators";
+import { customId, email, optional, password, range, text, whiteList, withDefault } from "../../../validation/validators";
 import { operation, type Env } from "../../operation";
 import { insertUser, newUserId } from "./common";
 
 /*
  * Users imported with the password hash another system made (Appwrite's `/users/<algorithm>`
- * routes). The hash is checked for its shape here, where Appwrite stores anything and fails at
- * login; the first successful login re-hashes the password (src/crypto/imported-hashes.ts).
+ * routes). The hash and its parameters are checked here, shape and cost caps (the caps are in
+ * src/crypto/*), where Appwrite stores anything and fails at login or answers 500; the first
+ * successful login re-hashes the password (src/crypto/imported-hashes.ts).
  */
 
 const common = { userId: customId, email, password, name: withDefault(text(128), "") };
@@ -24,12 +28,42 @@ function argon2Hash(value: string): string {
 }
 
 function hexDigest(value: string, algorithm: string): string {
-  const length = digestLength(algorithm);
-  if (!new RegExp(`^[0-9a-fA-F]{${length}}$`).test(value)) {
-    throw invalidParam("password", `Value must be a ${length}-character hexadecimal ${algorithm} digest`);
+  return hexDigestOf(value, digestLength(algorithm) / 2, algorithm);
+}
+
+function hexDigestOf(value: string, bytes: number, algorithm: string): string {
+  if (!new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`).test(value)) {
+    throw invalidParam("password", `Value must be a ${bytes * 2}-character hexadecimal ${algorithm} digest`);
   }
   return value;
 }
+
+function bcryptHash(value: string): string {
+  if (!isAcceptedBcrypt(value)) {
+    throw invalidParam("password", `Value must be a bcrypt hash ($2a$, $2b$ or $2y$) of cost 4 to ${BCRYPT_MAX_COST}`);
+  }
+  return value;
+}
+
+/** phpass portable hashes, and bcrypt strings as phpass's crypt() fallback takes them. */
+function phpassHash(value: string): string {
+  if (!isAcceptedPhpass(value) && !isAcceptedBcrypt(value)) {
+    throw invalidParam(
+      "password",
+      `Value must be a phpass portable hash ($P$ or $H$) of at most 2^${PHPASS_MAX_LOG2} iterations, or a bcrypt hash of cost 4 to ${BCRYPT_MAX_COST}`,
+    );
+  }
+  return value;
+}
+
+function base64Field(value: string, name: string): Buffer {
+  const bytes = decodeBase64(value);
+  if (!bytes) throw invalidParam(name, "Value must be base64 (standard or URL-safe alphabet)");
+  return bytes;
+}
+
+/** Appwrite's scrypt parameters are plain integers; the caps are scryptProblem's. */
+const scryptInteger = range(1, 2 ** 31 - 1);
 
 function importUser(env: Env, input: { userId: string; email: string; name: string }, hash: string) {
   return insertUser(env, { id: newUserId(env, input.userId), email: input.email, phone: null, name: input.name }, hash);
@@ -63,5 +97,69 @@ export const createSHAUser = operation({
   run(env, input) {
     const version = (input.passwordVersion?.toLowerCase() ?? "sha256") as ShaVersion;
     return importUser(env, input, storedSha(version, hexDigest(input.password, SHA_VERSIONS[version])));
+  },
+});
+
+export const createBcryptUser = operation({
+  method: "POST",
+  path: "/users/bcrypt",
+  model: "user",
+  scope: "users.write",
+  params: common,
+  run: (env, input) => importUser(env, input, bcryptHash(input.password)),
+});
+
+export const createPHPassUser = operation({
+  method: "POST",
+  path: "/users/phpass",
+  model: "user",
+  scope: "users.write",
+  params: common,
+  run: (env, input) => importUser(env, input, phpassHash(input.password)),
+});
+
+export const createScryptUser = operation({
+  method: "POST",
+  path: "/users/scrypt",
+  model: "user",
+  scope: "users.write",
+  params: {
+    ...common,
+    passwordSalt: text(128),
+    passwordCpu: scryptInteger,
+    passwordMemory: scryptInteger,
+    passwordParallel: scryptInteger,
+    passwordLength: scryptInteger,
+  },
+  run(env, input) {
+    const params = {
+      salt: input.passwordSalt,
+      costCpu: input.passwordCpu,
+      costMemory: input.passwordMemory,
+      costParallel: input.passwordParallel,
+      length: input.passwordLength,
+    };
+    const problem = scryptProblem(params);
+    if (problem) throw invalidParam(problem.param, problem.description);
+    return importUser(env, input, storedScrypt(params, hexDigestOf(input.password, params.length, "scrypt")));
+  },
+});
+
+/** Firebase's modified scrypt; its cost parameters are fixed (src/crypto/scrypt-hashes.ts). */
+export const createScryptModifiedUser = operation({
+  method: "POST",
+  path: "/users/scrypt-modified",
+  model: "user",
+  scope: "users.write",
+  params: { ...common, passwordSalt: text(128), passwordSaltSeparator: text(128), passwordSignerKey: text(128) },
+  run(env, input) {
+    base64Field(input.passwordSalt, "passwordSalt");
+    base64Field(input.passwordSaltSeparator, "passwordSaltSeparator");
+    const signerKey = base64Field(input.passwordSignerKey, "passwordSignerKey");
+    if (base64Field(input.password, "password").length !== signerKey.length) {
+      throw invalidParam("password", "Value must be as long as the signer key once decoded (the key encrypted)");
+    }
+    const params = { salt: input.passwordSalt, saltSeparator: input.passwordSaltSeparator, signerKey: input.passwordSignerKey };
+    return importUser(env, input, storedScryptModified(params, input.password));
   },
 });
