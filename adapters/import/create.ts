@@ -90,16 +90,33 @@ function createWithHash(
         password: password.hash,
         ...(password.version ? { passwordVersion: password.version as "sha256" } : {}),
       });
-    default:
-      return Promise.reject(new UnsupportedHash(password.kind));
+    case "bcrypt":
+      return users.createBcryptUser({ ...who, password: password.hash });
+    case "phpass":
+      return users.createPHPassUser({ ...who, password: password.hash });
+    case "scrypt":
+      return users.createScryptUser({
+        ...who,
+        password: password.hash,
+        passwordSalt: password.salt,
+        passwordCpu: password.cpu,
+        passwordMemory: password.memory,
+        passwordParallel: password.parallel,
+        passwordLength: password.length,
+      });
+    case "scryptModified":
+      return users.createScryptModifiedUser({
+        ...who,
+        password: password.hash,
+        passwordSalt: password.salt,
+        passwordSaltSeparator: password.saltSeparator,
+        passwordSignerKey: password.signerKey,
+      });
   }
 }
 
-class UnsupportedHash extends Error {}
-
 /** A skip reason for a failed call; rethrows what is not about this row (a 5xx: the database is down). */
 async function reasonFor(error: unknown, record: ImportRecord, stores: ConflictStores): Promise<string> {
-  if (error instanceof UnsupportedHash) return `unsupported password hash ${error.message} (no create route for it in this version)`;
   if (!isAppwriteError(error) || error.code >= 500) throw error;
   if (error.type === "user_already_exists" || error.type === "user_email_already_exists" || error.type === "user_phone_already_exists") {
     const clash = await duplicateField(record, stores);

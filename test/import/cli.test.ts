@@ -2,6 +2,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { hash as argon2 } from "@node-rs/argon2";
+import { hashSync as bcrypt } from "bcryptjs";
+import { FirebaseScrypt } from "firebase-scrypt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATABASE_URLS, serviceAvailable } from "../helpers/databases";
 import { appOn, cli, login, readReport, scratch } from "./helpers";
@@ -17,6 +19,18 @@ afterAll(() => tmp.remove());
 
 const hex = (algorithm: string, text: string) => createHash(algorithm).update(text).digest("hex");
 let counter = 0;
+
+/** Appwrite's test vectors for scrypt and Firebase's modified scrypt (password "appwrite"). */
+const SCRYPT_OPTIONS = { type: "scrypt", salt: "appwrite", costCpu: 16384, costMemory: 13, costParallel: 2, length: 64 };
+const SCRYPT_HASH =
+  "3fdef49701bc4cfaacd551fe017283513284b4731e6945c263246ef948d3cf63b5d269c31fd697246085111a428245e24a4ddc6b64c687bc60a8910dbafc1d5b";
+const SCRYPT_MOD_OPTIONS = {
+  type: "scryptMod",
+  salt: "UxLMreBr6tYyjQ==",
+  saltSeparator: "Bw==",
+  signerKey: "XyEKE9RcTDeLEsL/RjwPDBv/RqDl8fb3gpYEOQaPihbxf1ZAtSOHCjuAAa7Q3oHpCYhXSN9tizHgVOwn6krflQ==",
+};
+const SCRYPT_MOD_HASH = "UlM7JiXRcQhzAGlaonpSqNSLIz475WMddOgLjej5De9vxTy48K6WtqlEzrRFeK4t0COfMhWCb8wuMHgxOFCHFQ==";
 
 /** A migrated, empty SQLite file. */
 async function database(): Promise<string> {
@@ -70,6 +84,23 @@ describe("--from appwrite", () => {
       },
       { $id: "blocked", email: "blocked@example.com", password: hex("md5", "blocked password"), hash: "md5", status: false },
       { $id: "nopass", email: "nopass@example.com", name: "No password", hash: "argon2", hashOptions: { type: "argon2" } },
+      {
+        $id: "bcryptuser",
+        email: "bcrypt@example.com",
+        password: bcrypt("bcrypt password", 4),
+        hash: "bcrypt",
+        hashOptions: { type: "bcrypt" },
+      },
+      // Appwrite's own test vectors, all for the password "appwrite".
+      {
+        $id: "phpassuser",
+        email: "phpass@example.com",
+        password: "$P$Br387rwferoKN7uwHZqNMu98q3U8RO.",
+        hash: "phpass",
+        hashOptions: { type: "phpass" },
+      },
+      { $id: "scryptuser", email: "scrypt@example.com", password: SCRYPT_HASH, hash: "scrypt", hashOptions: SCRYPT_OPTIONS },
+      { $id: "scryptmod", email: "scryptmod@example.com", password: SCRYPT_MOD_HASH, hash: "scryptMod", hashOptions: SCRYPT_MOD_OPTIONS },
       { $id: "dupemail", email: "MD5@example.com", password: hex("md5", "x"), hash: "md5" },
       { $id: "badmail", email: "not an address" },
       { $id: "weirdhash", email: "weird@example.com", password: "abc", hash: "rot13" },
@@ -82,7 +113,7 @@ describe("--from appwrite", () => {
 
   it("imports what it can, exits 3 and reports each skipped row with its reason", () => {
     expect(result.code).toBe(3);
-    expect(result.err).toContain("9 read, 5 imported, 4 skipped");
+    expect(result.err).toContain("13 read, 9 imported, 4 skipped");
     const report = readReport(reportPath);
     expect(report.map((r) => [r.sourceId, r.status, r.reason?.split(":")[0]])).toEqual([
       ["dupemail", "skipped", "duplicate email"],
@@ -91,7 +122,7 @@ describe("--from appwrite", () => {
       ["badphone", "skipped", "phone"],
     ]);
     // Positions point into the pretty-printed file.
-    expect(report[0]!.index).toBe(6);
+    expect(report[0]!.index).toBe(10);
     expect(report[0]!.line).toBeGreaterThan(20);
   });
 
@@ -102,7 +133,12 @@ describe("--from appwrite", () => {
       expect(await login(app.service, "md5@example.com", "md5 password")).toBe("session for md5user");
       expect(await login(app.service, "sha@example.com", "sha password")).toBe("session for shauser");
       expect(await login(app.service, "sha@example.com", "wrong password")).toBe("user_invalid_credentials");
-      for (const id of ["argon", "md5user", "shauser"]) expect((await app.store.users.get(id))!.passwordHash).toMatch(/^\$argon2id\$/);
+      expect(await login(app.service, "bcrypt@example.com", "bcrypt password")).toBe("session for bcryptuser");
+      expect(await login(app.service, "phpass@example.com", "appwrite")).toBe("session for phpassuser");
+      expect(await login(app.service, "scrypt@example.com", "appwrite")).toBe("session for scryptuser");
+      expect(await login(app.service, "scryptmod@example.com", "appwrite")).toBe("session for scryptmod");
+      for (const id of ["argon", "md5user", "shauser", "bcryptuser", "phpassuser", "scryptuser", "scryptmod"])
+        expect((await app.store.users.get(id))!.passwordHash, id).toMatch(/^\$argon2id\$/);
       // The blocked user's password is right, and the block holds.
       expect(await login(app.service, "blocked@example.com", "blocked password")).toBe("user_blocked");
       // A user whose later field failed is not left half-imported.
@@ -147,7 +183,7 @@ describe("--from appwrite", () => {
     expect(again.code).toBe(3);
     expect(again.err).toBe("");
     const reasons = readReport(tmp.path("again.jsonl")).map((r) => r.reason?.split(":")[0]);
-    expect(reasons.filter((r) => r === "duplicate id")).toHaveLength(5);
+    expect(reasons.filter((r) => r === "duplicate id")).toHaveLength(9);
     const after = await appOn(url);
     expect(await after.store.users.count()).toBe(before);
     await after.close();
@@ -199,6 +235,46 @@ describe("--from auth0", () => {
   });
 });
 
+describe("--from auth0 (the password hash export)", () => {
+  it("imports bcrypt users under new ids; they sign in with their old passwords", async () => {
+    const url = await database();
+    const lines = [
+      {
+        _id: { $oid: "60425dc43519d90068f82973" },
+        email: "hal@example.com",
+        email_verified: true,
+        passwordHash: bcrypt("auth0 password", 4),
+        tenant: "t",
+        connection: "Username-Password-Authentication",
+      },
+      {
+        _id: { $oid: "60425dc43519d90068f82974" },
+        email: "ida@example.com",
+        email_verified: false,
+        passwordHash: "$2b$31$" + "a".repeat(53),
+      },
+    ];
+    const reportPath = tmp.path("auth0-hashes.jsonl");
+    const file = write("hashes.json.gz", gzipSync(lines.map((l) => JSON.stringify(l)).join("\n")));
+    const result = await cli("import", "--from", "auth0", "--url", url, "--report", reportPath, file);
+    expect(result.code).toBe(3);
+    const report = readReport(reportPath);
+    expect(report.map((r) => [r.sourceId, r.status, r.reason?.split(":")[0]])).toEqual([
+      ["auth0|60425dc43519d90068f82973", "imported", undefined],
+      // bcrypt's cost is capped at import (a login would spend seconds on it).
+      ["auth0|60425dc43519d90068f82974", "skipped", "general_argument_invalid"],
+    ]);
+    const app = await appOn(url);
+    try {
+      const userId = report[0]!.userId!;
+      expect(await login(app.service, "hal@example.com", "auth0 password")).toBe(`session for ${userId}`);
+      expect(await app.service.users.get({ userId })).toMatchObject({ emailVerification: true, hash: "argon2" });
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe("--from supabase", () => {
   const rows = [
     {
@@ -221,6 +297,12 @@ describe("--from supabase", () => {
       raw_user_meta_data: { name: "Ban" },
     },
     { id: "3b5f3e4a-1c2d-4e5f-8a9b-0c1d2e3f4a5b", email: "odd@example.com", encrypted_password: "plaintext?" },
+    // Supabase (GoTrue) writes bcrypt as $2a$; bcryptjs writes the same algorithm as $2b$.
+    {
+      id: "4b5f3e4a-1c2d-4e5f-8a9b-0c1d2e3f4a5b",
+      email: "pat@example.com",
+      encrypted_password: bcrypt("supabase password", 4).replace(/^\$2b\$/, "$2a$"),
+    },
   ];
   const columns = [
     "id",
@@ -249,6 +331,7 @@ describe("--from supabase", () => {
     const reportPath = tmp.path(`${name}.report.jsonl`);
     const result = await cli("import", "--from", "supabase", "--url", url, "--report", reportPath, write(name, content));
     expect(result.code).toBe(3);
+    expect(result.err).toContain("5 read, 3 imported, 2 skipped");
     expect(readReport(reportPath).map((r) => [r.index, r.sourceId, r.reason])).toEqual([
       [2, rows[1]!.id, "deleted in Supabase (deleted_at is set)"],
       [4, rows[3]!.id, "unsupported password hash (expected bcrypt $2a$…)"],
@@ -262,6 +345,8 @@ describe("--from supabase", () => {
         phoneVerification: false,
       });
       expect(await app.service.users.get({ userId: rows[2]!.id })).toMatchObject({ name: "Ban", status: false });
+      expect(await login(app.service, "pat@example.com", "supabase password")).toBe(`session for ${rows[4]!.id}`);
+      expect((await app.store.users.get(rows[4]!.id))!.passwordHash).toMatch(/^\$argon2id\$/);
     } finally {
       await app.close();
     }
@@ -269,44 +354,106 @@ describe("--from supabase", () => {
 });
 
 describe("--from firebase", () => {
-  const users = [
-    {
-      localId: "Xq1dK8mN2pR4sT6uV8wY0zA2bC4d",
-      email: "fay@example.com",
-      emailVerified: true,
-      displayName: "Fay",
-      createdAt: "1700000000000",
-      providerUserInfo: [],
-    },
-    { localId: "phoneOnlyUser000000000000001", phoneNumber: "+15555550104", disabled: true },
-    { localId: "hashedUser000000000000000001", email: "hashed@example.com", passwordHash: "aGFzaA==", salt: "c2FsdA==" },
-  ];
+  /** Firebase's published sample project parameters, as the console shows them. */
+  const SIGNER_KEY = "jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA==";
+  const consoleBlock = (rounds: number) =>
+    `hash_config {\n  algorithm: SCRYPT,\n  base64_signer_key: ${SIGNER_KEY},\n  base64_salt_separator: Bw==,\n  rounds: ${rounds},\n  mem_cost: 14,\n}\n`;
+  const reference = new FirebaseScrypt({ memCost: 14, rounds: 8, saltSeparator: "Bw==", signerKey: SIGNER_KEY });
+  let users: Record<string, unknown>[];
 
-  it("imports users without passwords, and skips hashed ones when the hash config is missing or unsupported", async () => {
+  beforeAll(async () => {
+    users = [
+      {
+        localId: "Xq1dK8mN2pR4sT6uV8wY0zA2bC4d",
+        email: "fay@example.com",
+        emailVerified: true,
+        displayName: "Fay",
+        createdAt: "1700000000000",
+        providerUserInfo: [],
+      },
+      { localId: "phoneOnlyUser000000000000001", phoneNumber: "+15555550104", disabled: true },
+      {
+        localId: "hashedUser000000000000000001",
+        email: "hashed@example.com",
+        passwordHash: await reference.hash("firebase password", "42xEC+ixf3L2lw=="),
+        salt: "42xEC+ixf3L2lw==",
+        displayName: "Hash",
+      },
+      { localId: "hashedUser000000000000000002", email: "nosalt@example.com", passwordHash: await reference.hash("x", "c2FsdA==") },
+    ];
+  });
+
+  it("imports modified-scrypt users with the console's hash parameters: they sign in, re-hashed to Argon2id", async () => {
     const url = await database();
-    const file = write("firebase.json", JSON.stringify({ users }));
     const reportPath = tmp.path("firebase.report.jsonl");
-    const result = await cli("import", "--from", "firebase", "--url", url, "--report", reportPath, file);
-    expect(result.code).toBe(3);
-    expect(readReport(reportPath).map((r) => [r.sourceId, r.reason?.slice(0, 33)])).toEqual([
-      ["hashedUser000000000000000001", "password hash without --hash-conf"],
-    ]);
-    const config = write(
-      "hash.txt",
-      "hash_config {\n  algorithm: SCRYPT,\n  base64_signer_key: c2lnbmVy,\n  base64_salt_separator: Bw==,\n  rounds: 9,\n  mem_cost: 14,\n}\n",
+    const file = write("firebase.json", JSON.stringify({ users }, null, 2));
+    const result = await cli(
+      "import",
+      "--from",
+      "firebase",
+      "--url",
+      url,
+      "--hash-config",
+      write("hash.txt", consoleBlock(8)),
+      "--report",
+      reportPath,
+      file,
     );
-    const dry = await cli("import", "--from", "firebase", "--dry-run", "--hash-config", config, "--report", reportPath, file);
-    expect(dry.code).toBe(3);
-    expect(readReport(reportPath).map((r) => r.reason)).toEqual([
-      "unsupported scrypt cost rounds 9, mem_cost 14 (the scrypt-modified route verifies rounds 8, mem_cost 14)",
+    expect(result.code).toBe(3);
+    expect(readReport(reportPath).map((r) => [r.sourceId, r.reason])).toEqual([
+      ["hashedUser000000000000000002", "password hash without a salt"],
     ]);
     const app = await appOn(url);
     try {
-      expect(await app.service.users.get({ userId: users[0]!.localId })).toMatchObject({ name: "Fay", emailVerification: true });
-      expect(await app.service.users.get({ userId: users[1]!.localId })).toMatchObject({ phone: "+15555550104", status: false });
+      expect(await login(app.service, "hashed@example.com", "firebase password")).toBe("session for hashedUser000000000000000001");
+      expect((await app.store.users.get("hashedUser000000000000000001"))!.passwordHash).toMatch(/^\$argon2id\$/);
+      expect(await app.service.users.get({ userId: "Xq1dK8mN2pR4sT6uV8wY0zA2bC4d" })).toMatchObject({
+        name: "Fay",
+        emailVerification: true,
+      });
+      expect(await app.service.users.get({ userId: "phoneOnlyUser000000000000001" })).toMatchObject({
+        phone: "+15555550104",
+        status: false,
+      });
     } finally {
       await app.close();
     }
+  });
+
+  it("skips hashed users when the hash config is missing or has a cost the route cannot verify", async () => {
+    const file = write("firebase2.json", JSON.stringify({ users: users.slice(2, 3) }));
+    const reportPath = tmp.path("firebase2.report.jsonl");
+    const without = await cli("import", "--from", "firebase", "--dry-run", "--report", reportPath, file);
+    expect(without.code).toBe(3);
+    expect(readReport(reportPath)[0]!.reason).toMatch(/^password hash without --hash-config/);
+    const rounds9 = await cli(
+      "import",
+      "--from",
+      "firebase",
+      "--dry-run",
+      "--hash-config",
+      write("hash9.txt", consoleBlock(9)),
+      "--report",
+      reportPath,
+      file,
+    );
+    expect(rounds9.code).toBe(3);
+    expect(readReport(reportPath).map((r) => r.reason)).toEqual([
+      "unsupported scrypt cost rounds 9, mem_cost 14 (the scrypt-modified route verifies rounds 8, mem_cost 14)",
+    ]);
+    const badConfig = await cli(
+      "import",
+      "--from",
+      "firebase",
+      "--dry-run",
+      "--hash-config",
+      write("bad.json", "{}"),
+      "--report",
+      reportPath,
+      file,
+    );
+    expect(badConfig.code).toBe(1);
+    expect(badConfig.err).toContain("--hash-config: algorithm");
   });
 });
 

@@ -98,16 +98,14 @@ function exportFile(format: FormatName): fc.Arbitrary<{ name: string; bytes: Buf
   const file = users.chain((list) => {
     if (format === "auth0") return fc.constant({ name: "users.ndjson", text: list.map((u) => JSON.stringify(u)).join("\n") });
     if (format === "supabase")
-      return fc
-        .boolean()
-        .map((csv) =>
-          csv
-            ? {
-                name: "users.csv",
-                text: [FIELDS.supabase.join(","), ...list.map((u) => FIELDS.supabase.map((f) => cell(u[f])).join(","))].join("\n"),
-              }
-            : { name: "users.json", text: JSON.stringify(list) },
-        );
+      return fc.boolean().map((csv) =>
+        csv
+          ? {
+              name: "users.csv",
+              text: [FIELDS.supabase.join(","), ...list.map((u) => FIELDS.supabase.map((f) => cell(u[f])).join(","))].join("\n"),
+            }
+          : { name: "users.json", text: JSON.stringify(list) },
+      );
     return fc.constant({ name: "users.json", text: JSON.stringify({ total: list.length, users: list }) });
   });
   const damage = fc.oneof(

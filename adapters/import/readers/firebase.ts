@@ -20,8 +20,9 @@ const FirebaseUser = z.object({
 });
 
 /**
- * The scrypt cost the scrypt-modified route verifies with (Appwrite takes no cost parameters
- * there): N = 2^14, r = 8, Firebase's default `mem_cost: 14`, `rounds: 8`.
+ * The scrypt cost the scrypt-modified route verifies with (it takes no cost parameters, as in
+ * Appwrite; src/crypto/scrypt-hashes.ts): N = 2^14, r = 8, Firebase's default `mem_cost: 14`,
+ * `rounds: 8`. Other projects' hashes could never be verified, so they are skipped, not stored.
  */
 export const SCRYPT_MODIFIED_COST = { rounds: 8, memCost: 14 } as const;
 
