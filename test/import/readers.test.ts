@@ -124,6 +124,15 @@ describe("record mapping", () => {
       sourceId: "auth0|60425dc43519d90068f82973",
     });
     expect(fromAuth0([1, 2])).toEqual({ skip: expect.stringContaining("invalid record") });
+    // alt_id names the user when present; the e-mail may sit only in `identifiers`.
+    expect(
+      fromAuth0({
+        _id: { $oid: "5dea9f9c82dd7c0e76e4ec93" },
+        alt_id: "euclid",
+        identifiers: [{ type: "email", value: "e@example.com", verified: true }],
+        passwordHash: hashLine.passwordHash,
+      }),
+    ).toMatchObject({ sourceId: "auth0|euclid", email: "e@example.com", emailVerification: true });
   });
 
   it("appwrite: each hash and its options to the route's parameters", () => {
