@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, readFile } from "node:fs/promises";
 import { createAccountService, memoryStore, type AccountService, type Store } from "gatehouse-auth";
 import { createUser, duplicateField, type CreateOutcome } from "./create";
 import { FORMATS, type FormatName, type ReadContext } from "./formats";
@@ -44,6 +45,7 @@ export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
  */
 export async function runImport(options: ImportOptions, stderr: ProgressSink): Promise<ImportSummary> {
   const format = FORMATS[options.from];
+  await access(options.file, constants.R_OK);
   const context: ReadContext = {
     hashConfig: options.hashConfig ? parseFirebaseHashConfig(await readFile(options.hashConfig, "utf8")) : null,
     now: new Date(),

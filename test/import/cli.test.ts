@@ -515,7 +515,7 @@ describe("failures and usage", () => {
     const url = await database();
     const missing = await cli("import", "--from", "appwrite", "--url", url, "--report", tmp.path("r1.jsonl"), tmp.path("nope.json"));
     expect(missing.code).toBe(1);
-    expect(missing.err).toMatch(/import (failed|stopped).*ENOENT/);
+    expect(missing.err).toMatch(/^gatehouse: import failed: ENOENT.*nope\.json/);
     const file = write("cut.json", '{"users": [{"$id": "one", "email": "one@example.com"}, {"$id": "two", "em');
     const cut = await cli("import", "--from", "appwrite", "--url", url, "--report", tmp.path("r2.jsonl"), file);
     expect(cut.code).toBe(1);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { baseRecord, type Mapped } from "../record";
-import { BCRYPT, e164, firstIssue, flag, jsonObject, ownString, sourceIdOf, text, timestamp } from "./fields";
+import { BCRYPT, e164, firstIssue, jsonObject, ownString, sourceIdOf, text, timestamp } from "./fields";
 
 /**
  * A row of Supabase's `auth.users` table, exported as JSON (`select json_agg(u) from auth.users u`)
@@ -17,7 +17,6 @@ const SupabaseUser = z.object({
   raw_user_meta_data: jsonObject(64 * 1024),
   banned_until: timestamp,
   deleted_at: timestamp,
-  is_anonymous: flag,
 });
 
 export function fromSupabase(value: unknown, now: Date): Mapped {
