@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { FORMAT_NAMES, type FormatName } from "./formats";
 
@@ -67,6 +68,8 @@ export async function importMain(argv: string[], io: ImportIo, usage: string): P
   const dryRun = values["dry-run"] ?? false;
   const quiet = values.quiet ?? false;
   const report = values.report ?? "import-report.jsonl";
+  // The report is written from the start: on the export itself it would empty the file first.
+  if (resolve(report) === resolve(file)) return usageError(io, "--report must not be the file being imported", usage);
   try {
     const { runImport } = await import("./run");
     const summary = await runImport(

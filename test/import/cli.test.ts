@@ -503,6 +503,7 @@ describe("failures and usage", () => {
       ["import", "--from", "auth0", "--url", "x.sqlite"],
       ["import", "--from", "auth0", "--url", "x.sqlite", "--hash-config", "h.json", "users.ndjson"],
       ["import", "--from", "auth0", "--url", "x.sqlite", "--prefix", "bad-prefix", "users.ndjson"],
+      ["import", "--from", "auth0", "--url", "x.sqlite", "--report", "./users.ndjson", "users.ndjson"],
     ]) {
       const result = await cli(...argv);
       expect(result.code, argv.join(" ")).toBe(2);
