@@ -1,15 +1,17 @@
 import { parseArgs } from "node:util";
 import type { SqlDialect } from "./schema";
 import { withInstallHint } from "./install-hint";
+import { IMPORT_USAGE, importMain, type ImportIo } from "../import/cli";
 
 /**
- * The `gatehouse` command: creates, prints or removes Gatehouse's tables.
+ * The `gatehouse` command: creates, prints or removes Gatehouse's tables, and imports users
+ * (`gatehouse import`, adapters/import/cli.ts).
  *
  *   gatehouse migrate --url <url> [--prefix gh_]
  *   gatehouse migrate --print --dialect sqlite|postgres|mysql [--prefix gh_]
  *   gatehouse migrate --down --url <url> [--prefix gh_]
  *
- * Exit codes: 0 done, 1 the migration (or the connection) failed, 2 bad usage.
+ * Exit codes: 0 done, 1 the migration (or the connection) failed, 2 bad usage (import: also 3).
  * Kysely and the database drivers are optional peer dependencies, so they are loaded only once
  * the arguments are known to be good: `--help` and usage errors work without them.
  */
@@ -21,7 +23,7 @@ export const USAGE = `Usage:
       Print the SQL instead of running it, for your own migration tool. Connects to nothing.
   gatehouse migrate --down --url <url> [--prefix <prefix>]
       Drop every Gatehouse table, its data and the migration bookkeeping tables (uninstall).
-  gatehouse --help
+${IMPORT_USAGE}  gatehouse --help
 
 Options:
   --url <url>        sqlite:./data/gatehouse.sqlite (or a plain path), postgres://user:pass@host/db,
@@ -31,10 +33,7 @@ Options:
   -h, --help         show this help
 `;
 
-export interface CliIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-}
+export type CliIo = ImportIo;
 
 const DIALECTS: readonly SqlDialect[] = ["sqlite", "postgres", "mysql"];
 // Letters, digits and underscores: valid unquoted in every dialect, and a typo such as
@@ -45,6 +44,7 @@ class UsageError extends Error {}
 
 /** Runs the command line `argv` (without `node` and the script) and returns the exit code. */
 export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  if (argv[0] === "import") return importMain(argv.slice(1), io, USAGE);
   let command: Command;
   try {
     command = parse(argv);

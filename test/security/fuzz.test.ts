@@ -49,6 +49,7 @@
  *      import (`service.users.createBcryptUser` …) of any string or number either succeeds or
  *      is refused with 400 general_argument_invalid, nothing else; verifying any stored string
  *      (near-misses of every stored form included) resolves to a boolean in bounded time.
+ *  P16 hostile export files for `gatehouse import`: in test/security/fuzz-import.test.ts.
  *
  * In a printed counterexample `$SESSION`, `$SESSION_ID`, `$JWT` and `$USER_ID` stand for the
  * owner's credentials (fuzz-harness.ts OWNER), filled in when the request is sent.
