@@ -250,5 +250,18 @@ export function gatehouseMigrations(dialect: SqlDialect, prefix: string): Record
     },
   };
 
-  return { "0001_initial": initial };
+  // Migrations are only ever added: a database that ran one never runs it again, so an edited
+  // migration would leave databases that differ by when they were created.
+  const identityIdToken: Migration = {
+    async up(raw) {
+      // Nullable, with no default: MySQL allows no literal default on a TEXT column, and the
+      // store reads null as "" (adapters/kysely/store/codec.ts `textOrEmpty`).
+      await withPrefix(raw).schema.alterTable("identities").addColumn("provider_id_token", longText).execute();
+    },
+    async down(raw) {
+      await withPrefix(raw).schema.alterTable("identities").dropColumn("provider_id_token").execute();
+    },
+  };
+
+  return { "0001_initial": initial, "0002_identity_id_token": identityIdToken };
 }

@@ -132,6 +132,8 @@ export interface IdentitiesTable {
   provider_access_token: string;
   provider_access_token_expiry: Millis | null;
   provider_refresh_token: string;
+  /** Added by migration 0002, nullable so that rows from before it need no rewrite: null reads as "". */
+  provider_id_token: string | null;
 }
 
 export interface LogsTable extends ClientInfoColumns {

@@ -26,11 +26,13 @@ export interface LinkPolicy {
   allowsNoEmail: boolean;
 }
 
-/** The provider's tokens kept on the identity (and the session). */
+/** The provider's tokens kept on the identity (and, but for the ID token, on the session). */
 export interface ProviderTokens {
   accessToken: string;
   refreshToken: string;
   accessTokenExpiry: Date | null;
+  /** The ID token of this login, "" when it brought none; stored sealed (src/ports/store.ts). */
+  idToken: string;
 }
 
 /** A user's name is at most 128 characters (Appwrite's `name` parameter); a provider's may be longer. */
@@ -113,6 +115,8 @@ export async function saveIdentity(
     providerAccessToken: tokens.accessToken,
     providerRefreshToken: tokens.refreshToken,
     providerAccessTokenExpiry: tokens.accessTokenExpiry,
+    // Each login replaces the ID token as it replaces the access token: a stale one is no use.
+    providerIdToken: tokens.idToken ? env.deps.seal.seal(tokens.idToken) : "",
   };
   const existing = await store.identities.getByProviderUid(provider, profile.id);
   if (existing) {

@@ -187,6 +187,14 @@ export interface IdentityRecord {
   providerAccessToken: string;
   providerAccessTokenExpiry: Date | null;
   providerRefreshToken: string;
+  /**
+   * The provider's ID token from the latest login that brought one (native sign-in, or an OpenID
+   * provider's token answer), sealed (AES-GCM under the service secret, src/crypto/seal.ts); ""
+   * when there was none. Sealed, unlike the access token: Gatehouse itself accepts an ID token as
+   * a credential (`POST /account/sessions/id-token`) until it expires, so a copy of the table must
+   * not be enough to sign in.
+   */
+  providerIdToken: string;
 }
 
 export type IdentityPatch = Partial<Omit<IdentityRecord, "id" | "userId" | "createdAt" | "provider" | "providerUid">>;

@@ -135,6 +135,7 @@ describe("4.9 total=false on identities and logs", () => {
       providerEmail: m.email,
       providerAccessToken: "",
       providerRefreshToken: "",
+      providerIdToken: "",
       providerAccessTokenExpiry: null,
       createdAt: now,
       updatedAt: now,

@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportSPKI, SignJWT, type JWTPayload } from "jose";
 import { AppwriteException, ID, IdTokenProvider } from "appwrite-latest";
+import * as node from "node-appwrite";
 import * as nodeLatest from "node-appwrite-latest";
 import { API_KEY, PROJECT, startServer, type TestServer } from "../helpers/server";
 import { expectRawError, latestBrowser, raw } from "../helpers/sdk";
@@ -423,6 +424,49 @@ describe("what a sign-in writes", () => {
     } finally {
       await s.close();
     }
+  });
+});
+
+describe("providerIdToken on the identity", () => {
+  /** A sign-in made by node-appwrite 27 with the API key, so that both SDK generations can use its secret. */
+  async function keySignIn(idToken: string) {
+    const client = new nodeLatest.Client().setEndpoint(server.endpoint).setProject(PROJECT).setKey(API_KEY);
+    const headers = { "X-Appwrite-Project": PROJECT, "content-type": "application/json" };
+    const url = new URL(`${server.endpoint}/account/sessions/id-token`);
+    return (await client.call("post", url, headers, { provider: "google", idToken })) as nodeLatest.Models.Session;
+  }
+  const client16 = (secret: string) =>
+    new node.Account(new node.Client().setEndpoint(server.endpoint).setProject(PROJECT).setSession(secret));
+  const client27 = (secret: string) =>
+    new nodeLatest.Account(new nodeLatest.Client().setEndpoint(server.endpoint).setProject(PROJECT).setSession(secret));
+
+  it("is the latest verified token for today's SDKs, absent for the 1.6 ones, and sealed in the store", async () => {
+    const sub = subject("id-token-kept");
+    const first = await googleToken({ sub });
+    const web = guest();
+    await web.use((a) => a.createIdTokenSession({ provider: IdTokenProvider.Google, idToken: first }));
+    const [identity] = (await web.use((a) => a.listIdentities())).identities;
+    expect(identity!.providerIdToken).toBe(first);
+
+    // The store holds it sealed: a copy of the table does not give a token that signs anyone in.
+    const [stored] = await server.service.config.store.identities.list(identity!.userId);
+    expect(stored!.providerIdToken).toMatch(/^v1\./);
+    expect(stored!.providerIdToken).not.toContain(first.split(".")[1]!);
+
+    const second = await googleToken({ sub });
+    const session = await keySignIn(second);
+    // node-appwrite 27's type lacks the field (appwrite 28 declares it); the body carries it all the same.
+    expect((await client27(session.secret).listIdentities()).identities[0]).toMatchObject({ providerIdToken: second });
+    const old = (await client16(session.secret).listIdentities()).identities[0]!;
+    expect(old.providerUid).toBe(sub);
+    expect(old).not.toHaveProperty("providerIdToken");
+  });
+
+  it('a token sealed under another service secret shows as "", not as an error', async () => {
+    const session = await keySignIn(await googleToken());
+    const [stored] = await server.service.config.store.identities.list(session.userId);
+    await server.service.config.store.identities.update(stored!.id, { providerIdToken: "v1.aaaa.bbbb.cccc" });
+    expect((await client27(session.secret).listIdentities()).identities[0]).toMatchObject({ provider: "google", providerIdToken: "" });
   });
 });
 

@@ -594,6 +594,7 @@ async function withIdentities(tag: string) {
       providerAccessToken: `token-${offsetMs}`,
       providerAccessTokenExpiry: null,
       providerRefreshToken: "",
+      providerIdToken: "",
       ...extra,
     };
     await store.identities.create(identity);

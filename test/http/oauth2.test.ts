@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ID } from "appwrite";
 import { PROJECT, startServer, type TestServer } from "../helpers/server";
-import { browser, expectAppwriteError, raw } from "../helpers/sdk";
+import { browser, expectAppwriteError, latestBrowser, raw } from "../helpers/sdk";
 import { startOidcServer, type OidcServer } from "../helpers/oidc-server";
 import { followRedirects, type CookieJar } from "../helpers/navigate";
 
@@ -127,6 +127,21 @@ describe("OAuth2 token flow with a real OpenID provider", () => {
       404,
     );
     expect((await b.use((account) => account.listIdentities())).total).toBe(0);
+  });
+
+  it("the identity keeps the provider's ID token from the token answer (today's SDKs see it as providerIdToken)", async () => {
+    const { final } = await login("alice");
+    const userId = final!.searchParams.get("userId")!;
+    const b = latestBrowser(gatehouse.endpoint);
+    await b.use((account) => account.createSession({ userId, secret: final!.searchParams.get("secret")! }));
+    const [identity] = (await b.use((account) => account.listIdentities())).identities;
+    const parts = identity!.providerIdToken.split(".");
+    expect(parts).toHaveLength(3);
+    const claims = JSON.parse(Buffer.from(parts[1]!, "base64url").toString()) as { sub: string; aud: string; iss: string };
+    expect(claims).toMatchObject({ sub: "alice-sub", aud: idp.clientId, iss: idp.issuer });
+    // The stored copy is sealed, not the token.
+    const [stored] = await gatehouse.service.config.store.identities.list(userId);
+    expect(stored!.providerIdToken).not.toContain(parts[1]!);
   });
 
   it("session mode sets the session cookie on the 301 to success; the session has factors email and oauth2", async () => {

@@ -196,6 +196,8 @@ export function makeIdentity(userId: string, overrides: Partial<IdentityRecord> 
     providerAccessToken: "gho_access",
     providerAccessTokenExpiry: at(8 * 60 * MIN),
     providerRefreshToken: "ghr_refresh",
+    // The store keeps whatever the core gives it (the core seals it); any text round-trips.
+    providerIdToken: "v1.sealed-id-token",
     ...overrides,
   };
 }
@@ -880,6 +882,7 @@ export function storeContract(name: string, makeStore: () => Promise<{ store: St
           provider: "google",
           providerAccessTokenExpiry: null,
           providerRefreshToken: "",
+          providerIdToken: "",
           createdAt: at(MIN),
         });
         await store.identities.create(github);
@@ -936,6 +939,7 @@ export function storeContract(name: string, makeStore: () => Promise<{ store: St
           providerAccessToken: "rotated",
           providerAccessTokenExpiry: null,
           providerRefreshToken: "rotated-refresh",
+          providerIdToken: `v1.${"t".repeat(11_000)}`,
           updatedAt: at(DAY),
         };
         const expected = { ...identity, ...patch };

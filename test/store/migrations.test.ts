@@ -2,15 +2,16 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sql, type Kysely } from "kysely";
+import { Migrator, sql, type Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kyselyStore, migrateDown, migrateToLatest, migrationSql, type SqlDialect } from "gatehouse-auth/kysely";
 import { openDatabase } from "gatehouse-auth/kysely/open";
 import { sqliteDatabase } from "gatehouse-auth/kysely/sqlite";
 import { main } from "../../adapters/kysely/cli";
+import { gatehouseMigrations } from "../../adapters/kysely/migrations";
 import { TABLES } from "../../adapters/kysely/schema";
 import { DATABASE_URLS, freshDatabase, serviceAvailable, type ServerKind, type TestDatabase } from "../helpers/databases";
-import { makeUser } from "./contract";
+import { makeIdentity, makeUser } from "./contract";
 
 /*
  * The schema as shipped: the SQL the migrations produce, the `gatehouse-auth` command, concurrent
@@ -24,6 +25,14 @@ const available: Record<ServerKind, boolean> = {
 const LABEL: Record<SqlDialect, string> = { sqlite: "SQLite", postgres: "PostgreSQL", mysql: "MariaDB" };
 const DIALECTS: SqlDialect[] = ["sqlite", "postgres", "mysql"];
 const CHILD_TABLES = TABLES.filter((table) => table !== "users");
+
+/** Every migration, in the order they run; `--down` undoes them newest first. */
+const MIGRATIONS = ["0001_initial", "0002_identity_id_token"];
+const MIGRATED = MIGRATIONS.map((name) => `migrated: ${name}\n`).join("");
+const UNDONE = [...MIGRATIONS]
+  .reverse()
+  .map((name) => `undone: ${name}\n`)
+  .join("");
 
 const randomPrefix = (): string => `m${randomBytes(4).toString("hex")}_`;
 let counter = 0;
@@ -194,7 +203,7 @@ describe("gatehouse CLI", () => {
     it("migrate creates usable tables, runs again as a no-op, and --down removes every table", async () => {
       const file = join(dir, "gatehouse.sqlite");
       const first = await cli("migrate", "--url", `sqlite:${file}`, "--prefix", "gh_");
-      expect(first).toEqual({ code: 0, out: "migrated: 0001_initial\n", err: "" });
+      expect(first).toEqual({ code: 0, out: MIGRATED, err: "" });
 
       const user = makeUser();
       let db = await sqliteDatabase(file);
@@ -213,13 +222,15 @@ describe("gatehouse CLI", () => {
       db = await sqliteDatabase(file);
       try {
         expect(await kyselyStore(db, { prefix: "gh_" }).users.get(user.id)).toMatchObject({ id: user.id });
-        expect(await db.selectFrom("gh_gatehouse_migration").select("name").execute()).toEqual([{ name: "0001_initial" }]);
+        expect(await db.selectFrom("gh_gatehouse_migration").select("name").orderBy("name").execute()).toEqual(
+          MIGRATIONS.map((name) => ({ name })),
+        );
       } finally {
         await db.destroy();
       }
 
       const down = await cli("migrate", "--down", "--url", `sqlite:${file}`, "--prefix", "gh_");
-      expect(down).toEqual({ code: 0, out: "undone: 0001_initial\n", err: "" });
+      expect(down).toEqual({ code: 0, out: UNDONE, err: "" });
       db = await sqliteDatabase(file);
       try {
         expect(await db.introspection.getTables()).toEqual([]);
@@ -232,7 +243,7 @@ describe("gatehouse CLI", () => {
     it("keeps prefixes apart: migrating one prefix leaves another's tables alone", async () => {
       const file = join(dir, "two-prefixes.sqlite");
       expect((await cli("migrate", "--url", file, "--prefix", "a_")).code).toBe(0);
-      expect((await cli("migrate", "--url", file, "--prefix", "b_")).out).toBe("migrated: 0001_initial\n");
+      expect((await cli("migrate", "--url", file, "--prefix", "b_")).out).toBe(MIGRATED);
       expect((await cli("migrate", "--down", "--url", file, "--prefix", "a_")).code).toBe(0);
       const db = await sqliteDatabase(file);
       try {
@@ -253,7 +264,7 @@ describe("gatehouse CLI", () => {
         const url = DATABASE_URLS[kind];
         const db = await openDatabase(url, { poolSize: 2 });
         try {
-          expect(await cli("migrate", "--url", url, "--prefix", prefix)).toEqual({ code: 0, out: "migrated: 0001_initial\n", err: "" });
+          expect(await cli("migrate", "--url", url, "--prefix", prefix)).toEqual({ code: 0, out: MIGRATED, err: "" });
           expect(await prefixedTables(db, prefix)).toEqual(expectedTables(prefix));
           const user = makeUser();
           const store = kyselyStore(db, { prefix });
@@ -265,7 +276,7 @@ describe("gatehouse CLI", () => {
 
           expect(await cli("migrate", "--down", "--url", url, "--prefix", prefix)).toEqual({
             code: 0,
-            out: "undone: 0001_initial\n",
+            out: UNDONE,
             err: "",
           });
           expect(await prefixedTables(db, prefix)).toEqual([]);
@@ -286,10 +297,12 @@ for (const kind of ["postgres", "mysql"] as const) {
       try {
         const results = await Promise.all(dbs.map((db) => migrateToLatest(db, { prefix })));
         const applied = results.flatMap((r) => r.results ?? []);
-        expect(applied).toEqual([{ migrationName: "0001_initial", direction: "Up", status: "Success" }]);
+        expect(applied).toEqual(MIGRATIONS.map((migrationName) => ({ migrationName, direction: "Up", status: "Success" })));
 
         expect(await prefixedTables(dbs[0]!, prefix)).toEqual(expectedTables(prefix));
-        expect(await dbs[1]!.selectFrom(`${prefix}gatehouse_migration`).select("name").execute()).toEqual([{ name: "0001_initial" }]);
+        expect(await dbs[1]!.selectFrom(`${prefix}gatehouse_migration`).select("name").orderBy("name").execute()).toEqual(
+          MIGRATIONS.map((name) => ({ name })),
+        );
         const user = makeUser();
         await kyselyStore(dbs[2]!, { prefix }).users.create(user);
         expect(await kyselyStore(dbs[3]!, { prefix }).users.get(user.id)).toMatchObject({ id: user.id });
@@ -303,6 +316,67 @@ for (const kind of ["postgres", "mysql"] as const) {
     });
   });
 }
+
+/*
+ * A migration added later meets rows written before it: the database is brought to 0001 first,
+ * filled the way the 0001 store wrote rows, then migrated on.
+ */
+describe("0002_identity_id_token on a database with identities from before it", () => {
+  const kinds = (["sqlite", "postgres", "mysql"] as const).filter((kind) => kind === "sqlite" || available[kind]);
+  it.each(kinds)('%s: old identities read providerIdToken as "", new ones keep it, and --down drops only the column', async (kind) => {
+    const db = await openDatabase(kind === "sqlite" ? ":memory:" : DATABASE_URLS[kind], { poolSize: 2 });
+    const prefix = randomPrefix();
+    const migrator = new Migrator({
+      db,
+      provider: { getMigrations: async () => gatehouseMigrations(kind, prefix) },
+      migrationTableName: `${prefix}gatehouse_migration`,
+      migrationLockTableName: `${prefix}gatehouse_migration_lock`,
+    });
+    try {
+      expect((await migrator.migrateTo("0001_initial")).error).toBeUndefined();
+      const store = kyselyStore(db, { prefix });
+      const user = makeUser();
+      await store.users.create(user);
+      const old = makeIdentity(user.id, { providerIdToken: "" });
+      // The 0001 row: every column but the new one.
+      await db
+        .insertInto(`${prefix}identities`)
+        .values({
+          id: old.id,
+          user_id: user.id,
+          created_at: old.createdAt.getTime(),
+          updated_at: old.updatedAt.getTime(),
+          provider: old.provider,
+          provider_uid: old.providerUid,
+          provider_email: old.providerEmail,
+          provider_access_token: old.providerAccessToken,
+          provider_access_token_expiry: old.providerAccessTokenExpiry!.getTime(),
+          provider_refresh_token: old.providerRefreshToken,
+        })
+        .execute();
+
+      await migrateToLatest(db, { prefix });
+      expect(await store.identities.get(old.id)).toEqual(old);
+      const sealed = `v1.${"x".repeat(12_000)}`; // a sealed 8 KiB token is about 11 000 characters
+      expect(await store.identities.update(old.id, { providerIdToken: sealed })).toEqual({ ...old, providerIdToken: sealed });
+      const fresh = makeIdentity(user.id, { providerIdToken: "v1.fresh" });
+      await store.identities.create(fresh);
+      expect(await store.identities.get(fresh.id)).toEqual(fresh);
+
+      expect((await migrator.migrateDown()).results).toEqual([
+        { migrationName: "0002_identity_id_token", direction: "Down", status: "Success" },
+      ]);
+      const columns = (await db.introspection.getTables()).find((t) => t.name === `${prefix}identities`)!.columns.map((c) => c.name);
+      expect(columns).not.toContain("provider_id_token");
+      expect(columns).toContain("provider_refresh_token");
+      const rows = await db.selectFrom(`${prefix}identities`).select("id").orderBy("id").execute();
+      expect(rows.map((r) => r.id).sort()).toEqual([old.id, fresh.id].sort());
+    } finally {
+      await dropAll(db, prefix).catch(() => {});
+      await db.destroy();
+    }
+  });
+});
 
 /*
  * What the database guarantees by itself, whatever the code on top does: raw inserts and deletes,

@@ -35,6 +35,7 @@ import {
   nullableText,
   text,
   textOf,
+  textOrEmpty,
   type Field,
 } from "./codec";
 
@@ -201,6 +202,7 @@ export const identities = codec<IdentityRecord, IdentitiesTable>({
     providerAccessToken: ["provider_access_token", text],
     providerAccessTokenExpiry: ["provider_access_token_expiry", nullableMillis],
     providerRefreshToken: ["provider_refresh_token", text],
+    providerIdToken: ["provider_id_token", textOrEmpty],
   },
   frozen: ["id", "userId", "createdAt", "provider", "providerUid"],
 });
