@@ -34,6 +34,9 @@ beforeAll(async () => {
   rs = issuer.current;
   server = await startServer({
     version: "2.3.0",
+    // Every request here comes from one IP, and the route allows 10 failures an hour per IP: the
+    // limit has its own server below ("the rate limit").
+    rateLimits: false,
     fetch: issuer.fetchFor(),
     oauth2: {
       google: { clientId: GOOGLE_WEB, clientIds: [GOOGLE_ANDROID], nativeEnabled: true },
@@ -618,6 +621,30 @@ describe("configuration and parameters", () => {
     expectRawError(await post({ provider: "google", idToken, name: "n".repeat(129) }), 400, "general_argument_invalid");
     // The provider name is matched case-insensitively, as on the OAuth2 routes.
     expect((await post({ provider: "GOOGLE", idToken })).json).toMatchObject({ provider: "google" });
+  });
+});
+
+describe("the rate limit: 10 an hour per IP, reset by each successful sign-in", () => {
+  it("nine refused tokens, a sign-in, then ten more tries pass; the eleventh failure in a row is 429, valid token or not", async () => {
+    const limited = await startServer({ fetch: issuer.fetchFor(), oauth2: { google: { clientId: GOOGLE_WEB, nativeEnabled: true } } });
+    try {
+      const signIn = async (idToken: string) =>
+        raw(limited.endpoint, "POST", "/account/sessions/id-token", { body: { provider: "google", idToken } });
+      const at = () => seconds(limited.clock.now());
+      const token = (claims: JWTPayload = {}) => googleToken({ iat: at(), exp: at() + 3600, ...claims });
+      const expired = () => token({ iat: at() - 7200, exp: at() - 600 });
+      for (let i = 0; i < 9; i++) expectRawError(await signIn(await expired()), 401, "user_oauth2_token_invalid");
+      const ok = await signIn(await token());
+      expect(ok.status).toBe(201);
+      // Counted (10 of 10), then reset: the next ten have the whole allowance.
+      expect(ok.headers.get("x-ratelimit-remaining")).toBe("0");
+      for (let i = 0; i < 10; i++) expectRawError(await signIn(await expired()), 401, "user_oauth2_token_invalid");
+      const over = await signIn(await token());
+      expectRawError(over, 429, "general_rate_limit_exceeded");
+      expect(over.headers.get("x-ratelimit-limit")).toBe("10");
+    } finally {
+      await limited.close();
+    }
   });
 });
 
