@@ -263,5 +263,15 @@ export function gatehouseMigrations(dialect: SqlDialect, prefix: string): Record
     },
   };
 
-  return { "0001_initial": initial, "0002_identity_id_token": identityIdToken };
+  const tokenIdentity: Migration = {
+    async up(raw) {
+      // No foreign key: a token whose identity was deleted still signs in, with 1.6's session.
+      await withPrefix(raw).schema.alterTable("tokens").addColumn("identity_id", "varchar(36)").execute();
+    },
+    async down(raw) {
+      await withPrefix(raw).schema.alterTable("tokens").dropColumn("identity_id").execute();
+    },
+  };
+
+  return { "0001_initial": initial, "0002_identity_id_token": identityIdToken, "0003_token_identity": tokenIdentity };
 }

@@ -89,6 +89,8 @@ export interface TokensTable {
   ip: string;
   user_agent: string;
   attempts: number;
+  /** Added by migration 0003; null for tokens of other kinds and for rows from before it. */
+  identity_id: string | null;
 }
 
 export interface ChallengesTable {

@@ -23,6 +23,12 @@ export const CHANGED_SINCE = {
    * which Gatehouse does not have.
    */
   keyWinsOverSession: "1.9.0",
+  /**
+   * The session of an OAuth2 token (`POST /account/sessions/token`) has the provider's name, uid
+   * and tokens and the `oauth2` factor, so it passes the MFA gate (was provider `oauth2`, factor
+   * `email`).
+   */
+  oauth2TokenSession: "1.9.0",
   /** `POST /account/jwts` counts 120 a minute per user (was 100 an hour); src/core/rate-limits.ts. */
   jwtLimitPerMinute: "1.9.0",
 } as const;

@@ -5,6 +5,7 @@ import type { ProviderProfile } from "../oauth/providers";
 import { isEmail, normaliseEmail } from "../validation/validators";
 import type { Env } from "./operation";
 import { conflictAs } from "./store-conflicts";
+import type { NewSession } from "./session-start";
 import { checkUserLimit, newTarget, newUser } from "./users";
 
 /**
@@ -101,14 +102,14 @@ async function createUser(env: Env, email: string, profile: ProviderProfile): Pr
   return user;
 }
 
-/** Creates the (provider, id) identity for `user`, or refreshes its tokens and e-mail. */
+/** Creates the (provider, id) identity for `user`, or refreshes its tokens and e-mail; its id. */
 export async function saveIdentity(
   env: Env,
   user: UserRecord,
   provider: string,
   profile: ProviderProfile,
   tokens: ProviderTokens,
-): Promise<void> {
+): Promise<string> {
   const { store } = env.deps;
   const email = providerEmail(profile);
   const stored = {
@@ -121,7 +122,7 @@ export async function saveIdentity(
   const existing = await store.identities.getByProviderUid(provider, profile.id);
   if (existing) {
     await store.identities.update(existing.id, { ...stored, providerEmail: email, updatedAt: env.now });
-    return;
+    return existing.id;
   }
   if (email && (await store.identities.findByEmail(email, user.id)).length > 0) throw new AppwriteError("general_bad_request");
   const identity: IdentityRecord = {
@@ -136,6 +137,29 @@ export async function saveIdentity(
   };
   // A conflict: the same identity linked a moment ago by a concurrent login.
   await conflictAs("user_already_exists", () => store.identities.create(identity));
+  return identity.id;
+}
+
+/**
+ * The session an OAuth2 token starts when the client's format is 1.9.0 or later: the provider's
+ * name, the user's id there and the provider's tokens, copied from the identity the login came
+ * through, and the `oauth2` factor, which passes the MFA gate as a session-mode OAuth2 login does.
+ * Null when the token names no identity of this user any more (it was deleted meanwhile): the
+ * session is then the 1.6 one, which the MFA gate still stops.
+ */
+export async function identitySession(env: Env, userId: string, identityId: string | null): Promise<NewSession | null> {
+  const identity = identityId ? await env.deps.store.identities.get(identityId) : null;
+  if (!identity || identity.userId !== userId) return null;
+  return {
+    provider: identity.provider,
+    providerUid: identity.providerUid,
+    factors: ["email", "oauth2"],
+    providerTokens: {
+      accessToken: identity.providerAccessToken,
+      refreshToken: identity.providerRefreshToken,
+      accessTokenExpiry: identity.providerAccessTokenExpiry,
+    },
+  };
 }
 
 /**

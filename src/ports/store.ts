@@ -137,6 +137,11 @@ export interface TokenRecord {
    * (test/http/tokens.test.ts, "a code dies after 5 wrong attempts").
    */
   attempts: number;
+  /**
+   * The identity an OAuth2 login in token mode came through: its session takes the provider's
+   * details from it (src/core/operations/tokens.ts). Null for every other token.
+   */
+  identityId: string | null;
 }
 
 export interface ChallengeRecord {

@@ -11,7 +11,8 @@ import { main } from "../../adapters/kysely/cli";
 import { gatehouseMigrations } from "../../adapters/kysely/migrations";
 import { TABLES } from "../../adapters/kysely/schema";
 import { DATABASE_URLS, freshDatabase, serviceAvailable, type ServerKind, type TestDatabase } from "../helpers/databases";
-import { makeIdentity, makeUser } from "./contract";
+import { makeIdentity, makeToken, makeUser } from "./contract";
+import { TokenType } from "../../src/ports/store";
 
 /*
  * The schema as shipped: the SQL the migrations produce, the `gatehouse-auth` command, concurrent
@@ -27,7 +28,7 @@ const DIALECTS: SqlDialect[] = ["sqlite", "postgres", "mysql"];
 const CHILD_TABLES = TABLES.filter((table) => table !== "users");
 
 /** Every migration, in the order they run; `--down` undoes them newest first. */
-const MIGRATIONS = ["0001_initial", "0002_identity_id_token"];
+const MIGRATIONS = ["0001_initial", "0002_identity_id_token", "0003_token_identity"];
 const MIGRATED = MIGRATIONS.map((name) => `migrated: ${name}\n`).join("");
 const UNDONE = [...MIGRATIONS]
   .reverse()
@@ -321,61 +322,89 @@ for (const kind of ["postgres", "mysql"] as const) {
  * A migration added later meets rows written before it: the database is brought to 0001 first,
  * filled the way the 0001 store wrote rows, then migrated on.
  */
-describe("0002_identity_id_token on a database with identities from before it", () => {
+describe("0002 and 0003 on a database with identities and tokens from before them", () => {
   const kinds = (["sqlite", "postgres", "mysql"] as const).filter((kind) => kind === "sqlite" || available[kind]);
-  it.each(kinds)('%s: old identities read providerIdToken as "", new ones keep it, and --down drops only the column', async (kind) => {
-    const db = await openDatabase(kind === "sqlite" ? ":memory:" : DATABASE_URLS[kind], { poolSize: 2 });
-    const prefix = randomPrefix();
-    const migrator = new Migrator({
-      db,
-      provider: { getMigrations: async () => gatehouseMigrations(kind, prefix) },
-      migrationTableName: `${prefix}gatehouse_migration`,
-      migrationLockTableName: `${prefix}gatehouse_migration_lock`,
-    });
-    try {
-      expect((await migrator.migrateTo("0001_initial")).error).toBeUndefined();
-      const store = kyselyStore(db, { prefix });
-      const user = makeUser();
-      await store.users.create(user);
-      const old = makeIdentity(user.id, { providerIdToken: "" });
-      // The 0001 row: every column but the new one.
-      await db
-        .insertInto(`${prefix}identities`)
-        .values({
-          id: old.id,
-          user_id: user.id,
-          created_at: old.createdAt.getTime(),
-          updated_at: old.updatedAt.getTime(),
-          provider: old.provider,
-          provider_uid: old.providerUid,
-          provider_email: old.providerEmail,
-          provider_access_token: old.providerAccessToken,
-          provider_access_token_expiry: old.providerAccessTokenExpiry!.getTime(),
-          provider_refresh_token: old.providerRefreshToken,
-        })
-        .execute();
+  it.each(kinds)(
+    '%s: old rows read providerIdToken as "" and identityId as null, new ones keep theirs; down drops only the columns',
+    async (kind) => {
+      const db = await openDatabase(kind === "sqlite" ? ":memory:" : DATABASE_URLS[kind], { poolSize: 2 });
+      const prefix = randomPrefix();
+      const migrator = new Migrator({
+        db,
+        provider: { getMigrations: async () => gatehouseMigrations(kind, prefix) },
+        migrationTableName: `${prefix}gatehouse_migration`,
+        migrationLockTableName: `${prefix}gatehouse_migration_lock`,
+      });
+      try {
+        expect((await migrator.migrateTo("0001_initial")).error).toBeUndefined();
+        const store = kyselyStore(db, { prefix });
+        const user = makeUser();
+        await store.users.create(user);
+        const old = makeIdentity(user.id, { providerIdToken: "" });
+        // The 0001 row: every column but the new one.
+        await db
+          .insertInto(`${prefix}identities`)
+          .values({
+            id: old.id,
+            user_id: user.id,
+            created_at: old.createdAt.getTime(),
+            updated_at: old.updatedAt.getTime(),
+            provider: old.provider,
+            provider_uid: old.providerUid,
+            provider_email: old.providerEmail,
+            provider_access_token: old.providerAccessToken,
+            provider_access_token_expiry: old.providerAccessTokenExpiry!.getTime(),
+            provider_refresh_token: old.providerRefreshToken,
+          })
+          .execute();
+        const token = makeToken(user.id, { identityId: null });
+        await db
+          .insertInto(`${prefix}tokens`)
+          .values({
+            id: token.id,
+            user_id: user.id,
+            created_at: token.createdAt.getTime(),
+            type: token.type,
+            secret_hash: token.secretHash,
+            expire: token.expire.getTime(),
+            phrase: token.phrase,
+            ip: token.ip,
+            user_agent: token.userAgent,
+            attempts: token.attempts,
+          })
+          .execute();
 
-      await migrateToLatest(db, { prefix });
-      expect(await store.identities.get(old.id)).toEqual(old);
-      const sealed = `v1.${"x".repeat(12_000)}`; // a sealed 8 KiB token is about 11 000 characters
-      expect(await store.identities.update(old.id, { providerIdToken: sealed })).toEqual({ ...old, providerIdToken: sealed });
-      const fresh = makeIdentity(user.id, { providerIdToken: "v1.fresh" });
-      await store.identities.create(fresh);
-      expect(await store.identities.get(fresh.id)).toEqual(fresh);
+        await migrateToLatest(db, { prefix });
+        expect(await store.tokens.list(user.id, token.createdAt)).toEqual([token]);
+        const linked = makeToken(user.id, { type: TokenType.oauth2, identityId: old.id });
+        await store.tokens.create(linked);
+        expect(await store.tokens.list(user.id, token.createdAt)).toContainEqual(linked);
+        expect(await store.identities.get(old.id)).toEqual(old);
+        const sealed = `v1.${"x".repeat(12_000)}`; // a sealed 8 KiB token is about 11 000 characters
+        expect(await store.identities.update(old.id, { providerIdToken: sealed })).toEqual({ ...old, providerIdToken: sealed });
+        const fresh = makeIdentity(user.id, { providerIdToken: "v1.fresh" });
+        await store.identities.create(fresh);
+        expect(await store.identities.get(fresh.id)).toEqual(fresh);
 
-      expect((await migrator.migrateDown()).results).toEqual([
-        { migrationName: "0002_identity_id_token", direction: "Down", status: "Success" },
-      ]);
-      const columns = (await db.introspection.getTables()).find((t) => t.name === `${prefix}identities`)!.columns.map((c) => c.name);
-      expect(columns).not.toContain("provider_id_token");
-      expect(columns).toContain("provider_refresh_token");
-      const rows = await db.selectFrom(`${prefix}identities`).select("id").orderBy("id").execute();
-      expect(rows.map((r) => r.id).sort()).toEqual([old.id, fresh.id].sort());
-    } finally {
-      await dropAll(db, prefix).catch(() => {});
-      await db.destroy();
-    }
-  });
+        expect((await migrator.migrateTo("0001_initial")).results).toEqual([
+          { migrationName: "0003_token_identity", direction: "Down", status: "Success" },
+          { migrationName: "0002_identity_id_token", direction: "Down", status: "Success" },
+        ]);
+        const tables = await db.introspection.getTables();
+        const columns = (table: string) => tables.find((t) => t.name === `${prefix}${table}`)!.columns.map((c) => c.name);
+        expect(columns("identities")).not.toContain("provider_id_token");
+        expect(columns("identities")).toContain("provider_refresh_token");
+        expect(columns("tokens")).not.toContain("identity_id");
+        expect(columns("tokens")).toContain("attempts");
+        expect(await db.selectFrom(`${prefix}tokens`).select("id").execute()).toHaveLength(2);
+        const rows = await db.selectFrom(`${prefix}identities`).select("id").orderBy("id").execute();
+        expect(rows.map((r) => r.id).sort()).toEqual([old.id, fresh.id].sort());
+      } finally {
+        await dropAll(db, prefix).catch(() => {});
+        await db.destroy();
+      }
+    },
+  );
 });
 
 /*

@@ -151,6 +151,7 @@ export const tokens = codec<TokenRecord, TokensTable>({
     ip: ["ip", text],
     userAgent: ["user_agent", text],
     attempts: ["attempts", integer],
+    identityId: ["identity_id", nullableText],
   },
 });
 
