@@ -67,7 +67,7 @@ export function keysFor(rule: RateLimitRule, ctx: RequestContext): readonly Rate
   return before && !behavesAsOf(ctx, before.change) ? before.keys : rule.keys;
 }
 
-export const HOUR = 3600;
+const HOUR = 3600;
 
 /** Appwrite's figure for the routes that take a guest's identifier, now per (IP, identifier). */
 export const PER_IP_AND_IDENTIFIER = 10;
