@@ -318,6 +318,36 @@ for (const kind of ["postgres", "mysql"] as const) {
   });
 }
 
+describe.skipIf(!available.postgres)("PostgreSQL: migrating while another session drops columns", () => {
+  it("the migrator's catalogue scan, raced by a column dropped elsewhere (42703), is run again rather than failing", async () => {
+    const db = await openDatabase(DATABASE_URLS.postgres, { poolSize: 4 });
+    const churned = `churn_${randomBytes(4).toString("hex")}`;
+    await sql.raw(`create table ${churned} (id int)`).execute(db);
+    let stop = false;
+    // Another application's migrations, adding and dropping columns as fast as they can.
+    const churn = (async () => {
+      for (let i = 0; !stop; i++) {
+        await sql.raw(`alter table ${churned} add column c${i} int`).execute(db);
+        await sql.raw(`alter table ${churned} drop column c${i}`).execute(db);
+        // Paced, so that a scan run again soon finds a quiet moment; unpaced, every scan would race.
+        await new Promise((resolve) => setTimeout(resolve, 15));
+      }
+    })();
+    try {
+      for (let round = 0; round < 6; round++) {
+        const prefix = randomPrefix();
+        await migrateToLatest(db, { prefix });
+        await dropAll(db, prefix);
+      }
+    } finally {
+      stop = true;
+      await churn;
+      await sql.raw(`drop table ${churned}`).execute(db);
+      await db.destroy();
+    }
+  });
+});
+
 /*
  * A migration added later meets rows written before it: the database is brought to 0001 first,
  * filled the way the 0001 store wrote rows, then migrated on.
