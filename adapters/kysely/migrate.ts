@@ -78,7 +78,7 @@ export async function migrateToLatest(db: Kysely<any>, options: MigrateOptions =
  */
 const RACED_INTROSPECTION = new Set(["42P01", "42703"]);
 
-async function retryRacedIntrospection(run: () => Promise<MigrationResultSet>, attempts = 4): Promise<MigrationResultSet> {
+async function retryRacedIntrospection(run: () => Promise<MigrationResultSet>, attempts = 6): Promise<MigrationResultSet> {
   for (let attempt = 1; ; attempt++) {
     const result = await run();
     const code = (result.error as { code?: string } | undefined)?.code;

@@ -330,7 +330,7 @@ describe.skipIf(!available.postgres)("PostgreSQL: migrating while another sessio
         await sql.raw(`alter table ${churned} add column c${i} int`).execute(db);
         await sql.raw(`alter table ${churned} drop column c${i}`).execute(db);
         // Paced, so that a scan run again soon finds a quiet moment; unpaced, every scan would race.
-        await new Promise((resolve) => setTimeout(resolve, 15));
+        await new Promise((resolve) => setTimeout(resolve, 30));
       }
     })();
     try {
