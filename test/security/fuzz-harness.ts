@@ -116,6 +116,7 @@ function recordingStore(initial: Store) {
       inner = next;
       writes.length = 0;
       calls = 0;
+      fault = null;
     },
     beginRequest(nextFault: StoreFault | null = null) {
       writes.length = 0;
