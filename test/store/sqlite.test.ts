@@ -91,6 +91,30 @@ describe("kysely: findAuth on the driver directly (adapters/kysely/sqlite-handle
     }
   });
 
+  it("walks the targets index in order: no per-request sort (migration 0004_targets_in_order)", async () => {
+    const { db, store, user, session } = await seeded();
+    try {
+      const handle = sqliteHandleOf(db)! as SqliteHandle & { prepare(sql: string): { all(...p: unknown[]): unknown[] } };
+      const prepare = handle.prepare.bind(handle);
+      let findAuthSql = "";
+      Object.defineProperty(handle, "prepare", {
+        value: (sql: string) => {
+          if (sql.includes("secret_hash")) findAuthSql = sql;
+          return prepare(sql);
+        },
+      });
+      await store.sessions.findAuth(user.id, session.secretHash);
+      expect(findAuthSql).toContain("order by");
+      const plan = (
+        prepare(`explain query plan ${findAuthSql}`).all(session.secretHash, user.id) as unknown as Array<{ detail: string }>
+      ).map((row) => row.detail);
+      expect(plan.join("\n")).toContain("targets_user_order");
+      expect(plan.join("\n")).not.toContain("TEMP B-TREE");
+    } finally {
+      await db.destroy();
+    }
+  });
+
   it("waits for a transaction open on the connection instead of reading its uncommitted rows", async () => {
     const { db, store, user, session } = await seeded();
     try {
