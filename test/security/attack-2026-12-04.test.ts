@@ -7,7 +7,7 @@
  * `it.fails`, so it turns red the day it is fixed and the marker must go.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { Migrator } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import type { PasswordHasher } from "gatehouse-auth";
@@ -136,6 +136,22 @@ describe("hash imports (POST /users/<algorithm>)", () => {
     expect(await loginOutcome(service, email, "old-password")).toBe("user_invalid_credentials");
   });
 
+  // What the fix above must keep: two first logins at once with the right password (a double
+  // click) both sign in, the second finding the first one's upgrade.
+  it("two concurrent first logins with the right password both get a session", async () => {
+    const gated = gatedHasher();
+    const service = await server(gated.hasher);
+    const email = uniqueEmail("twice");
+    await service.users.createMD5User({ userId: uniqueId("twice"), email, password: md5("the-password") });
+
+    gated.arm();
+    const first = loginOutcome(service, email, "the-password");
+    await gated.reached();
+    expect(await loginOutcome(service, email, "the-password")).toBe("session");
+    gated.release();
+    expect(await first).toBe("session");
+  });
+
   // LOW-MEDIUM (fixed for the digests; residual documented). A wrong password for an imported MD5
   // or SHA user cost one digest (microseconds) where an unknown address costs one verification of
   // the dummy Argon2id hash (38 ms with the default parameters), so a login's time told which
@@ -181,9 +197,15 @@ describe("gatehouse import", () => {
       writeFileSync(file, content);
       const report = dir.path("report.jsonl");
       symlinkSync(file, report);
-      const result = await cli("import", "--from", "appwrite", "--dry-run", "--quiet", "--report", report, file);
-      expect(result.code).toBe(2);
-      expect(readFileSync(file, "utf8")).toBe(content);
+      const hard = dir.path("hard.jsonl");
+      linkSync(file, hard);
+      for (const path of [report, hard]) {
+        const result = await cli("import", "--from", "appwrite", "--dry-run", "--quiet", "--report", path, file);
+        expect(result.code).toBe(2);
+        expect(readFileSync(file, "utf8")).toBe(content);
+      }
+      // A report beside the export is still written.
+      expect((await cli("import", "--from", "appwrite", "--dry-run", "--quiet", "--report", dir.path("r.jsonl"), file)).code).toBe(0);
     } finally {
       dir.remove();
     }

@@ -55,8 +55,18 @@ export const createEmailPasswordSession = operation({
     if (hasher.needsRehash(user.passwordHash)) {
       // Parameters changed since this hash was made: upgrade it while the password is at hand.
       const upgraded = await hasher.hash(input.password);
-      const history = user.passwordHistory.map((h) => (h === user.passwordHash ? upgraded : h));
-      current = (await store.users.update(user.id, { passwordHash: upgraded, passwordHistory: history })) ?? user;
+      // The hash may have changed while this one was made: another login's upgrade (the same
+      // password), or a new password (a recovery, an admin's update). Writing over a new password
+      // would bring the old one back, so the login then stands or falls by the current hash.
+      const latest = await store.users.get(user.id);
+      if (latest?.passwordHash !== user.passwordHash) {
+        if (!latest?.passwordHash || !(await hasher.verify(latest.passwordHash, input.password)))
+          throw new AppwriteError("user_invalid_credentials");
+        current = latest;
+      } else {
+        const history = user.passwordHistory.map((h) => (h === user.passwordHash ? upgraded : h));
+        current = (await store.users.update(user.id, { passwordHash: upgraded, passwordHistory: history })) ?? user;
+      }
     }
     return startSession(env, current, { provider: "email", providerUid: current.email ?? "", factors: ["password"], alert: true });
   },
