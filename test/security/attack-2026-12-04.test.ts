@@ -14,6 +14,8 @@ import type { PasswordHasher } from "gatehouse-auth";
 import { gatehouseMigrations } from "../../adapters/kysely/migrations";
 import { migrateToLatest } from "../../adapters/kysely/migrate";
 import { sqliteDatabase } from "../../adapters/kysely/connect/sqlite";
+import { kyselyStore } from "../../adapters/kysely/store";
+import { makeSession, makeUser } from "../store/contract";
 import { cheapHasher, startServer, type TestServer } from "../helpers/server";
 import { uniqueEmail, uniqueId } from "../helpers/flows";
 import { cli, scratch } from "../import/helpers";
@@ -182,6 +184,57 @@ describe("hash imports (POST /users/<algorithm>)", () => {
       counting.reset();
       expect(await loginOutcome(service, address, "wrong-password")).toBe("user_invalid_credentials");
       expect(counting.calls.verify).toBe(unknown);
+    }
+  });
+});
+
+describe("the SQLite findAuth fast path (adapters/kysely/store/sessions.ts)", () => {
+  // No finding: while a transaction is open on the connection the fast path steps aside and the
+  // Kysely path waits for it, so an authenticated request sees neither a session deleted (or a
+  // user blocked) by a transaction that has not committed, nor one that rolled back. Kept as a
+  // guard: both orders, on a file database as `gatehouse-auth/kysely/sqlite` opens it.
+  it("sees only committed sessions and users, never a transaction's own rows", async () => {
+    const dir = scratch();
+    const db = await sqliteDatabase(dir.path("auth.sqlite"));
+    try {
+      await migrateToLatest(db);
+      const store = kyselyStore(db);
+      const user = makeUser();
+      await store.users.create(user);
+      const session = makeSession(user.id);
+      await store.sessions.create(session);
+      const find = () => store.sessions.findAuth(user.id, session.secretHash);
+
+      let inside: () => void = () => {};
+      const opened = new Promise<void>((resolve) => (inside = resolve));
+      let finish: () => void = () => {};
+      const hold = new Promise<void>((resolve) => (finish = resolve));
+      const rolledBack = store
+        .transaction(async (tx) => {
+          await tx.users.update(user.id, { status: false });
+          await tx.sessions.delete(session.id);
+          inside();
+          await hold;
+          throw new Error("roll back");
+        })
+        .catch((error: Error) => error.message);
+      await opened;
+      const during = find();
+      finish();
+      expect(await rolledBack).toBe("roll back");
+      const seen = await during;
+      expect(seen?.session.id).toBe(session.id);
+      expect(seen?.user.status).toBe(true);
+
+      await store.transaction(async (tx) => {
+        await tx.users.update(user.id, { status: false });
+      });
+      expect((await find())?.user.status).toBe(false);
+      await store.sessions.delete(session.id);
+      expect(await find()).toBeNull();
+    } finally {
+      await db.destroy();
+      dir.remove();
     }
   });
 });
