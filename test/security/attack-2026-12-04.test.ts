@@ -297,6 +297,36 @@ describe("gatehouse import", () => {
       dir.remove();
     }
   });
+
+  // LOW (fixed). --hash-config refuses a file over 64 KiB, but only after reading all of it into
+  // one string: the export itself passed there by mistake (gigabytes) or a device such as
+  // /dev/zero, which never ends, filled the memory before the check. Now at most 64 KiB + 1 byte
+  // is read.
+  it("--hash-config reads no more than its 64 KiB limit", async () => {
+    const dir = scratch();
+    try {
+      const file = dir.path("users.json");
+      writeFileSync(file, JSON.stringify({ users: [] }));
+      const before = process.memoryUsage().rss;
+      const result = await cli(
+        "import",
+        "--from",
+        "firebase",
+        "--dry-run",
+        "--quiet",
+        "--report",
+        dir.path("r.jsonl"),
+        "--hash-config",
+        "/dev/zero",
+        file,
+      );
+      expect(result.err).toContain("larger than 64 KiB");
+      expect(result.code).toBe(1);
+      expect(process.memoryUsage().rss - before).toBeLessThan(256 * 1024 * 1024);
+    } finally {
+      dir.remove();
+    }
+  }, 20_000);
 });
 
 describe("migrations", () => {
