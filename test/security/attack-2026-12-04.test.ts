@@ -19,9 +19,14 @@ import { makeSession, makeUser } from "../store/contract";
 import { cheapHasher, startServer, type TestServer } from "../helpers/server";
 import { uniqueEmail, uniqueId } from "../helpers/flows";
 import { cli, scratch } from "../import/helpers";
+import { jsonArrayRows } from "../../adapters/import/streams/json";
 import { PHPASS_MAX_LOG2, verifyPhpass } from "../../src/crypto/phpass";
 
 const PHPASS_ITOA64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+async function* oneChunk(text: string) {
+  yield Buffer.from(text);
+}
 
 const md5 = (text: string) => createHash("md5").update(text).digest("hex");
 
@@ -296,6 +301,29 @@ describe("gatehouse import", () => {
     } finally {
       dir.remove();
     }
+  });
+
+  // LOW (fixed). The JSON reader (adapters/import/streams/json.ts) finds the users array by its
+  // top-level key, but compared the key with its escapes dropped: `"\\users"`, `"us\"ers"` and
+  // `"u\sers"` all read as `users`, so a file holding such a key before the real one had that
+  // array imported in place of the one JSON.parse (and every other tool the operator checks the
+  // file with) sees as `users`. Found by comparing the reader with JSON.parse on random documents.
+  it("the users array is the one JSON.parse finds, whatever escapes other keys hold", async () => {
+    const planted = [{ $id: "planted" }];
+    const real = [{ $id: "real" }];
+    for (const key of ["\\users", 'us"ers', "\\u0075sers"]) {
+      const text = JSON.stringify({ [key]: planted, users: real });
+      expect((JSON.parse(text) as { users: unknown }).users).toEqual(real);
+      const values: unknown[] = [];
+      for await (const row of jsonArrayRows(oneChunk(text), { maxRecordBytes: 1024 }, "users"))
+        values.push("value" in row ? row.value : row);
+      expect(values).toEqual(real);
+    }
+    // An escaped spelling of the key itself is that key, as JSON reads it.
+    const values: unknown[] = [];
+    for await (const row of jsonArrayRows(oneChunk('{"\\u0075sers": [{"$id": "real"}]}'), { maxRecordBytes: 1024 }, "users"))
+      values.push("value" in row ? row.value : row);
+    expect(values).toEqual(real);
   });
 
   // LOW (fixed). --hash-config refuses a file over 64 KiB, but only after reading all of it into
