@@ -162,6 +162,44 @@ describe("hash imports (POST /users/<algorithm>)", () => {
     expect(await first).toBe("session");
   });
 
+  // LOW (fixed). The same race without a re-hash: a login whose password verified just before a
+  // reset (by the owner's recovery, or an admin) got its session after the reset ended all the
+  // others, so an attacker holding the old password who signed in at that moment kept a session.
+  // The window was one verification (tens of milliseconds; Appwrite has the same one). Now every
+  // login reads the user again after verifying and fails when the hash changed to one the
+  // password does not match; what is left is the time between that read and the session insert.
+  it("a login that verified the old password during a reset gets no session", async () => {
+    const inner = cheapHasher();
+    let hold: Promise<void> | null = null;
+    let reached = () => {};
+    const verifying = new Promise<void>((resolve) => (reached = resolve));
+    let release = () => {};
+    const hasher: PasswordHasher = {
+      hash: (password) => inner.hash(password),
+      async verify(hash, password) {
+        const ok = await inner.verify(hash, password);
+        const held = hold;
+        hold = null;
+        if (held) {
+          reached();
+          await held;
+        }
+        return ok;
+      },
+      needsRehash: (hash) => inner.needsRehash(hash),
+    };
+    const service = await server(hasher);
+    const email = uniqueEmail("toctou");
+    const user = await service.users.create({ userId: uniqueId("toctou"), email, password: "old-password" });
+
+    hold = new Promise<void>((resolve) => (release = resolve));
+    const attacker = loginOutcome(service, email, "old-password");
+    await verifying;
+    await service.users.updatePassword({ userId: user.$id, password: "new-password-1" });
+    release();
+    expect(await attacker).toBe("user_invalid_credentials");
+  });
+
   // LOW-MEDIUM (fixed for the digests; residual documented). A wrong password for an imported MD5
   // or SHA user cost one digest (microseconds) where an unknown address costs one verification of
   // the dummy Argon2id hash (38 ms with the default parameters), so a login's time told which
