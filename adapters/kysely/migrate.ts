@@ -70,15 +70,19 @@ export async function migrateToLatest(db: Kysely<any>, options: MigrateOptions =
 }
 
 /**
- * Kysely's Migrator looks for its own tables by listing every table in the database; on
- * PostgreSQL that catalogue query fails with `undefined_table` (42P01) when another session drops
- * an unrelated table at the same moment. Nothing was changed when it fails, so it is run again.
+ * Kysely's Migrator looks for its own tables by listing every column of every table in the
+ * database; on PostgreSQL that catalogue query fails with `undefined_table` (42P01) when another
+ * session drops an unrelated table at the same moment, and with `undefined_column` (42703) when it
+ * drops a column (as migration 0002's and 0003's `down` do, under another prefix). Nothing was
+ * changed when it fails, so it is run again.
  */
-async function retryRacedIntrospection(run: () => Promise<MigrationResultSet>, attempts = 4): Promise<MigrationResultSet> {
+const RACED_INTROSPECTION = new Set(["42P01", "42703"]);
+
+async function retryRacedIntrospection(run: () => Promise<MigrationResultSet>, attempts = 6): Promise<MigrationResultSet> {
   for (let attempt = 1; ; attempt++) {
     const result = await run();
     const code = (result.error as { code?: string } | undefined)?.code;
-    if (code !== "42P01" || attempt >= attempts || result.results?.some((r) => r.status === "Success")) return result;
+    if (!RACED_INTROSPECTION.has(code ?? "") || attempt >= attempts || result.results?.some((r) => r.status === "Success")) return result;
     await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
   }
 }

@@ -250,6 +250,29 @@ export function gatehouseMigrations(dialect: SqlDialect, prefix: string): Record
     },
   };
 
+  // Migrations are only ever added: a database that ran one never runs it again, so an edited
+  // migration would leave databases that differ by when they were created.
+  const identityIdToken: Migration = {
+    async up(raw) {
+      // Nullable, with no default: MySQL allows no literal default on a TEXT column, and the
+      // store reads null as "" (adapters/kysely/store/codec.ts `textOrEmpty`).
+      await withPrefix(raw).schema.alterTable("identities").addColumn("provider_id_token", longText).execute();
+    },
+    async down(raw) {
+      await withPrefix(raw).schema.alterTable("identities").dropColumn("provider_id_token").execute();
+    },
+  };
+
+  const tokenIdentity: Migration = {
+    async up(raw) {
+      // No foreign key: a token whose identity was deleted still signs in, with 1.6's session.
+      await withPrefix(raw).schema.alterTable("tokens").addColumn("identity_id", "varchar(36)").execute();
+    },
+    async down(raw) {
+      await withPrefix(raw).schema.alterTable("tokens").dropColumn("identity_id").execute();
+    },
+  };
+
   // The hot query (sessions.findAuth, adapters/kysely/store/sessions.ts) reads a user's targets
   // ordered by creation: with the order in the index, the database walks the index instead of
   // sorting the rows of every authenticated request (SQLite built a temporary B-tree per call).
@@ -271,5 +294,10 @@ export function gatehouseMigrations(dialect: SqlDialect, prefix: string): Record
   const dropIndex = (db: Kysely<any>, name: string) =>
     (dialect === "mysql" ? db.schema.dropIndex(index(name)).on("targets") : db.schema.dropIndex(index(name))).execute();
 
-  return { "0001_initial": initial, "0004_targets_in_order": targetsInOrder };
+  return {
+    "0001_initial": initial,
+    "0002_identity_id_token": identityIdToken,
+    "0003_token_identity": tokenIdentity,
+    "0004_targets_in_order": targetsInOrder,
+  };
 }

@@ -89,6 +89,8 @@ export interface TokensTable {
   ip: string;
   user_agent: string;
   attempts: number;
+  /** Added by migration 0003; null for tokens of other kinds and for rows from before it. */
+  identity_id: string | null;
 }
 
 export interface ChallengesTable {
@@ -132,6 +134,8 @@ export interface IdentitiesTable {
   provider_access_token: string;
   provider_access_token_expiry: Millis | null;
   provider_refresh_token: string;
+  /** Added by migration 0002, nullable so that rows from before it need no rewrite: null reads as "". */
+  provider_id_token: string | null;
 }
 
 export interface LogsTable extends ClientInfoColumns {

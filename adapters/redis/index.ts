@@ -136,5 +136,21 @@ export function redisRateLimiter(redis: Redis, options: RedisRateLimiterOptions 
         return unavailable(error, key, limit, windowSeconds, nowMs, false);
       }
     },
+    async reset(key, windowSeconds, nowMs) {
+      const { start } = window(windowSeconds, nowMs);
+      // The fallback may hold counts from an outage; it is cleared whatever Redis does.
+      await fallback.reset?.(key, windowSeconds, nowMs);
+      try {
+        await bounded(() => redis.del(`${prefix}${key}:${start}`));
+      } catch (error) {
+        // A reset that cannot reach Redis leaves the count to expire with its window: the login
+        // it follows has succeeded already, and only a few more attempts than needed are refused.
+        try {
+          options.onError?.(error);
+        } catch {
+          // As in `unavailable`: a failing logger changes nothing.
+        }
+      }
+    },
   };
 }

@@ -22,7 +22,8 @@ const SERVER_SCOPES: ReadonlySet<string> = new Set([
 
 /**
  * Resolves who is calling: the session value, then the JWT, then the API key. A malformed or
- * unknown session makes the caller a guest; it is never an error by itself.
+ * unknown session makes the caller a guest; it is never an error by itself. A direct call of
+ * `service.users.*` beside a session is always refused: it is a programming error, not a client's.
  */
 export async function authenticate(deps: Deps, ctx: RequestContext, now: Date): Promise<Caller> {
   let caller: Caller = { role: "guests", user: null, targets: [], session: null, scopes: GUEST_SCOPES };
@@ -70,7 +71,8 @@ export async function authenticate(deps: Deps, ctx: RequestContext, now: Date): 
   }
 
   if (ctx.key) {
-    if (caller.user) throw new AppwriteError("user_key_and_session_set");
+    // Since 1.9.0 the key wins and the user is set aside; older clients keep 1.6's refusal.
+    if (caller.user && !behavesAsOf(ctx, "keyWinsOverSession")) throw new AppwriteError("user_key_and_session_set");
     const hash = sha256Hex(ctx.key);
     // Every key is compared, so the time taken does not tell which one nearly matched.
     let match = null;

@@ -17,6 +17,20 @@ export const CHANGED_SINCE = {
   jwtCreationDenied: "1.9.0",
   /** `PATCH /account/password`'s `oldPassword` is text of 0–256 chars (was the 8–256 password rule). */
   oldPasswordAsText: "1.9.0",
+  /**
+   * An API key beside a session (or JWT) user: the request runs as the key (was 403
+   * `user_key_and_session_set`). Appwrite 1.9 refuses the pair only for its account-scoped keys,
+   * which Gatehouse does not have.
+   */
+  keyWinsOverSession: "1.9.0",
+  /**
+   * The session of an OAuth2 token (`POST /account/sessions/token`) has the provider's name, uid
+   * and tokens and the `oauth2` factor, so it passes the MFA gate (was provider `oauth2`, factor
+   * `email`).
+   */
+  oauth2TokenSession: "1.9.0",
+  /** `POST /account/jwts` counts 120 a minute per user (was 100 an hour); src/core/rate-limits.ts. */
+  jwtLimitPerMinute: "1.9.0",
 } as const;
 
 export type BehaviourChange = keyof typeof CHANGED_SINCE;

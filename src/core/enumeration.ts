@@ -72,6 +72,7 @@ export function unsavedToken(env: Env, userId: string, made: { lifetimeMs: numbe
       ip: "",
       userAgent: "",
       attempts: 0,
+      identityId: null,
     },
     "",
   );

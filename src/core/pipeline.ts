@@ -10,8 +10,7 @@ import { hasExtraFactor } from "./factors";
 import { redirectHosts } from "./urls";
 import type { AuthMethod, Env, OperationSpec, RateLimitRule } from "./operation";
 import { keyParam, rateLimitKey } from "./rate-limit-key";
-
-const WINDOW_SECONDS = 3600;
+import { keysFor, type RateLimitKey } from "./rate-limits";
 const FRESH_CHALLENGE_MS = 1800 * 1000;
 
 const METHOD_DISABLED: Record<AuthMethod, string> = {
@@ -36,6 +35,7 @@ export async function execute<S extends ParamShape, R>(
   raw: Record<string, unknown>,
 ): Promise<Outcome<R>> {
   let headers: Record<string, string> = {};
+  let counted: Counted[] = [];
   // Flags are read only from the operation's own declaration: a polluted Object.prototype (`skipsMfaGate`,
   // `guestOnly`, …) must not switch a check off.
   const skipsMfaGate = ownFlag(op, "skipsMfaGate");
@@ -60,7 +60,7 @@ export async function execute<S extends ParamShape, R>(
     if (!skipsMfaGate && (await needsMoreFactors(deps, caller))) throw new AppwriteError("user_more_factors_required");
 
     if (rateLimit && deps.limiter) {
-      headers = await applyRateLimit(deps, rateLimit, op, ctx, caller, raw, now);
+      ({ headers, counted } = await applyRateLimit(deps, rateLimit, op, ctx, caller, raw, now));
     }
     if (authMethod && caller.role !== "applications" && !deps.config.auth.methods[authMethod]) {
       throw new AppwriteError("user_auth_method_unsupported", METHOD_DISABLED[authMethod]);
@@ -78,6 +78,7 @@ export async function execute<S extends ParamShape, R>(
     if (checksTimestamp && ctx.timestamp) checkTimestamp(ctx.timestamp, caller);
     const env: Env = { deps, ctx, caller, now, raw };
     const outcome = await op.run(env, input);
+    if (outcome.status === 201) await resetCounters(deps, counted, now);
     outcome.headers = { ...headers, ...outcome.headers };
     return outcome;
   } catch (error) {
@@ -115,6 +116,29 @@ async function needsMoreFactors(deps: Deps, caller: Caller): Promise<boolean> {
   return hasExtraFactor(deps, caller);
 }
 
+/** A counter this request was counted against, filled in. */
+interface Counted {
+  key: string;
+  spec: RateLimitKey;
+}
+
+/**
+ * A 201 resets the counters the route marks (src/core/rate-limits.ts). The answer stands whatever
+ * the limiter says: a reset that fails leaves the counts as they were and is only reported.
+ */
+async function resetCounters(deps: Deps, counted: Counted[], now: Date): Promise<void> {
+  const limiter = deps.limiter;
+  if (!limiter?.reset) return;
+  for (const { key, spec } of counted) {
+    if (!spec.resetOnSuccess) continue;
+    try {
+      await limiter.reset(key, spec.windowSeconds, now.getTime());
+    } catch (error) {
+      deps.reportError(error);
+    }
+  }
+}
+
 async function applyRateLimit<S extends ParamShape, R>(
   deps: Deps,
   rule: RateLimitRule,
@@ -123,8 +147,9 @@ async function applyRateLimit<S extends ParamShape, R>(
   caller: Caller,
   raw: Record<string, unknown>,
   now: Date,
-): Promise<Record<string, string>> {
+): Promise<{ headers: Record<string, string>; counted: Counted[] }> {
   const limiter = deps.limiter!;
+  const counted: Counted[] = [];
   let tightest: { limit: number; remaining: number; reset: number } | null = null;
   let denied = false;
   // Keys are checked one after another, as Appwrite does: an earlier key may count a request
@@ -138,11 +163,13 @@ async function applyRateLimit<S extends ParamShape, R>(
     if (!params.has(name)) params.set(name, keyParam(raw, op.params, name));
     return params.get(name) ?? null;
   };
-  for (const { key: template, limit } of rule.keys) {
-    const key = rateLimitKey(template, values, param);
+  for (const spec of keysFor(rule, ctx)) {
+    const { limit, windowSeconds } = spec;
+    const key = rateLimitKey(spec.key, values, param);
     const result = exempt
-      ? { ...(await limiter.peek(key, limit, WINDOW_SECONDS, now.getTime())), allowed: true }
-      : await limiter.hit(key, limit, WINDOW_SECONDS, now.getTime());
+      ? { ...(await limiter.peek(key, limit, windowSeconds, now.getTime())), allowed: true }
+      : await limiter.hit(key, limit, windowSeconds, now.getTime());
+    if (!exempt) counted.push({ key, spec });
     if (!tightest || result.remaining < tightest.remaining) tightest = result;
     if (!result.allowed) {
       denied = true;
@@ -161,5 +188,5 @@ async function applyRateLimit<S extends ParamShape, R>(
     error.headers = headers;
     throw error;
   }
-  return headers;
+  return { headers, counted };
 }

@@ -5,6 +5,7 @@ import type { ProviderProfile } from "../oauth/providers";
 import { isEmail, normaliseEmail } from "../validation/validators";
 import type { Env } from "./operation";
 import { conflictAs } from "./store-conflicts";
+import type { NewSession } from "./session-start";
 import { checkUserLimit, newTarget, newUser } from "./users";
 
 /**
@@ -26,11 +27,13 @@ export interface LinkPolicy {
   allowsNoEmail: boolean;
 }
 
-/** The provider's tokens kept on the identity (and the session). */
+/** The provider's tokens kept on the identity (and, but for the ID token, on the session). */
 export interface ProviderTokens {
   accessToken: string;
   refreshToken: string;
   accessTokenExpiry: Date | null;
+  /** The ID token of this login, "" when it brought none; stored sealed (src/ports/store.ts). */
+  idToken: string;
 }
 
 /** A user's name is at most 128 characters (Appwrite's `name` parameter); a provider's may be longer. */
@@ -99,25 +102,27 @@ async function createUser(env: Env, email: string, profile: ProviderProfile): Pr
   return user;
 }
 
-/** Creates the (provider, id) identity for `user`, or refreshes its tokens and e-mail. */
+/** Creates the (provider, id) identity for `user`, or refreshes its tokens and e-mail; its id. */
 export async function saveIdentity(
   env: Env,
   user: UserRecord,
   provider: string,
   profile: ProviderProfile,
   tokens: ProviderTokens,
-): Promise<void> {
+): Promise<string> {
   const { store } = env.deps;
   const email = providerEmail(profile);
   const stored = {
     providerAccessToken: tokens.accessToken,
     providerRefreshToken: tokens.refreshToken,
     providerAccessTokenExpiry: tokens.accessTokenExpiry,
+    // Each login replaces the ID token as it replaces the access token: a stale one is no use.
+    providerIdToken: tokens.idToken ? env.deps.seal.seal(tokens.idToken) : "",
   };
   const existing = await store.identities.getByProviderUid(provider, profile.id);
   if (existing) {
     await store.identities.update(existing.id, { ...stored, providerEmail: email, updatedAt: env.now });
-    return;
+    return existing.id;
   }
   if (email && (await store.identities.findByEmail(email, user.id)).length > 0) throw new AppwriteError("general_bad_request");
   const identity: IdentityRecord = {
@@ -132,6 +137,29 @@ export async function saveIdentity(
   };
   // A conflict: the same identity linked a moment ago by a concurrent login.
   await conflictAs("user_already_exists", () => store.identities.create(identity));
+  return identity.id;
+}
+
+/**
+ * The session an OAuth2 token starts when the client's format is 1.9.0 or later: the provider's
+ * name, the user's id there and the provider's tokens, copied from the identity the login came
+ * through, and the `oauth2` factor, which passes the MFA gate as a session-mode OAuth2 login does.
+ * Null when the token names no identity of this user any more (it was deleted meanwhile): the
+ * session is then the 1.6 one, which the MFA gate still stops.
+ */
+export async function identitySession(env: Env, userId: string, identityId: string | null): Promise<NewSession | null> {
+  const identity = identityId ? await env.deps.store.identities.get(identityId) : null;
+  if (!identity || identity.userId !== userId) return null;
+  return {
+    provider: identity.provider,
+    providerUid: identity.providerUid,
+    factors: ["email", "oauth2"],
+    providerTokens: {
+      accessToken: identity.providerAccessToken,
+      refreshToken: identity.providerRefreshToken,
+      accessTokenExpiry: identity.providerAccessTokenExpiry,
+    },
+  };
 }
 
 /**

@@ -1,7 +1,10 @@
+import type { RequestContext } from "./context";
+import { behavesAsOf, type BehaviourChange } from "./behaviour";
+
 /**
- * Every route's rate limits, in one table (SECURITY.md cites it). Windows are fixed hours, as
- * Appwrite counts (src/ports/rate-limiter.ts); each key is its own counter, checked in the order
- * listed, and all must pass.
+ * Every route's rate limits, in one table (SECURITY.md cites it). Windows are fixed, as Appwrite
+ * counts (src/ports/rate-limiter.ts), an hour unless a key says otherwise; each key is its own
+ * counter, checked in the order listed, and all must pass.
  *
  * Key templates take `{url}` (the route's path template, never the `Host` header), `{ip}` (the
  * client IP, src/http/client-ip.ts), `{userId}` (the signed-in user) and `{param-<name>}` (the
@@ -28,18 +31,43 @@
  * is less than ten times, because it also bounds how many e-mails one inbox can be sent in an
  * hour; a lock-out there costs the owner little, since every link the attacker made Gatehouse
  * send lands in the owner's inbox and logs them in.
+ *
+ * Reset on success: a 201 of the login routes resets the counters marked `resetOnSuccess`
+ * (Appwrite's `abuse-reset`), so a user who mistyped a password nine times starts again from
+ * zero. Appwrite resets all of a route's keys; Gatehouse resets only the keys of the identifier
+ * that just signed in, from that IP (per (IP, e-mail), per (IP, user id)). The per-IP keys and the
+ * per-identifier ceilings bound what one address, or many, can try against other accounts: if a
+ * login to an attacker's own account reset them, the attacker could refill them at will. On native
+ * sign-in the per-IP key is the only one, and it does reset, as Appwrite's does (a token cannot be
+ * guessed; the limit bounds work, not guesses).
  */
 
-/** One counter: at most `limit` requests an hour for each distinct filled-in `key`. */
+/** One counter: at most `limit` requests per `windowSeconds` for each distinct filled-in `key`. */
 export interface RateLimitKey {
   readonly key: string;
   readonly limit: number;
+  readonly windowSeconds: number;
+  /** A 201 answer resets this counter (see the module comment). */
+  readonly resetOnSuccess: boolean;
 }
 
 /** A route's counters, checked in order. */
 export interface RateLimitRule {
   readonly keys: readonly RateLimitKey[];
+  /**
+   * Where Appwrite changed a route's limits after 1.6: clients whose response format predates
+   * `change` (src/core/behaviour.ts) count with these keys instead.
+   */
+  readonly before?: { readonly change: BehaviourChange; readonly keys: readonly RateLimitKey[] };
 }
+
+/** The counters that apply to this request: the rule's, or its older ones for an older client. */
+export function keysFor(rule: RateLimitRule, ctx: RequestContext): readonly RateLimitKey[] {
+  const before = rule.before;
+  return before && !behavesAsOf(ctx, before.change) ? before.keys : rule.keys;
+}
+
+const HOUR = 3600;
 
 /** Appwrite's figure for the routes that take a guest's identifier, now per (IP, identifier). */
 export const PER_IP_AND_IDENTIFIER = 10;
@@ -64,18 +92,48 @@ const ip = "url:{url},ip:{ip}";
 const ipAndUser = "url:{url},ip:{ip},userId:{param-userId}";
 const user = "url:{url},userId:{param-userId}";
 
-/** `[template, limit]` pairs to a frozen rule, so no later write or polluted prototype changes it. */
-function rule(...keys: [string, number][]): RateLimitRule {
-  const frozen = keys.map(([key, limit]) => Object.freeze(Object.assign(Object.create(null) as object, { key, limit }) as RateLimitKey));
-  return Object.freeze(Object.assign(Object.create(null) as object, { keys: Object.freeze(frozen) }) as RateLimitRule);
+/** How a key counts, when not an hour and not reset. */
+interface KeyOptions {
+  windowSeconds?: number;
+  resetOnSuccess?: true;
 }
+type KeySpec = [template: string, limit: number, options?: KeyOptions];
+
+/** A frozen object without a prototype, so no later write or polluted prototype changes it. */
+const frozen = <T extends object>(fields: T): T => Object.freeze(Object.assign(Object.create(null) as object, fields) as T);
+
+function frozenKeys(keys: KeySpec[]): readonly RateLimitKey[] {
+  return Object.freeze(
+    keys.map(([key, limit, options]) =>
+      frozen<RateLimitKey>({
+        key,
+        limit,
+        windowSeconds: options?.windowSeconds ?? HOUR,
+        resetOnSuccess: options?.resetOnSuccess === true,
+      }),
+    ),
+  );
+}
+
+/** `[template, limit, options?]` triples to a frozen rule. */
+function rule(...keys: KeySpec[]): RateLimitRule {
+  return frozen<RateLimitRule>({ keys: frozenKeys(keys) });
+}
+
+/** A rule that Appwrite changed: `current` for clients at `change` or later, `older` before it. */
+function changedAt(change: BehaviourChange, current: RateLimitRule, older: KeySpec[]): RateLimitRule {
+  return frozen<RateLimitRule>({ keys: current.keys, before: frozen({ change, keys: frozenKeys(older) }) });
+}
+
+/** Marks the counter a successful login resets (see the module comment). */
+const RESETS: KeyOptions = { resetOnSuccess: true };
 
 export const RATE_LIMITS = Object.freeze({
   // POST /account (sign-up) and PATCH /account/password.
   createAccount: rule([ip, 10]),
   updatePassword: rule([ip, 10]),
   // POST /account/sessions/email: Appwrite keys it per e-mail alone (10).
-  createEmailPasswordSession: rule([ipAndEmail, PER_IP_AND_IDENTIFIER], [ip, GUEST_PER_IP], [email, IDENTIFIER_CEILING]),
+  createEmailPasswordSession: rule([ipAndEmail, PER_IP_AND_IDENTIFIER, RESETS], [ip, GUEST_PER_IP], [email, IDENTIFIER_CEILING]),
   createAnonymousSession: rule(["ip:{ip}", 50]),
   updateSession: rule([ip, 10]),
   deleteSession: rule([ip, 100]),
@@ -91,7 +149,9 @@ export const RATE_LIMITS = Object.freeze({
     ["url:{url},phone:{param-phone}", IDENTIFIER_CEILING],
   ),
   // POST /account/sessions/token and its aliases: the secret is guessed per user, from one IP.
-  createSession: rule(["ip:{ip},userId:{param-userId}", 10], [ip, GUEST_PER_IP]),
+  // Appwrite resets on POST /sessions/token and PUT /sessions/magic-url; PUT /sessions/phone shares
+  // the rule (and the per-(IP, user) counter), so it resets too.
+  createSession: rule(["ip:{ip},userId:{param-userId}", 10, RESETS], [ip, GUEST_PER_IP]),
   // POST /account/recovery: Appwrite keys it per e-mail (10), then per IP (10).
   createRecovery: rule([ipAndEmail, PER_IP_AND_IDENTIFIER], [ip, 10], [email, IDENTIFIER_CEILING]),
   // PUT /account/recovery and the verification confirmations: Appwrite keys them per user id
@@ -105,14 +165,15 @@ export const RATE_LIMITS = Object.freeze({
   // PATCH /account/email and /account/phone (not limited by Appwrite): each answer tells whether
   // the address is taken, so one session may not probe without bound.
   updateContact: rule(["url:{url},userId:{userId}", CONTACT_CHANGES_PER_USER], [ip, GUEST_PER_IP]),
-  createJWT: rule(["url:{url},userId:{userId}", 100]),
+  // Appwrite 1.9 counts 120 a minute; 1.6 counted 100 an hour.
+  createJWT: changedAt("jwtLimitPerMinute", rule(["url:{url},userId:{userId}", 120, { windowSeconds: 60 }]), [
+    ["url:{url},userId:{userId}", 100],
+  ]),
   createMfaChallenge: rule(["url:{url},userId:{userId}", 10]),
   updateMfaChallenge: rule(["url:{url},challengeId:{param-challengeId}", 10]),
   // The OAuth2 start and redirect routes.
   oauth2: rule(["ip:{ip}", 50]),
-  // POST /account/sessions/id-token: Appwrite counts 10 an hour per IP and resets the count on a
-  // successful sign-in. Without that reset, ten sign-ins would lock out everyone behind one mobile
-  // carrier's address; a token cannot be guessed (it is signed), and unknown key ids cost at most
-  // one key fetch a minute (src/oauth/jwks.ts), so the per-IP bound is the one for guests' work.
-  createIdTokenSession: rule([ip, GUEST_PER_IP]),
+  // POST /account/sessions/id-token: Appwrite's 10 an hour per IP, reset by each successful
+  // sign-in, so sign-ins behind one mobile carrier's address do not use it up; only failures do.
+  createIdTokenSession: rule([ip, 10, RESETS]),
 } satisfies Record<string, RateLimitRule>);

@@ -13,6 +13,11 @@ export interface SessionRule {
   verifies?: "email" | "phone";
   /** Sends a session alert when `auth.sessionAlerts` is on; not after magic URL and e-mail OTP, whose e-mail was the login. */
   alert: boolean;
+  /**
+   * For clients at `oauth2TokenSession` (src/core/behaviour.ts) or later, the session is the
+   * identity's instead (`identitySession`, src/core/provider-login.ts); this rule is 1.6's.
+   */
+  fromIdentity?: true;
 }
 
 export interface TokenKind {
@@ -59,7 +64,7 @@ export const TOKEN_KINDS = {
     lifetime: "sessionDuration",
     secret: () => randomHex(32),
     attempts: Infinity,
-    session: { provider: "oauth2", factor: "email", alert: true },
+    session: { provider: "oauth2", factor: "email", alert: true, fromIdentity: true },
   },
   /** Made by the Users API (server side); redeemable here. */
   generic: {

@@ -14,7 +14,7 @@ export async function issueToken(
   env: Env,
   user: UserRecord,
   kind: StoredTokenKind,
-  options: { secret?: string; phrase?: string; lifetimeMs?: number } = {},
+  options: { secret?: string; phrase?: string; lifetimeMs?: number; identityId?: string } = {},
 ): Promise<{ token: TokenRecord; secret: string }> {
   const spec = TOKEN_KINDS[kind];
   const secret = options.secret ?? spec.secret();
@@ -29,6 +29,7 @@ export async function issueToken(
     ip: env.ctx.ip ?? "",
     userAgent: env.ctx.userAgent ?? "UNKNOWN",
     attempts: 0,
+    identityId: options.identityId ?? null,
   };
   await env.deps.store.tokens.create(token);
   return { token, secret };

@@ -121,5 +121,11 @@ export function memoryRateLimiter(options: MemoryRateLimiterOptions = {}): Memor
       window.count++;
       return { allowed: true, limit, remaining: Math.max(0, limit - window.count), reset };
     },
+
+    async reset(key, windowSeconds, nowMs): Promise<void> {
+      // Only the window that holds `nowMs`: a counter of another window is not this one's count.
+      const window = windows.get(key);
+      if (window && window.start === bounds(windowSeconds, nowMs).start) windows.delete(key);
+    },
   };
 }

@@ -1,8 +1,11 @@
 import type { IdentityRecord } from "../ports/store";
 import { formatDate } from "./datetime";
 
-/** The Identity model: an OAuth2 provider account linked to the user. */
-export function toIdentity(identity: IdentityRecord) {
+/**
+ * The Identity model: an OAuth2 provider account linked to the user. `openSealed` opens the
+ * stored ID token (src/ports/store.ts `providerIdToken`); one sealed under another secret shows as "".
+ */
+export function toIdentity(identity: IdentityRecord, openSealed: (sealed: string) => string | null) {
   return {
     $id: identity.id,
     $createdAt: formatDate(identity.createdAt),
@@ -14,8 +17,7 @@ export function toIdentity(identity: IdentityRecord) {
     providerAccessToken: identity.providerAccessToken,
     providerAccessTokenExpiry: formatDate(identity.providerAccessTokenExpiry),
     providerRefreshToken: identity.providerRefreshToken,
-    /** The ID token of the latest native sign-in; "" for identities made by the browser flow. */
-    providerIdToken: "",
+    providerIdToken: identity.providerIdToken ? (openSealed(identity.providerIdToken) ?? "") : "",
   };
 }
 

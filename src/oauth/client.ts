@@ -165,6 +165,8 @@ export interface Exchanged {
   accessToken: string;
   refreshToken: string;
   accessTokenExpiry: Date | null;
+  /** The token answer's `id_token` (OpenID providers), "" when it had none. */
+  idToken: string;
 }
 
 /**
@@ -211,6 +213,7 @@ export async function exchange(
     accessToken: tokens.access_token,
     refreshToken: tokens.refresh_token ?? "",
     accessTokenExpiry: typeof tokens.expires_in === "number" ? new Date(now.getTime() + tokens.expires_in * 1000) : null,
+    idToken: typeof tokens.id_token === "string" ? tokens.id_token : "",
   };
 }
 

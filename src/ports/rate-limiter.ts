@@ -26,4 +26,10 @@ export interface RateLimiter {
    * `X-RateLimit-*` headers but do not use up other callers' budget.
    */
   peek(key: string, limit: number, windowSeconds: number, nowMs: number): Promise<RateLimitResult>;
+  /**
+   * Forgets the count of `key` in the window that holds `nowMs`: a successful login resets its
+   * counters (src/core/rate-limits.ts). Optional, so limiters written before it still fit; without
+   * it nothing is reset and a login's failed attempts count until their window ends.
+   */
+  reset?(key: string, windowSeconds: number, nowMs: number): Promise<void>;
 }

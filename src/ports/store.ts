@@ -137,6 +137,11 @@ export interface TokenRecord {
    * (test/http/tokens.test.ts, "a code dies after 5 wrong attempts").
    */
   attempts: number;
+  /**
+   * The identity an OAuth2 login in token mode came through: its session takes the provider's
+   * details from it (src/core/operations/tokens.ts). Null for every other token.
+   */
+  identityId: string | null;
 }
 
 export interface ChallengeRecord {
@@ -187,6 +192,14 @@ export interface IdentityRecord {
   providerAccessToken: string;
   providerAccessTokenExpiry: Date | null;
   providerRefreshToken: string;
+  /**
+   * The provider's ID token from the latest login that brought one (native sign-in, or an OpenID
+   * provider's token answer), sealed (AES-GCM under the service secret, src/crypto/seal.ts); ""
+   * when there was none. Sealed, unlike the access token: Gatehouse itself accepts an ID token as
+   * a credential (`POST /account/sessions/id-token`) until it expires, so a copy of the table must
+   * not be enough to sign in.
+   */
+  providerIdToken: string;
 }
 
 export type IdentityPatch = Partial<Omit<IdentityRecord, "id" | "userId" | "createdAt" | "provider" | "providerUid">>;

@@ -171,6 +171,27 @@ describe.skipIf(!hasRedis)("redisRateLimiter on the shared Redis", () => {
     expect(await client.get(`${prefix}p:${WINDOW_START}`)).toBe("3");
   });
 
+  it("reset forgets the key's count in the current window only; other keys and other windows keep theirs", async () => {
+    const prefix = fresh("reset");
+    const limiter = redisRateLimiter(client, { prefix });
+    for (let i = 0; i < 3; i++) await limiter.hit("r", 3, HOUR, T0);
+    await limiter.hit("other", 3, HOUR, T0);
+    expect(await limiter.hit("r", 3, HOUR, T0)).toMatchObject({ allowed: false });
+    await limiter.reset!("r", HOUR, T0 + 5_000);
+    expect(await client.exists(`${prefix}r:${WINDOW_START}`)).toBe(0);
+    expect(await client.get(`${prefix}other:${WINDOW_START}`)).toBe("1");
+    expect(await limiter.hit("r", 3, HOUR, T0)).toMatchObject({ allowed: true, remaining: 2 });
+    // A reset in the next window leaves this window's counter alone (it expires by itself).
+    await limiter.reset!("r", HOUR, (WINDOW_START + HOUR) * 1000);
+    expect(await client.get(`${prefix}r:${WINDOW_START}`)).toBe("1");
+    // A one-minute window is a key of its own start.
+    await limiter.hit("m", 2, 60, T0);
+    const minuteStart = Math.floor(T0 / 60_000) * 60;
+    expect(await client.get(`${prefix}m:${minuteStart}`)).toBe("1");
+    await limiter.reset!("m", 60, T0);
+    expect(await client.exists(`${prefix}m:${minuteStart}`)).toBe(0);
+  });
+
   it("X-RateLimit-* headers through the HTTP server are the same as with the memory limiter; the 11th login is 429", async () => {
     const prefix = fresh("http");
     const withRedis = await startServer({ rateLimiter: redisRateLimiter(client, { prefix }) });

@@ -230,6 +230,7 @@ async function storeIdentity(server: TestServer, userId: string, providerEmail: 
     providerAccessToken: "",
     providerAccessTokenExpiry: null,
     providerRefreshToken: "",
+    providerIdToken: "",
   });
 }
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ID } from "appwrite";
 import * as node from "node-appwrite";
 import * as nodeLatest from "node-appwrite-latest";
-import { PROJECT, startServer, type TestServer } from "../helpers/server";
+import { API_KEY, PROJECT, startServer, type TestServer } from "../helpers/server";
 import { browser, expectAppwriteError, raw, serverClient, sessionClient } from "../helpers/sdk";
 import { latestBrowser, latestKey, latestSession } from "../helpers/sdk-latest";
 import { startWithOutbox, uniqueEmail } from "../helpers/flows";
@@ -135,6 +135,7 @@ describe("4.9 total=false on identities and logs", () => {
       providerEmail: m.email,
       providerAccessToken: "",
       providerRefreshToken: "",
+      providerIdToken: "",
       providerAccessTokenExpiry: null,
       createdAt: now,
       updatedAt: now,
@@ -212,6 +213,68 @@ describe("4.2 X-Appwrite-JWT together with a session", () => {
       new nodeLatest.Client().setEndpoint(server.endpoint).setProject(PROJECT).setSession("not-a-session").setJWT(jwt),
     );
     expect((await staleSession.get()).$id).toBe(a.id);
+  });
+});
+
+describe("4.1 JWT rate limit", () => {
+  const createJwt = (secret: string, format?: string) =>
+    raw(server.endpoint, "POST", "/account/jwts", {
+      body: {},
+      headers: { "x-appwrite-session": secret, ...(format ? { "x-appwrite-response-format": format } : {}) },
+    });
+  const minuteEnd = () => Math.floor(server.clock.now() / 60_000) * 60 + 60;
+
+  it("today's SDKs: 120 a minute per user, the 121st is 429, the next minute starts afresh", async () => {
+    const m = await member(server);
+    for (let i = 0; i < 119; i++) await jwtOf(server, m.secret);
+    const last = await createJwt(m.secret, "1.9.5");
+    expect(last.status).toBe(201);
+    expect({
+      limit: last.headers.get("x-ratelimit-limit"),
+      remaining: last.headers.get("x-ratelimit-remaining"),
+      reset: last.headers.get("x-ratelimit-reset"),
+    }).toEqual({ limit: "120", remaining: "0", reset: String(minuteEnd()) });
+    await expectError(latestSession(server.endpoint, m.secret).createJWT(), "general_rate_limit_exceeded", 429);
+    // Another user has a counter of its own.
+    const other = await member(server);
+    expect((await createJwt(other.secret)).status).toBe(201);
+    server.clock.set(minuteEnd() * 1000);
+    expect(await jwtOf(server, m.secret)).toMatch(/^ey/);
+  });
+
+  it("the 1.6 SDK keeps 100 an hour: the 101st is 429, and still is a minute later", async () => {
+    const m = await member(server);
+    const old = sessionClient(server.endpoint, m.secret).account;
+    for (let i = 0; i < 100; i++) await old.createJWT();
+    await expectError(old.createJWT(), "general_rate_limit_exceeded", 429);
+    server.clock.advance(61_000);
+    const again = await createJwt(m.secret, "1.6.0");
+    expect(again.status).toBe(429);
+    expect(again.headers.get("x-ratelimit-limit")).toBe("100");
+  });
+});
+
+describe("4.3 an API key together with a session", () => {
+  it("today's SDKs run as the key; the 1.6 SDK gets 403 user_key_and_session_set", async () => {
+    const m = await member(server);
+    const jwt = await jwtOf(server, m.secret);
+    const key27 = (client: nodeLatest.Client) =>
+      new nodeLatest.Account(client.setEndpoint(server.endpoint).setProject(PROJECT).setKey(API_KEY));
+    // As the key: a login answers with the session's secret, which only a key caller sees...
+    const withSession = key27(new nodeLatest.Client().setSession(m.secret));
+    const session = await withSession.createEmailPasswordSession({ email: m.email, password: PASSWORD });
+    expect(session.secret).toMatch(/\S/);
+    // ...and the account routes, which need a user, are outside the key's scopes.
+    await expectError(withSession.get(), "general_unauthorized_scope", 401);
+    await expectError(key27(new nodeLatest.Client().setJWT(jwt)).get(), "general_unauthorized_scope", 401);
+
+    const key16 = (client: node.Client) => new node.Account(client.setEndpoint(server.endpoint).setProject(PROJECT).setKey(API_KEY));
+    await expectError(
+      key16(new node.Client().setSession(m.secret)).createEmailPasswordSession(m.email, PASSWORD),
+      "user_key_and_session_set",
+      403,
+    );
+    await expectError(key16(new node.Client().setJWT(jwt)).get(), "user_key_and_session_set", 403);
   });
 });
 

@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportSPKI, SignJWT, type JWTPayload } from "jose";
 import { AppwriteException, ID, IdTokenProvider } from "appwrite-latest";
+import * as node from "node-appwrite";
 import * as nodeLatest from "node-appwrite-latest";
 import { API_KEY, PROJECT, startServer, type TestServer } from "../helpers/server";
 import { expectRawError, latestBrowser, raw } from "../helpers/sdk";
@@ -33,6 +34,9 @@ beforeAll(async () => {
   rs = issuer.current;
   server = await startServer({
     version: "2.3.0",
+    // Every request here comes from one IP, and the route allows 10 failures an hour per IP: the
+    // limit has its own server below ("the rate limit").
+    rateLimits: false,
     fetch: issuer.fetchFor(),
     oauth2: {
       google: { clientId: GOOGLE_WEB, clientIds: [GOOGLE_ANDROID], nativeEnabled: true },
@@ -426,6 +430,49 @@ describe("what a sign-in writes", () => {
   });
 });
 
+describe("providerIdToken on the identity", () => {
+  /** A sign-in made by node-appwrite 27 with the API key, so that both SDK generations can use its secret. */
+  async function keySignIn(idToken: string) {
+    const client = new nodeLatest.Client().setEndpoint(server.endpoint).setProject(PROJECT).setKey(API_KEY);
+    const headers = { "X-Appwrite-Project": PROJECT, "content-type": "application/json" };
+    const url = new URL(`${server.endpoint}/account/sessions/id-token`);
+    return (await client.call("post", url, headers, { provider: "google", idToken })) as nodeLatest.Models.Session;
+  }
+  const client16 = (secret: string) =>
+    new node.Account(new node.Client().setEndpoint(server.endpoint).setProject(PROJECT).setSession(secret));
+  const client27 = (secret: string) =>
+    new nodeLatest.Account(new nodeLatest.Client().setEndpoint(server.endpoint).setProject(PROJECT).setSession(secret));
+
+  it("is the latest verified token for today's SDKs, absent for the 1.6 ones, and sealed in the store", async () => {
+    const sub = subject("id-token-kept");
+    const first = await googleToken({ sub });
+    const web = guest();
+    await web.use((a) => a.createIdTokenSession({ provider: IdTokenProvider.Google, idToken: first }));
+    const [identity] = (await web.use((a) => a.listIdentities())).identities;
+    expect(identity!.providerIdToken).toBe(first);
+
+    // The store holds it sealed: a copy of the table does not give a token that signs anyone in.
+    const [stored] = await server.service.config.store.identities.list(identity!.userId);
+    expect(stored!.providerIdToken).toMatch(/^v1\./);
+    expect(stored!.providerIdToken).not.toContain(first.split(".")[1]!);
+
+    const second = await googleToken({ sub });
+    const session = await keySignIn(second);
+    // node-appwrite 27's type lacks the field (appwrite 28 declares it); the body carries it all the same.
+    expect((await client27(session.secret).listIdentities()).identities[0]).toMatchObject({ providerIdToken: second });
+    const old = (await client16(session.secret).listIdentities()).identities[0]!;
+    expect(old.providerUid).toBe(sub);
+    expect(old).not.toHaveProperty("providerIdToken");
+  });
+
+  it('a token sealed under another service secret shows as "", not as an error', async () => {
+    const session = await keySignIn(await googleToken());
+    const [stored] = await server.service.config.store.identities.list(session.userId);
+    await server.service.config.store.identities.update(stored!.id, { providerIdToken: "v1.aaaa.bbbb.cccc" });
+    expect((await client27(session.secret).listIdentities()).identities[0]).toMatchObject({ provider: "google", providerIdToken: "" });
+  });
+});
+
 describe("identity linking", () => {
   it("an unverified e-mail never links to an existing account (400 general_bad_request); a verified one does", async () => {
     const email = uniqueEmail("owner");
@@ -574,6 +621,30 @@ describe("configuration and parameters", () => {
     expectRawError(await post({ provider: "google", idToken, name: "n".repeat(129) }), 400, "general_argument_invalid");
     // The provider name is matched case-insensitively, as on the OAuth2 routes.
     expect((await post({ provider: "GOOGLE", idToken })).json).toMatchObject({ provider: "google" });
+  });
+});
+
+describe("the rate limit: 10 an hour per IP, reset by each successful sign-in", () => {
+  it("nine refused tokens, a sign-in, then ten more tries pass; the eleventh failure in a row is 429, valid token or not", async () => {
+    const limited = await startServer({ fetch: issuer.fetchFor(), oauth2: { google: { clientId: GOOGLE_WEB, nativeEnabled: true } } });
+    try {
+      const signIn = async (idToken: string) =>
+        raw(limited.endpoint, "POST", "/account/sessions/id-token", { body: { provider: "google", idToken } });
+      const at = () => seconds(limited.clock.now());
+      const token = (claims: JWTPayload = {}) => googleToken({ iat: at(), exp: at() + 3600, ...claims });
+      const expired = () => token({ iat: at() - 7200, exp: at() - 600 });
+      for (let i = 0; i < 9; i++) expectRawError(await signIn(await expired()), 401, "user_oauth2_token_invalid");
+      const ok = await signIn(await token());
+      expect(ok.status).toBe(201);
+      // Counted (10 of 10), then reset: the next ten have the whole allowance.
+      expect(ok.headers.get("x-ratelimit-remaining")).toBe("0");
+      for (let i = 0; i < 10; i++) expectRawError(await signIn(await expired()), 401, "user_oauth2_token_invalid");
+      const over = await signIn(await token());
+      expectRawError(over, 429, "general_rate_limit_exceeded");
+      expect(over.headers.get("x-ratelimit-limit")).toBe("10");
+    } finally {
+      await limited.close();
+    }
   });
 });
 

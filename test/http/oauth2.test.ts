@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ID } from "appwrite";
 import { PROJECT, startServer, type TestServer } from "../helpers/server";
-import { browser, expectAppwriteError, raw } from "../helpers/sdk";
+import { browser, expectAppwriteError, latestBrowser, raw } from "../helpers/sdk";
 import { startOidcServer, type OidcServer } from "../helpers/oidc-server";
 import { followRedirects, type CookieJar } from "../helpers/navigate";
 
@@ -25,6 +25,8 @@ const ACCOUNTS = {
   dave: { sub: "dave-sub", email: "dave@example.com", email_verified: true, name: "Dave Anonymous" },
   erin: { sub: "erin-sub", email: "erin@example.com", email_verified: true, name: "Erin Blocked" },
   frank: { sub: "frank-sub", email: "frank-owner@example.com", email_verified: true, name: "Frank Clash" },
+  grace: { sub: "grace-sub", email: "grace@example.com", email_verified: true, name: "Grace Mfa" },
+  heidi: { sub: "heidi-sub", email: "heidi@example.com", email_verified: true, name: "Heidi Unlinked" },
 };
 
 let gatehouse: TestServer;
@@ -129,6 +131,21 @@ describe("OAuth2 token flow with a real OpenID provider", () => {
     expect((await b.use((account) => account.listIdentities())).total).toBe(0);
   });
 
+  it("the identity keeps the provider's ID token from the token answer (today's SDKs see it as providerIdToken)", async () => {
+    const { final } = await login("alice");
+    const userId = final!.searchParams.get("userId")!;
+    const b = latestBrowser(gatehouse.endpoint);
+    await b.use((account) => account.createSession({ userId, secret: final!.searchParams.get("secret")! }));
+    const [identity] = (await b.use((account) => account.listIdentities())).identities;
+    const parts = identity!.providerIdToken.split(".");
+    expect(parts).toHaveLength(3);
+    const claims = JSON.parse(Buffer.from(parts[1]!, "base64url").toString()) as { sub: string; aud: string; iss: string };
+    expect(claims).toMatchObject({ sub: "alice-sub", aud: idp.clientId, iss: idp.issuer });
+    // The stored copy is sealed, not the token.
+    const [stored] = await gatehouse.service.config.store.identities.list(userId);
+    expect(stored!.providerIdToken).not.toContain(parts[1]!);
+  });
+
   it("session mode sets the session cookie on the 301 to success; the session has factors email and oauth2", async () => {
     const { hops, final } = await login("carol", "sessions");
     expect(`${final!.origin}${final!.pathname}`).toBe(SUCCESS);
@@ -162,6 +179,49 @@ describe("OAuth2 token flow with a real OpenID provider", () => {
     expect(me.json).toMatchObject({ $id: anonymousId, email: "dave@example.com", name: "Dave Anonymous", emailVerification: true });
     const old = await raw(gatehouse.endpoint, "GET", "/account", { headers: { cookie } });
     expect(old.status).toBe(401);
+  });
+});
+
+describe("the session of an OAuth2 token (POST /account/sessions/token)", () => {
+  it("today's SDKs get the identity's provider, uid and tokens and the oauth2 factor: MFA does not stop it; the 1.6 SDK keeps 1.6's session", async () => {
+    const first = await login("grace");
+    const userId = first.final!.searchParams.get("userId")!;
+    // MFA on, with the verified e-mail as a second factor.
+    await gatehouse.service.config.store.users.update(userId, { mfa: true });
+
+    const today = latestBrowser(gatehouse.endpoint);
+    const session = await today.use((account) => account.createSession({ userId, secret: first.final!.searchParams.get("secret")! }));
+    const [identity] = await gatehouse.service.config.store.identities.list(userId);
+    expect(identity!.providerAccessToken).not.toBe("");
+    expect(session).toMatchObject({
+      provider: "oidc",
+      providerUid: "grace-sub",
+      providerAccessToken: identity!.providerAccessToken,
+      providerRefreshToken: identity!.providerRefreshToken,
+      factors: ["email", "oauth2"],
+    });
+    expect(Date.parse(session.providerAccessTokenExpiry)).toBe(identity!.providerAccessTokenExpiry!.getTime());
+    expect((await today.use((account) => account.get())).$id).toBe(userId);
+
+    const again = (await login("grace")).final!;
+    const old = browser(gatehouse.endpoint);
+    const oldSession = await old.use((account) => account.createSession(userId, again.searchParams.get("secret")!));
+    expect(oldSession).toMatchObject({ provider: "oauth2", providerUid: "", providerAccessToken: "", factors: ["email"] });
+    await expectAppwriteError(
+      old.use((account) => account.get()),
+      "user_more_factors_required",
+      401,
+    );
+  });
+
+  it("a token whose identity was deleted meanwhile still signs in, with 1.6's session (which the MFA gate stops)", async () => {
+    const { final } = await login("heidi");
+    const userId = final!.searchParams.get("userId")!;
+    const [identity] = await gatehouse.service.config.store.identities.list(userId);
+    await gatehouse.service.config.store.identities.delete(identity!.id);
+    const b = latestBrowser(gatehouse.endpoint);
+    const session = await b.use((account) => account.createSession({ userId, secret: final!.searchParams.get("secret")! }));
+    expect(session).toMatchObject({ provider: "oauth2", providerUid: "", factors: ["email"] });
   });
 });
 

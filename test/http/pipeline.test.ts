@@ -381,10 +381,10 @@ describe("order of checks", () => {
       project: "other-project",
     });
     expectError(keyAndSession, 404, "project_not_found");
-    // The same request in the right project gets as far as the key check.
+    // The same request in the right project gets as far as the key check (1.6's: since 1.9 the key wins).
     const right = await raw(server.endpoint, "POST", "/account/sessions/anonymous", {
       body: {},
-      headers: { "x-appwrite-key": API_KEY, ...auth },
+      headers: { "x-appwrite-key": API_KEY, ...auth, "x-appwrite-response-format": "1.6.0" },
     });
     expectError(right, 403, "user_key_and_session_set");
   });

@@ -271,6 +271,7 @@ describe("1.4 string queries over HTTP", () => {
         providerAccessToken: "",
         providerAccessTokenExpiry: null,
         providerRefreshToken: "",
+        providerIdToken: "",
       };
       await server.service.config.store.identities.create(identity);
       return identity.id;

@@ -327,7 +327,8 @@ describe("node-appwrite 27: every Account method", () => {
       userId: landed.searchParams.get("userId")!,
       secret: landed.searchParams.get("secret")!,
     });
-    expect(oauthSession.provider).toBe("oauth2");
+    // Appwrite 1.9's OAuth2-token session: the provider's name and the oauth2 factor (1.6: "oauth2", ["email"]).
+    expect(oauthSession).toMatchObject({ provider: "mock", factors: ["email", "oauth2"] });
     const positional = await keyed.createOAuth2Token("mock" as node.OAuthProvider, `${APP}/ok`, `${APP}/failed`);
     expect(new URL(positional).searchParams.get("client_id")).toBe(MOCK.clientId);
 

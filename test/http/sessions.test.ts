@@ -944,9 +944,10 @@ describe("server API keys", () => {
       403,
     );
     expect(e.message).toContain("API key and session used in the same request.");
+    // The 1.6 format's rule; since 1.9 the key wins (test/http/behaviour-changes.test.ts).
     const viaCookie = await raw(server.endpoint, "POST", "/account/sessions/anonymous", {
       body: {},
-      headers: { "x-appwrite-key": API_KEY, cookie: `${COOKIE}=${encodeURIComponent(secret)}` },
+      headers: { "x-appwrite-key": API_KEY, cookie: `${COOKIE}=${encodeURIComponent(secret)}`, "x-appwrite-response-format": "1.6.0" },
     });
     expectRawError(viaCookie, 403, "user_key_and_session_set");
   });

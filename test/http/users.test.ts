@@ -475,5 +475,6 @@ function identity(userId: string, providerEmail: string) {
     providerAccessToken: "",
     providerAccessTokenExpiry: null,
     providerRefreshToken: "",
+    providerIdToken: "",
   };
 }

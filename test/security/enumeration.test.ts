@@ -67,6 +67,7 @@ async function identityAddress(s: TestServer): Promise<string> {
     providerAccessToken: "",
     providerAccessTokenExpiry: null,
     providerRefreshToken: "",
+    providerIdToken: "",
   });
   return address;
 }

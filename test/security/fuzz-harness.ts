@@ -116,6 +116,7 @@ function recordingStore(initial: Store) {
       inner = next;
       writes.length = 0;
       calls = 0;
+      fault = null;
     },
     beginRequest(nextFault: StoreFault | null = null) {
       writes.length = 0;
@@ -132,6 +133,8 @@ function recordingStore(initial: Store) {
 export function recordingLimiter(make: () => RateLimiter = () => memoryRateLimiter()) {
   let inner = make();
   const keys = new Map<string, { limit: number; window: number }>();
+  /** Every key a successful login reset, in order. */
+  const resets: string[] = [];
   const port: RateLimiter = {
     hit(key, limit, windowSeconds, nowMs) {
       keys.set(key, { limit, window: windowSeconds });
@@ -141,13 +144,19 @@ export function recordingLimiter(make: () => RateLimiter = () => memoryRateLimit
       keys.set(key, { limit, window: windowSeconds });
       return inner.peek(key, limit, windowSeconds, nowMs);
     },
+    async reset(key, windowSeconds, nowMs) {
+      resets.push(key);
+      await inner.reset?.(key, windowSeconds, nowMs);
+    },
   };
   return {
     port,
     keys,
+    resets,
     reset() {
       inner = make();
       keys.clear();
+      resets.length = 0;
     },
     /** Keys the limiter still counts something for (a peek that reports an untouched window means evicted or never hit). */
     async retained(nowMs: number): Promise<string[]> {

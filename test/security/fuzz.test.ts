@@ -50,6 +50,10 @@
  *      is refused with 400 general_argument_invalid, nothing else; verifying any stored string
  *      (near-misses of every stored form included) resolves to a boolean in bounded time.
  *  P16 hostile export files for `gatehouse import`: in test/security/fuzz-import.test.ts.
+ *  P17 a successful login resets only its own (IP, e-mail) counter: logins
+ *      to an attacker's own account, interleaved with guesses at the owner's password from the
+ *      same IP, never get more than 10 of those guesses through, and never reset a per-IP counter
+ *      or another address's.
  *
  * In a printed counterexample `$SESSION`, `$SESSION_ID`, `$JWT` and `$USER_ID` stand for the
  * owner's credentials (fuzz-harness.ts OWNER), filled in when the request is sent.
@@ -75,7 +79,7 @@ import { argon2Hasher } from "../../src/crypto/argon2-hasher";
 import { withImportedHashes } from "../../src/crypto/imported-hashes";
 import { AppwriteError } from "../../src/errors";
 import { createRouter } from "../../src/http/routes";
-import { createHarness, OWNER, PROJECT, type Harness } from "./fuzz-harness";
+import { createHarness, OWNER, PLATFORM_HOST, PROJECT, type Harness } from "./fuzz-harness";
 import {
   buildRequest,
   credentialHeaders,
@@ -1127,6 +1131,61 @@ describe("P9: login limits", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// P17: reset on success
+// ---------------------------------------------------------------------------------------------
+
+const ATTACKER = { email: "attacker@example.com", password: "the attacker's own password" } as const;
+
+describe("P17: a successful login resets only its own counter", () => {
+  const step = fc.oneof(
+    { weight: 3, arbitrary: fc.constant("guess" as const) },
+    { weight: 2, arbitrary: fc.constant("own" as const) },
+    { weight: 1, arbitrary: fc.constant("ownWrong" as const) },
+  );
+  it(
+    "logins to an own account between guesses at the owner's password refill nothing that bounds the guesses",
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(step, { minLength: 15, maxLength: 40 }),
+          fc.ipV4().filter((ip) => ip !== "127.0.0.1"),
+          async (steps, ip) => {
+            await h.reset();
+            await h.service.execute("create", { ip: "127.0.0.1", hostname: PLATFORM_HOST }, { userId: "attacker", ...ATTACKER });
+            let guessesThrough = 0;
+            let last: { spec: FuzzRequest; answer: Answer } | null = null;
+            for (const kind of steps) {
+              const email = kind === "guess" ? OWNER.email : ATTACKER.email;
+              const password = kind === "own" ? ATTACKER.password : "wrong password!";
+              const spec = plainRequest("POST", "/account/sessions/email", "createEmailPasswordSession", {
+                ip,
+                contentType: "application/json",
+                body: jsonBody([
+                  ["email", email],
+                  ["password", password],
+                ]),
+              });
+              const answer = await sendChecked(h, spec);
+              if (kind === "guess" && answer.status !== 429) guessesThrough += 1;
+              last = { spec, answer };
+            }
+            if (guessesThrough > 10)
+              fail(last!.spec, last!.answer, [
+                `${guessesThrough} guesses at the owner's password got through from one IP; the limit is 10`,
+              ]);
+            const own = `url:/account/sessions/email,ip:${ip},email:${ATTACKER.email}`;
+            const foreign = h.limiter.resets.filter((key) => key !== own);
+            if (foreign.length > 0) fail(last!.spec, last!.answer, [`a login reset counters that are not its own: ${foreign.join(", ")}`]);
+          },
+        ),
+        params(scaled(6), 8200),
+      );
+    },
+    TEST_TIMEOUT,
+  );
+});
+
+// ---------------------------------------------------------------------------------------------
 // P10: rate-limit memory
 // ---------------------------------------------------------------------------------------------
 
@@ -1424,6 +1483,8 @@ describe("P15: imported-hash parsers refuse with 400 or accept, and verification
           fc.record({ passwordCpu: number, passwordMemory: number, passwordParallel: number, passwordLength: number }),
           async (method, password, fields, costs) => {
             const input = { userId: "unique()", email: `p15-${n++}@example.com`, password, ...fields, ...costs };
+            // A direct call, not a request: clear the store fault an earlier property's request left set.
+            h.store.beginRequest();
             const started = performance.now();
             try {
               await (h.service.users[method] as (p: object) => Promise<unknown>)(input);

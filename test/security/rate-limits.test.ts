@@ -18,10 +18,11 @@ const PASSWORD = "password123";
 /** Longest key the pipeline may make: a route template plus three parts of at most 71 characters. */
 const MAX_KEY = 320;
 
-/** A RateLimiter that counts in memory and records every key it is asked about. */
+/** A RateLimiter that counts in memory and records every key it is asked about, and every reset. */
 function recordingLimiter(maxKeys?: number) {
   const inner = memoryRateLimiter(maxKeys === undefined ? {} : { maxKeys });
   const keys: string[] = [];
+  const resets: string[] = [];
   const limiter: RateLimiter = {
     hit: (key, ...rest) => {
       keys.push(key);
@@ -31,8 +32,12 @@ function recordingLimiter(maxKeys?: number) {
       keys.push(key);
       return inner.peek(key, ...rest);
     },
+    reset: (key, ...rest) => {
+      resets.push(key);
+      return inner.reset!(key, ...rest);
+    },
   };
-  return { limiter, keys, inner };
+  return { limiter, keys, resets, inner };
 }
 
 /** A raw POST with a chosen `Host` header (fetch does not let a caller set it). */
@@ -186,6 +191,120 @@ describe("login limits an attacker cannot turn against the owner", () => {
   });
 });
 
+describe("a successful login resets its own counters (Appwrite's abuse-reset)", () => {
+  const recorder = recordingLimiter();
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startServer({ trustedProxies: ["127.0.0.1"], rateLimiter: recorder.limiter });
+  });
+  afterAll(() => s.close());
+
+  it("nine wrong passwords, then the right one, then ten more attempts are allowed; the eleventh is 429", async () => {
+    const email = uniqueEmail("reset");
+    await signUp(s, email);
+    const ip = nextIp();
+    const wrong = () => post(s, "/account/sessions/email", { email, password: "wrong-password" }, ip);
+    for (let i = 0; i < 9; i++) expectRawError(await wrong(), 401, "user_invalid_credentials");
+    recorder.resets.length = 0;
+    expect((await post(s, "/account/sessions/email", { email, password: PASSWORD }, ip)).status).toBe(201);
+    for (let i = 0; i < 10; i++) expectRawError(await wrong(), 401, "user_invalid_credentials");
+    expectRawError(await wrong(), 429, "general_rate_limit_exceeded");
+    // Only the (IP, e-mail) counter: the per-IP one and the e-mail's ceiling bound attempts on
+    // other accounts and from other addresses, and a login must not refill them.
+    expect(recorder.resets).toEqual([`url:/account/sessions/email,ip:${ip},email:${email}`]);
+  });
+
+  it("the /account/sessions alias shares the counter and resets it too", async () => {
+    const email = uniqueEmail("reset-alias");
+    await signUp(s, email);
+    const ip = nextIp();
+    for (let i = 0; i < 9; i++)
+      expectRawError(await post(s, "/account/sessions", { email, password: "wrong-password" }, ip), 401, "user_invalid_credentials");
+    expect((await post(s, "/account/sessions", { email, password: PASSWORD }, ip)).status).toBe(201);
+    for (let i = 0; i < 10; i++)
+      expectRawError(await post(s, "/account/sessions/email", { email, password: "wrong-password" }, ip), 401, "user_invalid_credentials");
+    expectRawError(await post(s, "/account/sessions/email", { email, password: "wrong-password" }, ip), 429, "general_rate_limit_exceeded");
+  });
+
+  it("a failed login, an API key's login and other 201s reset nothing", async () => {
+    const email = uniqueEmail("no-reset");
+    await signUp(s, email);
+    recorder.resets.length = 0;
+    expectRawError(
+      await post(s, "/account/sessions/email", { email, password: "wrong-password" }, nextIp()),
+      401,
+      "user_invalid_credentials",
+    );
+    expect((await post(s, "/account/sessions/email", { email, password: PASSWORD }, nextIp(), { "x-appwrite-key": API_KEY })).status).toBe(
+      201,
+    );
+    expect((await post(s, "/account", { userId: "unique()", email: uniqueEmail("other"), password: PASSWORD }, nextIp())).status).toBe(201);
+    expect(recorder.resets).toEqual([]);
+  });
+
+  it("token sessions (POST /account/sessions/token, PUT /account/sessions/magic-url): nine wrong secrets, the right one, ten more", async () => {
+    const email = uniqueEmail("reset-token");
+    const user = await signUp(s, email);
+    const ip = nextIp();
+    const wrong = (method: "POST" | "PUT", path: string) =>
+      raw(s.endpoint, method, path, { body: { userId: user.$id, secret: "a".repeat(64) }, headers: { "x-forwarded-for": ip } });
+    for (let i = 0; i < 9; i++) expectRawError(await wrong("POST", "/account/sessions/token"), 401, "user_invalid_token");
+    // The application's own server makes the token (service.users.*, as the Users API would).
+    const { secret } = await s.service.users.createToken({ userId: user.$id });
+    const ok = await raw(s.endpoint, "PUT", "/account/sessions/magic-url", {
+      body: { userId: user.$id, secret },
+      headers: { "x-forwarded-for": ip },
+    });
+    expect(ok.status).toBe(201);
+    for (let i = 0; i < 10; i++) expectRawError(await wrong("POST", "/account/sessions/token"), 401, "user_invalid_token");
+    expectRawError(await wrong("POST", "/account/sessions/token"), 429, "general_rate_limit_exceeded");
+  });
+
+  it("a limiter without reset (one written before the port had it) keeps counting: no reset, no error", async () => {
+    const inner = memoryRateLimiter();
+    const old: RateLimiter = { hit: (...args) => inner.hit(...args), peek: (...args) => inner.peek(...args) };
+    const plain = await startServer({ trustedProxies: ["127.0.0.1"], rateLimiter: old });
+    try {
+      const email = uniqueEmail("old-port");
+      await signUp(plain, email);
+      const ip = nextIp();
+      for (let i = 0; i < 9; i++)
+        expectRawError(
+          await post(plain, "/account/sessions/email", { email, password: "wrong-password" }, ip),
+          401,
+          "user_invalid_credentials",
+        );
+      expect((await post(plain, "/account/sessions/email", { email, password: PASSWORD }, ip)).status).toBe(201);
+      expectRawError(
+        await post(plain, "/account/sessions/email", { email, password: "wrong-password" }, ip),
+        429,
+        "general_rate_limit_exceeded",
+      );
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it("a reset that fails is reported and the login still succeeds", async () => {
+    const inner = memoryRateLimiter();
+    const reported: unknown[] = [];
+    const broken: RateLimiter = {
+      hit: (...args) => inner.hit(...args),
+      peek: (...args) => inner.peek(...args),
+      reset: () => Promise.reject(new Error("limiter down")),
+    };
+    const flaky = await startServer({ rateLimiter: broken, reportError: (error) => reported.push(error) });
+    try {
+      const email = uniqueEmail("flaky");
+      await signUp(flaky, email);
+      expect((await post(flaky, "/account/sessions/email", { email, password: PASSWORD })).status).toBe(201);
+      expect(reported).toEqual([new Error("limiter down")]);
+    } finally {
+      await flaky.close();
+    }
+  });
+});
+
 describe("the same rule on e-mail OTP, magic URL, phone and recovery", () => {
   let s: TestServer;
   beforeAll(async () => {
@@ -323,7 +442,7 @@ describe("rate-limit keys are bounded whatever the request holds", () => {
     const specs = Object.entries(operations) as [string, { rateLimit?: RateLimitRule; params: object }][];
     let checked = 0;
     for (const [name, op] of specs) {
-      for (const { key } of op.rateLimit?.keys ?? []) {
+      for (const { key } of [...(op.rateLimit?.keys ?? []), ...(op.rateLimit?.before?.keys ?? [])]) {
         for (const [, param] of key.matchAll(/\{param-([A-Za-z0-9_]+)\}/g)) {
           expect(Object.keys(op.params), `${name}: ${key}`).toContain(param);
           checked++;
@@ -397,6 +516,23 @@ describe("the in-memory limiter holds a bounded number of keys", () => {
     } finally {
       await s.close();
     }
+  });
+
+  it("reset forgets one key's count in the current window, and nothing else", async () => {
+    const limiter = memoryRateLimiter();
+    for (let i = 0; i < 3; i++) await limiter.hit("r", 3, HOUR, t0);
+    await limiter.hit("other", 3, HOUR, t0);
+    expect((await limiter.hit("r", 3, HOUR, t0)).allowed).toBe(false);
+    await limiter.reset!("r", HOUR, t0 + 5_000);
+    expect(await limiter.peek("r", 3, HOUR, t0)).toMatchObject({ allowed: true, remaining: 2 });
+    expect((await limiter.peek("other", 3, HOUR, t0)).remaining).toBe(1);
+    expect(limiter.size).toBe(1);
+    // A reset that names another window's instant leaves this window's count alone.
+    await limiter.hit("r", 3, HOUR, t0);
+    await limiter.reset!("r", HOUR, t0 + HOUR * 1000);
+    expect((await limiter.peek("r", 3, HOUR, t0)).remaining).toBe(1);
+    await limiter.reset!("never-counted", HOUR, t0);
+    expect(limiter.size).toBe(2);
   });
 
   it("refuses a maxKeys that is not a positive integer", () => {

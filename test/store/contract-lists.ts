@@ -171,6 +171,7 @@ export function listContract(deps: ListDeps): void {
         providerAccessToken: "",
         providerAccessTokenExpiry: null,
         providerRefreshToken: "",
+        providerIdToken: "",
       });
       await store.mfa.replaceRecoveryCodes(user.id, [{ userId: user.id, codeHash: "h", sealedCode: "s", createdAt: at(0) }]);
       expect(await Promise.all([store.users.delete(user.id), store.users.delete(user.id)])).toEqual(expect.arrayContaining([true, false]));
@@ -233,6 +234,7 @@ export function listContract(deps: ListDeps): void {
           providerAccessToken: "",
           providerAccessTokenExpiry: null,
           providerRefreshToken: "",
+          providerIdToken: "",
         };
         await store.identities.create(identity);
         made.push(identity);

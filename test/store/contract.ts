@@ -143,6 +143,7 @@ export function makeToken(userId: string, overrides: Partial<TokenRecord> = {}):
     ip: "198.51.100.2",
     userAgent: "node-appwrite/16.0.0",
     attempts: 0,
+    identityId: null,
     ...overrides,
   };
 }
@@ -196,6 +197,8 @@ export function makeIdentity(userId: string, overrides: Partial<IdentityRecord> 
     providerAccessToken: "gho_access",
     providerAccessTokenExpiry: at(8 * 60 * MIN),
     providerRefreshToken: "ghr_refresh",
+    // The store keeps whatever the core gives it (the core seals it); any text round-trips.
+    providerIdToken: "v1.sealed-id-token",
     ...overrides,
   };
 }
@@ -748,13 +751,15 @@ export function storeContract(name: string, makeStore: () => Promise<{ store: St
         const now = at(0);
         const magic = makeToken(user.id, { type: TokenType.magicUrl, expire: at(MIN), attempts: 2 });
         const email = makeToken(user.id, { type: TokenType.email, expire: at(2 * MIN), phrase: "", createdAt: at(-MIN) });
+        // An OAuth2 token names the identity its login came through; the others name none.
+        const oauth2 = makeToken(user.id, { type: TokenType.oauth2, expire: at(2 * MIN), createdAt: at(-2 * MIN), identityId: newId("i") });
         const atNow = makeToken(user.id, { type: TokenType.magicUrl, expire: now });
         const past = makeToken(user.id, { type: TokenType.recovery, expire: at(-1) });
-        for (const t of [magic, email, atNow, past]) await store.tokens.create(t);
+        for (const t of [magic, email, atNow, past, oauth2]) await store.tokens.create(t);
         await store.tokens.create(makeToken(other.id));
 
-        expect(await store.tokens.list(user.id, now)).toEqual([email, magic]);
-        expect(await store.tokens.list(user.id, at(-10))).toHaveLength(4);
+        expect(await store.tokens.list(user.id, now)).toEqual([oauth2, email, magic]);
+        expect(await store.tokens.list(user.id, at(-10))).toHaveLength(5);
         expect(await store.tokens.list(user.id, at(2 * MIN))).toEqual([]);
         expect(await store.tokens.list(newId("missing"), now)).toEqual([]);
       });
@@ -880,6 +885,7 @@ export function storeContract(name: string, makeStore: () => Promise<{ store: St
           provider: "google",
           providerAccessTokenExpiry: null,
           providerRefreshToken: "",
+          providerIdToken: "",
           createdAt: at(MIN),
         });
         await store.identities.create(github);
@@ -936,6 +942,7 @@ export function storeContract(name: string, makeStore: () => Promise<{ store: St
           providerAccessToken: "rotated",
           providerAccessTokenExpiry: null,
           providerRefreshToken: "rotated-refresh",
+          providerIdToken: `v1.${"t".repeat(11_000)}`,
           updatedAt: at(DAY),
         };
         const expected = { ...identity, ...patch };

@@ -2,25 +2,17 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sql, type Kysely } from "kysely";
+import { Migrator, sql, type Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kyselyStore, migrateDown, migrateToLatest, migrationSql, type SqlDialect } from "gatehouse-auth/kysely";
 import { openDatabase } from "gatehouse-auth/kysely/open";
 import { sqliteDatabase } from "gatehouse-auth/kysely/sqlite";
 import { main } from "../../adapters/kysely/cli";
+import { gatehouseMigrations } from "../../adapters/kysely/migrations";
 import { TABLES } from "../../adapters/kysely/schema";
 import { DATABASE_URLS, freshDatabase, serviceAvailable, type ServerKind, type TestDatabase } from "../helpers/databases";
-import { makeUser } from "./contract";
-import { gatehouseMigrations } from "../../adapters/kysely/migrations";
-
-/** Every migration, in the order they apply; the CLI prints one line per migration it ran or undid. */
-const MIGRATIONS = Object.keys(gatehouseMigrations("sqlite", "")).sort();
-const MIGRATED = MIGRATIONS.map((name) => `migrated: ${name}\n`).join("");
-const UNDONE = [...MIGRATIONS]
-  .reverse()
-  .map((name) => `undone: ${name}\n`)
-  .join("");
-const RECORDED = MIGRATIONS.map((name) => ({ name }));
+import { makeIdentity, makeToken, makeUser } from "./contract";
+import { TokenType } from "../../src/ports/store";
 
 /*
  * The schema as shipped: the SQL the migrations produce, the `gatehouse-auth` command, concurrent
@@ -34,6 +26,14 @@ const available: Record<ServerKind, boolean> = {
 const LABEL: Record<SqlDialect, string> = { sqlite: "SQLite", postgres: "PostgreSQL", mysql: "MariaDB" };
 const DIALECTS: SqlDialect[] = ["sqlite", "postgres", "mysql"];
 const CHILD_TABLES = TABLES.filter((table) => table !== "users");
+
+/** Every migration, in the order they run; `--down` undoes them newest first. */
+const MIGRATIONS = Object.keys(gatehouseMigrations("sqlite", "")).sort();
+const MIGRATED = MIGRATIONS.map((name) => `migrated: ${name}\n`).join("");
+const UNDONE = [...MIGRATIONS]
+  .reverse()
+  .map((name) => `undone: ${name}\n`)
+  .join("");
 
 const randomPrefix = (): string => `m${randomBytes(4).toString("hex")}_`;
 let counter = 0;
@@ -223,7 +223,9 @@ describe("gatehouse CLI", () => {
       db = await sqliteDatabase(file);
       try {
         expect(await kyselyStore(db, { prefix: "gh_" }).users.get(user.id)).toMatchObject({ id: user.id });
-        expect(await db.selectFrom("gh_gatehouse_migration").select("name").execute()).toEqual(RECORDED);
+        expect(await db.selectFrom("gh_gatehouse_migration").select("name").orderBy("name").execute()).toEqual(
+          MIGRATIONS.map((name) => ({ name })),
+        );
       } finally {
         await db.destroy();
       }
@@ -299,7 +301,9 @@ for (const kind of ["postgres", "mysql"] as const) {
         expect(applied).toEqual(MIGRATIONS.map((migrationName) => ({ migrationName, direction: "Up", status: "Success" })));
 
         expect(await prefixedTables(dbs[0]!, prefix)).toEqual(expectedTables(prefix));
-        expect(await dbs[1]!.selectFrom(`${prefix}gatehouse_migration`).select("name").execute()).toEqual(RECORDED);
+        expect(await dbs[1]!.selectFrom(`${prefix}gatehouse_migration`).select("name").orderBy("name").execute()).toEqual(
+          MIGRATIONS.map((name) => ({ name })),
+        );
         const user = makeUser();
         await kyselyStore(dbs[2]!, { prefix }).users.create(user);
         expect(await kyselyStore(dbs[3]!, { prefix }).users.get(user.id)).toMatchObject({ id: user.id });
@@ -313,6 +317,125 @@ for (const kind of ["postgres", "mysql"] as const) {
     });
   });
 }
+
+describe.skipIf(!available.postgres)("PostgreSQL: migrating while another session drops columns", () => {
+  it("the migrator's catalogue scan, raced by a column dropped elsewhere (42703), is run again rather than failing", async () => {
+    const db = await openDatabase(DATABASE_URLS.postgres, { poolSize: 4 });
+    const churned = `churn_${randomBytes(4).toString("hex")}`;
+    await sql.raw(`create table ${churned} (id int)`).execute(db);
+    let stop = false;
+    // Another application's migrations, adding and dropping columns as fast as they can.
+    const churn = (async () => {
+      for (let i = 0; !stop; i++) {
+        await sql.raw(`alter table ${churned} add column c${i} int`).execute(db);
+        await sql.raw(`alter table ${churned} drop column c${i}`).execute(db);
+        // Paced, so that a scan run again soon finds a quiet moment; unpaced, every scan would race.
+        await new Promise((resolve) => setTimeout(resolve, 30));
+      }
+    })();
+    try {
+      for (let round = 0; round < 6; round++) {
+        const prefix = randomPrefix();
+        await migrateToLatest(db, { prefix });
+        await dropAll(db, prefix);
+      }
+    } finally {
+      stop = true;
+      await churn;
+      await sql.raw(`drop table ${churned}`).execute(db);
+      await db.destroy();
+    }
+  });
+});
+
+/*
+ * A migration added later meets rows written before it: the database is brought to 0001 first,
+ * filled the way the 0001 store wrote rows, then migrated on.
+ */
+describe("0002 and 0003 on a database with identities and tokens from before them", () => {
+  const kinds = (["sqlite", "postgres", "mysql"] as const).filter((kind) => kind === "sqlite" || available[kind]);
+  it.each(kinds)(
+    '%s: old rows read providerIdToken as "" and identityId as null, new ones keep theirs; down drops only the columns',
+    async (kind) => {
+      const db = await openDatabase(kind === "sqlite" ? ":memory:" : DATABASE_URLS[kind], { poolSize: 2 });
+      const prefix = randomPrefix();
+      const migrator = new Migrator({
+        db,
+        provider: { getMigrations: async () => gatehouseMigrations(kind, prefix) },
+        migrationTableName: `${prefix}gatehouse_migration`,
+        migrationLockTableName: `${prefix}gatehouse_migration_lock`,
+      });
+      try {
+        expect((await migrator.migrateTo("0001_initial")).error).toBeUndefined();
+        const store = kyselyStore(db, { prefix });
+        const user = makeUser();
+        await store.users.create(user);
+        const old = makeIdentity(user.id, { providerIdToken: "" });
+        // The 0001 row: every column but the new one.
+        await db
+          .insertInto(`${prefix}identities`)
+          .values({
+            id: old.id,
+            user_id: user.id,
+            created_at: old.createdAt.getTime(),
+            updated_at: old.updatedAt.getTime(),
+            provider: old.provider,
+            provider_uid: old.providerUid,
+            provider_email: old.providerEmail,
+            provider_access_token: old.providerAccessToken,
+            provider_access_token_expiry: old.providerAccessTokenExpiry!.getTime(),
+            provider_refresh_token: old.providerRefreshToken,
+          })
+          .execute();
+        const token = makeToken(user.id, { identityId: null });
+        await db
+          .insertInto(`${prefix}tokens`)
+          .values({
+            id: token.id,
+            user_id: user.id,
+            created_at: token.createdAt.getTime(),
+            type: token.type,
+            secret_hash: token.secretHash,
+            expire: token.expire.getTime(),
+            phrase: token.phrase,
+            ip: token.ip,
+            user_agent: token.userAgent,
+            attempts: token.attempts,
+          })
+          .execute();
+
+        await migrateToLatest(db, { prefix });
+        expect(await store.tokens.list(user.id, token.createdAt)).toEqual([token]);
+        const linked = makeToken(user.id, { type: TokenType.oauth2, identityId: old.id });
+        await store.tokens.create(linked);
+        expect(await store.tokens.list(user.id, token.createdAt)).toContainEqual(linked);
+        expect(await store.identities.get(old.id)).toEqual(old);
+        const sealed = `v1.${"x".repeat(12_000)}`; // a sealed 8 KiB token is about 11 000 characters
+        expect(await store.identities.update(old.id, { providerIdToken: sealed })).toEqual({ ...old, providerIdToken: sealed });
+        const fresh = makeIdentity(user.id, { providerIdToken: "v1.fresh" });
+        await store.identities.create(fresh);
+        expect(await store.identities.get(fresh.id)).toEqual(fresh);
+
+        expect((await migrator.migrateTo("0001_initial")).results).toEqual([
+          { migrationName: "0003_token_identity", direction: "Down", status: "Success" },
+          { migrationName: "0002_identity_id_token", direction: "Down", status: "Success" },
+        ]);
+        const tables = await db.introspection.getTables();
+        const columns = (table: string) => tables.find((t) => t.name === `${prefix}${table}`)!.columns.map((c) => c.name);
+        expect(columns("identities")).not.toContain("provider_id_token");
+        expect(columns("identities")).toContain("provider_refresh_token");
+        expect(columns("tokens")).not.toContain("identity_id");
+        expect(columns("tokens")).toContain("attempts");
+        expect(await db.selectFrom(`${prefix}tokens`).select("id").execute()).toHaveLength(2);
+        const rows = await db.selectFrom(`${prefix}identities`).select("id").orderBy("id").execute();
+        expect(rows.map((r) => r.id).sort()).toEqual([old.id, fresh.id].sort());
+      } finally {
+        await dropAll(db, prefix).catch(() => {});
+        await db.destroy();
+      }
+    },
+  );
+});
 
 /*
  * What the database guarantees by itself, whatever the code on top does: raw inserts and deletes,

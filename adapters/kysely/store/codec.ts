@@ -19,6 +19,8 @@ export interface ColumnType<V> {
 
 export const text: ColumnType<string> = { encode: (v) => v, decode: (raw) => raw as string };
 export const nullableText: ColumnType<string | null> = { encode: (v) => v, decode: (raw) => (raw ?? null) as string | null };
+/** A nullable text column read as "" when null (a column added to rows that existed before it). */
+export const textOrEmpty: ColumnType<string> = { encode: (v) => v, decode: (raw) => (raw ?? "") as string };
 /** A text column holding one of a closed set of values. */
 export const textOf = <T extends string>(): ColumnType<T> => text as ColumnType<T>;
 

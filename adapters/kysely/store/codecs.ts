@@ -35,6 +35,7 @@ import {
   nullableText,
   text,
   textOf,
+  textOrEmpty,
   type Field,
 } from "./codec";
 
@@ -150,6 +151,7 @@ export const tokens = codec<TokenRecord, TokensTable>({
     ip: ["ip", text],
     userAgent: ["user_agent", text],
     attempts: ["attempts", integer],
+    identityId: ["identity_id", nullableText],
   },
 });
 
@@ -201,6 +203,7 @@ export const identities = codec<IdentityRecord, IdentitiesTable>({
     providerAccessToken: ["provider_access_token", text],
     providerAccessTokenExpiry: ["provider_access_token_expiry", nullableMillis],
     providerRefreshToken: ["provider_refresh_token", text],
+    providerIdToken: ["provider_id_token", textOrEmpty],
   },
   frozen: ["id", "userId", "createdAt", "provider", "providerUid"],
 });

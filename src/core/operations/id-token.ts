@@ -20,8 +20,8 @@ import { startSession } from "../session-start";
  * login is (src/core/provider-login.ts) and a session starts, replacing the caller's if any.
  *
  * Parameters, checks and error types are Appwrite's (shared spec account-api-current.md §3.6).
- * Two deliberate differences: a key set that cannot be fetched answers 503 (retry later) where
- * Appwrite sends 500, and the raw ID token is not stored on the identity.
+ * One deliberate difference: a key set that cannot be fetched answers 503 (retry later) where
+ * Appwrite sends 500. The ID token is stored on the identity sealed (src/ports/store.ts).
  */
 
 /**
@@ -56,12 +56,14 @@ export const createIdTokenSession = operation({
 
     const user = await resolveUser(env, name, login, LINKING);
     if (!user.status) throw userBlocked(env.ctx);
-    // No refresh token exists in this flow; an access token the app passes is only stored.
+    // No refresh token exists in this flow; an access token the app passes is only stored. The
+    // ID token is the verified one, kept on the identity as Appwrite's `providerIdToken`.
     const tokens = {
       accessToken: input.accessToken,
       refreshToken: "",
       accessTokenExpiry:
         input.accessToken && input.accessTokenExpiry > 0 ? new Date(env.now.getTime() + input.accessTokenExpiry * 1000) : null,
+      idToken: input.idToken,
     };
     await saveIdentity(env, user, name, login, tokens);
     const current = await fillProfile(env, user, login);

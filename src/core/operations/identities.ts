@@ -27,7 +27,7 @@ export const listIdentities = operation({
   async run(env, input) {
     const user = env.caller.user;
     // A user has a handful of identities: the queries run on the list in memory.
-    const identities = (await env.deps.store.identities.list(user.id)).map(toIdentity);
+    const identities = (await env.deps.store.identities.list(user.id)).map((identity) => toIdentity(identity, env.deps.seal.open));
     const { total: count, rows } = pageInMemory(
       identities,
       input.queries,

@@ -219,7 +219,7 @@ async function complete(
 
   const user = await resolveUser(env, name, result.profile, LINKING);
   if (!user.status) throw userBlocked(env.ctx);
-  await saveIdentity(env, user, name, result.profile, result);
+  const identityId = await saveIdentity(env, user, name, result.profile, result);
   const current = await fillProfile(env, user, result.profile);
 
   // A session upgrade replaces the caller's session, as in Appwrite.
@@ -227,7 +227,8 @@ async function complete(
 
   if (state.t) {
     if (upgraded) await env.deps.store.sessions.delete(upgraded.id);
-    const { secret } = await issueToken(env, current, "oauth2");
+    // The token names the identity, so that its session can carry the provider's details.
+    const { secret } = await issueToken(env, current, "oauth2", { identityId });
     await audit(env, "session.create", current, `user/${current.id}`);
     return redirect(linkWith(state.s, { userId: current.id, secret }), upgraded ? { clearSession: true } : {});
   }

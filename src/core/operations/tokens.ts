@@ -10,6 +10,8 @@ import type { Outcome } from "../context";
 import { ok, operation, type Env } from "../operation";
 import { encodeSessionValue } from "../session-value";
 import { startSession } from "../session-start";
+import { behavesAsOf } from "../behaviour";
+import { identitySession } from "../provider-login";
 import { hiddenToken, hidesAccounts, unsavedToken } from "../enumeration";
 import { checkUserLimit, newTarget, newUser } from "../users";
 import { issueLinkToken, issueToken, redeemToken } from "../token-secrets";
@@ -185,8 +187,10 @@ async function sessionFromToken(env: Env, input: { userId: string; secret: strin
   } else if (kind.verifies === "phone" && !user.phoneVerification) {
     current = (await store.users.update(user.id, { phoneVerification: true, updatedAt: env.now })) ?? user;
   }
+  const fromIdentity =
+    kind.fromIdentity && behavesAsOf(env.ctx, "oauth2TokenSession") ? await identitySession(env, user.id, token.identityId) : null;
   // A blocked user gets the session, but every later request with it answers user_blocked.
-  return startSession(env, current, { provider: kind.provider, factors: [kind.factor], alert: kind.alert });
+  return startSession(env, current, { ...(fromIdentity ?? { provider: kind.provider, factors: [kind.factor] }), alert: kind.alert });
 }
 
 const tokenSessionRoute = (method: "POST" | "PUT", path: string) =>

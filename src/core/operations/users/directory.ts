@@ -87,7 +87,7 @@ export const listIdentities = operation({
       store.identities.find(query),
       input.total ? store.identities.countMatching(query, TOTAL_CAP) : 0,
     ]);
-    return ok({ total: count, identities: identities.map(toIdentity) });
+    return ok({ total: count, identities: identities.map((identity) => toIdentity(identity, env.deps.seal.open)) });
   },
 });
 
