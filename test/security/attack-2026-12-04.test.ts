@@ -7,7 +7,7 @@
  * `it.fails`, so it turns red the day it is fixed and the marker must go.
  */
 import { createHash } from "node:crypto";
-import { existsSync, linkSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { linkSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { Migrator } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import type { PasswordHasher } from "gatehouse-auth";
@@ -396,35 +396,36 @@ describe("gatehouse import", () => {
 });
 
 describe("migrations", () => {
-  // MEDIUM, operational (open). The targets index is migration 0004, and 0002 and 0003 are to come
-  // from a branch not merged yet (commit 94e9e46). Kysely's Migrator refuses a migration whose name
-  // sorts before the last executed one unless `allowUnorderedMigrations` is set
-  // (adapters/kysely/migrate.ts does not set it), so every database migrated by today's main will
-  // refuse `gatehouse migrate` (and any app's migrateToLatest) once 0002 lands: an outage at the
-  // next deploy. Shown with a stand-in 0002 beside the real migrations, through a Migrator built
-  // as migrate.ts builds its own (same tables, same options): a fix there (the option, or
-  // numbering the index after the branch's migrations) must be mirrored here.
-  it.fails("a database migrated today still migrates once 0002 exists", async () => {
+  // MEDIUM, operational (open). From 94e9e46 to the merge of 0002 and 0003 (c612731), main's
+  // migrations were 0001 and 0004; a database migrated then (the demo's SQLite file, a staging
+  // server) has run 0004 before 0002 and 0003. Kysely's Migrator refuses a pending migration whose
+  // name sorts before the last executed one unless `allowUnorderedMigrations` is set, which
+  // adapters/kysely/migrate.ts does not, so `gatehouse migrate` and every app's migrateToLatest
+  // fail on such a database ("corrupted migrations") until someone edits its bookkeeping table.
+  // The fix is a decision for the schema's owner (the option, which runs 0002 and 0003 late and
+  // is safe for these additive ones), so it is left open.
+  it.fails("a database migrated while main had only 0001 and 0004 migrates to today's schema", async () => {
     const dir = scratch();
     try {
       const db = await sqliteDatabase(dir.path("app.sqlite"));
       try {
-        await migrateToLatest(db);
-        const later = { ...gatehouseMigrations("sqlite", ""), "0002_from_another_branch": { up: async () => {} } };
-        const migrator = new Migrator({
+        const all = gatehouseMigrations("sqlite", "");
+        const then = new Migrator({
           db,
-          provider: { getMigrations: async () => later },
+          provider: {
+            getMigrations: async () => ({ "0001_initial": all["0001_initial"]!, "0004_targets_in_order": all["0004_targets_in_order"]! }),
+          },
           migrationTableName: "gatehouse_migration",
           migrationLockTableName: "gatehouse_migration_lock",
         });
-        const { error } = await migrator.migrateToLatest();
+        expect((await then.migrateToLatest()).error).toBeUndefined();
+        const { error } = await migrateToLatest(db);
         expect(error).toBeUndefined();
       } finally {
         await db.destroy();
       }
     } finally {
       dir.remove();
-      expect(existsSync(dir.dir)).toBe(false);
     }
   });
 });
