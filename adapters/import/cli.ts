@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { FORMAT_NAMES, type FormatName } from "./formats";
@@ -69,7 +70,7 @@ export async function importMain(argv: string[], io: ImportIo, usage: string): P
   const quiet = values.quiet ?? false;
   const report = values.report ?? "import-report.jsonl";
   // The report is written from the start: on the export itself it would empty the file first.
-  if (resolve(report) === resolve(file)) return usageError(io, "--report must not be the file being imported", usage);
+  if (await sameFile(report, file)) return usageError(io, "--report must not be the file being imported", usage);
   try {
     const { runImport } = await import("./run");
     const summary = await runImport(
@@ -100,6 +101,17 @@ export async function importMain(argv: string[], io: ImportIo, usage: string): P
   } catch (error) {
     io.stderr.write(`gatehouse: import failed: ${(error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, " ")}\n`);
     return 1;
+  }
+}
+
+/** Whether two paths name one file: the same path, or a symbolic or hard link to it. */
+async function sameFile(a: string, b: string): Promise<boolean> {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    const [x, y] = await Promise.all([stat(a), stat(b)]);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false; // one of them does not exist (yet): not the same file
   }
 }
 

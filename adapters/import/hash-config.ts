@@ -33,9 +33,12 @@ const Config = z.object({
   mem_cost: z.coerce.number().int().min(0).max(64),
 });
 
+/** The largest --hash-config file (the console's block is a few hundred bytes). */
+export const HASH_CONFIG_MAX_BYTES = 64 * 1024;
+
 /** The parameters in a --hash-config file's text; throws with the reason when they are not there. */
 export function parseFirebaseHashConfig(text: string): FirebaseHashConfig {
-  if (text.length > 64 * 1024) throw new Error("--hash-config: the file is larger than 64 KiB");
+  if (Buffer.byteLength(text, "utf8") > HASH_CONFIG_MAX_BYTES) throw new Error("--hash-config: the file is larger than 64 KiB");
   const raw = text.trim().startsWith("{") ? fromJson(text) : fromBlock(text);
   const parsed = Config.safeParse(raw);
   if (!parsed.success) {

@@ -1,9 +1,9 @@
 import { constants } from "node:fs";
-import { access, readFile } from "node:fs/promises";
+import { access, open } from "node:fs/promises";
 import { createAccountService, memoryStore, type AccountService, type Store } from "gatehouse-auth";
 import { createUser, duplicateField, type CreateOutcome } from "./create";
 import { FORMATS, type FormatName, type ReadContext } from "./formats";
-import { parseFirebaseHashConfig } from "./hash-config";
+import { HASH_CONFIG_MAX_BYTES, parseFirebaseHashConfig } from "./hash-config";
 import { progress, type Counts, type ProgressSink } from "./progress";
 import { isSkip, type ImportRecord } from "./record";
 import { openReport, type ReportEntry } from "./report";
@@ -47,7 +47,7 @@ export async function runImport(options: ImportOptions, stderr: ProgressSink): P
   const format = FORMATS[options.from];
   await access(options.file, constants.R_OK);
   const context: ReadContext = {
-    hashConfig: options.hashConfig ? parseFirebaseHashConfig(await readFile(options.hashConfig, "utf8")) : null,
+    hashConfig: options.hashConfig ? parseFirebaseHashConfig(await readHead(options.hashConfig, HASH_CONFIG_READ)) : null,
     now: new Date(),
   };
   const target = options.url ? await openTarget(options.url, options.prefix) : null;
@@ -93,6 +93,25 @@ export async function runImport(options: ImportOptions, stderr: ProgressSink): P
     return counts;
   } finally {
     await target?.close();
+  }
+}
+
+/** One byte past the limit, so parseFirebaseHashConfig refuses a larger file (or a device) read no further. */
+const HASH_CONFIG_READ = HASH_CONFIG_MAX_BYTES + 1;
+
+/** The first `limit` bytes of a file as text (all of it when shorter). */
+async function readHead(path: string, limit: number): Promise<string> {
+  const handle = await open(path, "r");
+  try {
+    const buffer = Buffer.alloc(limit);
+    let filled = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, filled, limit - filled, null);
+      if (bytesRead === 0 || (filled += bytesRead) === limit) break;
+    }
+    return buffer.subarray(0, filled).toString("utf8");
+  } finally {
+    await handle.close();
   }
 }
 

@@ -128,11 +128,12 @@ export interface AccountService extends AccountMethods {
  */
 export function createAccountService(input: GatehouseConfig): AccountService {
   const config = resolveConfig(input);
-  // Imported MD5 and SHA digests (the Users API's /users/md5, /users/sha) verify too, once.
-  const hasher = withImportedHashes(config.passwordHasher ?? argon2Hasher());
+  const configured = config.passwordHasher ?? argon2Hasher();
   // Made now, so the first login for an unknown address costs no more than a wrong password does.
-  const dummy = hasher.hash(randomHex(16));
+  const dummy = configured.hash(randomHex(16));
   dummy.catch(() => {});
+  // Imported hashes (the Users API's /users/<algorithm> routes) verify too, until the first login.
+  const hasher = withImportedHashes(configured, () => dummy);
   let dictionary: Set<string> | null = null;
   const apiKeys: ApiKey[] = config.apiKeys.map((key) =>
     typeof key === "string"

@@ -106,13 +106,22 @@ function importedCheck(hash: string): ((password: string) => Promise<boolean>) |
   return null;
 }
 
-/** The configured hasher, also verifying imported hashes (and asking to re-hash them). */
-export function withImportedHashes(hasher: PasswordHasher): PasswordHasher {
+/**
+ * The configured hasher, also verifying imported hashes (and asking to re-hash them). With
+ * `dummyHash` (the configured hasher's hash that an unknown address is verified against), each
+ * imported check runs beside one verification of it, so a wrong password for an imported account
+ * costs at least what an unknown address does: an MD5 digest alone would take microseconds and
+ * tell which addresses have accounts. A check dearer than the dummy still takes longer.
+ */
+export function withImportedHashes(hasher: PasswordHasher, dummyHash?: () => Promise<string>): PasswordHasher {
+  const floor = (password: string) => (dummyHash ? dummyHash().then((dummy) => hasher.verify(dummy, password)) : Promise.resolve(false));
   return {
     hash: (password) => hasher.hash(password),
     async verify(hash, password) {
       const check = importedCheck(hash);
-      return check ? check(password) : hasher.verify(hash, password);
+      if (!check) return hasher.verify(hash, password);
+      const [valid] = await Promise.all([check(password), floor(password).catch(() => false)]);
+      return valid;
     },
     // Bcrypt and phpass strings are not the default hasher's, so it asks for them too; a
     // configured bcrypt hasher keeps its own.

@@ -34,6 +34,16 @@ const isSpace = (b: number) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0
 const isBom = (b: number) => b === 0xef || b === 0xbb || b === 0xbf;
 const KEY_LIMIT = 256;
 
+/** A top-level key's text from its raw bytes (escapes and all), or "" when too long or malformed. */
+function keyText(raw: number[]): string {
+  if (raw.length > KEY_LIMIT) return "";
+  try {
+    return JSON.parse(`"${Buffer.from(raw).toString("utf8")}"`) as string;
+  } catch {
+    return "";
+  }
+}
+
 class ElementScanner {
   private phase: "start" | "object" | "array" | "done" = "start";
   private depth = 0;
@@ -72,10 +82,13 @@ class ElementScanner {
         else if (b === B.Quote) {
           this.inString = false;
           if (this.key) {
-            this.lastKey = Buffer.from(this.key).toString("utf8");
+            this.lastKey = keyText(this.key);
             this.key = null;
           }
-        } else if (this.key && this.key.length <= KEY_LIMIT) this.key.push(b);
+          continue;
+        }
+        // Escapes too: the key is read as JSON reads it, so `"\\users"` is not `users`.
+        if (this.key && this.key.length <= KEY_LIMIT) this.key.push(b);
         continue;
       }
       if (isSpace(b) || (this.phase === "start" && isBom(b))) continue;

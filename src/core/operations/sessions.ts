@@ -51,10 +51,19 @@ export const createEmailPasswordSession = operation({
     if (!user || !user.passwordHash || !valid) throw new AppwriteError("user_invalid_credentials");
     if (!user.status) throw userBlocked(env.ctx);
 
+    // Parameters changed since this hash was made: upgrade it while the password is at hand.
+    const upgraded = hasher.needsRehash(user.passwordHash) ? await hasher.hash(input.password) : null;
+    // The hash may have changed while this login verified (and re-hashed): another login's upgrade
+    // (the same password), or a new password (a recovery, an admin's update), which ended every
+    // session. The login then stands or falls by the current hash: a session made, or an upgrade
+    // written, for the old password would outlive the reset.
     let current = user;
-    if (hasher.needsRehash(user.passwordHash)) {
-      // Parameters changed since this hash was made: upgrade it while the password is at hand.
-      const upgraded = await hasher.hash(input.password);
+    const latest = await store.users.get(user.id);
+    if (latest?.passwordHash !== user.passwordHash) {
+      if (!latest?.passwordHash || !(await hasher.verify(latest.passwordHash, input.password)))
+        throw new AppwriteError("user_invalid_credentials");
+      current = latest;
+    } else if (upgraded !== null) {
       const history = user.passwordHistory.map((h) => (h === user.passwordHash ? upgraded : h));
       current = (await store.users.update(user.id, { passwordHash: upgraded, passwordHistory: history })) ?? user;
     }
