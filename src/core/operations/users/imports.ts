@@ -3,7 +3,18 @@ import { digestLength, SHA_VERSIONS, storedMd5, storedSha, type ShaVersion } fro
 import { isAcceptedPhpass, PHPASS_MAX_LOG2 } from "../../../crypto/phpass";
 import { decodeBase64, scryptProblem, storedScrypt, storedScryptModified } from "../../../crypto/scrypt-hashes";
 import { invalidParam } from "../../../errors";
-import { customId, email, optional, password, range, text, whiteList, withDefault } from "../../../validation/validators";
+import {
+  customId,
+  email,
+  optional,
+  password,
+  range,
+  text,
+  whiteList,
+  withDefault,
+  type ParamShape,
+  type Params,
+} from "../../../validation/validators";
 import { operation, type Env } from "../../operation";
 import { insertUser, newUserId } from "./common";
 
@@ -74,69 +85,49 @@ function importUser(env: Env, input: { userId: string; email: string; name: stri
   return insertUser(env, { id: newUserId(env, input.userId), email: input.email, phone: null, name: input.name }, hash);
 }
 
-export const createArgon2User = operation({
-  method: "POST",
-  path: "/users/argon2",
-  model: "user",
-  scope: "users.write",
-  params: common,
-  run: (env, input) => importUser(env, input, argon2Hash(input.password)),
-});
+/**
+ * One `/users/<algorithm>` route: the parameters it takes beside `common` (after them, in
+ * Appwrite's order), and how it checks the sent hash and makes the stored one.
+ */
+function importRoute<S extends ParamShape>(path: `/users/${string}`, params: S, storedHash: (input: Params<typeof common & S>) => string) {
+  return operation({
+    method: "POST",
+    path,
+    model: "user",
+    scope: "users.write",
+    params: { ...common, ...params },
+    run: (env, input) => importUser(env, input, storedHash(input)),
+  });
+}
 
-export const createMD5User = operation({
-  method: "POST",
-  path: "/users/md5",
-  model: "user",
-  scope: "users.write",
-  params: common,
-  run: (env, input) => importUser(env, input, storedMd5(hexDigest(input.password, "md5"))),
-});
+export const createArgon2User = importRoute("/users/argon2", {}, (input) => argon2Hash(input.password));
+
+export const createMD5User = importRoute("/users/md5", {}, (input) => storedMd5(hexDigest(input.password, "md5")));
 
 /** Without `passwordVersion`, SHA-256: Appwrite 1.9's default (1.6 assumed SHA3-512). */
-export const createSHAUser = operation({
-  method: "POST",
-  path: "/users/sha",
-  model: "user",
-  scope: "users.write",
-  params: { ...common, passwordVersion: optional(whiteList(Object.keys(SHA_VERSIONS) as ShaVersion[])) },
-  run(env, input) {
+export const createSHAUser = importRoute(
+  "/users/sha",
+  { passwordVersion: optional(whiteList(Object.keys(SHA_VERSIONS) as ShaVersion[])) },
+  (input) => {
     const version = (input.passwordVersion?.toLowerCase() ?? "sha256") as ShaVersion;
-    return importUser(env, input, storedSha(version, hexDigest(input.password, SHA_VERSIONS[version])));
+    return storedSha(version, hexDigest(input.password, SHA_VERSIONS[version]));
   },
-});
+);
 
-export const createBcryptUser = operation({
-  method: "POST",
-  path: "/users/bcrypt",
-  model: "user",
-  scope: "users.write",
-  params: common,
-  run: (env, input) => importUser(env, input, bcryptHash(input.password)),
-});
+export const createBcryptUser = importRoute("/users/bcrypt", {}, (input) => bcryptHash(input.password));
 
-export const createPHPassUser = operation({
-  method: "POST",
-  path: "/users/phpass",
-  model: "user",
-  scope: "users.write",
-  params: common,
-  run: (env, input) => importUser(env, input, phpassHash(input.password)),
-});
+export const createPHPassUser = importRoute("/users/phpass", {}, (input) => phpassHash(input.password));
 
-export const createScryptUser = operation({
-  method: "POST",
-  path: "/users/scrypt",
-  model: "user",
-  scope: "users.write",
-  params: {
-    ...common,
+export const createScryptUser = importRoute(
+  "/users/scrypt",
+  {
     passwordSalt: text(128),
     passwordCpu: scryptInteger,
     passwordMemory: scryptInteger,
     passwordParallel: scryptInteger,
     passwordLength: scryptInteger,
   },
-  run(env, input) {
+  (input) => {
     const params = {
       salt: input.passwordSalt,
       costCpu: input.passwordCpu,
@@ -146,18 +137,15 @@ export const createScryptUser = operation({
     };
     const problem = scryptProblem(params);
     if (problem) throw invalidParam(problem.param, problem.description);
-    return importUser(env, input, storedScrypt(params, hexDigestOf(input.password, params.length, "scrypt")));
+    return storedScrypt(params, hexDigestOf(input.password, params.length, "scrypt"));
   },
-});
+);
 
 /** Firebase's modified scrypt; its cost parameters are fixed (src/crypto/scrypt-hashes.ts). */
-export const createScryptModifiedUser = operation({
-  method: "POST",
-  path: "/users/scrypt-modified",
-  model: "user",
-  scope: "users.write",
-  params: { ...common, passwordSalt: text(128), passwordSaltSeparator: text(128), passwordSignerKey: text(128) },
-  run(env, input) {
+export const createScryptModifiedUser = importRoute(
+  "/users/scrypt-modified",
+  { passwordSalt: text(128), passwordSaltSeparator: text(128), passwordSignerKey: text(128) },
+  (input) => {
     base64Field(input.passwordSalt, "passwordSalt");
     base64Field(input.passwordSaltSeparator, "passwordSaltSeparator");
     const signerKey = base64Field(input.passwordSignerKey, "passwordSignerKey");
@@ -165,6 +153,6 @@ export const createScryptModifiedUser = operation({
       throw invalidParam("password", "Value must be as long as the signer key once decoded (the key encrypted)");
     }
     const params = { salt: input.passwordSalt, saltSeparator: input.passwordSaltSeparator, signerKey: input.passwordSignerKey };
-    return importUser(env, input, storedScryptModified(params, input.password));
+    return storedScryptModified(params, input.password);
   },
-});
+);
