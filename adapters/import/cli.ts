@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { prefixProblem } from "../kysely/prefix-name";
 import { FORMAT_NAMES, type FormatName } from "./formats";
 
 /**
@@ -22,8 +23,6 @@ export const IMPORT_USAGE = `  gatehouse import --from firebase|supabase|auth0|a
         --quiet         no progress and no summary
       Exit codes: 0 all imported, 1 failed or stopped early, 2 bad usage, 3 done with skipped rows.
 `;
-
-const PREFIX = /^[A-Za-z0-9_]{0,32}$/;
 
 export interface ImportIo {
   stdout: { write(text: string): unknown };
@@ -62,7 +61,8 @@ export async function importMain(argv: string[], io: ImportIo, usage: string): P
     return usageError(io, positionals.length ? `one FILE expected, got ${positionals.length}` : "missing FILE", usage);
   if (!values.url && !values["dry-run"]) return usageError(io, "--url is required (or --dry-run to check the file only)", usage);
   const prefix = values.prefix ?? "";
-  if (!PREFIX.test(prefix)) return usageError(io, `--prefix must be at most 32 letters, digits or underscores, got "${prefix}"`, usage);
+  const prefixError = prefixProblem(prefix);
+  if (prefixError) return usageError(io, prefixError, usage);
   if (values["hash-config"] && values.from !== "firebase") return usageError(io, "--hash-config is for --from firebase", usage);
 
   const file = positionals[0]!;

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import type { SqlDialect } from "./schema";
 import { withInstallHint } from "./install-hint";
+import { prefixProblem } from "./prefix-name";
 import { IMPORT_USAGE, importMain, type ImportIo } from "../import/cli";
 
 /**
@@ -36,9 +37,6 @@ Options:
 export type CliIo = ImportIo;
 
 const DIALECTS: readonly SqlDialect[] = ["sqlite", "postgres", "mysql"];
-// Letters, digits and underscores: valid unquoted in every dialect, and a typo such as
-// `--prefix --down` cannot turn into a prefix.
-const PREFIX = /^[A-Za-z0-9_]{0,32}$/;
 
 class UsageError extends Error {}
 
@@ -94,7 +92,8 @@ function parse(argv: string[]): Command {
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
 
   const prefix = values.prefix ?? "";
-  if (!PREFIX.test(prefix)) throw new UsageError(`--prefix must be at most 32 letters, digits or underscores, got "${prefix}"`);
+  const prefixError = prefixProblem(prefix);
+  if (prefixError) throw new UsageError(prefixError);
 
   if (values.print) {
     if (values.down) throw new UsageError("--print and --down cannot be combined");
