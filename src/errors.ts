@@ -97,8 +97,8 @@ export const errorCatalogue = {
   user_oauth2_bad_request: [400, "OAuth2 provider rejected the bad request."],
   user_oauth2_unauthorized: [401, "OAuth2 provider rejected the unauthorized request."],
   user_oauth2_provider_error: [424, "OAuth2 provider returned some error."],
-  // Appwrite 2.x (POST /account/sessions/id-token); its code is in no public errors.php, 401 is
-  // the figure of Appwrite's own design note (shared spec account-api-current.md §3.6).
+  // Appwrite 2.x (POST /account/sessions/id-token); no released errors.php lists it yet, and
+  // Appwrite's design of the route gives it 401.
   user_oauth2_token_invalid: [401, "The ID token is invalid."],
   user_email_already_verified: [409, "User email is already verified"],
   user_phone_already_verified: [409, "User phone is already verified"],

@@ -19,7 +19,7 @@ import { startSession } from "../session-start";
  * published keys (src/oauth/id-token.ts), then the login is linked exactly as a browser OAuth2
  * login is (src/core/provider-login.ts) and a session starts, replacing the caller's if any.
  *
- * Parameters, checks and error types are Appwrite's (shared spec account-api-current.md §3.6).
+ * Parameters, checks and error types are Appwrite's.
  * One deliberate difference: a key set that cannot be fetched answers 503 (retry later) where
  * Appwrite sends 500. The ID token is stored on the identity sealed (src/ports/store.ts).
  */

@@ -13,7 +13,7 @@ const ACCOUNT = "/account";
 
 /**
  * What differs between confirming an e-mail address and a phone number. Appwrite checks a phone
- * code against the *caller's* tokens (§2.43), so only that user, signed in, can confirm a phone;
+ * code against the *caller's* tokens, so only that user, signed in, can confirm a phone;
  * a guest or another user gets 401 whatever the code. An e-mail link works in any browser.
  */
 const CONFIRMS = {
