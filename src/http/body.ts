@@ -1,4 +1,5 @@
 import { AppwriteError } from "../errors";
+import { readCapped } from "../validation/capped-read";
 
 /**
  * Reading a request body: at most `maxBytes` (a larger body is refused as soon as it is known to
@@ -25,23 +26,7 @@ export function decodeUtf8Body(bytes: Uint8Array): string {
 /** A web `Request`'s body as text, or undefined without one. */
 export async function readBodyText(request: Request, maxBytes: number): Promise<string | undefined> {
   if (!request.body) return undefined;
-  const declared = Number(request.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await request.body.cancel().catch(() => {});
-    throw bodyTooLarge(maxBytes);
-  }
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw bodyTooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-  return decodeUtf8Body(Buffer.concat(chunks, size));
+  const bytes = await readCapped(request.body, request.headers, maxBytes);
+  if (bytes === null) throw bodyTooLarge(maxBytes);
+  return decodeUtf8Body(bytes);
 }

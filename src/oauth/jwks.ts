@@ -1,5 +1,6 @@
 import type { JSONWebKeySet, JWK } from "jose";
 import type { Clock } from "../ports/clock";
+import { readCapped } from "../validation/capped-read";
 
 /**
  * The providers' published signing keys (JWKS), fetched through the configured `fetch` and kept
@@ -151,25 +152,7 @@ function isPublicSigningKey(key: unknown): key is JWK {
 }
 
 async function boundedText(response: Response, maxBytes: number): Promise<string> {
-  const declared = Number(response.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) {
-    await response.body?.cancel().catch(() => {});
-    throw new Error(`the key set is larger than ${maxBytes} bytes`);
-  }
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw new Error(`the key set is larger than ${maxBytes} bytes`);
-    }
-    text += decoder.decode(value, { stream: true });
-  }
-  return text + decoder.decode();
+  const bytes = await readCapped(response.body, response.headers, maxBytes);
+  if (bytes === null) throw new Error(`the key set is larger than ${maxBytes} bytes`);
+  return new TextDecoder().decode(bytes);
 }
