@@ -322,6 +322,12 @@ export interface UserRepository {
   getByEmail(email: string): Promise<UserRecord | null>;
   getByPhone(phone: string): Promise<UserRecord | null>;
   update(id: string, patch: UserPatch): Promise<UserRecord | null>;
+  /**
+   * Sets a new password hash (and history) only while the stored hash is still `expected`, in one
+   * step: a login's re-hash must not overwrite a password set meanwhile by a reset. The updated
+   * user, or null when the hash changed (or the user is gone).
+   */
+  updatePasswordIf(id: string, expected: string, patch: Pick<UserPatch, "passwordHash" | "passwordHistory">): Promise<UserRecord | null>;
   count(): Promise<number>;
   /** A page of users (`labels` takes `contains` only). */
   find(query: ListQuery<UserField, UserRecord>): Promise<UserRecord[]>;
@@ -482,7 +488,7 @@ type StoreRootMethod = Exclude<keyof Store, StoreGroup>;
 
 /** Every method of `Store`, per group, so a config check can name what a custom store lacks. */
 export const STORE_SHAPE = {
-  users: ["create", "get", "getByEmail", "getByPhone", "update", "count", "find", "countMatching", "delete"],
+  users: ["create", "get", "getByEmail", "getByPhone", "update", "updatePasswordIf", "count", "find", "countMatching", "delete"],
   targets: ["create", "get", "getByIdentifier", "list", "listFor", "update", "delete"],
   sessions: ["create", "findAuth", "get", "list", "update", "delete", "deleteAll", "trim"],
   tokens: ["create", "get", "consume", "addAttempt", "list"],

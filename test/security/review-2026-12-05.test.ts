@@ -1,7 +1,6 @@
 /**
- * Findings of the 2026-12-05 review of the day's landed work that are still open. Each case is
- * `it.fails`: it asserts what SECURITY.md promises, fails on the code as it is, and so passes the
- * suite; the day a fix lands it starts to fail, and `.fails` comes off.
+ * Findings of the 2026-12-05 review of the day's landed work. Each case asserts what SECURITY.md
+ * promises and failed on the code as the review found it.
  */
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
@@ -20,28 +19,30 @@ async function loginOutcome(service: AccountService, email: string, password: st
 }
 
 describe("the first login's re-hash (src/core/operations/sessions.ts createEmailPasswordSession)", () => {
-  // OPEN (MEDIUM). The login reads the user again after verifying, then writes the upgraded hash
-  // with an unconditional update. A reset that commits between that read and the write (one
+  // MEDIUM (fixed: the write is `users.updatePasswordIf`). The login read the user again after
+  // verifying, then wrote the upgraded hash with an unconditional update. A reset that commits between that read and the write (one
   // database round trip on SQL stores) is overwritten by the hash of the old password: the
   // owner's new password stops working and the old one, which the reset meant to retire, signs
   // in again. A compare-and-set on the stored hash (update only while it is still the one
-  // verified) would close it. The memory store stands in for a database here only to place the
-  // reset at that exact moment: its `users.update` is wrapped so the admin's password change runs
+  // verified) closes it. The memory store stands in for a database here only to place the
+  // reset at that exact moment: its password writes are wrapped so the admin's password change runs
   // first when the login's upgrade arrives, as a concurrent request's commit would.
-  it.fails("a reset that lands between the login's second read and its re-hash write is kept", async () => {
+  it("a reset that lands between the login's second read and its re-hash write is kept", async () => {
     const inner = memoryStore();
     let beforeUpgrade: ((id: string) => Promise<void>) | null = null;
     const users = new Proxy(inner.users, {
       get(target, name, receiver) {
         const value = Reflect.get(target, name, receiver) as unknown;
-        if (name !== "update" || typeof value !== "function") return typeof value === "function" ? value.bind(target) : value;
-        return async (id: string, patch: { passwordHash?: unknown }) => {
+        if ((name !== "update" && name !== "updatePasswordIf") || typeof value !== "function")
+          return typeof value === "function" ? value.bind(target) : value;
+        return async (id: string, ...rest: unknown[]) => {
+          const patch = rest[rest.length - 1] as { passwordHash?: unknown };
           const hook = beforeUpgrade;
           if (hook && typeof patch.passwordHash === "string" && patch.passwordHash.startsWith("$argon2")) {
             beforeUpgrade = null;
             await hook(id);
           }
-          return (value as (id: string, patch: unknown) => Promise<unknown>).call(target, id, patch);
+          return (value as (id: string, ...args: unknown[]) => Promise<unknown>).call(target, id, ...rest);
         };
       },
     });

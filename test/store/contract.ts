@@ -360,6 +360,18 @@ export function storeContract(name: string, makeStore: () => Promise<{ store: St
         expect(await store.users.get(user.id)).toEqual(expected);
       });
 
+      it("updatePasswordIf sets the hash only while the stored one is the expected one", async () => {
+        const user = await seedUser();
+        const patch = { passwordHash: "$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3aGFzaA", passwordHistory: ["$argon2id$v=19$h"] };
+        expect(await store.users.updatePasswordIf(user.id, "$argon2id$v=19$stale", patch)).toBeNull();
+        expect(await store.users.get(user.id)).toEqual(user);
+        expect(await store.users.updatePasswordIf(user.id, user.passwordHash!, patch)).toEqual({ ...user, ...patch });
+        expect(await store.users.get(user.id)).toEqual({ ...user, ...patch });
+        // The hash it replaced is no longer current: a second writer with the same expectation loses.
+        expect(await store.users.updatePasswordIf(user.id, user.passwordHash!, { passwordHash: "$argon2id$v=19$other" })).toBeNull();
+        expect(await store.users.updatePasswordIf(newId("missing"), user.passwordHash!, patch)).toBeNull();
+      });
+
       it("returns null when updating an unknown user", async () => {
         expect(await store.users.update(newId("missing"), { name: "x" })).toBeNull();
       });

@@ -2,7 +2,7 @@ import type { UserField, UserRecord, UserRepository } from "gatehouse-auth";
 import * as codecs from "./codecs";
 import type { StoreContext } from "./context";
 import { countUpTo, findPage, type ListTable } from "./list-query";
-import { deleteById, getById, insertRow, updateById } from "./rows";
+import { affected, deleteById, getById, insertRow, updateById } from "./rows";
 
 /** The users table for lists: column and kind of each filterable field. */
 const USERS: ListTable<UserField, UserRecord> = {
@@ -44,6 +44,17 @@ export function users(ctx: StoreContext): UserRepository {
       return row ? codecs.users.fromRow(row) : null;
     },
     update: (id, patch) => updateById(ctx, "users", codecs.users, id, patch),
+    async updatePasswordIf(id, expected, patch) {
+      // One conditional UPDATE: the database decides, so a reset committed meanwhile wins. MySQL
+      // counts only rows that changed, which a new hash always does (fresh salt).
+      const result = await db
+        .updateTable("users")
+        .set(codecs.users.toPatch(patch))
+        .where("id", "=", id)
+        .where("password_hash", "=", expected)
+        .executeTakeFirst();
+      return affected(result) ? getById(ctx, "users", codecs.users, id) : null;
+    },
     async count() {
       const row = await db
         .selectFrom("users")

@@ -57,15 +57,21 @@ export const createEmailPasswordSession = operation({
     // (the same password), or a new password (a recovery, an admin's update), which ended every
     // session. The login then stands or falls by the current hash: a session made, or an upgrade
     // written, for the old password would outlive the reset.
+    // The upgrade is written only over the hash it replaces (`updatePasswordIf`), so a reset that
+    // lands between the read and the write is never overwritten.
+    const byCurrentHash = async (latest: typeof user | null) => {
+      if (!latest?.passwordHash || !(await hasher.verify(latest.passwordHash, input.password)))
+        throw new AppwriteError("user_invalid_credentials");
+      return latest;
+    };
     let current = user;
     const latest = await store.users.get(user.id);
     if (latest?.passwordHash !== user.passwordHash) {
-      if (!latest?.passwordHash || !(await hasher.verify(latest.passwordHash, input.password)))
-        throw new AppwriteError("user_invalid_credentials");
-      current = latest;
+      current = await byCurrentHash(latest);
     } else if (upgraded !== null) {
       const history = user.passwordHistory.map((h) => (h === user.passwordHash ? upgraded : h));
-      current = (await store.users.update(user.id, { passwordHash: upgraded, passwordHistory: history })) ?? user;
+      const written = await store.users.updatePasswordIf(user.id, user.passwordHash, { passwordHash: upgraded, passwordHistory: history });
+      current = written ?? (await byCurrentHash(await store.users.get(user.id)));
     }
     return startSession(env, current, { provider: "email", providerUid: current.email ?? "", factors: ["password"], alert: true });
   },

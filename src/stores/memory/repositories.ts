@@ -90,6 +90,10 @@ export function users(db: Database, undo: UndoLog): UserRepository {
     async update(id, patch) {
       return update(db.users, id, patch, ["id", "createdAt"], copyUser, undo);
     },
+    async updatePasswordIf(id, expected, patch) {
+      if (db.users.get(id)?.passwordHash !== expected) return null;
+      return update(db.users, id, patch, ["id", "createdAt"], copyUser, undo);
+    },
     async count() {
       return db.users.size;
     },
