@@ -48,7 +48,7 @@ export function scryptProblem(p: Omit<ScryptParams, "salt">): { param: string; d
   if (memoryOf(p) > SCRYPT_CAPS.memoryBytes || n * r * parallel > SCRYPT_CAPS.work) {
     return {
       param: "passwordMemory",
-      description: "Value makes scrypt cost more than a login may: 128·N·r bytes at most 64 MiB and N·r·p at most 4194304",
+      description: "Value makes scrypt cost more than a login may: 128·r·(N+p+2) bytes at most 64 MiB and N·r·p at most 4194304",
     };
   }
   return null;
