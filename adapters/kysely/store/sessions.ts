@@ -12,13 +12,39 @@ import { affected, deleteById, getById, insertRow, updateById } from "./rows";
 const SESSION = codecs.sessions.aliased("sessions", "s_", AUTH_SESSION_FIELDS);
 const USER = codecs.users.aliased("users", "u_");
 const TARGET = codecs.targets.aliased("targets", "t_");
+
+/** How one row of the joined query reads; a user without targets gives one row whose target columns are null. */
+interface JoinedRow<Row> {
+  session(row: Row): AuthSession["session"];
+  user(row: Row): AuthSession["user"];
+  target(row: Row): TargetRecord;
+  hasTarget(row: Row): boolean;
+}
+
+const BY_NAME: JoinedRow<Record<string, unknown>> = {
+  session: SESSION.read,
+  user: USER.read,
+  target: TARGET.read,
+  hasTarget: (row) => row.t_id !== null && row.t_id !== undefined,
+};
+
 // The same columns by position, for rows fetched as arrays (the SQLite fast path below).
-const SESSION_AT = SESSION.readAt(0);
-const USER_AT = USER.readAt(SESSION.selections.length);
 const TARGET_OFFSET = SESSION.selections.length + USER.selections.length;
-const TARGET_AT = TARGET.readAt(TARGET_OFFSET);
-/** The target's id column: null on the one row of a user without targets (the LEFT JOIN's filler). */
 const TARGET_ID = TARGET_OFFSET + TARGET.selections.findIndex((selection) => selection.endsWith(" as t_id"));
+const BY_POSITION: JoinedRow<readonly unknown[]> = {
+  session: SESSION.readAt(0),
+  user: USER.readAt(SESSION.selections.length),
+  target: TARGET.readAt(TARGET_OFFSET),
+  hasTarget: (row) => row[TARGET_ID] !== null,
+};
+
+function joined<Row>(rows: readonly Row[], read: JoinedRow<Row>): AuthSession | null {
+  const first = rows[0];
+  if (first === undefined) return null;
+  const targets: TargetRecord[] = [];
+  for (const row of rows) if (read.hasTarget(row)) targets.push(read.target(row));
+  return { session: read.session(first), user: read.user(first), targets };
+}
 
 /** SQLITE_BUSY and kin: the Kysely path waits for the lock between timers (adapters/kysely/sqlite-lock-retry.ts). */
 const LOCKED = /^SQLITE_(BUSY|LOCKED)/;
@@ -68,14 +94,7 @@ export function sessions(ctx: StoreContext): SessionRepository {
         } catch (error) {
           if (!LOCKED.test(String((error as { code?: unknown }).code ?? ""))) throw error;
         }
-        if (rows !== undefined) {
-          const first = rows[0];
-          if (first === undefined) return null;
-          const targets: TargetRecord[] = [];
-          for (const row of rows) if (row[TARGET_ID] !== null) targets.push(TARGET_AT(row));
-          const found: AuthSession = { session: SESSION_AT(first), user: USER_AT(first), targets };
-          return found;
-        }
+        if (rows !== undefined) return joined(rows, BY_POSITION);
       }
       const { rows } = await db.executeQuery<Record<string, unknown>>({
         sql: query.sql,
@@ -83,12 +102,7 @@ export function sessions(ctx: StoreContext): SessionRepository {
         queryId: query.queryId,
         parameters: [secretHash, userId],
       });
-      const first = rows[0];
-      if (first === undefined) return null;
-      const targets: TargetRecord[] = [];
-      for (const row of rows) if (row.t_id !== null && row.t_id !== undefined) targets.push(TARGET.read(row));
-      const found: AuthSession = { session: SESSION.read(first), user: USER.read(first), targets };
-      return found;
+      return joined(rows, BY_NAME);
     },
 
     get: (id) => getById(ctx, "sessions", codecs.sessions, id),
