@@ -295,6 +295,24 @@ describe.each(SDKS)("Users API through %s", (sdk) => {
       await expectAppwriteError(u.call("createToken", { userId: "nobody" }), "user_not_found", 404);
     });
 
+    it("words range and name refusals as Appwrite's Range and Text validators do", async () => {
+      const user = await newUser();
+      const short = await expectAppwriteError(u.call("createToken", { userId: user.$id, length: 3 }), "general_argument_invalid", 400);
+      expect(short.message).toBe("Invalid `length` param: Value must be a valid range between 4 and 128");
+      const long = await expectAppwriteError(
+        u.call("createToken", { userId: user.$id, expire: 31_536_001 }),
+        "general_argument_invalid",
+        400,
+      );
+      expect(long.message).toBe("Invalid `expire` param: Value must be a valid range between 60 and 31,536,000");
+      const name = await expectAppwriteError(
+        u.call("updateName", { userId: user.$id, name: "x".repeat(129) }),
+        "general_argument_invalid",
+        400,
+      );
+      expect(name.message).toBe("Invalid `name` param: Value must be a valid string and no longer than 128 chars");
+    });
+
     it("creates a JWT bound to the user's newest session, or the one named", async () => {
       const user = await newUser();
       await expectAppwriteError(u.call("createJWT", { userId: user.$id }), "user_session_not_found", 404);
