@@ -141,6 +141,22 @@ describe.each(SDKS)("Users API through %s", (sdk) => {
       await u.call("create", { userId: user.$id, email: user.email });
     });
 
+    it("lists each user with its own targets", async () => {
+      const made = [await newUser(), await newUser(), await newUser({ phone: undefined })];
+      const listed = await u.call("list", {
+        queries: [
+          u.Query.equal(
+            "$id",
+            made.map((x) => x.$id),
+          ),
+        ],
+      });
+      const contacts = (user: any) => user.targets.map((t: any) => [t.providerType, t.identifier]);
+      const byId = (users: any[]) => Object.fromEntries(users.map((x) => [x.$id, contacts(x)]));
+      expect(byId(listed.users)).toEqual(byId(made));
+      expect(byId(listed.users)[made[2].$id]).toEqual([["email", made[2].email]]);
+    });
+
     it("lists with queries, search, cursor paging and the total", async () => {
       const tag = `t${Date.now().toString(36)}${sdk.endsWith("27") ? "b" : "a"}`;
       const made = [];
