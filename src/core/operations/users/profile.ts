@@ -7,8 +7,8 @@ import { audit } from "../../audit";
 import { noContent, ok, operation, type Env } from "../../operation";
 import { checkHistory, checkPersonalData, nextHistory } from "../../passwords";
 import { endSessionsAfterPasswordChange } from "../../session-invalidation";
-import { newTarget } from "../../users";
-import { insertUser, loadUser, newUserId, saveUser, userModel } from "./common";
+import { newTarget, saveUser } from "../../users";
+import { insertUser, loadUser, newUserId, userModel } from "./common";
 
 const USER = "/users/:userId";
 
