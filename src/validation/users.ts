@@ -6,12 +6,6 @@ import { checkedAgainstDictionary, email, newPassword, optional, phone } from ".
  * exact description.
  */
 
-/** Appwrite's loose Boolean: true/false, their strings, 1/0 and "1"/"0". */
-export const looseBoolean = z
-  .union([z.boolean(), z.literal("true"), z.literal("false"), z.literal("1"), z.literal("0"), z.literal(1), z.literal(0)])
-  .transform((v) => v === true || v === "true" || v === "1" || v === 1)
-  .describe("Value must be a valid boolean");
-
 const LABEL_CHARS = [..."0123456789", ..."ABCDEFGHIJKLMNOPQRSTUVWXYZ", ..."abcdefghijklmnopqrstuvwxyz"].join(", ");
 
 /** At most 1000 labels, each 1–36 characters of [A-Za-z0-9]. */

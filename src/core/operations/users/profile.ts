@@ -1,8 +1,8 @@
 import { AppwriteError } from "../../../errors";
 import type { TargetProviderType, UserPatch } from "../../../ports/store";
 import { conflictAs } from "../../store-conflicts";
-import { assoc, boolean, customId, email, optional, phone, text, uid, withDefault } from "../../../validation/validators";
-import { emailOrEmpty, labels, looseBoolean, newPasswordOrEmpty, optionalNewPassword, phoneOrEmpty } from "../../../validation/users";
+import { assoc, boolean, customId, email, looseBoolean, optional, phone, text, uid, withDefault } from "../../../validation/validators";
+import { emailOrEmpty, labels, newPasswordOrEmpty, optionalNewPassword, phoneOrEmpty } from "../../../validation/users";
 import { audit } from "../../audit";
 import { noContent, ok, operation, type Env } from "../../operation";
 import { checkHistory, checkPersonalData, nextHistory } from "../../passwords";
