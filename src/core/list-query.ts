@@ -35,12 +35,11 @@ export type Attributes<F extends string> = Record<string, readonly [field: F, ki
 
 const fail = (reason: string) => invalidParam("queries", `Invalid query: ${reason}`);
 const ORDER_AND_PAGING: ReadonlySet<string> = new Set([...ORDER_METHODS, ...PAGING_METHODS]);
+/** Every list takes filters, `and`/`or`, order and paging (no `select`). */
+const LIST_METHODS: ReadonlySet<string> = new Set([...FILTER_METHODS, ...LOGICAL_METHODS, ...ORDER_METHODS, ...PAGING_METHODS]);
 
 export function queryRules(attributes: Attributes<string>) {
-  return {
-    methods: new Set<string>([...FILTER_METHODS, ...LOGICAL_METHODS, ...ORDER_METHODS, ...PAGING_METHODS]),
-    attributes: new Set(Object.keys(attributes)),
-  };
+  return { methods: LIST_METHODS, attributes: new Set(Object.keys(attributes)) };
 }
 
 function value(kind: AttributeKind, attribute: string, raw: unknown): string | boolean | Date {
@@ -142,10 +141,7 @@ export function pageInMemory<M extends { $id: string }>(
   attributes: ReadonlySet<string>,
   cursorMissing: (id: string) => string,
 ): { total: number; rows: M[] } {
-  const parsed = parseQueries(queries, {
-    methods: new Set<string>([...FILTER_METHODS, ...LOGICAL_METHODS, ...ORDER_METHODS, ...PAGING_METHODS]),
-    attributes,
-  });
+  const parsed = parseQueries(queries, { methods: LIST_METHODS, attributes });
   const filters = parsed.filter((q) => !ORDER_AND_PAGING.has(q.method));
   let rows = models.filter((m) => matches(m, filters));
   const total = rows.length;

@@ -1,10 +1,17 @@
 import { AppwriteError } from "../errors";
 import { uniqueId } from "../crypto/ids";
-import type { TargetProviderType, TargetRecord, UserRecord } from "../ports/store";
+import type { TargetProviderType, TargetRecord, UserPatch, UserRecord } from "../ports/store";
 import { toAccount, type AccountModel } from "../models/account";
 import { audit } from "./audit";
 import type { Outcome } from "./context";
 import { ok, type Env } from "./operation";
+
+/** Applies a patch to the user and stamps `updatedAt`; 404 `user_not_found` when the user went meanwhile. */
+export async function saveUser(env: Env, id: string, patch: UserPatch): Promise<UserRecord> {
+  const updated = await env.deps.store.users.update(id, { ...patch, updatedAt: env.now });
+  if (!updated) throw new AppwriteError("user_not_found");
+  return updated;
+}
 
 /** A new user as Appwrite creates one: enabled, nothing verified, no MFA, empty prefs. */
 export function newUser(env: Env, fields: Partial<UserRecord> & { id: string }): UserRecord {

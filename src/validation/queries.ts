@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { invalidParam } from "../errors";
-import { looseBoolean } from "./users";
-import { withDefault } from "./validators";
+import { looseBoolean, withDefault } from "./validators";
 
 /**
  * Appwrite's `queries[]`: an array of JSON strings `{method, attribute?, values?}`.

@@ -6,32 +6,6 @@ import { checkedAgainstDictionary, email, newPassword, optional, phone } from ".
  * exact description.
  */
 
-/** 0..max characters: `""` is allowed (it clears the name). */
-export function textUpTo(max: number) {
-  return z
-    .string()
-    .refine((v) => [...v].length <= max)
-    .describe(`Value must be a valid string and no longer than ${max} chars`);
-}
-
-/** PHP's number_format for an integer: 31536000 → "31,536,000". */
-const thousands = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-
-/** Appwrite's Range: an integer within bounds, also as a numeric string; fractions fail. */
-export function range(min: number, max: number) {
-  return z
-    .union([z.number(), z.string().regex(/^-?\d+$/)])
-    .transform((v) => Number(v))
-    .refine((v) => Number.isInteger(v) && v >= min && v <= max)
-    .describe(`Value must be a valid range between ${thousands(min)} and ${thousands(max)}`);
-}
-
-/** Appwrite's loose Boolean: true/false, their strings, 1/0 and "1"/"0". */
-export const looseBoolean = z
-  .union([z.boolean(), z.literal("true"), z.literal("false"), z.literal("1"), z.literal("0"), z.literal(1), z.literal(0)])
-  .transform((v) => v === true || v === "true" || v === "1" || v === 1)
-  .describe("Value must be a valid boolean");
-
 const LABEL_CHARS = [..."0123456789", ..."ABCDEFGHIJKLMNOPQRSTUVWXYZ", ..."abcdefghijklmnopqrstuvwxyz"].join(", ");
 
 /** At most 1000 labels, each 1–36 characters of [A-Za-z0-9]. */

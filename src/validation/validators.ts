@@ -118,6 +118,12 @@ export const phone = z
 
 export const boolean = z.boolean().describe("Value must be a valid boolean");
 
+/** Appwrite's loose Boolean: true/false, their strings, 1/0 and "1"/"0". */
+export const looseBoolean = z
+  .union([z.boolean(), z.literal("true"), z.literal("false"), z.literal("1"), z.literal("0"), z.literal(1), z.literal(0)])
+  .transform((v) => v === true || v === "true" || v === "1" || v === 1)
+  .describe("Value must be a valid boolean");
+
 /** Bytes of the JSON encoding; a value too deeply nested to encode counts as too large. */
 function encodedSize(value: unknown): number {
   try {

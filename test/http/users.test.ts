@@ -141,6 +141,22 @@ describe.each(SDKS)("Users API through %s", (sdk) => {
       await u.call("create", { userId: user.$id, email: user.email });
     });
 
+    it("lists each user with its own targets", async () => {
+      const made = [await newUser(), await newUser(), await newUser({ phone: undefined })];
+      const listed = await u.call("list", {
+        queries: [
+          u.Query.equal(
+            "$id",
+            made.map((x) => x.$id),
+          ),
+        ],
+      });
+      const contacts = (user: any) => user.targets.map((t: any) => [t.providerType, t.identifier]);
+      const byId = (users: any[]) => Object.fromEntries(users.map((x) => [x.$id, contacts(x)]));
+      expect(byId(listed.users)).toEqual(byId(made));
+      expect(byId(listed.users)[made[2].$id]).toEqual([["email", made[2].email]]);
+    });
+
     it("lists with queries, search, cursor paging and the total", async () => {
       const tag = `t${Date.now().toString(36)}${sdk.endsWith("27") ? "b" : "a"}`;
       const made = [];
@@ -293,6 +309,24 @@ describe.each(SDKS)("Users API through %s", (sdk) => {
       await expectAppwriteError(u.call("createToken", { userId: user.$id, length: 3 }), "general_argument_invalid", 400);
       await expectAppwriteError(u.call("createToken", { userId: user.$id, expire: 59 }), "general_argument_invalid", 400);
       await expectAppwriteError(u.call("createToken", { userId: "nobody" }), "user_not_found", 404);
+    });
+
+    it("words range and name refusals as Appwrite's Range and Text validators do", async () => {
+      const user = await newUser();
+      const short = await expectAppwriteError(u.call("createToken", { userId: user.$id, length: 3 }), "general_argument_invalid", 400);
+      expect(short.message).toBe("Invalid `length` param: Value must be a valid range between 4 and 128");
+      const long = await expectAppwriteError(
+        u.call("createToken", { userId: user.$id, expire: 31_536_001 }),
+        "general_argument_invalid",
+        400,
+      );
+      expect(long.message).toBe("Invalid `expire` param: Value must be a valid range between 60 and 31,536,000");
+      const name = await expectAppwriteError(
+        u.call("updateName", { userId: user.$id, name: "x".repeat(129) }),
+        "general_argument_invalid",
+        400,
+      );
+      expect(name.message).toBe("Invalid `name` param: Value must be a valid string and no longer than 128 chars");
     });
 
     it("creates a JWT bound to the user's newest session, or the one named", async () => {

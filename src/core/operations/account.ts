@@ -22,7 +22,7 @@ import { audit } from "../audit";
 import { operation, ok, type Env, type SignedInEnv } from "../operation";
 import { checkHistory, checkPersonalData, nextHistory } from "../passwords";
 import { endSessionsAfterPasswordChange } from "../session-invalidation";
-import { checkUserLimit, newTarget, newUser, userUpdated } from "../users";
+import { checkUserLimit, newTarget, newUser, saveUser, userUpdated } from "../users";
 import { RATE_LIMITS } from "../rate-limits";
 
 const ACCOUNT = "/account";
@@ -79,12 +79,6 @@ async function changeContact(
   );
   const targets = env.caller.targets.map((t) => (t === oldTarget ? { ...t, identifier: value, updatedAt: env.now } : t));
   return userUpdated(env, user, targets);
-}
-
-async function saveUser(env: Env, id: string, patch: UserPatch): Promise<UserRecord> {
-  const updated = await env.deps.store.users.update(id, { ...patch, updatedAt: env.now });
-  if (!updated) throw new AppwriteError("user_not_found");
-  return updated;
 }
 
 /** A user with a password must prove it; a passwordless one (anonymous, OTP, OAuth) need not. */

@@ -126,12 +126,7 @@ export function users(db: Database, undo: UndoLog): UserRepository {
 
 export function targets(db: Database, undo: UndoLog): TargetRepository {
   return {
-    async create(target) {
-      db.targets.insert(copyTarget(target), undo);
-    },
-    async get(id) {
-      return found(db.targets.get(id), copyTarget);
-    },
+    ...byId(db.targets, copyTarget, undo),
     async getByIdentifier(identifier) {
       return found(db.targets.find(db.targetsByIdentifier, identifier), copyTarget);
     },

@@ -1,6 +1,6 @@
 import { AppwriteError } from "../../../errors";
 import { uniqueId } from "../../../crypto/ids";
-import type { TargetRecord, UserPatch, UserRecord } from "../../../ports/store";
+import type { TargetRecord, UserRecord } from "../../../ports/store";
 import { toUser } from "../../../models/user";
 import { audit } from "../../audit";
 import { ok, type Env } from "../../operation";
@@ -23,13 +23,6 @@ export async function loadUser(env: Env, id: string): Promise<UserRecord> {
 /** The User model with the user's current targets. */
 export async function userModel(env: Env, user: UserRecord) {
   return toUser(user, await env.deps.store.targets.list(user.id));
-}
-
-/** Applies a patch to the user and stamps `updatedAt`; 404 when the user went meanwhile. */
-export async function saveUser(env: Env, id: string, patch: UserPatch): Promise<UserRecord> {
-  const updated = await env.deps.store.users.update(id, { ...patch, updatedAt: env.now });
-  if (!updated) throw new AppwriteError("user_not_found");
-  return updated;
 }
 
 /** The id a create route asked for: its own, or a new one for `unique()`. */

@@ -1,5 +1,5 @@
 import { AppwriteError } from "../../../errors";
-import type { IdentityField, IdentityRecord, UserField, UserRecord } from "../../../ports/store";
+import type { IdentityField, IdentityRecord, TargetRecord, UserField, UserRecord } from "../../../ports/store";
 import { toIdentity } from "../../../models/identity";
 import { toUser } from "../../../models/user";
 import { queries } from "../../../validation/queries";
@@ -53,14 +53,15 @@ export const list = operation({
       cursorMissing: (id) => `User '${id}' for the 'cursor' value not found.`,
     });
     const [users, count] = await Promise.all([store.users.find(query), input.total ? store.users.countMatching(query, TOTAL_CAP) : 0]);
-    // The page's targets in one read, not one per user.
+    // The page's targets in one read, not one per user, grouped once: a page may hold 5000 users.
     const targets = users.length > 0 ? await store.targets.listFor(users.map((user) => user.id)) : [];
-    const models = users.map((user) =>
-      toUser(
-        user,
-        targets.filter((t) => t.userId === user.id),
-      ),
-    );
+    const byUser = new Map<string, TargetRecord[]>();
+    for (const t of targets) {
+      const own = byUser.get(t.userId);
+      if (own) own.push(t);
+      else byUser.set(t.userId, [t]);
+    }
+    const models = users.map((user) => toUser(user, byUser.get(user.id) ?? []));
     return ok({ total: count, users: models });
   },
 });

@@ -1,22 +1,14 @@
 import { AppwriteError } from "../../../errors";
 import type { TargetProviderType, UserPatch } from "../../../ports/store";
 import { conflictAs } from "../../store-conflicts";
-import { assoc, boolean, customId, email, optional, phone, text, uid, withDefault } from "../../../validation/validators";
-import {
-  emailOrEmpty,
-  labels,
-  looseBoolean,
-  newPasswordOrEmpty,
-  optionalNewPassword,
-  phoneOrEmpty,
-  textUpTo,
-} from "../../../validation/users";
+import { assoc, boolean, customId, email, looseBoolean, optional, phone, text, uid, withDefault } from "../../../validation/validators";
+import { emailOrEmpty, labels, newPasswordOrEmpty, optionalNewPassword, phoneOrEmpty } from "../../../validation/users";
 import { audit } from "../../audit";
 import { noContent, ok, operation, type Env } from "../../operation";
 import { checkHistory, checkPersonalData, nextHistory } from "../../passwords";
 import { endSessionsAfterPasswordChange } from "../../session-invalidation";
-import { newTarget } from "../../users";
-import { insertUser, loadUser, newUserId, saveUser, userModel } from "./common";
+import { newTarget, saveUser } from "../../users";
+import { insertUser, loadUser, newUserId, userModel } from "./common";
 
 const USER = "/users/:userId";
 
@@ -78,7 +70,7 @@ export const updateName = operation({
   path: `${USER}/name`,
   model: "user",
   scope: "users.write",
-  params: { userId: uid, name: textUpTo(128) },
+  params: { userId: uid, name: text(128, 0) },
   run: (env, input) => change(env, input.userId, { name: input.name }),
 });
 

@@ -1,17 +1,15 @@
 import { AppwriteError } from "../../../errors";
 import { signSessionJwt } from "../../../crypto/jwt";
 import { randomHex } from "../../../crypto/random";
-import { toLog } from "../../../models/log";
 import { toSession } from "../../../models/session";
 import { toToken } from "../../../models/token";
-import { page, parseQueries, queries } from "../../../validation/queries";
-import { range } from "../../../validation/users";
-import { customId, uid, withDefault } from "../../../validation/validators";
+import { queries } from "../../../validation/queries";
+import { customId, range, uid, withDefault } from "../../../validation/validators";
 import { audit } from "../../audit";
 import { noContent, ok, operation } from "../../operation";
 import { startSession } from "../../session-start";
 import { issueToken } from "../../token-secrets";
-import { DEFAULT_LIMIT } from "../../list-query";
+import { logList } from "../../log-list";
 import { loadUser } from "./common";
 import { total } from "../../../validation/queries";
 
@@ -111,8 +109,6 @@ export const createJWT = operation({
   },
 });
 
-const LOG_QUERIES = { methods: new Set(["limit", "offset"]) };
-
 export const listLogs = operation({
   method: "GET",
   path: `${USER}/logs`,
@@ -121,11 +117,6 @@ export const listLogs = operation({
   params: { userId: uid, queries, total },
   async run(env, input) {
     const user = await loadUser(env, input.userId);
-    const range = page(parseQueries(input.queries, LOG_QUERIES), DEFAULT_LIMIT);
-    const [logs, count] = await Promise.all([
-      env.deps.store.logs.list(user.id, range),
-      input.total ? env.deps.store.logs.count(user.id) : Promise.resolve(0),
-    ]);
-    return ok({ total: count, logs: logs.map((l) => toLog(l, env.ctx.locale ?? "en")) });
+    return logList(env, user.id, input);
   },
 });
