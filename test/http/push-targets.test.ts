@@ -52,6 +52,37 @@ describe("POST /account/targets/push (createPushTarget)", () => {
     expect((await storeOf(s).targets.get(created.$id))!.sessionId).toBe(m.s28.$id);
   });
 
+  it("a user holds at most 100 push targets: the 101st is refused, a device's own target still updates", async () => {
+    const m = await member("push-cap");
+    const own = await m.b28.use((a) => a.createPushTarget({ targetId: ID28.unique(), identifier: token("own"), providerId: "fcm" }));
+    const store = storeOf(s);
+    for (let i = 1; i < 100; i++) {
+      const at = new Date(Date.parse(own.$createdAt) + i);
+      await store.targets.create({
+        id: uniqueId("seed"),
+        userId: m.userId,
+        createdAt: at,
+        updatedAt: at,
+        providerType: "push",
+        identifier: token(`seed${i}`),
+        name: "",
+        providerId: `p${i}`,
+        expired: false,
+        sessionId: null,
+      });
+    }
+    await expectAppwriteError(
+      m.b28.use((a) => a.createPushTarget({ targetId: ID28.unique(), identifier: token("over"), providerId: "another" })),
+      "general_argument_invalid",
+      400,
+    );
+    const renewed = await m.b28.use((a) =>
+      a.createPushTarget({ targetId: ID28.unique(), identifier: token("rotated"), providerId: "fcm" }),
+    );
+    expect(renewed.$id).toBe(own.$id);
+    expect((await store.targets.list(m.userId)).filter((t) => t.providerType === "push")).toHaveLength(100);
+  });
+
   it("appwrite 17, positional, custom id and no provider; the device is named from the User-Agent", async () => {
     const m = await member("push-create-17");
     const targetId = uniqueId("t");

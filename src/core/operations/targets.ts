@@ -38,6 +38,9 @@ async function writing<T>(write: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Push targets one user may hold through the Account API: one per device and provider, with room to spare. */
+const MAX_PUSH_TARGETS = 100;
+
 export const createPushTarget = operation({
   method: "POST",
   path: `${TARGETS}/push`,
@@ -50,14 +53,22 @@ export const createPushTarget = operation({
     const providerId = input.providerId ?? null;
     // Appwrite 2.x: a session keeps one push target per provider, so a device whose token rotated
     // replaces its target instead of being notified twice.
-    const existing = (await store.targets.list(user.id)).find(
-      (t) => t.providerType === "push" && sessionId !== null && t.sessionId === sessionId && t.providerId === providerId,
-    );
+    const pushTargets = (await store.targets.list(user.id)).filter((t) => t.providerType === "push");
+    const existing = pushTargets.find((t) => sessionId !== null && t.sessionId === sessionId && t.providerId === providerId);
     if (existing) {
       const updated = await writing(() =>
         store.targets.update(existing.id, { identifier: input.identifier, name: deviceName(env), expired: false, updatedAt: env.now }),
       );
       return ok(toTarget(updated ?? existing), 201);
+    }
+    // Appwrite sets no ceiling (its provider ids must name a configured provider), but every
+    // request of the user loads their targets: without one, a user sending fresh provider ids
+    // would make each of their requests, and the Users API lists, ever slower.
+    if (pushTargets.length >= MAX_PUSH_TARGETS) {
+      throw new AppwriteError(
+        "general_argument_invalid",
+        `A user can hold at most ${MAX_PUSH_TARGETS} push targets. Delete one (DELETE /account/targets/{targetId}/push) first.`,
+      );
     }
     const target: TargetRecord = {
       id: input.targetId === "unique()" ? uniqueId(env.now.getTime()) : input.targetId,
