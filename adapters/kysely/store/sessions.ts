@@ -20,9 +20,6 @@ const TARGET_AT = TARGET.readAt(TARGET_OFFSET);
 /** The target's id column: null on the one row of a user without targets (the LEFT JOIN's filler). */
 const TARGET_ID = TARGET_OFFSET + TARGET.selections.findIndex((selection) => selection.endsWith(" as t_id"));
 
-/** SQLITE_BUSY and kin: the Kysely path waits for the lock between timers (adapters/kysely/sqlite-lock-retry.ts). */
-const LOCKED = /^SQLITE_(BUSY|LOCKED)/;
-
 export function sessions(ctx: StoreContext): SessionRepository {
   const { db } = ctx;
   let rawFindAuth: SqliteRawStatement | undefined;
@@ -66,7 +63,9 @@ export function sessions(ctx: StoreContext): SessionRepository {
           rawFindAuth ??= sqlite.prepare(query.sql).raw(true);
           rows = rawFindAuth.all(secretHash, userId);
         } catch (error) {
-          if (!LOCKED.test(String((error as { code?: unknown }).code ?? ""))) throw error;
+          // SQLITE_BUSY and kin (the dialect's own test): the Kysely path waits for the lock
+          // between timers (adapters/kysely/sqlite-lock-retry.ts).
+          if (!ctx.caps.isUnavailable(error as { code?: string })) throw error;
         }
         if (rows !== undefined) {
           const first = rows[0];
