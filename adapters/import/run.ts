@@ -30,7 +30,7 @@ export interface ImportSummary extends Counts {
   stopped: string | null;
 }
 
-export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
+const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
 
 /**
  * `gatehouse import`: reads the export a record at a time, maps each to an ImportRecord

@@ -48,7 +48,7 @@ export interface TestHttpClient {
 }
 
 /** The API's origin for in-process requests: what `Host` the handler sees. */
-export const IN_PROCESS_ORIGIN = "http://localhost";
+const IN_PROCESS_ORIGIN = "http://localhost";
 
 function parse(text: string, contentType: string | null): unknown {
   if (!text || !contentType?.includes("json")) return null;
@@ -59,7 +59,7 @@ function parse(text: string, contentType: string | null): unknown {
   }
 }
 
-export function toTestResponse(raw: RawResponse): TestResponse {
+function toTestResponse(raw: RawResponse): TestResponse {
   const headers = new Headers();
   for (const [name, value] of raw.headers) headers.append(name, value);
   const text = raw.body ?? "";

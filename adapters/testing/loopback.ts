@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { GatehouseHandler } from "gatehouse-auth";
+import { readNodeBody } from "../node/read-body";
 import { cookieJar, type CookieJar } from "./cookie-jar";
 
 // The official SDKs call the global `fetch` (appwrite) or their own (node-appwrite) with no way to
@@ -39,21 +40,8 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** The adapters' default body limit (adapters/express, adapters/fastify). */
 const MAX_BODY = 1024 * 1024;
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY) req.destroy(new Error("body too large"));
-      else chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-}
 
 export async function startTestServer(
   handler: () => GatehouseHandler,
@@ -73,12 +61,12 @@ export async function startTestServer(
     }
     const cookie = jar?.header();
     if (cookie) headers.set("cookie", cookie);
-    const body = await readBody(req);
     const raw = await handler().handle({
       method: req.method ?? "GET",
       url: url.toString(),
       headers,
-      body: async () => (body === "" ? undefined : body),
+      // The Node adapters' reader: a body too large or not UTF-8 is answered as in production.
+      body: () => readNodeBody(req, MAX_BODY),
       ip: req.socket.remoteAddress ?? "127.0.0.1",
     });
     jar?.store(raw.headers.filter(([name]) => name.toLowerCase() === "set-cookie").map(([, value]) => value));

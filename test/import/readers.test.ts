@@ -59,6 +59,17 @@ describe("stream readers", () => {
     await expect(collect(jsonArrayRows(chunks("users,email", 3), limits, "users"))).rejects.toThrow("must hold a JSON array or object");
   });
 
+  it("JSON: an element of exactly 32 levels is read, of 33 refused; brackets inside strings are not nesting", async () => {
+    // The scanner's own depth count is the only check before JSON.parse (streams/parse-json.ts).
+    const nest = (levels: number) => `${"[".repeat(levels - 1)}{"s": "[[[[{{{{"}${"]".repeat(levels - 1)}`;
+    const text = `{"users": [${nest(32)}, ${nest(33)}]}`;
+    const rows = await collect(jsonArrayRows(chunks(text, 3), { maxRecordBytes: 1000 }, "users"));
+    expect(rows).toEqual([
+      { index: 1, line: 1, value: JSON.parse(nest(32)) as unknown },
+      { index: 2, line: 1, error: "JSON nested deeper than 32 levels" },
+    ]);
+  });
+
   it.each(SIZES)("NDJSON: one record per line, blank lines and CRLF ignored, oversized lines skipped (chunks of %i)", async (size) => {
     const text = `{"a":1}\r\n\n   \n{"b":"${"y".repeat(100)}"}\n{oops}\n{"c":2}`;
     expect(await collect(ndjsonRows(chunks(text, size), limits))).toEqual([

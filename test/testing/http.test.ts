@@ -120,6 +120,22 @@ describe("listen(): the official SDKs against the test service", () => {
     expect((await asUser.account.get()).$id).toBe(user.id);
   });
 
+  it("answers a body that is not UTF-8, or too large, with Appwrite's 400 as the Node adapters do", async () => {
+    t = createTestAccountService();
+    const server = await t.listen();
+    const post = (body: Blob | string) =>
+      fetch(`${server.endpoint}/account`, {
+        method: "POST",
+        headers: { "x-appwrite-project": t.projectId, "content-type": "application/json" },
+        body,
+      });
+    for (const body of [new Blob([new Uint8Array([0x7b, 0xff, 0x7d])]), "x".repeat(1024 * 1024 + 1)]) {
+      const res = await post(body);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ type: "general_argument_invalid" });
+    }
+  });
+
   it("close() stops the server: the port refuses connections", async () => {
     t = createTestAccountService();
     const server = await t.listen();

@@ -24,7 +24,7 @@ const FirebaseUser = z.object({
  * Appwrite; src/crypto/scrypt-hashes.ts): N = 2^14, r = 8, Firebase's default `mem_cost: 14`,
  * `rounds: 8`. Other projects' hashes could never be verified, so they are skipped, not stored.
  */
-export const SCRYPT_MODIFIED_COST = { rounds: 8, memCost: 14 } as const;
+const SCRYPT_MODIFIED_COST = { rounds: 8, memCost: 14 } as const;
 
 export function fromFirebase(value: unknown, config: FirebaseHashConfig | null): Mapped {
   const parsed = FirebaseUser.safeParse(value);

@@ -1,4 +1,4 @@
-import { parseJsonRecord } from "./parse-json";
+import { parseShallowJson } from "./parse-json";
 import { MAX_DEPTH, tooLarge, type RawRow, type StreamLimits } from "./row";
 
 /**
@@ -188,6 +188,7 @@ class ElementScanner {
     this.size = 0;
     if (size > this.maxBytes) return { ...row, error: tooLarge(size, this.maxBytes) };
     if (elementDepth > MAX_DEPTH) return { ...row, error: `JSON nested deeper than ${MAX_DEPTH} levels` };
-    return { ...row, ...parseJsonRecord(Buffer.concat(parts, size).toString("utf8")) };
+    // The scan above measured the nesting (elementDepth): no second pass over the text.
+    return { ...row, ...parseShallowJson(Buffer.concat(parts, size).toString("utf8")) };
   }
 }

@@ -7,6 +7,11 @@ import { MAX_DEPTH } from "./row";
  */
 export function parseJsonRecord(text: string): { value: unknown } | { error: string } {
   if (nestingDepth(text) > MAX_DEPTH) return { error: `JSON nested deeper than ${MAX_DEPTH} levels` };
+  return parseShallowJson(text);
+}
+
+/** parseJsonRecord for text whose nesting the caller has measured already (json.ts's scanner). */
+export function parseShallowJson(text: string): { value: unknown } | { error: string } {
   try {
     return { value: JSON.parse(text) as unknown };
   } catch (error) {

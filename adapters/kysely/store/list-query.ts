@@ -186,7 +186,7 @@ function after(ks: Key[], reverse: boolean): Bool {
 }
 
 /** The parts of a page query: the WHERE condition, ORDER BY, and whether to reverse the rows read. */
-export function pageQuery<F extends string, R>(table: ListTable<F, R>, caps: Capabilities, query: ListQuery<F, R>) {
+function pageQuery<F extends string, R>(table: ListTable<F, R>, caps: Capabilities, query: ListQuery<F, R>) {
   const reverse = query.cursor?.before ?? false;
   const ks = keys(table, caps, query, query.cursor?.record ?? null);
   const conditions = [where(table, caps, query)];

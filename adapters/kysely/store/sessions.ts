@@ -46,9 +46,6 @@ function joined<Row>(rows: readonly Row[], read: JoinedRow<Row>): AuthSession | 
   return { session: read.session(first), user: read.user(first), targets };
 }
 
-/** SQLITE_BUSY and kin: the Kysely path waits for the lock between timers (adapters/kysely/sqlite-lock-retry.ts). */
-const LOCKED = /^SQLITE_(BUSY|LOCKED)/;
-
 export function sessions(ctx: StoreContext): SessionRepository {
   const { db } = ctx;
   let rawFindAuth: SqliteRawStatement | undefined;
@@ -92,7 +89,9 @@ export function sessions(ctx: StoreContext): SessionRepository {
           rawFindAuth ??= sqlite.prepare(query.sql).raw(true);
           rows = rawFindAuth.all(secretHash, userId);
         } catch (error) {
-          if (!LOCKED.test(String((error as { code?: unknown }).code ?? ""))) throw error;
+          // SQLITE_BUSY and kin (the dialect's own test): the Kysely path waits for the lock
+          // between timers (adapters/kysely/sqlite-lock-retry.ts).
+          if (!ctx.caps.isUnavailable(error as { code?: string })) throw error;
         }
         if (rows !== undefined) return joined(rows, BY_POSITION);
       }

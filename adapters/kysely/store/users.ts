@@ -45,15 +45,15 @@ export function users(ctx: StoreContext): UserRepository {
     },
     update: (id, patch) => updateById(ctx, "users", codecs.users, id, patch),
     async updatePasswordIf(id, expected, patch) {
-      // One conditional UPDATE: the database decides, so a reset committed meanwhile wins. MySQL
-      // counts only rows that changed, which a new hash always does (fresh salt).
-      const result = await db
-        .updateTable("users")
-        .set(codecs.users.toPatch(patch))
-        .where("id", "=", id)
-        .where("password_hash", "=", expected)
-        .executeTakeFirst();
-      return affected(result) ? getById(ctx, "users", codecs.users, id) : null;
+      // One conditional UPDATE: the database decides, so a reset committed meanwhile wins.
+      const query = db.updateTable("users").set(codecs.users.toPatch(patch)).where("id", "=", id).where("password_hash", "=", expected);
+      if (ctx.caps.returning) {
+        // The updated row in the same round trip, as updateById reads it (store/rows.ts).
+        const row = await query.returningAll().executeTakeFirst();
+        return row ? codecs.users.fromRow(row) : null;
+      }
+      // MySQL counts only rows that changed, which a new hash always does (fresh salt).
+      return affected(await query.executeTakeFirst()) ? getById(ctx, "users", codecs.users, id) : null;
     },
     async count() {
       const row = await db
