@@ -9,6 +9,8 @@ export { resolveConfig } from "./config";
 export type { GatehouseConfig, ResolvedConfig } from "./config";
 export { encodeSessionValue, decodeSessionValue } from "./core/session-value";
 export { uniqueId } from "./crypto/ids";
+/** The TOTP code of a time step, as authenticator apps compute it (for tests: gatehouse-auth/testing). */
+export { totpCode, totpStep } from "./crypto/totp";
 
 // Errors
 export { AppwriteError, isAppwriteError, errorCatalogue } from "./errors";

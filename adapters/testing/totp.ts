@@ -1,9 +1,4 @@
-import { decodeBase32IgnorePadding } from "@oslojs/encoding";
-import { generateHOTP } from "@oslojs/otp";
-
-// Appwrite's TOTP: SHA-1, 6 digits, 30-second steps from the epoch (the core's src/crypto/totp.ts).
-const PERIOD_MS = 30_000;
-const DIGITS = 6;
+import { totpCode, totpStep } from "gatehouse-auth";
 
 /** The base32 secret of an `otpauth://` URI, or the secret itself. */
 function secretOf(secretOrUri: string): string {
@@ -26,7 +21,7 @@ export function totpOn(now: () => number): Totp {
   return {
     code(secretOrUri, at = now()) {
       const ms = at instanceof Date ? at.getTime() : at;
-      return generateHOTP(decodeBase32IgnorePadding(secretOf(secretOrUri)), BigInt(Math.floor(ms / PERIOD_MS)), DIGITS);
+      return totpCode(secretOf(secretOrUri), totpStep(ms));
     },
   };
 }
