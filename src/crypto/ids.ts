@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomHex } from "./random";
 
 let lastMicros = 0;
 
@@ -14,5 +14,5 @@ export function uniqueId(nowMs: number = Date.now()): string {
   const seconds = Math.floor(micros / 1_000_000);
   const fraction = micros % 1_000_000;
   const time = seconds.toString(16).padStart(8, "0") + fraction.toString(16).padStart(5, "0");
-  return time + randomBytes(4).toString("hex").slice(0, 7);
+  return time + randomHex(4).slice(0, 7);
 }

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash } from "node:crypto";
+import { randomBuffer } from "./random";
 
 /**
  * AES-256-GCM under a key derived from the service secret. Used for the one secret that must be
@@ -8,7 +9,7 @@ export function sealer(secret: string) {
   const key = createHash("sha256").update(`gatehouse:seal:v1:${secret}`).digest();
   return {
     seal(plain: string): string {
-      const iv = randomBytes(12);
+      const iv = randomBuffer(12);
       const cipher = createCipheriv("aes-256-gcm", key, iv);
       const body = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
       return ["v1", iv.toString("base64url"), body.toString("base64url"), cipher.getAuthTag().toString("base64url")].join(".");

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBuffer } from "./random";
 import { decodeBase32IgnorePadding, encodeBase32UpperCaseNoPadding } from "@oslojs/encoding";
 import { generateHOTP, verifyHOTP } from "@oslojs/otp";
 
@@ -8,7 +8,7 @@ export const TOTP_DIGITS = 6;
 
 /** A new secret: 64 CSPRNG bytes, base32 without padding (103 characters, as Appwrite makes them). */
 export function newTotpSecret(): string {
-  return encodeBase32UpperCaseNoPadding(randomBytes(64));
+  return encodeBase32UpperCaseNoPadding(randomBuffer(64));
 }
 
 /**
