@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: throughput and latency of the Express adapter on the memory store ([1]–[4]),
  * then GET /account and login on the Kysely store over a SQLite file and PostgreSQL, each at
- * 1,000 and at 100,000 users ([5]). BENCH_STORES=memory,sqlite,postgres picks the parts to run.
+ * 1,000 and at 100,000 users ([5]). BENCH_STORES=memory,sqlite,postgres picks the parts to run;
+ * BENCH_PROFILE=<dir> has each server child write a V8 CPU profile there (`node --cpu-prof`).
  *
  * The machine is small and shared, so every figure is a ratio against a baseline measured in the
  * same run: each pair is alternated and the best run of each side kept. Because other tenants'
@@ -95,7 +96,9 @@ interface Server {
 
 /** Spawns bench/server.ts with `env` added and resolves once it prints its port. */
 async function startServer(env: Record<string, string> = {}): Promise<Server> {
-  const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", "bench/server.ts"], {
+  // BENCH_PROFILE=<dir>: each server child writes a V8 CPU profile there when it exits.
+  const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, "--expose-gc", "--import", "tsx", "bench/server.ts"], {
     cwd: root,
     env: { ...process.env, ...env },
     // stdin stays an open pipe: the child exits when it closes, even if we are SIGKILLed.

@@ -24,6 +24,11 @@ export interface NewSession {
    * current session, and, as in Appwrite, outside the session limit.
    */
   server?: boolean;
+  /**
+   * Runs right after the session is stored, before anything announces it; when it throws, the
+   * session is deleted and the error is the login's answer.
+   */
+  confirm?: () => Promise<void>;
 }
 
 /**
@@ -54,6 +59,14 @@ export async function startSession(env: Env, user: UserRecord, spec: NewSession)
     mfaUpdatedAt: null,
   };
   await env.deps.store.sessions.create(session);
+  if (spec.confirm) {
+    try {
+      await spec.confirm();
+    } catch (error) {
+      await env.deps.store.sessions.delete(session.id);
+      throw error;
+    }
+  }
   if (spec.alert && env.deps.config.auth.sessionAlerts) await sendSessionAlert(env, user, session);
   if (!spec.server) await env.deps.store.sessions.trim(user.id, env.deps.config.auth.maxSessions);
   await audit(env, "session.create", user, `user/${user.id}`, info);

@@ -53,27 +53,36 @@ export const createEmailPasswordSession = operation({
 
     // Parameters changed since this hash was made: upgrade it while the password is at hand.
     const upgraded = hasher.needsRehash(user.passwordHash) ? await hasher.hash(input.password) : null;
-    // The hash may have changed while this login verified (and re-hashed): another login's upgrade
-    // (the same password), or a new password (a recovery, an admin's update), which ended every
-    // session. The login then stands or falls by the current hash: a session made, or an upgrade
-    // written, for the old password would outlive the reset.
-    // The upgrade is written only over the hash it replaces (`updatePasswordIf`), so a reset that
-    // lands between the read and the write is never overwritten.
+    // The hash may change while this login runs: another login's upgrade (the same password), or a
+    // new password (a recovery, an admin's update) that ends every session. The login stands or
+    // falls by the current hash: a session made, or an upgrade written, for the old password would
+    // outlive the reset. The upgrade is written only over the hash it replaces (`updatePasswordIf`),
+    // so a reset landing between the read and the write is never overwritten.
     const byCurrentHash = async (latest: typeof user | null) => {
       if (!latest?.passwordHash || !(await hasher.verify(latest.passwordHash, input.password)))
         throw new AppwriteError("user_invalid_credentials");
       return latest;
     };
     let current = user;
-    const latest = await store.users.get(user.id);
-    if (latest?.passwordHash !== user.passwordHash) {
-      current = await byCurrentHash(latest);
-    } else if (upgraded !== null) {
+    if (upgraded !== null) {
       const history = user.passwordHistory.map((h) => (h === user.passwordHash ? upgraded : h));
       const written = await store.users.updatePasswordIf(user.id, user.passwordHash, { passwordHash: upgraded, passwordHistory: history });
       current = written ?? (await byCurrentHash(await store.users.get(user.id)));
     }
-    return startSession(env, current, { provider: "email", providerUid: current.email ?? "", factors: ["password"], alert: true });
+    const standsOn = current.passwordHash;
+    return startSession(env, current, {
+      provider: "email",
+      providerUid: current.email ?? "",
+      factors: ["password"],
+      alert: true,
+      // Checked once the session exists: every password change writes the hash before it ends
+      // the sessions, so a change this read misses ends this session too, and one it sees (with
+      // a hash the password does not verify) undoes the login.
+      confirm: async () => {
+        const latest = await store.users.get(current.id);
+        if (latest?.passwordHash !== standsOn) await byCurrentHash(latest);
+      },
+    });
   },
 });
 
