@@ -9,6 +9,7 @@ import {
   type SqliteDatabase,
   type TransactionSettings,
 } from "kysely";
+import { isLockError } from "./sqlite-locks";
 
 /**
  * SQLite with another process holding the write lock (a backup, a CLI, a second instance): a
@@ -50,12 +51,6 @@ export class LockRetrySqliteDialect extends SqliteDialect {
   override createDriver(): Driver {
     return new LockRetryDriver(new SqliteDriver({ database: this.#database }), this.#options);
   }
-}
-
-const LOCKED = /^SQLITE_(BUSY|LOCKED)/;
-
-function isLockError(error: unknown): boolean {
-  return LOCKED.test(String((error as { code?: unknown })?.code ?? ""));
 }
 
 /** Backoff between attempts: 2, 4, 8 … ms, at most 50, with jitter so waiting writers spread out. */

@@ -3,10 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { kyselyStore, migrateToLatest } from "gatehouse-auth/kysely";
 import { sqliteDatabase } from "gatehouse-auth/kysely/sqlite";
+import { CompiledQuery } from "kysely";
 import { describe, expect, it } from "vitest";
 import { AUTH_SESSION_FIELDS } from "gatehouse-auth";
 import { makeSession, makeTarget, makeUser, storeContract } from "./contract";
-import { attachSqliteHandle, sqliteHandleOf, type SqliteHandle } from "../../adapters/kysely/sqlite-handle";
+import { attachRawReader, rawReaderOf } from "../../adapters/kysely/raw-reader";
+import { sqliteRawReader } from "../../adapters/kysely/connect/sqlite";
 
 storeContract("kysely: SQLite in memory", async () => {
   const db = await sqliteDatabase(":memory:");
@@ -49,11 +51,23 @@ describe("kysely: the hot lookup", () => {
   });
 });
 
-describe("kysely: findAuth on the driver directly (adapters/kysely/sqlite-handle.ts)", () => {
-  /** A migrated in-memory database with one user, two targets and a session. */
-  async function seeded() {
+describe("kysely: findAuth on the driver directly (adapters/kysely/raw-reader.ts, connect/sqlite.ts)", () => {
+  /**
+   * A migrated in-memory database with one user, two targets and a session; `spy` (when given)
+   * sees every raw read before the store is made, as the store takes the reader when created.
+   */
+  async function seeded(spy?: (sql: string) => void) {
     const db = await sqliteDatabase(":memory:");
     await migrateToLatest(db);
+    if (spy) {
+      const reader = rawReaderOf(db)!;
+      attachRawReader(db, {
+        rows(sql, parameters) {
+          spy(sql);
+          return reader.rows(sql, parameters);
+        },
+      });
+    }
     const store = kyselyStore(db);
     const user = makeUser();
     await store.users.create(user);
@@ -69,7 +83,7 @@ describe("kysely: findAuth on the driver directly (adapters/kysely/sqlite-handle
   it("reads the session, user and targets (in order) without going through Kysely", async () => {
     const { db, store, user, session, targets } = await seeded();
     try {
-      expect(sqliteHandleOf(db)).not.toBeNull();
+      expect(rawReaderOf(db)).not.toBeNull();
       // No prefix: the store's root is `db` itself, so a query through Kysely would call this.
       const executeQuery = db.executeQuery.bind(db);
       let throughKysely = 0;
@@ -92,24 +106,19 @@ describe("kysely: findAuth on the driver directly (adapters/kysely/sqlite-handle
   });
 
   it("walks the targets index in order: no per-request sort (migration 0004_targets_in_order)", async () => {
-    const { db, store, user, session } = await seeded();
+    let findAuthSql = "";
+    const { db, store, user, session } = await seeded((sql) => {
+      if (sql.includes("secret_hash")) findAuthSql = sql;
+    });
     try {
-      const handle = sqliteHandleOf(db)! as SqliteHandle & { prepare(sql: string): { all(...p: unknown[]): unknown[] } };
-      const prepare = handle.prepare.bind(handle);
-      let findAuthSql = "";
-      Object.defineProperty(handle, "prepare", {
-        value: (sql: string) => {
-          if (sql.includes("secret_hash")) findAuthSql = sql;
-          return prepare(sql);
-        },
-      });
       await store.sessions.findAuth(user.id, session.secretHash);
       expect(findAuthSql).toContain("order by");
-      const plan = (
-        prepare(`explain query plan ${findAuthSql}`).all(session.secretHash, user.id) as unknown as Array<{ detail: string }>
-      ).map((row) => row.detail);
-      expect(plan.join("\n")).toContain("targets_user_order");
-      expect(plan.join("\n")).not.toContain("TEMP B-TREE");
+      const { rows } = await db.executeQuery<{ detail: string }>(
+        CompiledQuery.raw(`explain query plan ${findAuthSql}`, [session.secretHash, user.id]),
+      );
+      const plan = rows.map((row) => row.detail).join("\n");
+      expect(plan).toContain("targets_user_order");
+      expect(plan).not.toContain("TEMP B-TREE");
     } finally {
       await db.destroy();
     }
@@ -142,38 +151,46 @@ describe("kysely: findAuth on the driver directly (adapters/kysely/sqlite-handle
     }
   });
 
-  it("falls back to Kysely's lock retries when the driver reports the file locked", async () => {
-    // A double of the driver handle: a real SQLITE_BUSY needs a second process holding a lock at
-    // the instant of the read, which WAL makes rare; adapters/kysely/sqlite-lock-retry.ts has the
+  it("sends the read through Kysely's lock retries when the driver reports the file locked", async () => {
+    // A double of the driver: a real SQLITE_BUSY needs a second process holding a lock at the
+    // instant of the read, which WAL makes rare; adapters/kysely/sqlite-lock-retry.ts has the
     // real-lock tests (test/store/faults.test.ts).
+    let busy = 0;
+    const locked = sqliteRawReader({
+      inTransaction: false,
+      prepare: () => {
+        const statement = {
+          raw: () => statement,
+          all(): unknown[] {
+            busy += 1;
+            throw Object.assign(new Error("database is locked"), { code: "SQLITE_BUSY_SNAPSHOT" });
+          },
+        };
+        return statement;
+      },
+    });
+    expect(locked.rows("select 1", [])).toBeUndefined();
+    expect(busy).toBe(1);
+    const failing = sqliteRawReader({
+      inTransaction: false,
+      prepare: () => {
+        throw Object.assign(new Error("no such table: sessions"), { code: "SQLITE_ERROR" });
+      },
+    });
+    // Any other error is the read's answer: retrying it through Kysely would fail the same way.
+    expect(() => failing.rows("select 1", [])).toThrow("no such table");
+
     const db = await sqliteDatabase(":memory:");
     try {
       await migrateToLatest(db);
-      const real = sqliteHandleOf(db)!;
-      let busy = 0;
-      const locked: SqliteHandle = {
-        get inTransaction() {
-          return real.inTransaction;
-        },
-        prepare: () => ({
-          raw() {
-            return this;
-          },
-          all() {
-            busy += 1;
-            throw Object.assign(new Error("database is locked"), { code: "SQLITE_BUSY" });
-          },
-        }),
-      };
-      const wrapped = db.withPlugin({ transformQuery: (args) => args.node, transformResult: async (args) => args.result });
-      attachSqliteHandle(wrapped, locked);
-      const store = kyselyStore(wrapped);
+      attachRawReader(db, locked);
+      const store = kyselyStore(db);
       const user = makeUser();
       await store.users.create(user);
       const session = makeSession(user.id);
       await store.sessions.create(session);
       expect((await store.sessions.findAuth(user.id, session.secretHash))?.user).toEqual(user);
-      expect(busy).toBe(1);
+      expect(busy).toBe(2);
     } finally {
       await db.destroy();
     }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { Kysely, PostgresDialect } from "kysely";
 import { discardingPgPool, watchPgTimeouts } from "../pool-timeouts";
+import { attachRawReader, type RawReader } from "../raw-reader";
 import { loadDriver, timeouts, type OpenDatabaseOptions } from "./options";
 
 export type { OpenDatabaseOptions } from "./options";
@@ -49,13 +50,57 @@ export async function postgresDatabase(url: string, options: OpenDatabaseOptions
     if (prepared) usePreparedStatements(client as unknown as PgClient);
     watchPgTimeouts(client as unknown as Parameters<typeof watchPgTimeouts>[0], timedOut);
   });
-  return new Kysely<any>({
-    dialect: new PostgresDialect({ pool: discardingPgPool(pool as unknown as Parameters<typeof discardingPgPool>[0], timedOut) }),
-  });
+  const discarding = discardingPgPool(pool as unknown as Parameters<typeof discardingPgPool>[0], timedOut);
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: discarding }) });
+  attachRawReader(db, pgRawReader(discarding as unknown as PgRawPool, prepared));
+  return db;
 }
 
 interface PgClient {
   query(text: unknown, values?: unknown): Promise<unknown>;
+}
+
+/** Statement names from SQL text: one fact for Kysely's statements and the raw reader's. */
+const statementName = (text: string) => `gh_${createHash("sha1").update(text).digest("hex")}`;
+
+interface PgRawPool {
+  connect(): Promise<{ query(config: object): Promise<{ rows: unknown[][] }>; release(): void }>;
+}
+
+/** Every column as the server's text: the store's codecs decode text (adapters/kysely/store/codec.ts). */
+const AS_TEXT = { getTypeParser: () => (value: string) => value };
+
+/**
+ * Reads on a pooled connection without Kysely (adapters/kysely/raw-reader.ts): rows as arrays
+ * and no type parsing, which spares node-postgres an object and a parser lookup per column (the
+ * session lookup selects some 40). Named, so each connection parses and plans it once, unless
+ * prepared statements are off. A plan that went stale (a migration changed a selected column)
+ * sends that read through Kysely, whose statements recover from it (usePreparedStatements below),
+ * and the reader's next read prepares the text under a new name.
+ */
+function pgRawReader(pool: PgRawPool, prepared: boolean): RawReader {
+  const names = new Map<string, string>();
+  let renamed = 0;
+  return {
+    async rows(text, values) {
+      let name: string | undefined;
+      if (prepared) {
+        name = names.get(text);
+        if (name === undefined) names.set(text, (name = `${statementName(text)}_r`));
+      }
+      const client = await pool.connect();
+      try {
+        return (await client.query({ name, text, values, rowMode: "array", types: AS_TEXT })).rows;
+      } catch (error) {
+        if ((error as { code?: string }).code !== "0A000") throw error;
+        renamed += 1;
+        names.set(text, `${statementName(text)}_r${renamed}`);
+        return undefined;
+      } finally {
+        client.release();
+      }
+    },
+  };
 }
 
 /** At most this many named statements per connection; further SQL texts run unnamed. */
@@ -75,7 +120,6 @@ function usePreparedStatements(client: PgClient): void {
   const names = new Map<string, string>();
   let renamed = 0;
   let inTransaction = false;
-  const nameFor = (text: string) => `gh_${createHash("sha1").update(text).digest("hex")}`;
   client.query = async (text: unknown, values?: unknown) => {
     if (typeof text !== "string") return query(text, values);
     if (/^\s*(begin|start transaction)\b/i.test(text)) inTransaction = true;
@@ -84,14 +128,14 @@ function usePreparedStatements(client: PgClient): void {
     let name = names.get(text);
     if (name === undefined) {
       if (names.size >= MAX_PREPARED) return query(text, values);
-      names.set(text, (name = nameFor(text)));
+      names.set(text, (name = statementName(text)));
     }
     try {
       return await query({ name, text, values });
     } catch (error) {
       if ((error as { code?: string }).code !== "0A000") throw error;
       renamed += 1;
-      names.set(text, `${nameFor(text)}_${renamed}`);
+      names.set(text, `${statementName(text)}_${renamed}`);
       // In a transaction the failed statement has aborted it: the caller's retry gets the new name.
       if (inTransaction) throw error;
       return query({ name: names.get(text), text, values });

@@ -1,6 +1,7 @@
 import { Kysely } from "kysely";
 import { LockRetrySqliteDialect } from "../sqlite-lock-retry";
-import { attachSqliteHandle, type SqliteHandle } from "../sqlite-handle";
+import { attachRawReader, type RawReader } from "../raw-reader";
+import { isLockError } from "../sqlite-locks";
 import { loadDriver, timeouts, type OpenDatabaseOptions } from "./options";
 
 export type { OpenDatabaseOptions } from "./options";
@@ -28,7 +29,7 @@ export async function sqliteDatabase(
   const db = new Kysely<any>({
     dialect: new LockRetrySqliteDialect(withStatementCache(database), { lockTimeout, inTransaction: () => database.inTransaction }),
   });
-  attachSqliteHandle(db, database as unknown as SqliteHandle);
+  attachRawReader(db, sqliteRawReader(database as unknown as SqliteDriverHandle));
   return db;
 }
 
@@ -57,4 +58,39 @@ function withStatementCache<D extends { prepare(sql: string): unknown }>(databas
       };
     },
   });
+}
+
+/** The part of a better-sqlite3 database the raw reader uses. */
+export interface SqliteDriverHandle {
+  /** Whether a transaction is open on the connection. */
+  readonly inTransaction: boolean;
+  prepare(sql: string): { raw(toggle: boolean): { all(...parameters: unknown[]): unknown[] } };
+}
+
+/**
+ * Reads on the better-sqlite3 connection itself (adapters/kysely/raw-reader.ts), with statements
+ * of its own (in raw mode, so not shared with Kysely's cache above). Through Kysely instead while
+ * a transaction is open on the connection (a read beside it would see its uncommitted rows) and
+ * when the file is locked: Kysely's path waits for the lock between timers
+ * (adapters/kysely/sqlite-lock-retry.ts).
+ */
+export function sqliteRawReader(database: SqliteDriverHandle, size = 20): RawReader {
+  const statements = new Map<string, { all(...parameters: unknown[]): unknown[] }>();
+  return {
+    rows(sql, parameters) {
+      if (database.inTransaction) return undefined;
+      try {
+        let statement = statements.get(sql);
+        if (statement === undefined) {
+          statement = database.prepare(sql).raw(true);
+          if (statements.size >= size) statements.delete(statements.keys().next().value as string);
+          statements.set(sql, statement);
+        }
+        return statement.all(...parameters) as unknown[][];
+      } catch (error) {
+        if (isLockError(error)) return undefined;
+        throw error;
+      }
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import { sql, type CompiledQuery, type Expression, type Kysely, type RawBuilder, type Transaction } from "kysely";
 import type { GatehouseDatabase, SqlDialect } from "../schema";
-import type { SqliteHandle } from "../sqlite-handle";
+import type { RawReader } from "../raw-reader";
+import { isLockError } from "../sqlite-locks";
 
 export type Db = Kysely<GatehouseDatabase>;
 
@@ -33,7 +34,7 @@ export const CAPABILITIES: Record<SqlDialect, Capabilities> = {
     isUniqueViolation: (e) => e.code === "SQLITE_CONSTRAINT_UNIQUE" || e.code === "SQLITE_CONSTRAINT_PRIMARYKEY",
     // The file stayed locked by another connection past the retries of
     // adapters/kysely/sqlite-lock-retry.ts (SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, SQLITE_LOCKED…).
-    isUnavailable: (e) => /^SQLITE_(BUSY|LOCKED)/.test(String(e.code ?? "")),
+    isUnavailable: isLockError,
     jsonArrayHas: (column, value) => sql`exists (select 1 from json_each(${sql.ref(column)}) where value = ${value})`,
     jsonText: (column) => sql`${sql.ref(column)}`,
     bytewise: (column) => sql`${sql.ref(column)}`,
@@ -79,18 +80,18 @@ export interface StoreContext {
   /** The same store's context inside transaction `trx`. */
   within(trx: Transaction<GatehouseDatabase>): StoreContext;
   readonly inTransaction: boolean;
-  /** The better-sqlite3 database under `db`, outside transactions, when Gatehouse opened it (adapters/kysely/sqlite-handle.ts). */
-  readonly sqlite: SqliteHandle | null;
+  /** Reads straight on the driver, outside transactions, when Gatehouse opened the database (adapters/kysely/raw-reader.ts). */
+  readonly reader: RawReader | null;
 }
 
-export function rootContext(db: Db, caps: Capabilities, sqlite: SqliteHandle | null = null): StoreContext {
+export function rootContext(db: Db, caps: Capabilities, reader: RawReader | null = null): StoreContext {
   const compiled = new Map<string, CompiledQuery>();
   const within = (trx: Transaction<GatehouseDatabase>): StoreContext => ({
     db: trx,
     caps,
     compiled,
     inTransaction: true,
-    sqlite: null,
+    reader: null,
     atomic: (fn) => fn(trx),
     within,
   });
@@ -99,7 +100,7 @@ export function rootContext(db: Db, caps: Capabilities, sqlite: SqliteHandle | n
     caps,
     compiled,
     inTransaction: false,
-    sqlite,
+    reader,
     atomic: (fn) => db.transaction().execute((trx) => fn(trx)),
     within,
   };

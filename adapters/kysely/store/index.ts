@@ -3,7 +3,7 @@ import type { Store } from "gatehouse-auth";
 import { detectDialect } from "../migrate";
 import { TablePrefixPlugin } from "../prefix";
 import type { SqlDialect } from "../schema";
-import { sqliteHandleOf } from "../sqlite-handle";
+import { rawReaderOf } from "../raw-reader";
 import { CAPABILITIES, rootContext, type Db, type StoreContext } from "./context";
 import { translatingErrors } from "./errors";
 import { identities } from "./identities";
@@ -32,7 +32,7 @@ export function kyselyStore(db: Kysely<any>, options: KyselyStoreOptions = {}): 
   const dialect = options.dialect ?? detectDialect(db);
   const prefix = options.prefix ?? "";
   const root = (prefix ? db.withPlugin(new TablePrefixPlugin(prefix)) : db) as Db;
-  return build(rootContext(root, CAPABILITIES[dialect], dialect === "sqlite" ? sqliteHandleOf(db) : null));
+  return build(rootContext(root, CAPABILITIES[dialect], rawReaderOf(db)));
 }
 
 function build(ctx: StoreContext): Store {

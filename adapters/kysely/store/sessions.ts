@@ -1,7 +1,6 @@
 import { AUTH_SESSION_FIELDS, type AuthSession, type SessionRepository, type TargetRecord } from "gatehouse-auth";
 import * as codecs from "./codecs";
 import type { StoreContext } from "./context";
-import type { SqliteRawStatement } from "../sqlite-handle";
 import { affected, deleteById, getById, insertRow, updateById } from "./rows";
 
 /**
@@ -28,7 +27,7 @@ const BY_NAME: JoinedRow<Record<string, unknown>> = {
   hasTarget: (row) => row.t_id !== null && row.t_id !== undefined,
 };
 
-// The same columns by position, for rows fetched as arrays (the SQLite fast path below).
+// The same columns by position, for rows fetched as arrays straight on the driver (below).
 const TARGET_OFFSET = SESSION.selections.length + USER.selections.length;
 const TARGET_ID = TARGET_OFFSET + TARGET.selections.findIndex((selection) => selection.endsWith(" as t_id"));
 const BY_POSITION: JoinedRow<readonly unknown[]> = {
@@ -48,7 +47,6 @@ function joined<Row>(rows: readonly Row[], read: JoinedRow<Row>): AuthSession | 
 
 export function sessions(ctx: StoreContext): SessionRepository {
   const { db } = ctx;
-  let rawFindAuth: SqliteRawStatement | undefined;
   const list = async (userId: string) =>
     (await db.selectFrom("sessions").selectAll().where("user_id", "=", userId).orderBy("created_at").orderBy("id").execute()).map(
       codecs.sessions.fromRow,
@@ -78,28 +76,16 @@ export function sessions(ctx: StoreContext): SessionRepository {
           .compile();
         ctx.compiled.set("findAuth", query);
       }
-      // On a SQLite database Gatehouse opened, the same SQL straight on the driver, rows as arrays
-      // (adapters/kysely/sqlite-handle.ts). Not while a transaction is open on the connection (its
-      // uncommitted rows would show), and not when the file is locked: the Kysely path below
-      // waits for the transaction, or for the lock, as every other query does.
-      const sqlite = ctx.sqlite;
-      if (sqlite !== null && !sqlite.inTransaction) {
-        let rows: unknown[][] | undefined;
-        try {
-          rawFindAuth ??= sqlite.prepare(query.sql).raw(true);
-          rows = rawFindAuth.all(secretHash, userId);
-        } catch (error) {
-          // SQLITE_BUSY and kin (the dialect's own test): the Kysely path waits for the lock
-          // between timers (adapters/kysely/sqlite-lock-retry.ts).
-          if (!ctx.caps.isUnavailable(error as { code?: string })) throw error;
-        }
-        if (rows !== undefined) return joined(rows, BY_POSITION);
-      }
+      // On a database Gatehouse opened, the same SQL straight on the driver, rows as arrays
+      // (adapters/kysely/raw-reader.ts); the driver may send it through Kysely after all.
+      const parameters = [secretHash, userId];
+      const raw = ctx.reader === null ? undefined : await ctx.reader.rows(query.sql, parameters);
+      if (raw !== undefined) return joined(raw, BY_POSITION);
       const { rows } = await db.executeQuery<Record<string, unknown>>({
         sql: query.sql,
         query: query.query,
         queryId: query.queryId,
-        parameters: [secretHash, userId],
+        parameters,
       });
       return joined(rows, BY_NAME);
     },
