@@ -9,6 +9,8 @@ export { resolveConfig } from "./config";
 export type { GatehouseConfig, ResolvedConfig } from "./config";
 export { encodeSessionValue, decodeSessionValue } from "./core/session-value";
 export { uniqueId } from "./crypto/ids";
+/** Whether the service takes an id as it is (a custom id other than `unique()`). */
+export { isValidId } from "./validation/validators";
 /** The TOTP code of a time step, as authenticator apps compute it (for tests: gatehouse-auth/testing). */
 export { totpCode, totpStep } from "./crypto/totp";
 

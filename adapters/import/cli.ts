@@ -1,7 +1,6 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { prefixProblem } from "../kysely/prefix-name";
+import { parseCommandLine } from "../kysely/command-line";
 import { FORMAT_NAMES, type FormatName } from "./formats";
 
 /**
@@ -30,27 +29,15 @@ export interface ImportIo {
 }
 
 export async function importMain(argv: string[], io: ImportIo, usage: string): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        from: { type: "string" },
-        url: { type: "string" },
-        prefix: { type: "string" },
-        "hash-config": { type: "string" },
-        report: { type: "string" },
-        "dry-run": { type: "boolean" },
-        quiet: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    return usageError(io, (error as Error).message, usage);
-  }
-  const { values, positionals } = parsed;
+  const parsed = parseCommandLine(argv, {
+    from: { type: "string" },
+    "hash-config": { type: "string" },
+    report: { type: "string" },
+    "dry-run": { type: "boolean" },
+    quiet: { type: "boolean" },
+  });
+  if (parsed.problem !== null) return usageError(io, parsed.problem, usage);
+  const { values, positionals, prefix } = parsed;
   if (values.help) {
     io.stdout.write(usage);
     return 0;
@@ -60,9 +47,6 @@ export async function importMain(argv: string[], io: ImportIo, usage: string): P
   if (positionals.length !== 1)
     return usageError(io, positionals.length ? `one FILE expected, got ${positionals.length}` : "missing FILE", usage);
   if (!values.url && !values["dry-run"]) return usageError(io, "--url is required (or --dry-run to check the file only)", usage);
-  const prefix = values.prefix ?? "";
-  const prefixError = prefixProblem(prefix);
-  if (prefixError) return usageError(io, prefixError, usage);
   if (values["hash-config"] && values.from !== "firebase") return usageError(io, "--hash-config is for --from firebase", usage);
 
   const file = positionals[0]!;

@@ -1,4 +1,4 @@
-import { isAppwriteError, type AccountService, type Store, type UserModel } from "gatehouse-auth";
+import { isAppwriteError, isValidId, type AccountService, type Store, type UserModel } from "gatehouse-auth";
 import type { ImportedPassword, ImportRecord } from "./record";
 
 /**
@@ -42,14 +42,13 @@ export async function createUser(service: AccountService, record: ImportRecord, 
   return { status: "imported", userId };
 }
 
-/** The source id when the service accepts it as a custom id, else a new one (`unique()`). */
-async function createWithId(service: AccountService, record: ImportRecord) {
-  try {
-    return await createWith(service, record, record.sourceId);
-  } catch (error) {
-    if (isAppwriteError(error) && error.message.startsWith("Invalid `userId` param")) return createWith(service, record, "unique()");
-    throw error;
-  }
+/**
+ * The source id when the service takes it as it is, else a new one (`unique()`): asked of the
+ * service's own id rule up front, so a refused row is never tried twice. A source id `unique()`
+ * gets a new id either way.
+ */
+function createWithId(service: AccountService, record: ImportRecord) {
+  return createWith(service, record, isValidId(record.sourceId) ? record.sourceId : "unique()");
 }
 
 async function createWith(

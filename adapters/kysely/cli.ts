@@ -1,7 +1,6 @@
-import { parseArgs } from "node:util";
 import type { SqlDialect } from "./schema";
 import { withInstallHint } from "./install-hint";
-import { prefixProblem } from "./prefix-name";
+import { parseCommandLine } from "./command-line";
 import { IMPORT_USAGE, importMain, type ImportIo } from "../import/cli";
 
 /**
@@ -67,33 +66,13 @@ type Command =
   { kind: "help" } | { kind: "print"; dialect: SqlDialect; prefix: string } | { kind: "up" | "down"; url: string; prefix: string };
 
 function parse(argv: string[]): Command {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        url: { type: "string" },
-        prefix: { type: "string" },
-        dialect: { type: "string" },
-        print: { type: "boolean" },
-        down: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(oneLine(error));
-  }
-  const { values, positionals } = parsed;
+  const parsed = parseCommandLine(argv, { dialect: { type: "string" }, print: { type: "boolean" }, down: { type: "boolean" } });
+  if (parsed.problem !== null) throw new UsageError(parsed.problem);
+  const { values, positionals, prefix } = parsed;
   if (values.help) return { kind: "help" };
   if (positionals.length === 0) throw new UsageError("missing command");
   if (positionals[0] !== "migrate") throw new UsageError(`unknown command "${positionals[0]}"`);
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
-
-  const prefix = values.prefix ?? "";
-  const prefixError = prefixProblem(prefix);
-  if (prefixError) throw new UsageError(prefixError);
 
   if (values.print) {
     if (values.down) throw new UsageError("--print and --down cannot be combined");

@@ -15,17 +15,22 @@ export const customIdDescription =
 export const uidDescription =
   "UID must contain at most 36 chars. Valid chars are a-z, A-Z, 0-9, and underscore. Can't start with a leading underscore";
 
+/**
+ * Whether the service takes `value` as an id as it is (`customId` takes it unchanged, `uid` finds
+ * by it); `gatehouse import` asks before keeping a source system's id (adapters/import/create.ts).
+ */
+export function isValidId(value: string): boolean {
+  return ID_PATTERN.test(value);
+}
+
 /** A user-chosen ID, or the literal `unique()`. */
 export const customId = z
   .string()
-  .refine((v) => v === "unique()" || ID_PATTERN.test(v))
+  .refine((v) => v === "unique()" || isValidId(v))
   .describe(customIdDescription);
 
 /** An existing record's ID. */
-export const uid = z
-  .string()
-  .refine((v) => ID_PATTERN.test(v))
-  .describe(uidDescription);
+export const uid = z.string().refine(isValidId).describe(uidDescription);
 
 /**
  * NFKC, trim, lowercase, on every route (the token routes too), before validation and lookup, so

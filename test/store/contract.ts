@@ -413,6 +413,74 @@ export function storeContract(name: string, makeStore: () => Promise<{ store: St
         expect((await store.users.getByEmail(b.email!))?.id).toBe(b.id);
         expect((await store.users.getByEmail(a.email!))?.id).toBe(a.id);
       });
+
+      it("deleting a user deletes every row they own, of every kind, and nothing of another user", async () => {
+        const now = at(0);
+        /** One row of every kind a user owns; what each repository then shows of them. */
+        const seedOwned = async (user: UserRecord) => {
+          const session = makeSession(user.id);
+          await store.sessions.create(session);
+          const targets = [
+            makeTarget(user.id),
+            makeTarget(user.id, { providerType: "push", identifier: newId("push"), sessionId: session.id }),
+          ];
+          for (const target of targets) await store.targets.create(target);
+          const token = makeToken(user.id);
+          await store.tokens.create(token);
+          const challenge = makeChallenge(user.id);
+          await store.challenges.create(challenge);
+          const authenticator = makeAuthenticator(user.id);
+          await store.mfa.putAuthenticator(authenticator);
+          const codes = [makeRecoveryCode(user.id), makeRecoveryCode(user.id)];
+          await store.mfa.replaceRecoveryCodes(user.id, codes);
+          const identity = makeIdentity(user.id);
+          await store.identities.create(identity);
+          const log = makeLog(user.id);
+          await store.logs.append(log);
+          return { session, targets, token, challenge, authenticator, codes, identity, log };
+        };
+        const shown = async (user: UserRecord, owned: Awaited<ReturnType<typeof seedOwned>>) => ({
+          user: await store.users.get(user.id),
+          sessions: await store.sessions.list(user.id),
+          session: await store.sessions.get(owned.session.id),
+          targets: await store.targets.list(user.id),
+          targetsById: await Promise.all(owned.targets.map((t) => store.targets.get(t.id))),
+          tokens: await store.tokens.list(user.id, now),
+          token: await store.tokens.get(owned.token.id),
+          challenge: await store.challenges.get(owned.challenge.id),
+          authenticator: await store.mfa.getAuthenticator(user.id, "totp"),
+          codes: await store.mfa.listRecoveryCodes(user.id),
+          identities: await store.identities.list(user.id),
+          identity: await store.identities.getByProviderUid(owned.identity.provider, owned.identity.providerUid),
+          logs: await store.logs.count(user.id),
+        });
+
+        const [doomed, kept] = [await seedUser(), await seedUser()];
+        const doomedRows = await seedOwned(doomed);
+        const keptRows = await seedOwned(kept);
+        const keptBefore = await shown(kept, keptRows);
+
+        expect(await store.users.delete(doomed.id)).toBe(true);
+        expect(await shown(doomed, doomedRows)).toEqual({
+          user: null,
+          sessions: [],
+          session: null,
+          targets: [],
+          targetsById: [null, null],
+          tokens: [],
+          token: null,
+          challenge: null,
+          authenticator: null,
+          codes: [],
+          identities: [],
+          identity: null,
+          logs: 0,
+        });
+        expect(await shown(kept, keptRows)).toEqual(keptBefore);
+        expect(keptBefore).toMatchObject({ user: kept, challenge: keptRows.challenge, authenticator: keptRows.authenticator, logs: 1 });
+        expect(keptBefore.targets).toHaveLength(2);
+        expect(keptBefore.codes).toHaveLength(2);
+      });
     });
 
     describe("store.targets", () => {

@@ -1,6 +1,19 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { memoryStore } from "../../src/stores/memory";
-import { storeContract, makeLog, makeSession, makeUser } from "./contract";
+import { Table } from "../../src/stores/memory/engine";
+import type { Store, UserRecord } from "../../src/ports/store";
+import {
+  storeContract,
+  makeAuthenticator,
+  makeChallenge,
+  makeIdentity,
+  makeLog,
+  makeRecoveryCode,
+  makeSession,
+  makeTarget,
+  makeToken,
+  makeUser,
+} from "./contract";
 
 storeContract("memory", async () => ({ store: memoryStore() }));
 
@@ -89,5 +102,62 @@ describe("memoryStore specifics", () => {
     for (const session of sessions) await store.sessions.create(session);
     const target = sessions[1234]!;
     expect((await store.sessions.findAuth(target.userId, target.secretHash))?.session).toEqual(target);
+  });
+
+  /** A user with a row of every kind, for the delete cases. */
+  async function owner(store: Store): Promise<UserRecord> {
+    const user = makeUser();
+    await store.users.create(user);
+    const session = makeSession(user.id);
+    await store.sessions.create(session);
+    await store.targets.create(makeTarget(user.id, { sessionId: session.id }));
+    await store.tokens.create(makeToken(user.id));
+    await store.challenges.create(makeChallenge(user.id));
+    await store.mfa.putAuthenticator(makeAuthenticator(user.id));
+    await store.mfa.replaceRecoveryCodes(user.id, [makeRecoveryCode(user.id)]);
+    await store.identities.create(makeIdentity(user.id));
+    await store.logs.append(makeLog(user.id));
+    return user;
+  }
+
+  it("deletes a user through the per-user indexes, without walking any table", async () => {
+    const store = memoryStore();
+    for (let i = 0; i < 50; i++) await owner(store);
+    const user = await owner(store);
+    const all = vi.spyOn(Table.prototype, "all");
+    try {
+      expect(await store.users.delete(user.id)).toBe(true);
+      expect(all).not.toHaveBeenCalled();
+    } finally {
+      all.mockRestore();
+    }
+    expect(await store.mfa.getAuthenticator(user.id, "totp")).toBeNull();
+    expect(await store.users.count()).toBe(50);
+  });
+
+  it("puts every row of a deleted user back when the transaction rolls back", async () => {
+    const store = memoryStore();
+    const user = await owner(store);
+    const snapshot = async () => ({
+      user: await store.users.get(user.id),
+      sessions: await store.sessions.list(user.id),
+      targets: await store.targets.list(user.id),
+      tokens: await store.tokens.list(user.id, new Date(0)),
+      authenticator: await store.mfa.getAuthenticator(user.id, "totp"),
+      codes: await store.mfa.listRecoveryCodes(user.id),
+      identities: await store.identities.list(user.id),
+      logs: await store.logs.list(user.id, { limit: 10, offset: 0 }),
+    });
+    const before = await snapshot();
+    await store
+      .transaction(async (tx) => {
+        expect(await tx.users.delete(user.id)).toBe(true);
+        throw new Error("abort");
+      })
+      .catch(() => undefined);
+    expect(await snapshot()).toEqual(before);
+    // The indexes are back too: the user can be deleted again, taking everything with them.
+    expect(await store.users.delete(user.id)).toBe(true);
+    expect(await store.mfa.getAuthenticator(user.id, "totp")).toBeNull();
   });
 });

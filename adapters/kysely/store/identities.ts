@@ -2,7 +2,7 @@ import type { IdentityField, IdentityRecord, IdentityRepository } from "gatehous
 import * as codecs from "./codecs";
 import type { StoreContext } from "./context";
 import { countUpTo, findPage, type ListTable } from "./list-query";
-import { deleteById, getById, insertRow, updateById } from "./rows";
+import { byId, deleteById, getWhere, listByUser, updateById } from "./rows";
 
 /** The identities table for lists (identities have no search text). */
 const IDENTITIES: ListTable<IdentityField, IdentityRecord> = {
@@ -26,27 +26,14 @@ const IDENTITIES: ListTable<IdentityField, IdentityRecord> = {
 export function identities(ctx: StoreContext): IdentityRepository {
   const { db } = ctx;
   return {
-    create: (identity) => insertRow(ctx, "identities", codecs.identities, identity),
-    get: (id) => getById(ctx, "identities", codecs.identities, id),
-    async getByProviderUid(provider, providerUid) {
-      const row = await db
-        .selectFrom("identities")
-        .selectAll()
-        .where("provider", "=", provider)
-        .where("provider_uid", "=", providerUid)
-        .executeTakeFirst();
-      return row ? codecs.identities.fromRow(row) : null;
-    },
+    ...byId(ctx, "identities", codecs.identities),
+    getByProviderUid: (provider, providerUid) => getWhere(ctx, "identities", codecs.identities, { provider, provider_uid: providerUid }),
     async findByEmail(email, exceptUserId) {
       let query = db.selectFrom("identities").selectAll().where("provider_email", "=", email);
       if (exceptUserId !== undefined) query = query.where("user_id", "!=", exceptUserId);
       return (await query.orderBy("created_at").orderBy("id").execute()).map(codecs.identities.fromRow);
     },
-    async list(userId) {
-      return (
-        await db.selectFrom("identities").selectAll().where("user_id", "=", userId).orderBy("created_at").orderBy("id").execute()
-      ).map(codecs.identities.fromRow);
-    },
+    list: (userId) => listByUser(ctx, "identities", codecs.identities, userId),
     update: (id, patch) => updateById(ctx, "identities", codecs.identities, id, patch),
     delete: (id) => deleteById(ctx, "identities", id),
     // Identities have no search text (the core refuses a search for them, 400).

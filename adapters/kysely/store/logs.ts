@@ -1,7 +1,7 @@
 import type { LogRepository } from "gatehouse-auth";
 import * as codecs from "./codecs";
 import type { StoreContext } from "./context";
-import { countByUser, insertRow } from "./rows";
+import { countWhere, insertRow } from "./rows";
 
 export function logs(ctx: StoreContext): LogRepository {
   const { db } = ctx;
@@ -20,6 +20,6 @@ export function logs(ctx: StoreContext): LogRepository {
         .execute();
       return rows.map(codecs.logs.fromRow);
     },
-    count: (userId) => countByUser(ctx, "logs", userId),
+    count: (userId) => countWhere(ctx, "logs", { user_id: userId }),
   };
 }

@@ -1,20 +1,12 @@
 import type { MfaRepository } from "gatehouse-auth";
 import * as codecs from "./codecs";
 import type { StoreContext } from "./context";
-import { affected, countByUser, deleteById } from "./rows";
+import { affected, countWhere, deleteById, getWhere } from "./rows";
 
 export function mfa(ctx: StoreContext): MfaRepository {
   const { db } = ctx;
   return {
-    async getAuthenticator(userId, type) {
-      const row = await db
-        .selectFrom("authenticators")
-        .selectAll()
-        .where("user_id", "=", userId)
-        .where("type", "=", type)
-        .executeTakeFirst();
-      return row ? codecs.authenticators.fromRow(row) : null;
-    },
+    getAuthenticator: (userId, type) => getWhere(ctx, "authenticators", codecs.authenticators, { user_id: userId, type }),
     async putAuthenticator(authenticator) {
       await ctx.atomic(async (tx) => {
         await tx.deleteFrom("authenticators").where("user_id", "=", authenticator.userId).where("type", "=", authenticator.type).execute();
@@ -42,7 +34,7 @@ export function mfa(ctx: StoreContext): MfaRepository {
         await tx.insertInto("recovery_codes").values(rows).execute();
       });
     },
-    countRecoveryCodes: (userId) => countByUser(ctx, "recovery_codes", userId),
+    countRecoveryCodes: (userId) => countWhere(ctx, "recovery_codes", { user_id: userId }),
     async listRecoveryCodes(userId) {
       const rows = await db.selectFrom("recovery_codes").selectAll().where("user_id", "=", userId).orderBy("position").execute();
       return rows.map(codecs.recoveryCodes.fromRow);

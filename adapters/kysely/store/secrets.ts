@@ -3,14 +3,13 @@ import type { ChallengeRepository, SecretRecord, SecretRepository, TokenReposito
 import type { Codec } from "./codec";
 import * as codecs from "./codecs";
 import type { StoreContext } from "./context";
-import { deleteById, getById, insertRow } from "./rows";
+import { byId, deleteById, listByUser } from "./rows";
 
 /** The single-use secret shape over one table (tokens, challenges). */
 function secrets<T extends SecretRecord>(ctx: StoreContext, table: "tokens" | "challenges", codec: Codec<T, any>): SecretRepository<T> {
   const { db } = ctx;
   return {
-    create: (secret) => insertRow(ctx, table, codec, secret),
-    get: (id) => getById(ctx, table, codec, id),
+    ...byId(ctx, table, codec),
     // A DELETE whose affected-row count says who won: works the same on all three dialects.
     consume: (id) => deleteById(ctx, table, id),
     async addAttempt(id) {
@@ -39,20 +38,9 @@ function secrets<T extends SecretRecord>(ctx: StoreContext, table: "tokens" | "c
 }
 
 export function tokens(ctx: StoreContext): TokenRepository {
-  const { db } = ctx;
   return {
     ...secrets(ctx, "tokens", codecs.tokens),
-    async list(userId, now) {
-      const rows = await db
-        .selectFrom("tokens")
-        .selectAll()
-        .where("user_id", "=", userId)
-        .where("expire", ">", now.getTime())
-        .orderBy("created_at")
-        .orderBy("id")
-        .execute();
-      return rows.map(codecs.tokens.fromRow);
-    },
+    list: (userId, now) => listByUser(ctx, "tokens", codecs.tokens, userId, (query) => query.where("expire", ">", now.getTime())),
   };
 }
 

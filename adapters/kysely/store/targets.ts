@@ -1,21 +1,14 @@
 import type { TargetRepository } from "gatehouse-auth";
 import * as codecs from "./codecs";
 import type { StoreContext } from "./context";
-import { deleteById, getById, insertRow, updateById } from "./rows";
+import { byId, deleteById, getWhere, listByUser, updateById } from "./rows";
 
 export function targets(ctx: StoreContext): TargetRepository {
   const { db } = ctx;
   return {
-    create: (target) => insertRow(ctx, "targets", codecs.targets, target),
-    get: (id) => getById(ctx, "targets", codecs.targets, id),
-    async getByIdentifier(identifier) {
-      const row = await db.selectFrom("targets").selectAll().where("identifier", "=", identifier).executeTakeFirst();
-      return row ? codecs.targets.fromRow(row) : null;
-    },
-    async list(userId) {
-      const rows = await db.selectFrom("targets").selectAll().where("user_id", "=", userId).orderBy("created_at").orderBy("id").execute();
-      return rows.map(codecs.targets.fromRow);
-    },
+    ...byId(ctx, "targets", codecs.targets),
+    getByIdentifier: (identifier) => getWhere(ctx, "targets", codecs.targets, { identifier }),
+    list: (userId) => listByUser(ctx, "targets", codecs.targets, userId),
     async listFor(userIds) {
       const ids = [...new Set(userIds)];
       const found = [];

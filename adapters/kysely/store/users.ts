@@ -2,7 +2,7 @@ import type { UserField, UserRecord, UserRepository } from "gatehouse-auth";
 import * as codecs from "./codecs";
 import type { StoreContext } from "./context";
 import { countUpTo, findPage, type ListTable } from "./list-query";
-import { affected, deleteById, getById, insertRow, updateById } from "./rows";
+import { affected, byId, countWhere, deleteById, getById, getWhere, updateById } from "./rows";
 
 /** The users table for lists: column and kind of each filterable field. */
 const USERS: ListTable<UserField, UserRecord> = {
@@ -33,16 +33,9 @@ const USERS: ListTable<UserField, UserRecord> = {
 export function users(ctx: StoreContext): UserRepository {
   const { db } = ctx;
   return {
-    create: (user) => insertRow(ctx, "users", codecs.users, user),
-    get: (id) => getById(ctx, "users", codecs.users, id),
-    async getByEmail(email) {
-      const row = await db.selectFrom("users").selectAll().where("email_key", "=", email.toLowerCase()).executeTakeFirst();
-      return row ? codecs.users.fromRow(row) : null;
-    },
-    async getByPhone(phone) {
-      const row = await db.selectFrom("users").selectAll().where("phone", "=", phone).executeTakeFirst();
-      return row ? codecs.users.fromRow(row) : null;
-    },
+    ...byId(ctx, "users", codecs.users),
+    getByEmail: (email) => getWhere(ctx, "users", codecs.users, { email_key: email.toLowerCase() }),
+    getByPhone: (phone) => getWhere(ctx, "users", codecs.users, { phone }),
     update: (id, patch) => updateById(ctx, "users", codecs.users, id, patch),
     async updatePasswordIf(id, expected, patch) {
       // One conditional UPDATE: the database decides, so a reset committed meanwhile wins.
@@ -55,13 +48,7 @@ export function users(ctx: StoreContext): UserRepository {
       // MySQL counts only rows that changed, which a new hash always does (fresh salt).
       return affected(await query.executeTakeFirst()) ? getById(ctx, "users", codecs.users, id) : null;
     },
-    async count() {
-      const row = await db
-        .selectFrom("users")
-        .select((eb) => eb.fn.countAll().as("n"))
-        .executeTakeFirstOrThrow();
-      return Number(row.n);
-    },
+    count: () => countWhere(ctx, "users", {}),
     find: (query) => findPage(ctx, "users", USERS, codecs.users, query),
     countMatching: (selection, cap) => countUpTo(ctx, "users", USERS, selection, cap),
     // The schema's ON DELETE CASCADE removes everything the user owned (adapters/kysely/migrations.ts).

@@ -99,6 +99,12 @@ export class Table<T extends { id: string }> {
     return prev;
   }
 
+  /** Removes every row under `key` in `index` (all of an owner's rows): as many steps as there are rows. */
+  removeAll(index: Group<T>, key: string, undo: UndoLog): void {
+    // select copies the ids out, so removing while walking is safe.
+    for (const row of this.select(index, key)) this.remove(row.id, undo);
+  }
+
   private assertUnique(row: T): void {
     for (const index of this.uniques) {
       const key = index.key(row);

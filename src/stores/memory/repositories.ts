@@ -107,16 +107,14 @@ export function users(db: Database, undo: UndoLog): UserRepository {
     },
     async delete(id) {
       if (db.users.remove(id, undo) === undefined) return false;
-      // What the SQL schema's ON DELETE CASCADE does (adapters/kysely/migrations.ts).
-      const removeOwned = <T extends { id: string; userId: string }>(table: Table<T>) => {
-        for (const row of table.all()) if (row.userId === id) table.remove(row.id, undo);
-      };
-      removeOwned(db.targets);
-      removeOwned(db.sessions);
-      removeOwned(db.tokens);
-      removeOwned(db.challenges);
-      removeOwned(db.authenticators);
-      removeOwned(db.identities);
+      // What the SQL schema's ON DELETE CASCADE does (adapters/kysely/migrations.ts), through the
+      // per-user indexes: proportional to the user's rows, not to the store's.
+      db.targets.removeAll(db.targetsByUser, id, undo);
+      db.sessions.removeAll(db.sessionsByUser, id, undo);
+      db.tokens.removeAll(db.tokensByUser, id, undo);
+      db.challenges.removeAll(db.challengesByUser, id, undo);
+      db.authenticators.removeAll(db.authenticatorsByUser, id, undo);
+      db.identities.removeAll(db.identitiesByUser, id, undo);
       db.recoveryCodes.set(id, [], undo);
       db.logs.removeOwner(id, undo);
       return true;
@@ -235,9 +233,10 @@ export function challenges(db: Database, undo: UndoLog): ChallengeRepository {
 }
 
 export function mfa(db: Database, undo: UndoLog): MfaRepository {
+  const ofType = (userId: string, type: string) => db.authenticators.select(db.authenticatorsByUser, userId).filter((a) => a.type === type);
   return {
     async getAuthenticator(userId, type) {
-      return found(db.authenticators.select(db.authenticatorsBySlot, slot(userId, type))[0], copyAuthenticator);
+      return found(ofType(userId, type)[0], copyAuthenticator);
     },
     async putAuthenticator(authenticator) {
       const next = copyAuthenticator(authenticator);
@@ -246,9 +245,7 @@ export function mfa(db: Database, undo: UndoLog): MfaRepository {
       if (holder !== undefined && (holder.userId !== next.userId || holder.type !== next.type)) {
         throw new StoreConflictError("id");
       }
-      for (const current of db.authenticators.select(db.authenticatorsBySlot, slot(next.userId, next.type))) {
-        db.authenticators.remove(current.id, undo);
-      }
+      for (const current of ofType(next.userId, next.type)) db.authenticators.remove(current.id, undo);
       db.authenticators.insert(next, undo);
     },
     async useAuthenticatorStep(id, step, patch) {
