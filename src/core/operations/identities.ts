@@ -3,20 +3,12 @@ import { toIdentity } from "../../models/identity";
 import { queries, total } from "../../validation/queries";
 import { uid } from "../../validation/validators";
 import { audit } from "../audit";
+import { IDENTITY_ATTRIBUTES } from "../identity-attributes";
 import { pageInMemory } from "../list-query";
 import { noContent, ok, operation } from "../operation";
 
-/** The attributes identity queries may name (Appwrite's Identities query validator). */
-const IDENTITY_ATTRIBUTES: ReadonlySet<string> = new Set([
-  "userId",
-  "provider",
-  "providerUid",
-  "providerEmail",
-  "providerAccessTokenExpiry",
-  "$id",
-  "$createdAt",
-  "$updatedAt",
-]);
+/** The in-memory list reads the wire models, whose keys are the attribute names themselves. */
+const QUERYABLE: ReadonlySet<string> = new Set(Object.keys(IDENTITY_ATTRIBUTES));
 
 export const listIdentities = operation({
   method: "GET",
@@ -31,7 +23,7 @@ export const listIdentities = operation({
     const { total: count, rows } = pageInMemory(
       identities,
       input.queries,
-      IDENTITY_ATTRIBUTES,
+      QUERYABLE,
       (id) => `Identity '${id}' for the 'cursor' value not found.`,
     );
     return ok({ total: input.total ? count : 0, identities: rows });

@@ -5,6 +5,7 @@ import { toUser } from "../../../models/user";
 import { queries } from "../../../validation/queries";
 import { optional, text, uid } from "../../../validation/validators";
 import { audit } from "../../audit";
+import { IDENTITY_ATTRIBUTES } from "../../identity-attributes";
 import { listQuery, TOTAL_CAP, type Attributes } from "../../list-query";
 import { noContent, ok, operation } from "../../operation";
 import { total } from "../../../validation/queries";
@@ -23,18 +24,6 @@ const USER_ATTRIBUTES: Attributes<UserField> = {
   emailVerification: ["emailVerification", "boolean"],
   phoneVerification: ["phoneVerification", "boolean"],
   labels: ["labels", "array"],
-};
-
-/** What `queries` may name on `GET /users/identities`. */
-const IDENTITY_ATTRIBUTES: Attributes<IdentityField> = {
-  $id: ["id", "text"],
-  $createdAt: ["createdAt", "datetime"],
-  $updatedAt: ["updatedAt", "datetime"],
-  userId: ["userId", "text"],
-  provider: ["provider", "text"],
-  providerUid: ["providerUid", "text"],
-  providerEmail: ["providerEmail", "text"],
-  providerAccessTokenExpiry: ["providerAccessTokenExpiry", "datetime"],
 };
 
 export const list = operation({
