@@ -423,6 +423,13 @@ describe.each(SDKS)("Users API through %s", (sdk) => {
       const fresh = (await u.call("updateMfaRecoveryCodes", { userId: user.$id })).recoveryCodes;
       expect(fresh).not.toEqual(recoveryCodes);
       expect((await u.call("listMfaFactors", { userId: user.$id })).recoveryCode).toBe(true);
+      // A code sealed under another service secret still counts but can no longer be shown.
+      await storeOf(s).mfa.replaceRecoveryCodes(user.$id, [
+        { userId: user.$id, codeHash: "0".repeat(64), sealedCode: "v1.other.secret.seal", createdAt: new Date() },
+      ]);
+      const unshown = await expectAppwriteError(u.call("getMfaRecoveryCodes", { userId: user.$id }), "user_recovery_codes_not_found", 404);
+      expect(unshown.message).toBe("Recovery codes can no longer be shown because the service secret changed. Regenerate them.");
+      await expectAppwriteError(u.call("createMfaRecoveryCodes", { userId: user.$id }), "user_recovery_codes_already_exists", 409);
 
       await expectAppwriteError(u.call("deleteMfaAuthenticator", { userId: user.$id, type: "totp" }), "user_authenticator_not_found", 404);
       const now = new Date();
