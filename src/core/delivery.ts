@@ -1,6 +1,7 @@
 import { AppwriteError } from "../errors";
 import type { MailKind } from "../ports/mailer";
 import type { SmsKind } from "../ports/sms";
+import type { TokenRecord } from "../ports/store";
 import { renderMail, renderSms, type MessageVariables } from "../messages/templates";
 import type { Env } from "./operation";
 
@@ -57,4 +58,23 @@ export async function deliverSms(env: Env, kind: SmsKind, to: string, secret: st
     await undo();
     throw new AppwriteError("general_server_error", "The message could not be sent. Please try again later.", { cause, status: 503 });
   }
+}
+
+/**
+ * Mails a token's secret or link (verification, recovery, sign-in). A token whose e-mail could not
+ * be sent is used up, so no secret stays valid that nobody received.
+ */
+export function mailToken(
+  env: Env,
+  kind: MailKind,
+  to: { email: string; name: string },
+  vars: Omit<MessageVariables, "project" | "name">,
+  token: TokenRecord,
+): Promise<void> {
+  return deliverMail(env, kind, to, vars, token.expire, () => env.deps.store.tokens.consume(token.id));
+}
+
+/** Texts a token's code, the token used up likewise when the SMS could not be sent. */
+export function textToken(env: Env, kind: SmsKind, to: string, code: string, token: TokenRecord): Promise<void> {
+  return deliverSms(env, kind, to, code, () => env.deps.store.tokens.consume(token.id));
 }
