@@ -5,7 +5,7 @@ import type { SessionModel } from "../../models/session";
 import { securityPhrase } from "../../messages/phrases";
 import { boolean, customId, email, hostUrl, optional, phone, text, withDefault } from "../../validation/validators";
 import { audit } from "../audit";
-import { mailToken, requireMailer, requireSms, textToken } from "../delivery";
+import { issueTextedToken, mailToken, requireMailer, requireSms } from "../delivery";
 import type { Outcome } from "../context";
 import { ok, operation, type Env } from "../operation";
 import { encodeSessionValue } from "../session-value";
@@ -157,11 +157,8 @@ export const createPhoneToken = operation({
   params: { userId: customId, phone },
   async run(env, input) {
     requireSms(env);
-    const { config } = env.deps;
     const user = await tokenUser(env, input.userId, { phone: input.phone });
-    const mock = config.auth.mockNumbers.find((m) => m.phone === input.phone);
-    const { token, secret: code } = await issueToken(env, user, "phoneOtp", mock ? { secret: mock.otp } : {});
-    if (!mock) await textToken(env, "phone-login", input.phone, code, token);
+    const { token, secret: code } = await issueTextedToken(env, user, "phoneOtp", "phone-login", input.phone);
     await audit(env, "session.create", user, `user/${user.id}`);
     // API-key callers get the session-style encoding of {userId, code} (src/core/session-value.ts).
     return ok(toTokenFor(env.caller, token, encodeSessionValue(user.id, code)), 201);

@@ -1,9 +1,9 @@
 import { AppwriteError } from "../../errors";
-import { TokenType, type UserRecord } from "../../ports/store";
+import { TokenType, type TokenRecord, type UserRecord } from "../../ports/store";
 import { boolean, hostUrl, text, uid, withDefault } from "../../validation/validators";
 import { securityPhrase } from "../../messages/phrases";
 import { audit } from "../audit";
-import { mailToken, requireMailer, requireSms, textToken } from "../delivery";
+import { issueTextedToken, mailToken, requireMailer, requireSms } from "../delivery";
 import { ok, operation, type Env, type SignedInEnv } from "../operation";
 import { issueLinkToken, issueToken, redeemToken } from "../token-secrets";
 import { toTokenFor } from "../../models/token";
@@ -45,6 +45,12 @@ function emailToVerify(env: SignedInEnv): UserRecord & { email: string } {
   return { ...user, email: user.email };
 }
 
+/** The answer of the three routes that send a verification secret: its audit entry and the token. */
+async function sent(env: SignedInEnv, user: UserRecord, token: TokenRecord, secret: string) {
+  await audit(env, "verification.create", user, `user/${user.id}`);
+  return ok(toTokenFor(env.caller, token, secret), 201);
+}
+
 export const createVerification = operation({
   method: "POST",
   path: `${ACCOUNT}/verification`,
@@ -57,8 +63,7 @@ export const createVerification = operation({
     const user = emailToVerify(env);
     const { token, secret, link: url } = await issueLinkToken(env, user, "verification", input.url);
     await mailToken(env, "verification", { email: user.email, name: user.name }, { url }, token);
-    await audit(env, "verification.create", user, `user/${user.id}`);
-    return ok(toTokenFor(env.caller, token, secret), 201);
+    return sent(env, user, token, secret);
   },
 });
 
@@ -89,8 +94,7 @@ export const createEmailVerificationOtp = operation({
     const phrase = input.phrase ? securityPhrase() : "";
     const { token, secret: code } = await issueToken(env, user, "verificationCode", { phrase });
     await mailToken(env, "verification-otp", { email: user.email, name: user.name }, { secret: code, phrase }, token);
-    await audit(env, "verification.create", user, `user/${user.id}`);
-    return ok(toTokenFor(env.caller, token, code), 201);
+    return sent(env, user, token, code);
   },
 });
 
@@ -117,11 +121,8 @@ export const createPhoneVerification = operation({
     const user = env.caller.user;
     if (!user.phone) throw new AppwriteError("user_phone_not_found");
     if (user.phoneVerification) throw new AppwriteError("user_phone_already_verified");
-    const mock = env.deps.config.auth.mockNumbers.find((m) => m.phone === user.phone);
-    const { token, secret: code } = await issueToken(env, user, "phoneVerification", mock ? { secret: mock.otp } : {});
-    if (!mock) await textToken(env, "phone-verification", user.phone, code, token);
-    await audit(env, "verification.create", user, `user/${user.id}`);
-    return ok(toTokenFor(env.caller, token, code), 201);
+    const { token, secret: code } = await issueTextedToken(env, user, "phoneVerification", "phone-verification", user.phone);
+    return sent(env, user, token, code);
   },
 });
 
