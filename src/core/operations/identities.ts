@@ -20,13 +20,8 @@ export const listIdentities = operation({
     const user = env.caller.user;
     // A user has a handful of identities: the queries run on the list in memory.
     const identities = (await env.deps.store.identities.list(user.id)).map((identity) => toIdentity(identity, env.deps.seal.open));
-    const { total: count, rows } = pageInMemory(
-      identities,
-      input.queries,
-      QUERYABLE,
-      (id) => `Identity '${id}' for the 'cursor' value not found.`,
-    );
-    return ok({ total: input.total ? count : 0, identities: rows });
+    const { total, rows } = pageInMemory(identities, input, QUERYABLE, (id) => `Identity '${id}' for the 'cursor' value not found.`);
+    return ok({ total, identities: rows });
   },
 });
 

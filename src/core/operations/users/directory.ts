@@ -6,7 +6,7 @@ import { queries } from "../../../validation/queries";
 import { optional, text, uid } from "../../../validation/validators";
 import { audit } from "../../audit";
 import { IDENTITY_ATTRIBUTES } from "../../identity-attributes";
-import { listQuery, TOTAL_CAP, type Attributes } from "../../list-query";
+import { listPage, listQuery, type Attributes } from "../../list-query";
 import { noContent, ok, operation } from "../../operation";
 import { total } from "../../../validation/queries";
 
@@ -41,7 +41,7 @@ export const list = operation({
       cursorRecord: (id) => store.users.get(id),
       cursorMissing: (id) => `User '${id}' for the 'cursor' value not found.`,
     });
-    const [users, count] = await Promise.all([store.users.find(query), input.total ? store.users.countMatching(query, TOTAL_CAP) : 0]);
+    const { total, rows: users } = await listPage(store.users, query, input.total);
     // The page's targets in one read, not one per user, grouped once: a page may hold 5000 users.
     const targets = users.length > 0 ? await store.targets.listFor(users.map((user) => user.id)) : [];
     const byUser = new Map<string, TargetRecord[]>();
@@ -51,7 +51,7 @@ export const list = operation({
       else byUser.set(t.userId, [t]);
     }
     const models = users.map((user) => toUser(user, byUser.get(user.id) ?? []));
-    return ok({ total: count, users: models });
+    return ok({ total, users: models });
   },
 });
 
@@ -73,11 +73,8 @@ export const listIdentities = operation({
       // Appwrite's message says "User" here too.
       cursorMissing: (id) => `User '${id}' for the 'cursor' value not found.`,
     });
-    const [identities, count] = await Promise.all([
-      store.identities.find(query),
-      input.total ? store.identities.countMatching(query, TOTAL_CAP) : 0,
-    ]);
-    return ok({ total: count, identities: identities.map((identity) => toIdentity(identity, env.deps.seal.open)) });
+    const { total, rows } = await listPage(store.identities, query, input.total);
+    return ok({ total, identities: rows.map((identity) => toIdentity(identity, env.deps.seal.open)) });
   },
 });
 
