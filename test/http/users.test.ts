@@ -399,6 +399,9 @@ describe.each(SDKS)("Users API through %s", (sdk) => {
       await u.call("deleteIdentity", { identityId: made.id });
       await expectAppwriteError(u.call("deleteIdentity", { identityId: made.id }), "user_identity_not_found", 404);
       expect((await u.call("listIdentities", { queries: [u.Query.equal("userId", [user.$id])] })).total).toBe(0);
+      // The owner's log records it once, with the key as actor.
+      const deletions = (await u.call("listLogs", { userId: user.$id })).logs.filter((l: any) => l.event === "identity.delete");
+      expect(deletions.map((l: any) => [l.userName, l.mode])).toEqual([["backend", "admin"]]);
     });
   });
 

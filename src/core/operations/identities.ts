@@ -2,7 +2,7 @@ import { AppwriteError } from "../../errors";
 import { toIdentity } from "../../models/identity";
 import { queries, total } from "../../validation/queries";
 import { uid } from "../../validation/validators";
-import { audit } from "../audit";
+import { removeIdentity } from "../identity-removal";
 import { IDENTITY_ATTRIBUTES } from "../identity-attributes";
 import { pageInMemory } from "../list-query";
 import { noContent, ok, operation } from "../operation";
@@ -32,12 +32,11 @@ export const deleteIdentity = operation({
   params: { identityId: uid },
   async run(env, input) {
     const user = env.caller.user;
-    const identity = await env.deps.store.identities.get(input.identityId);
-    if (!identity) throw new AppwriteError("user_identity_not_found");
-    // Identities are visible to anyone in Appwrite, but only their owner may delete them.
-    if (identity.userId !== user.id) throw new AppwriteError("user_unauthorized");
-    if (!(await env.deps.store.identities.delete(identity.id))) throw new AppwriteError("user_identity_not_found");
-    await audit(env, "identity.delete", user, `identity/${identity.id}`);
+    await removeIdentity(env, input.identityId, (identity) => {
+      // Identities are visible to anyone in Appwrite, but only their owner may delete them.
+      if (identity.userId !== user.id) throw new AppwriteError("user_unauthorized");
+      return user;
+    });
     return noContent();
   },
 });

@@ -4,7 +4,7 @@ import { toIdentity } from "../../../models/identity";
 import { toUser } from "../../../models/user";
 import { queries } from "../../../validation/queries";
 import { optional, text, uid } from "../../../validation/validators";
-import { audit } from "../../audit";
+import { removeIdentity } from "../../identity-removal";
 import { IDENTITY_ATTRIBUTES } from "../../identity-attributes";
 import { listPage, listQuery, type Attributes } from "../../list-query";
 import { noContent, ok, operation } from "../../operation";
@@ -84,11 +84,7 @@ export const deleteIdentity = operation({
   scope: "users.write",
   params: { identityId: uid },
   async run(env, input) {
-    const { store } = env.deps;
-    const identity = await store.identities.get(input.identityId);
-    if (!identity || !(await store.identities.delete(identity.id))) throw new AppwriteError("user_identity_not_found");
-    const owner = await store.users.get(identity.userId);
-    if (owner) await audit(env, "identity.delete", owner, `identity/${identity.id}`);
+    await removeIdentity(env, input.identityId, (identity) => env.deps.store.users.get(identity.userId));
     return noContent();
   },
 });
