@@ -1,6 +1,6 @@
 import { AppwriteError } from "../errors";
 import { invalidParam } from "../errors";
-import type { Condition, Filter, ListQuery } from "../ports/store";
+import type { Condition, Filter, ListQuery, Selection } from "../ports/store";
 import {
   FILTER_METHODS,
   LOGICAL_METHODS,
@@ -21,7 +21,7 @@ import {
 /** Appwrite's page size when a list names no limit. */
 export const DEFAULT_LIMIT = 25;
 /** Appwrite counts matches up to this many (`total` says 5000 when more match). */
-export const TOTAL_CAP = 5000;
+const TOTAL_CAP = 5000;
 /**
  * The largest page a Users API list returns. Appwrite sets none; Gatehouse bounds what one
  * request may load (each user comes with its targets), and a client pages with cursors.
@@ -131,20 +131,40 @@ export async function listQuery<F extends string, R extends object>(request: Lis
   return query;
 }
 
+/** What a store list reads through (`store.users`, `store.identities`). */
+export interface Listable<F extends string, R> {
+  find(query: ListQuery<F, R>): Promise<R[]>;
+  countMatching(selection: Selection<F>, cap: number): Promise<number>;
+}
+
+/**
+ * A store list's page, with how many match in all when the client asks for it (`total`, counted
+ * up to TOTAL_CAP as Appwrite does), else 0.
+ */
+export async function listPage<F extends string, R>(
+  repo: Listable<F, R>,
+  query: ListQuery<F, R>,
+  total: boolean,
+): Promise<{ total: number; rows: R[] }> {
+  const [rows, count] = await Promise.all([repo.find(query), total ? repo.countMatching(query, TOTAL_CAP) : 0]);
+  return { total: count, rows };
+}
+
 /**
  * The same queries over a short list already in memory (a user's identities or targets), on the
- * wire models: filters, then order (creation order by default), then cursor, offset and limit.
+ * wire models: filters, then order (creation order by default), then cursor, offset and limit;
+ * `total` as a store list counts it (0 when the client asks for no count).
  */
 export function pageInMemory<M extends { $id: string }>(
   models: M[],
-  queries: unknown,
+  { queries, total: counts }: { queries?: unknown; total: boolean },
   attributes: ReadonlySet<string>,
   cursorMissing: (id: string) => string,
 ): { total: number; rows: M[] } {
   const parsed = parseQueries(queries, { methods: LIST_METHODS, attributes });
   const filters = parsed.filter((q) => !ORDER_AND_PAGING.has(q.method));
   let rows = models.filter((m) => matches(m, filters));
-  const total = rows.length;
+  const total = counts ? rows.length : 0;
   for (const order of parsed.filter((q) => q.method === "orderAsc" || q.method === "orderDesc").reverse()) {
     const key = order.attribute ?? "$createdAt";
     const dir = order.method === "orderAsc" ? 1 : -1;

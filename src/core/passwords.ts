@@ -1,5 +1,6 @@
 import { COMMON_PASSWORDS } from "../validation/common-passwords";
 import { AppwriteError } from "../errors";
+import type { UserRecord } from "../ports/store";
 import type { Deps } from "./deps";
 
 /** The 10 000 most common passwords that Appwrite's PasswordDictionary validator refuses, as a set. */
@@ -37,4 +38,14 @@ export async function checkHistory(deps: Deps, password: string, history: string
 export function nextHistory(deps: Deps, history: string[], hash: string): string[] {
   const n = deps.config.auth.passwordHistory;
   return n === 0 ? [] : [...history, hash].slice(-n);
+}
+
+/**
+ * The password the Account API asks for before a change: a user with a password must prove it;
+ * a passwordless one (anonymous, OTP, OAuth) need not.
+ */
+export async function checkCurrentPassword(deps: Deps, user: UserRecord, given: string): Promise<void> {
+  if (user.passwordHash && !(await deps.hasher.verify(user.passwordHash, given))) {
+    throw new AppwriteError("user_invalid_credentials");
+  }
 }

@@ -47,13 +47,26 @@ export function providerEmail(profile: ProviderProfile): string {
 }
 
 /**
+ * Whom a login is for, and the (provider, id) identity it came through when that exists already:
+ * `resolveUser` looks the identity up once and `saveIdentity` refreshes it, or creates it when null.
+ */
+export interface LoginOwner {
+  user: UserRecord;
+  identity: IdentityRecord | null;
+}
+
+/**
  * The user this login is for: the signed-in caller (whom no other account's identity or e-mail
  * may be linked to), the identity's owner, the owner of a verified e-mail, or a new user.
  */
-export async function resolveUser(env: Env, provider: string, profile: ProviderProfile, policy: LinkPolicy): Promise<UserRecord> {
+export async function resolveUser(env: Env, provider: string, profile: ProviderProfile, policy: LinkPolicy): Promise<LoginOwner> {
+  const identity = await env.deps.store.identities.getByProviderUid(provider, profile.id);
+  return { user: await ownerOf(env, identity, profile, policy), identity };
+}
+
+async function ownerOf(env: Env, identity: IdentityRecord | null, profile: ProviderProfile, policy: LinkPolicy): Promise<UserRecord> {
   const { store } = env.deps;
   const email = providerEmail(profile);
-  const identity = await store.identities.getByProviderUid(provider, profile.id);
 
   const caller = env.caller.user;
   if (caller) {
@@ -102,10 +115,13 @@ async function createUser(env: Env, email: string, profile: ProviderProfile): Pr
   return user;
 }
 
-/** Creates the (provider, id) identity for `user`, or refreshes its tokens and e-mail; its id. */
+/**
+ * Refreshes the tokens and e-mail of the identity the login came through, or creates the
+ * (provider, id) identity for the user `resolveUser` found; its id.
+ */
 export async function saveIdentity(
   env: Env,
-  user: UserRecord,
+  { user, identity: existing }: LoginOwner,
   provider: string,
   profile: ProviderProfile,
   tokens: ProviderTokens,
@@ -119,7 +135,6 @@ export async function saveIdentity(
     // Each login replaces the ID token as it replaces the access token: a stale one is no use.
     providerIdToken: tokens.idToken ? env.deps.seal.seal(tokens.idToken) : "",
   };
-  const existing = await store.identities.getByProviderUid(provider, profile.id);
   if (existing) {
     await store.identities.update(existing.id, { ...stored, providerEmail: email, updatedAt: env.now });
     return existing.id;

@@ -713,6 +713,17 @@ describe("recovery codes", () => {
     // A new challenge makes it fresh again.
     await passRecoveryCode(m.b, codes[1]!);
     expect([...(await m.b.use((a) => a.getMfaRecoveryCodes())).recoveryCodes].sort()).toEqual(codes.slice(2).sort());
+
+    // A code sealed under another service secret still counts but can no longer be shown.
+    await server.service.config.store.mfa.replaceRecoveryCodes(m.userId, [
+      { userId: m.userId, codeHash: "0".repeat(64), sealedCode: "v1.other.secret.seal", createdAt: new Date() },
+    ]);
+    const unshown = await expectAppwriteError(
+      m.b.use((a) => a.getMfaRecoveryCodes()),
+      "user_recovery_codes_not_found",
+      404,
+    );
+    expect(unshown.message).toBe("Recovery codes can no longer be shown because the service secret changed. Regenerate them.");
   });
 
   it("each code works once; using all six leaves GET 404, recoveryCode false and PATCH 404, and POST works again", async () => {

@@ -8,6 +8,7 @@ import { startServer, type TestServer } from "../helpers/server";
 import { expectAppwriteError } from "../helpers/sdk";
 import { storeOf, uniqueEmail, uniqueId, uniquePhone } from "../helpers/flows";
 import { SDKS, usersSdk, type UsersSdk } from "../helpers/users-sdk";
+import { userRecord } from "../core/support";
 
 const ADMIN_KEY = "users-admin-key-0123456789abcdef";
 const PASSWORD = "correct horse battery";
@@ -161,6 +162,8 @@ describe.each(SDKS)("Users API through %s", (sdk) => {
       const tag = `t${Date.now().toString(36)}${sdk.endsWith("27") ? "b" : "a"}`;
       const made = [];
       for (const name of ["carol", "alice", "bob"]) {
+        // One millisecond apart: at one instant the store orders by id, and `u-101` sorts before `u-97`.
+        s.clock.advance(1);
         const user = await newUser({ name: `${name} ${tag}` });
         made.push(await u.call("updateLabels", { userId: user.$id, labels: [tag, name] }));
       }
@@ -249,6 +252,25 @@ describe.each(SDKS)("Users API through %s", (sdk) => {
       const held = uniqueEmail("held");
       await storeOf(s).identities.create(identity(other.$id, held));
       await expectAppwriteError(u.call("updateEmail", { userId: user.$id, email: held }), "user_email_already_exists", 409);
+    });
+
+    it("unlike the Account API, creates a missing target, revives an expired one, and names a contact another user holds", async () => {
+      const bare = await u.call("create", { userId: uniqueId("bare") });
+      const phone = uniquePhone();
+      const withPhone = await u.call("updatePhone", { userId: bare.$id, number: phone });
+      expect(withPhone.targets.map((t: any) => [t.providerType, t.identifier])).toEqual([["sms", phone]]);
+
+      const user = await newUser();
+      const emailTarget = user.targets.find((t: any) => t.providerType === "email");
+      await storeOf(s).targets.update(emailTarget.$id, { expired: true });
+      const moved = await u.call("updateEmail", { userId: user.$id, email: uniqueEmail("revived") });
+      expect(moved.targets.find((t: any) => t.$id === emailTarget.$id).expired).toBe(false);
+
+      // A user who holds the contact without a target (made in the store) is found by the write.
+      const holder = userRecord({ id: uniqueId("holder"), email: uniqueEmail("holder"), phone: uniquePhone() });
+      await storeOf(s).users.create(holder);
+      await expectAppwriteError(u.call("updateEmail", { userId: user.$id, email: holder.email! }), "user_email_already_exists", 409);
+      await expectAppwriteError(u.call("updatePhone", { userId: user.$id, number: holder.phone! }), "user_phone_already_exists", 409);
     });
 
     it("sets a new password, ending the user's sessions, and removes it with an empty one", async () => {
@@ -377,6 +399,9 @@ describe.each(SDKS)("Users API through %s", (sdk) => {
       await u.call("deleteIdentity", { identityId: made.id });
       await expectAppwriteError(u.call("deleteIdentity", { identityId: made.id }), "user_identity_not_found", 404);
       expect((await u.call("listIdentities", { queries: [u.Query.equal("userId", [user.$id])] })).total).toBe(0);
+      // The owner's log records it once, with the key as actor.
+      const deletions = (await u.call("listLogs", { userId: user.$id })).logs.filter((l: any) => l.event === "identity.delete");
+      expect(deletions.map((l: any) => [l.userName, l.mode])).toEqual([["backend", "admin"]]);
     });
   });
 
@@ -401,6 +426,13 @@ describe.each(SDKS)("Users API through %s", (sdk) => {
       const fresh = (await u.call("updateMfaRecoveryCodes", { userId: user.$id })).recoveryCodes;
       expect(fresh).not.toEqual(recoveryCodes);
       expect((await u.call("listMfaFactors", { userId: user.$id })).recoveryCode).toBe(true);
+      // A code sealed under another service secret still counts but can no longer be shown.
+      await storeOf(s).mfa.replaceRecoveryCodes(user.$id, [
+        { userId: user.$id, codeHash: "0".repeat(64), sealedCode: "v1.other.secret.seal", createdAt: new Date() },
+      ]);
+      const unshown = await expectAppwriteError(u.call("getMfaRecoveryCodes", { userId: user.$id }), "user_recovery_codes_not_found", 404);
+      expect(unshown.message).toBe("Recovery codes can no longer be shown because the service secret changed. Regenerate them.");
+      await expectAppwriteError(u.call("createMfaRecoveryCodes", { userId: user.$id }), "user_recovery_codes_already_exists", 409);
 
       await expectAppwriteError(u.call("deleteMfaAuthenticator", { userId: user.$id, type: "totp" }), "user_authenticator_not_found", 404);
       const now = new Date();

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { AppwriteError, type ErrorType } from "../../errors";
+import { AppwriteError } from "../../errors";
 import { uniqueId } from "../../crypto/ids";
-import type { TargetProviderType, TargetRecord, UserPatch, UserRecord } from "../../ports/store";
+import type { TargetRecord } from "../../ports/store";
 import { toAccount, type AccountModel } from "../../models/account";
 import type { Outcome } from "../context";
 import { conflictAs } from "../store-conflicts";
@@ -19,73 +19,33 @@ import {
 } from "../../validation/validators";
 import { behavesAsOf } from "../behaviour";
 import { audit } from "../audit";
-import { operation, ok, type Env, type SignedInEnv } from "../operation";
-import { checkHistory, checkPersonalData, nextHistory } from "../passwords";
+import { operation, ok, type SignedInEnv } from "../operation";
+import { checkCurrentPassword, checkHistory, checkPersonalData, nextHistory } from "../passwords";
+import { changeContact, type ContactField } from "../contact-change";
 import { endSessionsAfterPasswordChange } from "../session-invalidation";
 import { checkUserLimit, newTarget, newUser, saveUser, userUpdated } from "../users";
 import { RATE_LIMITS } from "../rate-limits";
 
 const ACCOUNT = "/account";
 
-/** What differs between changing the e-mail address and the phone number. */
-const CONTACTS = {
-  email: { verified: "emailVerification", target: "email", conflict: "general_bad_request", checkIdentities: true },
-  phone: { verified: "phoneVerification", target: "sms", conflict: "user_phone_already_exists", checkIdentities: false },
-} as const satisfies Record<
-  string,
-  { verified: keyof UserRecord; target: TargetProviderType; conflict: ErrorType; checkIdentities: boolean }
->;
-
 /**
  * `PATCH /account/email` and `PATCH /account/phone`: proves the password, sets the new contact
- * unverified and moves the user's messaging target for the old one to it, in one transaction.
+ * unverified and renames the user's messaging target for the old one (src/core/contact-change.ts).
  */
-async function changeContact(
-  env: SignedInEnv,
-  field: keyof typeof CONTACTS,
-  value: string,
-  password: string,
-): Promise<Outcome<AccountModel>> {
-  const { store, hasher } = env.deps;
-  const rule = CONTACTS[field];
-  const current = env.caller.user;
-  await checkCurrentPassword(env, current, password);
+async function updateContact(env: SignedInEnv, field: ContactField, value: string, password: string): Promise<Outcome<AccountModel>> {
   // An address used by another account's OAuth2 identity is not revealed: a generic 400.
-  if (rule.checkIdentities && (await store.identities.findByEmail(value, current.id)).length > 0) {
-    throw new AppwriteError("general_bad_request");
-  }
-  // Appwrite refuses any existing target with this contact, the user's own included (kept; test/http/account.test.ts).
-  if (await store.targets.getByIdentifier(value)) throw new AppwriteError("user_target_already_exists");
-
-  const patch: UserPatch = { [field]: value, [rule.verified]: false };
-  if (!current.passwordHash) {
-    // Converting a passwordless (e.g. anonymous) account: the password becomes its password.
-    const hash = await hasher.hash(password);
-    Object.assign(patch, {
-      passwordHash: hash,
-      passwordUpdatedAt: env.now,
-      passwordHistory: nextHistory(env.deps, current.passwordHistory, hash),
-    });
-  }
-  const old = current[field];
-  const oldTarget = old ? env.caller.targets.find((t) => t.providerType === rule.target && t.identifier === old) : undefined;
-  const user = await conflictAs(rule.conflict, () =>
-    store.transaction(async (tx) => {
-      const updated = await tx.users.update(current.id, { ...patch, updatedAt: env.now });
-      if (!updated) throw new AppwriteError("user_not_found");
-      if (oldTarget) await tx.targets.update(oldTarget.id, { identifier: value, updatedAt: env.now });
-      return updated;
-    }),
-  );
-  const targets = env.caller.targets.map((t) => (t === oldTarget ? { ...t, identifier: value, updatedAt: env.now } : t));
-  return userUpdated(env, user, targets);
-}
-
-/** A user with a password must prove it; a passwordless one (anonymous, OTP, OAuth) need not. */
-async function checkCurrentPassword(env: Env, user: UserRecord, given: string): Promise<void> {
-  if (user.passwordHash && !(await env.deps.hasher.verify(user.passwordHash, given))) {
-    throw new AppwriteError("user_invalid_credentials");
-  }
+  const taken = field === "email" ? "general_bad_request" : "user_phone_already_exists";
+  const { caller } = env;
+  const changed = await changeContact(env, {
+    field,
+    value,
+    user: caller.user,
+    targets: caller.targets,
+    taken,
+    password,
+    targetsFollow: "rename",
+  });
+  return userUpdated(env, changed.user, changed.targets);
 }
 
 export const get = operation({
@@ -163,7 +123,7 @@ export const updateEmail = operation({
   rateLimit: RATE_LIMITS.updateContact,
   checksTimestamp: true,
   params: { email, password },
-  run: (env, input) => changeContact(env, "email", input.email, input.password),
+  run: (env, input) => updateContact(env, "email", input.email, input.password),
 });
 
 /**
@@ -188,7 +148,7 @@ export const updatePassword = operation({
   async run(env, input) {
     const current = env.caller.user;
     const { oldPassword } = parseParams(OLD_PASSWORD[behavesAsOf(env.ctx, "oldPasswordAsText") ? "text" : "password"], env.raw);
-    await checkCurrentPassword(env, current, oldPassword ?? "");
+    await checkCurrentPassword(env.deps, current, oldPassword ?? "");
     await checkHistory(env.deps, input.password, current.passwordHistory);
     checkPersonalData(env.deps, input.password, current);
     const hash = await env.deps.hasher.hash(input.password);
@@ -212,7 +172,7 @@ export const updatePhone = operation({
   rateLimit: RATE_LIMITS.updateContact,
   checksTimestamp: true,
   params: { phone, password },
-  run: (env, input) => changeContact(env, "phone", input.phone, input.password),
+  run: (env, input) => updateContact(env, "phone", input.phone, input.password),
 });
 
 export const getPrefs = operation({

@@ -54,7 +54,8 @@ export const createIdTokenSession = operation({
     // fills an empty name, so it counts on the first login only.
     const login: ProviderProfile = { ...verified, name: verified.name || input.name };
 
-    const user = await resolveUser(env, name, login, LINKING);
+    const owner = await resolveUser(env, name, login, LINKING);
+    const { user } = owner;
     if (!user.status) throw userBlocked(env.ctx);
     // No refresh token exists in this flow; an access token the app passes is only stored. The
     // ID token is the verified one, kept on the identity as Appwrite's `providerIdToken`.
@@ -65,7 +66,7 @@ export const createIdTokenSession = operation({
         input.accessToken && input.accessTokenExpiry > 0 ? new Date(env.now.getTime() + input.accessTokenExpiry * 1000) : null,
       idToken: input.idToken,
     };
-    await saveIdentity(env, user, name, login, tokens);
+    await saveIdentity(env, owner, name, login, tokens);
     const current = await fillProfile(env, user, login);
 
     // A session upgrade replaces the caller's session, as the OAuth2 flow does.

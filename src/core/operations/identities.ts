@@ -2,21 +2,13 @@ import { AppwriteError } from "../../errors";
 import { toIdentity } from "../../models/identity";
 import { queries, total } from "../../validation/queries";
 import { uid } from "../../validation/validators";
-import { audit } from "../audit";
+import { removeIdentity } from "../identity-removal";
+import { IDENTITY_ATTRIBUTES } from "../identity-attributes";
 import { pageInMemory } from "../list-query";
 import { noContent, ok, operation } from "../operation";
 
-/** The attributes identity queries may name (Appwrite's Identities query validator). */
-const IDENTITY_ATTRIBUTES: ReadonlySet<string> = new Set([
-  "userId",
-  "provider",
-  "providerUid",
-  "providerEmail",
-  "providerAccessTokenExpiry",
-  "$id",
-  "$createdAt",
-  "$updatedAt",
-]);
+/** The in-memory list reads the wire models, whose keys are the attribute names themselves. */
+const QUERYABLE: ReadonlySet<string> = new Set(Object.keys(IDENTITY_ATTRIBUTES));
 
 export const listIdentities = operation({
   method: "GET",
@@ -28,13 +20,8 @@ export const listIdentities = operation({
     const user = env.caller.user;
     // A user has a handful of identities: the queries run on the list in memory.
     const identities = (await env.deps.store.identities.list(user.id)).map((identity) => toIdentity(identity, env.deps.seal.open));
-    const { total: count, rows } = pageInMemory(
-      identities,
-      input.queries,
-      IDENTITY_ATTRIBUTES,
-      (id) => `Identity '${id}' for the 'cursor' value not found.`,
-    );
-    return ok({ total: input.total ? count : 0, identities: rows });
+    const { total, rows } = pageInMemory(identities, input, QUERYABLE, (id) => `Identity '${id}' for the 'cursor' value not found.`);
+    return ok({ total, identities: rows });
   },
 });
 
@@ -45,12 +32,11 @@ export const deleteIdentity = operation({
   params: { identityId: uid },
   async run(env, input) {
     const user = env.caller.user;
-    const identity = await env.deps.store.identities.get(input.identityId);
-    if (!identity) throw new AppwriteError("user_identity_not_found");
-    // Identities are visible to anyone in Appwrite, but only their owner may delete them.
-    if (identity.userId !== user.id) throw new AppwriteError("user_unauthorized");
-    if (!(await env.deps.store.identities.delete(identity.id))) throw new AppwriteError("user_identity_not_found");
-    await audit(env, "identity.delete", user, `identity/${identity.id}`);
+    await removeIdentity(env, input.identityId, (identity) => {
+      // Identities are visible to anyone in Appwrite, but only their owner may delete them.
+      if (identity.userId !== user.id) throw new AppwriteError("user_unauthorized");
+      return user;
+    });
     return noContent();
   },
 });

@@ -13,7 +13,7 @@ import { lifetimeMs, TOKEN_KINDS } from "../token-kinds";
 import { RATE_LIMITS } from "../rate-limits";
 import { factorNames, secondFactors, totpAuthenticator } from "../factors";
 import { userUpdated } from "../users";
-import { issueRecoveryCodes } from "../recovery-codes";
+import { issueRecoveryCodes, shownRecoveryCodes } from "../recovery-codes";
 
 const MFA = "/account/mfa";
 
@@ -237,11 +237,7 @@ export const createMfaRecoveryCodes = operation({
   path: `${MFA}/recovery-codes`,
   scope: "account",
   params: {},
-  async run(env) {
-    const user = env.caller.user;
-    if ((await env.deps.store.mfa.countRecoveryCodes(user.id)) > 0) throw new AppwriteError("user_recovery_codes_already_exists");
-    return issueRecoveryCodes(env, user);
-  },
+  run: (env) => issueRecoveryCodes(env, env.caller.user, "create"),
 });
 
 export const getMfaRecoveryCodes = operation({
@@ -250,21 +246,7 @@ export const getMfaRecoveryCodes = operation({
   scope: "account",
   needsRecentChallenge: true,
   params: {},
-  async run(env) {
-    const user = env.caller.user;
-    const records = await env.deps.store.mfa.listRecoveryCodes(user.id);
-    if (records.length === 0) throw new AppwriteError("user_recovery_codes_not_found");
-    const codes = records.map((r) => env.deps.seal.open(r.sealedCode));
-    if (codes.some((c) => c === null)) {
-      // Sealed under another service secret (it changed, or none was configured and the process
-      // restarted): the codes still work but can no longer be shown.
-      throw new AppwriteError(
-        "user_recovery_codes_not_found",
-        "Recovery codes can no longer be shown because the service secret changed. Regenerate them.",
-      );
-    }
-    return ok({ recoveryCodes: codes as string[] });
-  },
+  run: (env) => shownRecoveryCodes(env, env.caller.user.id),
 });
 
 export const updateMfaRecoveryCodes = operation({
@@ -273,9 +255,5 @@ export const updateMfaRecoveryCodes = operation({
   scope: "account",
   needsRecentChallenge: true,
   params: {},
-  async run(env) {
-    const user = env.caller.user;
-    if ((await env.deps.store.mfa.countRecoveryCodes(user.id)) === 0) throw new AppwriteError("user_recovery_codes_not_found");
-    return issueRecoveryCodes(env, user);
-  },
+  run: (env) => issueRecoveryCodes(env, env.caller.user, "update"),
 });

@@ -217,9 +217,10 @@ async function complete(
   if (!result.profile.id) throw new AppwriteError("user_missing_id");
   if (!result.profile.name && provider.nameFromCallback) result.profile.name = provider.nameFromCallback(env.raw);
 
-  const user = await resolveUser(env, name, result.profile, LINKING);
+  const owner = await resolveUser(env, name, result.profile, LINKING);
+  const { user } = owner;
   if (!user.status) throw userBlocked(env.ctx);
-  const identityId = await saveIdentity(env, user, name, result.profile, result);
+  const identityId = await saveIdentity(env, owner, name, result.profile, result);
   const current = await fillProfile(env, user, result.profile);
 
   // A session upgrade replaces the caller's session, as in Appwrite.

@@ -3,7 +3,7 @@ import { AppwriteError } from "../../errors";
 import { TokenType, type TokenTypeValue } from "../../ports/store";
 import { boolean, email, hostUrl, newPassword, text, uid, withDefault } from "../../validation/validators";
 import { audit } from "../audit";
-import { deliverMail, requireMailer } from "../delivery";
+import { mailToken, requireMailer } from "../delivery";
 import { ok, operation, type Env } from "../operation";
 import { checkHistory, nextHistory } from "../passwords";
 import { hidesAccounts, hiddenToken, placeholderId, sendLater, unsavedToken } from "../enumeration";
@@ -36,10 +36,7 @@ export const createRecovery = operation({
     if (!user) throw new AppwriteError("user_not_found");
     if (!user.status) throw userBlocked(env.ctx);
     const { token, secret, link: url } = await issueLinkToken(env, user, "recovery", input.url);
-    const send = () =>
-      deliverMail(env, "recovery", { email: input.email, name: user.name }, { url }, token.expire, () =>
-        env.deps.store.tokens.consume(token.id),
-      );
+    const send = () => mailToken(env, "recovery", { email: input.email, name: user.name }, { url }, token);
     if (hidden) sendLater(env, "recovery", send);
     else await send();
     await audit(env, "recovery.create", user, `user/${user.id}`);
@@ -84,10 +81,7 @@ export const createRecoveryOtp = operation({
     if (!user) throw new AppwriteError("user_not_found");
     if (!user.status) throw userBlocked(env.ctx);
     const { token, secret: code } = await issueToken(env, user, "recoveryCode", { phrase });
-    const send = () =>
-      deliverMail(env, "recovery-otp", { email: input.email, name: user.name }, { secret: code, phrase }, token.expire, () =>
-        env.deps.store.tokens.consume(token.id),
-      );
+    const send = () => mailToken(env, "recovery-otp", { email: input.email, name: user.name }, { secret: code, phrase }, token);
     if (hidesAccounts(env)) sendLater(env, "recovery code", send);
     else await send();
     await audit(env, "recovery.create", user, `user/${user.id}`);

@@ -5,7 +5,7 @@ import type { SessionModel } from "../../models/session";
 import { securityPhrase } from "../../messages/phrases";
 import { boolean, customId, email, hostUrl, optional, phone, text, withDefault } from "../../validation/validators";
 import { audit } from "../audit";
-import { deliverMail, deliverSms, requireMailer, requireSms } from "../delivery";
+import { issueTextedToken, mailToken, requireMailer, requireSms } from "../delivery";
 import type { Outcome } from "../context";
 import { ok, operation, type Env } from "../operation";
 import { encodeSessionValue } from "../session-value";
@@ -93,9 +93,7 @@ export const createEmailToken = operation({
       throw new AppwriteError("general_bad_request");
     }
     const { token, secret: code } = await issueToken(env, user, "emailOtp", { phrase });
-    await deliverMail(env, "email-otp", { email: input.email, name: user.name }, { secret: code, phrase }, token.expire, () =>
-      env.deps.store.tokens.consume(token.id),
-    );
+    await mailToken(env, "email-otp", { email: input.email, name: user.name }, { secret: code, phrase }, token);
     await audit(env, "session.create", user, `user/${user.id}`);
     return ok(toTokenFor(env.caller, token, code), 201);
   },
@@ -141,9 +139,7 @@ export const createMagicURLToken = operation({
       phrase,
       params: { project: env.deps.config.projectId },
     });
-    await deliverMail(env, "magic-url", { email: input.email, name: user.name }, { url, phrase }, token.expire, () =>
-      env.deps.store.tokens.consume(token.id),
-    );
+    await mailToken(env, "magic-url", { email: input.email, name: user.name }, { url, phrase }, token);
     await audit(env, "session.create", user, `user/${user.id}`);
     // The link carries the real user id; the answer need not (src/core/enumeration.ts).
     return ok(hidden ? hiddenToken(env, input.email, token, { lifetimeMs: lifetime }) : toTokenFor(env.caller, token, secret), 201);
@@ -161,11 +157,8 @@ export const createPhoneToken = operation({
   params: { userId: customId, phone },
   async run(env, input) {
     requireSms(env);
-    const { store, config } = env.deps;
     const user = await tokenUser(env, input.userId, { phone: input.phone });
-    const mock = config.auth.mockNumbers.find((m) => m.phone === input.phone);
-    const { token, secret: code } = await issueToken(env, user, "phoneOtp", mock ? { secret: mock.otp } : {});
-    if (!mock) await deliverSms(env, "phone-login", input.phone, code, () => store.tokens.consume(token.id));
+    const { token, secret: code } = await issueTextedToken(env, user, "phoneOtp", "phone-login", input.phone);
     await audit(env, "session.create", user, `user/${user.id}`);
     // API-key callers get the session-style encoding of {userId, code} (src/core/session-value.ts).
     return ok(toTokenFor(env.caller, token, encodeSessionValue(user.id, code)), 201);

@@ -1,10 +1,10 @@
 import { AppwriteError } from "../../errors";
-import { TokenType } from "../../ports/store";
+import { TokenType, type TokenRecord, type UserRecord } from "../../ports/store";
 import { boolean, hostUrl, text, uid, withDefault } from "../../validation/validators";
 import { securityPhrase } from "../../messages/phrases";
 import { audit } from "../audit";
-import { deliverMail, deliverSms, requireMailer, requireSms } from "../delivery";
-import { ok, operation, type Env } from "../operation";
+import { issueTextedToken, mailToken, requireMailer, requireSms } from "../delivery";
+import { ok, operation, type Env, type SignedInEnv } from "../operation";
 import { issueLinkToken, issueToken, redeemToken } from "../token-secrets";
 import { toTokenFor } from "../../models/token";
 import { RATE_LIMITS } from "../rate-limits";
@@ -36,6 +36,21 @@ async function confirmContact(env: Env, input: { userId: string; secret: string 
   return ok(toTokenFor(env.caller, token, ""));
 }
 
+/** The caller an e-mail verification (a link or a code) goes to, after the checks both make in this order. */
+function emailToVerify(env: SignedInEnv): UserRecord & { email: string } {
+  requireMailer(env, "SMTP Disabled");
+  const user = env.caller.user;
+  if (user.emailVerification) throw new AppwriteError("user_email_already_verified");
+  if (!user.email) throw new AppwriteError("user_email_not_found");
+  return { ...user, email: user.email };
+}
+
+/** The answer of the three routes that send a verification secret: its audit entry and the token. */
+async function sent(env: SignedInEnv, user: UserRecord, token: TokenRecord, secret: string) {
+  await audit(env, "verification.create", user, `user/${user.id}`);
+  return ok(toTokenFor(env.caller, token, secret), 201);
+}
+
 export const createVerification = operation({
   method: "POST",
   path: `${ACCOUNT}/verification`,
@@ -45,16 +60,10 @@ export const createVerification = operation({
   rateLimit: RATE_LIMITS.createVerification,
   params: { url: hostUrl },
   async run(env, input) {
-    requireMailer(env, "SMTP Disabled");
-    const user = env.caller.user;
-    if (user.emailVerification) throw new AppwriteError("user_email_already_verified");
-    if (!user.email) throw new AppwriteError("user_email_not_found");
+    const user = emailToVerify(env);
     const { token, secret, link: url } = await issueLinkToken(env, user, "verification", input.url);
-    await deliverMail(env, "verification", { email: user.email, name: user.name }, { url }, token.expire, () =>
-      env.deps.store.tokens.consume(token.id),
-    );
-    await audit(env, "verification.create", user, `user/${user.id}`);
-    return ok(toTokenFor(env.caller, token, secret), 201);
+    await mailToken(env, "verification", { email: user.email, name: user.name }, { url }, token);
+    return sent(env, user, token, secret);
   },
 });
 
@@ -81,17 +90,11 @@ export const createEmailVerificationOtp = operation({
   rateLimit: RATE_LIMITS.createVerification,
   params: { phrase: withDefault(boolean, false) },
   async run(env, input) {
-    requireMailer(env, "SMTP Disabled");
-    const user = env.caller.user;
-    if (user.emailVerification) throw new AppwriteError("user_email_already_verified");
-    if (!user.email) throw new AppwriteError("user_email_not_found");
+    const user = emailToVerify(env);
     const phrase = input.phrase ? securityPhrase() : "";
     const { token, secret: code } = await issueToken(env, user, "verificationCode", { phrase });
-    await deliverMail(env, "verification-otp", { email: user.email, name: user.name }, { secret: code, phrase }, token.expire, () =>
-      env.deps.store.tokens.consume(token.id),
-    );
-    await audit(env, "verification.create", user, `user/${user.id}`);
-    return ok(toTokenFor(env.caller, token, code), 201);
+    await mailToken(env, "verification-otp", { email: user.email, name: user.name }, { secret: code, phrase }, token);
+    return sent(env, user, token, code);
   },
 });
 
@@ -118,11 +121,8 @@ export const createPhoneVerification = operation({
     const user = env.caller.user;
     if (!user.phone) throw new AppwriteError("user_phone_not_found");
     if (user.phoneVerification) throw new AppwriteError("user_phone_already_verified");
-    const mock = env.deps.config.auth.mockNumbers.find((m) => m.phone === user.phone);
-    const { token, secret: code } = await issueToken(env, user, "phoneVerification", mock ? { secret: mock.otp } : {});
-    if (!mock) await deliverSms(env, "phone-verification", user.phone, code, () => env.deps.store.tokens.consume(token.id));
-    await audit(env, "verification.create", user, `user/${user.id}`);
-    return ok(toTokenFor(env.caller, token, code), 201);
+    const { token, secret: code } = await issueTextedToken(env, user, "phoneVerification", "phone-verification", user.phone);
+    return sent(env, user, token, code);
   },
 });
 

@@ -4,8 +4,9 @@ import { toIdentity } from "../../../models/identity";
 import { toUser } from "../../../models/user";
 import { queries } from "../../../validation/queries";
 import { optional, text, uid } from "../../../validation/validators";
-import { audit } from "../../audit";
-import { listQuery, TOTAL_CAP, type Attributes } from "../../list-query";
+import { removeIdentity } from "../../identity-removal";
+import { IDENTITY_ATTRIBUTES } from "../../identity-attributes";
+import { listPage, listQuery, type Attributes } from "../../list-query";
 import { noContent, ok, operation } from "../../operation";
 import { total } from "../../../validation/queries";
 
@@ -25,18 +26,6 @@ const USER_ATTRIBUTES: Attributes<UserField> = {
   labels: ["labels", "array"],
 };
 
-/** What `queries` may name on `GET /users/identities`. */
-const IDENTITY_ATTRIBUTES: Attributes<IdentityField> = {
-  $id: ["id", "text"],
-  $createdAt: ["createdAt", "datetime"],
-  $updatedAt: ["updatedAt", "datetime"],
-  userId: ["userId", "text"],
-  provider: ["provider", "text"],
-  providerUid: ["providerUid", "text"],
-  providerEmail: ["providerEmail", "text"],
-  providerAccessTokenExpiry: ["providerAccessTokenExpiry", "datetime"],
-};
-
 export const list = operation({
   method: "GET",
   path: "/users",
@@ -52,7 +41,7 @@ export const list = operation({
       cursorRecord: (id) => store.users.get(id),
       cursorMissing: (id) => `User '${id}' for the 'cursor' value not found.`,
     });
-    const [users, count] = await Promise.all([store.users.find(query), input.total ? store.users.countMatching(query, TOTAL_CAP) : 0]);
+    const { total, rows: users } = await listPage(store.users, query, input.total);
     // The page's targets in one read, not one per user, grouped once: a page may hold 5000 users.
     const targets = users.length > 0 ? await store.targets.listFor(users.map((user) => user.id)) : [];
     const byUser = new Map<string, TargetRecord[]>();
@@ -62,7 +51,7 @@ export const list = operation({
       else byUser.set(t.userId, [t]);
     }
     const models = users.map((user) => toUser(user, byUser.get(user.id) ?? []));
-    return ok({ total: count, users: models });
+    return ok({ total, users: models });
   },
 });
 
@@ -84,11 +73,8 @@ export const listIdentities = operation({
       // Appwrite's message says "User" here too.
       cursorMissing: (id) => `User '${id}' for the 'cursor' value not found.`,
     });
-    const [identities, count] = await Promise.all([
-      store.identities.find(query),
-      input.total ? store.identities.countMatching(query, TOTAL_CAP) : 0,
-    ]);
-    return ok({ total: count, identities: identities.map((identity) => toIdentity(identity, env.deps.seal.open)) });
+    const { total, rows } = await listPage(store.identities, query, input.total);
+    return ok({ total, identities: rows.map((identity) => toIdentity(identity, env.deps.seal.open)) });
   },
 });
 
@@ -98,11 +84,7 @@ export const deleteIdentity = operation({
   scope: "users.write",
   params: { identityId: uid },
   async run(env, input) {
-    const { store } = env.deps;
-    const identity = await store.identities.get(input.identityId);
-    if (!identity || !(await store.identities.delete(identity.id))) throw new AppwriteError("user_identity_not_found");
-    const owner = await store.users.get(identity.userId);
-    if (owner) await audit(env, "identity.delete", owner, `identity/${identity.id}`);
+    await removeIdentity(env, input.identityId, (identity) => env.deps.store.users.get(identity.userId));
     return noContent();
   },
 });

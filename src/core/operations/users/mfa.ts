@@ -2,8 +2,8 @@ import { AppwriteError } from "../../../errors";
 import { toMfaFactors } from "../../../models/mfa";
 import { uid, whiteList } from "../../../validation/validators";
 import { audit } from "../../audit";
-import { noContent, ok, operation } from "../../operation";
-import { issueRecoveryCodes, openRecoveryCodes } from "../../recovery-codes";
+import { noContent, ok, operation, type Env } from "../../operation";
+import { issueRecoveryCodes, shownRecoveryCodes } from "../../recovery-codes";
 import { loadUser } from "./common";
 
 const MFA = "/users/:userId/mfa";
@@ -46,19 +46,16 @@ export const getMfaRecoveryCodes = operation({
   path: `${MFA}/recovery-codes`,
   scope: "users.read",
   params: { userId: uid },
-  async run(env, input) {
-    const user = await loadUser(env, input.userId);
-    const codes = await openRecoveryCodes(env, user.id);
-    if (codes === null) {
-      throw new AppwriteError(
-        "user_recovery_codes_not_found",
-        "Recovery codes can no longer be shown because the service secret changed. Regenerate them.",
-      );
-    }
-    if (codes.length === 0) throw new AppwriteError("user_recovery_codes_not_found");
-    return ok({ recoveryCodes: codes });
-  },
+  run: async (env, input) => shownRecoveryCodes(env, (await loadUser(env, input.userId)).id),
 });
+
+/** An administrator's new codes go in the user's log, with the key as actor. */
+async function issueFor(env: Env, userId: string, route: "create" | "update") {
+  const user = await loadUser(env, userId);
+  const answer = await issueRecoveryCodes(env, user, route);
+  await audit(env, "user.update", user, `user/${user.id}`);
+  return answer;
+}
 
 /** The Users API's "create" is PATCH (and "update" is PUT), the other way round from the Account API. */
 export const createMfaRecoveryCodes = operation({
@@ -66,13 +63,7 @@ export const createMfaRecoveryCodes = operation({
   path: `${MFA}/recovery-codes`,
   scope: "users.write",
   params: { userId: uid },
-  async run(env, input) {
-    const user = await loadUser(env, input.userId);
-    if ((await env.deps.store.mfa.countRecoveryCodes(user.id)) > 0) throw new AppwriteError("user_recovery_codes_already_exists");
-    const answer = await issueRecoveryCodes(env, user);
-    await audit(env, "user.update", user, `user/${user.id}`);
-    return answer;
-  },
+  run: (env, input) => issueFor(env, input.userId, "create"),
 });
 
 export const updateMfaRecoveryCodes = operation({
@@ -80,11 +71,5 @@ export const updateMfaRecoveryCodes = operation({
   path: `${MFA}/recovery-codes`,
   scope: "users.write",
   params: { userId: uid },
-  async run(env, input) {
-    const user = await loadUser(env, input.userId);
-    if ((await env.deps.store.mfa.countRecoveryCodes(user.id)) === 0) throw new AppwriteError("user_recovery_codes_not_found");
-    const answer = await issueRecoveryCodes(env, user);
-    await audit(env, "user.update", user, `user/${user.id}`);
-    return answer;
-  },
+  run: (env, input) => issueFor(env, input.userId, "update"),
 });

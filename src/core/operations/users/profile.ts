@@ -1,13 +1,13 @@
 import { AppwriteError } from "../../../errors";
-import type { TargetProviderType, UserPatch } from "../../../ports/store";
-import { conflictAs } from "../../store-conflicts";
+import type { UserPatch } from "../../../ports/store";
+import { changeContact, type ContactField } from "../../contact-change";
 import { assoc, boolean, customId, email, looseBoolean, optional, phone, text, uid, withDefault } from "../../../validation/validators";
 import { emailOrEmpty, labels, newPasswordOrEmpty, optionalNewPassword, phoneOrEmpty } from "../../../validation/users";
 import { audit } from "../../audit";
 import { noContent, ok, operation, type Env } from "../../operation";
 import { checkHistory, checkPersonalData, nextHistory } from "../../passwords";
 import { endSessionsAfterPasswordChange } from "../../session-invalidation";
-import { newTarget, saveUser } from "../../users";
+import { saveUser } from "../../users";
 import { insertUser, loadUser, newUserId, userModel } from "./common";
 
 const USER = "/users/:userId";
@@ -172,42 +172,22 @@ export const updatePassword = operation({
   },
 });
 
-/** What differs between setting the e-mail address and the phone number. */
-const CONTACTS = {
-  email: { verified: "emailVerification", target: "email", conflict: "user_email_already_exists", checkIdentities: true },
-  phone: { verified: "phoneVerification", target: "sms", conflict: "user_phone_already_exists", checkIdentities: false },
-} as const;
-
 /**
  * `PATCH /users/{id}/email` and `…/phone`: sets the contact unverified (or removes it with `""`)
- * and moves the user's target for the old one along, creating or deleting it as needed, in one
- * transaction.
+ * and keeps the user's target for it in step, creating or deleting it as needed
+ * (src/core/contact-change.ts). An administrator is told which value is taken.
  */
-async function setContact(env: Env, userId: string, field: keyof typeof CONTACTS, value: string) {
-  const { store } = env.deps;
-  const rule = CONTACTS[field];
+async function setContact(env: Env, userId: string, field: ContactField, value: string) {
   const current = await loadUser(env, userId);
-  const next = value === "" ? null : value;
-  if (next) {
-    if (rule.checkIdentities && (await store.identities.findByEmail(next, current.id)).length > 0) {
-      throw new AppwriteError("user_email_already_exists");
-    }
-    // Appwrite refuses any target with this contact, the user's own included.
-    if (await store.targets.getByIdentifier(next)) throw new AppwriteError("user_target_already_exists");
-  }
-  const old = current[field];
-  const targets = await store.targets.list(current.id);
-  const oldTarget = old ? targets.find((t) => t.providerType === rule.target && t.identifier === old) : undefined;
-  const user = await conflictAs(rule.conflict, () =>
-    store.transaction(async (tx) => {
-      const updated = await tx.users.update(current.id, { [field]: next, [rule.verified]: false, updatedAt: env.now });
-      if (!updated) throw new AppwriteError("user_not_found");
-      if (oldTarget && next) await tx.targets.update(oldTarget.id, { identifier: next, updatedAt: env.now, expired: false });
-      else if (oldTarget) await tx.targets.delete(oldTarget.id);
-      else if (next) await tx.targets.create(newTarget(env, current.id, rule.target as TargetProviderType, next));
-      return updated;
-    }),
-  );
+  const taken = field === "email" ? "user_email_already_exists" : "user_phone_already_exists";
+  const { user } = await changeContact(env, {
+    field,
+    value: value === "" ? null : value,
+    user: current,
+    targets: await env.deps.store.targets.list(current.id),
+    taken,
+    targetsFollow: "mirror",
+  });
   await audit(env, "user.update", user, `user/${user.id}`);
   return ok(await userModel(env, user));
 }

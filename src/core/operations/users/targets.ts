@@ -47,13 +47,8 @@ export const listTargets = operation({
     const user = await loadUser(env, input.userId);
     // A user has a handful of targets: the queries run on the list in memory.
     const targets = (await env.deps.store.targets.list(user.id)).map(toTarget);
-    const { total: count, rows } = pageInMemory(
-      targets,
-      input.queries,
-      TARGET_ATTRIBUTES,
-      (id) => `Target '${id}' for the 'cursor' value not found.`,
-    );
-    return ok({ total: input.total ? count : 0, targets: rows });
+    const { total, rows } = pageInMemory(targets, input, TARGET_ATTRIBUTES, (id) => `Target '${id}' for the 'cursor' value not found.`);
+    return ok({ total, targets: rows });
   },
 });
 
