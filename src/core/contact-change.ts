@@ -3,6 +3,7 @@ import type { TargetPatch, TargetProviderType, TargetRecord, UserPatch, UserReco
 import type { Env } from "./operation";
 import { checkCurrentPassword, nextHistory } from "./passwords";
 import { conflictAs } from "./store-conflicts";
+import { tokenTypesSentTo } from "./token-kinds";
 import { newTarget } from "./users";
 
 /** What differs between the e-mail address and the phone number, whichever API changes them. */
@@ -46,10 +47,13 @@ export interface ContactChange {
 }
 
 /**
- * Sets the contact unverified and moves the targets along in one transaction, after the checks
- * both APIs make: the address is held by no other user's OAuth2 identity and by no target at all
- * (Appwrite refuses the user's own too; test/http/account.test.ts). Returns the updated user and
- * its targets as they now are; the answer and its audit entry are the caller's.
+ * Sets the contact unverified, retires the secrets sent to the old one and moves the targets
+ * along, in one transaction, after the checks both APIs make: the address is held by no other
+ * user's OAuth2 identity and by no target at all (Appwrite refuses the user's own too;
+ * test/http/account.test.ts). Recovery, sign-in and verification secrets name the user, not the
+ * contact they went to: kept, they would let the old mailbox or number reset the password, sign
+ * in, or verify the new contact (test/security/attack-2026-12-05.test.ts). Returns the updated
+ * user and its targets as they now are; the answer and its audit entry are the caller's.
  */
 export async function changeContact(env: Env, change: ContactChange): Promise<{ user: UserRecord; targets: TargetRecord[] }> {
   const { store, hasher } = env.deps;
@@ -85,6 +89,8 @@ export async function changeContact(env: Env, change: ContactChange): Promise<{ 
     store.transaction(async (tx) => {
       const updated = await tx.users.update(current.id, { ...patch, updatedAt: env.now });
       if (!updated) throw new AppwriteError("user_not_found");
+      const retired = tokenTypesSentTo(field);
+      for (const token of await tx.tokens.list(current.id, env.now)) if (retired.has(token.type)) await tx.tokens.consume(token.id);
       if (oldTarget && moved) await tx.targets.update(oldTarget.id, moved);
       else if (removed) await tx.targets.delete(removed.id);
       else if (created) await tx.targets.create(created);

@@ -30,6 +30,11 @@ export interface TokenKind {
   /** Wrong guesses a token survives; short codes can be guessed offline from their hash, so few. */
   attempts: number;
   session?: SessionRule;
+  /**
+   * The contact its secret is sent to: a change of that contact retires it (src/core/contact-change.ts),
+   * since it names the user, not the address or number it went to.
+   */
+  sentTo?: "email" | "phone";
 }
 
 /** A six-digit code can be guessed offline from its hash, so each may be tried only this often. */
@@ -44,6 +49,7 @@ export const TOKEN_KINDS = {
     secret: code,
     attempts: CODE_ATTEMPTS,
     session: { provider: "token", factor: "email", verifies: "email", alert: false },
+    sentTo: "email",
   },
   phoneOtp: {
     type: TokenType.phone,
@@ -51,6 +57,7 @@ export const TOKEN_KINDS = {
     secret: code,
     attempts: CODE_ATTEMPTS,
     session: { provider: "phone", factor: "phone", verifies: "phone", alert: true },
+    sentTo: "phone",
   },
   magicUrl: {
     type: TokenType.magicUrl,
@@ -58,6 +65,7 @@ export const TOKEN_KINDS = {
     secret: () => randomHex(32),
     attempts: Infinity,
     session: { provider: "magic-url", factor: "email", verifies: "email", alert: false },
+    sentTo: "email",
   },
   oauth2: {
     type: TokenType.oauth2,
@@ -74,14 +82,26 @@ export const TOKEN_KINDS = {
     attempts: Infinity,
     session: { provider: "token", factor: "token", alert: true },
   },
-  verification: { type: TokenType.verification, lifetime: "verification", secret: () => randomHex(128), attempts: Infinity },
+  verification: {
+    type: TokenType.verification,
+    lifetime: "verification",
+    secret: () => randomHex(128),
+    attempts: Infinity,
+    sentTo: "email",
+  },
   /** Stored with the phone-login type, as Appwrite does: the session rule is phoneOtp's. */
-  phoneVerification: { type: TokenType.phone, lifetime: "verification", secret: code, attempts: CODE_ATTEMPTS },
-  recovery: { type: TokenType.recovery, lifetime: "recovery", secret: () => randomHex(128), attempts: Infinity },
+  phoneVerification: { type: TokenType.phone, lifetime: "verification", secret: code, attempts: CODE_ATTEMPTS, sentTo: "phone" },
+  recovery: { type: TokenType.recovery, lifetime: "recovery", secret: () => randomHex(128), attempts: Infinity, sentTo: "email" },
   /** `POST /account/recovery/otp`: for apps that cannot host a recovery page. */
-  recoveryCode: { type: TokenType.recoveryCode, lifetime: "recoveryCode", secret: code, attempts: CODE_ATTEMPTS },
+  recoveryCode: { type: TokenType.recoveryCode, lifetime: "recoveryCode", secret: code, attempts: CODE_ATTEMPTS, sentTo: "email" },
   /** `POST /account/verifications/email/otp`. */
-  verificationCode: { type: TokenType.verificationCode, lifetime: "verificationCode", secret: code, attempts: CODE_ATTEMPTS },
+  verificationCode: {
+    type: TokenType.verificationCode,
+    lifetime: "verificationCode",
+    secret: code,
+    attempts: CODE_ATTEMPTS,
+    sentTo: "email",
+  },
   mfaChallenge: { lifetime: "mfaChallenge", secret: code, attempts: CODE_ATTEMPTS },
   jwt: { lifetime: "jwt", attempts: Infinity },
 } as const satisfies Record<string, TokenKind>;
@@ -112,4 +132,13 @@ const ATTEMPTS_BY_TYPE: ReadonlyMap<TokenTypeValue, number> = new Map(
 /** Wrong guesses a stored token of `type` survives (the strictest kind stored under that type). */
 export function attemptLimit(type: TokenTypeValue): number {
   return ATTEMPTS_BY_TYPE.get(type) ?? Infinity;
+}
+
+const sentTo = (contact: "email" | "phone") =>
+  new Set(kinds.flatMap((k) => (k.type !== undefined && k.sentTo === contact ? [k.type] : [])));
+const SENT_TO: Readonly<Record<"email" | "phone", ReadonlySet<TokenTypeValue>>> = { email: sentTo("email"), phone: sentTo("phone") };
+
+/** The stored token types whose secrets go to the user's e-mail address, or to their phone number. */
+export function tokenTypesSentTo(contact: "email" | "phone"): ReadonlySet<TokenTypeValue> {
+  return SENT_TO[contact];
 }
