@@ -10,6 +10,15 @@ const POOL_BYTES = 4096;
 const pool = Buffer.allocUnsafe(POOL_BYTES);
 let offset = POOL_BYTES;
 
+/**
+ * A byte count as crypto.randomBytes takes it. The pool's offset moves by it: NaN would leave the
+ * offset NaN and every later draw empty, a negative or fractional count would hand bytes out twice.
+ */
+function checkSize(bytes: number): void {
+  if (!Number.isSafeInteger(bytes) || bytes < 0)
+    throw new RangeError(`The number of random bytes must be a whole number >= 0, got ${bytes}`);
+}
+
 function reserve(bytes: number): number {
   if (offset + bytes > POOL_BYTES) {
     randomFillSync(pool);
@@ -22,6 +31,7 @@ function reserve(bytes: number): number {
 
 /** `bytes` CSPRNG bytes as lowercase hex (2 × bytes characters). */
 export function randomHex(bytes: number): string {
+  checkSize(bytes);
   if (bytes > POOL_BYTES) return randomFillSync(Buffer.allocUnsafe(bytes)).toString("hex");
   const start = reserve(bytes);
   return pool.toString("hex", start, start + bytes);
@@ -29,6 +39,7 @@ export function randomHex(bytes: number): string {
 
 /** `bytes` CSPRNG bytes in a buffer of their own (the pool is never lent out). */
 export function randomBuffer(bytes: number): Buffer {
+  checkSize(bytes);
   if (bytes > POOL_BYTES) return randomFillSync(Buffer.allocUnsafe(bytes));
   const start = reserve(bytes);
   return Buffer.from(pool.subarray(start, start + bytes));

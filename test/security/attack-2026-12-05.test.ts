@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RequestContext } from "gatehouse-auth";
 import { startWithOutbox, storeOf, uniqueEmail, uniquePhone, type OutboxServer } from "../helpers/flows";
+import { randomBuffer, randomHex } from "../../src/crypto/random";
 
 const PASSWORD = "old-password-123";
 const URL_ = "http://localhost/page";
@@ -134,5 +135,24 @@ describe("a contact change retires what was sent to the old contact (src/core/co
     expect(tokens.map((t) => t.id)).toContain(generic.$id);
     expect(await outcome(service().updatePhoneSession({ userId: m.userId, secret: sms }))).toBe("ok");
     expect(await outcome(service().createSession({ userId: m.userId, secret: generic.secret }))).toBe("ok");
+  });
+});
+
+describe("the pooled CSPRNG refuses sizes that are not whole byte counts (src/crypto/random.ts)", () => {
+  // LOW (fixed: randomHex and randomBuffer check the size as crypto.randomBytes did). The pool's
+  // offset took whatever size it was given: one draw of NaN bytes made the offset NaN, and every
+  // later draw in the process, session secrets included, came back empty (a session secret of
+  // "" for everyone); a negative or fractional size moved the offset back and handed bytes out
+  // twice. No caller passes such a size today (every size is a constant or a validated integer),
+  // but crypto.randomBytes threw on them, and the pool must fail as closed.
+  it("NaN, negative, fractional and unsafe sizes throw and leave later draws whole and fresh", () => {
+    for (const size of [Number.NaN, -1, -4096, 1.5, Number.POSITIVE_INFINITY, 2 ** 53]) {
+      expect(() => randomHex(size), String(size)).toThrow(RangeError);
+      expect(() => randomBuffer(size), String(size)).toThrow(RangeError);
+    }
+    const draws = Array.from({ length: 300 }, () => randomHex(16));
+    for (const hex of draws) expect(hex).toMatch(/^[0-9a-f]{32}$/);
+    expect(new Set(draws).size).toBe(draws.length);
+    expect(randomHex(0)).toBe("");
   });
 });
