@@ -20,7 +20,8 @@ import { checkUserLimit, newTarget, newUser } from "./users";
 export interface LinkPolicy {
   /**
    * The refusal when a guest's login names an existing account's e-mail that the provider does
-   * not vouch for (it is neither linked, which would be a takeover, nor duplicated).
+   * not vouch for, or that the account itself never verified (it is neither linked, which would be
+   * a takeover, nor duplicated).
    */
   unverifiedEmailMatch: ErrorType;
   /** A provider login without an e-mail can sign a new user up (an ID token's e-mail is optional). */
@@ -89,7 +90,11 @@ async function ownerOf(env: Env, identity: IdentityRecord | null, profile: Provi
   }
   const byEmail = await store.users.getByEmail(email);
   if (byEmail) {
-    if (!profile.emailVerified) throw new AppwriteError(policy.unverifiedEmailMatch);
+    // Both sides must vouch for the address. An account that never verified it may belong to
+    // someone who signed up with another person's address and a password of their own: linking
+    // the owner's provider login to it would sign the owner into an account the squatter still
+    // holds. The owner proves the address (a recovery or verification) and links afterwards.
+    if (!profile.emailVerified || !byEmail.emailVerification) throw new AppwriteError(policy.unverifiedEmailMatch);
     return byEmail;
   }
   if ((await store.identities.findByEmail(email)).length > 0) throw new AppwriteError("general_bad_request");

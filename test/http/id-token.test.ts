@@ -477,6 +477,7 @@ describe("identity linking", () => {
   it("an unverified e-mail never links to an existing account (400 general_bad_request); a verified one does", async () => {
     const email = uniqueEmail("owner");
     const owner = await guest().use((a) => a.create({ userId: ID.unique(), email, password: PASSWORD }));
+    await server.service.users.updateEmailVerification({ userId: owner.$id, emailVerification: true });
     await rejected(
       guest().use(async (a) =>
         a.createIdTokenSession({ provider: IdTokenProvider.Google, idToken: await googleToken({ email, email_verified: false }) }),
@@ -493,6 +494,27 @@ describe("identity linking", () => {
     );
     expect(session.userId).toBe(owner.$id);
     expect((await b.use((a) => a.listIdentities())).total).toBe(1);
+  });
+
+  it("an account that never verified its e-mail is not linked, even to a verified token (pre-account takeover)", async () => {
+    // Someone signs up first with another person's address and a password of their own. Linking
+    // the address owner's Google sign-in to that account would put the owner in an account the
+    // squatter can still sign in to (src/core/provider-login.ts).
+    const email = uniqueEmail("squatted");
+    const squatter = await guest().use((a) => a.create({ userId: ID.unique(), email, password: PASSWORD }));
+    await rejected(
+      guest().use(async (a) => a.createIdTokenSession({ provider: IdTokenProvider.Google, idToken: await googleToken({ email }) })),
+      "general_bad_request",
+      400,
+    );
+    expect(await server.service.config.store.identities.findByEmail(email)).toEqual([]);
+    expect(await server.service.config.store.sessions.list(squatter.$id)).toEqual([]);
+    // Once the address is proven on the account (by whoever can read its mail), the sign-in links.
+    await server.service.users.updateEmailVerification({ userId: squatter.$id, emailVerification: true });
+    const session = await guest().use(async (a) =>
+      a.createIdTokenSession({ provider: IdTokenProvider.Google, idToken: await googleToken({ email }) }),
+    );
+    expect(session.userId).toBe(squatter.$id);
   });
 
   it("a token without an e-mail signs a new user up with none", async () => {

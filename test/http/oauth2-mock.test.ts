@@ -106,6 +106,17 @@ describe("the mock provider", () => {
 });
 
 describe("sign-up refusals through OAuth2", () => {
+  it("an existing account that never verified the provider's e-mail is not linked: 409 user_already_exists, no identity (pre-account takeover)", async () => {
+    const email = "owner@example.com";
+    const server = await serve({ oauth2: { mock: { ...MOCK, user: { id: "g-1", email, name: "Owner", emailVerified: true } } } });
+    // A squatter signed up first with the owner's address and a password of their own.
+    const squatter = await browser(server.endpoint).use((account) => account.create(ID.unique(), email, "squatter-password-1"));
+    const { final } = await followRedirects(startUrl(server), APP);
+    expect(failureOf(final)).toMatchObject({ type: "user_already_exists", code: 409 });
+    expect(await server.service.config.store.identities.list(squatter.$id)).toEqual([]);
+    expect(await server.service.config.store.sessions.list(squatter.$id)).toEqual([]);
+  });
+
   it("a provider answer without a user id goes to the failure URL as 400 user_missing_id; nothing is created", async () => {
     const server = await serve({ oauth2: { mock: { ...MOCK, user: { id: "" } } } });
     const { final } = await followRedirects(startUrl(server), APP);
