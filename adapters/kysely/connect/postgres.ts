@@ -68,7 +68,8 @@ interface PgRawPool {
 }
 
 /** Every column as the server's text: the store's codecs decode text (adapters/kysely/store/codec.ts). */
-const AS_TEXT = { getTypeParser: () => (value: string) => value };
+const asText = (value: string) => value;
+const AS_TEXT = { getTypeParser: () => asText };
 
 /**
  * Reads on a pooled connection without Kysely (adapters/kysely/raw-reader.ts): rows as arrays
