@@ -54,6 +54,7 @@
  *      to an attacker's own account, interleaved with guesses at the owner's password from the
  *      same IP, never get more than 10 of those guesses through, and never reset a per-IP counter
  *      or another address's.
+ *  P18 the password hasher's concurrency limit: in test/security/fuzz-hasher-gate.test.ts.
  *
  * In a printed counterexample `$SESSION`, `$SESSION_ID`, `$JWT` and `$USER_ID` stand for the
  * owner's credentials (fuzz-harness.ts OWNER), filled in when the request is sent.
