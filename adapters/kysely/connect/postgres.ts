@@ -87,7 +87,8 @@ function pgRawReader(pool: PgRawPool, prepared: boolean): RawReader {
       let name: string | undefined;
       if (prepared) {
         name = names.get(text);
-        if (name === undefined) names.set(text, (name = `${statementName(text)}_r`));
+        // Bounded like Kysely's statements below: past the cap, further texts run unnamed.
+        if (name === undefined && names.size < MAX_PREPARED) names.set(text, (name = `${statementName(text)}_r`));
       }
       const client = await pool.connect();
       try {
